@@ -1,0 +1,77 @@
+"""Injected time and ids: orchestration never reads the ambient clock or makes its own ids."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Current time, timezone-aware UTC."""
+        ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class FakeClock:
+    """A clock tests move by hand. `sleep` returns once `advance` has passed its deadline."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+        self._sleepers: list[tuple[datetime, asyncio.Future[None]]] = []
+
+    def now(self) -> datetime:
+        return self._now
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sleepers.append((self._now + timedelta(seconds=seconds), future))
+        await future
+
+    def advance(self, seconds: float) -> None:
+        self._now += timedelta(seconds=seconds)
+        due = [s for s in self._sleepers if s[0] <= self._now]
+        self._sleepers = [s for s in self._sleepers if s[0] > self._now]
+        for _, future in due:
+            if not future.done():
+                future.set_result(None)
+
+    def set(self, when: datetime) -> None:
+        self.advance((when - self._now).total_seconds())
+
+
+class IdSource(Protocol):
+    def new(self, prefix: str) -> str: ...
+
+
+class RandomIds:
+    """Sortable-ish unique ids: millisecond time prefix, then randomness."""
+
+    def new(self, prefix: str) -> str:
+        return f"{prefix}_{int(time.time() * 1000):x}{uuid.uuid4().hex[:10]}"
+
+
+class SequentialIds:
+    """Deterministic ids for tests: `task_1`, `task_2`, ..."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def new(self, prefix: str) -> str:
+        return f"{prefix}_{next(self._counter)}"

@@ -1,0 +1,169 @@
+"""Typed, frozen events the engine publishes. The UI subscribes and renders; it never decides.
+
+Every event is plain data: safe to hand to another thread, log, or compare in a test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Status = Literal[
+    "idle",
+    "thinking",  # waiting on the model
+    "typing",  # model is streaming text / writing a draft
+    "tool",  # a tool is running
+    "reading",  # reading a tool result or document
+    "awaiting_approval",
+    "blocked",  # parked: error, uncertain step, provider down, needs the owner
+    "over_budget",
+    "off_duty",
+]
+STATUSES: tuple[Status, ...] = (
+    "idle",
+    "thinking",
+    "typing",
+    "tool",
+    "reading",
+    "awaiting_approval",
+    "blocked",
+    "over_budget",
+    "off_duty",
+)
+
+TaskStatus = Literal["queued", "running", "waiting", "parked", "uncertain", "done", "failed", "cancelled"]
+StepKind = Literal["model", "tool"]
+StepStatus = Literal["started", "finished", "failed", "uncertain"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of every engine event."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmployeeHired(Event):
+    employee_id: str
+    name: str
+    role: str
+    title: str
+    team: str | None
+    appearance: tuple[tuple[str, str], ...] = ()  # (key, value) pairs from the brief, e.g. ("color", "#3b82f6")
+    rehearsal: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmployeeLeft(Event):
+    employee_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusChanged(Event):
+    employee_id: str
+    status: Status
+    detail: str = ""  # human-readable: the current action, the reason it is blocked, ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskChanged(Event):
+    task_id: str
+    employee_id: str
+    title: str
+    status: TaskStatus
+    reason: str = ""
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepStarted(Event):
+    employee_id: str
+    task_id: str
+    step_id: str
+    kind: StepKind
+    tool: str | None = None
+    attempt: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepFinished(Event):
+    employee_id: str
+    task_id: str
+    step_id: str
+    kind: StepKind
+    status: StepStatus
+    tool: str | None = None
+    cost_usd: float = 0.0
+    summary: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextStreamed(Event):
+    employee_id: str
+    task_id: str
+    delta: str
+    rehearsal: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpendChanged(Event):
+    employee_id: str
+    today_usd: float
+    ceiling_usd: float | None
+    simulated: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApprovalRequested(Event):
+    approval_id: str
+    employee_id: str
+    task_id: str
+    tool: str
+    arguments_json: str
+    risk: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApprovalResolved(Event):
+    approval_id: str
+    employee_id: str
+    decision: Literal["approved", "rejected", "expired"]
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EscalationRaised(Event):
+    employee_id: str
+    task_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BriefInvalid(Event):
+    """A brief failed validation; the other employees keep working."""
+
+    path: str
+    message: str
+
+
+# Team events (sprints, stand-ups, hand-offs). Declared now so the office can animate them.
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetingStarted(Event):
+    team: str
+    kind: Literal["sprint_planning", "standup", "review"]
+    attendees: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetingEnded(Event):
+    team: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HandOff(Event):
+    from_employee: str
+    to_employee: str
+    task_id: str
+    title: str = ""

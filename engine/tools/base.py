@@ -1,0 +1,101 @@
+"""One interface for every tool: built-in, connected apps and MCP servers alike."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, Literal, Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from engine.llm.types import ToolSchema
+
+Risk = Literal["read_only", "internal_write", "external_comm", "spends_money", "destructive"]
+RISKS: tuple[Risk, ...] = ("read_only", "internal_write", "external_comm", "spends_money", "destructive")
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    name: str
+    description: str
+    parameters: dict[str, Any]  # JSON schema of the arguments object
+    risk: Risk = "read_only"
+    idempotent: bool = True  # safe to run again after a crash; if False the engine journals intent first
+    timeout_s: float = 30.0
+    price_usd: float = 0.0  # per call, for paid APIs
+
+    def schema(self) -> ToolSchema:
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ToolContext:
+    employee_id: str
+    task_id: str
+    workspace: Path
+
+
+class ToolError(Exception):
+    """A tool failed in a way the employee should hear about (the message goes back to the model)."""
+
+
+class Tool(Protocol):
+    @property
+    def spec(self) -> ToolSpec: ...
+
+    async def run(self, ctx: ToolContext, arguments: dict[str, Any]) -> str:
+        """Run with validated arguments; return the text the model will read."""
+        ...
+
+
+A = TypeVar("A", bound=BaseModel)
+
+
+class FunctionTool(Generic[A]):
+    """A tool whose arguments are a pydantic model and whose body is an async function."""
+
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        args: type[A],
+        fn: Callable[[ToolContext, A], Awaitable[str]],
+        *,
+        risk: Risk = "read_only",
+        idempotent: bool = True,
+        timeout_s: float = 30.0,
+        price_usd: float = 0.0,
+    ) -> None:
+        schema = args.model_json_schema()
+        schema.pop("title", None)
+        self._spec = ToolSpec(name, description, schema, risk, idempotent, timeout_s, price_usd)
+        self._args = args
+        self._fn = fn
+
+    @property
+    def spec(self) -> ToolSpec:
+        return self._spec
+
+    async def run(self, ctx: ToolContext, arguments: dict[str, Any]) -> str:
+        return await self._fn(ctx, self._args.model_validate(arguments))
+
+
+def parse_arguments(raw: str) -> dict[str, Any]:
+    """Decode a model's argument text; raise ToolError with a message the model can act on."""
+    try:
+        value = json.loads(raw or "{}")
+    except json.JSONDecodeError as exc:
+        raise ToolError(f"arguments are not valid JSON ({exc.msg} at position {exc.pos})") from None
+    if not isinstance(value, dict):
+        raise ToolError("arguments must be a JSON object")
+    return value
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors()]
+    return "invalid arguments: " + "; ".join(parts)
