@@ -1,0 +1,19 @@
+"""Shared fixtures. `engine.testing` is loaded as a plugin: it makes real network model calls fail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["engine.testing"]
+
+
+@pytest.fixture(autouse=True)
+def headcount_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own Headcount home."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HEADCOUNT_HOME", str(home))
+    yield home
