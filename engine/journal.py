@@ -1,0 +1,202 @@
+"""The journal: every durable fact about employees, tasks, turns and steps, written through the one writer.
+
+Reads run on a worker thread so the event loop never blocks on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, Row, insert, select, update
+
+from engine.events import StepKind, StepStatus, TaskStatus
+from engine.store.schema import brief_versions, employees, settings, steps, tasks, turns
+from engine.store.writer import Op, Writer
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeRecord:
+    id: str
+    name: str
+    role: str
+    title: str
+    team: str | None
+    brief_path: str
+    brief_version: str
+    status: str
+    status_detail: str
+    hired_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRecord:
+    id: str
+    employee_id: str
+    parent_id: str | None
+    title: str
+    body: str
+    status: TaskStatus
+    reason: str
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    id: str
+    task_id: str
+    turn_id: str
+    employee_id: str
+    seq: int
+    kind: StepKind
+    status: StepStatus
+    attempt: int
+    tool: str | None
+    call_id: str | None
+    arguments: str | None
+    result: str | None
+    model: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    rehearsal: bool
+    error: str | None
+    started_at: str
+    finished_at: str | None
+
+
+def _record(cls: type[T], row: Row[Any]) -> T:
+    return cls(**row._asdict())
+
+
+class Journal:
+    def __init__(self, engine: Engine, writer: Writer) -> None:
+        self._engine = engine
+        self.writer = writer
+
+    # --- writes ---------------------------------------------------------------------------------
+
+    async def write(self, *ops: Op, full: bool = False) -> None:
+        await self.writer.write(*ops, full=full)
+
+    @staticmethod
+    def hire_ops(record: EmployeeRecord, brief_text: str) -> list[Op]:
+        return [
+            (insert(employees), _fields(record)),
+            Journal.brief_version_op(record.id, record.brief_version, brief_text, record.hired_at),
+        ]
+
+    @staticmethod
+    def brief_version_op(employee_id: str, version: str, content: str, when: str) -> Op:
+        statement = insert(brief_versions).prefix_with("OR IGNORE")
+        return (
+            statement,
+            {"employee_id": employee_id, "version": version, "content": content, "created_at": when},
+        )
+
+    @staticmethod
+    def employee_update_op(employee_id: str, **values: Any) -> Op:
+        return (update(employees).where(employees.c.id == employee_id), values)
+
+    @staticmethod
+    def task_insert_op(record: TaskRecord) -> Op:
+        return (insert(tasks), _fields(record))
+
+    @staticmethod
+    def task_status_op(task_id: str, status: TaskStatus, reason: str, when: str) -> Op:
+        statement = update(tasks).where(tasks.c.id == task_id)
+        return (statement, {"status": status, "reason": reason, "updated_at": when})
+
+    @staticmethod
+    def turn_op(turn_id: str, task_id: str, employee_id: str, brief_version: str, when: str) -> Op:
+        values = {
+            "id": turn_id,
+            "task_id": task_id,
+            "employee_id": employee_id,
+            "brief_version": brief_version,
+            "started_at": when,
+        }
+        return (insert(turns), values)
+
+    @staticmethod
+    def step_insert_op(record: StepRecord) -> Op:
+        return (insert(steps), _fields(record))
+
+    @staticmethod
+    def step_finish_op(step_id: str, status: StepStatus, result: str, error: str | None, when: str) -> Op:
+        statement = update(steps).where(steps.c.id == step_id)
+        return (statement, {"status": status, "result": result, "error": error, "finished_at": when})
+
+    @staticmethod
+    def setting_op(key: str, value: str) -> Op:
+        return (insert(settings).prefix_with("OR REPLACE"), {"key": key, "value": value})
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        return await asyncio.to_thread(self.read_now, fn)
+
+    def read_now(self, fn: Callable[[Connection], T]) -> T:
+        """Blocking read, for start-up before the loop runs and for the CLI."""
+        with self._engine.connect() as conn:
+            return fn(conn)
+
+    async def employees(self, include_departed: bool = False) -> list[EmployeeRecord]:
+        def query(conn: Connection) -> list[EmployeeRecord]:
+            stmt = select(*[c for c in employees.c if c.name != "left_at"]).order_by(employees.c.hired_at)
+            if not include_departed:
+                stmt = stmt.where(employees.c.left_at.is_(None))
+            return [_record(EmployeeRecord, r) for r in conn.execute(stmt)]
+
+        return await self.read(query)
+
+    async def tasks(
+        self, employee_id: str | None = None, statuses: Sequence[TaskStatus] | None = None
+    ) -> list[TaskRecord]:
+        def query(conn: Connection) -> list[TaskRecord]:
+            stmt = select(tasks).order_by(tasks.c.created_at, tasks.c.id)
+            if employee_id:
+                stmt = stmt.where(tasks.c.employee_id == employee_id)
+            if statuses:
+                stmt = stmt.where(tasks.c.status.in_(list(statuses)))
+            return [_record(TaskRecord, r) for r in conn.execute(stmt)]
+
+        return await self.read(query)
+
+    async def steps(self, *, task_id: str | None = None, employee_id: str | None = None) -> list[StepRecord]:
+        def query(conn: Connection) -> list[StepRecord]:
+            stmt = select(steps).order_by(steps.c.started_at, steps.c.seq)
+            if task_id:
+                stmt = select(steps).where(steps.c.task_id == task_id).order_by(steps.c.seq)
+            if employee_id:
+                stmt = stmt.where(steps.c.employee_id == employee_id)
+            return [_record(StepRecord, r) for r in conn.execute(stmt)]
+
+        return await self.read(query)
+
+    async def setting(self, key: str) -> str | None:
+        def query(conn: Connection) -> str | None:
+            row = conn.execute(select(settings.c.value).where(settings.c.key == key)).first()
+            return None if row is None else str(row[0])
+
+        return await self.read(query)
+
+    async def brief_text(self, employee_id: str, version: str) -> str | None:
+        def query(conn: Connection) -> str | None:
+            row = conn.execute(
+                select(brief_versions.c.content).where(
+                    brief_versions.c.employee_id == employee_id, brief_versions.c.version == version
+                )
+            ).first()
+            return None if row is None else str(row[0])
+
+        return await self.read(query)
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in record.__slots__}

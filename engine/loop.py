@@ -1,0 +1,328 @@
+"""The agent loop of one employee on one task: model call -> tool calls -> model call ...
+
+Every finished step is journaled before the loop acts on it, so a restart resumes from the
+journal: finished model calls are never made again, finished tool calls never run again, and a
+side-effecting tool whose intent was journaled but whose result was not is never re-run blindly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from engine.bus import EventBus
+from engine.clock import Clock, IdSource
+from engine.events import StatusChanged, StepFinished, StepStarted, StepStatus, TextStreamed
+from engine.guards import Guard, Parked
+from engine.journal import Journal, StepRecord
+from engine.llm.types import Message, ModelClient, ModelConfig, ModelError, ModelReply, ModelRequest, ToolCall
+from engine.tools.base import Tool, ToolContext, ToolError, describe_validation_error, parse_arguments
+from engine.tools.registry import Belt
+
+
+@dataclass(frozen=True, slots=True)
+class TaskWork:
+    """Everything the loop needs to work one task; built by the orchestrator from the brief."""
+
+    employee_id: str
+    task_id: str
+    task_body: str
+    brief_version: str
+    system_prompt: str
+    belt: Belt
+    config: ModelConfig
+    workspace: Path
+    max_actions: int = 25
+    context: Sequence[Message] = field(default=())  # memory etc., after the brief, before the task
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: Literal["done", "parked", "uncertain", "failed"]
+    summary: str
+
+
+class AgentLoop:
+    def __init__(
+        self,
+        journal: Journal,
+        model: ModelClient,
+        bus: EventBus,
+        clock: Clock,
+        ids: IdSource,
+        guard: Guard,
+        *,
+        stream: bool = False,
+    ) -> None:
+        self._journal = journal
+        self._model = model
+        self._bus = bus
+        self._clock = clock
+        self._ids = ids
+        self._guard = guard
+        self.stream = stream
+
+    async def run(self, work: TaskWork, history: Sequence[StepRecord]) -> Outcome:
+        """Work the task from where its journal left off until it is done or must park."""
+        turn_id = self._ids.new("turn")
+        await self._journal.write(
+            Journal.turn_op(turn_id, work.task_id, work.employee_id, work.brief_version, self._now())
+        )
+        run = _Run(self, work, turn_id, history)
+        try:
+            return await run.go()
+        except Parked as parked:
+            return Outcome(parked.status, parked.reason)
+        except ModelError as exc:
+            return Outcome("parked", f"the model is unavailable: {exc}")
+
+    def _now(self) -> str:
+        return self._clock.now().isoformat()
+
+
+class _Run:
+    """State of one turn; rebuilt from the journal on resume."""
+
+    def __init__(self, loop: AgentLoop, work: TaskWork, turn_id: str, history: Sequence[StepRecord]) -> None:
+        self.loop = loop
+        self.work = work
+        self.turn_id = turn_id
+        self.seq = max((s.seq for s in history), default=0)
+        self.actions = 0
+        self.messages: list[Message] = [
+            {"role": "system", "content": work.system_prompt},
+            *work.context,
+            {"role": "user", "content": work.task_body},
+        ]
+        self.pending: list[ToolCall] = []  # tool calls of the last model reply not yet finished
+        self.final_text: str | None = None
+        self._replay(history)
+
+    def _replay(self, history: Sequence[StepRecord]) -> None:
+        done_calls: set[str] = set()
+        for step in history:
+            if step.kind == "model" and step.status == "finished" and step.result:
+                message = json.loads(step.result)
+                self.messages.append(message)
+                calls = message.get("tool_calls") or []
+                self.pending = [ToolCall(c["id"], c["function"]["name"], c["function"]["arguments"]) for c in calls]
+                self.final_text = None if calls else (message.get("content") or "")
+            elif step.kind == "tool" and step.status in ("finished", "failed") and step.call_id:
+                self.messages.append({"role": "tool", "tool_call_id": step.call_id, "content": step.result or ""})
+                done_calls.add(step.call_id)
+        self.pending = [c for c in self.pending if c.id not in done_calls]
+
+    async def go(self) -> Outcome:
+        if self.final_text is not None and not self.pending:
+            return Outcome("done", self.final_text)  # crashed after the last reply was journaled
+        while True:
+            for call in list(self.pending):
+                await self.tool_step(call)
+                self.pending.remove(call)
+            reply = await self.model_step()
+            if not reply.tool_calls:
+                return Outcome("done", reply.text)
+            self.pending = list(reply.tool_calls)
+
+    # --- model ------------------------------------------------------------------------------------
+
+    async def model_step(self) -> ModelReply:
+        work, loop = self.work, self.loop
+        await loop._guard.before_model(work, self.messages)
+        self._status("thinking", "")
+        on_text = None
+        if loop.stream:
+
+            def on_text(delta: str) -> None:
+                loop._bus.publish(
+                    TextStreamed(
+                        employee_id=work.employee_id,
+                        task_id=work.task_id,
+                        delta=delta,
+                        rehearsal=work.config.is_rehearsal,
+                    )
+                )
+
+        request = ModelRequest(work.config, list(self.messages), work.belt.schemas(), on_text)
+        started = loop._now()
+        try:
+            reply = await loop._model.complete(request)
+        finally:
+            await loop._guard.after_model(work)
+        self.seq += 1
+        message = reply.assistant_message()
+        record = StepRecord(
+            id=loop._ids.new("step"),
+            task_id=work.task_id,
+            turn_id=self.turn_id,
+            employee_id=work.employee_id,
+            seq=self.seq,
+            kind="model",
+            status="finished",
+            attempt=1,
+            tool=None,
+            call_id=None,
+            arguments=None,
+            result=json.dumps(message, separators=(",", ":")),
+            model=reply.model,
+            prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens,
+            cost_usd=reply.cost_usd,
+            rehearsal=reply.rehearsal,
+            error=None,
+            started_at=started,
+            finished_at=loop._now(),
+        )
+        await loop._journal.write(Journal.step_insert_op(record), *loop._guard.settle_ops(work, reply))
+        self.messages.append(message)
+        loop._bus.publish(
+            StepFinished(
+                employee_id=work.employee_id,
+                task_id=work.task_id,
+                step_id=record.id,
+                kind="model",
+                status="finished",
+                cost_usd=reply.cost_usd,
+                summary=_summary(reply),
+            )
+        )
+        loop._guard.settled(work, reply)
+        return reply
+
+    # --- tools ------------------------------------------------------------------------------------
+
+    async def tool_step(self, call: ToolCall) -> None:
+        work, loop = self.work, self.loop
+        self.actions += 1
+        if self.actions > work.max_actions:
+            raise Parked(
+                "parked",
+                f"reached the limit of {work.max_actions} actions in one turn; the owner decides whether to go on",
+            )
+        self.seq += 1
+        step_id = loop._ids.new("step")
+        started = loop._now()
+        tool = work.belt.get(call.name)
+        loop._bus.publish(
+            StepStarted(
+                employee_id=work.employee_id,
+                task_id=work.task_id,
+                step_id=step_id,
+                kind="tool",
+                tool=call.name,
+            )
+        )
+        status: StepStatus
+        error: str | None = None
+        if tool is None:
+            status, result = (
+                "failed",
+                (f"error: you have no tool named {call.name!r}. Your tools are: {', '.join(work.belt.names())}."),
+            )
+        else:
+            try:
+                arguments = parse_arguments(call.arguments)
+                await loop._guard.before_tool(work, call, tool.spec, arguments)
+            except ToolError as exc:
+                status, result = "failed", f"error: {exc}"
+            else:
+                intent_written = False
+                if not tool.spec.idempotent:
+                    # Journal the intent first: after a crash an intent with no result means "maybe done".
+                    await loop._journal.write(
+                        Journal.step_insert_op(self._tool_record(step_id, call, "started", None, None, started, None))
+                    )
+                    intent_written = True
+                self._status("reading" if tool.spec.risk == "read_only" else "tool", call.name)
+                status, result, error = await self._execute(tool, call, arguments)
+                if intent_written:
+                    await loop._journal.write(
+                        Journal.step_finish_op(step_id, status, result, error, loop._now()),
+                        *loop._guard.tool_settle_ops(work, tool.spec),
+                    )
+                    self._after_tool(step_id, call, status, result)
+                    return
+        await loop._journal.write(
+            Journal.step_insert_op(self._tool_record(step_id, call, status, result, error, started, loop._now()))
+        )
+        self._after_tool(step_id, call, status, result)
+
+    async def _execute(
+        self, tool: Tool, call: ToolCall, arguments: dict[str, Any]
+    ) -> tuple[StepStatus, str, str | None]:
+        spec = tool.spec
+        ctx = ToolContext(self.work.employee_id, self.work.task_id, self.work.workspace)
+        try:
+            result = await asyncio.wait_for(tool.run(ctx, arguments), timeout=spec.timeout_s)
+            return "finished", str(result), None
+        except TimeoutError:
+            return "failed", f"error: {call.name} timed out after {spec.timeout_s:g} s", "timeout"
+        except ValidationError as exc:
+            return "failed", f"error: {describe_validation_error(exc)}", "invalid arguments"
+        except ToolError as exc:
+            return "failed", f"error: {exc}", str(exc)
+        except Exception as exc:
+            return "failed", f"error: {call.name} failed: {type(exc).__name__}: {exc}", type(exc).__name__
+
+    def _after_tool(self, step_id: str, call: ToolCall, status: StepStatus, result: str) -> None:
+        work = self.work
+        self.messages.append({"role": "tool", "tool_call_id": call.id, "content": result})
+        self.loop._bus.publish(
+            StepFinished(
+                employee_id=work.employee_id,
+                task_id=work.task_id,
+                step_id=step_id,
+                kind="tool",
+                tool=call.name,
+                status=status,
+                summary=result[:200],
+            )
+        )
+
+    def _tool_record(
+        self,
+        step_id: str,
+        call: ToolCall,
+        status: StepStatus,
+        result: str | None,
+        error: str | None,
+        started: str,
+        finished: str | None,
+    ) -> StepRecord:
+        return StepRecord(
+            id=step_id,
+            task_id=self.work.task_id,
+            turn_id=self.turn_id,
+            employee_id=self.work.employee_id,
+            seq=self.seq,
+            kind="tool",
+            status=status,
+            attempt=1,
+            tool=call.name,
+            call_id=call.id,
+            arguments=call.arguments,
+            result=result,
+            model=None,
+            prompt_tokens=0,
+            completion_tokens=0,
+            cost_usd=0.0,
+            rehearsal=False,
+            error=error,
+            started_at=started,
+            finished_at=finished,
+        )
+
+    def _status(self, status: Literal["thinking", "typing", "tool", "reading"], detail: str) -> None:
+        self.loop._bus.publish(StatusChanged(employee_id=self.work.employee_id, status=status, detail=detail))
+
+
+def _summary(reply: ModelReply) -> str:
+    if reply.tool_calls:
+        return "calls " + ", ".join(c.name for c in reply.tool_calls)
+    return reply.text[:200]

@@ -1,0 +1,121 @@
+"""Open the database: WAL, pragmas, migrations at start-up with a backup taken first."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class StoreError(Exception):
+    """The database cannot be used: corrupt, locked by another process, disk full, unwritable."""
+
+
+def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # NORMAL in WAL survives a killed process (the OS has the pages); audit rows switch to FULL.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+    event.listen(engine, "connect", _pragmas)
+    return engine
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def backup(path: Path, backups: Path, label: str) -> Path:
+    """Copy a live database with SQLite's online backup API (consistent even under WAL)."""
+    backups.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    target = backups / f"headcount-{label}-{stamp}.db"
+    source = sqlite3.connect(path)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    return target
+
+
+def open_database(path: Path, backups: Path) -> Engine:
+    """Open (or create) the database and bring its schema to the latest revision.
+
+    A database that already holds data is backed up before any migration touches it.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(path)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA quick_check").fetchone()
+            current = MigrationContext.configure(conn).get_current_revision()
+        head = head_revision()
+        if current != head:
+            if current is not None or _has_tables(engine):
+                saved = backup(path, backups, f"before-{head}")
+                log.info("backed up database to %s before migrating %s -> %s", saved, current, head)
+            with engine.begin() as conn:
+                config = _alembic_config()
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+    except sqlite3.DatabaseError as exc:
+        engine.dispose()
+        raise StoreError(describe_sqlite_error(path, exc)) from None
+    except Exception as exc:
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(exc.__cause__, sqlite3.DatabaseError) or "sqlite3" in type(cause).__module__:
+            engine.dispose()
+            raise StoreError(describe_sqlite_error(path, exc)) from None
+        engine.dispose()
+        raise
+    return engine
+
+
+def _has_tables(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()
+    return bool(row and row[0])
+
+
+def describe_sqlite_error(path: Path, exc: BaseException) -> str:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return f"the database {path} is locked by another Headcount process; close it and try again"
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return (
+            f"the database {path} is damaged ({exc}); restore a copy from {path.parent / 'backups'} "
+            "or move the file away to start fresh"
+        )
+    if "full" in text:
+        return f"the disk holding {path} is full; free some space: nothing already saved was lost"
+    if "readonly" in text or "unable to open" in text:
+        return f"cannot write the database {path}: check the folder's permissions"
+    return f"database error on {path}: {exc}"

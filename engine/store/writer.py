@@ -1,0 +1,154 @@
+"""The one writer to SQLite: a dedicated thread that group-commits what producers send.
+
+Producers `await writer.write(...)`; the call returns once the rows are committed, so an
+acknowledged write survives `kill -9`. Many producers waiting at once share one commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Executable
+
+from engine.store.db import StoreError, describe_sqlite_error
+
+log = logging.getLogger(__name__)
+
+Params = dict[str, Any] | list[dict[str, Any]] | None
+Op = tuple[Executable, Params]
+
+MAX_BATCH = 512
+
+
+@dataclass(slots=True)
+class _Request:
+    ops: Sequence[Op]
+    full: bool
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[None]
+
+
+_STOP = object()
+
+
+class Writer:
+    """Single writer thread with group commit.
+
+    `full=True` marks audit-grade writes: their batch commits with `synchronous=FULL` (fsync),
+    others rely on WAL with `synchronous=NORMAL`, which survives a killed process.
+    """
+
+    def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH) -> None:
+        self._engine = engine
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Request | object] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="headcount-writer", daemon=True)
+        self._started = False
+        self.commits = 0
+        self.rows = 0
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            self._thread.start()
+
+    async def close(self) -> None:
+        if self._started and self._thread.is_alive():
+            self._queue.put(_STOP)
+            await asyncio.to_thread(self._thread.join)
+
+    async def write(self, *ops: Op, full: bool = False) -> None:
+        """Commit `ops` atomically (in one transaction with whatever else is waiting)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        self._queue.put(_Request(ops, full, loop, future))
+        await future
+
+    # --- the writer thread ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        with self._engine.connect() as conn:
+            while True:
+                first = self._queue.get()
+                if first is _STOP:
+                    return
+                batch: list[_Request] = [first]  # type: ignore[list-item]
+                stop = False
+                while len(batch) < self._max_batch:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is _STOP:
+                        stop = True
+                        break
+                    batch.append(item)  # type: ignore[arg-type]
+                self._commit(conn, batch)
+                if stop:
+                    return
+
+    def _commit(self, conn: Connection, batch: list[_Request]) -> None:
+        full = any(r.full for r in batch)
+        try:
+            self._apply(conn, batch, full)
+            self._resolve(batch, None)
+        except Exception:
+            # Isolate the failing request so one bad write never fails the others.
+            for request in batch:
+                try:
+                    self._apply(conn, [request], request.full)
+                    self._resolve([request], None)
+                except Exception as exc:
+                    self._resolve([request], _store_error(conn, exc))
+
+    def _apply(self, conn: Connection, batch: list[_Request], full: bool) -> None:
+        if full:
+            conn.exec_driver_sql("PRAGMA synchronous=FULL")
+        try:
+            with conn.begin():
+                for request in batch:
+                    for statement, params in request.ops:
+                        conn.execute(statement, params)
+            self.commits += 1
+            self.rows += sum(len(r.ops) for r in batch)
+        finally:
+            if full:
+                conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+
+    @staticmethod
+    def _resolve(batch: list[_Request], error: BaseException | None) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Request]] = {}
+        for request in batch:
+            by_loop.setdefault(request.loop, []).append(request)
+        for loop, requests in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # the producer's loop has closed; nobody waits
+                loop.call_soon_threadsafe(_settle, requests, error)
+
+
+def _settle(requests: list[_Request], error: BaseException | None) -> None:
+    for request in requests:
+        if request.future.done():
+            continue
+        if error is None:
+            request.future.set_result(None)
+        else:
+            request.future.set_exception(error)
+
+
+def _store_error(conn: Connection, exc: Exception) -> Exception:
+    original = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(original, sqlite3.OperationalError | sqlite3.DatabaseError):
+        path = conn.engine.url.database or "the database"
+        return StoreError(describe_sqlite_error(Path(path), original))
+    return exc
