@@ -102,6 +102,7 @@ class _Run:
         ]
         self.pending: list[ToolCall] = []  # tool calls of the last model reply not yet finished
         self.final_text: str | None = None
+        self.attempts: dict[str, int] = {}  # call id -> attempt number, after uncertain tries
         self._replay(history)
 
     def _replay(self, history: Sequence[StepRecord]) -> None:
@@ -113,6 +114,8 @@ class _Run:
                 calls = message.get("tool_calls") or []
                 self.pending = [ToolCall(c["id"], c["function"]["name"], c["function"]["arguments"]) for c in calls]
                 self.final_text = None if calls else (message.get("content") or "")
+            elif step.kind == "tool" and step.status == "uncertain" and step.call_id:
+                self.attempts[step.call_id] = self.attempts.get(step.call_id, 1) + 1
             elif step.kind == "tool" and step.status in ("finished", "failed") and step.call_id:
                 self.messages.append({"role": "tool", "tool_call_id": step.call_id, "content": step.result or ""})
                 done_calls.add(step.call_id)
@@ -303,7 +306,7 @@ class _Run:
             seq=self.seq,
             kind="tool",
             status=status,
-            attempt=1,
+            attempt=self.attempts.get(call.id, 1),
             tool=call.name,
             call_id=call.id,
             arguments=call.arguments,

@@ -13,6 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 
@@ -23,19 +24,19 @@ class StoreError(Exception):
     """The database cannot be used: corrupt, locked by another process, disk full, unwritable."""
 
 
-def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _pragmas(dbapi_connection: Any, _record: Any, busy_ms: int = 5000) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     # NORMAL in WAL survives a killed process (the OS has the pages); audit rows switch to FULL.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
-def make_engine(path: Path) -> Engine:
+def make_engine(path: Path, *, busy_ms: int = 5000) -> Engine:
     engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
-    event.listen(engine, "connect", _pragmas)
+    event.listen(engine, "connect", lambda conn, record: _pragmas(conn, record, busy_ms))
     return engine
 
 
@@ -66,13 +67,13 @@ def backup(path: Path, backups: Path, label: str) -> Path:
     return target
 
 
-def open_database(path: Path, backups: Path) -> Engine:
+def open_database(path: Path, backups: Path, *, busy_ms: int = 5000) -> Engine:
     """Open (or create) the database and bring its schema to the latest revision.
 
     A database that already holds data is backed up before any migration touches it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(path)
+    engine = make_engine(path, busy_ms=busy_ms)
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA quick_check").fetchone()
@@ -86,16 +87,9 @@ def open_database(path: Path, backups: Path) -> Engine:
                 config = _alembic_config()
                 config.attributes["connection"] = conn
                 command.upgrade(config, "head")
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, DBAPIError) as exc:
         engine.dispose()
         raise StoreError(describe_sqlite_error(path, exc)) from None
-    except Exception as exc:
-        cause = exc.__cause__ or exc.__context__
-        if isinstance(exc.__cause__, sqlite3.DatabaseError) or "sqlite3" in type(cause).__module__:
-            engine.dispose()
-            raise StoreError(describe_sqlite_error(path, exc)) from None
-        engine.dispose()
-        raise
     return engine
 
 
@@ -106,6 +100,7 @@ def _has_tables(engine: Engine) -> bool:
 
 
 def describe_sqlite_error(path: Path, exc: BaseException) -> str:
+    exc = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
         return f"the database {path} is locked by another Headcount process; close it and try again"

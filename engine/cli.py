@@ -1,0 +1,226 @@
+"""`headcount`: the desktop app with no arguments, a headless office with a command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from engine.events import Event, StatusChanged, StepFinished, TaskChanged
+from engine.orchestrator import Office, OfficeError
+from engine.paths import Home
+from engine.store.db import StoreError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="headcount",
+        description="Hire AI employees and watch them work. With no command, opens the office window.",
+    )
+    parser.add_argument("--home", help="data folder (default: $HEADCOUNT_HOME or the platform's data dir)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("hire", help="hire an employee from a catalog role id or a brief file")
+    p.add_argument("role", help="role id (see `headcount catalog`) or path to a brief .md file")
+    p.add_argument("--name", help="the employee's name (default: the next free first name)")
+    p.add_argument("--team", help="team id to seat them with")
+
+    p = sub.add_parser("roster", help="who works here and what they are doing")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("assign", help="give an employee a task")
+    p.add_argument("employee", help="name or id")
+    p.add_argument("text", help="what to do, in plain words")
+
+    p = sub.add_parser("run", help="let the office work")
+    p.add_argument("--until-idle", action="store_true", help="stop when every queue is empty (the default)")
+    p.add_argument("--for", dest="seconds", type=float, help="keep working for this many seconds")
+
+    p = sub.add_parser("log", help="an employee's steps, oldest first")
+    p.add_argument("employee", help="name or id")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("tasks", help="tasks and their status")
+    p.add_argument("--employee", help="only this employee's tasks")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("resolve", help="decide about a task parked as uncertain after a crash")
+    p.add_argument("task", help="task id")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--happened", action="store_true", help="the interrupted action did happen; carry on")
+    group.add_argument("--retry", action="store_true", help="it did not happen; run it again")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.home:
+        import os
+
+        os.environ["HEADCOUNT_HOME"] = str(Path(args.home).expanduser().resolve())
+    if args.command is None:
+        from app.main import main as app_main  # the UI is imported only when it is wanted
+
+        return app_main([])
+    handler = COMMANDS[args.command]
+    try:
+        return asyncio.run(_with_office(handler, args))
+    except (OfficeError, StoreError) as exc:
+        print(f"headcount: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _with_office(handler: Callable[[Office, argparse.Namespace], Awaitable[int]], args: Any) -> int:
+    office = await Office.open(Home.resolve())
+    try:
+        return await handler(office, args)
+    finally:
+        await office.close()
+
+
+async def _hire(office: Office, args: argparse.Namespace) -> int:
+    brief = office.brief_for(args.role)
+    record = await office.hire(brief, name=args.name, team=args.team)
+    mode = " (rehearsal)" if office.employees[record.id].config.is_rehearsal else ""
+    print(f"Hired {record.name} as {record.title}{mode} [{record.id}]")
+    return 0
+
+
+async def _roster(office: Office, args: argparse.Namespace) -> int:
+    rows = await office.roster()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("Nobody works here yet. Try: headcount hire assistant")
+    for row in rows:
+        mode = " [rehearsal]" if row["rehearsal"] else ""
+        task = f" — {row['current_task']}" if row["current_task"] else ""
+        print(f"{row['name']:<10} {row['title']:<28} {row['status']:<18}{task}{mode}")
+    return 0
+
+
+async def _assign(office: Office, args: argparse.Namespace) -> int:
+    task = await office.assign(args.employee, args.text)
+    print(f"Queued {task.id} for {office.find(args.employee).record.name}: {task.title}")
+    return 0
+
+
+async def _run(office: Office, args: argparse.Namespace) -> int:
+    names = {e.id: e.record.name for e in office.employees.values()}
+    rehearsal = {e.id for e in office.employees.values() if e.config.is_rehearsal}
+
+    def show(event: Event) -> None:
+        line = _describe(event, names)
+        if line:
+            emp = getattr(event, "employee_id", "")
+            print(("[rehearsal] " if emp in rehearsal else "") + line, flush=True)
+
+    office.bus.subscribe(show)
+    await office.run(until_idle=args.seconds is None, duration=args.seconds)
+    return 0
+
+
+def _describe(event: Event, names: dict[str, str]) -> str | None:
+    if isinstance(event, TaskChanged):
+        reason = f" ({event.reason})" if event.reason else ""
+        return f"{names.get(event.employee_id, event.employee_id)}: task {event.status}: {event.title}{reason}"
+    if isinstance(event, StepFinished) and event.kind == "tool":
+        return f"{names.get(event.employee_id, event.employee_id)}: {event.tool} -> {event.summary[:100]}"
+    if isinstance(event, StatusChanged) and event.status == "blocked":
+        return f"{names.get(event.employee_id, event.employee_id)}: blocked: {event.detail}"
+    return None
+
+
+async def _log(office: Office, args: argparse.Namespace) -> int:
+    employee = office.find(args.employee)
+    steps = await office.journal.steps(employee_id=employee.id)
+    rows = [
+        {
+            "step_id": s.id,
+            "task_id": s.task_id,
+            "seq": s.seq,
+            "kind": s.kind,
+            "status": s.status,
+            "attempt": s.attempt,
+            "tool": s.tool,
+            "model": s.model,
+            "cost_usd": s.cost_usd,
+            "rehearsal": s.rehearsal,
+            "started_at": s.started_at,
+            "summary": _step_summary(s.kind, s.tool, s.arguments, s.result),
+        }
+        for s in steps
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        label = " (rehearsal)" if r["rehearsal"] else ""
+        what = r["tool"] if r["kind"] == "tool" else r["model"]
+        print(f"{r['started_at'][:19]} {r['kind']:<5} {what or '':<22} {r['status']:<9} {r['summary']}{label}")
+    return 0
+
+
+def _step_summary(kind: str, tool: str | None, arguments: str | None, result: str | None) -> str:
+    if kind == "tool":
+        return (result or "")[:80].replace("\n", " ")
+    try:
+        message = json.loads(result or "{}")
+    except json.JSONDecodeError:
+        return ""
+    calls = message.get("tool_calls") or []
+    if calls:
+        return "calls " + ", ".join(c["function"]["name"] for c in calls)
+    return str(message.get("content") or "")[:80].replace("\n", " ")
+
+
+async def _tasks(office: Office, args: argparse.Namespace) -> int:
+    employee_id = office.find(args.employee).id if args.employee else None
+    tasks = await office.journal.tasks(employee_id=employee_id)
+    names = {e.id: e.record.name for e in office.employees.values()}
+    rows = [
+        {
+            "id": t.id,
+            "employee": names.get(t.employee_id, t.employee_id),
+            "title": t.title,
+            "status": t.status,
+            "reason": t.reason,
+        }
+        for t in tasks
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        reason = f" — {r['reason']}" if r["reason"] else ""
+        print(f"{r['id']:<28} {r['employee']:<10} {r['status']:<10} {r['title']}{reason}")
+    return 0
+
+
+async def _resolve(office: Office, args: argparse.Namespace) -> int:
+    await office.resolve(args.task, happened=args.happened)
+    print(f"{args.task}: {'carrying on' if args.happened else 'will retry'}; run `headcount run` to continue")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[Office, argparse.Namespace], Awaitable[int]]] = {
+    "hire": _hire,
+    "roster": _roster,
+    "assign": _assign,
+    "run": _run,
+    "log": _log,
+    "tasks": _tasks,
+    "resolve": _resolve,
+}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,165 @@
+"""The store: migrations with backup, the group-commit writer, and clear errors on bad databases."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import Table, insert, select, text
+
+from engine.store.db import StoreError, _alembic_config, head_revision, open_database
+from engine.store.schema import settings
+from engine.store.writer import Writer
+
+
+def _open(tmp_path: Path) -> tuple[Path, Writer]:
+    path = tmp_path / "h.db"
+    engine = open_database(path, tmp_path / "backups")
+    writer = Writer(engine)
+    writer.start()
+    return path, writer
+
+
+def _count(path: Path, table: str = "settings") -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+async def test_fifty_producers_share_commits_and_lose_nothing(tmp_path: Path) -> None:
+    path, writer = _open(tmp_path)
+
+    async def producer(k: int) -> None:
+        for i in range(40):
+            await writer.write((insert(settings), {"key": f"p{k}-{i}", "value": "x"}))
+
+    await asyncio.gather(*(producer(k) for k in range(50)))
+    await writer.close()
+    assert _count(path) == 2000
+    assert writer.commits < 2000  # producers waiting together shared commits
+
+
+async def test_a_bad_write_fails_only_its_producer(tmp_path: Path) -> None:
+    path, writer = _open(tmp_path)
+    await writer.write((insert(settings), {"key": "dup", "value": "1"}))
+    results = await asyncio.gather(
+        writer.write((insert(settings), {"key": "a", "value": "1"})),
+        writer.write((insert(settings), {"key": "dup", "value": "2"})),  # primary key clash
+        writer.write((insert(settings), {"key": "b", "value": "1"})),
+        return_exceptions=True,
+    )
+    await writer.close()
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], Exception)
+    assert _count(path) == 3
+
+
+async def test_ops_in_one_write_are_atomic(tmp_path: Path) -> None:
+    path, writer = _open(tmp_path)
+    await writer.write((insert(settings), {"key": "dup", "value": "1"}))
+    with pytest.raises(Exception, match="UNIQUE"):
+        await writer.write(
+            (insert(settings), {"key": "new", "value": "1"}),
+            (insert(settings), {"key": "dup", "value": "2"}),
+        )
+    await writer.close()
+    assert _count(path) == 1  # "new" was rolled back with its failing partner
+
+
+async def test_full_disk_gives_a_clear_error_and_keeps_what_was_saved(tmp_path: Path) -> None:
+    path, writer = _open(tmp_path)
+    await writer.write((insert(settings), {"key": "kept", "value": "1"}))
+    await writer.write((text("PRAGMA max_page_count = 1"), None))  # the database can grow no further
+    with pytest.raises(StoreError, match="disk .* is full"):
+        await writer.write((insert(settings), {"key": "big", "value": "x" * 200_000}))
+    await writer.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM settings WHERE key='kept'").fetchone() == ("1",)
+
+
+def test_corrupt_database_is_refused_with_advice(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="damaged.*backups"):
+        open_database(path, tmp_path / "backups")
+
+
+async def test_locked_database_says_another_process_has_it(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    writer = Writer(open_database(path, tmp_path / "backups", busy_ms=50))
+    writer.start()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="locked by another Headcount process"):
+            await writer.write((insert(settings), {"key": "k", "value": "v"}))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    await writer.write((insert(settings), {"key": "k", "value": "v"}))  # works again once released
+    await writer.close()
+    assert _count(path) == 1
+
+
+def test_migration_backs_up_existing_data_first(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    engine = open_database(path, tmp_path / "backups")
+    assert not (tmp_path / "backups").exists()  # a new database needs no backup
+    with engine.begin() as conn:
+        config = _alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")  # simulate a database from before the first migration
+        conn.exec_driver_sql("CREATE TABLE legacy (v TEXT)")
+        conn.exec_driver_sql("INSERT INTO legacy VALUES ('precious')")
+    engine.dispose()
+
+    engine = open_database(path, tmp_path / "backups")
+    with engine.connect() as conn:
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        assert conn.execute(select(Table("settings", settings.metadata))).all() == []
+    engine.dispose()
+    assert version == head_revision()
+    backups = list((tmp_path / "backups").glob("*.db"))
+    assert len(backups) == 1
+    with sqlite3.connect(backups[0]) as conn:
+        assert conn.execute("SELECT v FROM legacy").fetchone() == ("precious",)
+
+
+def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
+    """A writer process is killed mid-stream; every row it had acknowledged is on disk."""
+    path = tmp_path / "h.db"
+    open_database(path, tmp_path / "backups").dispose()
+    script = textwrap.dedent(
+        f"""
+        import asyncio, sys
+        from pathlib import Path
+        from sqlalchemy import insert
+        from engine.store.db import make_engine
+        from engine.store.schema import settings
+        from engine.store.writer import Writer
+
+        async def main():
+            writer = Writer(make_engine(Path({str(path)!r})))
+            writer.start()
+            async def producer(k):
+                for i in range(100000):
+                    await writer.write((insert(settings), {{"key": f"{{k}}-{{i}}", "value": "v"}}))
+                    print(f"{{k}}-{{i}}", flush=True)
+            await asyncio.gather(*(producer(k) for k in range(8)))
+        asyncio.run(main())
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    acked = [proc.stdout.readline().strip() for _ in range(3000)]
+    proc.kill()
+    proc.wait()
+    proc.stdout.close()
+    with sqlite3.connect(path) as conn:
+        stored = {r[0] for r in conn.execute("SELECT key FROM settings")}
+    assert set(acked) <= stored
