@@ -70,6 +70,17 @@ class StepRecord:
     finished_at: str | None
 
 
+def _insert_sql(table: Any) -> str:
+    names = [c.name for c in table.c]
+    return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)})"
+
+
+# The writes made on every step, as driver-level SQL (see engine.store.writer.Op).
+_STEP_INSERT = _insert_sql(steps)
+_STEP_FINISH = "UPDATE steps SET status=:status, result=:result, error=:error, finished_at=:finished_at WHERE id=:id"
+_TASK_STATUS = "UPDATE tasks SET status=:status, reason=:reason, updated_at=:updated_at WHERE id=:id"
+
+
 def _record(cls: type[T], row: Row[Any]) -> T:
     return cls(**row._asdict())
 
@@ -109,8 +120,7 @@ class Journal:
 
     @staticmethod
     def task_status_op(task_id: str, status: TaskStatus, reason: str, when: str) -> Op:
-        statement = update(tasks).where(tasks.c.id == task_id)
-        return (statement, {"status": status, "reason": reason, "updated_at": when})
+        return (_TASK_STATUS, {"id": task_id, "status": status, "reason": reason, "updated_at": when})
 
     @staticmethod
     def turn_op(turn_id: str, task_id: str, employee_id: str, brief_version: str, when: str) -> Op:
@@ -125,12 +135,11 @@ class Journal:
 
     @staticmethod
     def step_insert_op(record: StepRecord) -> Op:
-        return (insert(steps), _fields(record))
+        return (_STEP_INSERT, _fields(record))
 
     @staticmethod
     def step_finish_op(step_id: str, status: StepStatus, result: str, error: str | None, when: str) -> Op:
-        statement = update(steps).where(steps.c.id == step_id)
-        return (statement, {"status": status, "result": result, "error": error, "finished_at": when})
+        return (_STEP_FINISH, {"id": step_id, "status": status, "result": result, "error": error, "finished_at": when})
 
     @staticmethod
     def setting_op(key: str, value: str) -> Op:

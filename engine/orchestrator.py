@@ -91,9 +91,11 @@ class Office:
         ids: IdSource | None = None,
         tools: Iterable[Tool] = (),
         guard: Guard | None = None,
+        colocate_writer: bool = True,
     ) -> Office:
+        """Open the office in `home`; `colocate_writer=False` for the desktop app (see Writer)."""
         engine = await asyncio.to_thread(open_database, home.database, home.backups)
-        writer = Writer(engine)
+        writer = Writer(engine, colocate=colocate_writer)
         writer.start()
         if model is None:
             from engine.llm.provider import LiteLLMClient
