@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -57,16 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one headless command. (`headcount` with no command is the app: see app/launcher.py.)"""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.home:
-        import os
-
         os.environ["HEADCOUNT_HOME"] = str(Path(args.home).expanduser().resolve())
     if args.command is None:
-        from app.main import main as app_main  # the UI is imported only when it is wanted
-
-        return app_main([])
+        parser.print_help()
+        return 2
     handler = COMMANDS[args.command]
     try:
         return asyncio.run(_with_office(handler, args))
@@ -94,7 +93,7 @@ async def _hire(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _roster(office: Office, args: argparse.Namespace) -> int:
-    rows = await office.roster()
+    rows: list[dict[str, Any]] = await office.roster()
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -142,7 +141,7 @@ def _describe(event: Event, names: dict[str, str]) -> str | None:
 async def _log(office: Office, args: argparse.Namespace) -> int:
     employee = office.find(args.employee)
     steps = await office.journal.steps(employee_id=employee.id)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "step_id": s.id,
             "task_id": s.task_id,

@@ -20,8 +20,11 @@ async def recover(journal: Journal, clock: Clock) -> list[str]:
     """
     now = clock.now().isoformat()
 
-    def scan(conn: Connection) -> tuple[list[str], dict[str, tuple[str, str, str | None]]]:
-        running = [r[0] for r in conn.execute(select(tasks.c.id).where(tasks.c.status == "running"))]
+    def scan(conn: Connection) -> tuple[list[tuple[str, str]], dict[str, tuple[str, str, str | None]]]:
+        running = [
+            (r[0], r[1])
+            for r in conn.execute(select(tasks.c.id, tasks.c.employee_id).where(tasks.c.status == "running"))
+        ]
         intents = conn.execute(
             select(steps.c.task_id, steps.c.id, steps.c.tool, steps.c.arguments).where(
                 steps.c.status == "started", steps.c.kind == "tool"
@@ -31,20 +34,20 @@ async def recover(journal: Journal, clock: Clock) -> list[str]:
 
     running, intents = await journal.read(scan)
     uncertain: list[str] = []
-    for task_id in running:
+    for task_id, employee_id in running:
         if task_id in intents:
             step_id, tool, arguments = intents[task_id]
             reason = (
                 f"Headcount stopped while {tool} was running ({arguments}); it may or may not have happened. "
                 "Check, then tell me whether it happened or should be retried."
             )
-            row = await journal.read(
-                lambda c, t=task_id: c.execute(select(tasks.c.employee_id).where(tasks.c.id == t)).one()
-            )
             await journal.write(
                 (update(steps).where(steps.c.id == step_id), {"status": "uncertain", "finished_at": now}),
                 Journal.task_status_op(task_id, "uncertain", reason, now),
-                (update(employees).where(employees.c.id == row[0]), {"status": "blocked", "status_detail": reason}),
+                (
+                    update(employees).where(employees.c.id == employee_id),
+                    {"status": "blocked", "status_detail": reason},
+                ),
             )
             uncertain.append(task_id)
             log.warning("task %s is uncertain after a crash: %s", task_id, reason)

@@ -142,7 +142,7 @@ class Writer:
                 for request in batch:
                     for statement, params in request.ops:
                         if isinstance(statement, str):
-                            conn.exec_driver_sql(statement, params)  # type: ignore[arg-type]
+                            conn.exec_driver_sql(statement, params)
                         else:
                             conn.execute(statement, params)
             self.commits += 1

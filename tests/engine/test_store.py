@@ -75,7 +75,7 @@ async def test_full_disk_gives_a_clear_error_and_keeps_what_was_saved(tmp_path: 
     path, writer = _open(tmp_path)
     await writer.write((insert(settings), {"key": "kept", "value": "1"}))
     await writer.write((text("PRAGMA max_page_count = 1"), None))  # the database can grow no further
-    with pytest.raises(StoreError, match="disk .* is full"):
+    with pytest.raises(StoreError, match=r"disk .* is full"):
         await writer.write((insert(settings), {"key": "big", "value": "x" * 200_000}))
     await writer.close()
     with sqlite3.connect(path) as conn:
@@ -85,7 +85,7 @@ async def test_full_disk_gives_a_clear_error_and_keeps_what_was_saved(tmp_path: 
 def test_corrupt_database_is_refused_with_advice(tmp_path: Path) -> None:
     path = tmp_path / "h.db"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StoreError, match="damaged.*backups"):
+    with pytest.raises(StoreError, match=r"damaged.*backups"):
         open_database(path, tmp_path / "backups")
 
 
