@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from engine.events import Status
 from engine.llm.types import Message, ModelReply, ToolCall
 from engine.store.writer import Op
 from engine.tools.base import ToolSpec
@@ -18,12 +19,21 @@ if TYPE_CHECKING:
 
 
 class Parked(Exception):
-    """Stop the task now and leave it for the owner (or for later)."""
+    """Stop the task now and leave it for the owner (or for later).
 
-    def __init__(self, status: Literal["parked", "uncertain"], reason: str) -> None:
+    `status` is the task's new status; `employee_status` what the office shows for the employee.
+    """
+
+    def __init__(
+        self,
+        status: Literal["parked", "uncertain", "waiting"],
+        reason: str,
+        employee_status: Status = "blocked",
+    ) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.employee_status = employee_status
 
 
 class Guard(Protocol):
@@ -43,11 +53,20 @@ class Guard(Protocol):
         """The model step is durable; publish what follows from it."""
         ...
 
-    async def before_tool(self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]) -> None:
-        """Raise Parked (awaiting approval, over budget) or ToolError (refused, told to the model)."""
+    async def before_tool(
+        self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The arguments to run with (the owner may have edited them).
+
+        Raise Parked (awaiting approval, over budget) or ToolError (refused; the model is told why).
+        """
         ...
 
-    def tool_settle_ops(self, work: TaskWork, spec: ToolSpec) -> Sequence[Op]: ...
+    def tool_settle_ops(
+        self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any], status: str, result: str
+    ) -> Sequence[Op]:
+        """Extra writes committed atomically with the tool step's result (spend, audit)."""
+        ...
 
 
 class OpenGuard:
@@ -65,8 +84,12 @@ class OpenGuard:
     def settled(self, work: TaskWork, reply: ModelReply) -> None:
         return None
 
-    async def before_tool(self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]) -> None:
-        return None
+    async def before_tool(
+        self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]
+    ) -> dict[str, Any]:
+        return arguments
 
-    def tool_settle_ops(self, work: TaskWork, spec: ToolSpec) -> Sequence[Op]:
+    def tool_settle_ops(
+        self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any], status: str, result: str
+    ) -> Sequence[Op]:
         return ()

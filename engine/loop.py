@@ -18,11 +18,11 @@ from pydantic import ValidationError
 
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
-from engine.events import StatusChanged, StepFinished, StepStarted, StepStatus, TextStreamed
+from engine.events import Status, StatusChanged, StepFinished, StepStarted, StepStatus, TextStreamed
 from engine.guards import Guard, Parked
 from engine.journal import Journal, StepRecord
 from engine.llm.types import Message, ModelClient, ModelConfig, ModelError, ModelReply, ModelRequest, ToolCall
-from engine.tools.base import Tool, ToolContext, ToolError, describe_validation_error, parse_arguments
+from engine.tools.base import Tool, ToolContext, ToolError, ToolSpec, describe_validation_error, parse_arguments
 from engine.tools.registry import Belt
 
 
@@ -44,8 +44,9 @@ class TaskWork:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    status: Literal["done", "parked", "uncertain", "failed"]
+    status: Literal["done", "parked", "uncertain", "waiting", "failed"]
     summary: str
+    employee_status: Status = "idle"
 
 
 class AgentLoop:
@@ -78,9 +79,9 @@ class AgentLoop:
         try:
             return await run.go()
         except Parked as parked:
-            return Outcome(parked.status, parked.reason)
+            return Outcome(parked.status, parked.reason, parked.employee_status)
         except ModelError as exc:
-            return Outcome("parked", f"the model is unavailable: {exc}")
+            return Outcome("parked", f"the model is unavailable: {exc}", "blocked")
 
     def _now(self) -> str:
         return self._clock.now().isoformat()
@@ -223,38 +224,48 @@ class _Run:
         )
         status: StepStatus
         error: str | None = None
-        if tool is None:
-            status, result = (
-                "failed",
-                (f"error: you have no tool named {call.name!r}. Your tools are: {', '.join(work.belt.names())}."),
+        arguments: dict[str, Any] = {}
+        spec = tool.spec if tool else None
+        try:
+            if tool is None:
+                raise ToolError(
+                    f"you have no tool named {call.name!r}. Your tools are: {', '.join(work.belt.names())}."
+                )
+            arguments = await loop._guard.before_tool(work, call, tool.spec, parse_arguments(call.arguments))
+        except ToolError as exc:
+            # Refused before running: unknown tool, malformed arguments, or the owner said no.
+            status, result = "failed", f"error: {exc}"
+            await loop._journal.write(
+                Journal.step_insert_op(
+                    self._tool_record(step_id, call, call.arguments, status, result, str(exc), started, loop._now())
+                ),
+                *self._settle(call, spec, arguments, status, result),
             )
+            self._after_tool(step_id, call, status, result)
+            return
+        assert tool is not None
+        used = json.dumps(arguments, separators=(",", ":")) if arguments != _loads(call.arguments) else call.arguments
+        if not tool.spec.idempotent:
+            # Journal the intent first: after a crash an intent with no result means "maybe done".
+            await loop._journal.write(
+                Journal.step_insert_op(self._tool_record(step_id, call, used, "started", None, None, started, None))
+            )
+        self._status("reading" if tool.spec.risk == "read_only" else "tool", call.name)
+        status, result, error = await self._execute(tool, call, arguments)
+        if tool.spec.idempotent:
+            record = self._tool_record(step_id, call, used, status, result, error, started, loop._now())
+            first: Any = Journal.step_insert_op(record)
         else:
-            try:
-                arguments = parse_arguments(call.arguments)
-                await loop._guard.before_tool(work, call, tool.spec, arguments)
-            except ToolError as exc:
-                status, result = "failed", f"error: {exc}"
-            else:
-                intent_written = False
-                if not tool.spec.idempotent:
-                    # Journal the intent first: after a crash an intent with no result means "maybe done".
-                    await loop._journal.write(
-                        Journal.step_insert_op(self._tool_record(step_id, call, "started", None, None, started, None))
-                    )
-                    intent_written = True
-                self._status("reading" if tool.spec.risk == "read_only" else "tool", call.name)
-                status, result, error = await self._execute(tool, call, arguments)
-                if intent_written:
-                    await loop._journal.write(
-                        Journal.step_finish_op(step_id, status, result, error, loop._now()),
-                        *loop._guard.tool_settle_ops(work, tool.spec),
-                    )
-                    self._after_tool(step_id, call, status, result)
-                    return
-        await loop._journal.write(
-            Journal.step_insert_op(self._tool_record(step_id, call, status, result, error, started, loop._now()))
-        )
+            first = Journal.step_finish_op(step_id, status, result, error, loop._now())
+        await loop._journal.write(first, *self._settle(call, tool.spec, arguments, status, result))
         self._after_tool(step_id, call, status, result)
+
+    def _settle(
+        self, call: ToolCall, spec: ToolSpec | None, arguments: dict[str, Any], status: str, result: str
+    ) -> Sequence[Any]:
+        if spec is None:
+            spec = ToolSpec(call.name, "(not on the belt)", {}, risk="read_only")
+        return self.loop._guard.tool_settle_ops(self.work, call, spec, arguments, status, result)
 
     async def _execute(
         self, tool: Tool, call: ToolCall, arguments: dict[str, Any]
@@ -292,6 +303,7 @@ class _Run:
         self,
         step_id: str,
         call: ToolCall,
+        arguments: str,
         status: StepStatus,
         result: str | None,
         error: str | None,
@@ -309,7 +321,7 @@ class _Run:
             attempt=self.attempts.get(call.id, 1),
             tool=call.name,
             call_id=call.id,
-            arguments=call.arguments,
+            arguments=arguments,
             result=result,
             model=None,
             prompt_tokens=0,
@@ -323,6 +335,13 @@ class _Run:
 
     def _status(self, status: Literal["thinking", "typing", "tool", "reading"], detail: str) -> None:
         self.loop._bus.publish(StatusChanged(employee_id=self.work.employee_id, status=status, detail=detail))
+
+
+def _loads(raw: str) -> Any:
+    try:
+        return json.loads(raw or "{}")
+    except json.JSONDecodeError:
+        return None
 
 
 def _summary(reply: ModelReply) -> str:

@@ -326,9 +326,10 @@ class Office:
             outcome = await self.loop.run(work, history)
         finally:
             self._running.discard(task_id)
-        final: TaskStatus = "done" if outcome.status == "done" else outcome.status
-        status: Status = "idle" if outcome.status == "done" else "blocked"
-        await self._set_task(task, final, outcome.summary if final != "done" else "", status=status, detail="")
+        final: TaskStatus = outcome.status
+        await self._set_task(
+            task, final, outcome.summary if final != "done" else "", status=outcome.employee_status, detail=""
+        )
         return outcome
 
     def _task_work(self, employee: Employee, task: TaskRecord, history: Sequence[StepRecord]) -> TaskWork:
