@@ -31,6 +31,7 @@ class EmployeeRecord:
     status: str
     status_detail: str
     hired_at: str
+    probation_left: int = 0  # deliverables still to be reviewed by the owner before they count
 
 
 @dataclass(frozen=True, slots=True)
