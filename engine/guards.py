@@ -41,12 +41,12 @@ class Guard(Protocol):
         """Raise Parked to refuse the call (e.g. its worst-case cost would cross a ceiling)."""
         ...
 
-    async def after_model(self, work: TaskWork) -> None:
-        """Always runs after a model call attempt, even a failed one (release reservations)."""
+    def release(self, work: TaskWork) -> None:
+        """The model call failed: give back what `before_model` reserved."""
         ...
 
-    def settle_ops(self, work: TaskWork, reply: ModelReply) -> Sequence[Op]:
-        """Extra writes committed atomically with the model step (spend, audit)."""
+    def settle(self, work: TaskWork, reply: ModelReply) -> tuple[ModelReply, Sequence[Op]]:
+        """The reply to journal (e.g. with a simulated cost) and writes committed atomically with it."""
         ...
 
     def settled(self, work: TaskWork, reply: ModelReply) -> None:
@@ -75,11 +75,11 @@ class OpenGuard:
     async def before_model(self, work: TaskWork, messages: Sequence[Message]) -> None:
         return None
 
-    async def after_model(self, work: TaskWork) -> None:
+    def release(self, work: TaskWork) -> None:
         return None
 
-    def settle_ops(self, work: TaskWork, reply: ModelReply) -> Sequence[Op]:
-        return ()
+    def settle(self, work: TaskWork, reply: ModelReply) -> tuple[ModelReply, Sequence[Op]]:
+        return reply, ()
 
     def settled(self, work: TaskWork, reply: ModelReply) -> None:
         return None

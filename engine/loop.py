@@ -8,6 +8,7 @@ side-effecting tool whose intent was journaled but whose result was not is never
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from engine.briefs import Brief
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import Status, StatusChanged, StepFinished, StepStarted, StepStatus, TextStreamed
@@ -40,11 +42,14 @@ class TaskWork:
     workspace: Path
     max_actions: int = 25
     context: Sequence[Message] = field(default=())  # memory etc., after the brief, before the task
+    brief: Brief | None = None  # for guardrails: approval policy, hours, ceilings
+    team: str | None = None
+    turn_id: str = ""  # set by the loop when the turn starts
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    status: Literal["done", "parked", "uncertain", "waiting", "failed"]
+    status: Literal["done", "parked", "uncertain", "waiting", "review", "failed"]
     summary: str
     employee_status: Status = "idle"
 
@@ -75,6 +80,7 @@ class AgentLoop:
         await self._journal.write(
             Journal.turn_op(turn_id, work.task_id, work.employee_id, work.brief_version, self._now())
         )
+        work = dataclasses.replace(work, turn_id=turn_id)
         run = _Run(self, work, turn_id, history)
         try:
             return await run.go()
@@ -115,6 +121,9 @@ class _Run:
                 calls = message.get("tool_calls") or []
                 self.pending = [ToolCall(c["id"], c["function"]["name"], c["function"]["arguments"]) for c in calls]
                 self.final_text = None if calls else (message.get("content") or "")
+            elif step.kind == "owner":
+                self.messages.append({"role": "user", "content": step.result or ""})
+                self.final_text = None  # the owner asked for more: the task goes on
             elif step.kind == "tool" and step.status == "uncertain" and step.call_id:
                 self.attempts[step.call_id] = self.attempts.get(step.call_id, 1) + 1
             elif step.kind == "tool" and step.status in ("finished", "failed") and step.call_id:
@@ -157,8 +166,10 @@ class _Run:
         started = loop._now()
         try:
             reply = await loop._model.complete(request)
-        finally:
-            await loop._guard.after_model(work)
+        except BaseException:
+            loop._guard.release(work)
+            raise
+        reply, extra = loop._guard.settle(work, reply)
         self.seq += 1
         message = reply.assistant_message()
         record = StepRecord(
@@ -183,7 +194,7 @@ class _Run:
             started_at=started,
             finished_at=loop._now(),
         )
-        await loop._journal.write(Journal.step_insert_op(record), *loop._guard.settle_ops(work, reply))
+        await loop._journal.write(Journal.step_insert_op(record), *extra)
         self.messages.append(message)
         loop._bus.publish(
             StepFinished(

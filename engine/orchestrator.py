@@ -344,6 +344,8 @@ class Office:
             config=employee.config,
             workspace=self.home.workspace(employee.id),
             max_actions=brief.max_actions_per_turn,
+            brief=brief,
+            team=employee.record.team,
         )
 
     async def _set_task(self, task: TaskRecord, state: TaskStatus, reason: str, *, status: Status, detail: str) -> None:
