@@ -178,6 +178,13 @@ class Journal:
 
         return await self.read(query)
 
+    async def task(self, task_id: str) -> TaskRecord | None:
+        def query(conn: Connection) -> TaskRecord | None:
+            row = conn.execute(select(tasks).where(tasks.c.id == task_id)).first()
+            return None if row is None else _record(TaskRecord, row)
+
+        return await self.read(query)
+
     async def steps(self, *, task_id: str | None = None, employee_id: str | None = None) -> list[StepRecord]:
         def query(conn: Connection) -> list[StepRecord]:
             stmt = select(steps).order_by(steps.c.started_at, steps.c.seq)

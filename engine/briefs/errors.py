@@ -29,9 +29,7 @@ class BriefError(Exception):
     def __init__(self, problems: Sequence[Problem]) -> None:
         if not problems:
             raise ValueError("a BriefError needs at least one problem")
-        self.problems: tuple[Problem, ...] = tuple(
-            sorted(problems, key=lambda p: p.line if p.line is not None else 0)
-        )
+        self.problems: tuple[Problem, ...] = tuple(sorted(problems, key=lambda p: p.line if p.line is not None else 0))
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @property

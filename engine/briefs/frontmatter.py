@@ -23,9 +23,7 @@ from engine.briefs.errors import BriefError, Problem, suggest
 
 Loc = tuple[int | str, ...]
 
-SHAPE_HINT = (
-    "a brief starts with a '---' line, then 'field: value' lines, then '---', then the brief in prose"
-)
+SHAPE_HINT = "a brief starts with a '---' line, then 'field: value' lines, then '---', then the brief in prose"
 
 
 @dataclass(frozen=True, slots=True)

@@ -208,9 +208,7 @@ class WorkingHours(_Strict):
         if local.date() in self.days_off:
             return False
         minute = local.hour * 60 + local.minute
-        return any(
-            local.weekday() in w.days and w.start_minute <= minute < w.end_minute for w in self.windows
-        )
+        return any(local.weekday() in w.days and w.start_minute <= minute < w.end_minute for w in self.windows)
 
 
 class Budget(_Strict):
