@@ -156,7 +156,7 @@ async def _reject(office: Office, args: argparse.Namespace) -> int:
 async def _review(office: Office, args: argparse.Namespace) -> int:
     items = await office.reviews()
     names = {e.id: e.record.name for e in office.employees.values()}
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"id": d.id, "employee": names.get(d.employee_id, d.employee_id), "task_id": d.task_id,
          "round": d.round, "content": d.content, "created_at": d.created_at}
         for d in items
