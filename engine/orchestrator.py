@@ -17,6 +17,7 @@ from engine.approvals import ApprovalBook
 from engine.briefs import Brief, BriefError, load_brief, parse_brief
 from engine.briefs.catalog import load_catalog
 from engine.briefs.prompt import render_system_prompt
+from engine.briefs.skills import Skill, attached_skills, load_skills, use_skill_tool
 from engine.budget import BudgetLedger, Ceiling
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource, RandomIds, SystemClock
@@ -56,6 +57,7 @@ class Employee:
     brief: Brief
     belt: Belt
     config: ModelConfig
+    system_prompt: str = ""  # the brief and skill index, assembled once per brief version
     queue: list[str] = field(default_factory=list)  # task ids, oldest first
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     called_in_until: datetime | None = None
@@ -104,6 +106,7 @@ class Office(OwnerActions):
         )
         self.loop = AgentLoop(journal, model, bus, clock, ids, guard or self.guardrails)
         self.employees: dict[str, Employee] = {}
+        self.skills: dict[str, Skill] = {}
         self.brief_errors: dict[str, str] = {}  # employee id -> why its brief did not load
 
     @classmethod
@@ -161,6 +164,8 @@ class Office(OwnerActions):
 
     async def _load(self) -> None:
         await recover(self.journal, self.clock)
+        dirs = [SHIPPED_BRIEFS / "skills", self.home.briefs / "skills"]
+        self.skills = await asyncio.to_thread(load_skills, dirs)
         for record in await self.journal.employees():
             try:
                 brief, record = await self._current_brief(record)
@@ -197,7 +202,12 @@ class Office(OwnerActions):
         return brief, record
 
     def _add(self, record: EmployeeRecord, brief: Brief) -> Employee:
-        employee = Employee(record, brief, self.tools.belt(brief.tools), brief.model.to_config())
+        skills = attached_skills(brief.skills, self.skills)
+        belt = self.tools.belt(brief.tools)
+        if skills:  # names and descriptions in the prompt; the body only when the employee asks
+            belt = belt.with_tool(use_skill_tool(skills))
+        prompt = render_system_prompt(brief, skills)
+        employee = Employee(record, brief, belt, brief.model.to_config(), prompt)
         self.employees[record.id] = employee
         self.ledger.register(
             record.id,
@@ -396,7 +406,7 @@ class Office(OwnerActions):
             task_id=task.id,
             task_body=task.body,
             brief_version=employee.record.brief_version,
-            system_prompt=render_system_prompt(brief, ()),
+            system_prompt=employee.system_prompt,
             belt=employee.belt,
             config=employee.config,
             workspace=self.home.workspace(employee.id),

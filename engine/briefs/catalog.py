@@ -63,9 +63,7 @@ def load_team(path: str | Path) -> Team:
     except ValidationError as exc:
         raise BriefError(problems_from(exc, doc, Team)) from None
     if team.lead not in team.roles:
-        raise BriefError.single(
-            path, locate(doc, ("lead",)), f"the lead '{team.lead}' is not in roles", "lead"
-        )
+        raise BriefError.single(path, locate(doc, ("lead",)), f"the lead '{team.lead}' is not in roles", "lead")
     return team.model_copy(update={"source": path})
 
 
@@ -125,14 +123,10 @@ def catalog_json(catalog: Catalog) -> dict[str, Any]:
         team = catalog.teams[team_id]
         briefs = catalog.team_roles(team_id)
         in_teams.update(b.id for b in briefs)
-        teams.append(
-            {"id": team.id, "title": team.title, "lead": team.lead, "roles": [_role(b) for b in briefs]}
-        )
+        teams.append({"id": team.id, "title": team.title, "lead": team.lead, "roles": [_role(b) for b in briefs]})
     loose = [catalog.roles[r] for r in sorted(catalog.roles) if r not in in_teams]
     if loose and CUSTOM_TEAM not in catalog.teams:
-        teams.append(
-            {"id": CUSTOM_TEAM, "title": "Your own roles", "lead": None, "roles": [_role(b) for b in loose]}
-        )
+        teams.append({"id": CUSTOM_TEAM, "title": "Your own roles", "lead": None, "roles": [_role(b) for b in loose]})
     return {"teams": teams}
 
 
@@ -143,9 +137,7 @@ def _role(brief: Brief) -> dict[str, str]:
 def _files(folder: Path, suffix: str) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(
-        p for p in folder.iterdir() if p.suffix == suffix and p.is_file() and not p.name.startswith(".")
-    )
+    return sorted(p for p in folder.iterdir() if p.suffix == suffix and p.is_file() and not p.name.startswith("."))
 
 
 def _id_line(path: Path) -> int | None:

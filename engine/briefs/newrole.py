@@ -73,9 +73,7 @@ def render_brief_file(answers: NewRoleAnswers) -> str:
             {"when": "The task is unclear or outside this role", "to": "owner"},
         ],
         "tools": list(answers.tools),
-        "appearance": {
-            "color": PALETTE[int(hashlib.sha256(role_id.encode()).hexdigest(), 16) % len(PALETTE)]
-        },
+        "appearance": {"color": PALETTE[int(hashlib.sha256(role_id.encode()).hexdigest(), 16) % len(PALETTE)]},
     }
     body = (answers.body or "").strip() or (
         f"You are the business's {answers.title}. Work towards the goals above, one task at a time.\n"

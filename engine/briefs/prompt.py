@@ -29,17 +29,14 @@ def render_system_prompt(brief: Brief, skills: Iterable[Skill]) -> str:
         parts.append(_section("Success criteria", _bullets(brief.success_criteria)))
     if brief.escalate:
         rules = [
-            f"{_clean(r.when)} -> {'the owner' if r.to == 'owner' else f'the {r.to} role'}"
-            for r in brief.escalate
+            f"{_clean(r.when)} -> {'the owner' if r.to == 'owner' else f'the {r.to} role'}" for r in brief.escalate
         ]
         parts.append(_section("Escalate", "Stop and hand over when:\n" + _bullets(rules)))
     if brief.body.strip():
         parts.append(_section("Brief", _clean(brief.body)))
     if attached:
         lines = [f"- {s.name}: {_clean(s.description)}" for s in attached]
-        text = (
-            "\n".join(lines) + "\n\nCall the `use_skill` tool with a skill's name to load its instructions."
-        )
+        text = "\n".join(lines) + "\n\nCall the `use_skill` tool with a skill's name to load its instructions."
         parts.append(_section("Skills", text))
     return "\n\n".join(parts) + "\n"
 
