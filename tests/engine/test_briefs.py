@@ -7,11 +7,13 @@ import hashlib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from engine.briefs import (
     BUILTIN_TOOLS,
     Brief,
     BriefError,
+    BriefFields,
     load_brief,
     missing_tools,
     parse_brief,
@@ -323,3 +325,14 @@ def test_front_matter_cannot_set_loader_fields(tmp_path: Path) -> None:
 def test_brief_is_exported_type() -> None:
     assert Brief.model_config.get("frozen") is True
     assert Brief.model_config.get("extra") == "forbid"
+
+
+def test_the_readme_example_uses_every_field_and_loads(tmp_path: Path) -> None:
+    readme = (SHIPPED_BRIEFS / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```markdown\n", 1)[1].split("```\n", 1)[0]
+    brief = load_brief(write(tmp_path, example, "grant-writer.md"), known_tools=BUILTIN_TOOLS)
+    assert brief.warnings == ()
+    front = yaml.safe_load(example.split("---\n")[1])
+    assert set(front) == set(BriefFields.model_fields)
+    assert brief.model.to_config().price == Price(3.0, 15.0)
+    assert not brief.hours.always and brief.hours.days_off == (dt.date(2025, 12, 25), dt.date(2025, 12, 26))
