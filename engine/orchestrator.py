@@ -165,7 +165,10 @@ class Office(OwnerActions):
     async def _load(self) -> None:
         await recover(self.journal, self.clock)
         dirs = [SHIPPED_BRIEFS / "skills", self.home.briefs / "skills"]
-        self.skills = await asyncio.to_thread(load_skills, dirs)
+        skill_errors: list[BriefError] = []  # a bad skill never stops the office; the employee works without it
+        self.skills = await asyncio.to_thread(load_skills, dirs, errors=skill_errors)
+        for error in skill_errors:
+            self.bus.publish(BriefInvalid(path=str(error.path), message=str(error)))
         for record in await self.journal.employees():
             try:
                 brief, record = await self._current_brief(record)
