@@ -11,9 +11,7 @@ from collections.abc import Iterable
 from engine.briefs.model import Brief
 from engine.briefs.skills import Skill
 
-USE_SKILL_LINE = (
-    "Call the `use_skill` tool with a skill's name to load its instructions when a task needs it."
-)
+USE_SKILL_LINE = "Call the `use_skill` tool with a skill's name to load its instructions when a task needs it."
 
 
 def render_system_prompt(brief: Brief, skills: Iterable[Skill]) -> str:
@@ -32,25 +30,13 @@ def render_system_prompt(brief: Brief, skills: Iterable[Skill]) -> str:
     if brief.success_criteria:
         parts.append(_section("Success criteria", _bullets(brief.success_criteria)))
     if brief.escalate:
-<<<<<<< HEAD
-        rules = [
-            f"{_clean(r.when)} -> {'the owner' if r.to == 'owner' else f'the {r.to} role'}" for r in brief.escalate
-        ]
-=======
         rules = [f"{_clean(r.when)} -> {_recipient(r.to)}" for r in brief.escalate]
->>>>>>> briefs
         parts.append(_section("Escalate", "Stop and hand over when:\n" + _bullets(rules)))
     if brief.body.strip():
         parts.append(_section("Brief", _clean(brief.body)))
     if attached:
-<<<<<<< HEAD
-        lines = [f"- {s.name}: {_clean(s.description)}" for s in attached]
-        text = "\n".join(lines) + "\n\nCall the `use_skill` tool with a skill's name to load its instructions."
-        parts.append(_section("Skills", text))
-=======
         listed = "\n".join(f"- {s.name}: {_clean(s.description)}" for s in attached)
         parts.append(_section("Skills", f"{listed}\n\n{USE_SKILL_LINE}"))
->>>>>>> briefs
     return "\n\n".join(parts) + "\n"
 
 
