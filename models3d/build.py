@@ -61,7 +61,7 @@ def _figure_parts(c: dict[str, pal.RGBA]) -> dict[str, MeshBuilder]:
 def build_figure(colors: dict[str, pal.RGBA]) -> NodePath:
     """A figure: children body, l_arm, r_arm, l_leg, r_leg (limbs relative to their JOINTS pivot)."""
     root = NodePath("figure")
-    for name, mb in _figure_parts(colors).items():
+    for _name, mb in _figure_parts(colors).items():
         root.attachNewNode(mb.node())
     return root
 
@@ -99,8 +99,12 @@ def _screen(color: pal.RGBA, lit: bool) -> NodePath:
         for i, w in enumerate((0.4, 0.5, 0.3, 0.45)):
             zz = z1 - 0.08 - i * 0.07
             mb.poly(
-                [(-x + 0.06, y + 0.002, zz - 0.02), (-x + 0.06 + w, y + 0.002, zz - 0.02)]
-                + [(-x + 0.06 + w, y + 0.002, zz), (-x + 0.06, y + 0.002, zz)],
+                [
+                    (-x + 0.06, y + 0.002, zz - 0.02),
+                    (-x + 0.06 + w, y + 0.002, zz - 0.02),
+                    (-x + 0.06 + w, y + 0.002, zz),
+                    (-x + 0.06, y + 0.002, zz),
+                ],
                 (0, 1, 0),
                 pal.hex_rgba("#d6ecff"),
                 emissive=True,
@@ -233,7 +237,7 @@ def build_window() -> NodePath:
 
 
 def build_gauge(fill: bool) -> NodePath:
-    """Budget gauge on the desk front: a dark slot, and a white fill bar 1 m long from x=0 (scaled, tinted)."""
+    """Budget gauge on the desk front: a dark slot, or a white 1 m fill bar from x=0 (scaled, tinted)."""
     mb = MeshBuilder("gauge")
     if fill:
         mb.box((0.5, 0, 0), (1.0, 0.02, 0.07), (1, 1, 1, 1), emissive=True)
@@ -248,10 +252,18 @@ def build_marker(color: pal.RGBA) -> NodePath:
     seg = 16
 
     def ring(r: float, y: float, c: pal.RGBA) -> None:
-        pts = [(r * math.cos(-2 * math.pi * i / seg), y, r * math.sin(-2 * math.pi * i / seg)) for i in range(seg)]
+        pts = [
+            (r * math.cos(-2 * math.pi * i / seg), y, r * math.sin(-2 * math.pi * i / seg))
+            for i in range(seg)
+        ]
         mb.poly(pts[::-1], (0, -1, 0), c, emissive=True)
 
-    mb.poly([(-0.16, 0.01, -0.25), (0.16, 0.01, -0.25), (0, 0.01, -0.5)][::-1], (0, -1, 0), (1, 1, 1, 1), emissive=True)
+    mb.poly(
+        [(-0.16, 0.01, -0.25), (0.16, 0.01, -0.25), (0, 0.01, -0.5)][::-1],
+        (0, -1, 0),
+        (1, 1, 1, 1),
+        emissive=True,
+    )
     ring(0.36, 0.005, (1, 1, 1, 1))
     ring(0.3, 0.0, color)
     return NodePath(mb.node())
@@ -286,7 +298,9 @@ BUILDERS: dict[str, Callable[[], NodePath]] = {
 
 def models_key() -> str:
     """Directory name for this Panda3D version and this builder code (.bam files depend on both)."""
-    src = b"".join(Path(m).read_bytes() for m in (__file__, pal.__file__, Path(__file__).with_name("mesh.py")))
+    src = b"".join(
+        Path(m).read_bytes() for m in (__file__, pal.__file__, Path(__file__).with_name("mesh.py"))
+    )
     return f"panda{PandaSystem.getVersionString()}-{hashlib.sha1(src).hexdigest()[:10]}"
 
 

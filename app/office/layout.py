@@ -198,7 +198,7 @@ def plan_office(roster: Mapping[str, str | None]) -> OfficePlan:
 
 
 def route(plan: OfficePlan, start: Point, start_exit: Point, goal_entry: Point, goal: Point) -> list[Point]:
-    """Waypoints from `start` to `goal`: step out to `start_exit`, walk the grid, step in from `goal_entry`."""
+    """Waypoints `start` -> `start_exit` -> grid path -> `goal_entry` -> `goal`."""
     middle = plan.grid.find_path(start_exit, goal_entry)
     points = [start, *middle, goal]
     out: list[Point] = []

@@ -11,7 +11,11 @@ Rect = tuple[float, float, float, float]  # x0, y0, x1, y1
 Cell = tuple[int, int]
 
 _SQRT2 = math.sqrt(2.0)
-_NEIGHBOURS = ((1, 0, 1.0), (-1, 0, 1.0), (0, 1, 1.0), (0, -1, 1.0)) + (
+_NEIGHBOURS = (
+    (1, 0, 1.0),
+    (-1, 0, 1.0),
+    (0, 1, 1.0),
+    (0, -1, 1.0),
     (1, 1, _SQRT2),
     (1, -1, _SQRT2),
     (-1, 1, _SQRT2),

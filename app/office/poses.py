@@ -86,9 +86,19 @@ def blend_factor(dt: float, rate: float = BLEND_RATE) -> float:
     return 1.0 - math.exp(-rate * max(0.0, dt))
 
 
+# Top speed per joint (units/s): the exponential ease-out never moves a limb faster than this.
+MAX_SPEED: Pose = (3.0, 400.0, 400.0, 160.0, 400.0, 60.0, 160.0, 160.0, 60.0, 30.0)
+
+
 def blend(current: Pose, target: Pose, dt: float) -> Pose:
+    """Ease `current` toward `target`: exponential, speed-capped per joint, so nothing pops."""
     k = blend_factor(dt)
-    return tuple(c + (t - c) * k for c, t in zip(current, target, strict=True))
+    out = []
+    for c, t, top in zip(current, target, MAX_SPEED, strict=True):
+        step = (t - c) * k
+        cap = top * dt
+        out.append(c + (cap if step > cap else -cap if step < -cap else step))
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,11 @@ from models3d import palette as pal
 
 PIPE_ENV = "HEADCOUNT_PANDA_PIPE"
 PIPES = ("pandagl", "p3headlessgl", "p3tinydisplay")
-_PIPE_FAMILY = {"p3tinydisplay": ("Tiny",), "p3headlessgl": ("egl",), "pandagl": ("glx", "wgl", "Cocoa", "egl")}
+_PIPE_FAMILY = {
+    "p3tinydisplay": ("Tiny",),
+    "p3headlessgl": ("egl",),
+    "pandagl": ("glx", "wgl", "Cocoa", "egl"),
+}
 _PRC = """
 audio-library-name null
 window-type none
@@ -152,7 +156,6 @@ class OfficeRenderer:
         win.setClearColor(pal.SKY)
         win.addRenderTexture(self._texture, GraphicsOutput.RTMCopyRam, GraphicsOutput.RTPColor)
         base.camLens.setNearFar(1.0, 400.0)
-
 
     def resize(self, width: int, height: int) -> None:
         width, height = max(1, int(width)), max(1, int(height))

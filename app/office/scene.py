@@ -14,8 +14,8 @@ from panda3d.core import (
     CollisionCapsule,
     CollisionNode,
     Filename,
-    LODNode,
     Loader,
+    LODNode,
     NodePath,
     Point3,
     TextNode,
@@ -30,7 +30,7 @@ from models3d.build import JOINTS, SEAT_DROP, ensure_models, figure_path
 PICK_MASK = BitMask32.bit(1)
 TAG_FAR = 48.0  # name tags are hidden beyond this camera distance (unreadable there anyway)
 
-_MARKERS = {"approval": ("!", pal.APPROVAL), "blocked": ("X", pal.BLOCKED), "budget": ("$", pal.BUDGET)}
+_MARKER_SYMBOLS = {"approval": "!", "blocked": "X", "budget": "$"}
 
 
 class ModelLibrary:
@@ -144,7 +144,7 @@ class ActorView:
             self.marker_icon = None
         if kind is None:
             return
-        symbol, color = _MARKERS[kind]
+        symbol = _MARKER_SYMBOLS[kind]
         icon = self._models.copy(f"marker_{kind}", self.marker)
         label = _text(symbol, scale=0.46, color=(1, 1, 1, 1))
         text = icon.attachNewNode(label)

@@ -241,6 +241,7 @@ class OfficeState:
             actor.goal = goal  # same place, new pose (e.g. typing -> reading)
         assert actor.goal is not None
 
+        target = actor.target
         if actor.path:
             if actor.pose[SIT] > 0.12:  # stand up before walking off
                 target = POSES["stand"]
@@ -248,7 +249,7 @@ class OfficeState:
                 actor.present = True
                 target = POSES["carry" if actor.goal.carry else "walk"]
                 self._walk(actor, dt)
-        else:
+        if not actor.path:
             target = POSES[actor.goal.pose]
             actor.heading = _turn(actor.heading, actor.goal.spot.heading, TURN_RATE * dt)
             self._arrived(actor, dt)
