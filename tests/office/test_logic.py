@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import subprocess
 import sys
@@ -119,7 +120,7 @@ def test_grid_paths_never_cross_furniture() -> None:
     for a in ends[::2]:
         for b in ends[1::3]:
             pts = plan.grid.find_path(a, b)
-            for p, q in zip(pts, pts[1:], strict=False):
+            for p, q in itertools.pairwise(pts):
                 n = max(1, int(math.dist(p, q) / 0.05))
                 for k in range(n + 1):
                     s = (p[0] + (q[0] - p[0]) * k / n, p[1] + (q[1] - p[1]) * k / n)

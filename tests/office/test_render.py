@@ -68,9 +68,9 @@ def test_off_duty_desk_has_its_lamp_off(renderer: Any) -> None:
         frame = renderer.render_frame(0.0)
         x, y = renderer.project_point(desk.x - 0.62, desk.y - 0.07, 1.1)
         shades[eid] = frame.pixel(int(x), int(y))
-    r, g, b = shades["ada"]
+    r, _g, b = shades["ada"]
     assert r > b + 60, shades  # warm, lit
-    r, g, b = shades["bob"]
+    r, _g, b = shades["bob"]
     assert abs(r - b) < 30 and r < 150, shades  # grey, dark
     assert not state.actors["bob"].present
 

@@ -64,11 +64,20 @@ def test_frame_task_runs_under_qasync_and_pauses_when_hidden(viewport: OfficeVie
 
     loop = qasync.QEventLoop(qapp, already_running=False)
 
+    three_frames = asyncio.Event()
+    render_once = viewport.render_once
+    start = viewport.frames
+
+    def counting() -> None:
+        render_once()
+        if viewport.frames >= start + 3:
+            three_frames.set()
+
+    viewport.render_once = counting  # type: ignore[method-assign]
+
     async def main() -> None:
-        start = viewport.frames
         viewport.start()
-        while viewport.frames < start + 3:  # wait on state, not on time
-            await asyncio.sleep(0.005)
+        await three_frames.wait()  # wait on state, not on time
         viewport.hide()
         paused_at = viewport.frames
         for _ in range(20):
