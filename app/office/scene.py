@@ -385,7 +385,7 @@ class OfficeScene:
         if self.bubble.isStashed():
             self.bubble.unstash()
         view = self.views[actor.employee_id]
-        self.bubble.setPos(view.figure.getPos(self.root) + Point3(0, 0, 3.15))
+        self.bubble.setPos(view.figure.getPos(self.root) + Point3(0, 0, 2.62))
 
     def anchor(self, employee_id: str, z: float = 1.1) -> Point3:
         """World position of an employee's body at height `z` above their feet."""
