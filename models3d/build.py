@@ -252,10 +252,7 @@ def build_marker(color: pal.RGBA) -> NodePath:
     seg = 16
 
     def ring(r: float, y: float, c: pal.RGBA) -> None:
-        pts = [
-            (r * math.cos(-2 * math.pi * i / seg), y, r * math.sin(-2 * math.pi * i / seg))
-            for i in range(seg)
-        ]
+        pts = [(r * math.cos(-2 * math.pi * i / seg), y, r * math.sin(-2 * math.pi * i / seg)) for i in range(seg)]
         mb.poly(pts[::-1], (0, -1, 0), c, emissive=True)
 
     mb.poly(
@@ -298,9 +295,7 @@ BUILDERS: dict[str, Callable[[], NodePath]] = {
 
 def models_key() -> str:
     """Directory name for this Panda3D version and this builder code (.bam files depend on both)."""
-    src = b"".join(
-        Path(m).read_bytes() for m in (__file__, pal.__file__, Path(__file__).with_name("mesh.py"))
-    )
+    src = b"".join(Path(m).read_bytes() for m in (__file__, pal.__file__, Path(__file__).with_name("mesh.py")))
     return f"panda{PandaSystem.getVersionString()}-{hashlib.sha1(src).hexdigest()[:10]}"
 
 

@@ -52,12 +52,9 @@ SHOE = hex_rgba("#22252b")
 
 # Role colours: the shirt colour when a brief sets none (stable per role).
 ROLE_COLORS = tuple(
-    hex_rgba(c)
-    for c in ("#3b82f6", "#ef6f5e", "#22a06b", "#e0a526", "#8b5cf6", "#14a3b8", "#ec6aa0", "#f08c3a")
+    hex_rgba(c) for c in ("#3b82f6", "#ef6f5e", "#22a06b", "#e0a526", "#8b5cf6", "#14a3b8", "#ec6aa0", "#f08c3a")
 )
-TEAM_TINTS = tuple(
-    hex_rgba(c) for c in ("#bcd3ee", "#f2cfc4", "#c7e3c8", "#eedfb3", "#d9cdf0", "#bfe4e8", "#f1cde0")
-)
+TEAM_TINTS = tuple(hex_rgba(c) for c in ("#bcd3ee", "#f2cfc4", "#c7e3c8", "#eedfb3", "#d9cdf0", "#bfe4e8", "#f1cde0"))
 
 APPROVAL = hex_rgba("#f5a623")
 BLOCKED = hex_rgba("#e5484d")

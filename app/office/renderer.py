@@ -145,9 +145,7 @@ class OfficeRenderer:
             )
             if host is None:
                 raise RuntimeError("could not create the offscreen host buffer")
-            win = base.graphicsEngine.makeOutput(
-                base.pipe, "office", 0, fb, props, flags, host.getGsg(), host
-            )
+            win = base.graphicsEngine.makeOutput(base.pipe, "office", 0, fb, props, flags, host.getGsg(), host)
         if win is None:
             raise RuntimeError("could not create the offscreen buffer")
         base.win = win

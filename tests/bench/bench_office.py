@@ -42,9 +42,7 @@ def run_one(n: int, size: tuple[int, int], pipe: str, frames: int) -> dict[str, 
     state = OfficeState(random.Random(1))
     for i in range(n):
         eid = f"e{i}"
-        state.apply(
-            EmployeeHired(employee_id=eid, name=f"Emp {i}", role=f"role{i % 6}", title="", team=TEAMS[i % 5])
-        )
+        state.apply(EmployeeHired(employee_id=eid, name=f"Emp {i}", role=f"role{i % 6}", title="", team=TEAMS[i % 5]))
         state.apply(StatusChanged(employee_id=eid, status=STATUSES[i % len(STATUSES)]))  # type: ignore[arg-type]
         state.apply(SpendChanged(employee_id=eid, today_usd=i % 7, ceiling_usd=5.0))
     state.settle()

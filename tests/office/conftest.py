@@ -17,9 +17,7 @@ TEAMS = ("Engineering", "Sales", "Support")
 
 
 def hire(employee_id: str, team: str | None = "Engineering", role: str = "engineer") -> EmployeeHired:
-    return EmployeeHired(
-        employee_id=employee_id, name=employee_id.title(), role=role, title=role.title(), team=team
-    )
+    return EmployeeHired(employee_id=employee_id, name=employee_id.title(), role=role, title=role.title(), team=team)
 
 
 def office(events: list[Event], seed: int = 7, settle: bool = True) -> OfficeState:

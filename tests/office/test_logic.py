@@ -206,7 +206,5 @@ def test_scene_logic_runs_with_qt_and_panda_absent() -> None:
 
 
 def test_renderer_module_never_imports_qt() -> None:
-    code = (
-        "import sys\nimport app.office.renderer, app.office.snapshot\nassert 'PySide6' not in sys.modules\n"
-    )
+    code = "import sys\nimport app.office.renderer, app.office.snapshot\nassert 'PySide6' not in sys.modules\n"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -86,9 +86,7 @@ def test_click_on_an_employee_picks_its_id(renderer: Any) -> None:
 
 
 def test_hover_shows_the_current_action(renderer: Any) -> None:
-    state = office(
-        [hire("ada"), StatusChanged(employee_id="ada", status="typing", detail="Writing the brief")]
-    )
+    state = office([hire("ada"), StatusChanged(employee_id="ada", status="typing", detail="Writing the brief")])
     renderer.attach(state)
     renderer.render_frame(0.0)
     x, y = renderer.project("ada", 1.0)
@@ -100,11 +98,7 @@ def test_hover_shows_the_current_action(renderer: Any) -> None:
 def test_snapshot_writes_a_png_for_one_team(renderer: Any, tmp_path: Path) -> None:
     events = [
         *three_teams(2),
-        ApprovalRequested(
-            approval_id="a", employee_id="sal0", task_id="t", tool="x", arguments_json="{}", risk="low"
-        ),
+        ApprovalRequested(approval_id="a", employee_id="sal0", task_id="t", tool="x", arguments_json="{}", risk="low"),
     ]
-    out = snapshot(
-        events, tmp_path / "office.png", size=parse_size("320x200"), team="Sales", renderer=renderer
-    )
+    out = snapshot(events, tmp_path / "office.png", size=parse_size("320x200"), team="Sales", renderer=renderer)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
