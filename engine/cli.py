@@ -22,7 +22,8 @@ from engine.paths import SHIPPED_BRIEFS, Home
 from engine.store.db import StoreError
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extra: Callable[[Any], None] | None = None) -> argparse.ArgumentParser:
+    """The command-line grammar; `extra(subparsers)` lets the app add its own commands."""
     parser = argparse.ArgumentParser(
         prog="headcount",
         description="Hire AI employees and watch them work. With no command, opens the office window.",
@@ -68,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--happened", action="store_true", help="the interrupted action did happen; carry on")
     group.add_argument("--retry", action="store_true", help="it did not happen; run it again")
     COMMANDS.update(add_commands(sub))
+    if extra is not None:
+        extra(sub)
     return parser
 
 
