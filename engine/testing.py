@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import errno
 import inspect
@@ -23,6 +24,7 @@ from typing import Any
 import keyring
 import pytest
 
+from engine.clock import FakeClock
 from engine.llm.fake_server import Fail, FakeOpenAIServer, Hang, Reply, tool_reply
 from engine.llm.inprocess import register_scripted, unregister_scripted
 from engine.llm.types import Message, ModelConfig, ModelReply, ModelRequest, ToolCall, ToolSchema
@@ -33,6 +35,7 @@ __all__ = [
     "FakeOpenAIServer",
     "FunctionModel",
     "Hang",
+    "InstantClock",
     "MemoryKeyring",
     "NetworkGuard",
     "RecordedRequest",
@@ -233,6 +236,19 @@ def _describe(request: RecordedRequest) -> str:
         suffix = f" tool_calls={json.dumps(calls_)[:200]}" if calls_ else ""
         lines.append(f"  {message.get('role')}: {(text or '')[:300]!r}{suffix}")
     return "\n".join(lines)
+
+
+class InstantClock(FakeClock):
+    """A FakeClock whose `sleep` returns at once, moving time forward and recording how long it slept."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.slept: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.advance(max(0.0, seconds))
+        await asyncio.sleep(0)
 
 
 # --- the pytest plugin -----------------------------------------------------------------------------

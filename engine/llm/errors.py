@@ -25,7 +25,7 @@ def classify(module: Any, exc: BaseException, timeout_s: float, api_key: str | N
         return Failure("timeout", f"timed out after {timeout_s:g} s")
     if isinstance(exc, errors.RateLimitError):
         return Failure("rate_limit", "429 rate limited", detail, _retry_after(exc))
-    if isinstance(exc, errors.AuthenticationError | errors.PermissionDeniedError):
+    if isinstance(exc, errors.AuthenticationError | errors.PermissionDeniedError) or status in (401, 403):
         return Failure("auth", f"{status or 401} the provider refused the API key", detail)
     if isinstance(exc, errors.NotFoundError):
         return Failure("not_found", "404 model not found", detail)
