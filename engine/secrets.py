@@ -104,9 +104,7 @@ def select_backend(home: Path | None = None) -> keyring.backend.KeyringBackend:
 class Secrets:
     """Named secrets (API keys) under the service "Headcount"."""
 
-    def __init__(
-        self, backend: keyring.backend.KeyringBackend | None = None, home: Path | None = None
-    ) -> None:
+    def __init__(self, backend: keyring.backend.KeyringBackend | None = None, home: Path | None = None) -> None:
         self._backend = backend or select_backend(home)
 
     @property

@@ -296,9 +296,7 @@ class NetworkGuard:
 
         def connect(sock: socket.socket, address: Any) -> None:
             if refused(address):
-                raise ConnectionRefusedError(
-                    errno.ECONNREFUSED, f"network guard: {address[0]} is not loopback"
-                )
+                raise ConnectionRefusedError(errno.ECONNREFUSED, f"network guard: {address[0]} is not loopback")
             original_connect(sock, address)
 
         def connect_ex(sock: socket.socket, address: Any) -> int:

@@ -69,14 +69,10 @@ def stream_chunks(reply: ModelReply) -> list[dict[str, Any]]:
     chunks = [chunk(word) for word in re.findall(r"\S+\s*|\s+", reply.text)]
     for index, call in enumerate(reply.tool_calls):
         function: dict[str, str | None] = {"name": call.name, "arguments": ""}
-        chunks.append(
-            chunk(tool_use={"id": call.id, "type": "function", "function": function, "index": index})
-        )
+        chunks.append(chunk(tool_use={"id": call.id, "type": "function", "function": function, "index": index}))
         for start in range(0, len(call.arguments), ARGUMENT_PIECE):
             function = {"name": None, "arguments": call.arguments[start : start + ARGUMENT_PIECE]}
-            chunks.append(
-                chunk(tool_use={"id": None, "type": "function", "function": function, "index": index})
-            )
+            chunks.append(chunk(tool_use={"id": None, "type": "function", "function": function, "index": index}))
     usage = {
         "prompt_tokens": reply.prompt_tokens,
         "completion_tokens": reply.completion_tokens,

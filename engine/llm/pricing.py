@@ -38,14 +38,8 @@ def is_local(model: str, api_base: str | None) -> bool:
 
 
 def declare_hint(model: str, local: bool) -> str:
-    example = (
-        "{input_per_mtok: 0, output_per_mtok: 0}" if local else "{input_per_mtok: 0.15, output_per_mtok: 0.6}"
-    )
-    where = (
-        "it runs on a local server, so say what it costs you (usually 0)"
-        if local
-        else "litellm cannot price it"
-    )
+    example = "{input_per_mtok: 0, output_per_mtok: 0}" if local else "{input_per_mtok: 0.15, output_per_mtok: 0.6}"
+    where = "it runs on a local server, so say what it costs you (usually 0)" if local else "litellm cannot price it"
     return (
         f"{model} has no known price; declare it with price: {example} in the brief's model settings "
         f"({where}). Unpriced models would make budgets meaningless."

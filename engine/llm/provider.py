@@ -69,9 +69,7 @@ def _warm_up(module: Any) -> None:
     async def calls() -> None:
         messages = [{"role": "user", "content": "warm up"}]
         await module.acompletion(model="rehearsal/office-1", messages=messages, num_retries=0)
-        stream = await module.acompletion(
-            model="rehearsal/office-1", messages=messages, stream=True, num_retries=0
-        )
+        stream = await module.acompletion(model="rehearsal/office-1", messages=messages, stream=True, num_retries=0)
         async for _ in stream:
             pass
 
@@ -111,9 +109,7 @@ def _register(module: Any) -> None:
 
     def build(reply: ModelReply, response: Any) -> Any:
         calls = [
-            ChatCompletionMessageToolCall(
-                id=c.id, type="function", function={"name": c.name, "arguments": c.arguments}
-            )
+            ChatCompletionMessageToolCall(id=c.id, type="function", function={"name": c.name, "arguments": c.arguments})
             for c in reply.tool_calls
         ]
         message = LiteMessage(content=reply.text or None, role="assistant", tool_calls=calls or None)
@@ -132,9 +128,7 @@ def _register(module: Any) -> None:
             self.provider = provider
 
         def completion(self, model: str, messages: list[Message], *args: Any, **kw: Any) -> Any:
-            return build(
-                reply_of(self.provider, model, messages, args, kw), _arg(args, kw, "model_response", 2)
-            )
+            return build(reply_of(self.provider, model, messages, args, kw), _arg(args, kw, "model_response", 2))
 
         async def acompletion(self, model: str, messages: list[Message], *args: Any, **kw: Any) -> Any:
             return self.completion(model, messages, *args, **kw)
@@ -205,11 +199,7 @@ class LiteLLMClient:
                     _reraise_test_failure(exc)
                     failure = classify(litellm(), exc, config.timeout_s, api_key)
                 if not failure.retryable:
-                    error = (
-                        ModelConfigError
-                        if failure.kind in ("auth", "not_found", "config")
-                        else ModelUnavailable
-                    )
+                    error = ModelConfigError if failure.kind in ("auth", "not_found", "config") else ModelUnavailable
                     detail = f": {failure.detail}" if failure.detail else ""
                     raise error(f"{failure.label} on {model}{detail}") from None
                 attempts.append((model, failure))
@@ -233,9 +223,7 @@ class LiteLLMClient:
                 self._secrets = await asyncio.to_thread(Secrets)
             key = await asyncio.to_thread(self._secrets.get, config.api_key_name)
             if not key:
-                raise ModelConfigError(
-                    f"no API key named {config.api_key_name!r} is stored; add it in Settings"
-                )
+                raise ModelConfigError(f"no API key named {config.api_key_name!r} is stored; add it in Settings")
             return str(key)
         if config.api_base:
             return _LOCAL_PLACEHOLDER_KEY
@@ -265,9 +253,7 @@ class LiteLLMClient:
             if request.on_text is None:
                 response = await module.acompletion(**kwargs)
             else:
-                stream = await module.acompletion(
-                    **kwargs, stream=True, stream_options={"include_usage": True}
-                )
+                stream = await module.acompletion(**kwargs, stream=True, stream_options={"include_usage": True})
                 chunks = []
                 async for chunk in stream:
                     deadline.reschedule(asyncio.get_running_loop().time() + config.timeout_s)  # idle timeout
@@ -305,9 +291,7 @@ def _extra_value(text: str) -> Any:
         return text
 
 
-def _reply(
-    response: Any, model: str, price: Price, messages: list[Message], tools: Sequence[ToolSchema]
-) -> ModelReply:
+def _reply(response: Any, model: str, price: Price, messages: list[Message], tools: Sequence[ToolSchema]) -> ModelReply:
     choice = response.choices[0]
     message = choice.message
     calls = tuple(
@@ -360,9 +344,7 @@ def resolve_price(config: ModelConfig, model: str | None = None) -> Price:
 def validate_config(config: ModelConfig, secrets: Any = None) -> None:
     """Fail early, at configuration or hire time, with one clear reason; the engine calls this."""
     if config.timeout_s <= 0 or config.max_retries < 0 or config.max_output_tokens <= 0:
-        raise ModelConfigError(
-            "timeout_s and max_output_tokens must be positive and max_retries not negative"
-        )
+        raise ModelConfigError("timeout_s and max_output_tokens must be positive and max_retries not negative")
     for model in (config.model, config.fallback):
         if model is None:
             continue
@@ -386,8 +368,7 @@ def _check_provider(model: str, config: ModelConfig) -> None:
         module.get_llm_provider(model, api_base=config.api_base)
     except Exception:
         raise ModelConfigError(
-            f"litellm does not know how to call {model!r}; "
-            "write it as provider/model, e.g. openai/gpt-4o-mini"
+            f"litellm does not know how to call {model!r}; write it as provider/model, e.g. openai/gpt-4o-mini"
         ) from None
     if config.api_key_name or config.api_base or pricing.is_local(model, config.api_base):
         return

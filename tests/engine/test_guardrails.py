@@ -17,7 +17,7 @@ from engine.llm.types import Message, ModelConfig, ModelReply, Price, ToolCall, 
 from engine.testing import FunctionModel, ScriptedModel, call, say
 from engine.tools.base import FunctionTool, ToolContext
 
-from .conftest import BriefWriter, OfficeFactory
+from tests.engine.conftest import BriefWriter, OfficeFactory
 
 
 class Email(BaseModel):

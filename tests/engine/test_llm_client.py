@@ -68,9 +68,7 @@ async def test_falls_back_after_retries_then_reports_both(fake_openai: FakeOpenA
     fake_openai.script("primary", *[Fail(429, retry_after=0)] * 4)
     fake_openai.script("backup", Reply("from the backup"))
     clock = InstantClock()
-    reply = await client(clock).complete(
-        ModelRequest(config(fake_openai, fallback="openai/backup"), MESSAGES, [])
-    )
+    reply = await client(clock).complete(ModelRequest(config(fake_openai, fallback="openai/backup"), MESSAGES, []))
     assert reply.text == "from the backup" and reply.model == "openai/backup"
     assert fake_openai.hits("primary") == 4 and fake_openai.hits("backup") == 1
 
@@ -96,9 +94,7 @@ async def test_timeout_is_honoured_and_retried(fake_openai: FakeOpenAIServer) ->
 
     fake_openai.script("primary", Hang(10), Hang(10))
     with pytest.raises(ModelUnavailable, match=r"timed out after 0.3 s x2 on openai/primary"):
-        await client(clock).complete(
-            ModelRequest(config(fake_openai, timeout_s=0.3, max_retries=1), MESSAGES, [])
-        )
+        await client(clock).complete(ModelRequest(config(fake_openai, timeout_s=0.3, max_retries=1), MESSAGES, []))
 
 
 async def test_a_stream_that_goes_quiet_times_out(fake_openai: FakeOpenAIServer) -> None:
@@ -132,14 +128,10 @@ async def test_non_retryable_errors_fail_at_once_without_the_key(
 
 
 async def test_the_key_comes_from_the_keyring(fake_openai: FakeOpenAIServer) -> None:
-    await client(InstantClock(), KEY).complete(
-        ModelRequest(config(fake_openai, api_key_name="openai"), MESSAGES, [])
-    )
+    await client(InstantClock(), KEY).complete(ModelRequest(config(fake_openai, api_key_name="openai"), MESSAGES, []))
     assert fake_openai.request_headers[-1]["authorization"] == f"Bearer {KEY}"
     with pytest.raises(ModelConfigError, match="no API key named 'missing'"):
-        await client(InstantClock()).complete(
-            ModelRequest(config(fake_openai, api_key_name="missing"), MESSAGES, [])
-        )
+        await client(InstantClock()).complete(ModelRequest(config(fake_openai, api_key_name="missing"), MESSAGES, []))
 
 
 async def test_request_carries_our_settings(fake_openai: FakeOpenAIServer) -> None:

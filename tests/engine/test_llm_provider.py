@@ -20,10 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_importing_the_provider_does_not_import_litellm() -> None:
-    code = (
-        "import sys, engine.llm.provider, engine.testing, engine.llm.rehearsal;"
-        "print('litellm' in sys.modules)"
-    )
+    code = "import sys, engine.llm.provider, engine.testing, engine.llm.rehearsal;print('litellm' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -34,9 +31,7 @@ def test_prewarm_uses_the_local_price_map() -> None:
         "print(os.environ['LITELLM_LOCAL_MODEL_COST_MAP'], 'litellm' in __import__('sys').modules)"
     )
     env = {k: v for k, v in __import__("os").environ.items() if k != "LITELLM_LOCAL_MODEL_COST_MAP"}
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True"]
 
 
@@ -101,16 +96,12 @@ async def test_a_function_model_sees_messages_and_tools_through_litellm() -> Non
     model = FunctionModel(fn)
     config = ModelConfig(model=model.as_litellm("echo"), price=Price(1.0, 2.0))
     try:
-        reply = await LiteLLMClient().complete(
-            ModelRequest(config, [{"role": "user", "content": "hi"}], BUILTINS[:1])
-        )
+        reply = await LiteLLMClient().complete(ModelRequest(config, [{"role": "user", "content": "hi"}], BUILTINS[:1]))
     finally:
         model.unregister()
     assert reply.text == "you said hi" and seen == [["list_files"]]
     assert model.requests[0].last == {"role": "user", "content": "hi"}
-    assert reply.cost_usd == pytest.approx(
-        1.0 * reply.prompt_tokens / 1e6 + 2.0 * reply.completion_tokens / 1e6
-    )
+    assert reply.cost_usd == pytest.approx(1.0 * reply.prompt_tokens / 1e6 + 2.0 * reply.completion_tokens / 1e6)
 
 
 # --- prices and validation ----------------------------------------------------------------------------
@@ -149,9 +140,7 @@ def test_local_models_run_at_a_declared_zero_price() -> None:
     assert resolve_price(config) == Price(0, 0)
 
 
-def test_validate_config_explains_what_is_wrong(
-    memory_keyring: object, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_validate_config_explains_what_is_wrong(memory_keyring: object, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     validate_config(ModelConfig())
     with pytest.raises(ModelConfigError, match="needs an API key"):
@@ -187,8 +176,7 @@ def test_provider_module_is_the_only_litellm_importer() -> None:
     offenders = [
         path.relative_to(ROOT)
         for path in (ROOT / "engine").rglob("*.py")
-        if path.name != "provider.py"
-        and re.search(r"^\s*(import|from) litellm", path.read_text(), re.MULTILINE)
+        if path.name != "provider.py" and re.search(r"^\s*(import|from) litellm", path.read_text(), re.MULTILINE)
     ]
     assert offenders == []
     assert provider.litellm() is sys.modules["litellm"]

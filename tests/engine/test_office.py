@@ -12,7 +12,7 @@ from engine.llm.types import ModelUnavailable
 from engine.testing import ScriptedModel, call, calls, raw_call, say
 from engine.tools.base import FunctionTool, ToolContext
 
-from .conftest import BriefWriter, OfficeFactory
+from tests.engine.conftest import BriefWriter, OfficeFactory
 
 
 async def _hire(office, path: Path, name: str = "Ada"):  # type: ignore[no-untyped-def]

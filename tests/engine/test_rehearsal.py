@@ -79,8 +79,7 @@ def run(tools: list[ToolSchema], task: str = TASK, results: dict[str, str] | Non
         assistant: Message = {"role": "assistant", "content": text or None}
         if calls:
             assistant["tool_calls"] = [
-                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-                for c in calls
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in calls
             ]
         messages.append(assistant)
         if not calls:
@@ -198,14 +197,10 @@ leaf = st.one_of(
         optional={"minimum": st.integers(-5, 5), "maximum": st.integers(6, 50)},
     ),
     st.fixed_dictionaries({"type": st.just("boolean")}),
-    st.fixed_dictionaries(
-        {"enum": st.lists(st.text(min_size=1, max_size=5), min_size=1, max_size=4, unique=True)}
-    ),
+    st.fixed_dictionaries({"enum": st.lists(st.text(min_size=1, max_size=5), min_size=1, max_size=4, unique=True)}),
     st.fixed_dictionaries({"type": st.just(["string", "null"])}),
 )
-names = st.sampled_from(
-    ["to", "subject", "body", "query", "path", "url", "count", "name", "when", "phone", "x"]
-)
+names = st.sampled_from(["to", "subject", "body", "query", "path", "url", "count", "name", "when", "phone", "x"])
 
 
 def objects(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
@@ -220,9 +215,7 @@ schemas = st.recursive(
     leaf,
     lambda children: st.one_of(
         objects(children),
-        st.builds(
-            lambda items, n: {"type": "array", "items": items, "minItems": n}, children, st.integers(0, 2)
-        ),
+        st.builds(lambda items, n: {"type": "array", "items": items, "minItems": n}, children, st.integers(0, 2)),
         st.builds(lambda a, b: {"anyOf": [{"type": "null"}, a, b]}, children, children),
     ),
     max_leaves=12,
@@ -241,9 +234,7 @@ def test_filled_arguments_match_the_schema(schema: dict[str, Any]) -> None:
 def test_filled_arguments_follow_refs_and_field_names() -> None:
     schema = {
         "type": "object",
-        "$defs": {
-            "Who": {"type": "object", "properties": {"email": {"type": "string"}}, "required": ["email"]}
-        },
+        "$defs": {"Who": {"type": "object", "properties": {"email": {"type": "string"}}, "required": ["email"]}},
         "properties": {
             "attendee": {"$ref": "#/$defs/Who"},
             "title": {"type": "string", "maxLength": 5},

@@ -40,9 +40,7 @@ def test_the_service_is_headcount() -> None:
 
 def test_stored_values_and_key_shapes_are_redacted() -> None:
     Secrets(MemoryKeyring()).set("custom", "hunter2-custom-token")
-    text = (
-        "key hunter2-custom-token and sk-proj-ABCDEFGH12345678 and Bearer abc.def-123456 and gsk_12345678abcd"
-    )
+    text = "key hunter2-custom-token and sk-proj-ABCDEFGH12345678 and Bearer abc.def-123456 and gsk_12345678abcd"
     assert redact(text) == f"key {MASK} and {MASK} and Bearer {MASK} and {MASK}"
     assert redact("plain words stay") == "plain words stay"
     assert redact("one-off value here", "one-off value") == f"{MASK} here"

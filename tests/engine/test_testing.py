@@ -46,9 +46,7 @@ async def test_recorded_requests_are_copies() -> None:
 
 
 async def test_helpers_build_several_and_malformed_calls() -> None:
-    model = ScriptedModel(
-        calls(call("a", x=1), ("b", {"y": 2}), text="two at once"), raw_call("c", "{not json")
-    )
+    model = ScriptedModel(calls(call("a", x=1), ("b", {"y": 2}), text="two at once"), raw_call("c", "{not json"))
     both = await model.complete(request())
     assert [(c.name, json.loads(c.arguments)) for c in both.tool_calls] == [("a", {"x": 1}), ("b", {"y": 2})]
     assert len({c.id for c in both.tool_calls}) == 2 and both.text == "two at once"
@@ -64,9 +62,7 @@ async def test_running_dry_shows_the_last_request() -> None:
 
 def test_assert_complete_lists_unused_replies() -> None:
     model = ScriptedModel(say("never"), call("write_file", path="x"))
-    with pytest.raises(
-        AssertionError, match=r"2 scripted replies were never used(.|\n)*say 'never'(.|\n)*write_file"
-    ):
+    with pytest.raises(AssertionError, match=r"2 scripted replies were never used(.|\n)*say 'never'(.|\n)*write_file"):
         model.assert_complete()
 
 
