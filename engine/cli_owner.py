@@ -202,10 +202,10 @@ async def _call_in(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _audit(office: Office, args: argparse.Namespace) -> int:
-    if office.audit is None:
-        raise SystemExit("headcount audit: the audit log is not installed")
+    audit = office.audit
+    assert audit is not None
     if args.audit_action == "verify":
-        report = await office.journal.read(office.audit.verify)
+        report = await office.journal.read(audit.verify)
         if report.ok:
             print(f"Audit log intact: {report.rows} rows, every hash checks out.")
             return 0
@@ -214,6 +214,6 @@ async def _audit(office: Office, args: argparse.Namespace) -> int:
             print(f"  - {problem}")
         return 1
     out = args.out or Path(f"audit.{args.format}")
-    count = await office.journal.read(lambda conn: office.audit.export(conn, out, args.format))
+    count = await office.journal.read(lambda conn: audit.export(conn, out, args.format))
     print(f"Wrote {count} rows to {out}")
     return 0

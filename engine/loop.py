@@ -27,6 +27,8 @@ from engine.llm.types import Message, ModelClient, ModelConfig, ModelError, Mode
 from engine.tools.base import Tool, ToolContext, ToolError, ToolSpec, describe_validation_error, parse_arguments
 from engine.tools.registry import Belt
 
+NOT_RUN = "(not run: the task was paused before this call, then the owner replied)"
+
 
 @dataclass(frozen=True, slots=True)
 class TaskWork:
@@ -122,6 +124,13 @@ class _Run:
                 self.pending = [ToolCall(c["id"], c["function"]["name"], c["function"]["arguments"]) for c in calls]
                 self.final_text = None if calls else (message.get("content") or "")
             elif step.kind == "owner":
+                # Calls the task was paused before are answered first: providers require every
+                # tool call to be followed by its result before anything else is said.
+                for pending in self.pending:
+                    if pending.id not in done_calls:
+                        self.messages.append({"role": "tool", "tool_call_id": pending.id, "content": NOT_RUN})
+                        done_calls.add(pending.id)
+                self.pending = []
                 self.messages.append({"role": "user", "content": step.result or ""})
                 self.final_text = None  # the owner asked for more: the task goes on
             elif step.kind == "tool" and step.status == "uncertain" and step.call_id:

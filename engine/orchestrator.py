@@ -9,11 +9,12 @@ import functools
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from engine.approvals import ApprovalBook
+from engine.audit import AuditLog
 from engine.briefs import Brief, BriefError, load_brief, parse_brief
 from engine.briefs.catalog import load_catalog
 from engine.briefs.prompt import render_system_prompt
@@ -41,6 +42,7 @@ from engine.loop import AgentLoop, Outcome, TaskWork
 from engine.owner import OwnerActions
 from engine.paths import SHIPPED_BRIEFS, Home
 from engine.recovery import recover
+from engine.secrets import redact
 from engine.store.db import open_database
 from engine.store.writer import Writer
 from engine.tools.base import Tool
@@ -126,6 +128,7 @@ class Office(OwnerActions):
         self.model = model
         self.ledger = ledger
         self.approvals = ApprovalBook(journal)
+        self.audit = AuditLog(journal.writer, redact=redact)
         self.guardrails = Guardrails(
             ledger=ledger,
             approvals=self.approvals,
@@ -136,6 +139,7 @@ class Office(OwnerActions):
             estimate=worst_case_cost,
             write=functools.partial(journal.write, full=True),
             on_duty=self._on_duty_for,
+            audit=self.audit,
         )
         self.loop = AgentLoop(journal, model, bus, clock, ids, guard or self.guardrails)
         self.employees: dict[str, Employee] = {}
@@ -268,10 +272,12 @@ class Office(OwnerActions):
 
     async def hire(self, brief: Brief, *, name: str | None = None, team: str | None = None) -> EmployeeRecord:
         """Hire an employee from a validated brief."""
-        if not brief.model.to_config().is_rehearsal:
-            from engine.llm.provider import validate_config
+        config = brief.model.to_config()
+        from engine.llm.provider import LiteLLMClient, validate_config
 
-            await asyncio.to_thread(validate_config, brief.model.to_config())
+        if not config.is_rehearsal and isinstance(self.model, LiteLLMClient):
+            # Refuse now, not mid-task: unknown price, missing key, unknown provider.
+            await asyncio.to_thread(validate_config, config)
         taken = {e.record.name for e in self.employees.values()}
         chosen = name or next((n for n in FIRST_NAMES if n not in taken), f"Employee {len(taken) + 1}")
         if chosen in taken:
@@ -426,22 +432,23 @@ class Office(OwnerActions):
                     await self._show(employee, "off_duty", "outside working hours")
                     if until_idle:
                         return
-                    await self._wait(employee, self._seconds_to_shift(employee, now))
+                    await self._wait(employee, self._next_shift(employee, now))
                     continue
                 if not employee.queue:
                     if employee.shown == "off_duty" and self._on_duty(employee, now):
                         await self._show(employee, "idle", "")
                     if until_idle:
                         return
-                    await self._wait(employee, employee.brief.heartbeat_minutes * 60)
+                    await self._wait(employee, now + timedelta(minutes=employee.brief.heartbeat_minutes))
                     continue
                 await self._work_task(employee, employee.queue.pop(0))
 
-    async def _wait(self, employee: Employee, seconds: float) -> None:
-        """Sleep until woken (new work, an owner decision) or `seconds` pass (the heartbeat)."""
+    async def _wait(self, employee: Employee, until: datetime) -> None:
+        """Sleep until woken (new work, an owner decision) or `until` (a shift change, the heartbeat)."""
         employee.wake.clear()
         woken = asyncio.ensure_future(employee.wake.wait())
-        timer = asyncio.ensure_future(self.clock.sleep(max(seconds, 1.0)))
+        # Measured from now, not from when `until` was computed: the clock may have moved since.
+        timer = asyncio.ensure_future(self.clock.sleep(max((until - self.clock.now()).total_seconds(), 0.0)))
         try:
             done, _ = await asyncio.wait({woken, timer}, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -498,13 +505,11 @@ class Office(OwnerActions):
         employee = self.employees.get(work.employee_id)
         return employee is None or self._on_duty(employee, now)
 
-    def _seconds_to_shift(self, employee: Employee, now: datetime) -> float:
+    def _next_shift(self, employee: Employee, now: datetime) -> datetime:
         change = next_change(employee.brief.hours, now)
         if employee.called_in_until and employee.called_in_until > now:
             change = min(change, employee.called_in_until) if change else employee.called_in_until
-        if change is None:
-            return employee.brief.heartbeat_minutes * 60
-        return max((change - now).total_seconds(), 1.0)
+        return change or now + timedelta(minutes=employee.brief.heartbeat_minutes)
 
     # --- status --------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from engine.approvals import ApprovalBook, ApprovalRecord, Decision
+from engine.audit import AuditLog
 from engine.budget import OFFICE, BudgetLedger, Ceiling, employee_scope, period_days, team_scope
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
@@ -52,7 +53,7 @@ class OwnerActions:
     ledger: BudgetLedger
     approvals: ApprovalBook
     employees: dict[str, Employee]
-    audit: Any = None  # the tamper-evident audit log, when installed
+    audit: AuditLog | None  # the tamper-evident audit log
 
     def find(self, who: str) -> Employee:
         raise NotImplementedError

@@ -146,6 +146,7 @@ class Writer:
 
     def _apply(self, conn: Connection, batch: list[_Request], full: bool) -> None:
         raw = conn.connection.driver_connection  # pragmas outside SQLAlchemy's transaction bookkeeping
+        assert raw is not None
         if full:
             raw.execute("PRAGMA synchronous=FULL")
         try:

@@ -43,6 +43,8 @@ function: ops
 goals: [Tick]
 tone: terse
 tools: [tick]
+probation: 0
+hours: 24/7
 ---
 Ticks.
 """

@@ -31,6 +31,8 @@ function: ops
 goals: [Record every entry exactly once]
 tone: terse
 tools: [record_entry, stamp]
+probation: 0
+hours: 24/7
 ---
 Records entries in the ledger.
 """

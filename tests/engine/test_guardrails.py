@@ -11,12 +11,11 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 
 from engine.clock import FakeClock
-from engine.events import ApprovalRequested, Event, SpendChanged, StatusChanged
+from engine.events import ApprovalRequested, Event, SpendChanged, StatusChanged, TaskChanged
 from engine.guardrails import worst_case_cost
 from engine.llm.types import Message, ModelConfig, ModelReply, Price, ToolCall, ToolSchema
 from engine.testing import FunctionModel, ScriptedModel, call, say
 from engine.tools.base import FunctionTool, ToolContext
-
 from tests.engine.conftest import BriefWriter, OfficeFactory
 
 
@@ -226,12 +225,21 @@ async def test_off_duty_employees_start_no_work_until_their_shift(
     office = await make_office(model, clock=clock)
     hours = {"timezone": "UTC", "windows": ["mon-fri 09:00-17:00"]}
     await office.hire(office.brief_for(str(write_brief(hours=hours))), name="Ada")
-    task = await office.assign("ada", "Morning report")
+    off_duty, done = asyncio.Event(), asyncio.Event()
+
+    def watch(event: Event) -> None:
+        if isinstance(event, StatusChanged) and event.status == "off_duty":
+            off_duty.set()
+        if isinstance(event, TaskChanged) and event.status == "done":
+            done.set()
+
+    office.bus.subscribe(watch)
+    await office.assign("ada", "Morning report")
     runner = asyncio.create_task(office.run(until_idle=False))
-    await _until(lambda: office.employees[next(iter(office.employees))].shown == "off_duty")
+    await asyncio.wait_for(off_duty.wait(), 10)
     assert model.requests == []
     clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    await _until_async(lambda: _status(office, task.id), "done")
+    await asyncio.wait_for(done.wait(), 10)
     runner.cancel()
     await asyncio.gather(runner, return_exceptions=True)
     model.assert_complete()
@@ -282,24 +290,3 @@ async def test_probation_sends_deliverables_to_review_and_revisions_go_round(
     assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
     assert office.find("ada").record.probation_left == 0
     model.assert_complete()
-
-
-async def _status(office, task_id: str) -> str:  # type: ignore[no-untyped-def]
-    task = await office.journal.task(task_id)
-    return task.status if task else ""
-
-
-async def _until(predicate, limit: int = 1000) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(limit):
-        if predicate():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError("condition never became true")
-
-
-async def _until_async(fn, expected: str, limit: int = 2000) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(limit):
-        if await fn() == expected:
-            return
-        await asyncio.sleep(0)
-    raise AssertionError(f"never reached {expected!r}")

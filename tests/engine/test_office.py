@@ -11,7 +11,6 @@ from engine.events import EscalationRaised, Event, StatusChanged, TaskChanged
 from engine.llm.types import ModelUnavailable
 from engine.testing import ScriptedModel, call, calls, raw_call, say
 from engine.tools.base import FunctionTool, ToolContext
-
 from tests.engine.conftest import BriefWriter, OfficeFactory
 
 
