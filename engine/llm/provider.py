@@ -341,8 +341,11 @@ def resolve_price(config: ModelConfig, model: str | None = None) -> Price:
     return pricing.choose(config, chosen, _looked_up(chosen))
 
 
-def validate_config(config: ModelConfig, secrets: Any = None) -> None:
-    """Fail early, at configuration or hire time, with one clear reason; the engine calls this."""
+def validate_config(config: ModelConfig, *, secrets: Any = None, require_key: bool = True) -> None:
+    """Fail early, at configuration or hire time, with one clear reason; the engine calls this.
+
+    `require_key=False` skips the API-key checks (for an office whose model client is a test double).
+    """
     if config.timeout_s <= 0 or config.max_retries < 0 or config.max_output_tokens <= 0:
         raise ModelConfigError("timeout_s and max_output_tokens must be positive and max_retries not negative")
     for model in (config.model, config.fallback):
@@ -353,16 +356,16 @@ def validate_config(config: ModelConfig, secrets: Any = None) -> None:
         if model.startswith("scripted/") and not inprocess.is_registered(model.split("/", 1)[1]):
             raise ModelConfigError(f"no scripted model {model!r} is registered")
         if not model.startswith(pricing.OFFLINE_PREFIXES):
-            _check_provider(model, config)
+            _check_provider(model, config, require_key)
         resolve_price(config, model)
-    if config.api_key_name:
+    if config.api_key_name and require_key:
         from engine.secrets import Secrets
 
         if not (secrets or Secrets()).get(config.api_key_name):
             raise ModelConfigError(f"no API key named {config.api_key_name!r} is stored; add it in Settings")
 
 
-def _check_provider(model: str, config: ModelConfig) -> None:
+def _check_provider(model: str, config: ModelConfig, require_key: bool) -> None:
     module = litellm()
     try:
         module.get_llm_provider(model, api_base=config.api_base)
@@ -370,7 +373,7 @@ def _check_provider(model: str, config: ModelConfig) -> None:
         raise ModelConfigError(
             f"litellm does not know how to call {model!r}; write it as provider/model, e.g. openai/gpt-4o-mini"
         ) from None
-    if config.api_key_name or config.api_base or pricing.is_local(model, config.api_base):
+    if not require_key or config.api_key_name or config.api_base or pricing.is_local(model, config.api_base):
         return
     missing = module.validate_environment(model).get("missing_keys") or []
     if missing:

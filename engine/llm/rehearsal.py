@@ -37,7 +37,6 @@ class _Turn:
     calls: tuple[tuple[str, str], ...]  # (tool name, canonical arguments) in order
     results: dict[str, str]  # tool name -> latest result text
     last_results: tuple[tuple[str, str], ...]  # (tool name, result) of the latest batch
-    everything: frozenset[tuple[str, str]]  # every (tool, arguments) in the whole conversation
 
 
 def decide(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> tuple[str, tuple[ToolCall, ...]]:
@@ -57,7 +56,7 @@ def decide(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> tuple[st
         return _final(brief, turn), ()
     for name, arguments in _plan(brief, turn, offered):
         canonical = _canonical(arguments)
-        if name in offered and (name, canonical) not in turn.everything:
+        if name in offered and (name, canonical) not in turn.calls:
             return "", (ToolCall(_call_id(len(turn.calls), name, canonical), name, canonical),)
     if not offered or not turn.calls:
         return _inline(brief, turn), ()
@@ -102,7 +101,6 @@ def _read_turn(messages: Sequence[Message]) -> _Turn:
     task = _text(messages[start].get("content")).strip() if start >= 0 else ""
     names_by_id: dict[str, str] = {}
     calls: list[tuple[str, str]] = []
-    everything: set[tuple[str, str]] = set()
     results: dict[str, str] = {}
     last_results: list[tuple[str, str]] = []
     for index, message in enumerate(messages):
@@ -113,14 +111,13 @@ def _read_turn(messages: Sequence[Message]) -> _Turn:
                 function = call.get("function") or {}
                 name, arguments = str(function.get("name")), _canonical_text(function.get("arguments"))
                 names_by_id[str(call.get("id"))] = name
-                everything.add((name, arguments))
                 if index > start:
                     calls.append((name, arguments))
         elif role == "tool" and index > start:
             name = names_by_id.get(str(message.get("tool_call_id")), "a tool")
             results[name] = _text(message.get("content"))
             last_results.append((name, results[name]))
-    return _Turn(task, tuple(calls), results, tuple(last_results), frozenset(everything))
+    return _Turn(task, tuple(calls), results, tuple(last_results))
 
 
 def _looks_failed(result: str) -> bool:

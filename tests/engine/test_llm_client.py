@@ -135,10 +135,14 @@ async def test_the_key_comes_from_the_keyring(fake_openai: FakeOpenAIServer) -> 
 
 
 async def test_request_carries_our_settings(fake_openai: FakeOpenAIServer) -> None:
-    request = ModelRequest(config(fake_openai, max_output_tokens=77), MESSAGES, TOOLS)
+    extra = (("temperature", "0.25"), ("top_p", "0.5"))
+    request = ModelRequest(config(fake_openai, max_output_tokens=77, extra=extra), MESSAGES, TOOLS)
     await client(InstantClock()).complete(request)
     body = fake_openai.requests[-1]
     assert body["model"] == "primary" and body["max_tokens"] == 77 and body["messages"] == MESSAGES
+    assert (
+        body["temperature"] == 0.25 and body["top_p"] == 0.5
+    )  # extra settings, JSON-decoded when they can be
     assert [t["function"]["name"] for t in body["tools"]] == ["send_email"]
     await client(InstantClock()).complete(ModelRequest(config(fake_openai), MESSAGES, []))
     assert "tools" not in fake_openai.requests[-1]

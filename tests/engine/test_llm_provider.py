@@ -147,6 +147,8 @@ def test_validate_config_explains_what_is_wrong(memory_keyring: object, monkeypa
         validate_config(ModelConfig(model="openai/gpt-4o-mini"))
     with pytest.raises(ModelConfigError, match="no API key named 'openai'"):
         validate_config(ModelConfig(model="openai/gpt-4o-mini", api_key_name="openai"))
+    validate_config(ModelConfig(model="openai/gpt-4o-mini", api_key_name="openai"), require_key=False)
+    validate_config(ModelConfig(model="gpt-4o-mini"), require_key=False)
     with pytest.raises(ModelConfigError, match="does not know how to call"):
         validate_config(ModelConfig(model="mystery-model", price=Price(1, 1)))
     with pytest.raises(ModelConfigError, match="not a model name"):

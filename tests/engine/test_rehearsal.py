@@ -179,6 +179,13 @@ def test_never_repeats_a_call_and_stops_within_the_step_limit() -> None:
     assert messages[-1]["content"].startswith(PREFIX)
 
 
+def test_a_second_task_in_the_same_conversation_starts_fresh() -> None:
+    first = run(BUILTINS)
+    messages = [*first, {"role": "user", "content": "Plan the spring launch week"}]
+    text, calls = decide(messages, BUILTINS)
+    assert (text, [c.name for c in calls]) == ("", ["list_files"])  # looks around again for the new task
+
+
 def test_topic_strips_the_instruction() -> None:
     assert topic("Please draft a plan for the spring launch, then share it") == "Plan for the spring launch"
     assert topic("") == "Untitled task"
