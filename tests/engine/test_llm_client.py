@@ -140,9 +140,7 @@ async def test_request_carries_our_settings(fake_openai: FakeOpenAIServer) -> No
     await client(InstantClock()).complete(request)
     body = fake_openai.requests[-1]
     assert body["model"] == "primary" and body["max_tokens"] == 77 and body["messages"] == MESSAGES
-    assert (
-        body["temperature"] == 0.25 and body["top_p"] == 0.5
-    )  # extra settings, JSON-decoded when they can be
+    assert body["temperature"] == 0.25 and body["top_p"] == 0.5  # extra settings, JSON-decoded when they can be
     assert [t["function"]["name"] for t in body["tools"]] == ["send_email"]
     await client(InstantClock()).complete(ModelRequest(config(fake_openai), MESSAGES, []))
     assert "tools" not in fake_openai.requests[-1]
