@@ -61,10 +61,17 @@ class IdSource(Protocol):
 
 
 class RandomIds:
-    """Sortable-ish unique ids: millisecond time prefix, then randomness."""
+    """Unique, roughly time-sorted ids: milliseconds, a random per-process salt, a counter.
+
+    One random draw per process instead of one per id: ids are made on every step.
+    """
+
+    def __init__(self) -> None:
+        self._salt = uuid.uuid4().hex[:8]
+        self._counter = itertools.count()
 
     def new(self, prefix: str) -> str:
-        return f"{prefix}_{int(time.time() * 1000):x}{uuid.uuid4().hex[:10]}"
+        return f"{prefix}_{int(time.time() * 1000):x}{self._salt}{next(self._counter):x}"
 
 
 class SequentialIds:

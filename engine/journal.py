@@ -86,15 +86,51 @@ def _record(cls: type[T], row: Row[Any]) -> T:
     return cls(**row._asdict())
 
 
+DEFER_S = 0.02  # a deferred write is committed within this, or sooner with the next write
+
+
 class Journal:
     def __init__(self, engine: Engine, writer: Writer) -> None:
         self._engine = engine
         self.writer = writer
+        self._deferred: list[Op] = []
+        self._flushing: set[asyncio.Task[None]] = set()
+        self._flush_timer: asyncio.TimerHandle | None = None
 
     # --- writes ---------------------------------------------------------------------------------
 
     async def write(self, *ops: Op, full: bool = False) -> None:
+        """Commit `ops` (after anything deferred, in the same transaction); returns once durable."""
+        if self._deferred:
+            ops = (*self._deferred, *ops)
+            self._deferred = []
         await self.writer.write(*ops, full=full)
+
+    def defer(self, *ops: Op) -> None:
+        """Queue writes whose loss in a crash is harmless: the result of an idempotent tool.
+
+        They ride along with the next write (so an employee's next model step and the tool
+        result before it commit together, in order) or are flushed within DEFER_S.
+        """
+        self._deferred.extend(ops)
+        if self._flush_timer is None:
+            self._flush_timer = asyncio.get_running_loop().call_later(DEFER_S, self._flush_soon)
+
+    def _flush_soon(self) -> None:
+        self._flush_timer = None
+        if self._deferred:
+            task = asyncio.ensure_future(self.write())
+            self._flushing.add(task)
+            task.add_done_callback(self._flushing.discard)
+
+    async def flush(self) -> None:
+        """Commit anything deferred now (before closing, in tests)."""
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        await self.write()
+        if self._flushing:
+            await asyncio.gather(*self._flushing)
 
     @staticmethod
     def hire_ops(record: EmployeeRecord, brief_text: str) -> list[Op]:

@@ -255,7 +255,7 @@ class _Run:
         except ToolError as exc:
             # Refused before running: unknown tool, malformed arguments, or the owner said no.
             status, result = "failed", f"error: {exc}"
-            await loop._journal.write(
+            loop._journal.defer(
                 Journal.step_insert_op(
                     self._tool_record(step_id, call, call.arguments, status, result, str(exc), started, loop._now())
                 ),
@@ -272,12 +272,13 @@ class _Run:
             )
         self._status("reading" if tool.spec.risk == "read_only" else "tool", call.name)
         status, result, error = await self._execute(tool, call, arguments)
+        settle = self._settle(call, tool.spec, arguments, status, result)
         if tool.spec.idempotent:
+            # Safe to lose in a crash (the tool simply runs again), so it rides with the next write.
             record = self._tool_record(step_id, call, used, status, result, error, started, loop._now())
-            first: Any = Journal.step_insert_op(record)
+            loop._journal.defer(Journal.step_insert_op(record), *settle)
         else:
-            first = Journal.step_finish_op(step_id, status, result, error, loop._now())
-        await loop._journal.write(first, *self._settle(call, tool.spec, arguments, status, result))
+            await loop._journal.write(Journal.step_finish_op(step_id, status, result, error, loop._now()), *settle)
         self._after_tool(step_id, call, status, result)
 
     def _settle(
@@ -293,7 +294,8 @@ class _Run:
         spec = tool.spec
         ctx = ToolContext(self.work.employee_id, self.work.task_id, self.work.workspace)
         try:
-            result = await asyncio.wait_for(tool.run(ctx, arguments), timeout=spec.timeout_s)
+            async with asyncio.timeout(spec.timeout_s):  # unlike wait_for, no extra task per call
+                result = await tool.run(ctx, arguments)
             return "finished", str(result), None
         except TimeoutError:
             return "failed", f"error: {call.name} timed out after {spec.timeout_s:g} s", "timeout"

@@ -187,6 +187,10 @@ class Office(OwnerActions):
         return office
 
     async def close(self) -> None:
+        """Commit what is pending and stop the writer; closing twice is harmless."""
+        if self.journal.writer.closed:
+            return
+        await self.journal.flush()
         await self.journal.writer.close()
 
     @property

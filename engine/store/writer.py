@@ -64,6 +64,7 @@ class Writer:
         self._queue: queue.SimpleQueue[_Request | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="headcount-writer", daemon=True)
         self._started = False
+        self.closed = False
         self.commits = 0
         self.rows = 0
         self.rollback_listeners: list[Callable[[], None]] = []  # caches to drop after a failed batch
@@ -85,6 +86,7 @@ class Writer:
         os.sched_setaffinity(self._producer_tid, {min(self._producer_cpus)})
 
     async def close(self) -> None:
+        self.closed = True
         if self._started and self._thread.is_alive():
             self._queue.put(_STOP)
             await asyncio.to_thread(self._thread.join)
@@ -94,6 +96,8 @@ class Writer:
 
     async def write(self, *ops: Op, full: bool = False) -> None:
         """Commit `ops` atomically (in one transaction with whatever else is waiting)."""
+        if self.closed:
+            raise StoreError("the database writer is closed; nothing more can be saved")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         self._queue.put(_Request(ops, full, loop, future))

@@ -4,8 +4,10 @@
 
 Figures (all with a zero-latency model unless said otherwise):
 - sqlite_floor_us_per_step: one step-sized row + commit, raw sqlite3, WAL, same disk and pragmas.
-- engine_us_per_step: one employee working a long task (model step, tool step, model step, ...);
+- engine_us_per_step: one employee working long tasks (model step, tool step, model step, ...);
   wall time divided by durable steps. Includes journaling, events, tool dispatch; no model.
+- guarded_us_per_step: the same with every guardrail on: budget reservations, approval policy,
+  and a hash-chained audit row per step in the same transaction.
 - litellm_us_per_call: one bare `litellm.acompletion` to the offline provider, same reply.
 - total_us_per_step: the same task with every model call made through litellm's offline provider;
   wall time per model step (each followed by its tool step).
@@ -19,7 +21,6 @@ import asyncio
 import json
 import os
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -30,9 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from pydantic import BaseModel
 
-from engine.llm.types import Message, ModelClient, ModelReply, ToolCall, ToolSchema
+from engine.guards import OpenGuard
+from engine.llm.types import Message, ModelClient, ModelReply, ModelRequest, ToolCall
 from engine.orchestrator import Office
 from engine.paths import Home
+from engine.store.db import open_database
+from engine.store.schema import steps
 from engine.testing import FunctionModel
 from engine.tools.base import FunctionTool, ToolContext
 
@@ -43,6 +47,7 @@ function: ops
 goals: [Tick]
 tone: terse
 tools: [tick]
+max_actions_per_turn: 200
 probation: 0
 hours: 24/7
 ---
@@ -61,46 +66,96 @@ async def _tick(ctx: ToolContext, args: TickArgs) -> str:
 TICK = FunctionTool("tick", "Tick once", TickArgs, _tick, risk="internal_write")
 
 
-def _reply_for(steps: int) -> FunctionModel:
-    def reply(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> ModelReply:
-        done = sum(1 for m in messages if m["role"] == "tool")
-        if done >= steps:
-            return ModelReply(text="done", tool_calls=(), model="bench/zero")
-        call = ToolCall(id=f"c{done}", name="tick", arguments=f'{{"n": {done}}}')
-        return ModelReply(text="", tool_calls=(call,), model="bench/zero")
+def _decide(messages: Sequence[Message], steps: int) -> ModelReply:
+    done = sum(1 for m in messages if m["role"] == "tool")
+    if done >= steps:
+        return ModelReply(text="done", tool_calls=(), model="bench/zero")
+    call = ToolCall(id=f"c{done}", name="tick", arguments=f'{{"n": {done}}}')
+    return ModelReply(text="", tool_calls=(call,), model="bench/zero")
 
-    return FunctionModel(reply)
+
+class ZeroModel:
+    """A zero-latency model that records nothing (ScriptedModel copies every request)."""
+
+    def __init__(self, steps: int) -> None:
+        self.steps = steps
+
+    async def complete(self, request: ModelRequest) -> ModelReply:
+        return _decide(request.messages, self.steps)
+
+
+def _reply_for(steps: int) -> FunctionModel:
+    return FunctionModel(lambda messages, tools: _decide(messages, steps))
 
 
 def sqlite_floor(root: Path, n: int) -> float:
-    conn = sqlite3.connect(root / "floor.db", isolation_level=None)
+    """Raw sqlite3, no engine: one realistic step row into the real `steps` table, one commit each."""
+    path = root / "floor.db"
+    open_database(path, root / "floor-backups").dispose()  # the real schema, indexes included
+    conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("CREATE TABLE steps (id TEXT PRIMARY KEY, task TEXT, seq INT, kind TEXT, result TEXT)")
-    payload = json.dumps({"role": "assistant", "content": None, "tool_calls": [{"id": "c", "n": 1}]}) * 3
+    conn.execute("PRAGMA foreign_keys=OFF")  # no parent rows here; the engine's check costs are its own
+    message = json.dumps(
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "tick", "arguments": '{"n": 1}'}}],
+        }
+    )
+    columns = ", ".join(c.name for c in steps.c)
+    marks = ", ".join("?" for _ in steps.c)
     start = time.perf_counter()
     for i in range(n):
+        row = (
+            f"step_{i}",
+            "task_1",
+            "turn_1",
+            "emp_1",
+            i,
+            "model",
+            "finished",
+            1,
+            None,
+            None,
+            None,
+            message,
+            "bench/zero",
+            0,
+            0,
+            0.0,
+            0,
+            None,
+            "2026-01-05T09:00:00+00:00",
+            "2026-01-05T09:00:00+00:00",
+        )
         conn.execute("BEGIN")
-        conn.execute("INSERT INTO steps VALUES (?,?,?,?,?)", (f"s{i}", "t", i, "model", payload))
+        conn.execute(f"INSERT INTO steps ({columns}) VALUES ({marks})", row)
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - start
     conn.close()
     return elapsed / n * 1e6
 
 
-async def _office(root: Path, name: str, model: ModelClient) -> Office:
+async def _office(root: Path, name: str, model: ModelClient, guarded: bool = False) -> Office:
     home = Home.resolve(root / name)
     brief_path = root / "bench-clerk.md"
     brief_path.write_text(BRIEF, encoding="utf-8")
-    office = await Office.open(home, model=model, tools=[TICK])
+    # The core figure runs the bare loop; the guarded one adds budgets, gates and the audit log.
+    office = await Office.open(
+        home, model=model, tools=[TICK], guard=None if guarded else OpenGuard(), colocate_writer=COLOCATE
+    )
     office.bench_brief = office.brief_for(str(brief_path))  # type: ignore[attr-defined]
     return office
 
 
-async def one_employee(root: Path, name: str, model: ModelClient, steps: int) -> tuple[float, int]:
-    office = await _office(root, name, model)
+async def one_employee(
+    root: Path, name: str, model: ModelClient, tasks: int, guarded: bool = False
+) -> tuple[float, int]:
+    office = await _office(root, name, model, guarded)
     record = await office.hire(office.bench_brief)  # type: ignore[attr-defined]
-    await office.assign(record.id, "tick away")
+    for _ in range(tasks):
+        await office.assign(record.id, "tick away")
     start = time.perf_counter()
     await office.run(until_idle=True)
     elapsed = time.perf_counter() - start
@@ -110,7 +165,7 @@ async def one_employee(root: Path, name: str, model: ModelClient, steps: int) ->
 
 
 async def fifty(root: Path, steps: int) -> float:
-    office = await _office(root, "fifty", _reply_for(steps))
+    office = await _office(root, "fifty", ZeroModel(steps))
     for i in range(50):
         record = await office.hire(office.bench_brief, name=f"B{i}")  # type: ignore[attr-defined]
         await office.assign(record.id, "tick away")
@@ -122,49 +177,65 @@ async def fifty(root: Path, steps: int) -> float:
     return durable / elapsed
 
 
-async def litellm_figures(root: Path, steps: int) -> tuple[float, float]:
+async def litellm_figures(root: Path, tasks: int) -> tuple[float, float]:
     from engine.llm.provider import LiteLLMClient, prewarm
+    from engine.llm.types import ModelConfig, Price
 
     prewarm()
-    model = _reply_for(steps)
     client = LiteLLMClient()
-    route = model.as_litellm("bench")
-    from engine.llm.types import ModelConfig, ModelRequest, Price
-
-    config = ModelConfig(model=route, price=Price(0.0, 0.0))
-    messages: list[Message] = [{"role": "system", "content": "bench"}, {"role": "user", "content": "tick away"}]
-    request = ModelRequest(config, messages, [TICK.spec.schema()])
-    for _ in range(20):
-        await client.complete(request)
-    samples = []
-    for _ in range(300):
-        t = time.perf_counter()
-        await client.complete(request)
-        samples.append(time.perf_counter() - t)
-    bare = statistics.median(samples) * 1e6
+    config = ModelConfig(model=_reply_for(TASK_STEPS).as_litellm("bench"), price=Price(0.0, 0.0))
 
     class ThroughLiteLLM:
         async def complete(self, request: ModelRequest) -> ModelReply:
             routed = ModelRequest(config, request.messages, request.tools, request.on_text)
             return await client.complete(routed)
 
-    elapsed, durable = await one_employee(root, "litellm", ThroughLiteLLM(), steps)
-    model_steps = durable // 2 + 1
+    # Both figures are taken with the office open (same thread placement) and as means.
+    office = await _office(root, "litellm", ThroughLiteLLM())
+    record = await office.hire(office.bench_brief)  # type: ignore[attr-defined]
+    # The bare call gets a conversation as long as the average one in the task (litellm's own cost
+    # grows with the number of messages), so the two figures compare like with like.
+    messages: list[Message] = [{"role": "system", "content": "bench"}, {"role": "user", "content": "tick away"}]
+    for n in range(TASK_STEPS // 2):
+        messages.append(_decide(messages, TASK_STEPS).assistant_message())
+        messages.append({"role": "tool", "tool_call_id": f"c{n}", "content": f"tick {n}"})
+    request = ModelRequest(config, messages, [TICK.spec.schema()])
+    for _ in range(20):
+        await client.complete(request)
+    start = time.perf_counter()
+    for _ in range(300):
+        await client.complete(request)
+    bare = (time.perf_counter() - start) / 300 * 1e6
+
+    for _ in range(tasks):
+        await office.assign(record.id, "tick away")
+    start = time.perf_counter()
+    await office.run(until_idle=True)
+    elapsed = time.perf_counter() - start
+    await office.close()
+    model_steps = tasks * (TASK_STEPS + 1)
     return bare, elapsed / model_steps * 1e6
 
 
-async def main_async(steps: int) -> dict[str, float]:
+COLOCATE = os.environ.get("HEADCOUNT_COLOCATE", "1") == "1"
+TASK_STEPS = 40  # tool steps per task: a long but realistic conversation
+
+
+async def main_async(tasks: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as tmp:
         root = Path(tmp)
         floor = sqlite_floor(root, 3000)
-        await one_employee(root, "warmup", _reply_for(50), 50)
-        elapsed, durable = await one_employee(root, "engine", _reply_for(steps), steps)
+        await one_employee(root, "warmup", ZeroModel(TASK_STEPS), 2)
+        elapsed, durable = await one_employee(root, "engine", ZeroModel(TASK_STEPS), tasks)
         engine_us = elapsed / durable * 1e6
-        per_s = await fifty(root, 40)
-        bare, total = await litellm_figures(root, min(steps, 400))
+        elapsed, durable = await one_employee(root, "guarded", ZeroModel(TASK_STEPS), tasks, guarded=True)
+        guarded_us = elapsed / durable * 1e6
+        per_s = await fifty(root, TASK_STEPS)
+        bare, total = await litellm_figures(root, max(tasks // 4, 2))
     return {
         "sqlite_floor_us_per_step": round(floor, 1),
         "engine_us_per_step": round(engine_us, 1),
+        "guarded_us_per_step": round(guarded_us, 1),
         "litellm_us_per_call": round(bare, 1),
         "total_us_per_step": round(total, 1),
         "steps_per_s_50": round(per_s, 0),
@@ -174,9 +245,9 @@ async def main_async(steps: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", type=Path, help="write the figures here")
-    parser.add_argument("--steps", type=int, default=2000, help="tool steps in the one-employee task")
+    parser.add_argument("--tasks", type=int, default=40, help=f"tasks of {TASK_STEPS} tool steps for one employee")
     args = parser.parse_args()
-    results = asyncio.run(main_async(args.steps))
+    results = asyncio.run(main_async(args.tasks))
     targets = {
         "engine_us_per_step": f"<= 3 x floor ({3 * results['sqlite_floor_us_per_step']:.0f}) and < 150",
         "steps_per_s_50": ">= 3000",
