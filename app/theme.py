@@ -157,8 +157,8 @@ QComboBox {{ padding-right: 24px; }}
 QComboBox::drop-down {{ border: none; width: 22px; }}
 QComboBox::down-arrow {{ width: 0; height: 0; border-left: 4px solid transparent; border-right: 4px solid transparent;
     border-top: 5px solid {MUTED}; margin-right: 8px; }}
-QComboBox QAbstractItemView {{ background: {SURFACE}; border: 1px solid {BORDER}; selection-background-color: {ACCENT_SOFT}; }}
-QTabBar::close-button {{ image: none; subcontrol-position: right; border-radius: 4px; margin: 2px; }}
+QComboBox QAbstractItemView {{ background: {SURFACE}; border: 1px solid {BORDER};
+    selection-background-color: {ACCENT_SOFT}; }}
 """
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QTabBar,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -43,7 +44,6 @@ from app.state import AuditRow, OfficeState
 from app.theme import REHEARSAL, app_icon, badge_icon, money
 
 REFRESH_MS = 80
-FIXED_TABS = 3  # inbox, tasks, audit; employee tabs come after and can be closed
 
 
 class Commands(Protocol):
@@ -106,13 +106,9 @@ class MainWindow(QMainWindow):
         self.employee_panels: dict[str, EmployeePanel] = {}
 
         self.side = QTabWidget()
-        self.side.setTabsClosable(True)
-        self.side.tabCloseRequested.connect(self._close_tab)
         self.side.currentChanged.connect(self._side_changed)
         for widget, title in ((self.inbox, "Inbox"), (self.tasks, "Tasks"), (self.audit, "Audit log")):
             self.side.addTab(widget, title)
-        for i in range(FIXED_TABS):
-            self.side.tabBar().setTabButton(i, QTabBar.ButtonPosition.RightSide, None)
 
         office_card = Card()
         office_card.body.setContentsMargins(1, 1, 1, 1)
@@ -281,7 +277,17 @@ class MainWindow(QMainWindow):
                 on_save_brief=lambda text: self.commands.save_brief(employee_id, text),
             )
             self.employee_panels[employee_id] = panel
-            self.side.addTab(panel, emp.name)
+            index = self.side.addTab(panel, emp.name)
+            close = QToolButton()
+            close.setText("×")
+            close.setAutoRaise(True)
+            close.setToolTip(f"Close {emp.name}'s panel")
+            close.setStyleSheet(
+                "QToolButton { border: none; color: #98a2b3; font-size: 12pt; padding: 0 2px; }"
+                "QToolButton:hover { color: #1d2433; }"
+            )
+            close.clicked.connect(lambda: self.close_employee(employee_id))
+            self.side.tabBar().setTabButton(index, QTabBar.ButtonPosition.RightSide, close)
             self._refresh_employee(panel)
             if employee_id in self.state.briefs:
                 text, note = self.state.briefs[employee_id]
@@ -290,13 +296,10 @@ class MainWindow(QMainWindow):
         self.side.setCurrentWidget(panel)
         return panel
 
-    def _close_tab(self, index: int) -> None:
-        if index < FIXED_TABS:
-            return
-        panel = self.side.widget(index)
-        self.side.removeTab(index)
-        if isinstance(panel, EmployeePanel):
-            self.employee_panels.pop(panel.employee_id, None)
+    def close_employee(self, employee_id: str) -> None:
+        panel = self.employee_panels.pop(employee_id, None)
+        if panel is not None:
+            self.side.removeTab(self.side.indexOf(panel))
             panel.deleteLater()
 
     def _side_changed(self, index: int) -> None:
