@@ -11,8 +11,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from engine.briefs import BriefError
+from engine.cli_owner import add_commands
 from engine.events import Event, StatusChanged, StepFinished, TaskChanged
 from engine.orchestrator import Office, OfficeError
+from engine.owner import OwnerError
 from engine.paths import Home
 from engine.store.db import StoreError
 
@@ -54,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--happened", action="store_true", help="the interrupted action did happen; carry on")
     group.add_argument("--retry", action="store_true", help="it did not happen; run it again")
+    COMMANDS.update(add_commands(sub))
     return parser
 
 
@@ -69,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = COMMANDS[args.command]
     try:
         return asyncio.run(_with_office(handler, args))
-    except (OfficeError, StoreError) as exc:
+    except (OfficeError, OwnerError, StoreError, BriefError) as exc:
         print(f"headcount: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -31,8 +31,10 @@ STATUSES: tuple[Status, ...] = (
     "off_duty",
 )
 
-TaskStatus = Literal["queued", "running", "waiting", "parked", "uncertain", "done", "failed", "cancelled"]
-StepKind = Literal["model", "tool"]
+TaskStatus = Literal[
+    "queued", "running", "waiting", "parked", "uncertain", "review", "done", "failed", "cancelled"
+]  # fmt: skip
+StepKind = Literal["model", "tool", "owner"]  # owner: a message from the owner inside the task
 StepStatus = Literal["started", "finished", "failed", "uncertain"]
 
 

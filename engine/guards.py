@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from engine.events import Status
 from engine.llm.types import Message, ModelReply, ToolCall
 from engine.store.writer import Op
 from engine.tools.base import ToolSpec
@@ -18,12 +19,21 @@ if TYPE_CHECKING:
 
 
 class Parked(Exception):
-    """Stop the task now and leave it for the owner (or for later)."""
+    """Stop the task now and leave it for the owner (or for later).
 
-    def __init__(self, status: Literal["parked", "uncertain"], reason: str) -> None:
+    `status` is the task's new status; `employee_status` what the office shows for the employee.
+    """
+
+    def __init__(
+        self,
+        status: Literal["parked", "uncertain", "waiting"],
+        reason: str,
+        employee_status: Status = "blocked",
+    ) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.employee_status = employee_status
 
 
 class Guard(Protocol):
@@ -31,23 +41,32 @@ class Guard(Protocol):
         """Raise Parked to refuse the call (e.g. its worst-case cost would cross a ceiling)."""
         ...
 
-    async def after_model(self, work: TaskWork) -> None:
-        """Always runs after a model call attempt, even a failed one (release reservations)."""
+    def release(self, work: TaskWork) -> None:
+        """The model call failed: give back what `before_model` reserved."""
         ...
 
-    def settle_ops(self, work: TaskWork, reply: ModelReply) -> Sequence[Op]:
-        """Extra writes committed atomically with the model step (spend, audit)."""
+    def settle(self, work: TaskWork, reply: ModelReply) -> tuple[ModelReply, Sequence[Op]]:
+        """The reply to journal (e.g. with a simulated cost) and writes committed atomically with it."""
         ...
 
     def settled(self, work: TaskWork, reply: ModelReply) -> None:
         """The model step is durable; publish what follows from it."""
         ...
 
-    async def before_tool(self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]) -> None:
-        """Raise Parked (awaiting approval, over budget) or ToolError (refused, told to the model)."""
+    async def before_tool(
+        self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The arguments to run with (the owner may have edited them).
+
+        Raise Parked (awaiting approval, over budget) or ToolError (refused; the model is told why).
+        """
         ...
 
-    def tool_settle_ops(self, work: TaskWork, spec: ToolSpec) -> Sequence[Op]: ...
+    def tool_settle_ops(
+        self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any], status: str, result: str
+    ) -> Sequence[Op]:
+        """Extra writes committed atomically with the tool step's result (spend, audit)."""
+        ...
 
 
 class OpenGuard:
@@ -56,17 +75,21 @@ class OpenGuard:
     async def before_model(self, work: TaskWork, messages: Sequence[Message]) -> None:
         return None
 
-    async def after_model(self, work: TaskWork) -> None:
+    def release(self, work: TaskWork) -> None:
         return None
 
-    def settle_ops(self, work: TaskWork, reply: ModelReply) -> Sequence[Op]:
-        return ()
+    def settle(self, work: TaskWork, reply: ModelReply) -> tuple[ModelReply, Sequence[Op]]:
+        return reply, ()
 
     def settled(self, work: TaskWork, reply: ModelReply) -> None:
         return None
 
-    async def before_tool(self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]) -> None:
-        return None
+    async def before_tool(
+        self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]
+    ) -> dict[str, Any]:
+        return arguments
 
-    def tool_settle_ops(self, work: TaskWork, spec: ToolSpec) -> Sequence[Op]:
+    def tool_settle_ops(
+        self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any], status: str, result: str
+    ) -> Sequence[Op]:
         return ()

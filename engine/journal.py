@@ -31,6 +31,7 @@ class EmployeeRecord:
     status: str
     status_detail: str
     hired_at: str
+    probation_left: int = 0  # deliverables still to be reviewed by the owner before they count
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +175,13 @@ class Journal:
             if statuses:
                 stmt = stmt.where(tasks.c.status.in_(list(statuses)))
             return [_record(TaskRecord, r) for r in conn.execute(stmt)]
+
+        return await self.read(query)
+
+    async def task(self, task_id: str) -> TaskRecord | None:
+        def query(conn: Connection) -> TaskRecord | None:
+            row = conn.execute(select(tasks).where(tasks.c.id == task_id)).first()
+            return None if row is None else _record(TaskRecord, row)
 
         return await self.read(query)
 

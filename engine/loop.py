@@ -8,6 +8,7 @@ side-effecting tool whose intent was journaled but whose result was not is never
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,13 +17,14 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from engine.briefs import Brief
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
-from engine.events import StatusChanged, StepFinished, StepStarted, StepStatus, TextStreamed
+from engine.events import Status, StatusChanged, StepFinished, StepStarted, StepStatus, TextStreamed
 from engine.guards import Guard, Parked
 from engine.journal import Journal, StepRecord
 from engine.llm.types import Message, ModelClient, ModelConfig, ModelError, ModelReply, ModelRequest, ToolCall
-from engine.tools.base import Tool, ToolContext, ToolError, describe_validation_error, parse_arguments
+from engine.tools.base import Tool, ToolContext, ToolError, ToolSpec, describe_validation_error, parse_arguments
 from engine.tools.registry import Belt
 
 
@@ -40,12 +42,16 @@ class TaskWork:
     workspace: Path
     max_actions: int = 25
     context: Sequence[Message] = field(default=())  # memory etc., after the brief, before the task
+    brief: Brief | None = None  # for guardrails: approval policy, hours, ceilings
+    team: str | None = None
+    turn_id: str = ""  # set by the loop when the turn starts
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    status: Literal["done", "parked", "uncertain", "failed"]
+    status: Literal["done", "parked", "uncertain", "waiting", "review", "failed"]
     summary: str
+    employee_status: Status = "idle"
 
 
 class AgentLoop:
@@ -74,13 +80,14 @@ class AgentLoop:
         await self._journal.write(
             Journal.turn_op(turn_id, work.task_id, work.employee_id, work.brief_version, self._now())
         )
+        work = dataclasses.replace(work, turn_id=turn_id)
         run = _Run(self, work, turn_id, history)
         try:
             return await run.go()
         except Parked as parked:
-            return Outcome(parked.status, parked.reason)
+            return Outcome(parked.status, parked.reason, parked.employee_status)
         except ModelError as exc:
-            return Outcome("parked", f"the model is unavailable: {exc}")
+            return Outcome("parked", f"the model is unavailable: {exc}", "blocked")
 
     def _now(self) -> str:
         return self._clock.now().isoformat()
@@ -114,6 +121,9 @@ class _Run:
                 calls = message.get("tool_calls") or []
                 self.pending = [ToolCall(c["id"], c["function"]["name"], c["function"]["arguments"]) for c in calls]
                 self.final_text = None if calls else (message.get("content") or "")
+            elif step.kind == "owner":
+                self.messages.append({"role": "user", "content": step.result or ""})
+                self.final_text = None  # the owner asked for more: the task goes on
             elif step.kind == "tool" and step.status == "uncertain" and step.call_id:
                 self.attempts[step.call_id] = self.attempts.get(step.call_id, 1) + 1
             elif step.kind == "tool" and step.status in ("finished", "failed") and step.call_id:
@@ -156,8 +166,10 @@ class _Run:
         started = loop._now()
         try:
             reply = await loop._model.complete(request)
-        finally:
-            await loop._guard.after_model(work)
+        except BaseException:
+            loop._guard.release(work)
+            raise
+        reply, extra = loop._guard.settle(work, reply)
         self.seq += 1
         message = reply.assistant_message()
         record = StepRecord(
@@ -182,7 +194,7 @@ class _Run:
             started_at=started,
             finished_at=loop._now(),
         )
-        await loop._journal.write(Journal.step_insert_op(record), *loop._guard.settle_ops(work, reply))
+        await loop._journal.write(Journal.step_insert_op(record), *extra)
         self.messages.append(message)
         loop._bus.publish(
             StepFinished(
@@ -223,38 +235,48 @@ class _Run:
         )
         status: StepStatus
         error: str | None = None
-        if tool is None:
-            status, result = (
-                "failed",
-                (f"error: you have no tool named {call.name!r}. Your tools are: {', '.join(work.belt.names())}."),
+        arguments: dict[str, Any] = {}
+        spec = tool.spec if tool else None
+        try:
+            if tool is None:
+                raise ToolError(
+                    f"you have no tool named {call.name!r}. Your tools are: {', '.join(work.belt.names())}."
+                )
+            arguments = await loop._guard.before_tool(work, call, tool.spec, parse_arguments(call.arguments))
+        except ToolError as exc:
+            # Refused before running: unknown tool, malformed arguments, or the owner said no.
+            status, result = "failed", f"error: {exc}"
+            await loop._journal.write(
+                Journal.step_insert_op(
+                    self._tool_record(step_id, call, call.arguments, status, result, str(exc), started, loop._now())
+                ),
+                *self._settle(call, spec, arguments, status, result),
             )
+            self._after_tool(step_id, call, status, result)
+            return
+        assert tool is not None
+        used = json.dumps(arguments, separators=(",", ":")) if arguments != _loads(call.arguments) else call.arguments
+        if not tool.spec.idempotent:
+            # Journal the intent first: after a crash an intent with no result means "maybe done".
+            await loop._journal.write(
+                Journal.step_insert_op(self._tool_record(step_id, call, used, "started", None, None, started, None))
+            )
+        self._status("reading" if tool.spec.risk == "read_only" else "tool", call.name)
+        status, result, error = await self._execute(tool, call, arguments)
+        if tool.spec.idempotent:
+            record = self._tool_record(step_id, call, used, status, result, error, started, loop._now())
+            first: Any = Journal.step_insert_op(record)
         else:
-            try:
-                arguments = parse_arguments(call.arguments)
-                await loop._guard.before_tool(work, call, tool.spec, arguments)
-            except ToolError as exc:
-                status, result = "failed", f"error: {exc}"
-            else:
-                intent_written = False
-                if not tool.spec.idempotent:
-                    # Journal the intent first: after a crash an intent with no result means "maybe done".
-                    await loop._journal.write(
-                        Journal.step_insert_op(self._tool_record(step_id, call, "started", None, None, started, None))
-                    )
-                    intent_written = True
-                self._status("reading" if tool.spec.risk == "read_only" else "tool", call.name)
-                status, result, error = await self._execute(tool, call, arguments)
-                if intent_written:
-                    await loop._journal.write(
-                        Journal.step_finish_op(step_id, status, result, error, loop._now()),
-                        *loop._guard.tool_settle_ops(work, tool.spec),
-                    )
-                    self._after_tool(step_id, call, status, result)
-                    return
-        await loop._journal.write(
-            Journal.step_insert_op(self._tool_record(step_id, call, status, result, error, started, loop._now()))
-        )
+            first = Journal.step_finish_op(step_id, status, result, error, loop._now())
+        await loop._journal.write(first, *self._settle(call, tool.spec, arguments, status, result))
         self._after_tool(step_id, call, status, result)
+
+    def _settle(
+        self, call: ToolCall, spec: ToolSpec | None, arguments: dict[str, Any], status: str, result: str
+    ) -> Sequence[Any]:
+        if spec is None:
+            spec = ToolSpec(call.name, "(not on the belt)", {}, risk="read_only")
+        return self.loop._guard.tool_settle_ops(self.work, call, spec, arguments, status, result)
 
     async def _execute(
         self, tool: Tool, call: ToolCall, arguments: dict[str, Any]
@@ -292,6 +314,7 @@ class _Run:
         self,
         step_id: str,
         call: ToolCall,
+        arguments: str,
         status: StepStatus,
         result: str | None,
         error: str | None,
@@ -309,7 +332,7 @@ class _Run:
             attempt=self.attempts.get(call.id, 1),
             tool=call.name,
             call_id=call.id,
-            arguments=call.arguments,
+            arguments=arguments,
             result=result,
             model=None,
             prompt_tokens=0,
@@ -323,6 +346,13 @@ class _Run:
 
     def _status(self, status: Literal["thinking", "typing", "tool", "reading"], detail: str) -> None:
         self.loop._bus.publish(StatusChanged(employee_id=self.work.employee_id, status=status, detail=detail))
+
+
+def _loads(raw: str) -> Any:
+    try:
+        return json.loads(raw or "{}")
+    except json.JSONDecodeError:
+        return None
 
 
 def _summary(reply: ModelReply) -> str:

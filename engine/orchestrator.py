@@ -5,19 +5,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from engine.briefs import Brief, load_brief, load_catalog, render_system_prompt
+from engine.approvals import ApprovalBook
+from engine.briefs import Brief, BriefError, load_brief, parse_brief
+from engine.briefs.catalog import load_catalog
+from engine.briefs.prompt import render_system_prompt
+from engine.briefs.skills import Skill, attached_skills, load_skills, use_skill_tool
+from engine.budget import BudgetLedger, Ceiling
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource, RandomIds, SystemClock
-from engine.events import EmployeeHired, Status, StatusChanged, TaskChanged, TaskStatus
-from engine.guards import Guard, OpenGuard
-from engine.journal import EmployeeRecord, Journal, StepRecord, TaskRecord
-from engine.llm.types import ModelClient, ModelConfig
+from engine.events import BriefInvalid, EmployeeHired, EscalationRaised, Status, StatusChanged, TaskChanged, TaskStatus
+from engine.guardrails import Guardrails, Pricing, worst_case_cost
+from engine.guards import Guard
+from engine.hours import next_change, on_duty
+from engine.journal import EmployeeRecord, Journal, TaskRecord
+from engine.llm.types import ModelClient, ModelConfig, Price
 from engine.loop import AgentLoop, Outcome, TaskWork
+from engine.owner import OwnerActions
 from engine.paths import SHIPPED_BRIEFS, Home
 from engine.recovery import recover
 from engine.store.db import open_database
@@ -46,15 +57,18 @@ class Employee:
     brief: Brief
     belt: Belt
     config: ModelConfig
+    system_prompt: str = ""  # the brief and skill index, assembled once per brief version
     queue: list[str] = field(default_factory=list)  # task ids, oldest first
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    called_in_until: datetime | None = None
+    shown: Status | None = None  # the status last published, to avoid repeating off-duty notices
 
     @property
     def id(self) -> str:
         return self.record.id
 
 
-class Office:
+class Office(OwnerActions):
     """One office of employees working over one journal. Use `await Office.open(home)`."""
 
     def __init__(
@@ -67,7 +81,8 @@ class Office:
         clock: Clock,
         ids: IdSource,
         tools: ToolRegistry,
-        guard: Guard,
+        guard: Guard | None,
+        ledger: BudgetLedger,
     ) -> None:
         self.home = home
         self.journal = journal
@@ -76,9 +91,23 @@ class Office:
         self.ids = ids
         self.tools = tools
         self.model = model
-        self.loop = AgentLoop(journal, model, bus, clock, ids, guard)
+        self.ledger = ledger
+        self.approvals = ApprovalBook(journal)
+        self.guardrails = Guardrails(
+            ledger=ledger,
+            approvals=self.approvals,
+            bus=bus,
+            clock=clock,
+            ids=ids,
+            pricing=Pricing(_price_of),
+            estimate=worst_case_cost,
+            write=functools.partial(journal.write, full=True),
+            on_duty=self._on_duty_for,
+        )
+        self.loop = AgentLoop(journal, model, bus, clock, ids, guard or self.guardrails)
         self.employees: dict[str, Employee] = {}
-        self._running: set[str] = set()
+        self.skills: dict[str, Skill] = {}
+        self.brief_errors: dict[str, str] = {}  # employee id -> why its brief did not load
 
     @classmethod
     async def open(
@@ -93,7 +122,11 @@ class Office:
         guard: Guard | None = None,
         colocate_writer: bool = True,
     ) -> Office:
-        """Open the office in `home`; `colocate_writer=False` for the desktop app (see Writer)."""
+        """Open the office in `home`.
+
+        `guard` replaces the guardrails (tests of the bare loop); `colocate_writer=False` for the
+        desktop app, whose loop thread also renders (see Writer).
+        """
         engine = await asyncio.to_thread(open_database, home.database, home.backups)
         writer = Writer(engine, colocate=colocate_writer)
         writer.start()
@@ -101,15 +134,17 @@ class Office:
             from engine.llm.provider import LiteLLMClient
 
             model = LiteLLMClient()
+        clock = clock or SystemClock()
         office = cls(
             home,
             Journal(engine, writer),
             model=model,
             bus=bus or EventBus(),
-            clock=clock or SystemClock(),
+            clock=clock,
             ids=ids or RandomIds(),
             tools=ToolRegistry([*builtin_tools(), *tools]),
-            guard=guard or OpenGuard(),
+            guard=guard,
+            ledger=BudgetLedger(clock.now().astimezone().tzinfo or clock.now().tzinfo),  # type: ignore[arg-type]
         )
         await office._load()
         return office
@@ -129,23 +164,57 @@ class Office:
 
     async def _load(self) -> None:
         await recover(self.journal, self.clock)
+        dirs = [SHIPPED_BRIEFS / "skills", self.home.briefs / "skills"]
+        self.skills = await asyncio.to_thread(load_skills, dirs)
         for record in await self.journal.employees():
             try:
-                brief = await asyncio.to_thread(self._brief_at_version, record)
-            except Exception as exc:  # a bad brief never stops the others
-                log.warning("employee %s cannot load its brief: %s", record.name, exc)
+                brief, record = await self._current_brief(record)
+            except BriefError as exc:  # a bad brief never stops the others
+                self.brief_errors[record.id] = str(exc)
+                self.bus.publish(BriefInvalid(path=record.brief_path, message=str(exc)))
+                log.warning("%s cannot work: %s", record.name, exc)
                 continue
             self._add(record, brief)
         for task in await self.journal.tasks(statuses=["queued"]):
             if task.employee_id in self.employees:
                 self.employees[task.employee_id].queue.append(task.id)
+        await self.load_budgets()
 
-    def _brief_at_version(self, record: EmployeeRecord) -> Brief:
-        return load_brief(Path(record.brief_path), known_tools=None)
+    async def _current_brief(self, record: EmployeeRecord) -> tuple[Brief, EmployeeRecord]:
+        """The brief as its file says now; an edit since the last start becomes a new version."""
+        path = Path(record.brief_path)
+        raw = await asyncio.to_thread(_read_or_none, path)
+        if raw is None:  # the file is gone: keep working from the version we stored
+            stored = await self.journal.brief_text(record.id, record.brief_version)
+            if stored is None:
+                raise BriefError.single(path, None, "no such file, and no stored copy")
+            return parse_brief(stored.encode(), path), record
+        brief = parse_brief(raw, path, known_tools=None)
+        if brief.version != record.brief_version:
+            now = self._now()
+            await self.journal.write(
+                Journal.brief_version_op(record.id, brief.version, raw.decode("utf-8"), now),
+                Journal.employee_update_op(record.id, brief_version=brief.version),
+                *self.audit_ops("brief_changed", {"from": record.brief_version, "to": brief.version}, record.id),
+                full=True,
+            )
+            record = _replace_record(record, brief_version=brief.version)
+        return brief, record
 
     def _add(self, record: EmployeeRecord, brief: Brief) -> Employee:
-        employee = Employee(record, brief, self.tools.belt(brief.tools), brief.model.to_config())
+        skills = attached_skills(brief.skills, self.skills)
+        belt = self.tools.belt(brief.tools)
+        if skills:  # names and descriptions in the prompt; the body only when the employee asks
+            belt = belt.with_tool(use_skill_tool(skills))
+        prompt = render_system_prompt(brief, skills)
+        employee = Employee(record, brief, belt, brief.model.to_config(), prompt)
         self.employees[record.id] = employee
+        self.ledger.register(
+            record.id,
+            record.team,
+            brief.hours.timezone,
+            Ceiling(brief.budget.per_turn_usd, brief.budget.per_day_usd),
+        )
         self.bus.publish(
             EmployeeHired(
                 employee_id=record.id,
@@ -183,9 +252,11 @@ class Office:
             status="idle",
             status_detail="",
             hired_at=now,
+            probation_left=brief.probation,
         )
         text = await asyncio.to_thread(Path(brief.source).read_text, encoding="utf-8")
-        await self.journal.write(*Journal.hire_ops(record, text))
+        data = {"name": chosen, "role": brief.id, "team": record.team, "brief_version": brief.version}
+        await self.journal.write(*Journal.hire_ops(record, text), *self.audit_ops("hired", data, record.id), full=True)
         self._add(record, brief)
         return record
 
@@ -198,13 +269,14 @@ class Office:
         if role_or_path not in catalog.roles:
             known = ", ".join(sorted(catalog.roles)) or "none"
             raise OfficeError(f"no role {role_or_path!r} in the catalog (roles: {known})")
-        return catalog.roles[role_or_path]
+        brief: Brief = catalog.roles[role_or_path]
+        return brief
 
-    async def roster(self) -> list[dict[str, object]]:
+    async def roster(self) -> list[dict[str, Any]]:
         """Who works here, what they are doing, as plain data (for `roster --json` and the UI)."""
         records = await self.journal.employees()
         running = {t.employee_id: t.title for t in await self.journal.tasks(statuses=["running"])}
-        rows: list[dict[str, object]] = []
+        rows: list[dict[str, Any]] = []
         for r in records:
             employee = self.employees.get(r.id)
             rows.append(
@@ -218,39 +290,11 @@ class Office:
                     "detail": r.status_detail,
                     "current_task": running.get(r.id),
                     "rehearsal": employee.config.is_rehearsal if employee else True,
-                    "brief_error": None if employee else "the brief failed to load; see the log",
+                    "probation_left": r.probation_left,
+                    "brief_error": self.brief_errors.get(r.id),
                 }
             )
         return rows
-
-    async def resolve(self, task_id: str, *, happened: bool) -> None:
-        """The owner's answer about a task parked as uncertain after a crash."""
-        tasks = [t for t in await self.journal.tasks(statuses=["uncertain"]) if t.id == task_id]
-        if not tasks:
-            raise OfficeError(f"no uncertain task {task_id!r}")
-        task = tasks[0]
-        ops = []
-        if happened:
-            for step in await self.journal.steps(task_id=task_id):
-                if step.status == "uncertain" and step.kind == "tool":
-                    done = dataclasses.replace(
-                        step,
-                        id=self.ids.new("step"),
-                        status="finished",
-                        attempt=step.attempt,
-                        result="(the owner confirmed this action happened before the restart)",
-                        started_at=self._now(),
-                        finished_at=self._now(),
-                    )
-                    ops.append(Journal.step_insert_op(done))
-        ops.append(Journal.task_status_op(task_id, "queued", "the owner resolved it", self._now()))
-        ops.append(Journal.employee_update_op(task.employee_id, status="idle", status_detail=""))
-        await self.journal.write(*ops)
-        if task.employee_id in self.employees:
-            employee = self.employees[task.employee_id]
-            employee.queue.append(task_id)
-            employee.wake.set()
-        self._task_event(task, "queued", "the owner resolved it")
 
     def find(self, who: str) -> Employee:
         """An employee by id or by name (case-insensitive)."""
@@ -268,12 +312,11 @@ class Office:
             raise OfficeError("a task needs some text")
         employee = self.find(who)
         now = self._now()
-        title = text.splitlines()[0][:80]
         task = TaskRecord(
             id=self.ids.new("task"),
             employee_id=employee.id,
             parent_id=parent_id,
-            title=title,
+            title=text.splitlines()[0][:80],
             body=text,
             status="queued",
             reason="",
@@ -281,13 +324,17 @@ class Office:
             updated_at=now,
         )
         await self.journal.write(Journal.task_insert_op(task))
-        employee.queue.append(task.id)
-        employee.wake.set()
+        self.enqueue(employee, task.id)
         self._task_event(task, "queued")
         return task
 
+    def enqueue(self, employee: Employee, task_id: str, *, first: bool = False) -> None:
+        if task_id not in employee.queue:
+            employee.queue.insert(0, task_id) if first else employee.queue.append(task_id)
+        employee.wake.set()
+
     async def run(self, *, until_idle: bool = True, duration: float | None = None) -> None:
-        """Work queued tasks: until every queue is empty, for `duration` seconds, or forever."""
+        """Work queued tasks: until every queue is empty (or waits on hours), for `duration` s, or forever."""
         async with asyncio.TaskGroup() as group:
             workers = [group.create_task(self._work(e, until_idle)) for e in list(self.employees.values())]
             if duration is not None:
@@ -295,64 +342,117 @@ class Office:
                 for worker in workers:
                     worker.cancel()
 
-    async def run_employee(self, who: str) -> None:
-        """Work one employee's queue until it is empty."""
-        await self._work(self.find(who), until_idle=True)
-
     # --- the work ------------------------------------------------------------------------------
 
     async def _work(self, employee: Employee, until_idle: bool) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             while True:
-                if not employee.queue:
+                now = self.clock.now()
+                if employee.queue and not self._on_duty(employee, now):
+                    await self._show(employee, "off_duty", "outside working hours")
                     if until_idle:
                         return
-                    employee.wake.clear()
-                    await employee.wake.wait()
+                    await self._wait(employee, self._seconds_to_shift(employee, now))
                     continue
-                task_id = employee.queue.pop(0)
-                await self._work_task(employee, task_id)
+                if not employee.queue:
+                    if employee.shown == "off_duty" and self._on_duty(employee, now):
+                        await self._show(employee, "idle", "")
+                    if until_idle:
+                        return
+                    await self._wait(employee, employee.brief.heartbeat_minutes * 60)
+                    continue
+                await self._work_task(employee, employee.queue.pop(0))
 
-    async def _work_task(self, employee: Employee, task_id: str) -> Outcome:
-        tasks = [t for t in await self.journal.tasks(employee_id=employee.id) if t.id == task_id]
-        if not tasks:
-            raise OfficeError(f"task {task_id} vanished from the journal")
-        task = tasks[0]
+    async def _wait(self, employee: Employee, seconds: float) -> None:
+        """Sleep until woken (new work, an owner decision) or `seconds` pass (the heartbeat)."""
+        employee.wake.clear()
+        woken = asyncio.ensure_future(employee.wake.wait())
+        timer = asyncio.ensure_future(self.clock.sleep(max(seconds, 1.0)))
+        try:
+            done, _ = await asyncio.wait({woken, timer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+            timer.cancel()
+        if timer in done:
+            await self.heartbeat(employee)
+
+    async def _work_task(self, employee: Employee, task_id: str) -> Outcome | None:
+        task = await self.journal.task(task_id)
+        if task is None or task.status not in ("queued", "running"):
+            return None  # decided elsewhere meanwhile (cancelled, resolved)
         history = await self.journal.steps(task_id=task_id)
         await self._set_task(task, "running", "", status="thinking", detail=task.title)
-        work = self._task_work(employee, task, history)
-        self._running.add(task_id)
-        try:
-            outcome = await self.loop.run(work, history)
-        finally:
-            self._running.discard(task_id)
-        final: TaskStatus = "done" if outcome.status == "done" else outcome.status
-        status: Status = "idle" if outcome.status == "done" else "blocked"
-        await self._set_task(task, final, outcome.summary if final != "done" else "", status=status, detail="")
+        outcome = await self.loop.run(self._task_work(employee, task), history)
+        if outcome.employee_status == "off_duty":  # hours ended mid-task: carry on next shift
+            await self._set_task(task, "queued", "waiting for working hours", status="off_duty", detail="")
+            self.enqueue(employee, task.id, first=True)
+            return outcome
+        if outcome.status == "done" and employee.record.probation_left > 0:
+            await self.submit_for_review(employee, task, outcome.summary)
+            return outcome
+        reason = "" if outcome.status == "done" else outcome.summary
+        await self._set_task(task, outcome.status, reason, status=outcome.employee_status, detail=reason)
+        if outcome.status in ("parked", "uncertain"):
+            self.bus.publish(EscalationRaised(employee_id=employee.id, task_id=task.id, reason=reason))
+            await self.journal.write(
+                *self.audit_ops("task_parked", {"task_id": task.id, "reason": reason}, employee.id)
+            )
         return outcome
 
-    def _task_work(self, employee: Employee, task: TaskRecord, history: Sequence[StepRecord]) -> TaskWork:
+    def _task_work(self, employee: Employee, task: TaskRecord) -> TaskWork:
         brief = employee.brief
         return TaskWork(
             employee_id=employee.id,
             task_id=task.id,
             task_body=task.body,
             brief_version=employee.record.brief_version,
-            system_prompt=render_system_prompt(brief, ()),
+            system_prompt=employee.system_prompt,
             belt=employee.belt,
             config=employee.config,
             workspace=self.home.workspace(employee.id),
             max_actions=brief.max_actions_per_turn,
+            brief=brief,
+            team=employee.record.team,
         )
 
+    # --- hours ---------------------------------------------------------------------------------
+
+    def _on_duty(self, employee: Employee, now: datetime) -> bool:
+        return on_duty(employee.brief.hours, now, employee.called_in_until)
+
+    def _on_duty_for(self, work: TaskWork, now: datetime) -> bool:
+        employee = self.employees.get(work.employee_id)
+        return employee is None or self._on_duty(employee, now)
+
+    def _seconds_to_shift(self, employee: Employee, now: datetime) -> float:
+        change = next_change(employee.brief.hours, now)
+        if employee.called_in_until and employee.called_in_until > now:
+            change = min(change, employee.called_in_until) if change else employee.called_in_until
+        if change is None:
+            return employee.brief.heartbeat_minutes * 60
+        return max((change - now).total_seconds(), 1.0)
+
+    # --- status --------------------------------------------------------------------------------
+
+    async def _show(self, employee: Employee, status: Status, detail: str) -> None:
+        if employee.shown == status:
+            return
+        employee.shown = status
+        await self.journal.write(Journal.employee_update_op(employee.id, status=status, status_detail=detail))
+        self.bus.publish(StatusChanged(employee_id=employee.id, status=status, detail=detail))
+        if status == "off_duty" or (status == "idle" and detail == ""):
+            await self.journal.write(*self.audit_ops("hours_changed", {"status": status}, employee.id), full=True)
+
     async def _set_task(self, task: TaskRecord, state: TaskStatus, reason: str, *, status: Status, detail: str) -> None:
-        now = self._now()
         await self.journal.write(
-            Journal.task_status_op(task.id, state, reason, now),
-            Journal.employee_update_op(task.employee_id, status=status, status_detail=detail or reason),
+            Journal.task_status_op(task.id, state, reason, self._now()),
+            Journal.employee_update_op(task.employee_id, status=status, status_detail=detail),
         )
+        employee = self.employees.get(task.employee_id)
+        if employee is not None:
+            employee.shown = status
         self._task_event(task, state, reason)
-        self.bus.publish(StatusChanged(employee_id=task.employee_id, status=status, detail=detail or reason))
+        self.bus.publish(StatusChanged(employee_id=task.employee_id, status=status, detail=detail))
 
     def _task_event(self, task: TaskRecord, status: TaskStatus, reason: str = "") -> None:
         self.bus.publish(
@@ -368,3 +468,23 @@ class Office:
 
     def _now(self) -> str:
         return self.clock.now().isoformat()
+
+
+def _price_of(config: ModelConfig) -> Price:
+    if config.price is not None:
+        return config.price
+    from engine.llm.provider import resolve_price
+
+    price: Price = resolve_price(config)
+    return price
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _replace_record(record: EmployeeRecord, **values: Any) -> EmployeeRecord:
+    return dataclasses.replace(record, **values)

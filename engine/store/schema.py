@@ -99,6 +99,72 @@ steps = Table(
     Index("ix_steps_employee", "employee_id"),
 )
 
+employees.append_column(Column("probation_left", Integer, nullable=False, server_default="0"))
+
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("employee_id", String, ForeignKey("employees.id"), nullable=False),
+    Column("task_id", String, ForeignKey("tasks.id"), nullable=False),
+    Column("call_id", String, nullable=False),
+    Column("tool", String, nullable=False),
+    Column("arguments", Text, nullable=False),  # exactly what the employee proposed
+    Column("risk", String, nullable=False),
+    Column("status", String, nullable=False),  # pending | approved | rejected | expired
+    Column("note", Text, nullable=False, server_default=""),  # the owner's reason or comment
+    Column("edited_arguments", Text),  # set when the owner edited before approving
+    Column("created_at", String, nullable=False),
+    Column("expires_at", String),
+    Column("decided_at", String),
+    Index("ix_approvals_task_call", "task_id", "call_id"),
+    Index("ix_approvals_status", "status"),
+)
+
+deliverables = Table(
+    "deliverables",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("employee_id", String, ForeignKey("employees.id"), nullable=False),
+    Column("task_id", String, ForeignKey("tasks.id"), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("status", String, nullable=False),  # pending | accepted | revise
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("created_at", String, nullable=False),
+    Column("decided_at", String),
+    Index("ix_deliverables_status", "status"),
+)
+
+ceilings = Table(
+    "ceilings",
+    metadata,
+    Column("scope", String, primary_key=True),  # "employee:<id>", "team:<id>" or "office"
+    Column("per_turn_usd", Float),
+    Column("per_day_usd", Float),
+)
+
+allowances = Table(
+    "allowances",  # one-off raises: extra dollars for one scope on one day
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", String, nullable=False),
+    Column("day", String, nullable=False),
+    Column("usd", Float, nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("seq", Integer, primary_key=True),
+    Column("ts", String, nullable=False),
+    Column("employee_id", String),
+    Column("kind", String, nullable=False),
+    Column("data", Text, nullable=False),  # canonical JSON, secrets redacted
+    Column("prev_hash", String, nullable=False),
+    Column("hash", String, nullable=False),
+)
+
 settings = Table(
     "settings",
     metadata,

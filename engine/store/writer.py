@@ -13,7 +13,7 @@ import os
 import queue
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,9 +27,12 @@ from engine.store.db import StoreError, describe_sqlite_error
 log = logging.getLogger(__name__)
 
 Params = dict[str, Any] | list[dict[str, Any]] | None
-# A statement is SQLAlchemy Core, or for the hottest writes a plain SQL string with :named params
-# (executed at the driver level: a third of the cost of a Core statement per step).
-Op = tuple[Executable | str, Params]
+# A statement is SQLAlchemy Core; for the hottest writes a plain SQL string with :named params
+# (executed at the driver level: a third of the cost of a Core statement per step); or a function
+# run on the writer thread inside the transaction, for rows that depend on the rows before them
+# (the audit hash chain). Such functions must not await or block on anything but the connection.
+WriteFn = Callable[[Connection], None]
+Op = tuple[Executable | str | WriteFn, Params]
 
 MAX_BATCH = 512
 
@@ -63,6 +66,7 @@ class Writer:
         self._started = False
         self.commits = 0
         self.rows = 0
+        self.rollback_listeners: list[Callable[[], None]] = []  # caches to drop after a failed batch
 
     def start(self) -> None:
         """Start the writer thread. Call from the thread that runs the producers' event loop."""
@@ -126,13 +130,19 @@ class Writer:
             self._apply(conn, batch, full)
             self._resolve(batch, None)
         except Exception:
+            self._rolled_back()
             # Isolate the failing request so one bad write never fails the others.
             for request in batch:
                 try:
                     self._apply(conn, [request], request.full)
                     self._resolve([request], None)
                 except Exception as exc:
+                    self._rolled_back()
                     self._resolve([request], _store_error(conn, exc))
+
+    def _rolled_back(self) -> None:
+        for listener in self.rollback_listeners:
+            listener()
 
     def _apply(self, conn: Connection, batch: list[_Request], full: bool) -> None:
         if full:
@@ -143,6 +153,8 @@ class Writer:
                     for statement, params in request.ops:
                         if isinstance(statement, str):
                             conn.exec_driver_sql(statement, params)
+                        elif callable(statement):
+                            statement(conn)
                         else:
                             conn.execute(statement, params)
             self.commits += 1

@@ -1,0 +1,129 @@
+"""Load one brief file into a validated `Brief`, or raise one `BriefError` that says what to fix."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from engine.briefs.errors import BriefError, Problem, suggest
+from engine.briefs.frontmatter import Document, locate, parse, problems_from
+from engine.briefs.model import Brief, BriefFields
+from engine.briefs.vocabulary import CONNECTIONS, TOOLS
+
+CATALOG_BELT = 12  # the catalog keeps every belt this small; above it the loader warns
+DEFAULT_MAX_TOOLS = 20
+HARD_MAX_TOOLS = 30
+
+
+def check_ceiling(max_tools: int) -> int:
+    """The tool-belt ceiling, refused when it is above the hard maximum of 30."""
+    if not 1 <= max_tools <= HARD_MAX_TOOLS:
+        raise ValueError(f"the tool-belt ceiling must be between 1 and {HARD_MAX_TOOLS}, got {max_tools}")
+    return max_tools
+
+
+def load_brief(
+    path: str | Path,
+    *,
+    known_tools: Collection[str] | None = None,
+    known_skills: Collection[str] | None = None,
+    max_tools: int = DEFAULT_MAX_TOOLS,
+) -> Brief:
+    """Read and validate a brief file.
+
+    `known_tools` are the tools installed in this office; names from the catalog vocabulary are
+    accepted too (not installed yet). With None, tool names are not checked. Raises BriefError.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise BriefError.single(path, None, "no such file") from None
+    except IsADirectoryError:
+        raise BriefError.single(path, None, "this is a folder, not a brief file") from None
+    except OSError as exc:
+        raise BriefError.single(path, None, f"cannot read the file: {exc.strerror or exc}") from None
+    return parse_brief(raw, path, known_tools=known_tools, known_skills=known_skills, max_tools=max_tools)
+
+
+def parse_brief(
+    raw: bytes,
+    source: Path,
+    *,
+    known_tools: Collection[str] | None = None,
+    known_skills: Collection[str] | None = None,
+    max_tools: int = DEFAULT_MAX_TOOLS,
+) -> Brief:
+    """Validate a brief's bytes (e.g. a stored version of it); `source` names it in errors."""
+    check_ceiling(max_tools)
+    doc = parse(raw, source)
+    try:
+        fields = BriefFields.model_validate(doc.data)
+    except ValidationError as exc:
+        raise BriefError(problems_from(exc, doc, BriefFields)) from None
+    problems, warnings = _check(fields, doc, known_tools, known_skills, max_tools)
+    if problems:
+        raise BriefError(problems)
+    if not doc.body.strip():
+        warnings.append("the brief has no body: add a few sentences in your own words after the front matter")
+    return Brief(
+        **dict(fields),
+        body=doc.body,
+        source=source,
+        version=hashlib.sha256(raw).hexdigest()[:16],
+        warnings=tuple(warnings),
+    )
+
+
+def _check(
+    fields: BriefFields,
+    doc: Document,
+    known_tools: Collection[str] | None,
+    known_skills: Collection[str] | None,
+    max_tools: int,
+) -> tuple[list[Problem], list[str]]:
+    """Checks that need more than one field or something outside the file."""
+    problems: list[Problem] = []
+    warnings: list[str] = []
+
+    def problem(loc: tuple[int | str, ...], message: str, field: str) -> None:
+        problems.append(Problem(doc.path, locate(doc, loc), message, field))
+
+    count = len(fields.tools)
+    if count > max_tools:
+        problem(
+            ("tools",),
+            f"{count} tools is more than the ceiling of {max_tools}; give this employee a smaller belt "
+            f"(the catalog keeps belts at {CATALOG_BELT} or fewer) or split the role in two",
+            "tools",
+        )
+    elif count > CATALOG_BELT:
+        warnings.append(
+            f"{count} tools on the belt: above {CATALOG_BELT} employees choose tools less reliably; "
+            "consider a smaller belt"
+        )
+    known = None if known_tools is None else set(known_tools) | set(TOOLS)
+    for kind, names, valid in (
+        ("tool", fields.tools, known),
+        ("skill", fields.skills, None if known_skills is None else set(known_skills)),
+        ("connection", fields.connections, set(CONNECTIONS)),
+    ):
+        seen: set[str] = set()
+        field = f"{kind}s"
+        for i, name in enumerate(names):
+            if name in seen:
+                problem((field, i), f"{kind} '{name}' is listed twice", f"{field}[{i}]")
+            seen.add(name)
+            if valid is not None and name not in valid:
+                problem((field, i), f"unknown {kind} '{name}'{suggest(name, valid)}", f"{field}[{i}]")
+    for name in fields.tools:
+        info = TOOLS.get(name)
+        if info and info.connection and info.connection not in fields.connections:
+            warnings.append(f"tool '{name}' needs the '{info.connection}' connection, which is not listed")
+    for i, rule in enumerate(fields.escalate):
+        if rule.to == fields.id:
+            problem(("escalate", i, "to"), "an employee cannot escalate to its own role", f"escalate[{i}].to")
+    return problems, warnings

@@ -1,0 +1,281 @@
+"""The brief: what one employee is for, how it works, and what it may use.
+
+The front matter of a brief file validates into `BriefFields`; the loader adds the body, the
+source file and the version to make a `Brief`. Every model is frozen and forbids unknown keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from engine.briefs.errors import suggest
+from engine.llm.types import REHEARSAL_MODEL, ModelConfig, Price
+from engine.tools.base import Risk
+
+Function = Literal["marketing", "sales", "support", "ops", "legal", "assistant", "engineering", "custom"]
+FUNCTIONS: tuple[Function, ...] = (
+    "marketing", "sales", "support", "ops", "legal", "assistant", "engineering", "custom",
+)  # fmt: skip
+MemoryKind = Literal["tone", "preferences", "customers", "contacts", "decisions", "facts", "feedback"]
+Hair = Literal["short", "long", "curly", "bun", "ponytail", "buzz", "bald"]
+Accessory = Literal["none", "glasses", "headset", "cap", "scarf", "tie", "earrings"]
+Desk = Literal["standard", "standing", "corner"]
+
+SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+TOOL_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_-]{0,63}$")
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WINDOW = re.compile(r"^(?P<days>[a-z,\- ]+?)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})$")
+
+
+def _slug(value: str) -> str:
+    if len(value) > 48 or not SLUG.match(value):
+        raise ValueError(f"expected a lowercase id like 'content-writer' (a-z, 0-9, dashes), got {value!r}")
+    return value
+
+
+def _tool_name(value: str) -> str:
+    if not TOOL_NAME.match(value):
+        raise ValueError(f"expected a tool name like 'send_email', got {value!r}")
+    return value
+
+
+def _color(value: str) -> str:
+    if not HEX_COLOR.match(value):
+        raise ValueError(f"expected a colour like '#3b82f6', got {value!r}")
+    return value.lower()
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+ToolName = Annotated[str, AfterValidator(_tool_name)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EscalationRule(_Strict):
+    """Hand something over: `when` in plain words, `to` the owner or another role's id."""
+
+    when: Text
+    to: Slug = "owner"
+
+
+class DeclaredPrice(_Strict):
+    input_per_mtok: float = Field(ge=0)
+    output_per_mtok: float = Field(ge=0)
+
+
+class ModelChoice(_Strict):
+    """Which model the employee thinks with. No name means rehearsal (offline, $0)."""
+
+    name: str | None = None  # any litellm model string, e.g. "anthropic/claude-sonnet-4-5"
+    fallback: str | None = None
+    api_base: str | None = None
+    api_key_name: str | None = None  # the keyring entry holding the key, never the key itself
+    price: DeclaredPrice | None = None
+    max_output_tokens: int = Field(default=1024, ge=1, le=200_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if value is None:
+            return {}
+        if isinstance(value, str):
+            return {"name": value}
+        return value
+
+    def to_config(self) -> ModelConfig:
+        price = self.price
+        return ModelConfig(
+            model=self.name or REHEARSAL_MODEL,
+            fallback=self.fallback,
+            api_base=self.api_base,
+            api_key_name=self.api_key_name,
+            price=Price(price.input_per_mtok, price.output_per_mtok) if price else None,
+            max_output_tokens=self.max_output_tokens,
+        )
+
+
+class Window(_Strict):
+    """A weekly working window, written `mon-fri 09:00-17:30` or `sat,sun 10:00-14:00`."""
+
+    days: tuple[int, ...]  # 0 = Monday
+    start_minute: int = Field(ge=0, le=24 * 60)
+    end_minute: int = Field(ge=0, le=24 * 60)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a window like 'mon-fri 09:00-17:30', got a {type(value).__name__}")
+        match = WINDOW.match(value.strip().lower())
+        if not match:
+            raise ValueError(f"expected a window like 'mon-fri 09:00-17:30', got {value!r}")
+        days = _days(match["days"].replace(" ", ""), value)
+        start, end = _minute(match["start"], value), _minute(match["end"], value)
+        if end <= start:
+            raise ValueError(f"expected the window to end after it starts, got {value!r}")
+        return {"days": days, "start_minute": start, "end_minute": end}
+
+    def __str__(self) -> str:
+        days = ",".join(DAYS[d] for d in self.days)
+        return f"{days} {_hhmm(self.start_minute)}-{_hhmm(self.end_minute)}"
+
+
+def _days(text: str, original: str) -> tuple[int, ...]:
+    out: set[int] = set()
+    for part in text.split(","):
+        ends = part.split("-")
+        if len(ends) > 2 or any(e not in DAYS for e in ends):
+            bad = next((e for e in ends if e not in DAYS), part)
+            hint = suggest(bad, DAYS)
+            raise ValueError(f"expected days like 'mon-fri' or 'sat,sun' in {original!r}, got {bad!r}{hint}")
+        first, last = DAYS.index(ends[0]), DAYS.index(ends[-1])
+        if last < first:
+            raise ValueError(f"expected a day range in week order (mon..sun) in {original!r}, got {part!r}")
+        out.update(range(first, last + 1))
+    return tuple(sorted(out))
+
+
+def _minute(hhmm: str, original: str) -> int:
+    hours, minutes = (int(x) for x in hhmm.split(":"))
+    if hours > 24 or minutes > 59 or (hours == 24 and minutes):
+        raise ValueError(f"expected times between 00:00 and 24:00 in {original!r}, got {hhmm!r}")
+    return hours * 60 + minutes
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+class WorkingHours(_Strict):
+    """`24/7`, or a timezone with weekly windows and days off."""
+
+    always: bool = False
+    timezone: str = "UTC"
+    windows: tuple[Window, ...] = ()
+    days_off: tuple[dt.date, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and value.strip().lower() == "24/7"):
+            return {"always": True}
+        if isinstance(value, str):
+            raise ValueError(f"expected '24/7' or a mapping with timezone, windows, got {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            hint = suggest(value, zoneinfo.available_timezones())
+            raise ValueError(f"expected an IANA timezone like 'Europe/London', got {value!r}{hint}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> WorkingHours:
+        if not self.always and not self.windows:
+            raise ValueError("expected at least one window like 'mon-fri 09:00-17:30', or 'hours: 24/7'")
+        return self
+
+    def is_working(self, at: dt.datetime) -> bool:
+        """Whether `at` (aware; naive means UTC) falls inside the working hours."""
+        if self.always:
+            return True
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=dt.UTC)
+        local = at.astimezone(zoneinfo.ZoneInfo(self.timezone))
+        if local.date() in self.days_off:
+            return False
+        minute = local.hour * 60 + local.minute
+        return any(local.weekday() in w.days and w.start_minute <= minute < w.end_minute for w in self.windows)
+
+
+class Budget(_Strict):
+    """Spending ceilings in USD; none means no ceiling of that kind."""
+
+    per_turn_usd: float | None = Field(default=None, ge=0)
+    per_day_usd: float | None = Field(default=None, ge=0)
+
+
+class ApprovalPolicy(_Strict):
+    """Tool risks that wait for the owner's approval before they run."""
+
+    require: tuple[Risk, ...] = ("external_comm", "spends_money", "destructive")
+
+    def needs_approval(self, risk: Risk) -> bool:
+        return risk in self.require
+
+
+class MemorySettings(_Strict):
+    enabled: bool = True
+    remember: tuple[MemoryKind, ...] = ("tone", "preferences", "decisions")
+    retention_days: int | None = Field(default=None, ge=1)
+
+
+class Appearance(_Strict):
+    """How the employee and its desk look in the office."""
+
+    color: Annotated[str, AfterValidator(_color)] = "#64748b"
+    hair: Hair = "short"
+    accessory: Accessory = "none"
+    desk: Desk = "standard"
+
+    def as_pairs(self) -> tuple[tuple[str, str], ...]:
+        return tuple((k, str(v)) for k, v in self.model_dump().items())
+
+
+class BriefFields(_Strict):
+    """Everything a brief file's front matter may hold."""
+
+    id: Slug
+    title: Line
+    function: Function
+    team: Slug | None = None
+    lead: bool = False
+    goals: tuple[Text, ...] = Field(min_length=1, max_length=20)
+    tone: Text = "Clear, friendly and professional."
+    constraints: tuple[Text, ...] = Field(default=(), max_length=30)
+    success_criteria: tuple[Text, ...] = Field(default=(), max_length=20)
+    escalate: tuple[EscalationRule, ...] = Field(default=(), max_length=20)
+    tools: tuple[ToolName, ...] = ()
+    connections: tuple[Slug, ...] = ()
+    skills: tuple[Slug, ...] = ()
+    model: ModelChoice = ModelChoice()
+    hours: WorkingHours = WorkingHours(always=True)
+    heartbeat_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    max_actions_per_turn: int = Field(default=25, ge=1, le=200)
+    budget: Budget = Budget()
+    approvals: ApprovalPolicy = ApprovalPolicy()
+    probation: int = Field(default=3, ge=0, le=100)
+    memory: MemorySettings = MemorySettings()
+    appearance: Appearance = Appearance()
+
+
+class Brief(BriefFields):
+    """A validated brief. `version` is the first 16 hex digits of the sha256 of the file's bytes."""
+
+    body: str
+    source: Path
+    version: str
+    warnings: tuple[str, ...] = ()  # e.g. a belt above 12 tools; shown to the owner, never fatal

@@ -1,0 +1,55 @@
+"""The system prompt assembled from a brief: the same bytes on every model call.
+
+Brief and skills come first so providers can cache the prefix; the engine appends memory and the
+conversation after it. Nothing volatile (dates, ids, counters) belongs here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from engine.briefs.model import Brief
+from engine.briefs.skills import Skill
+
+
+def render_system_prompt(brief: Brief, skills: Iterable[Skill]) -> str:
+    """The employee's system prompt. Only skills the brief attaches are listed, in the brief's order."""
+    given = {s.name: s for s in skills}
+    attached = [given[n] for n in brief.skills if n in given]
+    parts = [
+        f"# Role: {brief.title}",
+        f"You are the {brief.title} of a small business, working for its owner as an AI employee. "
+        "Work only within this role; use only the tools you are given.",
+    ]
+    parts.append(_section("Goals", _bullets(brief.goals)))
+    parts.append(_section("Tone", _clean(brief.tone)))
+    if brief.constraints:
+        parts.append(_section("Constraints", _bullets(brief.constraints)))
+    if brief.success_criteria:
+        parts.append(_section("Success criteria", _bullets(brief.success_criteria)))
+    if brief.escalate:
+        rules = [
+            f"{_clean(r.when)} -> {'the owner' if r.to == 'owner' else f'the {r.to} role'}" for r in brief.escalate
+        ]
+        parts.append(_section("Escalate", "Stop and hand over when:\n" + _bullets(rules)))
+    if brief.body.strip():
+        parts.append(_section("Brief", _clean(brief.body)))
+    if attached:
+        lines = [f"- {s.name}: {_clean(s.description)}" for s in attached]
+        text = "\n".join(lines) + "\n\nCall the `use_skill` tool with a skill's name to load its instructions."
+        parts.append(_section("Skills", text))
+    return "\n\n".join(parts) + "\n"
+
+
+def _section(title: str, text: str) -> str:
+    return f"## {title}\n{text}"
+
+
+def _bullets(items: Iterable[str]) -> str:
+    return "\n".join(f"- {_clean(i)}" for i in items)
+
+
+def _clean(text: str) -> str:
+    """Line endings and trailing spaces normalised so the same brief gives the same bytes anywhere."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip("\n")

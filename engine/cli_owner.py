@@ -1,0 +1,219 @@
+"""CLI commands for the owner's side: budgets, approvals, reviews, audit, hours."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from engine.orchestrator import Office
+
+Handler = Callable[[Office, argparse.Namespace], Awaitable[int]]
+
+
+def add_commands(sub: Any) -> dict[str, Handler]:
+    p = sub.add_parser("budget", help="spend and ceilings per employee, team and office")
+    p.add_argument("--json", action="store_true")
+    bsub = p.add_subparsers(dest="budget_action", metavar="ACTION")
+    s = bsub.add_parser("set", help="set ceilings for good: EMPLOYEE, TEAM or office")
+    s.add_argument("target")
+    s.add_argument("--per-turn", type=float, help="USD per turn")
+    s.add_argument("--per-day", type=float, help="USD per day")
+    r = bsub.add_parser("raise", help="allow more spend today only")
+    r.add_argument("target")
+    r.add_argument("--once", type=float, required=True, metavar="USD")
+
+    p = sub.add_parser("approvals", help="actions waiting for your approval")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--all", action="store_true", help="include decided ones")
+    p = sub.add_parser("approve", help="approve an action (optionally with edited arguments)")
+    p.add_argument("id")
+    p.add_argument("--edit", help="JSON object of arguments to use instead")
+    p = sub.add_parser("reject", help="reject an action; the employee hears your reason")
+    p.add_argument("id")
+    p.add_argument("--reason", required=True)
+
+    p = sub.add_parser("review", help="deliverables waiting for your review")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("accept", help="accept a deliverable")
+    p.add_argument("id")
+    p = sub.add_parser("revise", help="send a deliverable back with comments")
+    p.add_argument("id")
+    p.add_argument("--comment", required=True)
+    p = sub.add_parser("probation", help="review an employee's next deliverables before they count")
+    p.add_argument("employee")
+    p.add_argument("--count", type=int, default=3)
+
+    p = sub.add_parser("resume", help="let a parked task continue")
+    p.add_argument("task")
+    p.add_argument("--note", default="", help="a message for the employee")
+    p = sub.add_parser("call-in", help="bring an employee in outside its working hours")
+    p.add_argument("employee")
+    p.add_argument("--hours", type=float, default=2.0)
+
+    p = sub.add_parser("audit", help="the tamper-evident audit log")
+    asub = p.add_subparsers(dest="audit_action", metavar="ACTION", required=True)
+    asub.add_parser("verify", help="check that no row was edited, deleted or reordered")
+    e = asub.add_parser("export", help="write the log for safekeeping")
+    e.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    e.add_argument("--out", type=Path, help="file to write (default: audit.<format> here)")
+
+    return {
+        "budget": _budget,
+        "approvals": _approvals,
+        "approve": _approve,
+        "reject": _reject,
+        "review": _review,
+        "accept": _accept,
+        "revise": _revise,
+        "probation": _probation,
+        "resume": _resume,
+        "call-in": _call_in,
+        "audit": _audit,
+    }
+
+
+def _money(value: float | None) -> str:
+    return "—" if value is None else f"${value:,.4f}"
+
+
+async def _budget(office: Office, args: argparse.Namespace) -> int:
+    if args.budget_action == "set":
+        if args.per_turn is None and args.per_day is None:
+            raise SystemExit("headcount budget set: give --per-turn and/or --per-day")
+        await office.set_ceiling(args.target, per_turn=args.per_turn, per_day=args.per_day)
+        print(f"Ceilings for {args.target} set.")
+        return 0
+    if args.budget_action == "raise":
+        await office.raise_once(args.target, args.once)
+        print(f"{args.target} may spend ${args.once:,.2f} more today.")
+        return 0
+    report = await office.budget_report()
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"{'':<22}{'today':>12}{'week':>12}{'month':>12}{'per day':>12}{'per turn':>12}")
+    rows = [(r["name"], r) for r in report["employees"]] + [(f"team {r['id']}", r) for r in report["teams"]]
+    for label, row in [*rows, ("office", report["office"])]:
+        mark = " (simulated)" if row["simulated"] else ""
+        print(
+            f"{label:<22}{_money(row['today']):>12}{_money(row['week']):>12}{_money(row['month']):>12}"
+            f"{_money(row['per_day_usd']):>12}{_money(row['per_turn_usd']):>12}{mark}"
+        )
+    return 0
+
+
+async def _approvals(office: Office, args: argparse.Namespace) -> int:
+    records = await office.approvals.list(None if args.all else "pending")
+    names = {e.id: e.record.name for e in office.employees.values()}
+    rows = [
+        {
+            "id": r.id,
+            "employee": names.get(r.employee_id, r.employee_id),
+            "task_id": r.task_id,
+            "tool": r.tool,
+            "risk": r.risk,
+            "arguments": json.loads(r.arguments),
+            "status": r.status,
+            "note": r.note,
+            "created_at": r.created_at,
+            "expires_at": r.expires_at,
+        }
+        for r in records
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("Nothing waits for your approval.")
+    for row in rows:
+        print(f"{row['id']}  {row['employee']} wants to {row['tool']} ({row['risk']}): {json.dumps(row['arguments'])}")
+    return 0
+
+
+async def _approve(office: Office, args: argparse.Namespace) -> int:
+    edit = None
+    if args.edit:
+        try:
+            edit = json.loads(args.edit)
+        except json.JSONDecodeError as exc:
+            raise SystemExit(f"headcount approve: --edit is not valid JSON ({exc.msg})") from None
+        if not isinstance(edit, dict):
+            raise SystemExit("headcount approve: --edit must be a JSON object")
+    record = await office.decide(args.id, approve=True, edit=edit)
+    print(f"Approved {record.tool}{' with your edits' if edit else ''}. Run `headcount run` to continue.")
+    return 0
+
+
+async def _reject(office: Office, args: argparse.Namespace) -> int:
+    record = await office.decide(args.id, approve=False, note=args.reason)
+    print(f"Rejected {record.tool}; the employee will be told: {args.reason}")
+    return 0
+
+
+async def _review(office: Office, args: argparse.Namespace) -> int:
+    items = await office.reviews()
+    names = {e.id: e.record.name for e in office.employees.values()}
+    rows: list[dict[str, Any]] = [
+        {"id": d.id, "employee": names.get(d.employee_id, d.employee_id), "task_id": d.task_id,
+         "round": d.round, "content": d.content, "created_at": d.created_at}
+        for d in items
+    ]  # fmt: skip
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("Nothing waits for your review.")
+    for row in rows:
+        print(f"{row['id']}  {row['employee']} (round {row['round']}):\n  {row['content'][:400]}\n")
+    return 0
+
+
+async def _accept(office: Office, args: argparse.Namespace) -> int:
+    await office.accept(args.id)
+    print("Accepted.")
+    return 0
+
+
+async def _revise(office: Office, args: argparse.Namespace) -> int:
+    await office.revise(args.id, args.comment)
+    print("Sent back for revision. Run `headcount run` to let them work on it.")
+    return 0
+
+
+async def _probation(office: Office, args: argparse.Namespace) -> int:
+    await office.put_on_probation(args.employee, args.count)
+    print(f"The next {args.count} deliverables of {args.employee} come to you for review.")
+    return 0
+
+
+async def _resume(office: Office, args: argparse.Namespace) -> int:
+    await office.resume(args.task, args.note)
+    print("Back in the queue. Run `headcount run` to continue.")
+    return 0
+
+
+async def _call_in(office: Office, args: argparse.Namespace) -> int:
+    until = await office.call_in(args.employee, args.hours)
+    print(f"{args.employee} is on duty until {until:%Y-%m-%d %H:%M %Z}.")
+    return 0
+
+
+async def _audit(office: Office, args: argparse.Namespace) -> int:
+    if office.audit is None:
+        raise SystemExit("headcount audit: the audit log is not installed")
+    if args.audit_action == "verify":
+        report = await office.journal.read(office.audit.verify)
+        if report.ok:
+            print(f"Audit log intact: {report.rows} rows, every hash checks out.")
+            return 0
+        print("The audit log was tampered with:")
+        for problem in report.problems:
+            print(f"  - {problem}")
+        return 1
+    out = args.out or Path(f"audit.{args.format}")
+    count = await office.journal.read(lambda conn: office.audit.export(conn, out, args.format))
+    print(f"Wrote {count} rows to {out}")
+    return 0

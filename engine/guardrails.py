@@ -1,0 +1,234 @@
+"""The guard the loop calls around every model and tool call: hours, budgets, approvals, audit."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from engine.approvals import ApprovalBook
+from engine.budget import BudgetLedger, Refusal, Reservation, employee_scope
+from engine.bus import EventBus
+from engine.clock import Clock, IdSource
+from engine.events import ApprovalRequested, EscalationRaised, SpendChanged
+from engine.guards import Parked
+from engine.llm.types import Message, ModelConfig, ModelReply, Price, ToolCall, ToolSchema
+from engine.store.writer import Op
+from engine.tools.base import ToolError, ToolSpec
+
+if TYPE_CHECKING:
+    from engine.loop import TaskWork
+
+
+class AuditSink(Protocol):
+    def op(self, kind: str, data: dict[str, Any], *, employee_id: str | None, ts: str) -> Op: ...
+
+
+# (config, messages, tools) -> worst-case USD of one call: prompt tokens + max output at its price.
+Estimator = Callable[[ModelConfig, Sequence[Message], Sequence[ToolSchema], Price], float]
+
+
+PROMPT_MARGIN = 1.05  # token counts of providers differ slightly from litellm's estimate
+
+
+def worst_case_cost(
+    config: ModelConfig, messages: Sequence[Message], tools: Sequence[ToolSchema], price: Price
+) -> float:
+    """Prompt tokens plus the full output allowance, at the model's price."""
+    from engine.llm.provider import count_tokens
+
+    prompt = float(count_tokens(config.model, messages, tools)) * PROMPT_MARGIN
+    return (prompt * price.input_per_mtok + config.max_output_tokens * price.output_per_mtok) / 1e6
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    """What a call costs: the model's own price, or a real model's price simulated in rehearsal."""
+
+    price_of: Callable[[ModelConfig], Price]
+    simulated: Price | None = None  # set: rehearsal is charged at these prices, marked simulated
+
+    def for_config(self, config: ModelConfig) -> tuple[Price, bool]:
+        if config.is_rehearsal and self.simulated is not None:
+            return self.simulated, True
+        return self.price_of(config), False
+
+
+class Guardrails:
+    def __init__(
+        self,
+        *,
+        ledger: BudgetLedger,
+        approvals: ApprovalBook,
+        bus: EventBus,
+        clock: Clock,
+        ids: IdSource,
+        pricing: Pricing,
+        estimate: Estimator,
+        write: Callable[..., Awaitable[None]],  # durable, audit-grade write of ops
+        audit: AuditSink | None = None,
+        on_duty: Callable[[TaskWork, datetime], bool] = lambda work, now: True,
+    ) -> None:
+        self.ledger = ledger
+        self.approvals = approvals
+        self.bus = bus
+        self.clock = clock
+        self.ids = ids
+        self.pricing = pricing
+        self.estimate = estimate
+        self.audit = audit
+        self.on_duty = on_duty
+        self.write = write
+        self._held: dict[str, Reservation] = {}  # turn id -> reservation of the call in flight
+
+    # --- model calls ----------------------------------------------------------------------------
+
+    async def before_model(self, work: TaskWork, messages: Sequence[Message]) -> None:
+        now = self.clock.now()
+        if not self.on_duty(work, now):
+            raise Parked("parked", "off duty: the turn stopped at the end of working hours", "off_duty")
+        price, _ = self.pricing.for_config(work.config)
+        amount = 0.0
+        if price.input_per_mtok or price.output_per_mtok:
+            amount = self.estimate(work.config, messages, work.belt.schemas(), price)
+        outcome = self.ledger.reserve(work.employee_id, work.turn_id, now, amount)
+        if isinstance(outcome, Refusal):
+            await self._refuse(work, outcome)
+        else:
+            self._held[work.turn_id] = outcome
+
+    async def _refuse(self, work: TaskWork, refusal: Refusal) -> None:
+        reason = refusal.reason()
+        if self.audit is not None:
+            data = {"task_id": work.task_id, "scope": refusal.scope, "kind": refusal.kind,
+                    "limit_usd": refusal.limit_usd, "spent_usd": refusal.spent_usd,
+                    "reserved_usd": refusal.reserved_usd, "needed_usd": refusal.needed_usd}  # fmt: skip
+            await self.write(self.audit.op("budget_refused", data, employee_id=work.employee_id, ts=self._now()))
+        self.bus.publish(EscalationRaised(employee_id=work.employee_id, task_id=work.task_id, reason=reason))
+        raise Parked("parked", reason, "over_budget")
+
+    def release(self, work: TaskWork) -> None:
+        held = self._held.pop(work.turn_id, None)
+        if held is not None:
+            self.ledger.release(held)
+
+    def settle(self, work: TaskWork, reply: ModelReply) -> tuple[ModelReply, Sequence[Op]]:
+        price, simulated = self.pricing.for_config(work.config)
+        cost = reply.cost_usd
+        if simulated:
+            cost = (reply.prompt_tokens * price.input_per_mtok + reply.completion_tokens * price.output_per_mtok) / 1e6
+            reply = replace(reply, cost_usd=cost, simulated_cost=True)
+        held = self._held.pop(work.turn_id, None)
+        if held is not None:
+            self.ledger.settle(held, cost)
+        ops: list[Op] = []
+        if self.audit is not None:
+            data = {
+                "task_id": work.task_id,
+                "model": reply.model,
+                "prompt_tokens": reply.prompt_tokens,
+                "completion_tokens": reply.completion_tokens,
+                "cost_usd": round(cost, 8),
+                "brief_version": work.brief_version,
+                "rehearsal": reply.rehearsal,
+                "simulated": reply.simulated_cost,
+            }
+            ops.append(self.audit.op("model_call", data, employee_id=work.employee_id, ts=self._now()))
+        return reply, ops
+
+    def settled(self, work: TaskWork, reply: ModelReply) -> None:
+        if reply.cost_usd or reply.simulated_cost:
+            self.publish_spend(work.employee_id, simulated=reply.simulated_cost)
+
+    def publish_spend(self, employee_id: str, *, simulated: bool = False) -> None:
+        scope = employee_scope(employee_id)
+        day = self.ledger.day_of(scope, self.clock.now())
+        self.bus.publish(
+            SpendChanged(
+                employee_id=employee_id,
+                today_usd=self.ledger.spent(scope, day),
+                ceiling_usd=self.ledger.day_limit(scope, day),
+                simulated=simulated,
+            )
+        )
+
+    # --- tool calls -----------------------------------------------------------------------------
+
+    async def before_tool(
+        self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]
+    ) -> dict[str, Any]:
+        policy = work.brief.approvals if work.brief is not None else None
+        if policy is not None and policy.needs_approval(spec.risk):
+            arguments = await self._gate(work, call, spec, arguments)
+        if spec.price_usd > 0:
+            outcome = self.ledger.reserve(work.employee_id, work.turn_id, self.clock.now(), spec.price_usd)
+            if isinstance(outcome, Refusal):
+                await self._refuse(work, outcome)
+            else:
+                self.ledger.settle(outcome, spec.price_usd)  # a priced call costs its price once it runs
+        return arguments
+
+    async def _gate(self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]) -> dict[str, Any]:
+        existing = await self.approvals.for_call(work.task_id, call.id)
+        if existing is not None:
+            if existing.status == "approved":
+                return existing.arguments_to_run()
+            if existing.status == "rejected":
+                note = f": {existing.note}" if existing.note else ""
+                raise ToolError(f"the owner rejected {call.name}{note}. Do not try it again another way.")
+            if existing.status == "expired":
+                raise ToolError(f"nobody approved {call.name} in time; it was escalated to the owner")
+            raise Parked("waiting", f"waiting for the owner to approve {call.name}", "awaiting_approval")
+        request = self.approvals.new_request(
+            self.ids.new("appr"),
+            employee_id=work.employee_id,
+            task_id=work.task_id,
+            call_id=call.id,
+            tool=call.name,
+            arguments=arguments,
+            risk=spec.risk,
+            now=self.clock.now(),
+        )
+        ops = [self.approvals.request_op(request)]
+        if self.audit is not None:
+            data = {"approval_id": request.id, "task_id": work.task_id, "tool": call.name, "risk": spec.risk,
+                    "arguments": arguments}  # fmt: skip
+            ops.append(self.audit.op("approval_requested", data, employee_id=work.employee_id, ts=self._now()))
+        await self._write(*ops)
+        self.bus.publish(
+            ApprovalRequested(
+                approval_id=request.id,
+                employee_id=work.employee_id,
+                task_id=work.task_id,
+                tool=call.name,
+                arguments_json=request.arguments,
+                risk=spec.risk,
+                reason=f"{spec.risk.replace('_', ' ')} needs your approval",
+            )
+        )
+        raise Parked("waiting", f"waiting for the owner to approve {call.name}", "awaiting_approval")
+
+    def tool_settle_ops(
+        self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any], status: str, result: str
+    ) -> Sequence[Op]:
+        if self.audit is None:
+            return ()
+        data = {
+            "task_id": work.task_id,
+            "tool": call.name,
+            "risk": spec.risk,
+            "arguments": arguments,
+            "status": status,
+            "result_sha256": hashlib.sha256(result.encode()).hexdigest(),
+        }
+        return (self.audit.op("tool_call", data, employee_id=work.employee_id, ts=self._now()),)
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    async def _write(self, *ops: Op) -> None:
+        await self.write(*ops)
+
+    def _now(self) -> str:
+        return self.clock.now().isoformat()
