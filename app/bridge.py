@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import tempfile
 from collections.abc import Coroutine
 from dataclasses import asdict
 from datetime import date
@@ -20,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from app.panels.employee import BriefProblem
 from app.panels.hire import CustomRole, RoleInfo
 from app.panels.settings import SettingsValues
-from app.state import AuditRow, OfficeState, StepRow, TaskRow
+from app.state import AuditRow, InboxItem, OfficeState, StepRow, TaskRow
+from engine.events import ApprovalRequested, Event, TaskChanged
 
 if TYPE_CHECKING:
     from engine.orchestrator import Office
@@ -37,7 +37,6 @@ STARTER_TASKS: dict[str, str] = {
 }
 STARTER_TASK = "Introduce yourself in a short note and draft a first plan for your role as {title}."
 AUDIT_LIMIT = 2000
-NOT_YET = "Not available yet: {what} arrives with the guardrails update."
 
 
 class Bridge:
@@ -62,11 +61,13 @@ class Bridge:
             self.office = await Office.open(Home.resolve(), colocate_writer=False)
         office = self.office
         office.stream = True  # replies stream into chat as they are written
-        self._unsubscribe = office.bus.subscribe(self.state.apply)
+        self._unsubscribe = office.bus.subscribe(self._on_event)
         self.state.load_roster(await office.roster())
         for employee_id in office.employees:  # hired before we subscribed: colour and rehearsal flag
             self._seed_employee(employee_id)
         self.state.load_tasks(_task_rows(await office.journal.tasks()))
+        await self._seed_inbox()
+        await self._seed_spend()
         self.settings = await self._load_settings()
         if starter_team and await office.journal.setting(STARTER_KEY) is None:
             await self.hire_starter_team()
@@ -106,18 +107,64 @@ class Bridge:
             self._workers[employee_id] = asyncio.get_running_loop().create_task(self._work(employee_id))
 
     async def _work(self, employee_id: str) -> None:
+        # TODO(engine): `Office.run()` only starts workers for employees present when it starts; until
+        # it offers a public per-employee worker, we run the office's own worker loop for each one.
         office = self._office()
         employee = office.employees[employee_id]
-        while True:
-            try:
-                await office.run_employee(employee_id)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # one employee's failure never stops the office
-                log.exception("worker for %s failed", employee.record.name)
-                self.state.tell(f"{employee.record.name} stopped working: {exc}")
-            employee.wake.clear()  # no await since the queue was found empty: no lost wake-up
-            await employee.wake.wait()
+        try:
+            await office._work(employee, until_idle=False)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # one employee's failure never stops the office
+            log.exception("worker for %s failed", employee.record.name)
+            self.state.tell(f"{employee.record.name} stopped working: {exc}")
+
+    def _on_event(self, event: Event) -> None:
+        self.state.apply(event)
+        if isinstance(event, TaskChanged) and event.status == "review":
+            self.spawn(self._seed_reviews(), "read the deliverables to review")
+
+    async def _seed_inbox(self) -> None:
+        for record in await self._office().approvals.list("pending"):
+            self.state.apply(
+                ApprovalRequested(
+                    approval_id=record.id,
+                    employee_id=record.employee_id,
+                    task_id=record.task_id,
+                    tool=record.tool,
+                    arguments_json=record.arguments,
+                    risk=record.risk,
+                )
+            )
+        await self._seed_reviews()
+
+    async def _seed_reviews(self) -> None:
+        for item in await self._office().reviews("pending"):
+            if item.id in self.state.inbox:
+                continue
+            task = self.state.tasks.get(item.task_id)
+            title = task.title if task else item.task_id
+            name = self.state.name_of(item.employee_id)
+            self.state.add_inbox(
+                InboxItem(
+                    id=item.id,
+                    kind="review",
+                    employee_id=item.employee_id,
+                    title=f"{name} delivered: {title}",
+                    body=(f"Round {item.round}. " if item.round > 1 else "") + item.content[:600],
+                    task_id=item.task_id,
+                )
+            )
+
+    async def _seed_spend(self) -> None:
+        report = await self._office().budget_report()
+        for entry in report.get("employees", []):
+            row = self.state.employees.get(str(entry["id"]))
+            if row is not None:
+                row.spend_today = float(entry.get("today") or 0.0)
+                row.ceiling = entry.get("per_day_usd")
+                row.simulated = bool(entry.get("simulated"))
+        self.state.load_roster([])  # tell the window the roster changed
 
     def _office(self) -> Office:
         if self.office is None:
@@ -181,7 +228,6 @@ class Bridge:
 
     def _catalog_roles(self) -> list[RoleInfo]:
         from engine.briefs import load_catalog
-
         from engine.paths import SHIPPED_BRIEFS
 
         office = self._office()
@@ -206,10 +252,34 @@ class Bridge:
         self._update_model_label()
         return record
 
-    custom_supported = False  # TODO(briefs): wire to the briefs package's new-role writer once it lands
+    custom_supported = True
+
+    def functions(self) -> list[str]:
+        from engine.briefs import FUNCTIONS
+
+        return list(FUNCTIONS)
 
     def create_custom(self, answers: CustomRole) -> str | None:
-        return "Custom employees need the briefs package's new-role support (not merged yet)."
+        """Write the new brief into the owner's folder (validated), then hire from it."""
+        from pydantic import ValidationError
+
+        from engine.briefs import BriefError, NewRoleAnswers, new_role_brief
+
+        office = self._office()
+        try:
+            spec = NewRoleAnswers(
+                title=answers.title,
+                function=answers.function,
+                goals=answers.goals,
+                tone=answers.tone or "Clear, friendly and professional.",
+                tools=answers.tools,
+                body=answers.body or None,
+            )
+            path = new_role_brief(spec, office.home, known_tools=office.tools.names())
+        except (BriefError, ValidationError, FileExistsError, ValueError) as exc:
+            return str(exc)
+        self.spawn(self._hire(str(path), answers.name or None), f"hire the new {answers.title}")
+        return None
 
     # --- employee panel ----------------------------------------------------------------------------
 
@@ -232,21 +302,18 @@ class Bridge:
 
     def validate_brief(self, employee_id: str, text: str) -> BriefProblem | None:
         """Run the briefs loader on the edited text; the exact error and its line, or None."""
-        from engine.briefs import BriefError, load_brief
+        from engine.briefs import BriefError, parse_brief
 
         office = self._office()
-        with tempfile.TemporaryDirectory(dir=office.home.root) as folder:
-            path = Path(folder) / "brief.md"
-            path.write_text(text, encoding="utf-8")
-            try:
-                load_brief(path, known_tools=office.tools.names())
-            except BriefError as exc:
-                first = exc.problems[0]
-                where = f"field '{first.field}': " if first.field else ""
-                more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
-                return BriefProblem(where + first.message + more, first.line)
-            except Exception as exc:
-                return BriefProblem(str(exc))
+        employee = office.employees.get(employee_id)
+        source = Path(employee.record.brief_path if employee else "brief.md")
+        try:
+            parse_brief(text.encode("utf-8"), source, known_tools=office.tools.names())
+        except BriefError as exc:
+            first = exc.problems[0]
+            where = f"field '{first.field}': " if first.field else ""
+            more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+            return BriefProblem(where + first.message + more, first.line)
         return None
 
     def save_brief(self, employee_id: str, text: str) -> None:
@@ -254,22 +321,42 @@ class Bridge:
         self.state.tell("Saving an edited brief needs the engine's brief-version command (not merged yet).")
 
     # --- inbox (guardrails) ------------------------------------------------------------------------
-    # TODO(guardrails): wire to the approvals / review API once it lands in main.
 
     def approve(self, item_id: str) -> None:
-        self.state.tell(NOT_YET.format(what="approving"))
+        self.spawn(self._decide(item_id, approve=True), "approve")
 
     def reject(self, item_id: str, reason: str) -> None:
-        self.state.tell(NOT_YET.format(what="rejecting"))
+        self.spawn(self._decide(item_id, approve=False, note=reason), "reject")
 
     def edit_approve(self, item_id: str, arguments_json: str) -> None:
-        self.state.tell(NOT_YET.format(what="approving with edits"))
+        self.spawn(self._decide(item_id, approve=True, edit=json.loads(arguments_json)), "approve with edits")
+
+    async def _decide(self, item_id: str, *, approve: bool, note: str = "", edit: dict[str, Any] | None = None) -> None:
+        await self._office().decide(item_id, approve=approve, note=note, edit=edit)
+        self.state.remove_inbox(item_id)  # ApprovalResolved does it too; harmless twice
 
     def accept(self, item_id: str) -> None:
-        self.state.tell(NOT_YET.format(what="reviewing deliverables"))
+        self.spawn(self._review(item_id, None), "accept the deliverable")
 
     def revise(self, item_id: str, comment: str) -> None:
-        self.state.tell(NOT_YET.format(what="sending deliverables back"))
+        self.spawn(self._review(item_id, comment), "send the deliverable back")
+
+    async def _review(self, item_id: str, comment: str | None) -> None:
+        office = self._office()
+        if comment is None:
+            await office.accept(item_id)
+        else:
+            await office.revise(item_id, comment)
+        self.state.remove_inbox(item_id)
+
+    def resume(self, item_id: str) -> None:
+        item = self.state.inbox.get(item_id)
+        if item is not None and item.task_id:
+            self.spawn(self._resume(item_id, item.task_id), "let the task continue")
+
+    async def _resume(self, item_id: str, task_id: str) -> None:
+        await self._office().resume(task_id)
+        self.state.remove_inbox(item_id)
 
     def dismiss(self, item_id: str) -> None:
         self.state.remove_inbox(item_id)  # escalations are notices; the task itself stays parked

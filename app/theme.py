@@ -40,6 +40,7 @@ TASK_STYLE: dict[str, tuple[str, str]] = {
     "queued": ("Queued", "#98a2b3"),
     "running": ("Running", "#3b82f6"),
     "waiting": ("Waiting", "#ea580c"),
+    "review": ("In review", "#3b82f6"),
     "parked": ("Parked", "#d97706"),
     "uncertain": ("Uncertain", "#dc2626"),
     "done": ("Done", "#16a34a"),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QFormLayout,
     QLabel,
@@ -36,11 +37,12 @@ class CustomRole:
     """The new-role answers; the briefs package turns them into a validated brief file."""
 
     title: str
-    function: str
+    function: str  # a category from the briefs vocabulary (marketing, sales, ..., custom)
     goals: tuple[str, ...]
     tone: str
     tools: tuple[str, ...]
     name: str = ""
+    body: str = ""  # the brief in the owner's own words
 
 
 class HireDialog(QDialog):
@@ -53,6 +55,7 @@ class HireDialog(QDialog):
         on_hire: Callable[[str, str | None], str | None],
         on_create: Callable[[CustomRole], str | None] | None = None,
         tools: Sequence[str] = (),
+        functions: Sequence[str] = ("custom",),
         catalog_note: str = "",
         parent: QWidget | None = None,
     ) -> None:
@@ -63,7 +66,7 @@ class HireDialog(QDialog):
         self._on_create = on_create
         self.tabs = QTabWidget()
         self.tabs.addTab(self._catalog_tab(roles, catalog_note), "From the catalog")
-        self.tabs.addTab(self._custom_tab(tools), "Custom employee")
+        self.tabs.addTab(self._custom_tab(tools, functions), "Custom employee")
         self.error = QLabel()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
@@ -104,11 +107,16 @@ class HireDialog(QDialog):
         tab.setLayout(layout)
         return tab
 
-    def _custom_tab(self, tools: Sequence[str]) -> QWidget:
+    def _custom_tab(self, tools: Sequence[str], functions: Sequence[str]) -> QWidget:
         self.c_title = QLineEdit()
         self.c_title.setPlaceholderText("e.g. Wedding-venue scout")
-        self.c_function = QLineEdit()
-        self.c_function.setPlaceholderText("What they do, in one sentence")
+        self.c_function = QComboBox()
+        for f in functions:
+            self.c_function.addItem(f.capitalize(), f)
+        self.c_function.setCurrentIndex(max(0, self.c_function.findData("custom")))
+        self.c_body = QPlainTextEdit()
+        self.c_body.setPlaceholderText("The brief in your own words (optional)")
+        self.c_body.setMaximumHeight(70)
         self.c_goals = QPlainTextEdit()
         self.c_goals.setPlaceholderText("One goal a line")
         self.c_goals.setMaximumHeight(90)
@@ -131,6 +139,7 @@ class HireDialog(QDialog):
         form.addRow("Function", self.c_function)
         form.addRow("Goals", self.c_goals)
         form.addRow("Tone", self.c_tone)
+        form.addRow("Brief", self.c_body)
         form.addRow("Tools", self.c_tools)
         form.addRow("Name", self.c_name)
         tab = QWidget()
@@ -171,8 +180,9 @@ class HireDialog(QDialog):
     def _create(self) -> None:
         if self._on_create is None:
             return
-        if not self.c_title.text().strip() or not self.c_function.text().strip():
-            self._show_error("A custom employee needs at least a role and a function.")
+        goals = tuple(g.strip() for g in self.c_goals.toPlainText().splitlines() if g.strip())
+        if not self.c_title.text().strip() or not goals:
+            self._show_error("A custom employee needs a role and at least one goal.")
             return
         tools = tuple(
             self.c_tools.item(i).text()
@@ -181,11 +191,12 @@ class HireDialog(QDialog):
         )
         answers = CustomRole(
             title=self.c_title.text().strip(),
-            function=self.c_function.text().strip(),
-            goals=tuple(g.strip() for g in self.c_goals.toPlainText().splitlines() if g.strip()),
+            function=str(self.c_function.currentData()),
+            goals=goals,
             tone=self.c_tone.text().strip(),
             tools=tools,
             name=self.c_name.text().strip(),
+            body=self.c_body.toPlainText().strip(),
         )
         self._show(self._on_create(answers))
 

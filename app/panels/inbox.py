@@ -41,6 +41,7 @@ class InboxCallbacks:
     on_accept: Callable[[str], None]
     on_revise: Callable[[str, str], None]
     on_dismiss: Callable[[str], None]
+    on_resume: Callable[[str], None]
     on_open_employee: Callable[[str], object]
 
 
@@ -127,8 +128,10 @@ class InboxCard(Card):
         else:
             actions = row(
                 self._button("open", "Open employee", lambda: self._cb.on_open_employee(item.employee_id), "primary"),
+                self._button("resume", "Let it continue", lambda: self._cb.on_resume(item.id)),
                 self._button("dismiss", "Dismiss", lambda: self._cb.on_dismiss(item.id)),
             )
+            self.buttons["resume"].setToolTip("Resume the parked task (after raising a budget, fixing a provider, ...)")
         self.body.addLayout(actions)
 
     # --- actions ---------------------------------------------------------------------------------

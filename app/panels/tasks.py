@@ -15,7 +15,7 @@ from app.theme import MUTED, task_style
 # group title -> task statuses in it, in the order the owner cares about
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Running", ("running",)),
-    ("Waiting on you or stuck", ("waiting", "parked", "uncertain")),
+    ("Waiting on you or stuck", ("waiting", "review", "parked", "uncertain")),
     ("Queued", ("queued",)),
     ("Done", ("done", "failed", "cancelled")),
 )

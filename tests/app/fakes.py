@@ -80,6 +80,12 @@ class Recorder:
     def roles(self) -> list[RoleInfo]:
         return [RoleInfo(p[2], p[3], p[4], f"Does {p[3].lower()} work.") for p in PEOPLE]
 
+    def functions(self) -> list[str]:
+        return ["marketing", "assistant", "custom"]
+
+    def resume(self, item_id: str) -> None:
+        self._record("resume", item_id)
+
     def tools(self) -> list[str]:
         return ["notes.write", "files.read", "files.write"]
 
@@ -170,7 +176,10 @@ def populate(state: OfficeState) -> None:
             employee_id="emp-dev",
             task_id="t5",
             tool="social.post",
-            arguments_json='{"channel": "linkedin", "text": "Spring is here: 20% off all plans this week.", "when": "2025-03-17T09:00"}',
+            arguments_json=(
+                '{"channel": "linkedin", "text": "Spring is here: 20% off all plans this week.", '
+                '"when": "2025-03-17T09:00"}'
+            ),
             risk="external_communication",
             reason="Posting publicly needs your approval (brief policy).",
         )
