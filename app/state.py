@@ -333,6 +333,9 @@ class OfficeState:
                 emp.current_task = event.title
             elif emp.current_task == event.title:
                 emp.current_task = None
+            if event.status == "review":
+                # The engine journals the employee as idle here but publishes no StatusChanged (yet).
+                emp.status, emp.detail = "idle", ""
         reply = self._reply(event.employee_id, event.task_id)
         if reply is not None and event.status not in ("queued", "running"):
             reply.streaming = False

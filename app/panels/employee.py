@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from PySide6.QtCore import Qt, QTimer
@@ -233,9 +233,10 @@ class EmployeePanel(QWidget):
         self.detail.setVisible(bool(detail))
 
     def set_chat(self, messages: Sequence[ChatMessage]) -> None:
-        if list(messages) == self._chat_messages:
+        snapshot = [replace(m) for m in messages]  # the state mutates streaming messages in place
+        if snapshot == self._chat_messages:
             return
-        self._chat_messages = list(messages)
+        self._chat_messages = snapshot
         bar = self.transcript.verticalScrollBar()
         at_bottom = bar.value() >= bar.maximum() - 4
         self.transcript.setHtml(chat_html(messages, self._name))
