@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.commands = commands
         self._today = today
         self._dirty: set[str] = set()
+        self._stale: set[str] = set()  # parts changed while their tab was hidden
         self._painted = False
         self.setWindowTitle("Headcount")
         self.setWindowIcon(app_icon())
@@ -205,7 +206,10 @@ class MainWindow(QMainWindow):
             self.roster.set_rows(rows)
             self.office_view.set_rows(rows)  # type: ignore[attr-defined]
         if "tasks" in dirty:
-            self.tasks.set_tasks(list(state.tasks.values()), names)
+            if self.side.currentWidget() is self.tasks:
+                self.tasks.set_tasks(list(state.tasks.values()), names)
+            else:  # rebuilt when the tab is shown: a busy office changes tasks many times a second
+                self._stale.add("tasks")
         if "inbox" in dirty:
             self._refresh_inbox(names)
         if dirty & {"roster", "status"}:
@@ -308,6 +312,9 @@ class MainWindow(QMainWindow):
     def _side_changed(self, index: int) -> None:
         if self.side.widget(index) is self.audit:
             self.commands.audit_refresh()
+        if self.side.widget(index) is self.tasks and "tasks" in self._stale:
+            self._stale.discard("tasks")
+            self._state_changed(frozenset({"tasks"}))
 
     def open_hire(self) -> HireDialog:
         dialog = HireDialog(

@@ -105,7 +105,7 @@ class EmployeePanel(QWidget):
         self._validate = validate_brief
         self._on_save_brief = on_save_brief
         self._name = employee_id
-        self._chat_messages: list[ChatMessage] = []
+        self._chat_messages: list[ChatMessage] | None = None  # None: nothing rendered yet
 
         self.name = heading("", "h1")
         self.title = muted("", wrap=False)

@@ -54,6 +54,73 @@ def shoot(out: Path) -> list[Path]:
     return saved
 
 
+def shoot_live(out: Path, seconds: float = 0.9) -> Path:
+    """The real window over a real office on a fresh home: starter team hired, working for `seconds`.
+
+    Uses the engine's rehearsal model when the model layer is installed, else a fixed streamed reply.
+    """
+    import asyncio
+
+    import qasync
+
+    from app.bridge import Bridge
+    from engine.orchestrator import Office
+    from engine.paths import Home
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)
+    apply_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    state = OfficeState()
+
+    async def run() -> Path:
+        try:
+            import engine.llm.provider as provider
+
+            model = provider.LiteLLMClient() if hasattr(provider, "LiteLLMClient") else None
+        except ImportError:
+            model = None
+        if model is None:
+            from tests.app.models import StreamingReplyModel
+
+            class Paced(StreamingReplyModel):
+                async def complete(self, request):  # type: ignore[no-untyped-def]
+                    await asyncio.sleep(0.8)
+                    return await super().complete(request)
+
+            model = Paced("Here is a first draft; I saved it as draft.md for your review.")
+        office = await Office.open(Home.resolve(), model=model, colocate_writer=False)
+        bridge = Bridge(state, office)
+        window = MainWindow(state, bridge)
+        window.resize(1440, 900)
+        window.show()
+        await bridge.open(starter_team=True)
+        await asyncio.sleep(seconds)  # let the team work: this is a screenshot, not a test
+        window.refresh()
+        path = out / "live-main-window.png"
+        window.grab().save(str(path))
+        first = next(iter(state.employees))
+        window.open_employee(first)
+        await asyncio.sleep(0.5)
+        window.refresh()
+        window.grab().save(str(out / "live-employee.png"))
+        window.side.setCurrentIndex(0)
+        window.refresh()
+        window.grab().save(str(out / "live-inbox.png"))
+        window.close()
+        await bridge.close()
+        return path
+
+    with loop:
+        return loop.run_until_complete(run())
+
+
 if __name__ == "__main__":
-    for p in shoot(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/shots")):
-        print(p)
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/shots")
+    if "--live" in sys.argv:
+        print(shoot_live(target))
+    else:
+        for p in shoot(target):
+            print(p)
