@@ -1,29 +1,68 @@
 """The `headcount` command: the desktop app with no command, the headless CLI with one.
 
-Lives in `app/` because only the app may import both; `engine/` never imports the UI.
+Lives in `app/` because only the app may import both; `engine/` never imports the UI. The app
+adds the commands that need the renderer (`snapshot`).
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from engine.cli import build_parser
 from engine.cli import main as engine_main
 
+APP_COMMANDS = ("snapshot",)
+
+
+def _add_app_commands(sub: Any) -> None:
+    p = sub.add_parser("snapshot", help="render the office as it stands to a PNG (no window needed)")
+    p.add_argument("--out", type=Path, required=True, help="the PNG to write")
+    p.add_argument("--size", default="1280x720", help="WxH, default 1280x720")
+    p.add_argument("--team", help="frame only this team's area")
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    parsed = build_parser().parse_args(args)
-    if parsed.command is not None:
-        return engine_main(args)
+    parsed = build_parser(_add_app_commands).parse_args(args)
     if parsed.home:
         os.environ["HEADCOUNT_HOME"] = str(Path(parsed.home).expanduser().resolve())
+    if parsed.command in APP_COMMANDS:
+        return _snapshot(parsed)
+    if parsed.command is not None:
+        return engine_main(args)
     from app.main import main as app_main  # Qt is imported only when the window is wanted
 
     return int(app_main())
+
+
+def _snapshot(args: argparse.Namespace) -> int:
+    from app.office.snapshot import parse_size, snapshot_command
+    from engine.orchestrator import Office
+    from engine.paths import Home
+
+    try:
+        size = parse_size(args.size)
+    except ValueError as exc:
+        print(f"headcount snapshot: {exc}", file=sys.stderr)
+        return 2
+
+    async def collect() -> list[Any]:
+        office = await Office.open(Home.resolve())
+        try:
+            return await office.scene_events()
+        finally:
+            await office.close()
+
+    events = asyncio.run(collect())
+    snapshot_command(args.out, size, args.team, events)
+    print(f"Wrote {args.out}")
+    return 0
 
 
 if __name__ == "__main__":

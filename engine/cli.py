@@ -12,15 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from engine.briefs import BriefError
+from engine.briefs.catalog import catalog_json, load_catalog
+from engine.briefs.newrole import new_role_brief, prompt_new_role
 from engine.cli_owner import add_commands
 from engine.events import Event, StatusChanged, StepFinished, TaskChanged
 from engine.orchestrator import Office, OfficeError
 from engine.owner import OwnerError
-from engine.paths import Home
+from engine.paths import SHIPPED_BRIEFS, Home
 from engine.store.db import StoreError
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extra: Callable[[Any], None] | None = None) -> argparse.ArgumentParser:
+    """The command-line grammar; `extra(subparsers)` lets the app add its own commands."""
     parser = argparse.ArgumentParser(
         prog="headcount",
         description="Hire AI employees and watch them work. With no command, opens the office window.",
@@ -32,6 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("role", help="role id (see `headcount catalog`) or path to a brief .md file")
     p.add_argument("--name", help="the employee's name (default: the next free first name)")
     p.add_argument("--team", help="team id to seat them with")
+
+    p = sub.add_parser("hire-team", help="hire a whole pre-built team (see `headcount catalog`)")
+    p.add_argument("team", help="team id, e.g. marketing")
+
+    p = sub.add_parser("catalog", help="the pre-built teams and roles you can hire")
+    p.add_argument("--json", action="store_true")
+
+    sub.add_parser("new-role", help="write a brief for a custom employee by answering a few questions")
 
     p = sub.add_parser("roster", help="who works here and what they are doing")
     p.add_argument("--json", action="store_true")
@@ -58,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--happened", action="store_true", help="the interrupted action did happen; carry on")
     group.add_argument("--retry", action="store_true", help="it did not happen; run it again")
     COMMANDS.update(add_commands(sub))
+    if extra is not None:
+        extra(sub)
     return parser
 
 
@@ -70,9 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handler = COMMANDS[args.command]
     try:
-        return asyncio.run(_with_office(handler, args))
+        if args.command in WITHOUT_OFFICE:
+            return WITHOUT_OFFICE[args.command](args)
+        return asyncio.run(_with_office(COMMANDS[args.command], args))
     except (OfficeError, OwnerError, StoreError, BriefError) as exc:
         print(f"headcount: {exc}", file=sys.stderr)
         return 1
@@ -93,6 +107,40 @@ async def _hire(office: Office, args: argparse.Namespace) -> int:
     record = await office.hire(brief, name=args.name, team=args.team)
     mode = " (rehearsal)" if office.employees[record.id].config.is_rehearsal else ""
     print(f"Hired {record.name} as {record.title}{mode} [{record.id}]")
+    return 0
+
+
+async def _hire_team(office: Office, args: argparse.Namespace) -> int:
+    catalog = load_catalog(SHIPPED_BRIEFS, office.home.briefs)
+    if args.team not in catalog.teams:
+        raise OfficeError(f"no team {args.team!r} in the catalog (teams: {', '.join(sorted(catalog.teams))})")
+    for brief in catalog.team_roles(args.team):
+        record = await office.hire(brief, team=args.team)
+        lead = " (lead)" if brief.id == catalog.teams[args.team].lead else ""
+        print(f"Hired {record.name} as {record.title}{lead}")
+    return 0
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    catalog = load_catalog(SHIPPED_BRIEFS, Home.resolve().briefs)
+    data = catalog_json(catalog)
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        for team in data["teams"]:
+            print(f"{team['title']} [{team['id']}]")
+            for role in team["roles"]:
+                lead = "  (lead)" if role["id"] == team["lead"] else ""
+                print(f"  {role['id']:<22} {role['title']}{lead}")
+    for error in catalog.errors:
+        print(f"warning: {error}", file=sys.stderr)
+    return 0
+
+
+def _new_role(args: argparse.Namespace) -> int:
+    answers = prompt_new_role(input, print)
+    path = new_role_brief(answers, Home.resolve())
+    print(f"Wrote {path}\nHire it with: headcount hire {answers.role_id}")
     return 0
 
 
@@ -214,8 +262,11 @@ async def _resolve(office: Office, args: argparse.Namespace) -> int:
     return 0
 
 
+WITHOUT_OFFICE: dict[str, Callable[[argparse.Namespace], int]] = {"catalog": _catalog, "new-role": _new_role}
+
 COMMANDS: dict[str, Callable[[Office, argparse.Namespace], Awaitable[int]]] = {
     "hire": _hire,
+    "hire-team": _hire_team,
     "roster": _roster,
     "assign": _assign,
     "run": _run,

@@ -143,15 +143,17 @@ class Guardrails:
             self.publish_spend(work.employee_id, simulated=reply.simulated_cost)
 
     def publish_spend(self, employee_id: str, *, simulated: bool = False) -> None:
+        self.bus.publish(self.spend_event(employee_id, simulated=simulated))
+
+    def spend_event(self, employee_id: str, *, simulated: bool = False) -> SpendChanged:
+        """Today's spend against the employee's daily ceiling."""
         scope = employee_scope(employee_id)
         day = self.ledger.day_of(scope, self.clock.now())
-        self.bus.publish(
-            SpendChanged(
-                employee_id=employee_id,
-                today_usd=self.ledger.spent(scope, day),
-                ceiling_usd=self.ledger.day_limit(scope, day),
-                simulated=simulated,
-            )
+        return SpendChanged(
+            employee_id=employee_id,
+            today_usd=self.ledger.spent(scope, day),
+            ceiling_usd=self.ledger.day_limit(scope, day),
+            simulated=simulated,
         )
 
     # --- tool calls -----------------------------------------------------------------------------

@@ -22,17 +22,12 @@ def next_change(hours: WorkingHours, now: datetime) -> datetime | None:
     if hours.always:
         return None
     current = hours.is_working(now)
-    start = now.replace(second=0, microsecond=0)
-    coarse = timedelta(minutes=15)
-    probe = start
-    while probe < now + HORIZON:
-        following = probe + coarse
-        if hours.is_working(following) != current:
-            fine = probe + STEP  # the change is within these 15 minutes: find its minute
-            while hours.is_working(fine) == current:
-                fine += STEP
-            return fine
-        probe = following
+    probe = now.replace(second=0, microsecond=0) + STEP
+    end = now + HORIZON
+    while probe < end:  # minute by minute: windows are set to the minute, and 15 days is ~21k checks
+        if hours.is_working(probe) != current:
+            return probe
+        probe += STEP
     return None
 
 

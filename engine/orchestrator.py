@@ -21,7 +21,17 @@ from engine.briefs.skills import Skill, attached_skills, load_skills, use_skill_
 from engine.budget import BudgetLedger, Ceiling
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource, RandomIds, SystemClock
-from engine.events import BriefInvalid, EmployeeHired, EscalationRaised, Status, StatusChanged, TaskChanged, TaskStatus
+from engine.events import (
+    ApprovalRequested,
+    BriefInvalid,
+    EmployeeHired,
+    EscalationRaised,
+    Event,
+    Status,
+    StatusChanged,
+    TaskChanged,
+    TaskStatus,
+)
 from engine.guardrails import Guardrails, Pricing, worst_case_cost
 from engine.guards import Guard
 from engine.hours import next_change, on_duty
@@ -40,9 +50,32 @@ from engine.tools.registry import Belt, ToolRegistry
 log = logging.getLogger(__name__)
 
 FIRST_NAMES = (
-    "Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Luca",
-    "Maya", "Noor", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wen", "Yara", "Zane",
-)  # fmt: skip
+    "Ada",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kemi",
+    "Luca",
+    "Maya",
+    "Noor",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wen",
+    "Yara",
+    "Zane",
+)
 
 
 class OfficeError(Exception):
@@ -165,7 +198,10 @@ class Office(OwnerActions):
     async def _load(self) -> None:
         await recover(self.journal, self.clock)
         dirs = [SHIPPED_BRIEFS / "skills", self.home.briefs / "skills"]
-        self.skills = await asyncio.to_thread(load_skills, dirs)
+        skill_errors: list[BriefError] = []  # a bad skill never stops the office; the employee works without it
+        self.skills = await asyncio.to_thread(load_skills, dirs, errors=skill_errors)
+        for error in skill_errors:
+            self.bus.publish(BriefInvalid(path=str(error.path), message=str(error)))
         for record in await self.journal.employees():
             try:
                 brief, record = await self._current_brief(record)
@@ -271,6 +307,44 @@ class Office(OwnerActions):
             raise OfficeError(f"no role {role_or_path!r} in the catalog (roles: {known})")
         brief: Brief = catalog.roles[role_or_path]
         return brief
+
+    async def scene_events(self) -> list[Event]:
+        """The office as it stands, as events: what a renderer needs to draw it from scratch."""
+        events: list[Event] = []
+        records = {r.id: r for r in await self.journal.employees()}
+        tasks = await self.journal.tasks(statuses=["running", "waiting", "review"])
+        for employee in self.employees.values():
+            record = records.get(employee.id, employee.record)
+            events.append(
+                EmployeeHired(
+                    employee_id=record.id,
+                    name=record.name,
+                    role=record.role,
+                    title=record.title,
+                    team=record.team,
+                    appearance=tuple(sorted(employee.brief.appearance.as_pairs())),
+                    rehearsal=employee.config.is_rehearsal,
+                )
+            )
+            if record.status != "idle":
+                events.append(StatusChanged(employee_id=record.id, status=record.status, detail=record.status_detail))  # type: ignore[arg-type]
+            events.append(self.guardrails.spend_event(record.id, simulated=employee.config.is_rehearsal))
+        events.extend(
+            TaskChanged(task_id=t.id, employee_id=t.employee_id, title=t.title, status=t.status, reason=t.reason)
+            for t in tasks
+        )
+        for request in await self.approvals.list():
+            events.append(
+                ApprovalRequested(
+                    approval_id=request.id,
+                    employee_id=request.employee_id,
+                    task_id=request.task_id,
+                    tool=request.tool,
+                    arguments_json=request.arguments,
+                    risk=request.risk,
+                )
+            )
+        return events
 
     async def roster(self) -> list[dict[str, Any]]:
         """Who works here, what they are doing, as plain data (for `roster --json` and the UI)."""

@@ -63,7 +63,9 @@ def load_team(path: str | Path) -> Team:
     except ValidationError as exc:
         raise BriefError(problems_from(exc, doc, Team)) from None
     if team.lead not in team.roles:
-        raise BriefError.single(path, locate(doc, ("lead",)), f"the lead '{team.lead}' is not in roles", "lead")
+        raise BriefError.single(
+            path, locate(doc, ("lead",)), f"the lead '{team.lead}' is not one of the team's roles", "lead"
+        )
     return team.model_copy(update={"source": path})
 
 

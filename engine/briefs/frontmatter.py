@@ -73,7 +73,10 @@ def parse(raw: bytes, path: Path, *, what: str = "front matter") -> Document:
 
 def parse_yaml(text: str, path: Path, offset: int, *, what: str) -> tuple[dict[str, Any], yaml.Node | None]:
     """Parse YAML that must be a mapping; `offset` turns node lines (0-based) into file lines."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise _unreadable(exc, text, path, offset, what) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -89,6 +92,8 @@ def parse_yaml(text: str, path: Path, offset: int, *, what: str) -> tuple[dict[s
         if exc.context and exc.context_mark and exc.problem and exc.context_mark.line + offset != line:
             problem += f" ({exc.context} on line {exc.context_mark.line + offset})"
         raise BriefError.single(path, line, f"the {what} is not valid YAML: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        raise _unreadable(exc, text, path, offset, what) from None
     except yaml.YAMLError as exc:
         raise BriefError.single(path, offset, f"the {what} is not valid YAML: {exc}") from None
     except RecursionError:
@@ -102,6 +107,12 @@ def parse_yaml(text: str, path: Path, offset: int, *, what: str) -> tuple[dict[s
         message = f"the {what} must be 'field: value' lines, got {describe(data)}"
         raise BriefError.single(path, node.start_mark.line + offset, message)
     return data, node
+
+
+def _unreadable(exc: yaml.reader.ReaderError, text: str, path: Path, offset: int, what: str) -> BriefError:
+    line = text[: exc.position].count("\n") + offset
+    message = f"the {what} contains a character YAML does not allow (#x{exc.character:04x})"
+    return BriefError.single(path, line, message)
 
 
 def _bad_scalar_line(loader: yaml.SafeLoader, root: yaml.Node, offset: int) -> int:
@@ -163,24 +174,30 @@ def field_path(loc: Loc) -> str:
     return out
 
 
-def locate(doc: Document, loc: Loc, *, key: bool = False) -> int:
-    """The file line of the value at `loc` (or of its key), or of the deepest ancestor that exists."""
+def locate(doc: Document, loc: Loc) -> int:
+    """The file line of the value at `loc`, or of the deepest ancestor that exists.
+
+    A mapping value is located by its key's line: `tone:` followed by a block list on the next
+    lines is reported where `tone:` is written.
+    """
     node = doc.node
     if node is None:
         return doc.offset
     found: yaml.Node = node
-    for i, part in enumerate(loc):
+    line = node.start_mark.line
+    for part in loc:
         nxt: yaml.Node | None = None
         if isinstance(found, yaml.MappingNode):
             for k, v in found.value:
                 if isinstance(k, yaml.ScalarNode) and k.value == str(part):
-                    nxt = k if key and i == len(loc) - 1 else v
+                    nxt, line = v, k.start_mark.line
         elif isinstance(found, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(found.value):
             nxt = found.value[part]
+            line = nxt.start_mark.line
         if nxt is None:
             break
         found = nxt
-    return int(found.start_mark.line) + doc.offset
+    return int(line) + doc.offset
 
 
 def describe(value: object) -> str:
@@ -244,6 +261,8 @@ def _expected(err: ErrorDetails) -> str:
     bounds = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤", "less_than": "<"}
     if kind in bounds:
         limit = next(iter(ctx.values()), "")
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
         return f"a number {bounds[kind]} {limit}"
     return str(err["msg"])
 
@@ -258,7 +277,7 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
             name = str(loc[-1])
             where = f" in '{field_path(loc[:-1])}'" if len(loc) > 1 else ""
             hint = suggest(name, fields_at(model, loc[:-1]))
-            out.append(Problem(doc.path, locate(doc, loc, key=True), f"unknown field '{name}'{where}{hint}"))
+            out.append(Problem(doc.path, locate(doc, loc), f"unknown field '{name}'{where}{hint}"))
         elif kind == "missing" and loc:
             where = f" in '{field_path(loc[:-1])}'" if len(loc) > 1 else ""
             out.append(Problem(doc.path, locate(doc, loc[:-1]), f"missing required field '{loc[-1]}'{where}"))

@@ -11,34 +11,37 @@ from collections.abc import Iterable
 from engine.briefs.model import Brief
 from engine.briefs.skills import Skill
 
+USE_SKILL_LINE = "Call the `use_skill` tool with a skill's name to load its instructions when a task needs it."
+
 
 def render_system_prompt(brief: Brief, skills: Iterable[Skill]) -> str:
     """The employee's system prompt. Only skills the brief attaches are listed, in the brief's order."""
     given = {s.name: s for s in skills}
     attached = [given[n] for n in brief.skills if n in given]
     parts = [
-        f"# Role: {brief.title}",
+        f"# Role: {brief.title}\n"
         f"You are the {brief.title} of a small business, working for its owner as an AI employee. "
         "Work only within this role; use only the tools you are given.",
+        _section("Goals", _bullets(brief.goals)),
+        _section("Tone", _clean(brief.tone)),
     ]
-    parts.append(_section("Goals", _bullets(brief.goals)))
-    parts.append(_section("Tone", _clean(brief.tone)))
     if brief.constraints:
         parts.append(_section("Constraints", _bullets(brief.constraints)))
     if brief.success_criteria:
         parts.append(_section("Success criteria", _bullets(brief.success_criteria)))
     if brief.escalate:
-        rules = [
-            f"{_clean(r.when)} -> {'the owner' if r.to == 'owner' else f'the {r.to} role'}" for r in brief.escalate
-        ]
+        rules = [f"{_clean(r.when)} -> {_recipient(r.to)}" for r in brief.escalate]
         parts.append(_section("Escalate", "Stop and hand over when:\n" + _bullets(rules)))
     if brief.body.strip():
         parts.append(_section("Brief", _clean(brief.body)))
     if attached:
-        lines = [f"- {s.name}: {_clean(s.description)}" for s in attached]
-        text = "\n".join(lines) + "\n\nCall the `use_skill` tool with a skill's name to load its instructions."
-        parts.append(_section("Skills", text))
+        listed = "\n".join(f"- {s.name}: {_clean(s.description)}" for s in attached)
+        parts.append(_section("Skills", f"{listed}\n\n{USE_SKILL_LINE}"))
     return "\n\n".join(parts) + "\n"
+
+
+def _recipient(to: str) -> str:
+    return "the owner" if to == "owner" else f"the {to} role"
 
 
 def _section(title: str, text: str) -> str:

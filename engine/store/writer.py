@@ -145,8 +145,9 @@ class Writer:
             listener()
 
     def _apply(self, conn: Connection, batch: list[_Request], full: bool) -> None:
+        raw = conn.connection.driver_connection  # pragmas outside SQLAlchemy's transaction bookkeeping
         if full:
-            conn.exec_driver_sql("PRAGMA synchronous=FULL")
+            raw.execute("PRAGMA synchronous=FULL")
         try:
             with conn.begin():
                 for request in batch:
@@ -161,7 +162,7 @@ class Writer:
             self.rows += sum(len(r.ops) for r in batch)
         finally:
             if full:
-                conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+                raw.execute("PRAGMA synchronous=NORMAL")
 
     @staticmethod
     def _resolve(batch: list[_Request], error: BaseException | None) -> None:

@@ -1,0 +1,82 @@
+"""Models served inside the process: `rehearsal/<any>` and `scripted/<name>`.
+
+litellm sees them as custom providers (registered by `engine.llm.provider`), so they travel the same code
+path as a real provider, streaming included. This module stays free of litellm: it produces replies and
+the plain-dict stream chunks litellm expects.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from engine.llm import rehearsal
+from engine.llm.types import Message, ModelReply, ToolSchema
+
+ScriptFn = Callable[[list[Message], list[ToolSchema]], ModelReply]
+ARGUMENT_PIECE = 16  # characters of tool-call arguments per stream chunk
+
+_scripted: dict[str, ScriptFn] = {}
+
+
+class UnknownScriptedModel(LookupError):
+    pass
+
+
+def register_scripted(name: str, fn: ScriptFn) -> str:
+    """Serve `scripted/<name>` with `fn(messages, tools)`; returns the model string."""
+    if not name or "/" in name or name != name.strip():
+        raise ValueError(f"{name!r} is not a usable scripted model name")
+    _scripted[name] = fn
+    return f"scripted/{name}"
+
+
+def unregister_scripted(name: str) -> None:
+    _scripted.pop(name, None)
+
+
+def is_registered(name: str) -> bool:
+    return name in _scripted
+
+
+def answer(provider: str, model: str, messages: list[Message], tools: list[ToolSchema]) -> ModelReply:
+    """The reply of in-process `provider/model` to this conversation."""
+    if provider == "rehearsal":
+        text, calls = rehearsal.decide(messages, tools)
+        completion = text + "".join(c.name + c.arguments for c in calls)
+        return ModelReply(
+            text=text,
+            tool_calls=calls,
+            model=f"rehearsal/{model}",
+            prompt_tokens=rehearsal.estimate_prompt_tokens(messages, tools),
+            completion_tokens=rehearsal.estimate_tokens(completion),
+            finish_reason="tool_calls" if calls else "stop",
+            rehearsal=True,
+        )
+    fn = _scripted.get(model)
+    if fn is None:
+        raise UnknownScriptedModel(f"no scripted model named {model!r} is registered")
+    return fn(messages, tools)
+
+
+def stream_chunks(reply: ModelReply) -> list[dict[str, Any]]:
+    """`reply` as litellm GenericStreamingChunk dicts: text word by word, then each tool call in pieces."""
+
+    def chunk(text: str = "", tool_use: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {"text": text, "tool_use": tool_use, "is_finished": False, "finish_reason": "", "usage": None}
+
+    chunks = [chunk(word) for word in re.findall(r"\S+\s*|\s+", reply.text)]
+    for index, call in enumerate(reply.tool_calls):
+        function: dict[str, str | None] = {"name": call.name, "arguments": ""}
+        chunks.append(chunk(tool_use={"id": call.id, "type": "function", "function": function, "index": index}))
+        for start in range(0, len(call.arguments), ARGUMENT_PIECE):
+            function = {"name": None, "arguments": call.arguments[start : start + ARGUMENT_PIECE]}
+            chunks.append(chunk(tool_use={"id": None, "type": "function", "function": function, "index": index}))
+    usage = {
+        "prompt_tokens": reply.prompt_tokens,
+        "completion_tokens": reply.completion_tokens,
+        "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+    }
+    chunks.append({**chunk(), "is_finished": True, "finish_reason": reply.finish_reason, "usage": usage})
+    return chunks

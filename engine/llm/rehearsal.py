@@ -1,0 +1,258 @@
+"""The built-in offline model: with no key and no network, a hired employee still works, visibly and sensibly.
+
+A product feature, not a test double. It reads the brief (system message) and the task (last user message)
+and follows a short plan with only the tools offered: look around, draft with `write_file`, use any other
+tool the task plainly asks for, `save_note`, then a final reply prefixed "[Rehearsal]".
+
+Pure and deterministic: same messages and tools, same answer. No clock, no randomness, no litellm.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engine.llm.rehearsal_draft import Brief, compose, keywords, parse_brief, slug, stem, topic
+from engine.llm.schema_fill import Hint, fill_arguments
+from engine.llm.types import Message, ToolCall, ToolSchema
+
+MAX_TOOL_STEPS = 8  # per task: a rehearsal never loops
+MAX_EXTRA_TOOLS = 2  # connected-app tools it may try per task
+PREFIX = "[Rehearsal]"
+KNOWN_TOOLS = ("list_files", "read_file", "write_file", "save_note", "search_notes")
+# Rehearsal never tries these on its own, whatever the task says: approvals exist, but it should not ask.
+_RISKY_WORDS = ("delete", "remove", "destroy", "drop", "purge", "cancel", "refund", "pay", "purchase", "buy")
+_FAILURE_MARKS = ("rejected", "denied", "not approved", "declined", "refused")
+
+
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    """What happened since the task arrived."""
+
+    task: str
+    calls: tuple[tuple[str, str], ...]  # (tool name, canonical arguments) in order
+    results: dict[str, str]  # tool name -> latest result text
+    last_results: tuple[tuple[str, str], ...]  # (tool name, result) of the latest batch
+    everything: frozenset[tuple[str, str]]  # every (tool, arguments) in the whole conversation
+
+
+def decide(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> tuple[str, tuple[ToolCall, ...]]:
+    """The next reply: `(text, tool_calls)`; no tool calls means the task is finished."""
+    brief = parse_brief(_system(messages))
+    offered = _offered(tools)
+    turn = _read_turn(messages)
+    failed = next(((n, r) for n, r in turn.last_results if _looks_failed(r)), None)
+    if failed is not None:
+        name, result = failed
+        first_line = result.strip().splitlines()[0] if result.strip() else "(no details)"
+        return (
+            f"{PREFIX} I stopped: {name} did not go through ({first_line[:200]}). Nothing else was done.",
+            (),
+        )
+    if len(turn.calls) >= MAX_TOOL_STEPS:
+        return _final(brief, turn), ()
+    for name, arguments in _plan(brief, turn, offered):
+        canonical = _canonical(arguments)
+        if name in offered and (name, canonical) not in turn.everything:
+            return "", (ToolCall(_call_id(len(turn.calls), name, canonical), name, canonical),)
+    if not offered or not turn.calls:
+        return _inline(brief, turn), ()
+    return _final(brief, turn), ()
+
+
+def estimate_tokens(text: str) -> int:
+    """A cheap deterministic token estimate: one token per four characters."""
+    return max(1, (len(text) + 3) // 4)
+
+
+def estimate_prompt_tokens(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> int:
+    return estimate_tokens(json.dumps(list(messages), default=str) + json.dumps(list(tools), default=str))
+
+
+# --- reading the conversation -----------------------------------------------------------------------
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # OpenAI content parts
+        return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return "" if content is None else str(content)
+
+
+def _system(messages: Sequence[Message]) -> str:
+    return "\n\n".join(_text(m.get("content")) for m in messages if m.get("role") == "system")
+
+
+def _offered(tools: Sequence[ToolSchema]) -> dict[str, dict[str, Any]]:
+    offered: dict[str, dict[str, Any]] = {}
+    for tool in tools:
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            offered[function["name"]] = function
+    return offered
+
+
+def _read_turn(messages: Sequence[Message]) -> _Turn:
+    start = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
+    task = _text(messages[start].get("content")).strip() if start >= 0 else ""
+    names_by_id: dict[str, str] = {}
+    calls: list[tuple[str, str]] = []
+    everything: set[tuple[str, str]] = set()
+    results: dict[str, str] = {}
+    last_results: list[tuple[str, str]] = []
+    for index, message in enumerate(messages):
+        role = message.get("role")
+        if role == "assistant":
+            last_results = []
+            for call in message.get("tool_calls") or []:
+                function = call.get("function") or {}
+                name, arguments = str(function.get("name")), _canonical_text(function.get("arguments"))
+                names_by_id[str(call.get("id"))] = name
+                everything.add((name, arguments))
+                if index > start:
+                    calls.append((name, arguments))
+        elif role == "tool" and index > start:
+            name = names_by_id.get(str(message.get("tool_call_id")), "a tool")
+            results[name] = _text(message.get("content"))
+            last_results.append((name, results[name]))
+    return _Turn(task, tuple(calls), results, tuple(last_results), frozenset(everything))
+
+
+def _looks_failed(result: str) -> bool:
+    lowered = result.strip().lower()
+    return lowered.startswith("error") or any(mark in lowered[:300] for mark in _FAILURE_MARKS)
+
+
+def _canonical(arguments: dict[str, Any]) -> str:
+    return json.dumps(arguments, sort_keys=True, ensure_ascii=False)
+
+
+def _canonical_text(raw: Any) -> str:
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError:
+        return str(raw)
+    return _canonical(value) if isinstance(value, dict) else str(raw)
+
+
+def _call_id(step: int, name: str, arguments: str) -> str:
+    digest = hashlib.sha256(f"{step}:{name}:{arguments}".encode()).hexdigest()[:10]
+    return f"call_rh{step}_{digest}"
+
+
+# --- the plan ---------------------------------------------------------------------------------------
+
+
+def _plan(brief: Brief, turn: _Turn, offered: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """Every step in order; `decide` takes the first one not done yet. Arguments depend only on earlier
+    steps' results, so a step computed again later has the same arguments and is recognised as done."""
+    task, done = turn.task, {name for name, _ in turn.calls}
+    words = keywords(task)
+    steps: list[tuple[str, dict[str, Any]]] = []
+    if "list_files" in offered:
+        steps.append(("list_files", {}))
+    elif "search_notes" in offered and words:
+        steps.append(("search_notes", {"query": " ".join(words[:4])}))
+    listing = turn.results.get("list_files", "")
+    relevant = _relevant_file(listing, words)
+    if relevant and "read_file" in offered:
+        steps.append(("read_file", {"path": relevant}))
+    draft_path = f"drafts/{slug(topic(task))}.md"
+    if "write_file" in offered and "write_file" not in done:
+        steps.append(("write_file", {"path": draft_path, "content": compose(task, brief, _found(turn))}))
+    wrote = "write_file" in done
+    hint = Hint(
+        headline=topic(task),
+        body=f"{topic(task)}.\n\nDraft: {draft_path}" if wrote else _inline_body(brief, task),
+        keywords=" ".join(words[:4]) or topic(task),
+        path=draft_path,
+    )
+    for name in _extra_tools(task, offered)[:MAX_EXTRA_TOOLS]:
+        if name not in done:
+            steps.append((name, fill_arguments(offered[name].get("parameters") or {}, hint)))
+    if "save_note" in offered and "save_note" not in done and turn.calls:
+        steps.append(("save_note", {"title": f"Rehearsal: {topic(task)}", "text": _note(turn, draft_path)}))
+    return steps
+
+
+def _relevant_file(listing: str, words: Sequence[str]) -> str | None:
+    if not listing or listing.startswith("("):
+        return None
+    wanted = {stem(w) for w in words}
+    for line in listing.splitlines():
+        path = line.strip()
+        parts = {stem(w) for w in re.findall(r"[a-z0-9]+", path.lower())}
+        if path and not path.startswith("drafts/") and wanted & parts:
+            return path
+    return None
+
+
+def _found(turn: _Turn) -> list[str]:
+    found: list[str] = []
+    listing = turn.results.get("list_files")
+    if listing is not None:
+        files = [line.strip() for line in listing.splitlines() if line.strip() and not line.startswith("(")]
+        found.append(f"Workspace files: {', '.join(files[:6])}" if files else "Workspace: empty so far")
+    if "search_notes" in turn.results:
+        found.append(f"Notes search: {turn.results['search_notes'].strip().splitlines()[0][:120]}")
+    if "read_file" in turn.results:
+        first = next((ln for ln in turn.results["read_file"].splitlines() if ln.strip()), "(empty)")
+        found.append(f"Read a related file, starting: {first.strip()[:120]}")
+    return found
+
+
+def _extra_tools(task: str, offered: dict[str, dict[str, Any]]) -> list[str]:
+    """Tools beyond the built-ins that the task plainly asks for, best match first."""
+    wanted = {stem(w) for w in keywords(task, limit=40)}
+    scored: list[tuple[int, str]] = []
+    for name, function in offered.items():
+        if name in KNOWN_TOOLS or any(word in name.lower() for word in _RISKY_WORDS):
+            continue
+        name_words = {stem(w) for w in keywords(name.replace("_", " "), limit=20)}
+        description_words = {stem(w) for w in keywords(str(function.get("description", "")), limit=60)}
+        score = 2 * len(wanted & name_words) + len(wanted & (description_words - name_words))
+        if score >= 2:
+            scored.append((-score, name))
+    return [name for _, name in sorted(scored)]
+
+
+def _note(turn: _Turn, draft_path: str) -> str:
+    did = [f"- {name}" + (f" → {draft_path}" if name == "write_file" else "") for name, _ in turn.calls]
+    return f"Task: {turn.task.strip()[:300]}\n\nWhat I did (rehearsal):\n" + "\n".join(did) + "\n"
+
+
+def _final(brief: Brief, turn: _Turn) -> str:
+    names = [name for name, _ in turn.calls]
+    done: list[str] = []
+    if any(n in names for n in ("list_files", "search_notes", "read_file")):
+        done.append("looked through the workspace")
+    if "write_file" in names:
+        done.append(f"wrote a draft to drafts/{slug(topic(turn.task))}.md")
+    extras = [n for n in dict.fromkeys(names) if n not in KNOWN_TOOLS]
+    if extras:
+        done.append("used " + ", ".join(extras))
+    if "save_note" in names:
+        done.append("saved a note of what I did")
+    summary = _join(done) if done else "worked through the task"
+    return (
+        f"{PREFIX} {brief.title} on “{topic(turn.task)}”: I {summary}. "
+        "This was a rehearsal run by the built-in offline model; connect a real model for real work."
+    )
+
+
+def _inline(brief: Brief, turn: _Turn) -> str:
+    """With no tools to work with, the reply itself is the draft."""
+    return f"{PREFIX} {_inline_body(brief, turn.task)}"
+
+
+def _inline_body(brief: Brief, task: str) -> str:
+    return compose(task, brief, ()) if task else f"{brief.title} is ready; there is no task yet."
+
+
+def _join(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

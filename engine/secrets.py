@@ -1,0 +1,203 @@
+"""API keys live in the OS keyring, never in the database or the logs.
+
+On a desktop we use the real OS store (Secret Service, KWallet, macOS Keychain, Windows Credential Locker).
+Headless Linux has none, and keyring's own default there either fails or silently picks a plain file in
+some other folder; we pick a plain file inside the Headcount home instead, readable only by the owner, and
+say so in `backend_description()`. Nothing here ever prompts on a terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import threading
+from pathlib import Path
+
+import keyring
+import keyring.backend
+from keyring.errors import PasswordDeleteError
+
+from engine.paths import Home
+
+SERVICE = "Headcount"
+MASK = "***"
+_INDEX = "__names__"  # keyring cannot list entries, so we keep our own index of names
+_OS_BACKENDS = (
+    "keyring.backends.SecretService",
+    "keyring.backends.libsecret",
+    "keyring.backends.kwallet",
+    "keyring.backends.macOS",
+    "keyring.backends.Windows",
+)
+# Shapes of provider keys, caught even when the key was never stored here (pasted into a brief, say).
+_KEY_PATTERNS = re.compile(
+    r"(?:sk-[A-Za-z0-9_\-]{8,}|gsk_[A-Za-z0-9]{8,}|xai-[A-Za-z0-9]{8,}|AIza[0-9A-Za-z_\-]{20,}"
+    r"|(?<=Bearer )[A-Za-z0-9._\-]{8,})"
+)
+_MIN_SECRET_LEN = 4  # shorter values would mask ordinary words
+
+_known: set[str] = set()
+_known_lock = threading.Lock()
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """An in-memory backend for tests: `keyring.set_keyring(MemoryKeyring())`."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.entries.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+def os_keyring() -> keyring.backend.KeyringBackend | None:
+    """The best real OS keyring that says it works here, or None."""
+    candidates = [
+        backend
+        for backend in keyring.backend.get_all_keyring()
+        # Every KeyringBackend subclass in the process registers itself (file backends, test doubles):
+        # only a whitelisted OS store counts, and only when it rates itself usable.
+        if type(backend).__module__.startswith(_OS_BACKENDS) and backend.priority >= 1
+    ]
+    return max(candidates, key=lambda b: b.priority) if candidates else None
+
+
+def file_keyring(path: Path) -> keyring.backend.KeyringBackend:
+    """A plain file keyring at `path`, created with owner-only permissions."""
+    from keyrings.alt.file import PlaintextKeyring
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
+    backend = PlaintextKeyring()
+    backend.file_path = str(path)
+    result: keyring.backend.KeyringBackend = backend
+    return result
+
+
+def select_backend(home: Path | None = None) -> keyring.backend.KeyringBackend:
+    """The backend `Secrets` uses when none is given.
+
+    An explicit choice wins (`PYTHON_KEYRING_BACKEND`, or a `MemoryKeyring` a test installed), then a real
+    OS keyring, then the file in the Headcount home.
+    """
+    current = keyring.get_keyring()
+    if isinstance(current, MemoryKeyring) or os.environ.get("PYTHON_KEYRING_BACKEND"):
+        return current
+    return os_keyring() or file_keyring((home or Home.resolve().root) / "secrets.cfg")
+
+
+class Secrets:
+    """Named secrets (API keys) under the service "Headcount"."""
+
+    def __init__(self, backend: keyring.backend.KeyringBackend | None = None, home: Path | None = None) -> None:
+        self._backend = backend or select_backend(home)
+
+    @property
+    def backend(self) -> keyring.backend.KeyringBackend:
+        return self._backend
+
+    def backend_description(self) -> str:
+        """One line for the settings screen: where keys are kept and how safe that is."""
+        backend = self._backend
+        path = getattr(backend, "file_path", None)
+        if path and type(backend).__module__.startswith("keyrings.alt"):
+            return f"file keyring at {path} (not encrypted: no OS keyring found; readable only by you)"
+        if isinstance(backend, MemoryKeyring):
+            return "in-memory keyring (tests only: nothing is saved)"
+        return f"OS keyring ({type(backend).__name__})"
+
+    def get(self, name: str) -> str | None:
+        value = self._backend.get_password(SERVICE, _check(name))
+        if value:
+            remember(value)
+        return value
+
+    def set(self, name: str, value: str) -> None:
+        if not value:
+            raise ValueError("a secret cannot be empty")
+        self._backend.set_password(SERVICE, _check(name), value)
+        remember(value)
+        names = self.names()
+        if name not in names:
+            self._write_index([*names, name])
+        self._tighten()
+
+    def delete(self, name: str) -> None:
+        """Forget `name`; deleting a name that is not there is not an error."""
+        with contextlib.suppress(PasswordDeleteError):
+            self._backend.delete_password(SERVICE, _check(name))
+        self._write_index([n for n in self.names() if n != name])
+
+    def names(self) -> list[str]:
+        raw = self._backend.get_password(SERVICE, _INDEX)
+        if not raw:
+            return []
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            return []
+        return [str(n) for n in value] if isinstance(value, list) else []
+
+    def remember_all(self) -> None:
+        """Load every stored value into the redaction set (call once at start-up)."""
+        for name in self.names():
+            self.get(name)
+
+    def _write_index(self, names: list[str]) -> None:
+        self._backend.set_password(SERVICE, _INDEX, json.dumps(sorted(set(names))))
+
+    def _tighten(self) -> None:
+        path = getattr(self._backend, "file_path", None)
+        if path and Path(path).exists():
+            Path(path).chmod(0o600)
+
+
+def _check(name: str) -> str:
+    if not name or name == _INDEX or name.strip() != name:
+        raise ValueError(f"{name!r} is not a usable secret name")
+    return name
+
+
+def remember(value: str) -> None:
+    """Mask `value` in everything `redact` sees from now on."""
+    if len(value) >= _MIN_SECRET_LEN:
+        with _known_lock:
+            _known.add(value)
+
+
+def redact(text: str, *extra: str) -> str:
+    """`text` with every known secret value, any of `extra`, and anything shaped like an API key masked."""
+    with _known_lock:
+        values = sorted(_known | {e for e in extra if e and len(e) >= _MIN_SECRET_LEN}, key=len, reverse=True)
+    for value in values:  # longest first, so a key that contains another is masked whole
+        if value in text:
+            text = text.replace(value, MASK)
+    return _KEY_PATTERNS.sub(MASK, text)
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in log messages and tracebacks: `handler.addFilter(RedactingFilter())`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True

@@ -1,0 +1,243 @@
+"""The office and its agent loop with a scripted model: real SQLite, real tools, real events."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from engine.events import EscalationRaised, Event, StatusChanged, TaskChanged
+from engine.llm.types import ModelUnavailable
+from engine.testing import ScriptedModel, call, calls, raw_call, say
+from engine.tools.base import FunctionTool, ToolContext
+
+from tests.engine.conftest import BriefWriter, OfficeFactory
+
+
+async def _hire(office, path: Path, name: str = "Ada"):  # type: ignore[no-untyped-def]
+    return await office.hire(office.brief_for(str(path)), name=name)
+
+
+async def test_a_task_runs_its_tools_and_is_journaled(make_office: OfficeFactory, write_brief: BriefWriter) -> None:
+    model = ScriptedModel(
+        call("write_file", path="drafts/hello.md", content="Hello, customers."),
+        say("I wrote drafts/hello.md."),
+    )
+    office = await make_office(model)
+    ada = await _hire(office, write_brief())
+    seen: list[Event] = []
+    office.bus.subscribe(seen.append)
+    await office.assign("ada", "Write a hello note")
+    await office.run(until_idle=True)
+
+    assert (office.home.workspace(ada.id) / "drafts/hello.md").read_text() == "Hello, customers."
+    (task,) = await office.journal.tasks()
+    assert task.status == "done"
+    steps = await office.journal.steps(task_id=task.id)
+    assert [(s.kind, s.tool, s.status) for s in steps] == [
+        ("model", None, "finished"),
+        ("tool", "write_file", "finished"),
+        ("model", None, "finished"),
+    ]
+    statuses = [e.status for e in seen if isinstance(e, StatusChanged)]
+    assert statuses[0] == "thinking" and "tool" in statuses and statuses[-1] == "idle"
+    model.assert_complete()
+
+
+async def test_the_brief_is_the_same_prefix_on_every_call(make_office: OfficeFactory, write_brief: BriefWriter) -> None:
+    model = ScriptedModel(call("list_files"), call("save_note", title="t", text="x"), say("done"))
+    office = await make_office(model)
+    await _hire(office, write_brief(goals=["Answer every customer within a day"]))
+    await office.assign("ada", "Tidy up")
+    await office.run(until_idle=True)
+    systems = [r.messages[0] for r in model.requests]
+    assert all(m == systems[0] for m in systems) and systems[0]["role"] == "system"
+    assert systems[0]["content"].startswith("# Role: Office Clerk")
+    assert "Answer every customer within a day" in systems[0]["content"]
+    assert all(r.tool_names == model.requests[0].tool_names for r in model.requests)
+    assert model.requests[0].messages[1] == {"role": "user", "content": "Tidy up"}
+    model.assert_complete()
+
+
+async def test_bad_calls_are_told_to_the_model_and_work_goes_on(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    model = ScriptedModel(
+        call("send_email", to="x@example.test"),  # not on the belt
+        raw_call("write_file", '{"path": "a.md", "content": '),  # not JSON
+        call("read_file", path="missing.md"),  # the tool fails
+        call("write_file", path="../../escape.md", content="x"),  # outside the workspace
+        say("gave up politely"),
+    )
+    office = await make_office(model)
+    await _hire(office, write_brief())
+    await office.assign("ada", "Try things")
+    await office.run(until_idle=True)
+    tool_messages = [m["content"] for m in model.requests[-1].messages if m["role"] == "tool"]
+    assert "no tool named 'send_email'" in tool_messages[0] and "write_file" in tool_messages[0]
+    assert "not valid JSON" in tool_messages[1]
+    assert "no file 'missing.md'" in tool_messages[2]
+    assert "outside your workspace" in tool_messages[3]
+    (task,) = await office.journal.tasks()
+    assert task.status == "done"
+    model.assert_complete()
+
+
+class Wait(BaseModel):
+    pass
+
+
+async def test_a_hanging_tool_times_out(make_office: OfficeFactory, write_brief: BriefWriter) -> None:
+    never = asyncio.Event()
+
+    async def hang(ctx: ToolContext, args: Wait) -> str:
+        await never.wait()
+        return "unreachable"
+
+    tool = FunctionTool("hang", "Hangs", Wait, hang, timeout_s=0.05)
+    model = ScriptedModel(call("hang"), say("moving on"))
+    office = await make_office(model, tools=[tool])
+    await _hire(office, write_brief(tools=["hang"]))
+    await office.assign("ada", "Wait for it")
+    await office.run(until_idle=True)
+    (result,) = [m for m in model.requests[-1].messages if m["role"] == "tool"]
+    assert "timed out after 0.05 s" in result["content"]
+
+
+async def test_a_provider_that_keeps_failing_parks_the_task(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    model = ScriptedModel(ModelUnavailable("openai/gpt-x kept failing: 503 x4"))
+    office = await make_office(model)
+    await _hire(office, write_brief())
+    seen: list[Event] = []
+    office.bus.subscribe(seen.append)
+    await office.assign("ada", "Anything")
+    await office.run(until_idle=True)
+    (task,) = await office.journal.tasks()
+    assert task.status == "parked" and "kept failing: 503" in task.reason
+    assert any(isinstance(e, EscalationRaised) for e in seen)
+    roster = await office.roster()
+    assert roster[0]["status"] == "blocked"
+
+
+async def test_runaway_loops_stop_at_the_action_limit(make_office: OfficeFactory, write_brief: BriefWriter) -> None:
+    model = ScriptedModel(*[call("list_files") for _ in range(4)])
+    office = await make_office(model)
+    await _hire(office, write_brief(max_actions_per_turn=3))
+    await office.assign("ada", "Loop")
+    await office.run(until_idle=True)
+    (task,) = await office.journal.tasks()
+    assert task.status == "parked" and "limit of 3 actions" in task.reason
+    tools = [s for s in await office.journal.steps(task_id=task.id) if s.kind == "tool"]
+    assert len(tools) == 3
+    model.add(say("stopping here"))
+    await office.resume(task.id, note="That's enough listing; wrap up.")
+    await office.run(until_idle=True)
+    assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
+    assert model.requests[-1].messages[-1] == {"role": "user", "content": "That's enough listing; wrap up."}
+
+
+async def test_several_tool_calls_in_one_reply_run_in_order(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    model = ScriptedModel(
+        calls(call("write_file", path="a.md", content="1"), call("read_file", path="a.md")), say("ok")
+    )
+    office = await make_office(model)
+    await _hire(office, write_brief())
+    await office.assign("ada", "Write then read")
+    await office.run(until_idle=True)
+    results = [m["content"] for m in model.requests[-1].messages if m["role"] == "tool"]
+    assert results == ["wrote a.md (1 characters)", "1"]
+
+
+async def test_editing_a_brief_makes_a_new_version_used_from_then_on(
+    make_office: OfficeFactory, write_brief: BriefWriter, headcount_home: Path
+) -> None:
+    path = write_brief()
+    office = await make_office(ScriptedModel(say("v1 done")))
+    ada = await _hire(office, path)
+    await office.assign("ada", "First")
+    await office.run(until_idle=True)
+    await office.close()
+
+    path.write_text(path.read_text().replace("Keep the files in order", "Keep the files in perfect order"))
+    model = ScriptedModel(say("v2 done"))
+    office = await make_office(model)
+    await office.assign("ada", "Second")
+    await office.run(until_idle=True)
+    assert "perfect order" in model.requests[0].messages[0]["content"]
+
+    def versions(conn):  # type: ignore[no-untyped-def]
+        rows = conn.exec_driver_sql("SELECT brief_version FROM turns ORDER BY started_at").all()
+        return [r[0] for r in rows]
+
+    used = await office.journal.read(versions)
+    assert len(set(used)) == 2
+    stored = await office.journal.read(
+        lambda c: c.exec_driver_sql("SELECT count(*) FROM brief_versions WHERE employee_id=?", (ada.id,)).scalar()
+    )
+    assert stored == 2
+
+
+async def test_a_bad_brief_keeps_the_others_working(
+    make_office: OfficeFactory, write_brief: BriefWriter, tmp_path: Path
+) -> None:
+    good, bad = write_brief(id="good"), write_brief(id="bad")
+    office = await make_office(ScriptedModel())
+    await office.hire(office.brief_for(str(good)), name="Ada")
+    await office.hire(office.brief_for(str(bad)), name="Ben")
+    await office.close()
+    bad.write_text(bad.read_text().replace("tone: Plain and brief", "tone: [not, a, string]"))
+
+    model = ScriptedModel(say("fine"))
+    office = await make_office(model)
+    roster = {r["name"]: r for r in await office.roster()}
+    assert roster["Ada"]["brief_error"] is None
+    assert "bad.md" in roster["Ben"]["brief_error"] and "tone" in roster["Ben"]["brief_error"]
+    await office.assign("ada", "Still working?")
+    await office.run(until_idle=True)
+    assert [t.status for t in await office.journal.tasks()] == ["done"]
+
+
+async def test_an_intent_without_a_result_parks_the_task_as_uncertain(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    sent: list[str] = []
+
+    class Mail(BaseModel):
+        to: str
+
+    async def send(ctx: ToolContext, args: Mail) -> str:
+        sent.append(args.to)
+        raise asyncio.CancelledError  # the process "dies" mid-call: no result is journaled
+
+    tool = FunctionTool("post_letter", "Post a letter", Mail, send, risk="internal_write", idempotent=False)
+    office = await make_office(ScriptedModel(call("post_letter", to="bob")), tools=[tool])
+    await _hire(office, write_brief(tools=["post_letter"]))
+    task = await office.assign("ada", "Post it")
+    await office.run(until_idle=True)  # the worker stops where the process would have died
+    assert (await office.journal.task(task.id)).status == "running"  # type: ignore[union-attr]
+    await office.close()
+
+    office = await make_office(ScriptedModel(say("sent")), tools=[tool])
+    reloaded = await office.journal.task(task.id)
+    assert reloaded is not None and reloaded.status == "uncertain"
+    assert "post_letter" in reloaded.reason and "may or may not have happened" in reloaded.reason
+    await office.run(until_idle=True)
+    assert sent == ["bob"]  # never re-run without the owner
+    await office.resolve(task.id, happened=True)
+    await office.run(until_idle=True)
+    assert sent == ["bob"] and (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
+
+
+async def test_task_events_follow_the_task(make_office: OfficeFactory, write_brief: BriefWriter) -> None:
+    office = await make_office(ScriptedModel(say("done")))
+    await _hire(office, write_brief())
+    seen: list[TaskChanged] = []
+    office.bus.subscribe(lambda e: seen.append(e) if isinstance(e, TaskChanged) else None)
+    await office.assign("ada", "Quick one")
+    await office.run(until_idle=True)
+    assert [e.status for e in seen] == ["queued", "running", "done"]

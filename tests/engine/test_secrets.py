@@ -1,0 +1,92 @@
+"""Secrets: keyring storage, backend choice on a headless machine, and redaction everywhere."""
+
+from __future__ import annotations
+
+import logging
+import stat
+from pathlib import Path
+
+import keyring
+import pytest
+
+from engine import secrets as secrets_module
+from engine.secrets import MASK, MemoryKeyring, RedactingFilter, Secrets, os_keyring, redact, select_backend
+
+
+def test_set_get_delete_and_names() -> None:
+    store = Secrets(MemoryKeyring())
+    assert store.get("openai") is None and store.names() == []
+    store.set("openai", "sk-openai-000111222333")
+    store.set("anthropic", "sk-ant-444555666777")
+    store.set("openai", "sk-openai-999888777666")  # replacing keeps one name
+    assert store.get("openai") == "sk-openai-999888777666"
+    assert store.names() == ["anthropic", "openai"]
+    store.delete("openai")
+    store.delete("openai")  # deleting twice is fine
+    assert store.get("openai") is None and store.names() == ["anthropic"]
+
+
+@pytest.mark.parametrize("name", ["", " padded", "__names__"])
+def test_unusable_names_are_refused(name: str) -> None:
+    with pytest.raises(ValueError):
+        Secrets(MemoryKeyring()).set(name, "value")
+
+
+def test_the_service_is_headcount() -> None:
+    backend = MemoryKeyring()
+    Secrets(backend).set("openai", "sk-openai-000111222333")
+    assert backend.entries[("Headcount", "openai")] == "sk-openai-000111222333"
+
+
+def test_stored_values_and_key_shapes_are_redacted() -> None:
+    Secrets(MemoryKeyring()).set("custom", "hunter2-custom-token")
+    text = "key hunter2-custom-token and sk-proj-ABCDEFGH12345678 and Bearer abc.def-123456 and gsk_12345678abcd"
+    assert redact(text) == f"key {MASK} and {MASK} and Bearer {MASK} and {MASK}"
+    assert redact("plain words stay") == "plain words stay"
+    assert redact("one-off value here", "one-off value") == f"{MASK} here"
+    assert redact("abc", "abc") == "abc"  # too short to mask safely
+
+
+def test_logging_filter_masks_messages_arguments_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    Secrets(MemoryKeyring()).set("custom", "hunter2-custom-token")
+    logger = logging.getLogger("test.secrets")
+    caplog.handler.addFilter(RedactingFilter())
+    try:
+        with caplog.at_level(logging.INFO, logger="test.secrets"):
+            logger.info("calling with %s", "hunter2-custom-token")
+            try:
+                raise RuntimeError("bad key sk-live-0123456789abcdef")
+            except RuntimeError:
+                logger.exception("failed")
+    finally:
+        caplog.handler.removeFilter(caplog.handler.filters[-1])
+    assert "hunter2" not in caplog.text and "0123456789abcdef" not in caplog.text
+    assert f"calling with {MASK}" in caplog.text and f"bad key {MASK}" in caplog.text
+
+
+def test_headless_falls_back_to_a_private_file_in_the_home(
+    headcount_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    monkeypatch.setattr(secrets_module, "os_keyring", lambda: None)
+    store = Secrets()
+    path = headcount_home / "secrets.cfg"
+    assert store.backend_description() == (
+        f"file keyring at {path} (not encrypted: no OS keyring found; readable only by you)"
+    )
+    store.set("openai", "sk-file-000111222333")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert Secrets().get("openai") == "sk-file-000111222333"  # a fresh instance reads the same file
+
+
+def test_a_test_keyring_wins_over_the_os(memory_keyring: MemoryKeyring) -> None:
+    assert select_backend() is memory_keyring
+    assert Secrets().backend_description() == "in-memory keyring (tests only: nothing is saved)"
+
+
+def test_only_real_os_keyrings_count() -> None:
+    found = os_keyring()
+    # Whatever this machine has, a test double or a file backend is never mistaken for an OS keyring.
+    assert found is None or type(found).__module__.startswith("keyring.backends.")
+    assert not isinstance(found, MemoryKeyring)
+    assert keyring.get_keyring() is not None

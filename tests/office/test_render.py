@@ -1,0 +1,104 @@
+"""Headless rendering on the software pipe: pixels, markers, lamps, picking, snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from app.office.snapshot import parse_size, snapshot
+from engine.events import ApprovalRequested, StatusChanged
+from models3d import palette as pal
+from tests.office.conftest import hire, office, three_teams
+
+
+def close_to(rgb: tuple[int, int, int], rgba: pal.RGBA, tol: int = 40) -> bool:
+    return all(abs(c - round(v * 255)) <= tol for c, v in zip(rgb, rgba[:3], strict=False))
+
+
+def test_frame_has_the_office_in_it(renderer: Any) -> None:
+    renderer.attach(office(three_teams(2)))
+    frame = renderer.render_frame(0.0)
+    assert (frame.width, frame.height) == (480, 320)
+    colours = {frame.pixel(x, y) for x in range(0, 480, 12) for y in range(0, 320, 12)}
+    assert len(colours) > 40  # floor, rugs, desks, people: not a blank buffer
+
+
+def test_approval_marker_shows_above_the_desk(renderer: Any) -> None:
+    state = office(
+        [
+            hire("ada"),
+            hire("bob"),
+            StatusChanged(employee_id="ada", status="awaiting_approval"),
+            StatusChanged(employee_id="bob", status="typing"),
+        ]
+    )
+    renderer.attach(state)
+    frame = renderer.render_frame(0.0)
+    for eid, expect in (("ada", True), ("bob", False)):
+        desk = state.desk(eid)
+        x, y = renderer.project_point(desk.x + 0.2, desk.y, 3.15)
+        pixel = frame.pixel(int(x), int(y))
+        assert close_to(pixel, pal.APPROVAL) is expect, (eid, pixel)
+
+
+def test_blocked_marker_is_red(renderer: Any) -> None:
+    state = office([hire("ada"), StatusChanged(employee_id="ada", status="blocked")])
+    renderer.attach(state)
+    frame = renderer.render_frame(0.0)
+    desk = state.desk("ada")
+    x, y = renderer.project_point(desk.x + 0.2, desk.y, 3.15)
+    assert close_to(frame.pixel(int(x), int(y)), pal.BLOCKED)
+
+
+def test_off_duty_desk_has_its_lamp_off(renderer: Any) -> None:
+    state = office(
+        [
+            hire("ada"),
+            hire("bob"),
+            StatusChanged(employee_id="ada", status="typing"),
+            StatusChanged(employee_id="bob", status="off_duty"),
+        ]
+    )
+    renderer.attach(state)
+    renderer.camera.distance = 6.0
+    shades = {}
+    for eid in ("ada", "bob"):
+        desk = state.desk(eid)
+        renderer.camera.target = (desk.x, desk.y, 0.8)
+        frame = renderer.render_frame(0.0)
+        x, y = renderer.project_point(desk.x - 0.62, desk.y - 0.07, 1.1)
+        shades[eid] = frame.pixel(int(x), int(y))
+    r, _g, b = shades["ada"]
+    assert r > b + 60, shades  # warm, lit
+    r, _g, b = shades["bob"]
+    assert abs(r - b) < 30 and r < 150, shades  # grey, dark
+    assert not state.actors["bob"].present
+
+
+def test_click_on_an_employee_picks_its_id(renderer: Any) -> None:
+    state = office(three_teams(2))
+    renderer.attach(state)
+    renderer.render_frame(0.0)
+    for eid in ("eng1", "sal0", "sup1"):
+        x, y = renderer.project(eid, 1.0)
+        assert renderer.pick(x, y) == eid
+    assert renderer.pick(2, 2) is None
+
+
+def test_hover_shows_the_current_action(renderer: Any) -> None:
+    state = office([hire("ada"), StatusChanged(employee_id="ada", status="typing", detail="Writing the brief")])
+    renderer.attach(state)
+    renderer.render_frame(0.0)
+    x, y = renderer.project("ada", 1.0)
+    assert renderer.hover(x, y) == "ada"
+    assert "Writing the brief" in renderer.scene.bubble.node().getText()
+    assert not renderer.scene.bubble.isStashed()
+
+
+def test_snapshot_writes_a_png_for_one_team(renderer: Any, tmp_path: Path) -> None:
+    events = [
+        *three_teams(2),
+        ApprovalRequested(approval_id="a", employee_id="sal0", task_id="t", tool="x", arguments_json="{}", risk="low"),
+    ]
+    out = snapshot(events, tmp_path / "office.png", size=parse_size("320x200"), team="Sales", renderer=renderer)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
