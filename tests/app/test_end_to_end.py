@@ -87,6 +87,7 @@ def test_chat_becomes_a_task_and_the_roster_follows_the_employee(qtbot: QtBot, q
             assert card.item.kind == "review"
             qtbot.mouseClick(card.buttons["accept"], Qt.MouseButton.LeftButton)
             await until(lambda: window.inbox.count() == 0, "the inbox emptied")
+            window.side.setCurrentWidget(window.tasks)
             await until(lambda: window.tasks.counts().get("Done") == 1, "the task done in the task list")
             assert len(model.requests) == 1
 
