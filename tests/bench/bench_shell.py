@@ -47,6 +47,9 @@ async def scenario(
     from engine.paths import Home
 
     first_paint = await painted
+    from app.main import prewarm_in_background
+
+    warm = prewarm_in_background()  # as the app does: litellm's import off the loop
     result: dict[str, Any] = {"cold_start_to_first_paint_s": round(first_paint - process_start(), 3)}
     model = None
     if args.model == "reply":  # no model layer needed: a fixed reply after a simulated latency
@@ -58,6 +61,8 @@ async def scenario(
                 return await super().complete(request)
 
         model = SlowReply("Working on it: drafting, checking and saving the result.")
+    if warm is not None and model is None:
+        await asyncio.to_thread(warm.join)
     office = await Office.open(Home.resolve(args.home), model=model, colocate_writer=False)
     bridge.office = office
     await bridge.open(starter_team=False)
