@@ -1,0 +1,462 @@
+"""The adapter between the engine's Office and the window: engine events in, owner commands out.
+
+The window calls these commands synchronously from Qt slots; each one that needs the engine
+starts an owned asyncio task (kept in a set, errors reported to the owner, never lost).
+Nothing here blocks the loop: journal reads and file work run on threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Coroutine
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.panels.employee import BriefProblem
+from app.panels.hire import CustomRole, RoleInfo
+from app.panels.settings import SettingsValues
+from app.state import AuditRow, InboxItem, OfficeState, StepRow, TaskRow
+from engine.events import ApprovalRequested, Event, TaskChanged
+
+if TYPE_CHECKING:
+    from engine.orchestrator import Office
+
+log = logging.getLogger(__name__)
+
+SETTINGS_KEY = "shell.settings"
+STARTER_KEY = "shell.starter_team"
+STARTER_ROLES = ("assistant",)
+STARTER_TEAM = "marketing"  # hired too when the catalog has it
+STARTER_MAX = 4
+STARTER_TASKS: dict[str, str] = {
+    "assistant": "Write me a short welcome note: what you can do for me, and three ideas for this week.",
+}
+STARTER_TASK = "Introduce yourself in a short note and draft a first plan for your role as {title}."
+AUDIT_LIMIT = 2000
+
+
+class Bridge:
+    """Owns the running office for the window. `await open()` first; `await close()` on quit."""
+
+    def __init__(self, state: OfficeState, office: Office | None = None) -> None:
+        self.state = state
+        self.office: Office | None = office
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._unsubscribe: Any = None
+        self.settings = SettingsValues()
+
+    # --- life cycle --------------------------------------------------------------------------------
+
+    async def open(self, *, starter_team: bool = True) -> None:
+        """Open the office (unless given one), follow its events, seed the rows, start the workers."""
+        if self.office is None:
+            from engine.orchestrator import Office
+            from engine.paths import Home
+
+            self.office = await Office.open(Home.resolve(), colocate_writer=False)
+        office = self.office
+        office.stream = True  # replies stream into chat as they are written
+        self._unsubscribe = office.bus.subscribe(self._on_event)
+        self.state.load_roster(await office.roster())
+        for employee_id in office.employees:  # hired before we subscribed: colour and rehearsal flag
+            self._seed_employee(employee_id)
+        self.state.load_tasks(_task_rows(await office.journal.tasks()))
+        await self._seed_inbox()
+        await self._seed_spend()
+        self.settings = await self._load_settings()
+        if starter_team and await office.journal.setting(STARTER_KEY) is None:
+            await self.hire_starter_team()
+        for employee_id in list(office.employees):
+            self._ensure_worker(employee_id)
+        self._update_model_label()
+        self.state.set_engine_status("Ready")
+
+    async def close(self) -> None:
+        for task in [*self._workers.values(), *self._tasks]:
+            task.cancel()
+        await asyncio.gather(*self._workers.values(), *self._tasks, return_exceptions=True)
+        self._workers.clear()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self.office is not None:
+            await self.office.close()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
+        """Run a command in the background; its failure is told to the owner, never lost."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            self._tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                exc = t.exception()
+                log.error("%s failed: %s", what, exc, exc_info=exc)
+                self.state.tell(f"Could not {what}: {exc}")
+
+        task.add_done_callback(done)
+        return task
+
+    def _ensure_worker(self, employee_id: str) -> None:
+        """One worker per employee, also for people hired while the office runs."""
+        if employee_id not in self._workers or self._workers[employee_id].done():
+            self._workers[employee_id] = asyncio.get_running_loop().create_task(self._work(employee_id))
+
+    async def _work(self, employee_id: str) -> None:
+        # TODO(engine): `Office.run()` only starts workers for employees present when it starts; until
+        # it offers a public per-employee worker, we run the office's own worker loop for each one.
+        office = self._office()
+        employee = office.employees[employee_id]
+        try:
+            await office._work(employee, until_idle=False)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # one employee's failure never stops the office
+            log.exception("worker for %s failed", employee.record.name)
+            self.state.tell(f"{employee.record.name} stopped working: {exc}")
+
+    def _on_event(self, event: Event) -> None:
+        self.state.apply(event)
+        if isinstance(event, TaskChanged) and event.status == "review":
+            self.spawn(self._seed_reviews(), "read the deliverables to review")
+
+    async def _seed_inbox(self) -> None:
+        for record in await self._office().approvals.list("pending"):
+            self.state.apply(
+                ApprovalRequested(
+                    approval_id=record.id,
+                    employee_id=record.employee_id,
+                    task_id=record.task_id,
+                    tool=record.tool,
+                    arguments_json=record.arguments,
+                    risk=record.risk,
+                )
+            )
+        await self._seed_reviews()
+
+    async def _seed_reviews(self) -> None:
+        for item in await self._office().reviews("pending"):
+            if item.id in self.state.inbox:
+                continue
+            task = self.state.tasks.get(item.task_id)
+            title = task.title if task else item.task_id
+            name = self.state.name_of(item.employee_id)
+            self.state.add_inbox(
+                InboxItem(
+                    id=item.id,
+                    kind="review",
+                    employee_id=item.employee_id,
+                    title=f"{name} delivered: {title}",
+                    body=(f"Round {item.round}. " if item.round > 1 else "") + item.content[:600],
+                    task_id=item.task_id,
+                )
+            )
+
+    async def _seed_spend(self) -> None:
+        report = await self._office().budget_report()
+        for entry in report.get("employees", []):
+            row = self.state.employees.get(str(entry["id"]))
+            if row is not None:
+                row.spend_today = float(entry.get("today") or 0.0)
+                row.ceiling = entry.get("per_day_usd")
+                row.simulated = bool(entry.get("simulated"))
+        self.state.load_roster([])  # tell the window the roster changed
+
+    def _office(self) -> Office:
+        if self.office is None:
+            raise RuntimeError("the office is still opening")
+        return self.office
+
+    def _seed_employee(self, employee_id: str) -> None:
+        office = self._office()
+        employee = office.employees[employee_id]
+        row = self.state.employees.get(employee_id)
+        if row is not None:
+            row.rehearsal = employee.config.is_rehearsal
+            row.color = dict(employee.brief.appearance.as_pairs()).get("color")
+
+    def _update_model_label(self) -> None:
+        office = self._office()
+        real = sorted({e.config.model for e in office.employees.values() if not e.config.is_rehearsal})
+        label = "Rehearsal" if not real else ("Connected: " + ", ".join(real[:2]) + ("…" if len(real) > 2 else ""))
+        self.state.set_model_label(label)
+        self.state.set_welcome(not real and self.settings.provider == "rehearsal" and not self._welcome_dismissed)
+
+    _welcome_dismissed = False
+
+    # --- chat and tasks ----------------------------------------------------------------------------
+
+    def assign(self, employee_id: str, text: str) -> None:
+        self.spawn(self._assign(employee_id, text), "send the message")
+
+    async def _assign(self, employee_id: str, text: str) -> None:
+        task = await self._office().assign(employee_id, text)
+        self.state.chat_sent(employee_id, text, task.id)
+
+    # --- hiring ------------------------------------------------------------------------------------
+
+    async def hire_starter_team(self) -> None:
+        """First run: a small team in rehearsal, each with a first task, so the office visibly works."""
+        office = self._office()
+        roles = await asyncio.to_thread(self._catalog_roles)
+        chosen = [r for r in roles if r.id in STARTER_ROLES]
+        chosen += [r for r in roles if r.team == STARTER_TEAM and r.id not in STARTER_ROLES]
+        if not chosen:
+            chosen = [RoleInfo("assistant", "Personal assistant")]
+        for role in chosen[:STARTER_MAX]:
+            try:
+                record = await self._hire(role.id, None)
+            except Exception as exc:
+                log.warning("starter hire %s failed: %s", role.id, exc)
+                self.state.tell(f"Could not hire a {role.title}: {exc}")
+                continue
+            text = STARTER_TASKS.get(role.id, STARTER_TASK.format(title=record.title.lower()))
+            await office.assign(record.id, text)
+        await office.journal.write(_setting_op(STARTER_KEY, "1"))
+        self.state.set_welcome(True)
+
+    def roles(self) -> list[RoleInfo]:
+        try:
+            return self._catalog_roles()
+        except Exception as exc:
+            self.state.tell(f"The catalog could not be read: {exc}")
+            return []
+
+    def _catalog_roles(self) -> list[RoleInfo]:
+        from engine.briefs import load_catalog
+        from engine.paths import SHIPPED_BRIEFS
+
+        office = self._office()
+        catalog = load_catalog(SHIPPED_BRIEFS, office.home.briefs)
+        return [RoleInfo(role_id, brief.title, brief.team, _summary(brief)) for role_id, brief in catalog.roles.items()]
+
+    def tools(self) -> list[str]:
+        return sorted(self.office.tools.names()) if self.office is not None else []
+
+    def hire(self, role_id: str, name: str | None) -> str | None:
+        if self.office is None:
+            return "The office is still opening; try again in a moment."
+        self.spawn(self._hire(role_id, name), f"hire a {role_id}")
+        return None
+
+    async def _hire(self, role_id: str, name: str | None) -> Any:
+        office = self._office()
+        brief = await asyncio.to_thread(office.brief_for, role_id)
+        record = await office.hire(brief, name=name)
+        self._seed_employee(record.id)
+        self._ensure_worker(record.id)
+        self._update_model_label()
+        return record
+
+    custom_supported = True
+
+    def functions(self) -> list[str]:
+        from engine.briefs import FUNCTIONS
+
+        return list(FUNCTIONS)
+
+    def create_custom(self, answers: CustomRole) -> str | None:
+        """Write the new brief into the owner's folder (validated), then hire from it."""
+        from pydantic import ValidationError
+
+        from engine.briefs import BriefError, NewRoleAnswers, new_role_brief
+
+        office = self._office()
+        try:
+            spec = NewRoleAnswers(
+                title=answers.title,
+                function=answers.function,
+                goals=answers.goals,
+                tone=answers.tone or "Clear, friendly and professional.",
+                tools=answers.tools,
+                body=answers.body or None,
+            )
+            path = new_role_brief(spec, office.home, known_tools=office.tools.names())
+        except (BriefError, ValidationError, FileExistsError, ValueError) as exc:
+            return str(exc)
+        self.spawn(self._hire(str(path), answers.name or None), f"hire the new {answers.title}")
+        return None
+
+    # --- employee panel ----------------------------------------------------------------------------
+
+    def employee_opened(self, employee_id: str) -> None:
+        self.spawn(self._load_employee(employee_id), "load the employee's history")
+
+    async def _load_employee(self, employee_id: str) -> None:
+        office = self._office()
+        steps = await office.journal.steps(employee_id=employee_id)
+        self.state.load_steps(employee_id, [_step_row(s) for s in steps])
+        per_day: dict[date, float] = {}
+        for s in steps:
+            day = date.fromisoformat(s.started_at[:10])
+            per_day[day] = per_day.get(day, 0.0) + s.cost_usd
+        self.state.set_spend_history(employee_id, per_day)
+        employee = office.employees.get(employee_id)
+        if employee is not None:
+            text = await office.journal.brief_text(employee_id, employee.record.brief_version)
+            self.state.set_brief(employee_id, text or "", f"Version {employee.record.brief_version[:12]}")
+
+    def validate_brief(self, employee_id: str, text: str) -> BriefProblem | None:
+        """Run the briefs loader on the edited text; the exact error and its line, or None."""
+        from engine.briefs import BriefError, parse_brief
+
+        office = self._office()
+        employee = office.employees.get(employee_id)
+        source = Path(employee.record.brief_path if employee else "brief.md")
+        try:
+            parse_brief(text.encode("utf-8"), source, known_tools=office.tools.names())
+        except BriefError as exc:
+            first = exc.problems[0]
+            where = f"field '{first.field}': " if first.field else ""
+            more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+            return BriefProblem(where + first.message + more, first.line)
+        return None
+
+    def save_brief(self, employee_id: str, text: str) -> None:
+        # TODO(engine): the Office has no command to give a hired employee a new brief version yet.
+        self.state.tell("Saving an edited brief needs the engine's brief-version command (not merged yet).")
+
+    # --- inbox (guardrails) ------------------------------------------------------------------------
+
+    def approve(self, item_id: str) -> None:
+        self.spawn(self._decide(item_id, approve=True), "approve")
+
+    def reject(self, item_id: str, reason: str) -> None:
+        self.spawn(self._decide(item_id, approve=False, note=reason), "reject")
+
+    def edit_approve(self, item_id: str, arguments_json: str) -> None:
+        self.spawn(self._decide(item_id, approve=True, edit=json.loads(arguments_json)), "approve with edits")
+
+    async def _decide(self, item_id: str, *, approve: bool, note: str = "", edit: dict[str, Any] | None = None) -> None:
+        await self._office().decide(item_id, approve=approve, note=note, edit=edit)
+        self.state.remove_inbox(item_id)  # ApprovalResolved does it too; harmless twice
+
+    def accept(self, item_id: str) -> None:
+        self.spawn(self._review(item_id, None), "accept the deliverable")
+
+    def revise(self, item_id: str, comment: str) -> None:
+        self.spawn(self._review(item_id, comment), "send the deliverable back")
+
+    async def _review(self, item_id: str, comment: str | None) -> None:
+        office = self._office()
+        if comment is None:
+            await office.accept(item_id)
+        else:
+            await office.revise(item_id, comment)
+        self.state.remove_inbox(item_id)
+
+    def resume(self, item_id: str) -> None:
+        item = self.state.inbox.get(item_id)
+        if item is not None and item.task_id:
+            self.spawn(self._resume(item_id, item.task_id), "let the task continue")
+
+    async def _resume(self, item_id: str, task_id: str) -> None:
+        await self._office().resume(task_id)
+        self.state.remove_inbox(item_id)
+
+    def dismiss(self, item_id: str) -> None:
+        self.state.remove_inbox(item_id)  # escalations are notices; the task itself stays parked
+
+    # --- audit -------------------------------------------------------------------------------------
+
+    def audit_refresh(self) -> None:
+        self.spawn(self._audit(), "read the audit log")
+
+    async def _audit(self) -> None:
+        # TODO(guardrails): read the tamper-evident audit log when it lands; until then the journal's steps.
+        office = self._office()
+        names = {e.id: e.name for e in self.state.employees.values()}
+        steps = (await office.journal.steps())[-AUDIT_LIMIT:]
+        rows = [
+            AuditRow(
+                when=s.started_at,
+                employee_id=s.employee_id,
+                employee=names.get(s.employee_id, s.employee_id),
+                kind="tool_call" if s.kind == "tool" else "model_call",
+                summary=_step_row(s).summary if s.kind == "model" else f"{s.tool}: {(s.result or '')[:160]}",
+                cost_usd=s.cost_usd,
+            )
+            for s in steps
+        ]
+        self.state.set_audit(rows, "From the journal (the tamper-evident audit log arrives with the guardrails)")
+
+    # --- settings ----------------------------------------------------------------------------------
+
+    async def _load_settings(self) -> SettingsValues:
+        raw = await self._office().journal.setting(SETTINGS_KEY)
+        values = SettingsValues()
+        if raw:
+            try:
+                data = json.loads(raw)
+                data["days"] = tuple(data.get("days", values.days))
+                data["connected_apps"] = tuple(data.get("connected_apps", ()))
+                values = SettingsValues(**{k: v for k, v in data.items() if k in SettingsValues.__dataclass_fields__})
+            except (json.JSONDecodeError, TypeError) as exc:
+                log.warning("ignoring unreadable shell settings: %s", exc)
+        return values
+
+    def keyring_note(self) -> str:
+        try:
+            from engine.secrets import Secrets
+        except ImportError:
+            return "Key storage arrives with the model layer; keys are never written to the database or logs."
+        return f"Keys are stored in: {Secrets().backend_description()}. Never in the database or logs."
+
+    def save_settings(self, values: SettingsValues) -> str | None:
+        if values.key:
+            try:
+                from engine.secrets import Secrets
+            except ImportError:
+                return "Cannot store the key yet: the keyring support is not installed. Nothing was saved."
+            Secrets(home=self._office().home.root).set(f"{values.provider}_api_key", values.key)
+        stored = values.key_stored or bool(values.key)
+        self.settings = SettingsValues(**{**asdict(values), "key": "", "key_stored": stored})
+        data = {k: v for k, v in asdict(self.settings).items() if k != "key"}
+        self.spawn(self._office().journal.write(_setting_op(SETTINGS_KEY, json.dumps(data))), "save the settings")
+        # TODO(engine): apply the provider, ceilings and working hours once the engine reads them.
+        self.state.tell("Settings saved. The engine applies the model, ceilings and hours once that support lands.")
+        return None
+
+    def dismiss_welcome(self) -> None:
+        self._welcome_dismissed = True
+        self.state.set_welcome(False)
+
+
+def _setting_op(key: str, value: str) -> Any:
+    from engine.journal import Journal
+
+    return Journal.setting_op(key, value)
+
+
+def _summary(brief: Any) -> str:
+    for attr in ("function", "summary", "description"):
+        value = getattr(brief, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _task_rows(tasks: Any) -> list[TaskRow]:
+    return [TaskRow(t.id, t.employee_id, t.title, t.status, t.reason, t.parent_id) for t in tasks]
+
+
+def _step_row(s: Any) -> StepRow:
+    summary = ""
+    if s.kind == "tool":
+        summary = (s.result or "")[:200]
+    else:
+        try:
+            message = json.loads(s.result or "{}")
+            calls = message.get("tool_calls") or []
+            summary = (
+                "calls " + ", ".join(c["function"]["name"] for c in calls) if calls else (message.get("content") or "")
+            )
+        except (json.JSONDecodeError, KeyError, TypeError):
+            summary = ""
+    if s.rehearsal:
+        summary = "[rehearsal] " + summary
+    return StepRow(s.id, s.employee_id, s.task_id, s.kind, s.status, s.tool, s.cost_usd, summary[:200], s.started_at)

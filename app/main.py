@@ -1,0 +1,83 @@
+"""`headcount` with no command: the desktop app. One asyncio loop (qasync) on Qt's thread runs the engine.
+
+Order matters for start-up: the window paints first, then the office opens (database on a thread),
+and litellm's slow import is warmed on a thread so the first real model call does not stall the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+import threading
+
+log = logging.getLogger(__name__)
+
+
+def prewarm_in_background() -> threading.Thread | None:
+    """Import litellm (~2.5 s) on a daemon thread, if the model layer offers it."""
+    try:
+        from engine.llm.provider import prewarm  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        return None
+    thread = threading.Thread(target=prewarm, name="headcount-prewarm", daemon=True)
+    thread.start()
+    return thread
+
+
+async def run_app(window: object, bridge: object, *, starter_team: bool = True) -> int:
+    """Wait for the first painted frame, open the office, then run until the window closes."""
+    from app.bridge import Bridge
+    from app.window import MainWindow
+
+    assert isinstance(window, MainWindow) and isinstance(bridge, Bridge)
+    loop = asyncio.get_running_loop()
+    painted: asyncio.Future[None] = loop.create_future()
+    closed: asyncio.Future[None] = loop.create_future()
+    window.firstPainted.connect(lambda: _settle(painted))
+    window.closed.connect(lambda: _settle(closed))
+    if window._painted:
+        _settle(painted)
+    await painted
+    prewarm_in_background()
+    try:
+        await bridge.open(starter_team=starter_team)
+    except Exception as exc:
+        log.exception("the office could not open")
+        bridge.state.set_engine_status(f"The office could not open: {exc}")
+    with contextlib.suppress(asyncio.CancelledError):
+        await closed
+    await bridge.close()
+    return 0
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def main() -> int:
+    """Open the Headcount window and run until it is closed."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from app.bridge import Bridge
+    from app.state import OfficeState
+    from app.theme import apply_theme
+    from app.window import MainWindow
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # Qt would eat options such as --display
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Headcount")
+    app.setQuitOnLastWindowClosed(False)  # we quit once the office has closed cleanly
+    apply_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    state = OfficeState()
+    bridge = Bridge(state)
+    window = MainWindow(state, bridge)
+    window.show()
+    with loop:
+        return int(loop.run_until_complete(run_app(window, bridge)))

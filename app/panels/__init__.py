@@ -1,0 +1,26 @@
+"""Plain widgets: each takes data through `set_*` methods and reports actions through callbacks."""
+
+from app.panels.audit import AuditPanel
+from app.panels.employee import BriefProblem, EmployeePanel
+from app.panels.hire import CustomRole, HireDialog, RoleInfo
+from app.panels.inbox import InboxCallbacks, InboxPanel
+from app.panels.roster import RosterPanel
+from app.panels.settings import SettingsDialog, SettingsValues
+from app.panels.tasks import TasksPanel
+from app.state import AuditRow
+
+__all__ = [
+    "AuditPanel",
+    "AuditRow",
+    "BriefProblem",
+    "CustomRole",
+    "EmployeePanel",
+    "HireDialog",
+    "InboxCallbacks",
+    "InboxPanel",
+    "RoleInfo",
+    "RosterPanel",
+    "SettingsDialog",
+    "SettingsValues",
+    "TasksPanel",
+]

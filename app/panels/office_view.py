@@ -1,0 +1,146 @@
+"""The office view in the centre of the window.
+
+`make_office_view` is the one place that picks it: the 3D `app.viewport.OfficeViewport` once it
+exists, else `FloorPlan`, a plain 2D placeholder that says so on screen.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QWidget
+
+from app.state import EmployeeRow
+from app.theme import ACCENT, BORDER, MUTED, status_style
+
+DESK_W, DESK_H, GAP = 176.0, 112.0, 22.0
+
+
+class OfficeView(Protocol):
+    """What the window needs from any office view."""
+
+    def set_rows(self, rows: Sequence[EmployeeRow]) -> None: ...
+
+    def is_placeholder(self) -> bool: ...
+
+
+def desk_rects(count: int, width: float) -> list[QRectF]:
+    """Desks in rows that fit the width, centred. Plain geometry: tested without painting."""
+    per_row = max(1, int((width - GAP) // (DESK_W + GAP)))
+    rows = math.ceil(count / per_row) if count else 0
+    used = min(count, per_row) * (DESK_W + GAP) - GAP
+    left = max(GAP, (width - used) / 2)
+    return [
+        QRectF(left + (i % per_row) * (DESK_W + GAP), 56 + (i // per_row) * (DESK_H + GAP), DESK_W, DESK_H)
+        for i in range(min(count, rows * per_row))
+    ]
+
+
+class FloorPlan(QWidget):
+    """A 2D floor plan: one desk per employee, coloured by status. Placeholder for the 3D office."""
+
+    def __init__(self, on_open: Callable[[str], object], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._on_open = on_open
+        self.rows: list[EmployeeRow] = []
+        self.setMinimumSize(360, 260)
+        self.setMouseTracking(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def is_placeholder(self) -> bool:
+        return True
+
+    def set_rows(self, rows: Sequence[EmployeeRow]) -> None:
+        snapshot = [(r.id, r.name, r.status, r.color, r.detail, r.current_task) for r in rows]
+        if snapshot != [(r.id, r.name, r.status, r.color, r.detail, r.current_task) for r in self.rows]:
+            self.rows = [EmployeeRow(**{s: getattr(r, s) for s in EmployeeRow.__slots__}) for r in rows]
+            self.update()
+
+    def desk_at(self, x: float, y: float) -> str | None:
+        for emp, rect in zip(self.rows, desk_rects(len(self.rows), self.width()), strict=False):
+            if rect.contains(QPointF(x, y)):
+                return emp.id
+        return None
+
+    def desk_center(self, employee_id: str) -> QPointF:
+        i = next(i for i, r in enumerate(self.rows) if r.id == employee_id)
+        return desk_rects(len(self.rows), self.width())[i].center()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        hit = self.desk_at(event.position().x(), event.position().y())
+        if hit is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._on_open(hit)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor("#eef0f5"))
+        # floor tiles
+        p.setPen(QPen(QColor("#e4e7ef"), 1))
+        for x in range(0, self.width(), 40):
+            p.drawLine(x, 0, x, self.height())
+        for y in range(0, self.height(), 40):
+            p.drawLine(0, y, self.width(), y)
+        p.setPen(QColor(MUTED))
+        font = p.font()
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        p.setFont(font)
+        p.drawText(QRectF(16, 12, self.width() - 32, 24), Qt.AlignmentFlag.AlignLeft, "Office — 2D floor plan")
+        p.drawText(
+            QRectF(16, 12, self.width() - 32, 24),
+            Qt.AlignmentFlag.AlignRight,
+            "placeholder until the 3D office view lands",
+        )
+        if not self.rows:
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "The office is empty. Hire someone to get started.")
+            return
+        for emp, rect in zip(self.rows, desk_rects(len(self.rows), self.width()), strict=False):
+            self._desk(p, emp, rect)
+
+    def _desk(self, p: QPainter, emp: EmployeeRow, rect: QRectF) -> None:
+        label, color_hex = status_style(emp.status)
+        status_color = QColor(color_hex)
+        p.setPen(QPen(QColor(BORDER), 1))
+        p.setBrush(QColor("white"))
+        p.drawRoundedRect(rect, 10, 10)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(status_color)
+        p.drawRoundedRect(QRectF(rect.left(), rect.top(), 5, rect.height()), 2.5, 2.5)
+        avatar = QRectF(rect.left() + 16, rect.top() + 14, 32, 32)
+        p.setBrush(QColor(emp.color or ACCENT))
+        p.drawEllipse(avatar)
+        p.setPen(QColor("white"))
+        font = p.font()
+        font.setBold(True)
+        p.setFont(font)
+        p.drawText(avatar, Qt.AlignmentFlag.AlignCenter, emp.name[:1].upper())
+        p.setPen(QColor("#1d2433"))
+        name_rect = QRectF(avatar.right() + 10, rect.top() + 12, rect.width() - 70, 18)
+        p.drawText(
+            name_rect,
+            Qt.AlignmentFlag.AlignLeft,
+            p.fontMetrics().elidedText(emp.name, Qt.TextElideMode.ElideRight, int(name_rect.width())),
+        )
+        font.setBold(False)
+        p.setFont(font)
+        p.setPen(status_color.darker(120))
+        state_rect = QRectF(avatar.right() + 10, rect.top() + 30, rect.width() - 70, 18)
+        p.drawText(state_rect, Qt.AlignmentFlag.AlignLeft, label)
+        p.setPen(QColor(MUTED))
+        doing = emp.current_task or emp.detail or emp.title
+        text_rect = QRectF(rect.left() + 16, rect.top() + 58, rect.width() - 28, rect.height() - 66)
+        lines = max(1, int(text_rect.height() // p.fontMetrics().lineSpacing()))
+        p.drawText(
+            text_rect,
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) | int(Qt.TextFlag.TextWordWrap),
+            p.fontMetrics().elidedText(doing, Qt.TextElideMode.ElideRight, int(text_rect.width() * lines * 0.9)),
+        )
+
+
+def make_office_view(on_open: Callable[[str], object]) -> QWidget:
+    """The centre of the window. Swap to the 3D viewport here (one line) when it lands in main."""
+    return FloorPlan(on_open)

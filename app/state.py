@@ -1,0 +1,374 @@
+"""What the window shows, folded from engine events into plain rows. No Qt here: testable on its own.
+
+The bridge feeds `OfficeState.apply(event)` from the bus and seeds it from the journal; panels read
+the rows. Listeners hear *which* parts changed ("roster", "tasks", "inbox", "employee:<id>") so the
+window can coalesce repaints instead of redrawing on every streamed token.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from engine.events import (
+    ApprovalRequested,
+    ApprovalResolved,
+    EmployeeHired,
+    EmployeeLeft,
+    EscalationRaised,
+    Event,
+    SpendChanged,
+    StatusChanged,
+    StepFinished,
+    StepStarted,
+    TaskChanged,
+    TextStreamed,
+)
+
+STEP_LOG_LIMIT = 500  # per employee, in memory; the journal keeps everything
+InboxKind = Literal["approval", "review", "escalation"]
+
+
+@dataclass(slots=True)
+class EmployeeRow:
+    id: str
+    name: str
+    role: str
+    title: str
+    team: str | None = None
+    status: str = "idle"
+    detail: str = ""
+    current_task: str | None = None
+    spend_today: float = 0.0
+    ceiling: float | None = None
+    simulated: bool = False
+    rehearsal: bool = True
+    brief_error: str | None = None
+    color: str | None = None
+
+
+@dataclass(slots=True)
+class TaskRow:
+    id: str
+    employee_id: str
+    title: str
+    status: str
+    reason: str = ""
+    parent_id: str | None = None
+
+
+@dataclass(slots=True)
+class InboxItem:
+    id: str
+    kind: InboxKind
+    employee_id: str
+    title: str
+    body: str = ""
+    task_id: str | None = None
+    tool: str | None = None
+    arguments_json: str = ""
+    risk: str = ""
+
+
+@dataclass(slots=True)
+class StepRow:
+    step_id: str
+    employee_id: str
+    task_id: str
+    kind: str
+    status: str
+    tool: str | None = None
+    cost_usd: float = 0.0
+    summary: str = ""
+    when: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    when: str  # ISO 8601
+    employee_id: str
+    employee: str
+    kind: str  # model_call, tool_call, approval, budget, hours, owner, ...
+    summary: str
+    cost_usd: float = 0.0
+
+    @property
+    def day(self) -> str:
+        return self.when[:10]
+
+
+@dataclass(slots=True)
+class ChatMessage:
+    author: Literal["owner", "employee", "system"]
+    text: str
+    task_id: str | None = None
+    rehearsal: bool = False
+    streaming: bool = False
+
+
+@dataclass(slots=True)
+class _Chat:
+    messages: list[ChatMessage] = field(default_factory=list)
+    replies: dict[str, ChatMessage] = field(default_factory=dict)  # task id -> the employee's reply bubble
+
+
+Listener = Callable[[frozenset[str]], None]
+
+
+class OfficeState:
+    """Plain rows for the roster, tasks, inbox, chats and step logs, kept current by engine events."""
+
+    def __init__(self, today: Callable[[], date] = date.today) -> None:
+        self._today = today
+        self.employees: dict[str, EmployeeRow] = {}
+        self.tasks: dict[str, TaskRow] = {}
+        self.inbox: dict[str, InboxItem] = {}
+        self.steps: dict[str, deque[StepRow]] = {}
+        self.spend_history: dict[str, dict[date, float]] = {}
+        self.model_label = "Rehearsal"
+        self.engine_status = "Opening the office…"
+        self.notice = ""
+        self.show_welcome = False
+        self.briefs: dict[str, tuple[str, str]] = {}  # employee id -> (text, note)
+        self.audit: list[AuditRow] = []
+        self.audit_source = ""
+        self._chats: dict[str, _Chat] = {}
+        self._listeners: list[Listener] = []
+        self._escalations = 0
+
+    # --- listening ---------------------------------------------------------------------------------
+
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _changed(self, *parts: str) -> None:
+        changed = frozenset(parts)
+        for listener in tuple(self._listeners):
+            listener(changed)
+
+    # --- derived views -----------------------------------------------------------------------------
+
+    @property
+    def rehearsal(self) -> bool:
+        return all(e.rehearsal for e in self.employees.values())
+
+    def total_spend_today(self) -> float:
+        return sum(e.spend_today for e in self.employees.values())
+
+    def tasks_of(self, employee_id: str | None = None) -> list[TaskRow]:
+        return [t for t in self.tasks.values() if employee_id is None or t.employee_id == employee_id]
+
+    def chat(self, employee_id: str) -> list[ChatMessage]:
+        return list(self._chats.get(employee_id, _Chat()).messages)
+
+    def step_log(self, employee_id: str) -> list[StepRow]:
+        return list(self.steps.get(employee_id, ()))
+
+    def name_of(self, employee_id: str) -> str:
+        row = self.employees.get(employee_id)
+        return row.name if row else employee_id
+
+    # --- seeding from the journal ------------------------------------------------------------------
+
+    def load_roster(self, rows: Iterable[Mapping[str, object]]) -> None:
+        """Seed from `Office.roster()` rows (plain dicts)."""
+        for r in rows:
+            eid = str(r["id"])
+            row = self.employees.get(eid) or EmployeeRow(eid, str(r["name"]), str(r["role"]), str(r["title"]))
+            row.name, row.role, row.title = str(r["name"]), str(r["role"]), str(r["title"])
+            row.team = _opt(r.get("team"))
+            row.status = str(r.get("status") or "idle")
+            row.detail = str(r.get("detail") or "")
+            row.current_task = _opt(r.get("current_task"))
+            row.rehearsal = bool(r.get("rehearsal", True))
+            row.brief_error = _opt(r.get("brief_error"))
+            self.employees[eid] = row
+        self._changed("roster")
+
+    def load_tasks(self, rows: Iterable[TaskRow]) -> None:
+        for t in rows:
+            self.tasks[t.id] = t
+        self._changed("tasks", "roster")
+
+    def load_steps(self, employee_id: str, rows: Iterable[StepRow]) -> None:
+        log = self.steps.setdefault(employee_id, deque(maxlen=STEP_LOG_LIMIT))
+        known = {s.step_id for s in log}
+        merged = [s for s in rows if s.step_id not in known] + list(log)
+        log.clear()
+        log.extend(sorted(merged, key=lambda s: s.when)[-STEP_LOG_LIMIT:])
+        self._changed(f"employee:{employee_id}")
+
+    def set_spend_history(self, employee_id: str, per_day: Mapping[date, float]) -> None:
+        self.spend_history[employee_id] = dict(per_day)
+        self._changed(f"employee:{employee_id}")
+
+    def set_model_label(self, label: str) -> None:
+        self.model_label = label
+        self._changed("status")
+
+    def set_engine_status(self, text: str) -> None:
+        self.engine_status = text
+        self._changed("status")
+
+    def tell(self, text: str) -> None:
+        """A short message for the owner (an action failed, something is not available yet)."""
+        self.notice = text
+        self._changed("notice")
+
+    def set_welcome(self, shown: bool) -> None:
+        self.show_welcome = shown
+        self._changed("welcome")
+
+    def set_brief(self, employee_id: str, text: str, note: str = "") -> None:
+        self.briefs[employee_id] = (text, note)
+        self._changed(f"brief:{employee_id}")
+
+    def set_audit(self, rows: Iterable[AuditRow], source: str) -> None:
+        self.audit = list(rows)
+        self.audit_source = source
+        self._changed("audit")
+
+    # --- owner actions the engine does not echo ----------------------------------------------------
+
+    def chat_sent(self, employee_id: str, text: str, task_id: str) -> None:
+        """The owner asked something in chat; the employee's reply bubble opens for that task."""
+        chat = self._chats.setdefault(employee_id, _Chat())
+        chat.messages.append(ChatMessage("owner", text, task_id))
+        row = self.employees.get(employee_id)
+        reply = ChatMessage("employee", "", task_id, rehearsal=row.rehearsal if row else False, streaming=True)
+        chat.messages.append(reply)
+        chat.replies[task_id] = reply
+        self._changed(f"employee:{employee_id}")
+
+    def chat_note(self, employee_id: str, text: str) -> None:
+        self._chats.setdefault(employee_id, _Chat()).messages.append(ChatMessage("system", text))
+        self._changed(f"employee:{employee_id}")
+
+    def add_inbox(self, item: InboxItem) -> None:
+        self.inbox[item.id] = item
+        self._changed("inbox")
+
+    def remove_inbox(self, item_id: str) -> None:
+        if self.inbox.pop(item_id, None) is not None:
+            self._changed("inbox")
+
+    # --- engine events -----------------------------------------------------------------------------
+
+    def apply(self, event: Event) -> None:
+        if isinstance(event, EmployeeHired):
+            appearance = dict(event.appearance)
+            row = self.employees.get(event.employee_id) or EmployeeRow(
+                event.employee_id, event.name, event.role, event.title
+            )
+            row.name, row.role, row.title, row.team = event.name, event.role, event.title, event.team
+            row.rehearsal, row.color = event.rehearsal, appearance.get("color")
+            self.employees[event.employee_id] = row
+            self._changed("roster", "status")
+        elif isinstance(event, EmployeeLeft):
+            self.employees.pop(event.employee_id, None)
+            self._changed("roster", "status")
+        elif isinstance(event, StatusChanged):
+            emp = self.employees.get(event.employee_id)
+            if emp is not None:
+                emp.status, emp.detail = event.status, event.detail
+                self._changed("roster", f"employee:{event.employee_id}")
+        elif isinstance(event, TaskChanged):
+            self._task_changed(event)
+        elif isinstance(event, TextStreamed):
+            reply = self._reply(event.employee_id, event.task_id)
+            if reply is not None:
+                reply.text += event.delta
+                reply.rehearsal = reply.rehearsal or event.rehearsal
+                self._changed(f"employee:{event.employee_id}")
+        elif isinstance(event, StepStarted | StepFinished):
+            self._step(event)
+        elif isinstance(event, SpendChanged):
+            emp = self.employees.get(event.employee_id)
+            if emp is not None:
+                emp.spend_today, emp.ceiling, emp.simulated = event.today_usd, event.ceiling_usd, event.simulated
+                self.spend_history.setdefault(event.employee_id, {})[self._today()] = event.today_usd
+                self._changed("roster", "status", f"employee:{event.employee_id}")
+        elif isinstance(event, ApprovalRequested):
+            self.add_inbox(
+                InboxItem(
+                    id=event.approval_id,
+                    kind="approval",
+                    employee_id=event.employee_id,
+                    title=f"{self.name_of(event.employee_id)} wants to use {event.tool}",
+                    body=event.reason,
+                    task_id=event.task_id,
+                    tool=event.tool,
+                    arguments_json=event.arguments_json,
+                    risk=event.risk,
+                )
+            )
+        elif isinstance(event, ApprovalResolved):
+            self.remove_inbox(event.approval_id)
+        elif isinstance(event, EscalationRaised):
+            self._escalations += 1
+            self.add_inbox(
+                InboxItem(
+                    id=f"escalation-{self._escalations}",
+                    kind="escalation",
+                    employee_id=event.employee_id,
+                    title=f"{self.name_of(event.employee_id)} needs you",
+                    body=event.reason,
+                    task_id=event.task_id,
+                )
+            )
+
+    def _task_changed(self, event: TaskChanged) -> None:
+        row = self.tasks.get(event.task_id)
+        if row is None:
+            row = TaskRow(event.task_id, event.employee_id, event.title, event.status, event.reason, event.parent_id)
+            self.tasks[event.task_id] = row
+        row.status, row.reason = event.status, event.reason
+        emp = self.employees.get(event.employee_id)
+        if emp is not None:
+            if event.status == "running":
+                emp.current_task = event.title
+            elif emp.current_task == event.title:
+                emp.current_task = None
+            if event.status == "review":
+                # The engine journals the employee as idle here but publishes no StatusChanged (yet).
+                emp.status, emp.detail = "idle", ""
+        reply = self._reply(event.employee_id, event.task_id)
+        if reply is not None and event.status not in ("queued", "running"):
+            reply.streaming = False
+            if event.status != "done" and event.reason:
+                reply.text = reply.text or f"({event.status}: {event.reason})"
+        self._changed("tasks", "roster", f"employee:{event.employee_id}")
+
+    def _step(self, event: StepStarted | StepFinished) -> None:
+        log = self.steps.setdefault(event.employee_id, deque(maxlen=STEP_LOG_LIMIT))
+        existing = next((s for s in reversed(log) if s.step_id == event.step_id), None)
+        if isinstance(event, StepStarted):
+            if existing is None:
+                log.append(StepRow(event.step_id, event.employee_id, event.task_id, event.kind, "started", event.tool))
+        else:
+            row = existing or StepRow(event.step_id, event.employee_id, event.task_id, event.kind, event.status)
+            row.status, row.tool, row.cost_usd, row.summary = event.status, event.tool, event.cost_usd, event.summary
+            if existing is None:
+                log.append(row)
+            reply = self._reply(event.employee_id, event.task_id)
+            # Without streaming the reply text only arrives as the model step's summary.
+            if (
+                reply is not None
+                and event.kind == "model"
+                and not reply.text
+                and not event.summary.startswith("calls ")
+            ):
+                reply.text = event.summary
+        self._changed(f"employee:{event.employee_id}")
+
+    def _reply(self, employee_id: str, task_id: str) -> ChatMessage | None:
+        chat = self._chats.get(employee_id)
+        return chat.replies.get(task_id) if chat else None
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None else str(value)

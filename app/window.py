@@ -1,0 +1,371 @@
+"""The main window: office view in the centre, roster below it, inbox / tasks / audit / employees on the right.
+
+The window reads `OfficeState` and sends the owner's actions to `Commands` (the bridge in the app, a
+recorder in tests). State changes are coalesced and applied at most every `REFRESH_MS`, so a
+streaming reply or fifty busy employees never flood the event loop with repaints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QPaintEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QTabBar,
+    QTabWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.panels.audit import AuditPanel, export_text
+from app.panels.common import Card, heading, muted
+from app.panels.employee import BriefProblem, EmployeePanel
+from app.panels.hire import CustomRole, HireDialog, RoleInfo
+from app.panels.inbox import InboxCallbacks, InboxPanel
+from app.panels.notify import Notifier
+from app.panels.office_view import make_office_view
+from app.panels.roster import RosterPanel
+from app.panels.settings import SettingsDialog, SettingsValues
+from app.panels.tasks import TasksPanel
+from app.panels.welcome import WelcomeBanner
+from app.state import AuditRow, OfficeState
+from app.theme import REHEARSAL, app_icon, badge_icon, money
+
+REFRESH_MS = 80
+
+
+class Commands(Protocol):
+    """What the window asks of the engine side. Every method returns at once."""
+
+    custom_supported: bool
+    settings: SettingsValues
+
+    def assign(self, employee_id: str, text: str) -> None: ...
+    def employee_opened(self, employee_id: str) -> None: ...
+    def validate_brief(self, employee_id: str, text: str) -> BriefProblem | None: ...
+    def save_brief(self, employee_id: str, text: str) -> None: ...
+    def approve(self, item_id: str) -> None: ...
+    def reject(self, item_id: str, reason: str) -> None: ...
+    def edit_approve(self, item_id: str, arguments_json: str) -> None: ...
+    def accept(self, item_id: str) -> None: ...
+    def revise(self, item_id: str, comment: str) -> None: ...
+    def dismiss(self, item_id: str) -> None: ...
+    def roles(self) -> list[RoleInfo]: ...
+    def tools(self) -> list[str]: ...
+    def functions(self) -> list[str]: ...
+    def resume(self, item_id: str) -> None: ...
+    def hire(self, role_id: str, name: str | None) -> str | None: ...
+    def create_custom(self, answers: CustomRole) -> str | None: ...
+    def audit_refresh(self) -> None: ...
+    def keyring_note(self) -> str: ...
+    def save_settings(self, values: SettingsValues) -> str | None: ...
+    def dismiss_welcome(self) -> None: ...
+
+
+class MainWindow(QMainWindow):
+    firstPainted = Signal()
+    closed = Signal()
+
+    def __init__(self, state: OfficeState, commands: Commands, today: Callable[[], date] = date.today) -> None:
+        super().__init__()
+        self.state = state
+        self.commands = commands
+        self._today = today
+        self._dirty: set[str] = set()
+        self._stale: set[str] = set()  # parts changed while their tab was hidden
+        self._painted = False
+        self.setWindowTitle("Headcount")
+        self.setWindowIcon(app_icon())
+        self.resize(1440, 900)
+        self._build_toolbar()
+
+        self.office_view = make_office_view(self.open_employee)
+        self.roster = RosterPanel(on_open=self.open_employee)
+        self.inbox = InboxPanel(
+            InboxCallbacks(
+                on_approve=commands.approve,
+                on_reject=commands.reject,
+                on_edit_approve=commands.edit_approve,
+                on_accept=commands.accept,
+                on_revise=commands.revise,
+                on_dismiss=commands.dismiss,
+                on_resume=commands.resume,
+                on_open_employee=self.open_employee,
+            )
+        )
+        self.tasks = TasksPanel(on_open=lambda t: self.open_employee(t.employee_id))
+        self.audit = AuditPanel(on_export=self._export_audit)
+        self.employee_panels: dict[str, EmployeePanel] = {}
+
+        self.side = QTabWidget()
+        self.side.currentChanged.connect(self._side_changed)
+        for widget, title in ((self.inbox, "Inbox"), (self.tasks, "Tasks"), (self.audit, "Audit log")):
+            self.side.addTab(widget, title)
+
+        office_card = Card()
+        office_card.body.setContentsMargins(1, 1, 1, 1)
+        office_card.body.addWidget(self.office_view)
+        roster_card = Card()
+        roster_card.body.setContentsMargins(0, 10, 0, 0)
+        title_row = heading("Team", "h2")
+        title_row.setContentsMargins(14, 0, 0, 4)
+        roster_card.body.addWidget(title_row)
+        roster_card.body.addWidget(self.roster)
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(office_card)
+        left.addWidget(roster_card)
+        left.setSizes([420, 380])
+        side_card = Card()
+        side_card.body.setContentsMargins(0, 4, 0, 0)
+        side_card.body.addWidget(self.side)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(side_card)
+        split.setSizes([900, 520])
+        split.setChildrenCollapsible(False)
+        self.welcome = WelcomeBanner(on_connect=self.open_settings, on_dismiss=commands.dismiss_welcome)
+        self.welcome.hide()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(12, 12, 12, 8)
+        layout.setSpacing(10)
+        layout.addWidget(self.welcome)
+        layout.addWidget(split, 1)
+        self.setCentralWidget(central)
+        self._build_status_bar()
+
+        self.notifier = Notifier(self, self._bring_to_front)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._unlisten = state.listen(self._state_changed)
+        self._dirty.update({"roster", "tasks", "inbox", "status", "welcome", "audit"})
+        self.refresh()
+
+    # --- chrome ------------------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        logo = QLabel()
+        logo.setPixmap(app_icon().pixmap(26, 26))
+        bar.addWidget(logo)
+        bar.addWidget(heading("Headcount", "h1"))
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        self.hire_button = QPushButton("Hire")
+        self.hire_button.setObjectName("primary")
+        self.hire_button.clicked.connect(self.open_hire)
+        self.settings_button = QPushButton("Settings")
+        self.settings_button.clicked.connect(self.open_settings)
+        bar.addWidget(self.settings_button)
+        bar.addWidget(self.hire_button)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        self.mode_label = QLabel()
+        self.spend_label = QLabel()
+        self.people_label = muted("", wrap=False)
+        self.engine_label = muted("", wrap=False)
+        bar.addPermanentWidget(self.engine_label)
+        bar.addPermanentWidget(self.people_label)
+        bar.addPermanentWidget(self.spend_label)
+        bar.addPermanentWidget(self.mode_label)
+
+    # --- state -> widgets --------------------------------------------------------------------------
+
+    def _state_changed(self, parts: frozenset[str]) -> None:
+        self._dirty |= parts
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def refresh(self) -> None:
+        """Apply every pending state change to the widgets (called on a short timer)."""
+        dirty, self._dirty = self._dirty, set()
+        state = self.state
+        names = {e.id: e.name for e in state.employees.values()}
+        if "roster" in dirty:
+            rows = list(state.employees.values())
+            self.roster.set_rows(rows)
+            self.office_view.set_rows(rows)  # type: ignore[attr-defined]
+        if "tasks" in dirty:
+            if self.side.currentWidget() is self.tasks:
+                self.tasks.set_tasks(list(state.tasks.values()), names)
+            else:  # rebuilt when the tab is shown: a busy office changes tasks many times a second
+                self._stale.add("tasks")
+        if "inbox" in dirty:
+            self._refresh_inbox(names)
+        if dirty & {"roster", "status"}:
+            self._refresh_status()
+        if "welcome" in dirty:
+            self.welcome.setVisible(state.show_welcome)
+        if "audit" in dirty:
+            self.audit.set_rows(state.audit)
+            self.audit.set_source(state.audit_source)
+        if "notice" in dirty and state.notice:
+            self.statusBar().showMessage(state.notice, 8000)
+        for eid, panel in self.employee_panels.items():
+            if f"employee:{eid}" in dirty or "roster" in dirty:
+                self._refresh_employee(panel)
+            if f"brief:{eid}" in dirty and eid in state.briefs:
+                text, note = state.briefs[eid]
+                panel.set_brief(text, note=note)
+
+    def _refresh_inbox(self, names: dict[str, str]) -> None:
+        items = list(self.state.inbox.values())
+        self.inbox.set_items(items, names)
+        count = len(items)
+        self.side.setTabIcon(0, badge_icon(count))
+        self.side.setTabText(0, f"Inbox ({count})" if count else "Inbox")
+        self.setWindowTitle(f"({count}) Headcount" if count else "Headcount")
+        self.notifier.update(count, items[-1] if items else None, self.state.name_of)
+
+    def _refresh_status(self) -> None:
+        state = self.state
+        rehearsal = state.model_label == "Rehearsal"
+        color = REHEARSAL if rehearsal else "#16a34a"
+        self.mode_label.setText(f"<span style='color:{color}; font-weight:600'>● {state.model_label}</span>")
+        self.mode_label.setToolTip(
+            "Built-in offline practice model: free, private, not real output." if rehearsal else "Connected model"
+        )
+        simulated = any(e.simulated for e in state.employees.values())
+        self.spend_label.setText(f"Today {money(state.total_spend_today())}" + (" (simulated)" if simulated else ""))
+        busy = sum(1 for e in state.employees.values() if e.status not in ("idle", "off_duty"))
+        self.people_label.setText(f"{len(state.employees)} employees · {busy} working")
+        self.engine_label.setText(state.engine_status if state.engine_status != "Ready" else "")
+
+    def _refresh_employee(self, panel: EmployeePanel) -> None:
+        eid = panel.employee_id
+        emp = self.state.employees.get(eid)
+        if emp is None:
+            return
+        panel.set_employee(emp)
+        panel.set_chat(self.state.chat(eid))
+        panel.set_steps(self.state.step_log(eid))
+        panel.set_budget(
+            self.state.spend_history.get(eid, {}),
+            self._today(),
+            spend_today=emp.spend_today,
+            ceiling=emp.ceiling,
+            simulated=emp.simulated,
+            rehearsal=emp.rehearsal,
+        )
+
+    # --- owner actions -----------------------------------------------------------------------------
+
+    def open_employee(self, employee_id: str) -> EmployeePanel | None:
+        """Show (or focus) the employee's panel in the side area."""
+        emp = self.state.employees.get(employee_id)
+        if emp is None:
+            return None
+        panel = self.employee_panels.get(employee_id)
+        if panel is None:
+            panel = EmployeePanel(
+                employee_id,
+                on_send=lambda text: self.commands.assign(employee_id, text),
+                validate_brief=lambda text: self.commands.validate_brief(employee_id, text),
+                on_save_brief=lambda text: self.commands.save_brief(employee_id, text),
+            )
+            self.employee_panels[employee_id] = panel
+            index = self.side.addTab(panel, emp.name)
+            close = QToolButton()
+            close.setText("×")
+            close.setAutoRaise(True)
+            close.setToolTip(f"Close {emp.name}'s panel")
+            close.setStyleSheet(
+                "QToolButton { border: none; color: #98a2b3; font-size: 12pt; padding: 0 2px; }"
+                "QToolButton:hover { color: #1d2433; }"
+            )
+            close.clicked.connect(lambda: self.close_employee(employee_id))
+            self.side.tabBar().setTabButton(index, QTabBar.ButtonPosition.RightSide, close)
+            self._refresh_employee(panel)
+            if employee_id in self.state.briefs:
+                text, note = self.state.briefs[employee_id]
+                panel.set_brief(text, note=note)
+            self.commands.employee_opened(employee_id)
+        self.side.setCurrentWidget(panel)
+        return panel
+
+    def close_employee(self, employee_id: str) -> None:
+        panel = self.employee_panels.pop(employee_id, None)
+        if panel is not None:
+            self.side.removeTab(self.side.indexOf(panel))
+            panel.deleteLater()
+
+    def _side_changed(self, index: int) -> None:
+        if self.side.widget(index) is self.audit:
+            self.commands.audit_refresh()
+        if self.side.widget(index) is self.tasks and "tasks" in self._stale:
+            self._stale.discard("tasks")
+            self._state_changed(frozenset({"tasks"}))
+
+    def open_hire(self) -> HireDialog:
+        dialog = HireDialog(
+            self.commands.roles(),
+            on_hire=self.commands.hire,
+            on_create=self.commands.create_custom if self.commands.custom_supported else None,
+            tools=self.commands.tools(),
+            functions=self.commands.functions(),
+            parent=self,
+        )
+        dialog.open()
+        return dialog
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(
+            self.commands.settings, self.commands.save_settings, self.commands.keyring_note(), parent=self
+        )
+        dialog.open()
+        return dialog
+
+    def _export_audit(self, fmt: str, rows: list[AuditRow]) -> None:
+        suffix = ".jsonl" if fmt == "jsonl" else ".csv"
+        path, _ = QFileDialog.getSaveFileName(self, "Export audit log", f"headcount-audit{suffix}")
+        if path:
+            Path(path).write_text(export_text(rows, fmt), encoding="utf-8")
+            self.statusBar().showMessage(f"Exported {len(rows)} rows to {path}", 6000)
+
+    def _bring_to_front(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        self.side.setCurrentIndex(0)
+
+    # --- Qt events ---------------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self.firstPainted.emit)
+
+    def event(self, event: QEvent) -> bool:
+        # QMainWindow paints little itself; the first UpdateRequest after show marks the first frame.
+        if not self._painted and event.type() == QEvent.Type.UpdateRequest:
+            result = super().event(event)
+            self._painted = True
+            QTimer.singleShot(0, self.firstPainted.emit)
+            return result
+        return super().event(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._unlisten()
+        self.closed.emit()
+        super().closeEvent(event)

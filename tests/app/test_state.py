@@ -1,0 +1,78 @@
+"""OfficeState folds engine events into rows (no Qt)."""
+
+from __future__ import annotations
+
+from app.state import OfficeState
+from engine.events import (
+    ApprovalRequested,
+    ApprovalResolved,
+    EmployeeHired,
+    EscalationRaised,
+    SpendChanged,
+    StatusChanged,
+    StepFinished,
+    TaskChanged,
+    TextStreamed,
+)
+
+
+def hired(state: OfficeState) -> None:
+    state.apply(
+        EmployeeHired(employee_id="e1", name="Ada", role="assistant", title="Assistant", team=None,
+                      appearance=(("color", "#123456"),))
+    )  # fmt: skip
+
+
+def test_status_tasks_and_current_task() -> None:
+    state = OfficeState()
+    changes: list[frozenset[str]] = []
+    state.listen(changes.append)
+    hired(state)
+    assert state.employees["e1"].color == "#123456"
+    state.apply(StatusChanged(employee_id="e1", status="thinking", detail="x"))
+    state.apply(TaskChanged(task_id="t1", employee_id="e1", title="Write", status="running"))
+    assert state.employees["e1"].status == "thinking"
+    assert state.employees["e1"].current_task == "Write"
+    state.apply(TaskChanged(task_id="t1", employee_id="e1", title="Write", status="done"))
+    assert state.employees["e1"].current_task is None
+    assert state.tasks["t1"].status == "done"
+    assert any("roster" in c for c in changes)
+
+
+def test_streamed_reply_lands_in_the_chat_and_is_labelled_rehearsal() -> None:
+    state = OfficeState()
+    hired(state)
+    state.chat_sent("e1", "hello", "t1")
+    for delta in ("Hi ", "there"):
+        state.apply(TextStreamed(employee_id="e1", task_id="t1", delta=delta, rehearsal=True))
+    reply = state.chat("e1")[-1]
+    assert (reply.author, reply.text, reply.rehearsal, reply.streaming) == ("employee", "Hi there", True, True)
+    state.apply(TaskChanged(task_id="t1", employee_id="e1", title="hello", status="done"))
+    assert state.chat("e1")[-1].streaming is False
+
+
+def test_reply_without_streaming_uses_the_model_step_summary() -> None:
+    state = OfficeState()
+    hired(state)
+    state.chat_sent("e1", "hello", "t1")
+    state.apply(StepFinished(employee_id="e1", task_id="t1", step_id="s1", kind="model", status="finished",
+                             summary="calls save_note"))  # fmt: skip
+    state.apply(StepFinished(employee_id="e1", task_id="t1", step_id="s2", kind="model", status="finished",
+                             summary="All done."))  # fmt: skip
+    assert state.chat("e1")[-1].text == "All done."
+    assert [s.step_id for s in state.step_log("e1")] == ["s1", "s2"]
+
+
+def test_spend_inbox_and_escalations() -> None:
+    state = OfficeState()
+    hired(state)
+    state.apply(SpendChanged(employee_id="e1", today_usd=0.5, ceiling_usd=2.0))
+    assert state.total_spend_today() == 0.5
+    assert list(state.spend_history["e1"].values()) == [0.5]
+    state.apply(ApprovalRequested(approval_id="a1", employee_id="e1", task_id="t1", tool="send_email",
+                                  arguments_json="{}", risk="external_communication"))  # fmt: skip
+    state.apply(EscalationRaised(employee_id="e1", task_id="t1", reason="stuck"))
+    assert [i.kind for i in state.inbox.values()] == ["approval", "escalation"]
+    assert state.inbox["a1"].title == "Ada wants to use send_email"
+    state.apply(ApprovalResolved(approval_id="a1", employee_id="e1", decision="approved"))
+    assert list(state.inbox) == ["escalation-1"]

@@ -1,0 +1,195 @@
+"""Shell responsiveness: 50 employees working, the office view repainting, a 10 ms asyncio timer probing.
+
+    QT_QPA_PLATFORM=offscreen python tests/bench/bench_shell.py --json shell.json [--employees 50 --seconds 10]
+
+Reports how late a 10 ms asyncio timer fires (p50, p99, max) while the window follows the office,
+the office view's frame rate, and cold start (process start to the first painted window frame).
+Not a timed test: it prints a table and writes JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+T_IMPORT = time.time()
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+
+def process_start() -> float:
+    try:
+        with open("/proc/self/stat") as f:
+            ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/stat") as f:
+            boot = next(int(line.split()[1]) for line in f if line.startswith("btime"))
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, StopIteration, ValueError):
+        return T_IMPORT
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
+
+
+async def scenario(
+    args: argparse.Namespace, window: Any, bridge: Any, painted: asyncio.Future[float]
+) -> dict[str, Any]:
+    from engine.events import Event, TaskChanged
+    from engine.orchestrator import Office
+    from engine.paths import Home
+
+    first_paint = await painted
+    from app.main import prewarm_in_background
+
+    warm = prewarm_in_background()  # as the app does: litellm's import off the loop
+    result: dict[str, Any] = {"cold_start_to_first_paint_s": round(first_paint - process_start(), 3)}
+    model = None
+    if args.model == "reply":  # no model layer needed: a fixed reply after a simulated latency
+        from tests.app.models import StreamingReplyModel
+
+        class SlowReply(StreamingReplyModel):
+            async def complete(self, request: Any) -> Any:
+                await asyncio.sleep(args.latency_ms / 1000)
+                return await super().complete(request)
+
+        model = SlowReply("Working on it: drafting, checking and saving the result.")
+    if warm is not None and model is None:
+        await asyncio.to_thread(warm.join)
+    office = await Office.open(Home.resolve(args.home), model=model, colocate_writer=False)
+    bridge.office = office
+    await bridge.open(starter_team=False)
+    for _ in range(args.employees):
+        record = await office.hire(office.brief_for("assistant"))
+        await office.put_on_probation(record.id, 0)  # no review round trips: keep everyone working
+        bridge._seed_employee(record.id)
+        bridge._ensure_worker(record.id)
+    tasks_done = 0
+
+    def keep_busy(event: Event) -> None:
+        nonlocal tasks_done
+        if isinstance(event, TaskChanged) and event.status in ("done", "failed", "parked"):
+            tasks_done += 1
+            bridge.spawn(office.assign(event.employee_id, "Draft the next item on your list"), "assign")
+
+    office.bus.subscribe(keep_busy)
+    for employee_id in list(office.employees):
+        await office.assign(employee_id, "Draft the first item on your list")
+
+    frames: list[float] = []
+    view = window.office_view
+    original = view.paintEvent
+
+    def counting_paint(event: Any) -> None:
+        original(event)
+        frames.append(time.perf_counter())
+
+    view.paintEvent = counting_paint
+    running = True
+
+    async def render() -> None:  # the office view asks for a frame at up to 60 fps, as a viewport would
+        while running:
+            view.update()
+            await asyncio.sleep(1 / 60)
+
+    lags: list[float] = []
+
+    async def probe() -> None:
+        while running:
+            t0 = time.perf_counter()
+            await asyncio.sleep(0.010)
+            lags.append((time.perf_counter() - t0 - 0.010) * 1000)
+
+    render_task = asyncio.ensure_future(render())
+    await asyncio.sleep(args.warmup)
+    frames.clear()
+    done_before = tasks_done
+    probe_task = asyncio.ensure_future(probe())
+    t0 = time.perf_counter()
+    await asyncio.sleep(args.seconds)
+    elapsed = time.perf_counter() - t0
+    running = False
+    await asyncio.gather(probe_task, render_task)
+    result.update(
+        employees=len(office.employees),
+        seconds=round(elapsed, 2),
+        timer_lag_ms_p50=round(statistics.median(lags), 2),
+        timer_lag_ms_p99=round(percentile(lags, 0.99), 2),
+        timer_lag_ms_max=round(max(lags), 2),
+        lag_samples=len(lags),
+        office_fps=round(len([f for f in frames if f >= t0]) / elapsed, 1),
+        office_view="placeholder 2D floor plan" if view.is_placeholder() else "3D viewport",
+        tasks_per_s=round((tasks_done - done_before) / elapsed, 1),
+        model=args.model,
+    )
+    await bridge.close()
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--employees", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--home", help="data folder (default: a fresh temporary one)")
+    parser.add_argument(
+        "--model",
+        choices=["rehearsal", "reply"],
+        default="rehearsal",
+        help="rehearsal: the engine's offline model; reply: a fixed reply (no model layer needed)",
+    )
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="simulated model latency for --model reply")
+    args = parser.parse_args()
+    if args.home is None:
+        import tempfile
+
+        args.home = tempfile.mkdtemp(prefix="headcount-bench-")
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from app.bridge import Bridge
+    from app.state import OfficeState
+    from app.theme import apply_theme
+    from app.window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    apply_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    state = OfficeState()
+    bridge = Bridge(state)
+    window = MainWindow(state, bridge)
+    painted: asyncio.Future[float] = loop.create_future()
+    window.firstPainted.connect(lambda: painted.done() or painted.set_result(time.time()))
+    window.show()
+    with loop:
+        result = loop.run_until_complete(scenario(args, window, bridge, painted))
+    rows = [
+        ("cold start → first painted frame", f"{result['cold_start_to_first_paint_s']:.3f} s"),
+        ("employees working", str(result["employees"])),
+        ("10 ms timer lag p50", f"{result['timer_lag_ms_p50']:.2f} ms"),
+        ("10 ms timer lag p99", f"{result['timer_lag_ms_p99']:.2f} ms"),
+        ("10 ms timer lag max", f"{result['timer_lag_ms_max']:.2f} ms"),
+        (f"office view fps ({result['office_view']})", f"{result['office_fps']:.1f}"),
+        ("tasks finished per second", f"{result['tasks_per_s']:.1f}"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print(f"{key:<{width}}  {value:>12}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
