@@ -144,6 +144,8 @@ class Office(OwnerActions):
         self.loop = AgentLoop(journal, model, bus, clock, ids, guard or self.guardrails)
         self.employees: dict[str, Employee] = {}
         self.skills: dict[str, Skill] = {}
+        self._serving: tuple[asyncio.TaskGroup, bool] | None = None  # set while run() runs
+        self._workers: dict[str, asyncio.Task[None]] = {}
         self.brief_errors: dict[str, str] = {}  # employee id -> why its brief did not load
 
     @classmethod
@@ -246,13 +248,19 @@ class Office(OwnerActions):
         return brief, record
 
     def _add(self, record: EmployeeRecord, brief: Brief) -> Employee:
+        """Seat an employee (or re-seat one whose brief changed, keeping its queue and worker)."""
         skills = attached_skills(brief.skills, self.skills)
         belt = self.tools.belt(brief.tools)
         if skills:  # names and descriptions in the prompt; the body only when the employee asks
             belt = belt.with_tool(use_skill_tool(skills))
         prompt = render_system_prompt(brief, skills)
-        employee = Employee(record, brief, belt, brief.model.to_config(), prompt)
-        self.employees[record.id] = employee
+        employee = self.employees.get(record.id)
+        if employee is None:
+            employee = Employee(record, brief, belt, brief.model.to_config(), prompt)
+            self.employees[record.id] = employee
+        else:
+            employee.record, employee.brief, employee.belt = record, brief, belt
+            employee.config, employee.system_prompt = brief.model.to_config(), prompt
         self.ledger.register(
             record.id,
             record.team,
@@ -303,7 +311,7 @@ class Office(OwnerActions):
         text = await asyncio.to_thread(Path(brief.source).read_text, encoding="utf-8")
         data = {"name": chosen, "role": brief.id, "team": record.team, "brief_version": brief.version}
         await self.journal.write(*Journal.hire_ops(record, text), *self.audit_ops("hired", data, record.id), full=True)
-        self._add(record, brief)
+        self._start_worker(self._add(record, brief))
         return record
 
     def brief_for(self, role_or_path: str) -> Brief:
@@ -380,6 +388,34 @@ class Office(OwnerActions):
             )
         return rows
 
+    async def update_brief(self, who: str, text: str) -> Brief:
+        """Give a hired employee an edited brief: validated, saved as its own copy, a new version.
+
+        The employee's copy lives in the owner's folder (`briefs/employees/<id>.md`), so editing
+        one employee never changes the shipped catalog or a colleague hired from the same role.
+        Raises BriefError (file, line, field) when the text does not validate; nothing changes then.
+        """
+        employee = self.find(who)
+        path = self.home.briefs / "employees" / f"{employee.id}.md"
+        raw = text.encode("utf-8")
+        brief = parse_brief(raw, path, known_tools=self.tools.names(), known_skills=set(self.skills))
+        if brief.version == employee.record.brief_version:
+            return employee.brief
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".md.partial")
+        await asyncio.to_thread(partial.write_bytes, raw)
+        await asyncio.to_thread(partial.replace, path)
+        now = self._now()
+        data = {"from": employee.record.brief_version, "to": brief.version, "by": "owner"}
+        await self.journal.write(
+            Journal.brief_version_op(employee.id, brief.version, text, now),
+            Journal.employee_update_op(employee.id, brief_version=brief.version, brief_path=str(path)),
+            *self.audit_ops("brief_changed", data, employee.id),
+            full=True,
+        )
+        self._add(_replace_record(employee.record, brief_version=brief.version, brief_path=str(path)), brief)
+        return brief
+
     def find(self, who: str) -> Employee:
         """An employee by id or by name (case-insensitive)."""
         if who in self.employees:
@@ -418,13 +454,25 @@ class Office(OwnerActions):
         employee.wake.set()
 
     async def run(self, *, until_idle: bool = True, duration: float | None = None) -> None:
-        """Work queued tasks: until every queue is empty (or waits on hours), for `duration` s, or forever."""
-        async with asyncio.TaskGroup() as group:
-            workers = [group.create_task(self._work(e, until_idle)) for e in list(self.employees.values())]
-            if duration is not None:
-                await self.clock.sleep(duration)
-                for worker in workers:
-                    worker.cancel()
+        """Work queued tasks: until every queue is empty (or waits on hours), for `duration` s, or forever.
+
+        While it runs, employees hired meanwhile start working too.
+        """
+        try:
+            async with asyncio.TaskGroup() as group:
+                self._workers = {e.id: group.create_task(self._work(e, until_idle)) for e in self.employees.values()}
+                self._serving = (group, until_idle)
+                if duration is not None:
+                    await self.clock.sleep(duration)
+                    for worker in self._workers.values():
+                        worker.cancel()
+        finally:
+            self._serving = None
+
+    def _start_worker(self, employee: Employee) -> None:
+        if self._serving is not None:
+            group, until_idle = self._serving
+            self._workers[employee.id] = group.create_task(self._work(employee, until_idle))
 
     # --- the work ------------------------------------------------------------------------------
 

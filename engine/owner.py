@@ -18,7 +18,7 @@ from engine.audit import AuditLog
 from engine.budget import OFFICE, BudgetLedger, Ceiling, employee_scope, period_days, team_scope
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
-from engine.events import ApprovalResolved, TaskChanged
+from engine.events import ApprovalResolved, StatusChanged, TaskChanged
 from engine.journal import Journal, StepRecord, TaskRecord
 from engine.store.schema import allowances, ceilings, deliverables, employees, steps
 from engine.store.writer import Op
@@ -237,6 +237,7 @@ class OwnerActions:
                 reason="waiting for the owner's review",
             )
         )
+        self.bus.publish(StatusChanged(employee_id=employee.id, status="idle", detail=""))
         return item
 
     async def _files_written(self, task_id: str) -> list[str]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from pydantic import BaseModel
 
+from engine.briefs import BriefError
 from engine.events import EscalationRaised, Event, StatusChanged, TaskChanged
 from engine.llm.types import ModelUnavailable
 from engine.testing import ScriptedModel, call, calls, raw_call, say
@@ -240,3 +242,48 @@ async def test_task_events_follow_the_task(make_office: OfficeFactory, write_bri
     await office.assign("ada", "Quick one")
     await office.run(until_idle=True)
     assert [e.status for e in seen] == ["queued", "running", "done"]
+
+
+async def test_the_owner_edits_a_hired_employees_brief(make_office: OfficeFactory, write_brief: BriefWriter) -> None:
+    path = write_brief()
+    model = ScriptedModel(say("done"))
+    office = await make_office(model)
+    ada = await _hire(office, path)
+    text = path.read_text().replace("Keep the files in order", "Answer the phone politely")
+    brief = await office.update_brief("ada", text)
+    assert brief.version != ada.brief_version
+    assert path.read_text().count("Keep the files in order") == 1  # the original file is untouched
+    await office.assign("ada", "Hello")
+    await office.run(until_idle=True)
+    assert "Answer the phone politely" in model.requests[0].messages[0]["content"]
+
+    bad = text.replace("tone: Plain and brief", "tone: [1, 2]")
+    with pytest.raises(BriefError, match="tone"):
+        await office.update_brief("ada", bad)
+    assert office.find("ada").brief.version == brief.version  # a bad edit changes nothing
+
+
+async def test_employees_hired_while_the_office_runs_start_working(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    model = ScriptedModel(say("first"), say("second"))
+    office = await make_office(model)
+    await _hire(office, write_brief(), name="Ada")
+    done: list[str] = []
+    finished = asyncio.Event()
+
+    def watch(event: Event) -> None:
+        if isinstance(event, TaskChanged) and event.status == "done":
+            done.append(event.employee_id)
+            if len(done) == 2:
+                finished.set()
+
+    office.bus.subscribe(watch)
+    runner = asyncio.create_task(office.run(until_idle=False))
+    await office.assign("ada", "One")
+    ben = await office.hire(office.brief_for(str(write_brief(id="other"))), name="Ben")
+    await office.assign("ben", "Two")
+    await asyncio.wait_for(finished.wait(), 10)
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    assert ben.id in done
