@@ -14,8 +14,9 @@ from typing import Any
 from engine.briefs import BriefError
 from engine.briefs.catalog import catalog_json, load_catalog
 from engine.briefs.newrole import new_role_brief, prompt_new_role
-from engine.cli_owner import add_commands
+from engine.cli_owner import add_commands, key_command
 from engine.events import Event, StatusChanged, StepFinished, TaskChanged
+from engine.llm.types import ModelError
 from engine.orchestrator import Office, OfficeError
 from engine.owner import OwnerError
 from engine.paths import SHIPPED_BRIEFS, Home
@@ -87,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in WITHOUT_OFFICE:
             return WITHOUT_OFFICE[args.command](args)
         return asyncio.run(_with_office(COMMANDS[args.command], args))
-    except (OfficeError, OwnerError, StoreError, BriefError) as exc:
+    except (OfficeError, OwnerError, StoreError, BriefError, ModelError) as exc:
         print(f"headcount: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -262,7 +263,11 @@ async def _resolve(office: Office, args: argparse.Namespace) -> int:
     return 0
 
 
-WITHOUT_OFFICE: dict[str, Callable[[argparse.Namespace], int]] = {"catalog": _catalog, "new-role": _new_role}
+WITHOUT_OFFICE: dict[str, Callable[[argparse.Namespace], int]] = {
+    "catalog": _catalog,
+    "new-role": _new_role,
+    "key": key_command,
+}
 
 COMMANDS: dict[str, Callable[[Office, argparse.Namespace], Awaitable[int]]] = {
     "hire": _hire,

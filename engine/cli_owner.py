@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from engine.llm.types import Price
 from engine.orchestrator import Office
 
 Handler = Callable[[Office, argparse.Namespace], Awaitable[int]]
@@ -24,6 +25,27 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     r = bsub.add_parser("raise", help="allow more spend today only")
     r.add_argument("target")
     r.add_argument("--once", type=float, required=True, metavar="USD")
+    m = bsub.add_parser("simulate", help="charge rehearsal at a real model's prices (shown as simulated)")
+    m.add_argument("model", help="a litellm model string, e.g. gpt-4o-mini; or 'off'")
+
+    p = sub.add_parser("model", help="connect a real model (any litellm model, or a local server)")
+    msub = p.add_subparsers(dest="model_action", metavar="ACTION")
+    c = msub.add_parser("connect", help="switch rehearsing employees (or one) to a model")
+    c.add_argument("model", help="e.g. anthropic/claude-sonnet-4-5, openai/gpt-4o-mini, ollama/llama3.1")
+    c.add_argument("--employee", help="only this employee")
+    c.add_argument("--api-base", help="a local OpenAI-compatible server, e.g. http://127.0.0.1:11434")
+    c.add_argument("--key-name", help="the keyring entry holding the API key (see `headcount key set`)")
+    c.add_argument("--fallback", help="a second model to try when the first keeps failing")
+    c.add_argument("--price-in", type=float, metavar="USD", help="USD per million input tokens (unknown models)")
+    c.add_argument("--price-out", type=float, metavar="USD", help="USD per million output tokens")
+    d = msub.add_parser("disconnect", help="back to rehearsal")
+    d.add_argument("--employee", help="only this employee")
+
+    p = sub.add_parser("key", help="API keys, kept in the OS keyring")
+    ksub = p.add_subparsers(dest="key_action", metavar="ACTION", required=True)
+    k = ksub.add_parser("set", help="store a key (read from the terminal, never echoed)")
+    k.add_argument("name", help="e.g. openai")
+    ksub.add_parser("list", help="the names of stored keys (never the keys)")
 
     p = sub.add_parser("approvals", help="actions waiting for your approval")
     p.add_argument("--json", action="store_true")
@@ -72,6 +94,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         "resume": _resume,
         "call-in": _call_in,
         "audit": _audit,
+        "model": _model,
     }
 
 
@@ -85,6 +108,14 @@ async def _budget(office: Office, args: argparse.Namespace) -> int:
             raise SystemExit("headcount budget set: give --per-turn and/or --per-day")
         await office.set_ceiling(args.target, per_turn=args.per_turn, per_day=args.per_day)
         print(f"Ceilings for {args.target} set.")
+        return 0
+    if args.budget_action == "simulate":
+        await office.simulate_prices(None if args.model == "off" else args.model)
+        print(
+            "Rehearsal spend is real $0 again."
+            if args.model == "off"
+            else f"Rehearsal spend is now simulated at {args.model} prices."
+        )
         return 0
     if args.budget_action == "raise":
         await office.raise_once(args.target, args.once)
@@ -216,4 +247,51 @@ async def _audit(office: Office, args: argparse.Namespace) -> int:
     out = args.out or Path(f"audit.{args.format}")
     count = await office.journal.read(lambda conn: audit.export(conn, out, args.format))
     print(f"Wrote {count} rows to {out}")
+    return 0
+
+
+async def _model(office: Office, args: argparse.Namespace) -> int:
+    if args.model_action == "connect":
+        price = None
+        if args.price_in is not None or args.price_out is not None:
+            price = Price(args.price_in or 0.0, args.price_out or 0.0)
+        config = await office.connect_model(
+            args.model,
+            who=args.employee,
+            api_base=args.api_base,
+            api_key_name=args.key_name,
+            price=price,
+            fallback=args.fallback,
+        )
+        print(f"Connected {config.model} for {args.employee or 'everyone rehearsing'}.")
+        return 0
+    if args.model_action == "disconnect":
+        await office.disconnect_model(args.employee)
+        print(f"{args.employee or 'Everyone'} is back on rehearsal.")
+        return 0
+    print(f"Model: {office.model_mode()}")
+    for employee in office.employees.values():
+        mode = "rehearsal" if employee.config.is_rehearsal else employee.config.model
+        print(f"  {employee.record.name:<10} {mode}")
+    return 0
+
+
+def key_command(args: argparse.Namespace) -> int:
+    """`headcount key set|list`: no office needed, and the key never touches the database."""
+    import getpass
+
+    from engine.paths import Home
+    from engine.secrets import Secrets
+
+    secrets = Secrets(home=Home.resolve().root)
+    if args.key_action == "list":
+        names = secrets.names()
+        print("\n".join(names) if names else "No keys stored.")
+        print(f"({secrets.backend_description()})")
+        return 0
+    value = getpass.getpass(f"API key for {args.name}: ").strip()
+    if not value:
+        raise SystemExit("headcount key set: no key given")
+    secrets.set(args.name, value)
+    print(f"Stored the key {args.name!r} in {secrets.backend_description()}.")
     return 0

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from engine import models
 from engine.approvals import ApprovalBook
 from engine.audit import AuditLog
 from engine.briefs import Brief, BriefError, load_brief, parse_brief
@@ -144,6 +145,7 @@ class Office(OwnerActions):
         self.loop = AgentLoop(journal, model, bus, clock, ids, guard or self.guardrails)
         self.employees: dict[str, Employee] = {}
         self.skills: dict[str, Skill] = {}
+        self.model_overrides: dict[str, ModelConfig] = {}  # settings key -> connected model
         self._serving: tuple[asyncio.TaskGroup, bool] | None = None  # set while run() runs
         self._workers: dict[str, asyncio.Task[None]] = {}
         self.brief_errors: dict[str, str] = {}  # employee id -> why its brief did not load
@@ -207,6 +209,7 @@ class Office(OwnerActions):
 
     async def _load(self) -> None:
         await recover(self.journal, self.clock)
+        await self.load_model_settings()
         dirs = [SHIPPED_BRIEFS / "skills", self.home.briefs / "skills"]
         skill_errors: list[BriefError] = []  # a bad skill never stops the office; the employee works without it
         self.skills = await asyncio.to_thread(load_skills, dirs, errors=skill_errors)
@@ -254,13 +257,17 @@ class Office(OwnerActions):
         if skills:  # names and descriptions in the prompt; the body only when the employee asks
             belt = belt.with_tool(use_skill_tool(skills))
         prompt = render_system_prompt(brief, skills)
+        config = models.effective(
+            brief.model.to_config(), self.model_overrides.get(models.employee_key(record.id)),
+            self.model_overrides.get(models.ALL),
+        )  # fmt: skip
         employee = self.employees.get(record.id)
         if employee is None:
-            employee = Employee(record, brief, belt, brief.model.to_config(), prompt)
+            employee = Employee(record, brief, belt, config, prompt)
             self.employees[record.id] = employee
         else:
             employee.record, employee.brief, employee.belt = record, brief, belt
-            employee.config, employee.system_prompt = brief.model.to_config(), prompt
+            employee.config, employee.system_prompt = config, prompt
         self.ledger.register(
             record.id,
             record.team,

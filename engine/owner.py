@@ -5,22 +5,26 @@ A mixin of the Office; every action is journaled and audited, and wakes whoever 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
+from engine import models
 from engine.approvals import ApprovalBook, ApprovalRecord, Decision
 from engine.audit import AuditLog
 from engine.budget import OFFICE, BudgetLedger, Ceiling, employee_scope, period_days, team_scope
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import ApprovalResolved, StatusChanged, TaskChanged
+from engine.guardrails import Guardrails
 from engine.journal import Journal, StepRecord, TaskRecord
-from engine.store.schema import allowances, ceilings, deliverables, employees, steps
+from engine.llm.types import ModelConfig, ModelConfigError, Price
+from engine.store.schema import allowances, ceilings, deliverables, employees, settings, steps
 from engine.store.writer import Op
 
 if TYPE_CHECKING:
@@ -53,6 +57,9 @@ class OwnerActions:
     ledger: BudgetLedger
     approvals: ApprovalBook
     employees: dict[str, Employee]
+    model: Any
+    model_overrides: dict[str, ModelConfig]
+    guardrails: Guardrails
     audit: AuditLog | None  # the tamper-evident audit log
 
     def find(self, who: str) -> Employee:
@@ -433,6 +440,87 @@ class OwnerActions:
             report["teams"].append(entry(team_scope(team), id=team))
         report["office"] = entry(OFFICE)
         return report
+
+    # --- models ---------------------------------------------------------------------------------
+
+    async def load_model_settings(self) -> None:
+        def query(conn: Connection) -> list[Any]:
+            return list(conn.execute(select(settings.c.key, settings.c.value).where(settings.c.key.like("model:%"))))
+
+        for key, value in await self.journal.read(query):
+            self.model_overrides[key] = models.load(value)
+        simulated = await self.journal.setting(models.SIMULATE)
+        if simulated:
+            self._simulate(simulated)
+
+    async def connect_model(
+        self,
+        model: str,
+        *,
+        who: str | None = None,
+        api_base: str | None = None,
+        api_key_name: str | None = None,
+        price: Price | None = None,
+        fallback: str | None = None,
+    ) -> ModelConfig:
+        """Switch rehearsing employees (or one employee) to a real model, after checking it can work."""
+        config = ModelConfig(model=model, fallback=fallback, api_base=api_base, api_key_name=api_key_name, price=price)
+        if config.is_rehearsal:
+            raise OwnerError("that is the rehearsal model; use disconnect_model to go back to it")
+        from engine.llm.provider import LiteLLMClient, validate_config
+
+        if isinstance(self.model, LiteLLMClient):
+            await asyncio.to_thread(validate_config, config)  # price known or declared, key present
+        key = models.employee_key(self.find(who).id) if who else models.ALL
+        data = {"model": model, "who": who or "everyone rehearsing", "api_base": api_base}
+        await self._owner_write("connect_model", data, None, Journal.setting_op(key, models.dump(config)))
+        self.model_overrides[key] = config
+        self._reconfigure()
+        return config
+
+    async def disconnect_model(self, who: str | None = None) -> None:
+        key = models.employee_key(self.find(who).id) if who else models.ALL
+        await self._owner_write(
+            "disconnect_model", {"who": who or "everyone"}, None, (delete(settings).where(settings.c.key == key), None)
+        )
+        self.model_overrides.pop(key, None)
+        self._reconfigure()
+
+    def model_mode(self) -> str:
+        """What the office thinks with, for the status bar: "Rehearsal" or the model(s) in use."""
+        names = sorted({e.config.model for e in self.employees.values() if not e.config.is_rehearsal})
+        if not names:
+            office = self.model_overrides.get(models.ALL)
+            return office.model if office else "Rehearsal"
+        rehearsing = any(e.config.is_rehearsal for e in self.employees.values())
+        return ", ".join(names) + (" + Rehearsal" if rehearsing else "")
+
+    async def simulate_prices(self, model: str | None) -> None:
+        """Charge rehearsal at a real model's prices (shown as simulated), or stop with None."""
+        if model:
+            self._simulate(model)
+            op: Op = Journal.setting_op(models.SIMULATE, model)
+        else:
+            self.guardrails.pricing = dataclasses.replace(self.guardrails.pricing, simulated=None)
+            op = (delete(settings).where(settings.c.key == models.SIMULATE), None)
+        await self._owner_write("simulate_prices", {"model": model}, None, op)
+
+    def _simulate(self, model: str) -> None:
+        from engine.llm.provider import resolve_price
+
+        try:
+            price = resolve_price(ModelConfig(model=model))
+        except ModelConfigError as exc:
+            raise OwnerError(f"cannot simulate {model}: {exc}") from None
+        self.guardrails.pricing = dataclasses.replace(self.guardrails.pricing, simulated=price)
+
+    def _reconfigure(self) -> None:
+        for employee in self.employees.values():
+            employee.config = models.effective(
+                employee.brief.model.to_config(),
+                self.model_overrides.get(models.employee_key(employee.id)),
+                self.model_overrides.get(models.ALL),
+            )
 
     # --- hours ----------------------------------------------------------------------------------
 
