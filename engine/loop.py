@@ -268,14 +268,18 @@ class _Run:
         if not tool.spec.idempotent:
             # Journal the intent first: after a crash an intent with no result means "maybe done".
             await loop._journal.write(
-                Journal.step_insert_op(self._tool_record(step_id, call, used, "started", None, None, started, None))
+                Journal.step_insert_op(
+                    self._tool_record(step_id, call, used, "started", None, None, started, None, tool.spec.price_usd)
+                )
             )
         self._status("reading" if tool.spec.risk == "read_only" else "tool", call.name)
         status, result, error = await self._execute(tool, call, arguments)
         settle = self._settle(call, tool.spec, arguments, status, result)
         if tool.spec.idempotent:
             # Safe to lose in a crash (the tool simply runs again), so it rides with the next write.
-            record = self._tool_record(step_id, call, used, status, result, error, started, loop._now())
+            record = self._tool_record(
+                step_id, call, used, status, result, error, started, loop._now(), tool.spec.price_usd
+            )
             loop._journal.defer(Journal.step_insert_op(record), *settle)
         else:
             await loop._journal.write(Journal.step_finish_op(step_id, status, result, error, loop._now()), *settle)
@@ -331,6 +335,7 @@ class _Run:
         error: str | None,
         started: str,
         finished: str | None,
+        cost_usd: float = 0.0,  # a paid tool's price, charged once it has been called
     ) -> StepRecord:
         return StepRecord(
             id=step_id,
@@ -348,7 +353,7 @@ class _Run:
             model=None,
             prompt_tokens=0,
             completion_tokens=0,
-            cost_usd=0.0,
+            cost_usd=cost_usd,
             rehearsal=False,
             error=error,
             started_at=started,
