@@ -203,7 +203,8 @@ class _Run:
             started_at=started,
             finished_at=loop._now(),
         )
-        await loop._journal.write(Journal.step_insert_op(record), *extra)
+        # Audit rows (the guard's extra ops) are audit-grade: that commit is fsynced (FULL).
+        await loop._journal.write(Journal.step_insert_op(record), *extra, full=bool(extra))
         self.messages.append(message)
         loop._bus.publish(
             StepFinished(
@@ -255,11 +256,13 @@ class _Run:
         except ToolError as exc:
             # Refused before running: unknown tool, malformed arguments, or the owner said no.
             status, result = "failed", f"error: {exc}"
+            settle = self._settle(call, spec, arguments, status, result)
             loop._journal.defer(
                 Journal.step_insert_op(
                     self._tool_record(step_id, call, call.arguments, status, result, str(exc), started, loop._now())
                 ),
-                *self._settle(call, spec, arguments, status, result),
+                *settle,
+                full=bool(settle),
             )
             self._after_tool(step_id, call, status, result)
             return
@@ -280,9 +283,10 @@ class _Run:
             record = self._tool_record(
                 step_id, call, used, status, result, error, started, loop._now(), tool.spec.price_usd
             )
-            loop._journal.defer(Journal.step_insert_op(record), *settle)
+            loop._journal.defer(Journal.step_insert_op(record), *settle, full=bool(settle))
         else:
-            await loop._journal.write(Journal.step_finish_op(step_id, status, result, error, loop._now()), *settle)
+            finish = Journal.step_finish_op(step_id, status, result, error, loop._now())
+            await loop._journal.write(finish, *settle, full=bool(settle))
         self._after_tool(step_id, call, status, result)
 
     def _settle(
