@@ -39,6 +39,8 @@ typecheck: venv
 bench: venv
 	mkdir -p bench-results
 	$(BIN)/python tests/bench/bench_orchestrator.py --json bench-results/orchestrator.json
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_office.py --json bench-results/office.json
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_shell.py --json bench-results/shell.json
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
