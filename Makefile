@@ -12,6 +12,7 @@ $(BIN)/headcount: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/python -m models3d.build  # the office's 3D models, made by code (the app also builds missing ones)
 	@touch $@
 
 venv: sysdeps $(BIN)/headcount
