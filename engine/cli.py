@@ -18,8 +18,8 @@ from engine.cli_owner import add_commands, key_command
 from engine.events import Event, StatusChanged, StepFinished, TaskChanged
 from engine.llm.types import ModelError
 from engine.logs import setup_logging
+from engine.office_parts import OwnerError
 from engine.orchestrator import Office, OfficeError
-from engine.owner import OwnerError
 from engine.paths import SHIPPED_BRIEFS, Home
 from engine.store.db import StoreError
 

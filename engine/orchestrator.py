@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import functools
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from engine import models
 from engine.approvals import ApprovalBook
 from engine.audit import AuditLog
-from engine.briefs import Brief, BriefError, load_brief, parse_brief
+from engine.briefing import BriefActions
+from engine.briefs import Brief, BriefError, load_brief
 from engine.briefs.catalog import load_catalog
 from engine.briefs.prompt import render_system_prompt
 from engine.briefs.skills import Skill, attached_skills, load_skills, use_skill_tool
@@ -24,11 +23,9 @@ from engine.budget import BudgetLedger, Ceiling
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource, RandomIds, SystemClock
 from engine.events import (
-    ApprovalRequested,
     BriefInvalid,
     EmployeeHired,
     EscalationRaised,
-    Event,
     Status,
     StatusChanged,
     TaskChanged,
@@ -44,11 +41,13 @@ from engine.owner import OwnerActions
 from engine.paths import SHIPPED_BRIEFS, Home
 from engine.recovery import recover
 from engine.secrets import Secrets, redact
+from engine.spending import SpendingActions
 from engine.store.db import open_database
 from engine.store.writer import Writer
 from engine.tools.base import Tool
 from engine.tools.builtin import builtin_tools
 from engine.tools.registry import Belt, ToolRegistry
+from engine.views import OfficeViews
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +103,7 @@ class Employee:
         return self.record.id
 
 
-class Office(OwnerActions):
+class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
     """One office of employees working over one journal. Use `await Office.open(home)`."""
 
     def __init__(
@@ -230,27 +229,6 @@ class Office(OwnerActions):
                 self.employees[task.employee_id].queue.append(task.id)
         await self.load_budgets()
 
-    async def _current_brief(self, record: EmployeeRecord) -> tuple[Brief, EmployeeRecord]:
-        """The brief as its file says now; an edit since the last start becomes a new version."""
-        path = Path(record.brief_path)
-        raw = await asyncio.to_thread(_read_or_none, path)
-        if raw is None:  # the file is gone: keep working from the version we stored
-            stored = await self.journal.brief_text(record.id, record.brief_version)
-            if stored is None:
-                raise BriefError.single(path, None, "no such file, and no stored copy")
-            return parse_brief(stored.encode(), path), record
-        brief = parse_brief(raw, path, known_tools=None)
-        if brief.version != record.brief_version:
-            now = self._now()
-            await self.journal.write(
-                Journal.brief_version_op(record.id, brief.version, raw.decode("utf-8"), now),
-                Journal.employee_update_op(record.id, brief_version=brief.version),
-                *self.audit_ops("brief_changed", {"from": record.brief_version, "to": brief.version}, record.id),
-                full=True,
-            )
-            record = _replace_record(record, brief_version=brief.version)
-        return brief, record
-
     def _add(self, record: EmployeeRecord, brief: Brief) -> Employee:
         """Seat an employee (or re-seat one whose brief changed, keeping its queue and worker)."""
         skills = attached_skills(brief.skills, self.skills)
@@ -332,96 +310,6 @@ class Office(OwnerActions):
             known = ", ".join(sorted(catalog.roles)) or "none"
             raise OfficeError(f"no role {role_or_path!r} in the catalog (roles: {known})")
         brief: Brief = catalog.roles[role_or_path]
-        return brief
-
-    async def scene_events(self) -> list[Event]:
-        """The office as it stands, as events: what a renderer needs to draw it from scratch."""
-        events: list[Event] = []
-        records = {r.id: r for r in await self.journal.employees()}
-        tasks = await self.journal.tasks(statuses=["running", "waiting", "review"])
-        for employee in self.employees.values():
-            record = records.get(employee.id, employee.record)
-            events.append(
-                EmployeeHired(
-                    employee_id=record.id,
-                    name=record.name,
-                    role=record.role,
-                    title=record.title,
-                    team=record.team,
-                    appearance=tuple(sorted(employee.brief.appearance.as_pairs())),
-                    rehearsal=employee.config.is_rehearsal,
-                )
-            )
-            if record.status != "idle":
-                events.append(StatusChanged(employee_id=record.id, status=record.status, detail=record.status_detail))  # type: ignore[arg-type]
-            events.append(self.guardrails.spend_event(record.id, simulated=employee.config.is_rehearsal))
-        events.extend(
-            TaskChanged(task_id=t.id, employee_id=t.employee_id, title=t.title, status=t.status, reason=t.reason)
-            for t in tasks
-        )
-        for request in await self.approvals.list():
-            events.append(
-                ApprovalRequested(
-                    approval_id=request.id,
-                    employee_id=request.employee_id,
-                    task_id=request.task_id,
-                    tool=request.tool,
-                    arguments_json=request.arguments,
-                    risk=request.risk,
-                )
-            )
-        return events
-
-    async def roster(self) -> list[dict[str, Any]]:
-        """Who works here, what they are doing, as plain data (for `roster --json` and the UI)."""
-        records = await self.journal.employees()
-        running = {t.employee_id: t.title for t in await self.journal.tasks(statuses=["running"])}
-        rows: list[dict[str, Any]] = []
-        for r in records:
-            employee = self.employees.get(r.id)
-            rows.append(
-                {
-                    "id": r.id,
-                    "name": r.name,
-                    "role": r.role,
-                    "title": r.title,
-                    "team": r.team,
-                    "status": r.status,
-                    "detail": r.status_detail,
-                    "current_task": running.get(r.id),
-                    "rehearsal": employee.config.is_rehearsal if employee else True,
-                    "probation_left": r.probation_left,
-                    "brief_error": self.brief_errors.get(r.id),
-                }
-            )
-        return rows
-
-    async def update_brief(self, who: str, text: str) -> Brief:
-        """Give a hired employee an edited brief: validated, saved as its own copy, a new version.
-
-        The employee's copy lives in the owner's folder (`briefs/employees/<id>.md`), so editing
-        one employee never changes the shipped catalog or a colleague hired from the same role.
-        Raises BriefError (file, line, field) when the text does not validate; nothing changes then.
-        """
-        employee = self.find(who)
-        path = self.home.briefs / "employees" / f"{employee.id}.md"
-        raw = text.encode("utf-8")
-        brief = parse_brief(raw, path, known_tools=self.tools.names(), known_skills=set(self.skills))
-        if brief.version == employee.record.brief_version:
-            return employee.brief
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".md.partial")
-        await asyncio.to_thread(partial.write_bytes, raw)
-        await asyncio.to_thread(partial.replace, path)
-        now = self._now()
-        data = {"from": employee.record.brief_version, "to": brief.version, "by": "owner"}
-        await self.journal.write(
-            Journal.brief_version_op(employee.id, brief.version, text, now),
-            Journal.employee_update_op(employee.id, brief_version=brief.version, brief_path=str(path)),
-            *self.audit_ops("brief_changed", data, employee.id),
-            full=True,
-        )
-        self._add(_replace_record(employee.record, brief_version=brief.version, brief_path=str(path)), brief)
         return brief
 
     def find(self, who: str) -> Employee:
@@ -624,14 +512,3 @@ def _remember_secrets(home: Home) -> None:
         Secrets(home=home.root).remember_all()
     except Exception as exc:  # a broken keyring must not stop the office; keys are then asked for
         log.warning("cannot read the keyring: %s", type(exc).__name__)
-
-
-def _read_or_none(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
-def _replace_record(record: EmployeeRecord, **values: Any) -> EmployeeRecord:
-    return dataclasses.replace(record, **values)

@@ -1,103 +1,29 @@
-"""What the owner does: answer approvals, review deliverables, set budgets, call people in.
+"""What the owner does: resolve crashes, answer approvals, review deliverables, call people in.
 
 A mixin of the Office; every action is journaled and audited, and wakes whoever it unblocks.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
-from engine import models
 from engine.approvals import ApprovalBook, ApprovalRecord, Decision
-from engine.audit import AuditLog
-from engine.budget import OFFICE, BudgetLedger, Ceiling, employee_scope, period_days, team_scope
-from engine.bus import EventBus
-from engine.clock import Clock, IdSource
 from engine.events import ApprovalResolved, EscalationRaised, StatusChanged, TaskChanged
-from engine.guardrails import Guardrails
 from engine.journal import Journal, StepRecord, TaskRecord
-from engine.llm.types import ModelConfig, ModelConfigError, Price
-from engine.store.schema import allowances, ceilings, deliverables, employees, settings, steps
+from engine.office_parts import Deliverable, OfficeParts, OwnerError
+from engine.store.schema import deliverables, employees
 from engine.store.writer import Op
 
 if TYPE_CHECKING:
     from engine.orchestrator import Employee
 
 
-class OwnerError(Exception):
-    """The owner asked for something that cannot be done (unknown id, already decided, ...)."""
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Deliverable:
-    id: str
-    employee_id: str
-    task_id: str
-    round: int
-    content: str
-    status: str
-    comment: str
-    created_at: str
-    decided_at: str | None
-
-
-class OwnerActions:
-    # Provided by the Office.
-    journal: Journal
-    bus: EventBus
-    clock: Clock
-    ids: IdSource
-    ledger: BudgetLedger
-    approvals: ApprovalBook
-    employees: dict[str, Employee]
-    model: Any
-    model_overrides: dict[str, ModelConfig]
-    guardrails: Guardrails
-    audit: AuditLog | None  # the tamper-evident audit log
-
-    def find(self, who: str) -> Employee:
-        raise NotImplementedError
-
-    def enqueue(self, employee: Employee, task_id: str, *, first: bool = False) -> None:
-        raise NotImplementedError
-
-    def _now(self) -> str:
-        raise NotImplementedError
-
-    # --- audit ----------------------------------------------------------------------------------
-
-    def audit_ops(self, kind: str, data: Mapping[str, Any], employee_id: str | None) -> list[Op]:
-        if self.audit is None:
-            return []
-        return [self.audit.op(kind, dict(data), employee_id=employee_id, ts=self._now())]
-
-    async def _owner_write(self, action: str, data: Mapping[str, Any], employee_id: str | None, *ops: Op) -> None:
-        audit = self.audit_ops("owner_action", {"action": action, **data}, employee_id)
-        await self.journal.write(*ops, *audit, full=True)
-
-    async def _requeue(self, task: TaskRecord, reason: str, *ops: Op) -> None:
-        await self.journal.write(*ops, Journal.task_status_op(task.id, "queued", reason, self._now()))
-        self.bus.publish(
-            TaskChanged(task_id=task.id, employee_id=task.employee_id, title=task.title, status="queued", reason=reason)
-        )
-        if task.employee_id in self.employees:
-            self.enqueue(self.employees[task.employee_id], task.id)
-
-    async def _task(self, task_id: str, *statuses: str) -> TaskRecord:
-        task = await self.journal.task(task_id)
-        if task is None:
-            raise OwnerError(f"no task {task_id!r}")
-        if statuses and task.status not in statuses:
-            raise OwnerError(f"task {task_id} is {task.status}, not {' or '.join(statuses)}")
-        return task
-
+class OwnerActions(OfficeParts):
     # --- tasks parked for the owner ------------------------------------------------------------
 
     async def resolve(self, task_id: str, *, happened: bool) -> None:
@@ -330,202 +256,6 @@ class OwnerActions:
         )
         employee.record = dataclasses.replace(employee.record, probation_left=deliverables_to_review)
 
-    # --- budgets --------------------------------------------------------------------------------
-
-    def scope_of(self, target: str) -> str:
-        """`office`, a team id, or an employee name/id, as a ledger scope."""
-        if target == OFFICE:
-            return OFFICE
-        if target in {e.record.team for e in self.employees.values()}:
-            return team_scope(target)
-        return employee_scope(self.find(target).id)
-
-    async def load_budgets(self) -> None:
-        def query(conn: Connection) -> tuple[list[Any], list[Any], list[Any]]:
-            since = (self.clock.now() - timedelta(days=2)).isoformat()
-            spent = conn.execute(
-                select(steps.c.employee_id, steps.c.started_at, steps.c.cost_usd).where(
-                    steps.c.started_at >= since, steps.c.cost_usd > 0
-                )
-            ).all()
-            return list(conn.execute(select(ceilings))), list(conn.execute(select(allowances))), list(spent)
-
-        rows, extras, spent = await self.journal.read(query)
-        for row in rows:
-            self.ledger.set_override(row.scope, Ceiling(row.per_turn_usd, row.per_day_usd))
-        for row in extras:
-            self.ledger.add_allowance(row.scope, row.day, row.usd)
-        for employee_id, started, usd in spent:
-            if employee_id in self.employees:
-                self.ledger.record_spend(employee_id, datetime.fromisoformat(started), usd)
-
-    async def set_ceiling(self, target: str, *, per_turn: float | None = None, per_day: float | None = None) -> None:
-        """Raise (or lower) a ceiling for good."""
-        scope = self.scope_of(target)
-        current = self.ledger.ceiling(scope)
-        ceiling = Ceiling(
-            per_turn if per_turn is not None else current.per_turn_usd,
-            per_day if per_day is not None else current.per_day_usd,
-        )
-        values = {"scope": scope, "per_turn_usd": ceiling.per_turn_usd, "per_day_usd": ceiling.per_day_usd}
-        await self.journal.write(
-            (insert(ceilings).prefix_with("OR REPLACE"), values),
-            *self.audit_ops("budget_changed", values, None),
-            full=True,
-        )
-        self.ledger.set_override(scope, ceiling)
-        await self._wake_over_budget(scope)
-
-    async def raise_once(self, target: str, usd: float) -> None:
-        """Allow `usd` more today only."""
-        scope = self.scope_of(target)
-        day = self.ledger.day_of(scope, self.clock.now())
-        values = {"scope": scope, "day": day, "usd": usd}
-        await self.journal.write(
-            (insert(allowances), values), *self.audit_ops("budget_changed", values, None), full=True
-        )
-        self.ledger.add_allowance(scope, day, usd)
-        await self._wake_over_budget(scope)
-
-    async def _wake_over_budget(self, scope: str) -> None:
-        for task in await self.journal.tasks(statuses=["parked"]):
-            if task.reason.startswith("over budget") and scope in self.ledger.scopes_of(task.employee_id):
-                await self._requeue(task, "the budget was raised")
-
-    async def budget_report(self) -> dict[str, Any]:
-        """Spend per employee, team and office for today, this week and this month."""
-
-        def query(conn: Connection) -> list[Any]:
-            since = (self.clock.now() - timedelta(days=32)).isoformat()
-            return list(
-                conn.execute(
-                    select(steps.c.employee_id, steps.c.started_at, steps.c.cost_usd, steps.c.rehearsal).where(
-                        steps.c.started_at >= since, steps.c.cost_usd > 0
-                    )
-                )
-            )
-
-        rows = await self.journal.read(query)
-        now = self.clock.now()
-        report: dict[str, Any] = {"employees": [], "teams": [], "office": None}
-        totals: dict[str, dict[str, float]] = {}
-        simulated: dict[str, bool] = {}
-
-        def add(scope: str, when: datetime, usd: float, rehearsal: bool) -> None:
-            today = datetime.fromisoformat(self.ledger.day_of(scope, now)).date()
-            day = datetime.fromisoformat(self.ledger.day_of(scope, when)).date()
-            bucket = totals.setdefault(scope, {"today": 0.0, "week": 0.0, "month": 0.0})
-            for period in ("today", "week", "month"):
-                first, last = period_days(today, period)
-                if first <= day <= last:
-                    bucket[period] += usd
-            simulated[scope] = simulated.get(scope, False) or rehearsal
-
-        for employee_id, started, usd, rehearsal in rows:
-            for scope in self.ledger.scopes_of(employee_id):
-                add(scope, datetime.fromisoformat(started), usd, bool(rehearsal))
-
-        def entry(scope: str, **extra: Any) -> dict[str, Any]:
-            ceiling = self.ledger.ceiling(scope)
-            day = self.ledger.day_of(scope, now)
-            spend = totals.get(scope, {"today": 0.0, "week": 0.0, "month": 0.0})
-            return {
-                **extra,
-                "scope": scope,
-                **{k: round(v, 6) for k, v in spend.items()},
-                "per_day_usd": self.ledger.day_limit(scope, day),
-                "per_turn_usd": ceiling.per_turn_usd,
-                "simulated": simulated.get(scope, False),
-            }
-
-        for employee in self.employees.values():
-            report["employees"].append(entry(employee_scope(employee.id), id=employee.id, name=employee.record.name))
-        for team in sorted(self.ledger.teams()):
-            report["teams"].append(entry(team_scope(team), id=team))
-        report["office"] = entry(OFFICE)
-        return report
-
-    # --- models ---------------------------------------------------------------------------------
-
-    async def load_model_settings(self) -> None:
-        def query(conn: Connection) -> list[Any]:
-            return list(conn.execute(select(settings.c.key, settings.c.value).where(settings.c.key.like("model:%"))))
-
-        for key, value in await self.journal.read(query):
-            self.model_overrides[key] = models.load(value)
-        simulated = await self.journal.setting(models.SIMULATE)
-        if simulated:
-            self._simulate(simulated)
-
-    async def connect_model(
-        self,
-        model: str,
-        *,
-        who: str | None = None,
-        api_base: str | None = None,
-        api_key_name: str | None = None,
-        price: Price | None = None,
-        fallback: str | None = None,
-    ) -> ModelConfig:
-        """Switch rehearsing employees (or one employee) to a real model, after checking it can work."""
-        config = ModelConfig(model=model, fallback=fallback, api_base=api_base, api_key_name=api_key_name, price=price)
-        if config.is_rehearsal:
-            raise OwnerError("that is the rehearsal model; use disconnect_model to go back to it")
-        from engine.llm.provider import LiteLLMClient, validate_config
-
-        if isinstance(self.model, LiteLLMClient):
-            await asyncio.to_thread(validate_config, config)  # price known or declared, key present
-        key = models.employee_key(self.find(who).id) if who else models.ALL
-        data = {"model": model, "who": who or "everyone rehearsing", "api_base": api_base}
-        await self._owner_write("connect_model", data, None, Journal.setting_op(key, models.dump(config)))
-        self.model_overrides[key] = config
-        self._reconfigure()
-        return config
-
-    async def disconnect_model(self, who: str | None = None) -> None:
-        key = models.employee_key(self.find(who).id) if who else models.ALL
-        await self._owner_write(
-            "disconnect_model", {"who": who or "everyone"}, None, (delete(settings).where(settings.c.key == key), None)
-        )
-        self.model_overrides.pop(key, None)
-        self._reconfigure()
-
-    def model_mode(self) -> str:
-        """What the office thinks with, for the status bar: "Rehearsal" or the model(s) in use."""
-        names = sorted({e.config.model for e in self.employees.values() if not e.config.is_rehearsal})
-        if not names:
-            office = self.model_overrides.get(models.ALL)
-            return office.model if office else "Rehearsal"
-        rehearsing = any(e.config.is_rehearsal for e in self.employees.values())
-        return ", ".join(names) + (" + Rehearsal" if rehearsing else "")
-
-    async def simulate_prices(self, model: str | None) -> None:
-        """Charge rehearsal at a real model's prices (shown as simulated), or stop with None."""
-        if model:
-            self._simulate(model)
-            op: Op = Journal.setting_op(models.SIMULATE, model)
-        else:
-            self.guardrails.pricing = dataclasses.replace(self.guardrails.pricing, simulated=None)
-            op = (delete(settings).where(settings.c.key == models.SIMULATE), None)
-        await self._owner_write("simulate_prices", {"model": model}, None, op)
-
-    def _simulate(self, model: str) -> None:
-        from engine.llm.provider import resolve_price
-
-        try:
-            price = resolve_price(ModelConfig(model=model))
-        except ModelConfigError as exc:
-            raise OwnerError(f"cannot simulate {model}: {exc}") from None
-        self.guardrails.pricing = dataclasses.replace(self.guardrails.pricing, simulated=price)
-
-    def _reconfigure(self) -> None:
-        for employee in self.employees.values():
-            employee.config = models.effective(
-                employee.brief.model.to_config(),
-                self.model_overrides.get(models.employee_key(employee.id)),
-                self.model_overrides.get(models.ALL),
-            )
-
     # --- hours ----------------------------------------------------------------------------------
 
     async def call_in(self, who: str, hours: float = 2.0) -> datetime:
@@ -543,3 +273,6 @@ class OwnerActions:
         for task in await self.journal.tasks(employee_id=employee.id, statuses=["parked"]):
             if task.reason.startswith("over budget"):
                 await self._requeue(task, "a new budget period may have started")
+
+
+__all__ = ["Deliverable", "OwnerActions", "OwnerError"]

@@ -1,0 +1,102 @@
+"""What the Office mixins share: its parts, and journaled, audited owner actions."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from engine.approvals import ApprovalBook
+from engine.audit import AuditLog
+from engine.briefs import Brief
+from engine.briefs.skills import Skill
+from engine.budget import BudgetLedger
+from engine.bus import EventBus
+from engine.clock import Clock, IdSource
+from engine.events import TaskChanged
+from engine.guardrails import Guardrails
+from engine.journal import EmployeeRecord, Journal, TaskRecord
+from engine.llm.types import ModelConfig
+from engine.paths import Home
+from engine.store.writer import Op
+from engine.tools.registry import ToolRegistry
+
+if TYPE_CHECKING:
+    from engine.orchestrator import Employee
+
+
+class OwnerError(Exception):
+    """The owner asked for something that cannot be done (unknown id, already decided, ...)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Deliverable:
+    id: str
+    employee_id: str
+    task_id: str
+    round: int
+    content: str
+    status: str
+    comment: str
+    created_at: str
+    decided_at: str | None
+
+
+class OfficeParts:
+    """The attributes and helpers the Office's mixins rely on (the Office provides them)."""
+
+    # Provided by the Office.
+    journal: Journal
+    bus: EventBus
+    clock: Clock
+    ids: IdSource
+    ledger: BudgetLedger
+    approvals: ApprovalBook
+    employees: dict[str, Employee]
+    model: Any
+    model_overrides: dict[str, ModelConfig]
+    guardrails: Guardrails
+    audit: AuditLog | None  # the tamper-evident audit log
+    home: Home
+    tools: ToolRegistry
+    skills: dict[str, Skill]
+    brief_errors: dict[str, str]
+
+    def find(self, who: str) -> Employee:
+        raise NotImplementedError
+
+    def _add(self, record: EmployeeRecord, brief: Brief) -> Employee:
+        raise NotImplementedError
+
+    def enqueue(self, employee: Employee, task_id: str, *, first: bool = False) -> None:
+        raise NotImplementedError
+
+    def _now(self) -> str:
+        raise NotImplementedError
+
+    # --- audit ----------------------------------------------------------------------------------
+
+    def audit_ops(self, kind: str, data: Mapping[str, Any], employee_id: str | None) -> list[Op]:
+        if self.audit is None:
+            return []
+        return [self.audit.op(kind, dict(data), employee_id=employee_id, ts=self._now())]
+
+    async def _owner_write(self, action: str, data: Mapping[str, Any], employee_id: str | None, *ops: Op) -> None:
+        audit = self.audit_ops("owner_action", {"action": action, **data}, employee_id)
+        await self.journal.write(*ops, *audit, full=True)
+
+    async def _requeue(self, task: TaskRecord, reason: str, *ops: Op) -> None:
+        await self.journal.write(*ops, Journal.task_status_op(task.id, "queued", reason, self._now()))
+        self.bus.publish(
+            TaskChanged(task_id=task.id, employee_id=task.employee_id, title=task.title, status="queued", reason=reason)
+        )
+        if task.employee_id in self.employees:
+            self.enqueue(self.employees[task.employee_id], task.id)
+
+    async def _task(self, task_id: str, *statuses: str) -> TaskRecord:
+        task = await self.journal.task(task_id)
+        if task is None:
+            raise OwnerError(f"no task {task_id!r}")
+        if statuses and task.status not in statuses:
+            raise OwnerError(f"task {task_id} is {task.status}, not {' or '.join(statuses)}")
+        return task

@@ -1,0 +1,219 @@
+"""Money and models, from the owner's side: ceilings, one-off raises, spend reports, connected models.
+
+A mixin of the Office; every change is journaled and audited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select
+
+from engine import models
+from engine.budget import OFFICE, Ceiling, employee_scope, period_days, team_scope
+from engine.journal import Journal
+from engine.llm.types import ModelConfig, ModelConfigError, Price
+from engine.office_parts import OfficeParts, OwnerError
+from engine.store.schema import allowances, ceilings, settings, steps
+from engine.store.writer import Op
+
+
+class SpendingActions(OfficeParts):
+    # --- budgets --------------------------------------------------------------------------------
+
+    def scope_of(self, target: str) -> str:
+        """`office`, a team id, or an employee name/id, as a ledger scope."""
+        if target == OFFICE:
+            return OFFICE
+        if target in {e.record.team for e in self.employees.values()}:
+            return team_scope(target)
+        return employee_scope(self.find(target).id)
+
+    async def load_budgets(self) -> None:
+        def query(conn: Connection) -> tuple[list[Any], list[Any], list[Any]]:
+            since = (self.clock.now() - timedelta(days=2)).isoformat()
+            spent = conn.execute(
+                select(steps.c.employee_id, steps.c.started_at, steps.c.cost_usd).where(
+                    steps.c.started_at >= since, steps.c.cost_usd > 0
+                )
+            ).all()
+            return list(conn.execute(select(ceilings))), list(conn.execute(select(allowances))), list(spent)
+
+        rows, extras, spent = await self.journal.read(query)
+        for row in rows:
+            self.ledger.set_override(row.scope, Ceiling(row.per_turn_usd, row.per_day_usd))
+        for row in extras:
+            self.ledger.add_allowance(row.scope, row.day, row.usd)
+        for employee_id, started, usd in spent:
+            if employee_id in self.employees:
+                self.ledger.record_spend(employee_id, datetime.fromisoformat(started), usd)
+
+    async def set_ceiling(self, target: str, *, per_turn: float | None = None, per_day: float | None = None) -> None:
+        """Raise (or lower) a ceiling for good."""
+        scope = self.scope_of(target)
+        current = self.ledger.ceiling(scope)
+        ceiling = Ceiling(
+            per_turn if per_turn is not None else current.per_turn_usd,
+            per_day if per_day is not None else current.per_day_usd,
+        )
+        values = {"scope": scope, "per_turn_usd": ceiling.per_turn_usd, "per_day_usd": ceiling.per_day_usd}
+        await self.journal.write(
+            (insert(ceilings).prefix_with("OR REPLACE"), values),
+            *self.audit_ops("budget_changed", values, None),
+            full=True,
+        )
+        self.ledger.set_override(scope, ceiling)
+        await self._wake_over_budget(scope)
+
+    async def raise_once(self, target: str, usd: float) -> None:
+        """Allow `usd` more today only."""
+        scope = self.scope_of(target)
+        day = self.ledger.day_of(scope, self.clock.now())
+        values = {"scope": scope, "day": day, "usd": usd}
+        await self.journal.write(
+            (insert(allowances), values), *self.audit_ops("budget_changed", values, None), full=True
+        )
+        self.ledger.add_allowance(scope, day, usd)
+        await self._wake_over_budget(scope)
+
+    async def _wake_over_budget(self, scope: str) -> None:
+        for task in await self.journal.tasks(statuses=["parked"]):
+            if task.reason.startswith("over budget") and scope in self.ledger.scopes_of(task.employee_id):
+                await self._requeue(task, "the budget was raised")
+
+    async def budget_report(self) -> dict[str, Any]:
+        """Spend per employee, team and office for today, this week and this month."""
+
+        def query(conn: Connection) -> list[Any]:
+            since = (self.clock.now() - timedelta(days=32)).isoformat()
+            return list(
+                conn.execute(
+                    select(steps.c.employee_id, steps.c.started_at, steps.c.cost_usd, steps.c.rehearsal).where(
+                        steps.c.started_at >= since, steps.c.cost_usd > 0
+                    )
+                )
+            )
+
+        rows = await self.journal.read(query)
+        now = self.clock.now()
+        report: dict[str, Any] = {"employees": [], "teams": [], "office": None}
+        totals: dict[str, dict[str, float]] = {}
+        simulated: dict[str, bool] = {}
+
+        def add(scope: str, when: datetime, usd: float, rehearsal: bool) -> None:
+            today = datetime.fromisoformat(self.ledger.day_of(scope, now)).date()
+            day = datetime.fromisoformat(self.ledger.day_of(scope, when)).date()
+            bucket = totals.setdefault(scope, {"today": 0.0, "week": 0.0, "month": 0.0})
+            for period in ("today", "week", "month"):
+                first, last = period_days(today, period)
+                if first <= day <= last:
+                    bucket[period] += usd
+            simulated[scope] = simulated.get(scope, False) or rehearsal
+
+        for employee_id, started, usd, rehearsal in rows:
+            for scope in self.ledger.scopes_of(employee_id):
+                add(scope, datetime.fromisoformat(started), usd, bool(rehearsal))
+
+        def entry(scope: str, **extra: Any) -> dict[str, Any]:
+            ceiling = self.ledger.ceiling(scope)
+            day = self.ledger.day_of(scope, now)
+            spend = totals.get(scope, {"today": 0.0, "week": 0.0, "month": 0.0})
+            return {
+                **extra,
+                "scope": scope,
+                **{k: round(v, 6) for k, v in spend.items()},
+                "per_day_usd": self.ledger.day_limit(scope, day),
+                "per_turn_usd": ceiling.per_turn_usd,
+                "simulated": simulated.get(scope, False),
+            }
+
+        for employee in self.employees.values():
+            report["employees"].append(entry(employee_scope(employee.id), id=employee.id, name=employee.record.name))
+        for team in sorted(self.ledger.teams()):
+            report["teams"].append(entry(team_scope(team), id=team))
+        report["office"] = entry(OFFICE)
+        return report
+
+    # --- models ---------------------------------------------------------------------------------
+
+    async def load_model_settings(self) -> None:
+        def query(conn: Connection) -> list[Any]:
+            return list(conn.execute(select(settings.c.key, settings.c.value).where(settings.c.key.like("model:%"))))
+
+        for key, value in await self.journal.read(query):
+            self.model_overrides[key] = models.load(value)
+        simulated = await self.journal.setting(models.SIMULATE)
+        if simulated:
+            self._simulate(simulated)
+
+    async def connect_model(
+        self,
+        model: str,
+        *,
+        who: str | None = None,
+        api_base: str | None = None,
+        api_key_name: str | None = None,
+        price: Price | None = None,
+        fallback: str | None = None,
+    ) -> ModelConfig:
+        """Switch rehearsing employees (or one employee) to a real model, after checking it can work."""
+        config = ModelConfig(model=model, fallback=fallback, api_base=api_base, api_key_name=api_key_name, price=price)
+        if config.is_rehearsal:
+            raise OwnerError("that is the rehearsal model; use disconnect_model to go back to it")
+        from engine.llm.provider import LiteLLMClient, validate_config
+
+        if isinstance(self.model, LiteLLMClient):
+            await asyncio.to_thread(validate_config, config)  # price known or declared, key present
+        key = models.employee_key(self.find(who).id) if who else models.ALL
+        data = {"model": model, "who": who or "everyone rehearsing", "api_base": api_base}
+        await self._owner_write("connect_model", data, None, Journal.setting_op(key, models.dump(config)))
+        self.model_overrides[key] = config
+        self._reconfigure()
+        return config
+
+    async def disconnect_model(self, who: str | None = None) -> None:
+        key = models.employee_key(self.find(who).id) if who else models.ALL
+        await self._owner_write(
+            "disconnect_model", {"who": who or "everyone"}, None, (delete(settings).where(settings.c.key == key), None)
+        )
+        self.model_overrides.pop(key, None)
+        self._reconfigure()
+
+    def model_mode(self) -> str:
+        """What the office thinks with, for the status bar: "Rehearsal" or the model(s) in use."""
+        names = sorted({e.config.model for e in self.employees.values() if not e.config.is_rehearsal})
+        if not names:
+            office = self.model_overrides.get(models.ALL)
+            return office.model if office else "Rehearsal"
+        rehearsing = any(e.config.is_rehearsal for e in self.employees.values())
+        return ", ".join(names) + (" + Rehearsal" if rehearsing else "")
+
+    async def simulate_prices(self, model: str | None) -> None:
+        """Charge rehearsal at a real model's prices (shown as simulated), or stop with None."""
+        if model:
+            self._simulate(model)
+            op: Op = Journal.setting_op(models.SIMULATE, model)
+        else:
+            self.guardrails.pricing = dataclasses.replace(self.guardrails.pricing, simulated=None)
+            op = (delete(settings).where(settings.c.key == models.SIMULATE), None)
+        await self._owner_write("simulate_prices", {"model": model}, None, op)
+
+    def _simulate(self, model: str) -> None:
+        from engine.llm.provider import resolve_price
+
+        try:
+            price = resolve_price(ModelConfig(model=model))
+        except ModelConfigError as exc:
+            raise OwnerError(f"cannot simulate {model}: {exc}") from None
+        self.guardrails.pricing = dataclasses.replace(self.guardrails.pricing, simulated=price)
+
+    def _reconfigure(self) -> None:
+        for employee in self.employees.values():
+            employee.config = models.effective(
+                employee.brief.model.to_config(),
+                self.model_overrides.get(models.employee_key(employee.id)),
+                self.model_overrides.get(models.ALL),
+            )

@@ -1,0 +1,72 @@
+"""Read-only views of the office as plain data: the roster, and the scene as events for a renderer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.events import ApprovalRequested, EmployeeHired, Event, StatusChanged, TaskChanged
+from engine.office_parts import OfficeParts
+
+
+class OfficeViews(OfficeParts):
+    async def scene_events(self) -> list[Event]:
+        """The office as it stands, as events: what a renderer needs to draw it from scratch."""
+        events: list[Event] = []
+        records = {r.id: r for r in await self.journal.employees()}
+        tasks = await self.journal.tasks(statuses=["running", "waiting", "review"])
+        for employee in self.employees.values():
+            record = records.get(employee.id, employee.record)
+            events.append(
+                EmployeeHired(
+                    employee_id=record.id,
+                    name=record.name,
+                    role=record.role,
+                    title=record.title,
+                    team=record.team,
+                    appearance=tuple(sorted(employee.brief.appearance.as_pairs())),
+                    rehearsal=employee.config.is_rehearsal,
+                )
+            )
+            if record.status != "idle":
+                events.append(StatusChanged(employee_id=record.id, status=record.status, detail=record.status_detail))  # type: ignore[arg-type]
+            events.append(self.guardrails.spend_event(record.id, simulated=employee.config.is_rehearsal))
+        events.extend(
+            TaskChanged(task_id=t.id, employee_id=t.employee_id, title=t.title, status=t.status, reason=t.reason)
+            for t in tasks
+        )
+        for request in await self.approvals.list():
+            events.append(
+                ApprovalRequested(
+                    approval_id=request.id,
+                    employee_id=request.employee_id,
+                    task_id=request.task_id,
+                    tool=request.tool,
+                    arguments_json=request.arguments,
+                    risk=request.risk,
+                )
+            )
+        return events
+
+    async def roster(self) -> list[dict[str, Any]]:
+        """Who works here, what they are doing, as plain data (for `roster --json` and the UI)."""
+        records = await self.journal.employees()
+        running = {t.employee_id: t.title for t in await self.journal.tasks(statuses=["running"])}
+        rows: list[dict[str, Any]] = []
+        for r in records:
+            employee = self.employees.get(r.id)
+            rows.append(
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "role": r.role,
+                    "title": r.title,
+                    "team": r.team,
+                    "status": r.status,
+                    "detail": r.status_detail,
+                    "current_task": running.get(r.id),
+                    "rehearsal": employee.config.is_rehearsal if employee else True,
+                    "probation_left": r.probation_left,
+                    "brief_error": self.brief_errors.get(r.id),
+                }
+            )
+        return rows
