@@ -40,6 +40,7 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
     if window._painted:
         _settle(painted)
     await painted
+    window.start_office()
     prewarm_in_background()
     try:
         await bridge.open(starter_team=starter_team)
@@ -48,6 +49,7 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
         bridge.state.set_engine_status(f"The office could not open: {exc}")
     with contextlib.suppress(asyncio.CancelledError):
         await closed
+    await window.stop_office()
     await bridge.close()
     return 0
 
@@ -63,6 +65,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.bridge import Bridge
+    from app.office.state import OfficeState as SceneState
     from app.state import OfficeState
     from app.theme import apply_theme
     from app.window import MainWindow
@@ -76,8 +79,9 @@ def main() -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     state = OfficeState()
-    bridge = Bridge(state)
-    window = MainWindow(state, bridge)
+    scene = SceneState()  # the 3D office: fed every engine event by the bridge, drawn by the viewport
+    bridge = Bridge(state, scene=scene.apply)
+    window = MainWindow(state, bridge, scene=scene)
     window.show()
     with loop:
         return int(loop.run_until_complete(run_app(window, bridge)))
