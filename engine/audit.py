@@ -212,7 +212,9 @@ class AuditLog:
         self._writer = writer
         self._redactor = Redactor(redact)
         self._head: tuple[int, str] | None = None  # (seq, hash) as of the open transaction
+        self._moved = False  # rows appended in the open transaction: the anchor must follow
         writer.rollback_listeners.append(self._forget_head)
+        writer.commit_hooks.append(self._write_anchor)
 
     def op(self, kind: str, data: Mapping[str, Any], *, employee_id: str | None, ts: str) -> Op:
         """A writer op appending one row; commit it in the same write as the step it describes.
@@ -231,8 +233,8 @@ class AuditLog:
             seq += 1
             row_hash = chain_hash(prev_hash, seq, parts)
             conn.exec_driver_sql(_INSERT, {**values, "seq": seq, "prev_hash": prev_hash, "hash": row_hash})
-            conn.exec_driver_sql(_ANCHOR, {"key": ANCHOR_KEY, "value": f"{seq}:{row_hash}"})
             self._head = (seq, row_hash)
+            self._moved = True  # the anchor is written once per transaction, by _write_anchor
 
         return (append_row, None)
 
@@ -274,6 +276,14 @@ class AuditLog:
 
     def _forget_head(self) -> None:
         self._head = None
+        self._moved = False
+
+    def _write_anchor(self, conn: Connection) -> None:
+        """Writer commit hook: point the anchor at the newest row, in the same transaction."""
+        if self._moved and self._head is not None:
+            seq, row_hash = self._head
+            conn.exec_driver_sql(_ANCHOR, {"key": ANCHOR_KEY, "value": f"{seq}:{row_hash}"})
+            self._moved = False
 
 
 def _load_head(conn: Connection) -> tuple[int, str]:

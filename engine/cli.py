@@ -17,6 +17,7 @@ from engine.briefs.newrole import new_role_brief, prompt_new_role
 from engine.cli_owner import add_commands, key_command
 from engine.events import Event, StatusChanged, StepFinished, TaskChanged
 from engine.llm.types import ModelError
+from engine.logs import setup_logging
 from engine.orchestrator import Office, OfficeError
 from engine.owner import OwnerError
 from engine.paths import SHIPPED_BRIEFS, Home
@@ -96,7 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _with_office(handler: Callable[[Office, argparse.Namespace], Awaitable[int]], args: Any) -> int:
-    office = await Office.open(Home.resolve())
+    home = Home.resolve()
+    setup_logging(home.logs)
+    office = await Office.open(home)
     try:
         return await handler(office, args)
     finally:

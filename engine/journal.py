@@ -94,6 +94,7 @@ class Journal:
         self._engine = engine
         self.writer = writer
         self._deferred: list[Op] = []
+        self._deferred_full = False
         self._flushing: set[asyncio.Task[None]] = set()
         self._flush_timer: asyncio.TimerHandle | None = None
 
@@ -103,16 +104,18 @@ class Journal:
         """Commit `ops` (after anything deferred, in the same transaction); returns once durable."""
         if self._deferred:
             ops = (*self._deferred, *ops)
-            self._deferred = []
+            full = full or self._deferred_full
+            self._deferred, self._deferred_full = [], False
         await self.writer.write(*ops, full=full)
 
-    def defer(self, *ops: Op) -> None:
+    def defer(self, *ops: Op, full: bool = False) -> None:
         """Queue writes whose loss in a crash is harmless: the result of an idempotent tool.
 
         They ride along with the next write (so an employee's next model step and the tool
         result before it commit together, in order) or are flushed within DEFER_S.
         """
         self._deferred.extend(ops)
+        self._deferred_full = self._deferred_full or full
         if self._flush_timer is None:
             self._flush_timer = asyncio.get_running_loop().call_later(DEFER_S, self._flush_soon)
 

@@ -203,7 +203,8 @@ class _Run:
             started_at=started,
             finished_at=loop._now(),
         )
-        await loop._journal.write(Journal.step_insert_op(record), *extra)
+        # Audit rows (the guard's extra ops) are audit-grade: that commit is fsynced (FULL).
+        await loop._journal.write(Journal.step_insert_op(record), *extra, full=bool(extra))
         self.messages.append(message)
         loop._bus.publish(
             StepFinished(
@@ -255,11 +256,13 @@ class _Run:
         except ToolError as exc:
             # Refused before running: unknown tool, malformed arguments, or the owner said no.
             status, result = "failed", f"error: {exc}"
+            settle = self._settle(call, spec, arguments, status, result)
             loop._journal.defer(
                 Journal.step_insert_op(
                     self._tool_record(step_id, call, call.arguments, status, result, str(exc), started, loop._now())
                 ),
-                *self._settle(call, spec, arguments, status, result),
+                *settle,
+                full=bool(settle),
             )
             self._after_tool(step_id, call, status, result)
             return
@@ -268,17 +271,22 @@ class _Run:
         if not tool.spec.idempotent:
             # Journal the intent first: after a crash an intent with no result means "maybe done".
             await loop._journal.write(
-                Journal.step_insert_op(self._tool_record(step_id, call, used, "started", None, None, started, None))
+                Journal.step_insert_op(
+                    self._tool_record(step_id, call, used, "started", None, None, started, None, tool.spec.price_usd)
+                )
             )
         self._status("reading" if tool.spec.risk == "read_only" else "tool", call.name)
         status, result, error = await self._execute(tool, call, arguments)
         settle = self._settle(call, tool.spec, arguments, status, result)
         if tool.spec.idempotent:
             # Safe to lose in a crash (the tool simply runs again), so it rides with the next write.
-            record = self._tool_record(step_id, call, used, status, result, error, started, loop._now())
-            loop._journal.defer(Journal.step_insert_op(record), *settle)
+            record = self._tool_record(
+                step_id, call, used, status, result, error, started, loop._now(), tool.spec.price_usd
+            )
+            loop._journal.defer(Journal.step_insert_op(record), *settle, full=bool(settle))
         else:
-            await loop._journal.write(Journal.step_finish_op(step_id, status, result, error, loop._now()), *settle)
+            finish = Journal.step_finish_op(step_id, status, result, error, loop._now())
+            await loop._journal.write(finish, *settle, full=bool(settle))
         self._after_tool(step_id, call, status, result)
 
     def _settle(
@@ -331,6 +339,7 @@ class _Run:
         error: str | None,
         started: str,
         finished: str | None,
+        cost_usd: float = 0.0,  # a paid tool's price, charged once it has been called
     ) -> StepRecord:
         return StepRecord(
             id=step_id,
@@ -348,7 +357,7 @@ class _Run:
             model=None,
             prompt_tokens=0,
             completion_tokens=0,
-            cost_usd=0.0,
+            cost_usd=cost_usd,
             rehearsal=False,
             error=error,
             started_at=started,

@@ -43,7 +43,7 @@ from engine.loop import AgentLoop, Outcome, TaskWork
 from engine.owner import OwnerActions
 from engine.paths import SHIPPED_BRIEFS, Home
 from engine.recovery import recover
-from engine.secrets import redact
+from engine.secrets import Secrets, redact
 from engine.store.db import open_database
 from engine.store.writer import Writer
 from engine.tools.base import Tool
@@ -208,6 +208,7 @@ class Office(OwnerActions):
     # --- start-up -----------------------------------------------------------------------------
 
     async def _load(self) -> None:
+        await asyncio.to_thread(_remember_secrets, self.home)
         await recover(self.journal, self.clock)
         await self.load_model_settings()
         dirs = [SHIPPED_BRIEFS / "skills", self.home.briefs / "skills"]
@@ -434,7 +435,7 @@ class Office(OwnerActions):
         return matches[0]
 
     async def assign(self, who: str, text: str, *, parent_id: str | None = None) -> TaskRecord:
-        text = text.strip()
+        text = redact(text.strip())  # a key pasted into a task never reaches the journal or the model
         if not text:
             raise OfficeError("a task needs some text")
         employee = self.find(who)
@@ -615,6 +616,14 @@ def _price_of(config: ModelConfig) -> Price:
 
     price: Price = resolve_price(config)
     return price
+
+
+def _remember_secrets(home: Home) -> None:
+    """Teach the redactor every stored key, so none can reach the journal, the audit log or a log."""
+    try:
+        Secrets(home=home.root).remember_all()
+    except Exception as exc:  # a broken keyring must not stop the office; keys are then asked for
+        log.warning("cannot read the keyring: %s", type(exc).__name__)
 
 
 def _read_or_none(path: Path) -> bytes | None:

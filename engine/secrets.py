@@ -41,6 +41,7 @@ _MIN_SECRET_LEN = 4  # shorter values would mask ordinary words
 
 _known: set[str] = set()
 _known_lock = threading.Lock()
+_ordered: tuple[str, ...] = ()  # _known, longest first; rebuilt only when a secret is learnt
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -175,15 +176,19 @@ def _check(name: str) -> str:
 
 def remember(value: str) -> None:
     """Mask `value` in everything `redact` sees from now on."""
+    global _ordered
     if len(value) >= _MIN_SECRET_LEN:
         with _known_lock:
-            _known.add(value)
+            if value not in _known:
+                _known.add(value)
+                _ordered = tuple(sorted(_known, key=len, reverse=True))
 
 
 def redact(text: str, *extra: str) -> str:
     """`text` with every known secret value, any of `extra`, and anything shaped like an API key masked."""
-    with _known_lock:
-        values = sorted(_known | {e for e in extra if e and len(e) >= _MIN_SECRET_LEN}, key=len, reverse=True)
+    values = _ordered  # redact runs on every audited string: no lock, no sort on the hot path
+    if extra:
+        values = tuple(sorted({*values, *(e for e in extra if e and len(e) >= _MIN_SECRET_LEN)}, key=len, reverse=True))
     for value in values:  # longest first, so a key that contains another is masked whole
         if value in text:
             text = text.replace(value, MASK)

@@ -68,6 +68,7 @@ class Writer:
         self.commits = 0
         self.rows = 0
         self.rollback_listeners: list[Callable[[], None]] = []  # caches to drop after a failed batch
+        self.commit_hooks: list[Callable[[Connection], None]] = []  # run once per transaction, inside it
 
     def start(self) -> None:
         """Start the writer thread. Call from the thread that runs the producers' event loop."""
@@ -163,6 +164,8 @@ class Writer:
                             statement(conn)
                         else:
                             conn.execute(statement, params)
+                for hook in self.commit_hooks:
+                    hook(conn)
             self.commits += 1
             self.rows += sum(len(r.ops) for r in batch)
         finally:

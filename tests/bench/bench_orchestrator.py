@@ -7,11 +7,12 @@ Figures (all with a zero-latency model unless said otherwise):
 - engine_us_per_step: one employee working long tasks (model step, tool step, model step, ...);
   wall time divided by durable steps. Includes journaling, events, tool dispatch; no model.
 - guarded_us_per_step: the same with every guardrail on: budget reservations, approval policy,
-  and a hash-chained audit row per step in the same transaction.
+  and a hash-chained audit row per step in the same transaction, committed with fsync (FULL).
 - litellm_us_per_call: one bare `litellm.acompletion` to the offline provider, same reply.
 - total_us_per_step: the same task with every model call made through litellm's offline provider;
   wall time per model step (each followed by its tool step).
-- steps_per_s_50: durable steps per second with 50 employees working at once (model excluded).
+- steps_per_s_50: durable steps per second with 50 employees working at once (model excluded);
+  guarded_steps_per_s_50 the same with every guardrail on (audit commits fsynced, shared).
 """
 
 from __future__ import annotations
@@ -164,8 +165,8 @@ async def one_employee(
     return elapsed, durable
 
 
-async def fifty(root: Path, steps: int) -> float:
-    office = await _office(root, "fifty", ZeroModel(steps))
+async def fifty(root: Path, steps: int, guarded: bool = False) -> float:
+    office = await _office(root, f"fifty-{guarded}", ZeroModel(steps), guarded)
     for i in range(50):
         record = await office.hire(office.bench_brief, name=f"B{i}")  # type: ignore[attr-defined]
         await office.assign(record.id, "tick away")
@@ -231,6 +232,7 @@ async def main_async(tasks: int) -> dict[str, float]:
         elapsed, durable = await one_employee(root, "guarded", ZeroModel(TASK_STEPS), tasks, guarded=True)
         guarded_us = elapsed / durable * 1e6
         per_s = await fifty(root, TASK_STEPS)
+        guarded_per_s = await fifty(root, TASK_STEPS, guarded=True)
         bare, total = await litellm_figures(root, max(tasks // 4, 2))
     return {
         "sqlite_floor_us_per_step": round(floor, 1),
@@ -239,6 +241,7 @@ async def main_async(tasks: int) -> dict[str, float]:
         "litellm_us_per_call": round(bare, 1),
         "total_us_per_step": round(total, 1),
         "steps_per_s_50": round(per_s, 0),
+        "guarded_steps_per_s_50": round(guarded_per_s, 0),
     }
 
 

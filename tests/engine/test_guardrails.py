@@ -290,3 +290,57 @@ async def test_probation_sends_deliverables_to_review_and_revisions_go_round(
     assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
     assert office.find("ada").record.probation_left == 0
     model.assert_complete()
+
+
+async def test_an_unanswered_approval_expires_into_an_escalation(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    clock = FakeClock(MON_0800)
+    outbox: list[dict[str, str]] = []
+    model = ScriptedModel(call("send_email", to="a@example.test"), say("I'll leave it to the owner"))
+    office = await make_office(model, tools=_mail_tools(outbox), clock=clock)
+    await office.hire(office.brief_for(str(write_brief(tools=["send_email"]))), name="Ada")
+    task = await office.assign("ada", "Email a")
+    await office.run(until_idle=True)
+    seen: list[Event] = []
+    office.bus.subscribe(seen.append)
+
+    clock.advance(3 * 24 * 3600)  # nobody answered for three days
+    (expired,) = await office.expire_approvals()
+    assert expired.tool == "send_email"
+    await office.run(until_idle=True)
+    assert outbox == []
+    assert (await office.approvals.list("expired"))[0].id == expired.id
+    (result,) = [m["content"] for m in model.requests[-1].messages if m["role"] == "tool"]
+    assert "nobody approved send_email in time" in result
+    assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
+    model.assert_complete()
+
+
+class Lookup(BaseModel):
+    company: str
+
+
+async def test_a_priced_tool_is_refused_once_the_ceiling_is_reached(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    lookups: list[str] = []
+
+    async def enrich(ctx: ToolContext, args: Lookup) -> str:
+        lookups.append(args.company)
+        return "42 employees"
+
+    tool = FunctionTool("enrich", "Paid company lookup", Lookup, enrich, price_usd=0.4)
+    model = ScriptedModel(call("enrich", company="A"), call("enrich", company="B"), call("enrich", company="C"))
+    office = await make_office(model, tools=[tool])
+    await office.hire(office.brief_for(str(write_brief(tools=["enrich"], budget={"per_day_usd": 1.0}))), name="Ada")
+    task = await office.assign("ada", "Look up three companies")
+    await office.run(until_idle=True)
+    assert lookups == ["A", "B"]  # the third would cross $1.00
+    parked = await office.journal.task(task.id)
+    assert parked is not None and parked.status == "parked" and parked.reason.startswith("over budget")
+    model.assert_complete()
+    await office.close()
+
+    reopened = await make_office(ScriptedModel(), tools=[tool])  # spend survives a restart
+    assert (await reopened.budget_report())["employees"][0]["today"] == 0.8

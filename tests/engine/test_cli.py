@@ -1,0 +1,114 @@
+"""The headless CLI, as a user runs it: real processes, a temporary home, rehearsal mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def headcount(home: Path, *args: str, ok: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(home)}
+    result = subprocess.run(
+        [sys.executable, "-m", "app.launcher", *args], capture_output=True, text=True, env=env, timeout=180,
+        input=stdin,
+    )  # fmt: skip
+    if ok:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def worked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An office where Ada (assistant) finished one task in rehearsal mode."""
+    home = tmp_path_factory.mktemp("cli") / "home"
+    headcount(home, "hire", "assistant", "--name", "Ada")
+    headcount(home, "call-in", "Ada", "--hours", "24")  # the assistant keeps London office hours
+    headcount(home, "assign", "Ada", "Draft a reply to a customer asking about our opening hours")
+    run = headcount(home, "run")
+    assert "[rehearsal]" in run.stdout and "write_file" in run.stdout
+    return home
+
+
+def test_roster_json(worked: Path) -> None:
+    (row,) = json.loads(headcount(worked, "roster", "--json").stdout)
+    assert {row["name"], row["role"], row["rehearsal"]} == {"Ada", "assistant", True}
+    assert {"id", "name", "role", "status"} <= set(row)
+
+
+def test_log_json_lists_durable_steps(worked: Path) -> None:
+    steps = json.loads(headcount(worked, "log", "Ada", "--json").stdout)
+    assert [s["kind"] for s in steps][:2] == ["model", "tool"]
+    assert {"step_id", "kind", "status", "attempt", "tool", "cost_usd"} <= set(steps[0])
+    assert all(s["status"] == "finished" and s["attempt"] == 1 for s in steps)
+    assert all(s["rehearsal"] for s in steps if s["kind"] == "model")
+    assert sum(s["cost_usd"] for s in steps) == 0
+    assert "write_file" in {s["tool"] for s in steps}
+    text = headcount(worked, "log", "Ada").stdout
+    assert "(rehearsal)" in text
+
+
+def test_probation_review_and_accept(worked: Path) -> None:
+    (item,) = json.loads(headcount(worked, "review", "--json").stdout)
+    assert item["employee"] == "Ada" and "[Rehearsal]" in item["content"]
+    headcount(worked, "accept", item["id"])
+    assert json.loads(headcount(worked, "review", "--json").stdout) == []
+    assert [t["status"] for t in json.loads(headcount(worked, "tasks", "--json").stdout)] == ["done"]
+
+
+def test_budget_json_and_ceilings(worked: Path) -> None:
+    headcount(worked, "budget", "set", "Ada", "--per-turn", "0.1", "--per-day", "2")
+    report = json.loads(headcount(worked, "budget", "--json").stdout)
+    (ada,) = report["employees"]
+    assert ada["per_day_usd"] == 2.0 and ada["per_turn_usd"] == 0.1 and ada["today"] == 0
+    assert report["office"]["scope"] == "office"
+
+
+def test_audit_verifies_exports_and_catches_tampering(worked: Path, tmp_path: Path) -> None:
+    assert "intact" in headcount(worked, "audit", "verify").stdout
+    out = tmp_path / "audit.csv"
+    headcount(worked, "audit", "export", "--format", "csv", "--out", str(out))
+    assert "model_call" in out.read_text() and "tool_call" in out.read_text()
+    copy = tmp_path / "tampered"
+    subprocess.run(["cp", "-r", str(worked), str(copy)], check=True)
+    with sqlite3.connect(copy / "headcount.db") as conn:
+        conn.execute("UPDATE audit SET data = replace(data, 'write_file', 'read_file') WHERE kind = 'tool_call'")
+    result = headcount(copy, "audit", "verify", ok=False)
+    assert result.returncode == 1 and "contents changed after it was written" in result.stdout
+
+
+def test_catalog_json_shape() -> None:
+    data = json.loads(headcount(Path("/nonexistent-unused"), "catalog", "--json").stdout)
+    teams = {t["id"]: t for t in data["teams"]}
+    assert {"marketing", "sales", "support", "ops", "legal", "assistant"} <= set(teams)
+    assert sum(len(t["roles"]) for t in data["teams"]) >= 16
+    assert all(t["lead"] in {r["id"] for r in t["roles"]} for t in data["teams"])
+
+
+def test_hire_team_and_clear_errors(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    out = headcount(home, "hire-team", "marketing").stdout
+    assert "(lead)" in out and out.count("Hired") >= 3
+    bad = tmp_path / "bad.md"
+    bad.write_text("---\nid: bad\ntitle: Bad\nfunction: ops\ngoal: [x]\n---\nbody\n")
+    result = headcount(home, "hire", str(bad), ok=False)
+    assert result.returncode == 1
+    assert "bad.md:5" in result.stderr and "did you mean 'goals'" in result.stderr
+    result = headcount(home, "assign", "Nobody", "hello", ok=False)
+    assert result.returncode == 1 and "no employee called 'Nobody'" in result.stderr
+
+
+def test_help_does_not_import_litellm_or_qt() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    code = "import sys; from app.launcher import main; import contextlib, io\n" \
+           "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()): main(['--help'])\n" \
+           "print(sorted(m for m in ('litellm', 'PySide6', 'panda3d') if m in sys.modules))"  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.stdout.strip() == "[]", result.stderr
