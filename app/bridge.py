@@ -245,7 +245,8 @@ class Bridge:
                 self.state.tell(f"Could not hire a {role.title}: {exc}")
                 continue
             text = STARTER_TASKS.get(role.id, STARTER_TASK.format(title=record.title.lower()))
-            await office.assign(record.id, text)
+            task = await office.assign(record.id, text)
+            self.state.chat_sent(record.id, text, task.id)  # the first day's conversation shows in their chat
         await office.journal.write(_setting_op(STARTER_KEY, "1"))
         self.state.set_welcome(True)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import sys
 import threading
@@ -26,6 +27,16 @@ def prewarm_in_background() -> threading.Thread | None:
     return thread
 
 
+def settle_heap() -> None:
+    """Move everything start-up made (Qt, Panda3D, litellm's module graph) out of the collector's reach.
+
+    A full collection otherwise walks millions of long-lived objects and stalls the loop for
+    hundreds of milliseconds at random moments (measured in tests/bench/bench_shell.py).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 async def run_app(window: object, bridge: object, *, starter_team: bool = True) -> int:
     """Wait for the first painted frame, open the office, then run until the window closes."""
     from app.bridge import Bridge
@@ -41,12 +52,16 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
         _settle(painted)
     await painted
     window.start_office()
-    prewarm_in_background()
+    warm = prewarm_in_background()
     try:
         await bridge.open(starter_team=starter_team)
     except Exception as exc:
         log.exception("the office could not open")
         bridge.state.set_engine_status(f"The office could not open: {exc}")
+    window.settle_office()
+    if warm is not None:
+        await asyncio.to_thread(warm.join)
+    settle_heap()
     with contextlib.suppress(asyncio.CancelledError):
         await closed
     await window.stop_office()

@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(office_card)
         left.addWidget(roster_card)
-        left.setSizes([420, 380])
+        left.setSizes([520, 300])
         side_card = Card()
         side_card.body.setContentsMargins(0, 4, 0, 0)
         side_card.body.addWidget(self.side)
@@ -390,6 +390,12 @@ class MainWindow(QMainWindow):
         start = getattr(self.office_view, "start", None)
         if callable(start):
             start()
+
+    def settle_office(self) -> None:
+        """Seat everyone at once (after opening: people already hired are at their desks, not walking in)."""
+        scene = getattr(self.office_view, "scene", None)
+        if scene is not None:
+            scene.settle()
 
     async def stop_office(self) -> None:
         stop = getattr(self.office_view, "stop", None)

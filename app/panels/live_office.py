@@ -11,8 +11,8 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QPaintEvent, QWheelEvent
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPaintEvent, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
 from app.office.renderer import OfficeRenderer
@@ -95,6 +95,11 @@ class LiveOffice(OfficeViewport):
             self._first_painted = True
             self.firstFrame.emit()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self._camera_moved:  # the framing depends on the aspect ratio
+            self.renderer.frame_all()
+
     # The owner took the camera: stop reframing on new hires (Home frames everything again).
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if event.buttons():
@@ -105,6 +110,10 @@ class LiveOffice(OfficeViewport):
         self._camera_moved = True
         super().wheelEvent(event)
 
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self._camera_moved = True  # following someone: reframing would stop it
+        super().mouseDoubleClickEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        self._camera_moved = True
+        self._camera_moved = event.key() != Qt.Key.Key_Home  # Home frames everything and resumes reframing
         super().keyPressEvent(event)

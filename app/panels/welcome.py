@@ -13,9 +13,9 @@ REHEARSING = (
     "Connect OpenAI, Anthropic, Gemini or a local server when you want real work."
 )
 FIRST_DAY = (
-    "Your team is in for their first day: they are called in for 8 hours, whatever the time, and are "
-    "working on a first task in rehearsal (a free, offline practice model, not real output). Their first "
-    "deliverables land in your inbox for review. Connect a real model when you want real work."
+    "They are called in for 8 hours, whatever the time, and work on a first task in rehearsal: a free, "
+    "offline practice model, not real output. Their first deliverables land in your inbox for review. "
+    "Connect a real model when you want real work."
 )
 
 
