@@ -12,6 +12,7 @@ $(BIN)/headcount: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/python -m models3d.build  # the office's 3D models, made by code (the app also builds missing ones)
 	@touch $@
 
 venv: sysdeps $(BIN)/headcount
@@ -39,6 +40,8 @@ typecheck: venv
 bench: venv
 	mkdir -p bench-results
 	$(BIN)/python tests/bench/bench_orchestrator.py --json bench-results/orchestrator.json
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_office.py --json bench-results/office.json
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_shell.py --json bench-results/shell.json
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -188,7 +188,8 @@ def _describe(event: Event, names: dict[str, str]) -> str | None:
         reason = f" ({event.reason})" if event.reason else ""
         return f"{names.get(event.employee_id, event.employee_id)}: task {event.status}: {event.title}{reason}"
     if isinstance(event, StepFinished) and event.kind == "tool":
-        return f"{names.get(event.employee_id, event.employee_id)}: {event.tool} -> {event.summary[:100]}"
+        summary = " ".join(event.summary.split())[:100]
+        return f"{names.get(event.employee_id, event.employee_id)}: {event.tool} -> {summary}"
     if isinstance(event, StatusChanged) and event.status == "blocked":
         return f"{names.get(event.employee_id, event.employee_id)}: blocked: {event.detail}"
     return None

@@ -20,7 +20,7 @@ from engine.audit import AuditLog
 from engine.budget import OFFICE, BudgetLedger, Ceiling, employee_scope, period_days, team_scope
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
-from engine.events import ApprovalResolved, StatusChanged, TaskChanged
+from engine.events import ApprovalResolved, EscalationRaised, StatusChanged, TaskChanged
 from engine.guardrails import Guardrails
 from engine.journal import Journal, StepRecord, TaskRecord
 from engine.llm.types import ModelConfig, ModelConfigError, Price
@@ -197,6 +197,10 @@ class OwnerActions:
                 )
                 self.bus.publish(
                     ApprovalResolved(approval_id=record.id, employee_id=record.employee_id, decision="expired")
+                )
+                reason = f"nobody answered the request to run {record.tool} in time; the employee was told no"
+                self.bus.publish(
+                    EscalationRaised(employee_id=record.employee_id, task_id=record.task_id, reason=reason)
                 )
                 task = await self.journal.task(record.task_id)
                 if task is not None and task.status == "waiting":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,8 +56,13 @@ default-directnotify-level warning
 
 def pipe_order(preferred: str | None = None) -> list[str]:
     """Pipes to try: the argument, else $HEADCOUNT_PANDA_PIPE, then the default fallback chain."""
-    first = preferred or os.environ.get(PIPE_ENV) or PIPES[0]
-    return [first, *(p for p in PIPES if p != first)]
+    first = preferred or os.environ.get(PIPE_ENV)
+    chain = list(PIPES)
+    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+        chain.remove("pandagl")  # needs an X server: trying it only prints "Could not open display"
+    if first is None:
+        return chain
+    return [first, *(p for p in chain if p != first)]
 
 
 def _make_pipe(order: list[str]) -> GraphicsPipe:

@@ -94,7 +94,8 @@ class ActorView:
         tag = _text(actor.name, scale=0.3, color=(1, 1, 1, 1))
         tag.setCardColor(*pal.TAG_BG)
         tag.setCardAsMargin(0.18, 0.18, 0.08, 0.06)
-        tag.setCardDecal(True)
+        # No decal: on GL pipes (EGL/llvmpipe seen here) a decal card swallowed the text. Drawn late
+        # without depth writes instead, the text lands on its card in order; furniture still hides it.
         lod = LODNode("tag-lod")
         lod.addSwitch(TAG_FAR, 0.0)
         self.tag_lod = self.figure.attachNewNode(lod)
@@ -102,6 +103,8 @@ class ActorView:
         self.tag = self.tag_lod.attachNewNode(tag)
         self.tag.setBillboardPointEye()
         self.tag.setDepthOffset(1)
+        self.tag.setDepthWrite(False)
+        self.tag.setBin("fixed", 40)
 
         pick = CollisionNode(f"pick-{actor.employee_id}")
         pick.addSolid(CollisionCapsule(0, 0, 0.3, 0, 0, 1.6, 0.36))

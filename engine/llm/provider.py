@@ -52,6 +52,9 @@ def litellm() -> Any:
                 import litellm as module
 
                 module.suppress_debug_info = True
+                # litellm logs every call at INFO on its own stderr handler; ours go to the log file.
+                for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm"):
+                    logging.getLogger(name).setLevel(logging.WARNING)
                 _register(module)
                 _warm_up(module)
                 _litellm_module = module

@@ -112,3 +112,15 @@ def test_help_does_not_import_litellm_or_qt() -> None:
            "print(sorted(m for m in ('litellm', 'PySide6', 'panda3d') if m in sys.modules))"  # fmt: skip
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_new_role_from_answers_then_hire_it(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    answers = "Grant writer\ncustom\nFind three grants a month\nDraft every application\n\n\n\n"
+    out = headcount(home, "new-role", stdin=answers).stdout
+    assert "Wrote" in out and "headcount hire grant-writer" in out
+    brief = home / "briefs" / "roles" / "grant-writer.md"
+    assert brief.is_file() and "Find three grants a month" in brief.read_text()
+    assert "Hired Ada as Grant writer" in headcount(home, "hire", "grant-writer", "--name", "Ada").stdout
+    catalog = json.loads(headcount(home, "catalog", "--json").stdout)
+    assert any(r["id"] == "grant-writer" for t in catalog["teams"] for r in t["roles"])

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 
 from engine.clock import FakeClock
-from engine.events import ApprovalRequested, Event, SpendChanged, StatusChanged, TaskChanged
+from engine.events import ApprovalRequested, EscalationRaised, Event, SpendChanged, StatusChanged, TaskChanged
 from engine.guardrails import worst_case_cost
 from engine.llm.types import Message, ModelConfig, ModelReply, Price, ToolCall, ToolSchema
 from engine.testing import FunctionModel, ScriptedModel, call, say
@@ -308,6 +308,7 @@ async def test_an_unanswered_approval_expires_into_an_escalation(
     clock.advance(3 * 24 * 3600)  # nobody answered for three days
     (expired,) = await office.expire_approvals()
     assert expired.tool == "send_email"
+    assert any(isinstance(e, EscalationRaised) and "in time" in e.reason for e in seen)
     await office.run(until_idle=True)
     assert outbox == []
     assert (await office.approvals.list("expired"))[0].id == expired.id
