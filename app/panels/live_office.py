@@ -22,7 +22,7 @@ from app.viewport import OfficeViewport
 
 MAX_FPS = 30.0  # the office is ambient: 30 fps looks smooth and leaves the loop for the engine
 MIN_FPS = 6.0
-LATE_S = 0.006  # a sleep that wakes this late means other work waits on the loop
+LATE_S = 0.012  # a sleep that wakes this late means other work waits on the loop
 
 
 def next_interval(interval: float, took: float, late: float, max_fps: float) -> float:
