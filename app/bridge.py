@@ -10,17 +10,21 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from app.audit_rows import AUDIT_PAGE, day_range, to_row
 from app.panels.employee import BriefProblem
 from app.panels.hire import CustomRole, RoleInfo
 from app.panels.settings import SettingsValues
-from app.state import AuditRow, InboxItem, OfficeState, StepRow, TaskRow
-from engine.events import ApprovalRequested, Event, TaskChanged
+from app.settings_apply import apply_settings
+from app.state import InboxItem, OfficeState, StepRow, TaskRow
+from engine.events import ApprovalRequested, EmployeeHired, Event, SpendChanged, TaskChanged
+
+EventSink = Callable[[Event], None]
 
 if TYPE_CHECKING:
     from engine.orchestrator import Office
@@ -36,18 +40,22 @@ STARTER_TASKS: dict[str, str] = {
     "assistant": "Write me a short welcome note: what you can do for me, and three ideas for this week.",
 }
 STARTER_TASK = "Introduce yourself in a short note and draft a first plan for your role as {title}."
-AUDIT_LIMIT = 2000
+SPEND_REFRESH_S = 1.0
+FIRST_DAY_HOURS = 8.0  # catalog roles keep office hours; on first run the starter team is called in
 
 
 class Bridge:
     """Owns the running office for the window. `await open()` first; `await close()` on quit."""
 
-    def __init__(self, state: OfficeState, office: Office | None = None) -> None:
+    def __init__(self, state: OfficeState, office: Office | None = None, *, scene: EventSink | None = None) -> None:
         self.state = state
         self.office: Office | None = office
+        self.scene = scene  # the 3D office's `apply`: it hears every engine event too
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._runner: asyncio.Task[None] | None = None
+        self._hired = asyncio.Event()
         self._unsubscribe: Any = None
+        self._audit_filter: tuple[str | None, str | None, str | None] = (None, None, None)
         self.settings = SettingsValues()
 
     # --- life cycle --------------------------------------------------------------------------------
@@ -62,25 +70,29 @@ class Bridge:
         office = self.office
         office.stream = True  # replies stream into chat as they are written
         self._unsubscribe = office.bus.subscribe(self._on_event)
+        if self.scene is not None:  # the office as it stands; later changes arrive as events
+            for event in await office.scene_events():
+                self.scene(event)
         self.state.load_roster(await office.roster())
         for employee_id in office.employees:  # hired before we subscribed: colour and rehearsal flag
             self._seed_employee(employee_id)
         self.state.load_tasks(_task_rows(await office.journal.tasks()))
+        self.settings = await self._load_settings()
         await self._seed_inbox()
         await self._seed_spend()
-        self.settings = await self._load_settings()
-        if starter_team and await office.journal.setting(STARTER_KEY) is None:
+        first_run = starter_team and await office.journal.setting(STARTER_KEY) is None
+        self._runner = self.spawn(self._keep_working(), "keep the office working")
+        if first_run:
             await self.hire_starter_team()
-        for employee_id in list(office.employees):
-            self._ensure_worker(employee_id)
         self._update_model_label()
         self.state.set_engine_status("Ready")
 
     async def close(self) -> None:
-        for task in [*self._workers.values(), *self._tasks]:
+        tasks = [t for t in (self._runner, *self._tasks) if t is not None]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._workers.values(), *self._tasks, return_exceptions=True)
-        self._workers.clear()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._runner = None
         if self._unsubscribe is not None:
             self._unsubscribe()
         if self.office is not None:
@@ -101,28 +113,31 @@ class Bridge:
         task.add_done_callback(done)
         return task
 
-    def _ensure_worker(self, employee_id: str) -> None:
-        """One worker per employee, also for people hired while the office runs."""
-        if employee_id not in self._workers or self._workers[employee_id].done():
-            self._workers[employee_id] = asyncio.get_running_loop().create_task(self._work(employee_id))
-
-    async def _work(self, employee_id: str) -> None:
-        # TODO(engine): `Office.run()` only starts workers for employees present when it starts; until
-        # it offers a public per-employee worker, we run the office's own worker loop for each one.
+    async def _keep_working(self) -> None:
         office = self._office()
-        employee = office.employees[employee_id]
-        try:
-            await office._work(employee, until_idle=False)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # one employee's failure never stops the office
-            log.exception("worker for %s failed", employee.record.name)
-            self.state.tell(f"{employee.record.name} stopped working: {exc}")
+        while True:
+            await office.run(until_idle=False)
+            # run() returns at once while nobody works here (no workers for its task group): wait for a hire.
+            await self._hired.wait()
+            self._hired.clear()
 
     def _on_event(self, event: Event) -> None:
+        if isinstance(event, EmployeeHired):
+            self._hired.set()
         self.state.apply(event)
+        if self.scene is not None:
+            self.scene(event)
         if isinstance(event, TaskChanged) and event.status == "review":
             self.spawn(self._seed_reviews(), "read the deliverables to review")
+        elif isinstance(event, SpendChanged) and not self.state.spend_dirty:
+            self.state.spend_dirty = True
+            self.spawn(self._refresh_spend(), "total today's spend")
+
+    async def _refresh_spend(self) -> None:
+        """Today's office total for the status bar, at most every SPEND_REFRESH_S however busy the office is."""
+        await asyncio.sleep(SPEND_REFRESH_S)
+        self.state.spend_dirty = False
+        await self._seed_spend()
 
     async def _seed_inbox(self) -> None:
         for record in await self._office().approvals.list("pending"):
@@ -136,6 +151,10 @@ class Bridge:
                     risk=record.risk,
                 )
             )
+        for task in list(self.state.tasks.values()):  # parked before this start (a crash, a ceiling...)
+            if task.status in ("parked", "uncertain"):
+                reason = task.reason or "This task is parked until you let it continue."
+                self.state.add_escalation(task.employee_id, task.id, reason, uncertain=task.status == "uncertain")
         await self._seed_reviews()
 
     async def _seed_reviews(self) -> None:
@@ -157,13 +176,18 @@ class Bridge:
             )
 
     async def _seed_spend(self) -> None:
-        report = await self._office().budget_report()
+        office = self._office()
+        report = await office.budget_report()
         for entry in report.get("employees", []):
             row = self.state.employees.get(str(entry["id"]))
             if row is not None:
                 row.spend_today = float(entry.get("today") or 0.0)
                 row.ceiling = entry.get("per_day_usd")
                 row.simulated = bool(entry.get("simulated"))
+        whole = report.get("office") or {}
+        self.state.set_office_spend(
+            float(whole.get("today") or 0.0), whole.get("per_day_usd"), self.settings.simulate_model or None
+        )
         self.state.load_roster([])  # tell the window the roster changed
 
     def _office(self) -> Office:
@@ -181,10 +205,13 @@ class Bridge:
 
     def _update_model_label(self) -> None:
         office = self._office()
-        real = sorted({e.config.model for e in office.employees.values() if not e.config.is_rehearsal})
-        label = "Rehearsal" if not real else ("Connected: " + ", ".join(real[:2]) + ("…" if len(real) > 2 else ""))
-        self.state.set_model_label(label)
-        self.state.set_welcome(not real and self.settings.provider == "rehearsal" and not self._welcome_dismissed)
+        for employee in office.employees.values():
+            row = self.state.employees.get(employee.id)
+            if row is not None:
+                row.rehearsal = employee.config.is_rehearsal
+        self.state.set_model_label(office.model_mode())
+        rehearsing = self.state.model_label == "Rehearsal"
+        self.state.set_welcome(rehearsing and not self._welcome_dismissed)
 
     _welcome_dismissed = False
 
@@ -202,6 +229,7 @@ class Bridge:
     async def hire_starter_team(self) -> None:
         """First run: a small team in rehearsal, each with a first task, so the office visibly works."""
         office = self._office()
+        self.state.first_day = True  # the banner says they are called in, from the first hire on
         roles = await asyncio.to_thread(self._catalog_roles)
         chosen = [r for r in roles if r.id in STARTER_ROLES]
         chosen += [r for r in roles if r.team == STARTER_TEAM and r.id not in STARTER_ROLES]
@@ -210,12 +238,15 @@ class Bridge:
         for role in chosen[:STARTER_MAX]:
             try:
                 record = await self._hire(role.id, None)
+                # Catalog roles keep office hours; whatever the hour, the first day starts now.
+                await office.call_in(record.id, hours=FIRST_DAY_HOURS)
             except Exception as exc:
                 log.warning("starter hire %s failed: %s", role.id, exc)
                 self.state.tell(f"Could not hire a {role.title}: {exc}")
                 continue
             text = STARTER_TASKS.get(role.id, STARTER_TASK.format(title=record.title.lower()))
-            await office.assign(record.id, text)
+            task = await office.assign(record.id, text)
+            self.state.chat_sent(record.id, text, task.id)  # the first day's conversation shows in their chat
         await office.journal.write(_setting_op(STARTER_KEY, "1"))
         self.state.set_welcome(True)
 
@@ -246,9 +277,8 @@ class Bridge:
     async def _hire(self, role_id: str, name: str | None) -> Any:
         office = self._office()
         brief = await asyncio.to_thread(office.brief_for, role_id)
-        record = await office.hire(brief, name=name)
+        record = await office.hire(brief, name=name)  # starts working: the office is running
         self._seed_employee(record.id)
-        self._ensure_worker(record.id)
         self._update_model_label()
         return record
 
@@ -308,17 +338,28 @@ class Bridge:
         employee = office.employees.get(employee_id)
         source = Path(employee.record.brief_path if employee else "brief.md")
         try:
-            parse_brief(text.encode("utf-8"), source, known_tools=office.tools.names())
+            parse_brief(text.encode("utf-8"), source, known_tools=office.tools.names(), known_skills=set(office.skills))
         except BriefError as exc:
-            first = exc.problems[0]
-            where = f"field '{first.field}': " if first.field else ""
-            more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
-            return BriefProblem(where + first.message + more, first.line)
+            return _problem(exc)
         return None
 
     def save_brief(self, employee_id: str, text: str) -> None:
-        # TODO(engine): the Office has no command to give a hired employee a new brief version yet.
-        self.state.tell("Saving an edited brief needs the engine's brief-version command (not merged yet).")
+        self.spawn(self._save_brief(employee_id, text), "save the brief")
+
+    async def _save_brief(self, employee_id: str, text: str) -> None:
+        """The engine validates again and saves the employee's own copy; its exact error goes beside the field."""
+        from engine.briefs import BriefError
+
+        office = self._office()
+        try:
+            brief = await office.update_brief(employee_id, text)
+        except BriefError as exc:
+            self.state.set_brief_problem(employee_id, _problem(exc))
+            return
+        self._seed_employee(employee_id)
+        self._update_model_label()
+        self.state.set_brief(employee_id, text, f"Saved as version {brief.version[:12]}")
+        self.state.tell(f"{self.state.name_of(employee_id)} works from the new brief now.")
 
     # --- inbox (guardrails) ------------------------------------------------------------------------
 
@@ -358,6 +399,16 @@ class Bridge:
         await self._office().resume(task_id)
         self.state.remove_inbox(item_id)
 
+    def resolve(self, item_id: str, happened: bool) -> None:
+        item = self.state.inbox.get(item_id)
+        if item is not None and item.task_id:
+            what = "mark it as done" if happened else "run it again"
+            self.spawn(self._resolve(item_id, item.task_id, happened), what)
+
+    async def _resolve(self, item_id: str, task_id: str, happened: bool) -> None:
+        await self._office().resolve(task_id, happened=happened)
+        self.state.remove_inbox(item_id)
+
     def dismiss(self, item_id: str) -> None:
         self.state.remove_inbox(item_id)  # escalations are notices; the task itself stays parked
 
@@ -366,23 +417,52 @@ class Bridge:
     def audit_refresh(self) -> None:
         self.spawn(self._audit(), "read the audit log")
 
+    def audit_filter(self, employee_id: str | None, kind: str | None, day: str | None) -> None:
+        self._audit_filter = (employee_id, kind, day)
+        self.audit_refresh()
+
     async def _audit(self) -> None:
-        # TODO(guardrails): read the tamper-evident audit log when it lands; until then the journal's steps.
+        from engine.audit import KINDS, AuditLog
+
         office = self._office()
-        names = {e.id: e.name for e in self.state.employees.values()}
-        steps = (await office.journal.steps())[-AUDIT_LIMIT:]
-        rows = [
-            AuditRow(
-                when=s.started_at,
-                employee_id=s.employee_id,
-                employee=names.get(s.employee_id, s.employee_id),
-                kind="tool_call" if s.kind == "tool" else "model_call",
-                summary=_step_row(s).summary if s.kind == "model" else f"{s.tool}: {(s.result or '')[:160]}",
-                cost_usd=s.cost_usd,
+        employee_id, kind, day = self._audit_filter
+        since, until = day_range(day)
+        found = await office.journal.read(
+            lambda conn: AuditLog.rows(
+                conn, employee_id=employee_id, kind=kind, since=since, until=until, limit=AUDIT_PAGE
             )
-            for s in steps
-        ]
-        self.state.set_audit(rows, "From the journal (the tamper-evident audit log arrives with the guardrails)")
+        )
+        rows = [to_row(r, self.state.name_of) for r in found]
+        people = sorted(((e.id, e.name) for e in self.state.employees.values()), key=lambda p: p[1])
+        self.state.set_audit_choices(people, sorted(KINDS))
+        shown = "newest " + str(AUDIT_PAGE) if len(rows) == AUDIT_PAGE else str(len(rows))
+        self.state.set_audit(rows, f"Tamper-evident audit log · {shown} rows")
+
+    def audit_verify(self) -> None:
+        self.spawn(self._audit_verify(), "verify the audit log")
+
+    async def _audit_verify(self) -> None:
+        from engine.audit import AuditLog
+
+        office = self._office()
+        await office.journal.flush()
+        report = await office.journal.read(AuditLog.verify)
+        if report.ok:
+            text = f"Verified: {report.rows} rows, the hash chain is intact (head {report.head[:12]})."
+        else:
+            text = f"Verification FAILED over {report.rows} rows: " + "; ".join(report.problems[:5])
+        self.state.set_audit_verified(report.ok, text)
+
+    def audit_export(self, path: str, fmt: str) -> None:
+        self.spawn(self._audit_export(Path(path), "jsonl" if fmt == "jsonl" else "csv"), "export the audit log")
+
+    async def _audit_export(self, path: Path, fmt: Literal["jsonl", "csv"]) -> None:
+        from engine.audit import AuditLog
+
+        office = self._office()
+        await office.journal.flush()
+        count = await office.journal.read(lambda conn: AuditLog.export(conn, path, fmt))
+        self.state.tell(f"Exported {count} audit rows to {path}")
 
     # --- settings ----------------------------------------------------------------------------------
 
@@ -406,20 +486,37 @@ class Bridge:
             return "Key storage arrives with the model layer; keys are never written to the database or logs."
         return f"Keys are stored in: {Secrets().backend_description()}. Never in the database or logs."
 
-    def save_settings(self, values: SettingsValues) -> str | None:
-        if values.key:
-            try:
-                from engine.secrets import Secrets
-            except ImportError:
-                return "Cannot store the key yet: the keyring support is not installed. Nothing was saved."
-            Secrets(home=self._office().home.root).set(f"{values.provider}_api_key", values.key)
+    def save_settings(self, values: SettingsValues) -> Awaitable[str | None]:
+        """Apply the settings for real; the dialog waits for the engine's answer (an error keeps it open)."""
+        return self.spawn(self._save_settings(values), "apply the settings")
+
+    async def _save_settings(self, values: SettingsValues) -> str | None:
+        office = self._office()
+        applied = await apply_settings(office, self.settings, values)
+        if applied.error is not None:
+            return applied.error
         stored = values.key_stored or bool(values.key)
         self.settings = SettingsValues(**{**asdict(values), "key": "", "key_stored": stored})
         data = {k: v for k, v in asdict(self.settings).items() if k != "key"}
-        self.spawn(self._office().journal.write(_setting_op(SETTINGS_KEY, json.dumps(data))), "save the settings")
-        # TODO(engine): apply the provider, ceilings and working hours once the engine reads them.
-        self.state.tell("Settings saved. The engine applies the model, ceilings and hours once that support lands.")
+        await office.journal.write(_setting_op(SETTINGS_KEY, json.dumps(data)))
+        self._update_model_label()
+        await self._seed_spend()
+        self.state.tell("Settings applied: " + ("; ".join(applied.done) if applied.done else "nothing changed"))
         return None
+
+    def call_in(self, employee_id: str | None, hours: float) -> None:
+        self.spawn(self._call_in(employee_id, hours), "call the team in")
+
+    async def _call_in(self, employee_id: str | None, hours: float) -> None:
+        office = self._office()
+        who = [employee_id] if employee_id else list(office.employees)
+        for eid in who:
+            await office.call_in(eid, hours=hours)
+        names = self.state.name_of(employee_id) if employee_id else "Everyone"
+        self.state.tell(f"{names} called in for {hours:g} hours.")
+
+    def employees(self) -> list[tuple[str, str]]:
+        return sorted(((e.id, e.name) for e in self.state.employees.values()), key=lambda p: p[1])
 
     def dismiss_welcome(self) -> None:
         self._welcome_dismissed = True
@@ -438,6 +535,13 @@ def _summary(brief: Any) -> str:
         if isinstance(value, str) and value:
             return value
     return ""
+
+
+def _problem(exc: Any) -> BriefProblem:
+    first = exc.problems[0]
+    where = f"field '{first.field}': " if first.field else ""
+    more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+    return BriefProblem(where + first.message + more, first.line)
 
 
 def _task_rows(tasks: Any) -> list[TaskRow]:

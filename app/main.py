@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import sys
 import threading
@@ -26,6 +27,16 @@ def prewarm_in_background() -> threading.Thread | None:
     return thread
 
 
+def settle_heap() -> None:
+    """Move everything start-up made (Qt, Panda3D, litellm's module graph) out of the collector's reach.
+
+    A full collection otherwise walks millions of long-lived objects and stalls the loop for
+    hundreds of milliseconds at random moments (measured in tests/bench/bench_shell.py).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 async def run_app(window: object, bridge: object, *, starter_team: bool = True) -> int:
     """Wait for the first painted frame, open the office, then run until the window closes."""
     from app.bridge import Bridge
@@ -40,14 +51,20 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
     if window._painted:
         _settle(painted)
     await painted
-    prewarm_in_background()
+    window.start_office()
+    warm = prewarm_in_background()
     try:
         await bridge.open(starter_team=starter_team)
     except Exception as exc:
         log.exception("the office could not open")
         bridge.state.set_engine_status(f"The office could not open: {exc}")
+    window.settle_office()
+    if warm is not None:
+        await asyncio.to_thread(warm.join)
+    settle_heap()
     with contextlib.suppress(asyncio.CancelledError):
         await closed
+    await window.stop_office()
     await bridge.close()
     return 0
 
@@ -63,6 +80,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.bridge import Bridge
+    from app.office.state import OfficeState as SceneState
     from app.state import OfficeState
     from app.theme import apply_theme
     from app.window import MainWindow
@@ -76,8 +94,9 @@ def main() -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     state = OfficeState()
-    bridge = Bridge(state)
-    window = MainWindow(state, bridge)
+    scene = SceneState()  # the 3D office: fed every engine event by the bridge, drawn by the viewport
+    bridge = Bridge(state, scene=scene.apply)
+    window = MainWindow(state, bridge, scene=scene)
     window.show()
     with loop:
         return int(loop.run_until_complete(run_app(window, bridge)))

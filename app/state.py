@@ -71,6 +71,7 @@ class InboxItem:
     tool: str | None = None
     arguments_json: str = ""
     risk: str = ""
+    uncertain: bool = False  # a side effect may or may not have happened: the owner says which
 
 
 @dataclass(slots=True)
@@ -135,6 +136,14 @@ class OfficeState:
         self.briefs: dict[str, tuple[str, str]] = {}  # employee id -> (text, note)
         self.audit: list[AuditRow] = []
         self.audit_source = ""
+        self.audit_choices: tuple[list[tuple[str, str]], list[str]] | None = None  # (people, kinds)
+        self.audit_verified: tuple[bool, str] | None = None
+        self.brief_problems: dict[str, object] = {}  # employee id -> the engine's BriefProblem on save
+        self.office_spend: float | None = None  # today, from the budget report; None until read
+        self.office_ceiling: float | None = None
+        self.simulating: str | None = None  # the real model whose prices rehearsal is charged at
+        self.spend_dirty = False
+        self.first_day = False
         self._chats: dict[str, _Chat] = {}
         self._listeners: list[Listener] = []
         self._escalations = 0
@@ -157,6 +166,8 @@ class OfficeState:
         return all(e.rehearsal for e in self.employees.values())
 
     def total_spend_today(self) -> float:
+        if self.office_spend is not None:
+            return self.office_spend
         return sum(e.spend_today for e in self.employees.values())
 
     def tasks_of(self, employee_id: str | None = None) -> list[TaskRow]:
@@ -225,12 +236,30 @@ class OfficeState:
 
     def set_brief(self, employee_id: str, text: str, note: str = "") -> None:
         self.briefs[employee_id] = (text, note)
+        self.brief_problems.pop(employee_id, None)
         self._changed(f"brief:{employee_id}")
 
     def set_audit(self, rows: Iterable[AuditRow], source: str) -> None:
         self.audit = list(rows)
         self.audit_source = source
         self._changed("audit")
+
+    def set_audit_choices(self, people: list[tuple[str, str]], kinds: list[str]) -> None:
+        self.audit_choices = (people, kinds)
+        self._changed("audit")
+
+    def set_audit_verified(self, ok: bool, text: str) -> None:
+        self.audit_verified = (ok, text)
+        self._changed("audit")
+
+    def set_brief_problem(self, employee_id: str, problem: object) -> None:
+        """The engine refused an edited brief on save: its exact problem goes beside the field."""
+        self.brief_problems[employee_id] = problem
+        self._changed(f"brief:{employee_id}")
+
+    def set_office_spend(self, today: float, ceiling: float | None, simulating: str | None) -> None:
+        self.office_spend, self.office_ceiling, self.simulating = today, ceiling, simulating
+        self._changed("status")
 
     # --- owner actions the engine does not echo ----------------------------------------------------
 
@@ -310,16 +339,25 @@ class OfficeState:
             self.remove_inbox(event.approval_id)
         elif isinstance(event, EscalationRaised):
             self._escalations += 1
-            self.add_inbox(
-                InboxItem(
-                    id=f"escalation-{self._escalations}",
-                    kind="escalation",
-                    employee_id=event.employee_id,
-                    title=f"{self.name_of(event.employee_id)} needs you",
-                    body=event.reason,
-                    task_id=event.task_id,
-                )
+            task = self.tasks.get(event.task_id) if event.task_id else None
+            self.add_escalation(
+                event.employee_id,
+                event.task_id,
+                event.reason,
+                uncertain=task is not None and task.status == "uncertain",
             )
+
+    def add_escalation(self, employee_id: str, task_id: str | None, reason: str, *, uncertain: bool = False) -> None:
+        """One inbox item per parked task (events and the journal may both report it)."""
+        item_id = f"escalation-{task_id}" if task_id else f"escalation-{self._escalations}"
+        title = (
+            f"{self.name_of(employee_id)} is not sure an action happened"
+            if uncertain
+            else f"{self.name_of(employee_id)} needs you"
+        )
+        self.add_inbox(
+            InboxItem(item_id, "escalation", employee_id, title, reason, task_id=task_id, uncertain=uncertain)
+        )
 
     def _task_changed(self, event: TaskChanged) -> None:
         row = self.tasks.get(event.task_id)
@@ -327,6 +365,8 @@ class OfficeState:
             row = TaskRow(event.task_id, event.employee_id, event.title, event.status, event.reason, event.parent_id)
             self.tasks[event.task_id] = row
         row.status, row.reason = event.status, event.reason
+        if event.status not in ("parked", "uncertain", "failed"):
+            self.remove_inbox(f"escalation-{event.task_id}")  # the owner (or the engine) let it go on
         emp = self.employees.get(event.employee_id)
         if emp is not None:
             if event.status == "running":

@@ -65,7 +65,7 @@ class OfficeViewport(QWidget):
     def render_once(self) -> None:
         """Step the office by the wall time since the last frame and show the result."""
         now = time.perf_counter()
-        dt = min(now - self._last_step, 0.1)
+        dt = min(now - self._last_step, 0.25)  # the scene caps it too; slow frames must not mean slow motion
         self._last_step = now
         frame = self.renderer.render_frame(dt)
         image = QImage(frame.bgra, frame.width, frame.height, 4 * frame.width, QImage.Format.Format_RGB32)

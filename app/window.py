@@ -7,10 +7,10 @@ streaming reply or fifty busy employees never flood the event loop with repaints
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date
-from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QPaintEvent
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.panels.audit import AuditPanel, export_text
+from app.panels.audit import AuditPanel
 from app.panels.common import Card, heading, muted
 from app.panels.employee import BriefProblem, EmployeePanel
 from app.panels.hire import CustomRole, HireDialog, RoleInfo
@@ -42,6 +42,9 @@ from app.panels.tasks import TasksPanel
 from app.panels.welcome import WelcomeBanner
 from app.state import AuditRow, OfficeState
 from app.theme import REHEARSAL, app_icon, badge_icon, money
+
+if TYPE_CHECKING:
+    from app.office.state import OfficeState as SceneState
 
 REFRESH_MS = 80
 
@@ -66,11 +69,17 @@ class Commands(Protocol):
     def tools(self) -> list[str]: ...
     def functions(self) -> list[str]: ...
     def resume(self, item_id: str) -> None: ...
+    def resolve(self, item_id: str, happened: bool) -> None: ...
     def hire(self, role_id: str, name: str | None) -> str | None: ...
     def create_custom(self, answers: CustomRole) -> str | None: ...
     def audit_refresh(self) -> None: ...
+    def audit_filter(self, employee_id: str | None, kind: str | None, day: str | None) -> None: ...
+    def audit_verify(self) -> None: ...
+    def audit_export(self, path: str, fmt: str) -> None: ...
     def keyring_note(self) -> str: ...
-    def save_settings(self, values: SettingsValues) -> str | None: ...
+    def save_settings(self, values: SettingsValues) -> str | Awaitable[str | None] | None: ...
+    def call_in(self, employee_id: str | None, hours: float) -> None: ...
+    def employees(self) -> list[tuple[str, str]]: ...
     def dismiss_welcome(self) -> None: ...
 
 
@@ -78,7 +87,14 @@ class MainWindow(QMainWindow):
     firstPainted = Signal()
     closed = Signal()
 
-    def __init__(self, state: OfficeState, commands: Commands, today: Callable[[], date] = date.today) -> None:
+    def __init__(
+        self,
+        state: OfficeState,
+        commands: Commands,
+        today: Callable[[], date] = date.today,
+        *,
+        scene: SceneState | None = None,
+    ) -> None:
         super().__init__()
         self.state = state
         self.commands = commands
@@ -91,7 +107,7 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
         self._build_toolbar()
 
-        self.office_view = make_office_view(self.open_employee)
+        self.office_view = make_office_view(self.open_employee, scene)
         self.roster = RosterPanel(on_open=self.open_employee)
         self.inbox = InboxPanel(
             InboxCallbacks(
@@ -103,10 +119,13 @@ class MainWindow(QMainWindow):
                 on_dismiss=commands.dismiss,
                 on_resume=commands.resume,
                 on_open_employee=self.open_employee,
+                on_resolve=commands.resolve,
             )
         )
         self.tasks = TasksPanel(on_open=lambda t: self.open_employee(t.employee_id))
-        self.audit = AuditPanel(on_export=self._export_audit)
+        self.audit = AuditPanel(
+            on_export=self._export_audit, on_filter=commands.audit_filter, on_verify=commands.audit_verify
+        )
         self.employee_panels: dict[str, EmployeePanel] = {}
 
         self.side = QTabWidget()
@@ -126,7 +145,7 @@ class MainWindow(QMainWindow):
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(office_card)
         left.addWidget(roster_card)
-        left.setSizes([420, 380])
+        left.setSizes([520, 300])
         side_card = Card()
         side_card.body.setContentsMargins(0, 4, 0, 0)
         side_card.body.addWidget(self.side)
@@ -215,18 +234,27 @@ class MainWindow(QMainWindow):
         if dirty & {"roster", "status"}:
             self._refresh_status()
         if "welcome" in dirty:
+            self.welcome.set_first_day(state.first_day)
             self.welcome.setVisible(state.show_welcome)
         if "audit" in dirty:
+            if state.audit_choices is not None:
+                self.audit.set_choices(*state.audit_choices)
             self.audit.set_rows(state.audit)
             self.audit.set_source(state.audit_source)
+            if state.audit_verified is not None:
+                self.audit.set_verified(*state.audit_verified)
         if "notice" in dirty and state.notice:
             self.statusBar().showMessage(state.notice, 8000)
         for eid, panel in self.employee_panels.items():
             if f"employee:{eid}" in dirty or "roster" in dirty:
                 self._refresh_employee(panel)
-            if f"brief:{eid}" in dirty and eid in state.briefs:
-                text, note = state.briefs[eid]
-                panel.set_brief(text, note=note)
+            if f"brief:{eid}" in dirty:
+                problem = state.brief_problems.get(eid)
+                if isinstance(problem, BriefProblem):
+                    panel.show_saved_problem(problem)
+                elif eid in state.briefs:
+                    text, note = state.briefs[eid]
+                    panel.set_brief(text, note=note)
 
     def _refresh_inbox(self, names: dict[str, str]) -> None:
         items = list(self.state.inbox.values())
@@ -245,8 +273,16 @@ class MainWindow(QMainWindow):
         self.mode_label.setToolTip(
             "Built-in offline practice model: free, private, not real output." if rehearsal else "Connected model"
         )
-        simulated = any(e.simulated for e in state.employees.values())
-        self.spend_label.setText(f"Today {money(state.total_spend_today())}" + (" (simulated)" if simulated else ""))
+        simulated = state.simulating is not None or any(e.simulated for e in state.employees.values())
+        ceiling = f" of {money(state.office_ceiling)}" if state.office_ceiling else ""
+        self.spend_label.setText(
+            f"Today {money(state.total_spend_today())}{ceiling}" + (" (simulated)" if simulated else "")
+        )
+        self.spend_label.setToolTip(
+            f"Rehearsal is charged at {state.simulating} prices to preview costs; nothing is billed."
+            if state.simulating
+            else "Spend today across the office"
+        )
         busy = sum(1 for e in state.employees.values() if e.status not in ("idle", "off_duty"))
         self.people_label.setText(f"{len(state.employees)} employees · {busy} working")
         self.engine_label.setText(state.engine_status if state.engine_status != "Ready" else "")
@@ -330,17 +366,43 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(
-            self.commands.settings, self.commands.save_settings, self.commands.keyring_note(), parent=self
+            self.commands.settings,
+            self.commands.save_settings,
+            self.commands.keyring_note(),
+            parent=self,
+            employees=self.commands.employees(),
+            on_call_in=self.commands.call_in,
         )
         dialog.open()
         return dialog
 
     def _export_audit(self, fmt: str, rows: list[AuditRow]) -> None:
+        """Export the whole log as the engine writes it: every line re-hashes with the documented formula."""
         suffix = ".jsonl" if fmt == "jsonl" else ".csv"
-        path, _ = QFileDialog.getSaveFileName(self, "Export audit log", f"headcount-audit{suffix}")
+        path, _ = QFileDialog.getSaveFileName(self, "Export the audit log", f"headcount-audit{suffix}")
         if path:
-            Path(path).write_text(export_text(rows, fmt), encoding="utf-8")
-            self.statusBar().showMessage(f"Exported {len(rows)} rows to {path}", 6000)
+            self.commands.audit_export(path, fmt)
+
+    # --- the 3D office -----------------------------------------------------------------------------
+
+    def start_office(self) -> None:
+        """Start the office's frame task on the running loop (a 2D plan has none)."""
+        start = getattr(self.office_view, "start", None)
+        if callable(start):
+            start()
+
+    def settle_office(self) -> None:
+        """Seat everyone at once (after opening: people already hired are at their desks, not walking in)."""
+        scene = getattr(self.office_view, "scene", None)
+        if scene is not None:
+            scene.settle()
+
+    async def stop_office(self) -> None:
+        stop = getattr(self.office_view, "stop", None)
+        if callable(stop):
+            result = stop()
+            if asyncio.iscoroutine(result):
+                await result
 
     def _bring_to_front(self) -> None:
         self.showNormal()

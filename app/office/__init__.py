@@ -10,7 +10,7 @@ __all__ = ["BEHAVIOURS", "POSES", "Actor", "CameraRig", "OfficePlan", "OfficeSta
 
 def __getattr__(name: str) -> object:
     # Panda3D is imported only when rendering is wanted, so scene logic stays cheap to import.
-    if name in ("OfficeRenderer", "Frame"):
+    if name in ("OfficeRenderer", "Frame", "shared_renderer"):
         from app.office import renderer
 
         return getattr(renderer, name)

@@ -284,7 +284,34 @@ class OfficeRenderer:
         return ((out.x + 1) / 2 * w, (1 - out.y) / 2 * h)
 
     def close(self) -> None:
+        global _shared
+        if _shared is self:
+            _shared = None
         self.base.destroy()
+
+
+_shared: OfficeRenderer | None = None
+_shared_error: str | None = None
+
+
+def shared_renderer(size: tuple[int, int] = (1280, 720), pipe: str | None = None) -> OfficeRenderer:
+    """The process's one renderer (ShowBase is a singleton), made on first use and reused after.
+
+    Later calls return the same renderer whatever `size` and `pipe` they ask for. Raises
+    RuntimeError with the reason when no graphics pipe opens; the failure is remembered so a
+    second caller does not pay for it again.
+    """
+    global _shared, _shared_error
+    if _shared is not None:
+        return _shared
+    if _shared_error is not None:
+        raise RuntimeError(_shared_error)
+    try:
+        _shared = OfficeRenderer(size=size, pipe=pipe)
+    except Exception as exc:
+        _shared_error = str(exc) or type(exc).__name__
+        raise RuntimeError(_shared_error) from exc
+    return _shared
 
 
 def time_first_frame(renderer: OfficeRenderer) -> float:

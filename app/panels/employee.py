@@ -171,6 +171,7 @@ class EmployeePanel(QWidget):
         self._validate_timer.setInterval(250)  # validate after a pause in typing, not on every key
         self._validate_timer.timeout.connect(self.validate_now)
         self._brief_loaded = ""
+        self._brief_before_save = ""
         tab = QWidget()
         layout = QVBoxLayout(tab)
         layout.setContentsMargins(0, 10, 0, 0)
@@ -345,6 +346,15 @@ class EmployeePanel(QWidget):
 
     def _save_brief(self) -> None:
         if self._on_save_brief is not None and self.validate_now() is None:
+            self._brief_before_save = self._brief_loaded
             self._on_save_brief(self.brief.toPlainText())
             self._brief_loaded = self.brief.toPlainText()
             self.save_brief.setEnabled(False)
+            self.brief_note.setText("Saving…")
+
+    def show_saved_problem(self, problem: BriefProblem) -> None:
+        """The engine refused the brief on save: show its exact problem beside the field; the edit stays."""
+        self._brief_loaded = self._brief_before_save
+        self._show_problem(problem)
+        self.save_brief.setEnabled(False)
+        self.brief_note.setText("Not saved.")

@@ -26,6 +26,7 @@ from app.theme import DANGER, WARN
 RISK_COLORS = {
     "read_only": "#0d9488",
     "internal_write": "#3b82f6",
+    "external_comm": WARN,
     "external_communication": WARN,
     "spends_money": "#be123c",
     "destructive": DANGER,
@@ -43,6 +44,7 @@ class InboxCallbacks:
     on_dismiss: Callable[[str], None]
     on_resume: Callable[[str], None]
     on_open_employee: Callable[[str], object]
+    on_resolve: Callable[[str, bool], None] | None = None  # (item id, happened) for uncertain tasks
 
 
 def pretty_json(text: str) -> str:
@@ -125,6 +127,15 @@ class InboxCard(Card):
                 self._button("accept", "Accept", lambda: self._cb.on_accept(item.id), "primary"),
                 self._button("revise", "Send back…", self._revise),
             )
+        elif item.uncertain and self._cb.on_resolve is not None:
+            resolve = self._cb.on_resolve
+            actions = row(
+                self._button("happened", "It happened", lambda: resolve(item.id, True), "primary"),
+                self._button("retry", "Run it again", lambda: resolve(item.id, False)),
+                self._button("open", "Open employee", lambda: self._cb.on_open_employee(item.employee_id), "flat"),
+            )
+            self.buttons["happened"].setToolTip("It was done before Headcount stopped: record it and go on")
+            self.buttons["retry"].setToolTip("It did not happen: run the action again")
         else:
             actions = row(
                 self._button("open", "Open employee", lambda: self._cb.on_open_employee(item.employee_id), "primary"),

@@ -1,14 +1,16 @@
 """The office view in the centre of the window.
 
-`make_office_view` is the one place that picks it: the 3D `app.viewport.OfficeViewport` once it
-exists, else `FloorPlan`, a plain 2D placeholder that says so on screen.
+`make_office_view` is the one place that picks it: the 3D office (`app.panels.live_office`) when
+a scene is given and Panda3D opens a graphics pipe, else `FloorPlan`, a plain 2D floor plan that
+says on screen why it is shown.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
@@ -17,7 +19,11 @@ from PySide6.QtWidgets import QWidget
 from app.state import EmployeeRow
 from app.theme import ACCENT, BORDER, MUTED, status_style
 
+if TYPE_CHECKING:
+    from app.office.state import OfficeState as SceneState
+
 DESK_W, DESK_H, GAP = 176.0, 112.0, 22.0
+log = logging.getLogger(__name__)
 
 
 class OfficeView(Protocol):
@@ -43,9 +49,10 @@ def desk_rects(count: int, width: float) -> list[QRectF]:
 class FloorPlan(QWidget):
     """A 2D floor plan: one desk per employee, coloured by status. Placeholder for the 3D office."""
 
-    def __init__(self, on_open: Callable[[str], object], parent: QWidget | None = None) -> None:
+    def __init__(self, on_open: Callable[[str], object], reason: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._on_open = on_open
+        self.reason = reason or "the 3D office is not shown here"
         self.rows: list[EmployeeRow] = []
         self.setMinimumSize(360, 260)
         self.setMouseTracking(True)
@@ -93,7 +100,7 @@ class FloorPlan(QWidget):
         p.drawText(
             QRectF(16, 12, self.width() - 32, 24),
             Qt.AlignmentFlag.AlignRight,
-            "placeholder until the 3D office view lands",
+            self.reason,
         )
         if not self.rows:
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "The office is empty. Hire someone to get started.")
@@ -141,6 +148,16 @@ class FloorPlan(QWidget):
         )
 
 
-def make_office_view(on_open: Callable[[str], object]) -> QWidget:
-    """The centre of the window. Swap to the 3D viewport here (one line) when it lands in main."""
-    return FloorPlan(on_open)
+def make_office_view(on_open: Callable[[str], object], scene: SceneState | None = None) -> QWidget:
+    """The centre of the window: the 3D office over `scene`, or the 2D plan when it cannot render."""
+    if scene is None:
+        return FloorPlan(on_open, "no 3D scene attached")
+    try:  # Panda3D is imported only here: a window without a scene never pays for it
+        from app.office.renderer import shared_renderer
+        from app.panels.live_office import LiveOffice
+
+        renderer = shared_renderer(size=(960, 480))
+    except Exception as exc:
+        log.warning("the 3D office cannot render, showing the 2D floor plan: %s", exc)
+        return FloorPlan(on_open, f"3D office unavailable: {exc}")
+    return LiveOffice(renderer, scene, on_open)

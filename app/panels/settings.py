@@ -1,8 +1,14 @@
-"""Settings: model provider and key, connected apps, spending ceilings, working hours."""
+"""Settings: model provider and key, connected apps, spending ceilings, working hours and call-in.
+
+`on_save(values)` returns an error to show, None when done, or an awaitable of either (the engine
+validates a model asynchronously): the dialog then waits, and stays open with the error if any.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QTime
@@ -54,7 +60,8 @@ class SettingsValues:
     key_stored: bool = False
     price_in_per_mtok: float = 0.0  # declared price for a local server (litellm cannot price it)
     price_out_per_mtok: float = 0.0
-    office_ceiling_per_day: float = 0.0  # 0 = no ceiling
+    simulate_model: str = ""  # charge rehearsal at this real model's prices, shown as simulated
+    office_ceiling_per_day: float = 0.0  # 0 = leave the current ceiling
     employee_ceiling_per_day: float = 0.0
     always_on: bool = True
     start: str = "09:00"
@@ -63,21 +70,30 @@ class SettingsValues:
     connected_apps: tuple[str, ...] = field(default=())
 
 
+SaveResult = str | None | Awaitable[str | None]
+
+
 class SettingsDialog(QDialog):
-    """`on_save(values)` returns an error message to show, or None when saved."""
+    """`on_save(values)`: see the module docstring. `on_call_in(employee_id or None for everyone, hours)`."""
 
     def __init__(
         self,
         values: SettingsValues,
-        on_save: Callable[[SettingsValues], str | None],
+        on_save: Callable[[SettingsValues], SaveResult],
         keyring_note: str = "",
         parent: QWidget | None = None,
+        *,
+        employees: Sequence[tuple[str, str]] = (),
+        on_call_in: Callable[[str | None, float], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumSize(560, 460)
         self._values = values
         self._on_save = on_save
+        self._employees = list(employees)
+        self._on_call_in = on_call_in
+        self._pending: asyncio.Future[str | None] | None = None
         self.tabs = QTabWidget()
         self.tabs.addTab(self._model_tab(keyring_note), "Model")
         self.tabs.addTab(self._apps_tab(values.connected_apps), "Connected apps")
@@ -90,6 +106,7 @@ class SettingsDialog(QDialog):
         save = QPushButton("Save")
         save.setObjectName("primary")
         save.clicked.connect(self._save)
+        self.save_button = save
         cancel = QPushButton("Cancel")
         cancel.clicked.connect(self.reject)
         buttons = row()
@@ -117,6 +134,9 @@ class SettingsDialog(QDialog):
         self.key.setPlaceholderText("stored in your OS keyring" if v.key_stored else "paste your API key")
         self.price_in = _money_box(v.price_in_per_mtok)
         self.price_out = _money_box(v.price_out_per_mtok)
+        self.simulate = QLineEdit(v.simulate_model)
+        self.simulate.setPlaceholderText("e.g. gpt-4o-mini — empty: rehearsal costs $0")
+        self.simulate.setToolTip("Charge rehearsal at this real model's prices (marked simulated) to preview costs")
         form = QFormLayout()
         form.addRow("Provider", self.provider)
         form.addRow("Model", self.model)
@@ -124,6 +144,7 @@ class SettingsDialog(QDialog):
         form.addRow("API key", self.key)
         form.addRow("Price in / 1M tokens", self.price_in)
         form.addRow("Price out / 1M tokens", self.price_out)
+        form.addRow("Simulate spend at", self.simulate)
         self._form = form
         tab = QWidget()
         layout = QVBoxLayout(tab)
@@ -158,7 +179,8 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(
             muted(
-                "$0 means no ceiling. A call that could cross a ceiling is not made: the employee stops and asks you."
+                "$0 leaves the current ceiling as it is. A call that could cross a ceiling is not made: "
+                "the employee stops and asks you."
             )
         )
         layout.addStretch(1)
@@ -174,20 +196,47 @@ class SettingsDialog(QDialog):
         for i, box in enumerate(self.days):
             box.setChecked(i in v.days)
         self.always_on.toggled.connect(self._hours_enabled)
-        tab = QWidget()
-        layout = QVBoxLayout(tab)
-        layout.addWidget(self.always_on)
+        # An office-wide schedule has no engine command yet (hours live in each brief): kept, not shown.
+        self.schedule = QWidget()
+        schedule = QVBoxLayout(self.schedule)
+        schedule.setContentsMargins(0, 0, 0, 0)
+        schedule.addWidget(self.always_on)
         form = QFormLayout()
         form.addRow("Starts", self.start)
         form.addRow("Ends", self.end)
-        layout.addLayout(form)
-        layout.addLayout(row(*self.days))
+        schedule.addLayout(form)
+        schedule.addLayout(row(*self.days))
+        self.schedule.hide()
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.addWidget(self.schedule)
         layout.addWidget(
-            muted("Outside these hours employees finish their current step and wait; queued work waits too.")
+            muted(
+                "Each employee keeps the hours in their brief (Brief tab, `hours:`); outside them they finish "
+                "their current step and wait. To have someone work now, call them in:"
+            )
         )
+        self.call_who = QComboBox()
+        self.call_who.addItem("Everyone", None)
+        for employee_id, name in self._employees:
+            self.call_who.addItem(name, employee_id)
+        self.call_hours = QDoubleSpinBox()
+        self.call_hours.setSuffix(" h")
+        self.call_hours.setRange(0.5, 24.0)
+        self.call_hours.setSingleStep(0.5)
+        self.call_hours.setValue(2.0)
+        self.call_button = QPushButton("Call in")
+        self.call_button.clicked.connect(self._call_in)
+        self.call_button.setEnabled(self._on_call_in is not None)
+        layout.addLayout(row(self.call_who, self.call_hours, self.call_button))
         layout.addStretch(1)
         self._hours_enabled(v.always_on)
         return tab
+
+    def _call_in(self) -> None:
+        if self._on_call_in is not None:
+            who = self.call_who.currentData()
+            self._on_call_in(None if who is None else str(who), self.call_hours.value())
 
     def _hours_enabled(self, always: bool) -> None:
         for w in (self.start, self.end, *self.days):
@@ -198,6 +247,7 @@ class SettingsDialog(QDialog):
         if provider.id != self._values.provider or not self.model.text():
             self.model.setText(provider.default_model)
         for widget, shown in (
+            (self.simulate, provider.id == "rehearsal"),
             (self.api_base, provider.local),
             (self.key, provider.needs_key),
             (self.price_in, provider.local),
@@ -218,6 +268,7 @@ class SettingsDialog(QDialog):
             key=self.key.text().strip(),
             price_in_per_mtok=self.price_in.value(),
             price_out_per_mtok=self.price_out.value(),
+            simulate_model=self.simulate.text().strip() if self.provider.currentData() == "rehearsal" else "",
             office_ceiling_per_day=self.office_ceiling.value(),
             employee_ceiling_per_day=self.employee_ceiling.value(),
             always_on=self.always_on.isChecked(),
@@ -227,12 +278,33 @@ class SettingsDialog(QDialog):
         )
 
     def _save(self) -> None:
-        error = self._on_save(self.values())
+        if self._pending is not None:
+            return
+        result = self._on_save(self.values())
         self.key.clear()  # the key never lingers in the widget
+        if inspect.isawaitable(result):
+            self._pending = asyncio.ensure_future(result)
+            self.save_button.setEnabled(False)
+            self.save_button.setText("Applying…")
+            self._pending.add_done_callback(self._saved)
+            return
+        self._finish(result)
+
+    def _saved(self, future: asyncio.Future[str | None]) -> None:
+        self._pending = None
+        self.save_button.setEnabled(True)
+        self.save_button.setText("Save")
+        if future.cancelled():
+            return
+        exc = future.exception()
+        self._finish(str(exc) if exc is not None else future.result())
+
+    def _finish(self, error: str | None) -> None:
         if error:
             self.error.setText(error)
             self.error.show()
             return
+        self.error.hide()
         self.accept()
 
 

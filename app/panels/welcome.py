@@ -8,6 +8,16 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from app.theme import REHEARSAL
 
+REHEARSING = (
+    "They work on a built-in offline practice model: free and private, but not real output. "
+    "Connect OpenAI, Anthropic, Gemini or a local server when you want real work."
+)
+FIRST_DAY = (
+    "They are called in for 8 hours, whatever the time, and work on a first task in rehearsal: a free, "
+    "offline practice model, not real output. Their first deliverables land in your inbox for review. "
+    "Connect a real model when you want real work."
+)
+
 
 class WelcomeBanner(QFrame):
     def __init__(
@@ -17,11 +27,9 @@ class WelcomeBanner(QFrame):
         self.setObjectName("banner")
         title = QLabel("Your team is rehearsing")
         title.setStyleSheet(f"font-weight: 600; color: {REHEARSAL}; font-size: 11pt;")
-        text = QLabel(
-            "They work on a built-in offline practice model: free and private, but not real output. "
-            "Connect OpenAI, Anthropic, Gemini or a local server when you want real work."
-        )
+        text = QLabel(REHEARSING)
         text.setWordWrap(True)
+        self.title, self.text = title, text
         connect = QPushButton("Connect a model…")
         connect.setObjectName("primary")
         connect.clicked.connect(on_connect)
@@ -40,6 +48,10 @@ class WelcomeBanner(QFrame):
         layout.addWidget(dismiss)
         self.connect_button = connect
         self.dismiss_button = dismiss
+
+    def set_first_day(self, first_day: bool) -> None:
+        self.title.setText("Welcome! Your team is in for their first day" if first_day else "Your team is rehearsing")
+        self.text.setText(FIRST_DAY if first_day else REHEARSING)
 
     def _dismiss(self) -> None:
         self.hide()

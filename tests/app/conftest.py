@@ -1,7 +1,8 @@
-"""App tests run on Qt's offscreen platform: no X server needed."""
+"""App tests run on Qt's offscreen platform: no X server needed. The 3D office uses the software pipe."""
 
 from __future__ import annotations
 
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HEADCOUNT_PANDA_PIPE", "p3tinydisplay")  # deterministic pixels, no GPU or EGL needed

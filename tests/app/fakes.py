@@ -100,6 +100,24 @@ class Recorder:
     def audit_refresh(self) -> None:
         self._record("audit_refresh")
 
+    def audit_filter(self, employee_id: str | None, kind: str | None, day: str | None) -> None:
+        self._record("audit_filter", employee_id, kind, day)
+
+    def audit_verify(self) -> None:
+        self._record("audit_verify")
+
+    def audit_export(self, path: str, fmt: str) -> None:
+        self._record("audit_export", path, fmt)
+
+    def resolve(self, item_id: str, happened: bool) -> None:
+        self._record("resolve", item_id, happened)
+
+    def call_in(self, employee_id: str | None, hours: float) -> None:
+        self._record("call_in", employee_id, hours)
+
+    def employees(self) -> list[tuple[str, str]]:
+        return [(p[0], p[1]) for p in PEOPLE]
+
     def keyring_note(self) -> str:
         return "Keys go to a test keyring."
 

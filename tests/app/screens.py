@@ -54,16 +54,17 @@ def shoot(out: Path) -> list[Path]:
     return saved
 
 
-def shoot_live(out: Path, seconds: float = 0.9) -> Path:
-    """The real window over a real office on a fresh home: starter team hired, working for `seconds`.
-
-    Uses the engine's rehearsal model when the model layer is installed, else a fixed streamed reply.
+def shoot_live(out: Path, seconds: float = 0.6) -> list[Path]:
+    """The real window over a real office on a fresh home: the starter team hired in rehearsal (the real
+    rehearsal model through litellm), called in for their first day, the 3D office in the centre.
     """
     import asyncio
 
     import qasync
 
     from app.bridge import Bridge
+    from app.main import prewarm_in_background
+    from app.office.state import OfficeState as SceneState
     from engine.orchestrator import Office
     from engine.paths import Home
 
@@ -74,44 +75,38 @@ def shoot_live(out: Path, seconds: float = 0.9) -> Path:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     state = OfficeState()
+    scene = SceneState()
+    out.mkdir(parents=True, exist_ok=True)
 
-    async def run() -> Path:
-        try:
-            import engine.llm.provider as provider
-
-            model = provider.LiteLLMClient() if hasattr(provider, "LiteLLMClient") else None
-        except ImportError:
-            model = None
-        if model is None:
-            from tests.app.models import StreamingReplyModel
-
-            class Paced(StreamingReplyModel):
-                async def complete(self, request):  # type: ignore[no-untyped-def]
-                    await asyncio.sleep(0.8)
-                    return await super().complete(request)
-
-            model = Paced("Here is a first draft; I saved it as draft.md for your review.")
-        office = await Office.open(Home.resolve(), model=model, colocate_writer=False)
-        bridge = Bridge(state, office)
-        window = MainWindow(state, bridge)
+    async def run() -> list[Path]:
+        warm = prewarm_in_background()
+        if warm is not None:
+            await asyncio.to_thread(warm.join)
+        office = await Office.open(Home.resolve(), colocate_writer=False)
+        bridge = Bridge(state, office, scene=scene.apply)
+        window = MainWindow(state, bridge, scene=scene)
         window.resize(1440, 900)
         window.show()
+        window.start_office()
         await bridge.open(starter_team=True)
+        window.settle_office()
         await asyncio.sleep(seconds)  # let the team work: this is a screenshot, not a test
         window.refresh()
-        path = out / "live-main-window.png"
-        window.grab().save(str(path))
-        first = next(iter(state.employees))
+        saved = [out / "main-window.png", out / "employee-panel.png", out / "inbox.png"]
+        window.grab().save(str(saved[0]))
+        first = next(e.id for e in state.employees.values() if e.role == "assistant")
         window.open_employee(first)
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(1.0)
         window.refresh()
-        window.grab().save(str(out / "live-employee.png"))
+        window.grab().save(str(saved[1]))
         window.side.setCurrentIndex(0)
         window.refresh()
-        window.grab().save(str(out / "live-inbox.png"))
+        await asyncio.sleep(0.3)
+        window.grab().save(str(saved[2]))
         window.close()
+        await window.stop_office()
         await bridge.close()
-        return path
+        return saved
 
     with loop:
         return loop.run_until_complete(run())
@@ -120,7 +115,8 @@ def shoot_live(out: Path, seconds: float = 0.9) -> Path:
 if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/shots")
     if "--live" in sys.argv:
-        print(shoot_live(target))
+        for p in shoot_live(target):
+            print(p)
     else:
         for p in shoot(target):
             print(p)

@@ -56,6 +56,7 @@ def inbox_with(recorded: list[tuple[str, tuple[object, ...]]]) -> InboxPanel:
             on_dismiss=rec("dismiss"),
             on_resume=rec("resume"),
             on_open_employee=rec("open"),
+            on_resolve=rec("resolve"),
         )
     )
 
@@ -257,3 +258,35 @@ def test_floor_plan_click_opens_the_desk(qtbot: QtBot) -> None:
     assert len(desk_rects(7, 800)) == 7
     qtbot.mouseClick(plan, Qt.MouseButton.LeftButton, pos=plan.desk_center("e2").toPoint())
     qtbot.waitUntil(lambda: opened == ["e2"])
+
+
+def test_an_uncertain_task_asks_whether_it_happened(qtbot: QtBot) -> None:
+    calls: list[tuple[str, tuple[object, ...]]] = []
+    panel = inbox_with(calls)
+    qtbot.addWidget(panel)
+    item = InboxItem("u1", "escalation", "e1", "Ada is not sure an action happened", task_id="t1", uncertain=True)
+    panel.set_items([item], {"e1": "Ada"})
+    card = panel.cards["u1"]
+    assert card.buttons["happened"].text() == "It happened" and card.buttons["retry"].text() == "Run it again"
+    assert "resume" not in card.buttons
+    qtbot.mouseClick(card.buttons["happened"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(card.buttons["retry"], Qt.MouseButton.LeftButton)
+    assert calls == [("resolve", ("u1", True)), ("resolve", ("u1", False))]
+
+
+def test_audit_filters_reach_the_log_and_verify_shows_the_answer(qtbot: QtBot) -> None:
+    queries: list[tuple[str | None, str | None, str | None]] = []
+    verified: list[bool] = []
+    panel = AuditPanel(
+        on_export=lambda fmt, rows: None,
+        on_filter=lambda *q: queries.append(q),
+        on_verify=lambda: verified.append(True),
+    )
+    qtbot.addWidget(panel)
+    panel.set_choices([("e1", "Ada"), ("e2", "Ben")], ["hired", "model_call"])
+    panel.set_filter(employee_id="e2", kind="hired")
+    assert queries[-1] == ("e2", "hired", None)
+    qtbot.mouseClick(panel.verify_button, Qt.MouseButton.LeftButton)
+    assert verified == [True] and not panel.verify_button.isEnabled()
+    panel.set_verified(True, "Verified: 12 rows")
+    assert "Verified: 12 rows" in panel.verified.text() and panel.verify_button.isEnabled()

@@ -75,4 +75,16 @@ def test_spend_inbox_and_escalations() -> None:
     assert [i.kind for i in state.inbox.values()] == ["approval", "escalation"]
     assert state.inbox["a1"].title == "Ada wants to use send_email"
     state.apply(ApprovalResolved(approval_id="a1", employee_id="e1", decision="approved"))
-    assert list(state.inbox) == ["escalation-1"]
+    assert list(state.inbox) == ["escalation-t1"]  # one item per parked task
+
+
+def test_an_uncertain_task_escalates_once_and_leaves_the_inbox_when_resolved() -> None:
+    state = OfficeState()
+    state.apply(EmployeeHired(employee_id="e1", name="Ada", role="assistant", title="Assistant", team=None))
+    state.apply(TaskChanged(task_id="t1", employee_id="e1", title="Pay the invoice", status="uncertain"))
+    state.apply(EscalationRaised(employee_id="e1", task_id="t1", reason="it may have happened"))
+    state.add_escalation("e1", "t1", "seeded from the journal too", uncertain=True)
+    (item,) = state.inbox.values()
+    assert item.uncertain and item.id == "escalation-t1" and "not sure" in item.title
+    state.apply(TaskChanged(task_id="t1", employee_id="e1", title="Pay the invoice", status="queued"))
+    assert state.inbox == {}

@@ -38,10 +38,12 @@ def three_teams(per_team: int = 3) -> list[Event]:
     return events
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def renderer() -> Iterator[object]:
-    from app.office.renderer import OfficeRenderer
+    """The process's one renderer (the app tests share it), at the size these tests expect."""
+    from app.office.renderer import shared_renderer
 
-    r = OfficeRenderer(size=(480, 320), pipe="p3tinydisplay")
+    r = shared_renderer(size=(480, 320), pipe="p3tinydisplay")
+    r.resize(480, 320)
+    r.camera.follow = None
     yield r
-    r.close()

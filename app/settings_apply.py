@@ -1,0 +1,84 @@
+"""Settings → engine: the model (connect / disconnect), its key, simulated prices and ceilings.
+
+Qt-free. The key goes to `engine.secrets.Secrets` and nowhere else; the stored settings keep only
+whether one was saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from app.panels.settings import PROVIDERS, SettingsValues
+
+if TYPE_CHECKING:
+    from engine.orchestrator import Office
+
+
+@dataclass(slots=True)
+class Applied:
+    """What `apply_settings` did, for the status bar; `error` stops the dialog from closing."""
+
+    done: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def key_name(provider: str) -> str:
+    return f"{provider}_api_key"
+
+
+def model_string(values: SettingsValues) -> str:
+    """The litellm model string: a local server without a provider prefix is an OpenAI-compatible one."""
+    model = values.model.strip()
+    if values.provider == "local" and "/" not in model:
+        return f"openai/{model}"
+    return model
+
+
+async def apply_settings(office: Office, old: SettingsValues, new: SettingsValues) -> Applied:
+    """Apply what changed. Validation errors come back in `error` with the engine's own message."""
+    from engine.llm.types import ModelConfigError, Price
+    from engine.owner import OwnerError
+    from engine.secrets import Secrets
+
+    result = Applied()
+    provider = next((p for p in PROVIDERS if p.id == new.provider), PROVIDERS[0])
+    try:
+        if new.key:
+            Secrets(home=office.home.root).set(key_name(provider.id), new.key)
+            result.done.append(f"{provider.label.split(' (')[0]} key saved in {Secrets().backend_description()}")
+        if provider.id == "rehearsal":
+            if old.provider != "rehearsal":
+                await office.disconnect_model()
+                result.done.append("back to rehearsal")
+        elif (new.provider, new.model, new.api_base, new.price_in_per_mtok, new.price_out_per_mtok) != (
+            old.provider,
+            old.model,
+            old.api_base,
+            old.price_in_per_mtok,
+            old.price_out_per_mtok,
+        ) or new.key:
+            # A local server has no price in litellm's map: the declared one (often $0) is required.
+            price = Price(new.price_in_per_mtok, new.price_out_per_mtok) if provider.local else None
+            await office.connect_model(
+                model_string(new),
+                api_base=new.api_base or None,
+                api_key_name=key_name(provider.id) if provider.needs_key else None,
+                price=price,
+            )
+            result.done.append(f"connected {model_string(new)}")
+        if new.simulate_model != old.simulate_model:
+            await office.simulate_prices(new.simulate_model or None)
+            result.done.append(
+                f"rehearsal priced as {new.simulate_model}" if new.simulate_model else "simulated prices off"
+            )
+        if new.office_ceiling_per_day and new.office_ceiling_per_day != old.office_ceiling_per_day:
+            await office.set_ceiling("office", per_day=new.office_ceiling_per_day)
+            result.done.append(f"office ceiling ${new.office_ceiling_per_day:.2f}/day")
+        if new.employee_ceiling_per_day and new.employee_ceiling_per_day != old.employee_ceiling_per_day:
+            for employee_id in list(office.employees):
+                await office.set_ceiling(employee_id, per_day=new.employee_ceiling_per_day)
+            result.done.append(f"each employee ${new.employee_ceiling_per_day:.2f}/day")
+    except (ModelConfigError, OwnerError, ValueError) as exc:
+        result.error = str(exc)
+    return result
