@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import asdict
 from datetime import date
@@ -22,7 +23,7 @@ from app.panels.hire import CustomRole, RoleInfo
 from app.panels.settings import SettingsValues
 from app.settings_apply import apply_settings
 from app.state import InboxItem, OfficeState, StepRow, TaskRow
-from engine.events import ApprovalRequested, EmployeeHired, Event, SpendChanged, TaskChanged
+from engine.events import ApprovalRequested, Event, SpendChanged, TaskChanged
 
 EventSink = Callable[[Event], None]
 
@@ -53,7 +54,6 @@ class Bridge:
         self.scene = scene  # the 3D office's `apply`: it hears every engine event too
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: asyncio.Task[None] | None = None
-        self._hired = asyncio.Event()
         self._unsubscribe: Any = None
         self._audit_filter: tuple[str | None, str | None, str | None] = (None, None, None)
         self.settings = SettingsValues()
@@ -69,6 +69,7 @@ class Bridge:
             self.office = await Office.open(Home.resolve(), colocate_writer=False)
         office = self.office
         office.stream = True  # replies stream into chat as they are written
+        office.rehearsal_pace = rehearsal_pace()
         self._unsubscribe = office.bus.subscribe(self._on_event)
         if self.scene is not None:  # the office as it stands; later changes arrive as events
             for event in await office.scene_events():
@@ -114,16 +115,10 @@ class Bridge:
         return task
 
     async def _keep_working(self) -> None:
-        office = self._office()
-        while True:
-            await office.run(until_idle=False)
-            # run() returns at once while nobody works here (no workers for its task group): wait for a hire.
-            await self._hired.wait()
-            self._hired.clear()
+        # Runs until the window closes; employees hired meanwhile start working by themselves.
+        await self._office().run(until_idle=False)
 
     def _on_event(self, event: Event) -> None:
-        if isinstance(event, EmployeeHired):
-            self._hired.set()
         self.state.apply(event)
         if self.scene is not None:
             self.scene(event)
@@ -564,3 +559,14 @@ def _step_row(s: Any) -> StepRow:
     if s.rehearsal:
         summary = "[rehearsal] " + summary
     return StepRow(s.id, s.employee_id, s.task_id, s.kind, s.status, s.tool, s.cost_usd, summary[:200], s.started_at)
+
+
+DEFAULT_PACE = 12.0  # words per second: quick for a person, slow enough to watch someone type
+
+
+def rehearsal_pace() -> float:
+    """How fast rehearsing employees write in the window ($HEADCOUNT_REHEARSAL_PACE; 0 = instantly)."""
+    try:
+        return max(float(os.environ.get("HEADCOUNT_REHEARSAL_PACE", DEFAULT_PACE)), 0.0)
+    except ValueError:
+        return DEFAULT_PACE

@@ -68,6 +68,9 @@ class OfficeParts:
     def _add(self, record: EmployeeRecord, brief: Brief) -> Employee:
         raise NotImplementedError
 
+    def publish_employee(self, employee: Employee) -> None:
+        raise NotImplementedError
+
     def enqueue(self, employee: Employee, task_id: str, *, first: bool = False) -> None:
         raise NotImplementedError
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 from collections.abc import Iterable
@@ -144,6 +145,9 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         self.loop = AgentLoop(journal, model, bus, clock, ids, guard or self.guardrails)
         self.employees: dict[str, Employee] = {}
         self.skills: dict[str, Skill] = {}
+        # Words per second the rehearsal model writes at; 0 = instantly (headless, tests). The app
+        # paces it like a person so the office shows work happening, not a blur of finished tasks.
+        self.rehearsal_pace = 0.0
         self.model_overrides: dict[str, ModelConfig] = {}  # settings key -> connected model
         self._serving: tuple[asyncio.TaskGroup, bool] | None = None  # set while run() runs
         self._workers: dict[str, asyncio.Task[None]] = {}
@@ -229,6 +233,21 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
                 self.employees[task.employee_id].queue.append(task.id)
         await self.load_budgets()
 
+    def publish_employee(self, employee: Employee) -> None:
+        """Tell listeners who this employee is now (hired, re-briefed, switched model): an upsert."""
+        record = employee.record
+        self.bus.publish(
+            EmployeeHired(
+                employee_id=record.id,
+                name=record.name,
+                role=record.role,
+                title=record.title,
+                team=record.team,
+                appearance=tuple(sorted(employee.brief.appearance.as_pairs())),
+                rehearsal=employee.config.is_rehearsal,
+            )
+        )
+
     def _add(self, record: EmployeeRecord, brief: Brief) -> Employee:
         """Seat an employee (or re-seat one whose brief changed, keeping its queue and worker)."""
         skills = attached_skills(brief.skills, self.skills)
@@ -253,17 +272,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
             brief.hours.timezone,
             Ceiling(brief.budget.per_turn_usd, brief.budget.per_day_usd),
         )
-        self.bus.publish(
-            EmployeeHired(
-                employee_id=record.id,
-                name=record.name,
-                role=record.role,
-                title=record.title,
-                team=record.team,
-                appearance=tuple(sorted(brief.appearance.as_pairs())),
-                rehearsal=employee.config.is_rehearsal,
-            )
-        )
+        self.publish_employee(employee)
         return employee
 
     # --- commands -----------------------------------------------------------------------------
@@ -358,6 +367,8 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
             async with asyncio.TaskGroup() as group:
                 self._workers = {e.id: group.create_task(self._work(e, until_idle)) for e in self.employees.values()}
                 self._serving = (group, until_idle)
+                if not until_idle and duration is None:
+                    group.create_task(asyncio.Event().wait())  # keep serving even with nobody hired yet
                 if duration is not None:
                     await self.clock.sleep(duration)
                     for worker in self._workers.values():
@@ -430,6 +441,9 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
 
     def _task_work(self, employee: Employee, task: TaskRecord) -> TaskWork:
         brief = employee.brief
+        config = employee.config
+        if config.is_rehearsal and self.rehearsal_pace > 0:
+            config = dataclasses.replace(config, extra=(*config.extra, ("rehearsal_pace", str(self.rehearsal_pace))))
         return TaskWork(
             employee_id=employee.id,
             task_id=task.id,
@@ -437,7 +451,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
             brief_version=employee.record.brief_version,
             system_prompt=employee.system_prompt,
             belt=employee.belt,
-            config=employee.config,
+            config=config,
             workspace=self.home.workspace(employee.id),
             max_actions=brief.max_actions_per_turn,
             brief=brief,

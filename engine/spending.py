@@ -212,8 +212,11 @@ class SpendingActions(OfficeParts):
 
     def _reconfigure(self) -> None:
         for employee in self.employees.values():
-            employee.config = models.effective(
+            config = models.effective(
                 employee.brief.model.to_config(),
                 self.model_overrides.get(models.employee_key(employee.id)),
                 self.model_overrides.get(models.ALL),
             )
+            if config != employee.config:
+                employee.config = config
+                self.publish_employee(employee)

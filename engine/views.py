@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.events import ApprovalRequested, EmployeeHired, Event, StatusChanged, TaskChanged
+from engine.events import ApprovalRequested, EmployeeHired, EscalationRaised, Event, StatusChanged, TaskChanged
 from engine.office_parts import OfficeParts
 
 
@@ -13,7 +13,7 @@ class OfficeViews(OfficeParts):
         """The office as it stands, as events: what a renderer needs to draw it from scratch."""
         events: list[Event] = []
         records = {r.id: r for r in await self.journal.employees()}
-        tasks = await self.journal.tasks(statuses=["running", "waiting", "review"])
+        tasks = await self.journal.tasks(statuses=["running", "waiting", "review", "parked", "uncertain"])
         for employee in self.employees.values():
             record = records.get(employee.id, employee.record)
             events.append(
@@ -29,11 +29,14 @@ class OfficeViews(OfficeParts):
             )
             if record.status != "idle":
                 events.append(StatusChanged(employee_id=record.id, status=record.status, detail=record.status_detail))  # type: ignore[arg-type]
-            events.append(self.guardrails.spend_event(record.id, simulated=employee.config.is_rehearsal))
-        events.extend(
-            TaskChanged(task_id=t.id, employee_id=t.employee_id, title=t.title, status=t.status, reason=t.reason)
-            for t in tasks
-        )
+            simulated = employee.config.is_rehearsal and self.guardrails.pricing.simulated is not None
+            events.append(self.guardrails.spend_event(record.id, simulated=simulated))
+        for t in tasks:
+            events.append(
+                TaskChanged(task_id=t.id, employee_id=t.employee_id, title=t.title, status=t.status, reason=t.reason)
+            )
+            if t.status in ("parked", "uncertain"):  # parked before this start (a crash, a budget): ask again
+                events.append(EscalationRaised(employee_id=t.employee_id, task_id=t.id, reason=t.reason))
         for request in await self.approvals.list():
             events.append(
                 ApprovalRequested(

@@ -16,4 +16,5 @@ def headcount_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HEADCOUNT_HOME", str(home))
+    monkeypatch.setenv("HEADCOUNT_REHEARSAL_PACE", "0")  # the app paces rehearsal for people; tests don't wait
     yield home

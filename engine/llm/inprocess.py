@@ -83,3 +83,20 @@ def stream_chunks(reply: ModelReply) -> list[dict[str, Any]]:
     }
     chunks.append({**chunk(), "is_finished": True, "finish_reason": reply.finish_reason, "usage": usage})
     return chunks
+
+
+CHARS_PER_WORD = 6.0
+
+
+def writing_seconds(reply: ModelReply, words_per_second: float) -> float:
+    """How long a person-paced model takes to write `reply` (text and tool arguments)."""
+    chars = len(reply.text) + sum(len(c.arguments) for c in reply.tool_calls)
+    return chars / CHARS_PER_WORD / words_per_second
+
+
+def chunk_seconds(chunk: dict[str, Any], words_per_second: float) -> float:
+    """The pause before one stream chunk, so a paced stream arrives at `words_per_second`."""
+    text = chunk.get("text") or ""
+    tool = chunk.get("tool_use") or {}
+    arguments = (tool.get("function") or {}).get("arguments") or ""
+    return (len(text) + len(arguments)) / CHARS_PER_WORD / words_per_second

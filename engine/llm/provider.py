@@ -134,13 +134,20 @@ def _register(module: Any) -> None:
             return build(reply_of(self.provider, model, messages, args, kw), _arg(args, kw, "model_response", 2))
 
         async def acompletion(self, model: str, messages: list[Message], *args: Any, **kw: Any) -> Any:
-            return self.completion(model, messages, *args, **kw)
+            reply = reply_of(self.provider, model, messages, args, kw)
+            pace = _pace(args, kw)
+            if pace:  # the whole reply's writing time, spent without holding the loop
+                await asyncio.sleep(inprocess.writing_seconds(reply, pace))
+            return build(reply, _arg(args, kw, "model_response", 2))
 
         def streaming(self, model: str, messages: list[Message], *args: Any, **kw: Any) -> Any:
             return iter(inprocess.stream_chunks(reply_of(self.provider, model, messages, args, kw)))
 
         async def astreaming(self, model: str, messages: list[Message], *args: Any, **kw: Any) -> Any:
+            pace = _pace(args, kw)
             for chunk in inprocess.stream_chunks(reply_of(self.provider, model, messages, args, kw)):
+                if pace:
+                    await asyncio.sleep(inprocess.chunk_seconds(chunk, pace))
                 yield chunk
 
     ours = ("rehearsal", "scripted")
@@ -157,6 +164,13 @@ def _register(module: Any) -> None:
         "mode": "chat",
     }
     module.register_model({"rehearsal/office-1": {**free, "litellm_provider": "rehearsal"}})
+
+
+def _pace(args: Sequence[Any], kw: dict[str, Any]) -> float:
+    """Words per second the in-process model writes at (0: instantly), from `rehearsal_pace`."""
+    params = _arg(args, kw, "optional_params", 7) or {}
+    value = params.get("rehearsal_pace") or (params.get("extra_body") or {}).get("rehearsal_pace") or 0
+    return float(value)
 
 
 def _arg(args: Sequence[Any], kw: dict[str, Any], name: str, index: int) -> Any:

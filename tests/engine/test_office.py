@@ -287,3 +287,21 @@ async def test_employees_hired_while_the_office_runs_start_working(
     runner.cancel()
     await asyncio.gather(runner, return_exceptions=True)
     assert ben.id in done
+
+
+async def test_rehearsal_pace_reaches_the_model_and_an_empty_office_keeps_serving(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    model = ScriptedModel(say("done"))
+    office = await make_office(model)
+    office.rehearsal_pace = 20.0
+    runner = asyncio.create_task(office.run(until_idle=False))  # nobody hired yet: it must not return
+    finished = asyncio.Event()
+    office.bus.subscribe(lambda e: finished.set() if isinstance(e, TaskChanged) and e.status == "done" else None)
+    await _hire(office, write_brief())
+    await office.assign("ada", "Paced work")
+    await asyncio.wait_for(finished.wait(), 10)
+    assert not runner.done()
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    assert ("rehearsal_pace", "20.0") in model.requests[0].config.extra
