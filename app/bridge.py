@@ -561,7 +561,7 @@ def _step_row(s: Any) -> StepRow:
     return StepRow(s.id, s.employee_id, s.task_id, s.kind, s.status, s.tool, s.cost_usd, summary[:200], s.started_at)
 
 
-DEFAULT_PACE = 12.0  # words per second: quick for a person, slow enough to watch someone type
+DEFAULT_PACE = 25.0  # words per second: about a hosted model's speed, slow enough to watch someone type
 
 
 def rehearsal_pace() -> float:

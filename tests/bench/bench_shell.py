@@ -156,7 +156,7 @@ def main() -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from app.bridge import Bridge
+    from app.bridge import Bridge, rehearsal_pace
     from app.office.state import OfficeState as SceneState
     from app.state import OfficeState
     from app.theme import apply_theme
@@ -180,9 +180,11 @@ def main() -> int:
     window.show()
     with loop:
         result = loop.run_until_complete(scenario(args, window, bridge, painted))
+    result["rehearsal_pace_wps"] = rehearsal_pace()  # words/s the rehearsal model writes at ($HEADCOUNT_REHEARSAL_PACE)
     rows = [
         ("cold start → first painted office frame", f"{result['cold_start_to_first_office_frame_s']:.3f} s"),
         ("employees working", str(result["employees"])),
+        ("rehearsal pace (words per second)", f"{result['rehearsal_pace_wps']:g}"),
         ("10 ms timer lag p50", f"{result['timer_lag_ms_p50']:.2f} ms"),
         ("10 ms timer lag p99", f"{result['timer_lag_ms_p99']:.2f} ms"),
         ("10 ms timer lag max", f"{result['timer_lag_ms_max']:.2f} ms"),
