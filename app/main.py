@@ -84,8 +84,11 @@ def main() -> int:
     from app.state import OfficeState
     from app.theme import apply_theme
     from app.window import MainWindow
+    from engine.logs import setup_logging
+    from engine.paths import Home
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(Home.resolve().logs)  # the full log, secrets masked, in the data folder
     app = QApplication.instance() or QApplication(sys.argv[:1])  # Qt would eat options such as --display
     assert isinstance(app, QApplication)
     app.setApplicationName("Headcount")

@@ -160,16 +160,22 @@ class _Run:
         self._status("thinking", "")
         on_text = None
         if loop.stream:
+            typing = False
 
             def on_text(delta: str) -> None:
-                loop._bus.publish(
-                    TextStreamed(
-                        employee_id=work.employee_id,
-                        task_id=work.task_id,
-                        delta=delta,
-                        rehearsal=work.config.is_rehearsal,
+                nonlocal typing
+                if not typing:  # the first sign of writing: from thinking to typing at the desk
+                    typing = True
+                    self._status("typing", "writing" if delta else "writing a draft")
+                if delta:
+                    loop._bus.publish(
+                        TextStreamed(
+                            employee_id=work.employee_id,
+                            task_id=work.task_id,
+                            delta=delta,
+                            rehearsal=work.config.is_rehearsal,
+                        )
                     )
-                )
 
         request = ModelRequest(work.config, list(self.messages), work.belt.schemas(), on_text)
         started = loop._now()

@@ -341,7 +341,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
             id=self.ids.new("task"),
             employee_id=employee.id,
             parent_id=parent_id,
-            title=text.splitlines()[0][:80],
+            title=_title(text),
             body=text,
             status="queued",
             reason="",
@@ -526,3 +526,11 @@ def _remember_secrets(home: Home) -> None:
         Secrets(home=home.root).remember_all()
     except Exception as exc:  # a broken keyring must not stop the office; keys are then asked for
         log.warning("cannot read the keyring: %s", type(exc).__name__)
+
+
+def _title(text: str, limit: int = 80) -> str:
+    """A task's title: its first line, cut at a word with an ellipsis when it is long."""
+    line = text.splitlines()[0].strip()
+    if len(line) <= limit:
+        return line
+    return line[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"

@@ -275,9 +275,11 @@ class LiteLLMClient:
                 async for chunk in stream:
                     deadline.reschedule(asyncio.get_running_loop().time() + config.timeout_s)  # idle timeout
                     chunks.append(chunk)
-                    delta = chunk.choices[0].delta.content if chunk.choices else None
-                    if delta:
-                        _deliver(request, delta)
+                    delta = chunk.choices[0].delta if chunk.choices else None
+                    if delta is not None and delta.content:
+                        _deliver(request, delta.content)
+                    elif delta is not None and getattr(delta, "tool_calls", None):
+                        _deliver(request, "")  # writing a tool call (a draft, an email): still typing
                 response = module.stream_chunk_builder(chunks, messages=messages)
         return _reply(response, model, price, messages, request.tools)
 

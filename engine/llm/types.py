@@ -72,7 +72,9 @@ class ModelRequest:
     config: ModelConfig
     messages: Sequence[Message]
     tools: Sequence[ToolSchema]
-    on_text: Callable[[str], None] | None = None  # set when a UI listens: stream text deltas
+    # Set when a UI listens: called with each text delta as it streams, and with "" while the model
+    # writes a tool call's arguments (no text to show, but it is typing).
+    on_text: Callable[[str], None] | None = None
 
 
 class ModelClient(Protocol):

@@ -31,3 +31,35 @@ async def test_every_catalog_role_works_in_rehearsal(headcount_home: Path) -> No
             assert all(s.rehearsal for s in steps if s.kind == "model")
     finally:
         await office.close()
+
+
+async def test_a_streaming_rehearsal_shows_typing_while_it_writes_a_draft(headcount_home: Path) -> None:
+    from engine.events import Event, StatusChanged, TextStreamed
+
+    office = await Office.open(Home.resolve(headcount_home), model=LiteLLMClient())
+    office.stream = True
+    seen: list[Event] = []
+    office.bus.subscribe(seen.append)
+    try:
+        record = await office.hire(office.brief_for("content-writer"))
+        await office.call_in(record.id, hours=1)
+        await office.assign(
+            record.id,
+            "A short post about our spring opening hours, with the new Saturday times, for the blog and the newsletter",
+        )
+        await office.run(until_idle=True)
+    finally:
+        await office.close()
+    statuses = [e.status for e in seen if isinstance(e, StatusChanged)]
+    assert "typing" in statuses and statuses.index("thinking") < statuses.index("typing")
+    assert any(isinstance(e, TextStreamed) and e.rehearsal and e.delta for e in seen)
+    (task,) = [t for t in await _tasks(headcount_home)]
+    assert task.title.endswith("…") and len(task.title) <= 80
+
+
+async def _tasks(home: Path):  # type: ignore[no-untyped-def]
+    office = await Office.open(Home.resolve(home), model=LiteLLMClient())
+    try:
+        return await office.journal.tasks()
+    finally:
+        await office.close()

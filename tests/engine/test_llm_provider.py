@@ -77,7 +77,7 @@ async def test_streamed_and_plain_replies_are_the_same() -> None:
 async def test_rehearsal_streams_word_by_word_and_matches_the_plain_reply() -> None:
     deltas: list[str] = []
     assert await rehearse(deltas) == await rehearse(None)
-    assert deltas == []  # a tool call has no text to stream
+    assert deltas and set(deltas) == {""}  # a tool call has no text to stream, only "still typing" signals
     messages = [{"role": "system", "content": BRIEF}, {"role": "user", "content": TASK}]
     client = LiteLLMClient()
     plain = await client.complete(ModelRequest(ModelConfig(), messages, []))
