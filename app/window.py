@@ -86,6 +86,7 @@ class Commands(Protocol):
 class MainWindow(QMainWindow):
     firstPainted = Signal()
     closed = Signal()
+    refreshed = Signal()  # the widgets caught up with the state (tests wait on this, not on time)
 
     def __init__(
         self,
@@ -255,6 +256,7 @@ class MainWindow(QMainWindow):
                 elif eid in state.briefs:
                     text, note = state.briefs[eid]
                     panel.set_brief(text, note=note)
+        self.refreshed.emit()
 
     def _refresh_inbox(self, names: dict[str, str]) -> None:
         items = list(self.state.inbox.values())

@@ -96,12 +96,10 @@ def shoot_live(out: Path, seconds: float = 0.6) -> list[Path]:
         window.grab().save(str(saved[0]))
         first = next(e.id for e in state.employees.values() if e.role == "assistant")
         window.open_employee(first)
-        await asyncio.sleep(1.0)
-        window.refresh()
+        await _settle(window)
         window.grab().save(str(saved[1]))
         window.side.setCurrentIndex(0)
-        window.refresh()
-        await asyncio.sleep(0.3)
+        await _settle(window)
         window.grab().save(str(saved[2]))
         window.close()
         await window.stop_office()
@@ -110,6 +108,14 @@ def shoot_live(out: Path, seconds: float = 0.6) -> list[Path]:
 
     with loop:
         return loop.run_until_complete(run())
+
+
+async def _settle(window: MainWindow) -> None:
+    """Until the window has caught up with the state once more (a refresh after this point)."""
+    caught_up = asyncio.Event()
+    window.refreshed.connect(caught_up.set)
+    window.refresh()
+    await caught_up.wait()
 
 
 if __name__ == "__main__":

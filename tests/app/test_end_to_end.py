@@ -38,13 +38,26 @@ def run_on_qt_loop(qapp: QApplication, make: Callable[[], Coroutine[Any, Any, No
         asyncio.set_event_loop(None)
 
 
+_changed: asyncio.Event | None = None  # set whenever the window catches up with the office
+
+
+def watch(window: MainWindow) -> None:
+    global _changed
+    changed = _changed = asyncio.Event()
+    window.refreshed.connect(changed.set)
+    window.state.listen(lambda parts: changed.set())
+
+
 async def until(condition: Callable[[], bool], what: str, limit_s: float = 15.0) -> None:
-    """Wait on state (polling it), failing with `what` if it never holds."""
-    deadline = asyncio.get_running_loop().time() + limit_s
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for: {what}")
-        await asyncio.sleep(0.01)
+    """Wait for the window to change until `condition` holds; fail with `what` if it never does."""
+    assert _changed is not None, "call watch(window) first"
+    try:
+        async with asyncio.timeout(limit_s):
+            while not condition():
+                _changed.clear()
+                await _changed.wait()
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for: {what}") from None
 
 
 Body = Callable[[MainWindow, Bridge], Awaitable[None]]
@@ -58,6 +71,7 @@ async def with_window(
     scene = SceneState()
     bridge = Bridge(state, office, scene=scene.apply)
     window = MainWindow(state, bridge, scene=scene)
+    watch(window)
     qtbot.addWidget(window)
     window.show()
     try:
