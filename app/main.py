@@ -88,6 +88,8 @@ def main() -> int:
     from engine.paths import Home
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.WARNING)  # the terminal hears of problems only
     setup_logging(Home.resolve().logs)  # the full log, secrets masked, in the data folder
     app = QApplication.instance() or QApplication(sys.argv[:1])  # Qt would eat options such as --display
     assert isinstance(app, QApplication)
