@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,8 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     bsub = p.add_subparsers(dest="budget_action", metavar="ACTION")
     s = bsub.add_parser("set", help="set ceilings for good: EMPLOYEE, TEAM or office")
     s.add_argument("target")
-    s.add_argument("--per-turn", type=float, help="USD per turn")
-    s.add_argument("--per-day", type=float, help="USD per day")
+    s.add_argument("--per-turn", type=_usd, help="USD per turn, or 'none' to remove the ceiling")
+    s.add_argument("--per-day", type=_usd, help="USD per day, or 'none' to remove the ceiling")
     r = bsub.add_parser("raise", help="allow more spend today only")
     r.add_argument("target")
     r.add_argument("--once", type=float, required=True, metavar="USD")
@@ -96,6 +97,16 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         "audit": _audit,
         "model": _model,
     }
+
+
+def _usd(text: str) -> float:
+    """A ceiling from the command line: dollars, or 'none' (no ceiling at all)."""
+    if text.strip().lower() in ("none", "off", "unlimited"):
+        return math.inf
+    value = float(text)
+    if value < 0 or math.isnan(value):
+        raise argparse.ArgumentTypeError("a ceiling is zero or more dollars, or 'none'")
+    return value
 
 
 def _money(value: float | None) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,7 +53,7 @@ class SpendingActions(OfficeParts):
                 self.ledger.record_spend(employee_id, datetime.fromisoformat(started), usd)
 
     async def set_ceiling(self, target: str, *, per_turn: float | None = None, per_day: float | None = None) -> None:
-        """Raise (or lower) a ceiling for good."""
+        """Raise (or lower) a ceiling for good; `math.inf` removes one (even one the brief sets)."""
         scope = self.scope_of(target)
         current = self.ledger.ceiling(scope)
         ceiling = Ceiling(
@@ -60,9 +61,14 @@ class SpendingActions(OfficeParts):
             per_day if per_day is not None else current.per_day_usd,
         )
         values = {"scope": scope, "per_turn_usd": ceiling.per_turn_usd, "per_day_usd": ceiling.per_day_usd}
+        shown = {
+            "scope": scope,
+            "per_turn_usd": _finite(ceiling.per_turn_usd),
+            "per_day_usd": _finite(ceiling.per_day_usd),
+        }
         await self.journal.write(
             (insert(ceilings).prefix_with("OR REPLACE"), values),
-            *self.audit_ops("budget_changed", values, None),
+            *self.audit_ops("budget_changed", shown, None),
             full=True,
         )
         self.ledger.set_override(scope, ceiling)
@@ -125,8 +131,8 @@ class SpendingActions(OfficeParts):
                 **extra,
                 "scope": scope,
                 **{k: round(v, 6) for k, v in spend.items()},
-                "per_day_usd": self.ledger.day_limit(scope, day),
-                "per_turn_usd": ceiling.per_turn_usd,
+                "per_day_usd": _finite(self.ledger.day_limit(scope, day)),
+                "per_turn_usd": _finite(ceiling.per_turn_usd),
                 "simulated": simulated.get(scope, False),
             }
 
@@ -220,3 +226,8 @@ class SpendingActions(OfficeParts):
             if config != employee.config:
                 employee.config = config
                 self.publish_employee(employee)
+
+
+def _finite(limit: float | None) -> float | None:
+    """A ceiling for display: none, whether never set or removed (infinite)."""
+    return None if limit is None or math.isinf(limit) else limit

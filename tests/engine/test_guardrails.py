@@ -345,3 +345,20 @@ async def test_a_priced_tool_is_refused_once_the_ceiling_is_reached(
 
     reopened = await make_office(ScriptedModel(), tools=[tool])  # spend survives a restart
     assert (await reopened.budget_report())["employees"][0]["today"] == 0.8
+
+
+async def test_the_owner_can_remove_a_ceiling_the_brief_set(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    import math
+
+    office = await make_office(_priced_model(random.Random(3)))
+    await office.hire(office.brief_for(str(write_brief(model=PRICED, budget={"per_day_usd": 0.0001}))), name="Ada")
+    task = await office.assign("ada", "Work")
+    await office.run(until_idle=True)
+    assert (await office.journal.task(task.id)).status == "parked"  # type: ignore[union-attr]
+    await office.set_ceiling("ada", per_day=math.inf)
+    await office.run(until_idle=True)
+    assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
+    (row,) = (await office.budget_report())["employees"]
+    assert row["per_day_usd"] is None and row["today"] > 0.0001
