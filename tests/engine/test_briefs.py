@@ -323,8 +323,9 @@ def test_brief_is_exported_type() -> None:
     assert Brief.model_config.get("extra") == "forbid"
 
 
-def test_the_readme_example_uses_every_field_and_loads(tmp_path: Path) -> None:
-    readme = (SHIPPED_BRIEFS / "README.md").read_text(encoding="utf-8")
+@pytest.mark.parametrize("readme_path", [SHIPPED_BRIEFS / "README.md", SHIPPED_BRIEFS.parent / "README.md"])
+def test_the_readme_example_uses_every_field_and_loads(tmp_path: Path, readme_path: Path) -> None:
+    readme = readme_path.read_text(encoding="utf-8")
     example = readme.split("```markdown\n", 1)[1].split("```\n", 1)[0]
     brief = load_brief(write(tmp_path, example, "grant-writer.md"), known_tools=BUILTIN_TOOLS)
     assert brief.warnings == ()
