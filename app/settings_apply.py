@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from app.panels.settings import PROVIDERS, SettingsValues
 
 if TYPE_CHECKING:
+    from engine.briefs import WorkingHours
     from engine.orchestrator import Office
 
 
@@ -79,6 +80,35 @@ async def apply_settings(office: Office, old: SettingsValues, new: SettingsValue
             for employee_id in list(office.employees):
                 await office.set_ceiling(employee_id, per_day=new.employee_ceiling_per_day)
             result.done.append(f"each employee ${new.employee_ceiling_per_day:.2f}/day")
+        if _schedule(new) != _schedule(old):
+            await office.set_hours(None, office_hours(new))
+            result.done.append("one schedule for the office" if new.office_hours else "each brief's own hours")
     except (ModelConfigError, OwnerError, ValueError) as exc:
         result.error = str(exc)
     return result
+
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _schedule(values: SettingsValues) -> tuple[object, ...]:
+    return (values.office_hours, values.always_on, values.start, values.end, values.days, values.timezone)
+
+
+def office_hours(values: SettingsValues) -> WorkingHours | None:
+    """The office-wide schedule the settings describe, or None for each brief's own hours.
+
+    Raises ValueError (pydantic's, with the bad time zone or window named) when it is not valid.
+    """
+    from engine.briefs import WorkingHours
+
+    if not values.office_hours:
+        return None
+    if values.always_on:
+        return WorkingHours.model_validate("24/7")
+    if not values.days:
+        raise ValueError("pick at least one working day")
+    days = ",".join(DAY_NAMES[d] for d in sorted(values.days))
+    return WorkingHours.model_validate(
+        {"timezone": values.timezone, "windows": [f"{days} {values.start}-{values.end}"]}
+    )

@@ -9,6 +9,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from engine.briefs import WorkingHours
+from engine.hours import describe
 from engine.llm.types import Price
 from engine.orchestrator import Office
 
@@ -72,6 +76,14 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     p = sub.add_parser("resume", help="let a parked task continue")
     p.add_argument("task")
     p.add_argument("--note", default="", help="a message for the employee")
+    p = sub.add_parser("hours", help="set working hours for everyone (or one employee) over the briefs'")
+    p.add_argument("employee", nargs="?", help="only this employee (default: everyone)")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--always", action="store_true", help="24/7")
+    group.add_argument("--window", action="append", metavar="'mon-fri 09:00-17:30'", help="repeatable")
+    group.add_argument("--brief", action="store_true", help="back to the hours in each brief")
+    p.add_argument("--tz", default="UTC", help="IANA time zone for --window, e.g. Europe/London")
+
     p = sub.add_parser("call-in", help="bring an employee in outside its working hours")
     p.add_argument("employee")
     p.add_argument("--hours", type=float, default=2.0)
@@ -94,6 +106,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         "probation": _probation,
         "resume": _resume,
         "call-in": _call_in,
+        "hours": _hours,
         "audit": _audit,
         "model": _model,
     }
@@ -234,6 +247,20 @@ async def _probation(office: Office, args: argparse.Namespace) -> int:
 async def _resume(office: Office, args: argparse.Namespace) -> int:
     await office.resume(args.task, args.note)
     print("Back in the queue. Run `headcount run` to continue.")
+    return 0
+
+
+async def _hours(office: Office, args: argparse.Namespace) -> int:
+    hours = None
+    if args.always:
+        hours = WorkingHours.model_validate("24/7")
+    elif args.window:
+        try:
+            hours = WorkingHours.model_validate({"timezone": args.tz, "windows": args.window})
+        except ValidationError as exc:
+            raise SystemExit(f"headcount hours: {exc.errors(include_url=False)[0]['msg']}") from None
+    await office.set_hours(args.employee, hours)
+    print(f"{args.employee or 'Everyone'}: {describe(hours) if hours else 'the hours in the brief'}.")
     return 0
 
 

@@ -6,6 +6,13 @@ from datetime import datetime, timedelta
 
 from engine.briefs import WorkingHours
 
+ALL_HOURS = "hours:all"  # settings key of the owner's schedule for everyone
+
+
+def hours_key(employee_id: str) -> str:
+    return f"hours:{employee_id}"
+
+
 STEP = timedelta(minutes=1)  # windows are set to the minute
 HORIZON = timedelta(days=15)
 
@@ -29,6 +36,17 @@ def next_change(hours: WorkingHours, now: datetime) -> datetime | None:
             return probe
         probe += STEP
     return None
+
+
+def hours_as_brief(hours: WorkingHours) -> object:
+    """The schedule as a brief's `hours:` field says it (what WorkingHours reads back)."""
+    if hours.always:
+        return "24/7"
+    return {
+        "timezone": hours.timezone,
+        "windows": [str(w) for w in hours.windows],
+        "days_off": [d.isoformat() for d in hours.days_off],
+    }
 
 
 def describe(hours: WorkingHours) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.approvals import ApprovalBook
 from engine.audit import AuditLog
-from engine.briefs import Brief
+from engine.briefs import Brief, WorkingHours
 from engine.briefs.skills import Skill
 from engine.budget import BudgetLedger
 from engine.bus import EventBus
@@ -61,6 +61,7 @@ class OfficeParts:
     tools: ToolRegistry
     skills: dict[str, Skill]
     brief_errors: dict[str, str]
+    hours_overrides: dict[str, WorkingHours]
 
     def find(self, who: str) -> Employee:
         raise NotImplementedError
@@ -69,6 +70,9 @@ class OfficeParts:
         raise NotImplementedError
 
     def publish_employee(self, employee: Employee) -> None:
+        raise NotImplementedError
+
+    def hours_of(self, employee: Employee) -> WorkingHours:
         raise NotImplementedError
 
     def enqueue(self, employee: Employee, task_id: str, *, first: bool = False) -> None:

@@ -16,7 +16,7 @@ from engine import models
 from engine.approvals import ApprovalBook
 from engine.audit import AuditLog
 from engine.briefing import BriefActions
-from engine.briefs import Brief, BriefError, load_brief
+from engine.briefs import Brief, BriefError, WorkingHours, load_brief
 from engine.briefs.catalog import load_catalog
 from engine.briefs.prompt import render_system_prompt
 from engine.briefs.skills import Skill, attached_skills, load_skills, use_skill_tool
@@ -34,7 +34,7 @@ from engine.events import (
 )
 from engine.guardrails import Guardrails, Pricing, worst_case_cost
 from engine.guards import Guard
-from engine.hours import next_change, on_duty
+from engine.hours import ALL_HOURS, hours_key, next_change, on_duty
 from engine.journal import EmployeeRecord, Journal, TaskRecord
 from engine.llm.types import ModelClient, ModelConfig, Price
 from engine.loop import AgentLoop, Outcome, TaskWork
@@ -94,6 +94,7 @@ class Employee:
     belt: Belt
     config: ModelConfig
     system_prompt: str = ""  # the brief and skill index, assembled once per brief version
+    hours: WorkingHours | None = None  # the owner's schedule for this employee, when set over the brief's
     queue: list[str] = field(default_factory=list)  # task ids, oldest first
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     called_in_until: datetime | None = None
@@ -149,6 +150,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         # paces it like a person so the office shows work happening, not a blur of finished tasks.
         self.rehearsal_pace = 0.0
         self.model_overrides: dict[str, ModelConfig] = {}  # settings key -> connected model
+        self.hours_overrides: dict[str, WorkingHours] = {}  # settings key -> the owner's schedule
         self._serving: tuple[asyncio.TaskGroup, bool] | None = None  # set while run() runs
         self._workers: dict[str, asyncio.Task[None]] = {}
         self.brief_errors: dict[str, str] = {}  # employee id -> why its brief did not load
@@ -214,6 +216,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         await asyncio.to_thread(_remember_secrets, self.home)
         await recover(self.journal, self.clock)
         await self.load_model_settings()
+        await self.load_hours_settings()
         dirs = [SHIPPED_BRIEFS / "skills", self.home.briefs / "skills"]
         skill_errors: list[BriefError] = []  # a bad skill never stops the office; the employee works without it
         self.skills = await asyncio.to_thread(load_skills, dirs, errors=skill_errors)
@@ -269,7 +272,9 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         self.ledger.register(
             record.id,
             record.team,
-            brief.hours.timezone,
+            (
+                self.hours_overrides.get(hours_key(record.id)) or self.hours_overrides.get(ALL_HOURS) or brief.hours
+            ).timezone,
             Ceiling(brief.budget.per_turn_usd, brief.budget.per_day_usd),
         )
         self.publish_employee(employee)
@@ -460,15 +465,23 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
 
     # --- hours ---------------------------------------------------------------------------------
 
+    def hours_of(self, employee: Employee) -> WorkingHours:
+        """Its working hours: the owner's schedule for it, else the office's, else its brief's."""
+        return (
+            self.hours_overrides.get(hours_key(employee.id))
+            or self.hours_overrides.get(ALL_HOURS)
+            or employee.brief.hours
+        )
+
     def _on_duty(self, employee: Employee, now: datetime) -> bool:
-        return on_duty(employee.brief.hours, now, employee.called_in_until)
+        return on_duty(self.hours_of(employee), now, employee.called_in_until)
 
     def _on_duty_for(self, work: TaskWork, now: datetime) -> bool:
         employee = self.employees.get(work.employee_id)
         return employee is None or self._on_duty(employee, now)
 
     def _next_shift(self, employee: Employee, now: datetime) -> datetime:
-        change = next_change(employee.brief.hours, now)
+        change = next_change(self.hours_of(employee), now)
         if employee.called_in_until and employee.called_in_until > now:
             change = min(change, employee.called_in_until) if change else employee.called_in_until
         return change or now + timedelta(minutes=employee.brief.heartbeat_minutes)

@@ -7,20 +7,26 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from engine.approvals import ApprovalBook, ApprovalRecord, Decision
+from engine.briefs import WorkingHours
+from engine.budget import Ceiling
 from engine.events import ApprovalResolved, EscalationRaised, StatusChanged, TaskChanged
+from engine.hours import ALL_HOURS, describe, hours_as_brief, hours_key
 from engine.journal import Journal, StepRecord, TaskRecord
 from engine.office_parts import Deliverable, OfficeParts, OwnerError
-from engine.store.schema import deliverables, employees
+from engine.store.schema import deliverables, employees, settings
 from engine.store.writer import Op
 
 if TYPE_CHECKING:
     from engine.orchestrator import Employee
+
+log = logging.getLogger(__name__)
 
 
 class OwnerActions(OfficeParts):
@@ -257,6 +263,39 @@ class OwnerActions(OfficeParts):
         employee.record = dataclasses.replace(employee.record, probation_left=deliverables_to_review)
 
     # --- hours ----------------------------------------------------------------------------------
+
+    async def load_hours_settings(self) -> None:
+        def query(conn: Connection) -> list[Any]:
+            return list(conn.execute(select(settings.c.key, settings.c.value).where(settings.c.key.like("hours:%"))))
+
+        for key, value in await self.journal.read(query):
+            try:
+                self.hours_overrides[key] = WorkingHours.model_validate(json.loads(value))
+            except (ValueError, TypeError) as exc:  # a bad stored schedule falls back to the briefs
+                log.warning("ignoring the stored schedule %s: %s", key, exc)
+
+    async def set_hours(self, who: str | None, hours: WorkingHours | None) -> None:
+        """Set the owner's schedule for one employee (or, with None, for everyone) over the briefs'.
+
+        `hours=None` removes it: back to the brief's hours (or the office schedule, for one employee).
+        """
+        key = hours_key(self.find(who).id) if who else ALL_HOURS
+        if hours is None:
+            op: Op = (delete(settings).where(settings.c.key == key), None)
+            self.hours_overrides.pop(key, None)
+        else:
+            op = Journal.setting_op(key, json.dumps(hours_as_brief(hours)))
+            self.hours_overrides[key] = hours
+        data = {"who": who or "everyone", "hours": describe(hours) if hours else "as in the brief"}
+        await self._owner_write("set_hours", data, None, op)
+        for employee in self.employees.values():
+            self.ledger.register(
+                employee.id,
+                employee.record.team,
+                self.hours_of(employee).timezone,
+                Ceiling(employee.brief.budget.per_turn_usd, employee.brief.budget.per_day_usd),
+            )
+            employee.wake.set()  # whoever waits for a shift re-reads it
 
     async def call_in(self, who: str, hours: float = 2.0) -> datetime:
         """Bring an employee in outside its working hours, for `hours` from now."""

@@ -63,6 +63,8 @@ class SettingsValues:
     simulate_model: str = ""  # charge rehearsal at this real model's prices, shown as simulated
     office_ceiling_per_day: float = 0.0  # 0 = leave the current ceiling
     employee_ceiling_per_day: float = 0.0
+    office_hours: bool = False  # one schedule for everyone over each brief's `hours:`
+    timezone: str = "UTC"
     always_on: bool = True
     start: str = "09:00"
     end: str = "17:00"
@@ -196,7 +198,10 @@ class SettingsDialog(QDialog):
         for i, box in enumerate(self.days):
             box.setChecked(i in v.days)
         self.always_on.toggled.connect(self._hours_enabled)
-        # An office-wide schedule has no engine command yet (hours live in each brief): kept, not shown.
+        self.office_hours = QCheckBox("One schedule for the whole office (instead of each brief's hours)")
+        self.office_hours.setChecked(v.office_hours)
+        self.timezone = QLineEdit(v.timezone)
+        self.timezone.setPlaceholderText("e.g. Europe/London")
         self.schedule = QWidget()
         schedule = QVBoxLayout(self.schedule)
         schedule.setContentsMargins(0, 0, 0, 0)
@@ -204,16 +209,19 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow("Starts", self.start)
         form.addRow("Ends", self.end)
+        form.addRow("Time zone", self.timezone)
         schedule.addLayout(form)
         schedule.addLayout(row(*self.days))
-        self.schedule.hide()
+        self.schedule.setVisible(v.office_hours)
+        self.office_hours.toggled.connect(self.schedule.setVisible)
         tab = QWidget()
         layout = QVBoxLayout(tab)
+        layout.addWidget(self.office_hours)
         layout.addWidget(self.schedule)
         layout.addWidget(
             muted(
-                "Each employee keeps the hours in their brief (Brief tab, `hours:`); outside them they finish "
-                "their current step and wait. To have someone work now, call them in:"
+                "Otherwise each employee keeps the hours in their brief (Brief tab, `hours:`). Outside their "
+                "hours they finish the current step and wait. To have someone work now, call them in:"
             )
         )
         self.call_who = QComboBox()
@@ -239,7 +247,7 @@ class SettingsDialog(QDialog):
             self._on_call_in(None if who is None else str(who), self.call_hours.value())
 
     def _hours_enabled(self, always: bool) -> None:
-        for w in (self.start, self.end, *self.days):
+        for w in (self.start, self.end, self.timezone, *self.days):
             w.setEnabled(not always)
 
     def _provider_changed(self) -> None:
@@ -271,6 +279,8 @@ class SettingsDialog(QDialog):
             simulate_model=self.simulate.text().strip() if self.provider.currentData() == "rehearsal" else "",
             office_ceiling_per_day=self.office_ceiling.value(),
             employee_ceiling_per_day=self.employee_ceiling.value(),
+            office_hours=self.office_hours.isChecked(),
+            timezone=self.timezone.text().strip() or "UTC",
             always_on=self.always_on.isChecked(),
             start=self.start.time().toString("HH:mm"),
             end=self.end.time().toString("HH:mm"),

@@ -227,9 +227,16 @@ def test_settings_apply_ceilings_and_the_audit_log_shows_and_verifies(qtbot: QtB
             dialog = window.open_settings()
             dialog.office_ceiling.setValue(7.0)
             dialog.employee_ceiling.setValue(1.5)
+            dialog.office_hours.setChecked(True)  # one schedule for everyone: weekends off, in Tokyo
+            dialog.always_on.setChecked(False)
+            dialog.timezone.setText("Asia/Tokyo")
+            for box in dialog.days[5:]:
+                box.setChecked(False)
             qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
             await until(lambda: not dialog.isVisible(), "the settings applied and closed")
             assert dialog.error.isHidden()
+            hours = office.hours_of(office.employees[eid])
+            assert hours.timezone == "Asia/Tokyo" and str(hours.windows[0]).startswith("mon,tue,wed,thu,fri ")
             report = await office.budget_report()
             assert report["office"]["per_day_usd"] == 7.0
             assert [e["per_day_usd"] for e in report["employees"]] == [1.5]

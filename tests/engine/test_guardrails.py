@@ -362,3 +362,28 @@ async def test_the_owner_can_remove_a_ceiling_the_brief_set(
     assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
     (row,) = (await office.budget_report())["employees"]
     assert row["per_day_usd"] is None and row["today"] > 0.0001
+
+
+async def test_the_owners_schedule_overrides_the_briefs_and_survives_a_restart(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    from engine.briefs import WorkingHours
+
+    clock = FakeClock(MON_0800)
+    office = await make_office(ScriptedModel(), clock=clock)
+    await office.hire(office.brief_for(str(write_brief())), name="Ada")  # the brief says 24/7
+    ada = office.find("ada")
+    assert office._on_duty(ada, clock.now())
+    office_hours = WorkingHours.model_validate({"timezone": "UTC", "windows": ["mon-fri 09:00-17:00"]})
+    await office.set_hours(None, office_hours)
+    assert not office._on_duty(ada, clock.now())  # 08:00: before the office opens
+    await office.close()
+
+    office = await make_office(ScriptedModel(), clock=clock)
+    ada = office.find("ada")
+    assert not office._on_duty(ada, clock.now())
+    await office.set_hours("ada", WorkingHours.model_validate("24/7"))  # one employee keeps going
+    assert office._on_duty(ada, clock.now())
+    await office.set_hours("ada", None)
+    await office.set_hours(None, None)
+    assert office._on_duty(ada, clock.now())  # back to the brief's 24/7
