@@ -41,6 +41,7 @@ from engine.loop import AgentLoop, Outcome, TaskWork
 from engine.owner import OwnerActions
 from engine.paths import SHIPPED_BRIEFS, Home
 from engine.recovery import recover
+from engine.runlock import AlreadyRunning, RunLock
 from engine.secrets import Secrets, redact
 from engine.spending import SpendingActions
 from engine.store.db import open_database
@@ -79,6 +80,9 @@ FIRST_NAMES = (
     "Yara",
     "Zane",
 )
+
+
+POLL_S = 3.0  # how soon a running office notices work queued by another process
 
 
 class OfficeError(Exception):
@@ -153,6 +157,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         self.hours_overrides: dict[str, WorkingHours] = {}  # settings key -> the owner's schedule
         self._serving: tuple[asyncio.TaskGroup, bool] | None = None  # set while run() runs
         self._workers: dict[str, asyncio.Task[None]] = {}
+        self._active: set[str] = set()  # task ids taken from a queue and being worked
         self.brief_errors: dict[str, str] = {}  # employee id -> why its brief did not load
 
     @classmethod
@@ -368,18 +373,39 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
 
         While it runs, employees hired meanwhile start working too.
         """
+        lock = RunLock(self.home.root / "run.lock")
         try:
+            lock.acquire()
+        except AlreadyRunning as exc:
+            raise OfficeError(str(exc)) from None
+        try:
+            await self._journal_queued()  # tasks another process (`headcount assign`) queued meanwhile
             async with asyncio.TaskGroup() as group:
                 self._workers = {e.id: group.create_task(self._work(e, until_idle)) for e in self.employees.values()}
                 self._serving = (group, until_idle)
-                if not until_idle and duration is None:
-                    group.create_task(asyncio.Event().wait())  # keep serving even with nobody hired yet
+                others: list[asyncio.Task[None]] = []
+                if not until_idle:
+                    others.append(group.create_task(self._poll_journal()))  # also keeps an empty office serving
                 if duration is not None:
                     await self.clock.sleep(duration)
-                    for worker in self._workers.values():
+                    for worker in [*self._workers.values(), *others]:
                         worker.cancel()
         finally:
             self._serving = None
+            lock.release()
+
+    async def _poll_journal(self) -> None:
+        """Pick up tasks queued by other processes (the CLI while the window runs)."""
+        with contextlib.suppress(asyncio.CancelledError):
+            while True:
+                await self.clock.sleep(POLL_S)
+                await self._journal_queued()
+
+    async def _journal_queued(self) -> None:
+        for task in await self.journal.tasks(statuses=["queued"]):
+            employee = self.employees.get(task.employee_id)
+            if employee is not None and task.id not in employee.queue and task.id not in self._active:
+                self.enqueue(employee, task.id)
 
     def _start_worker(self, employee: Employee) -> None:
         if self._serving is not None:
@@ -405,7 +431,12 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
                         return
                     await self._wait(employee, now + timedelta(minutes=employee.brief.heartbeat_minutes))
                     continue
-                await self._work_task(employee, employee.queue.pop(0))
+                task_id = employee.queue.pop(0)
+                self._active.add(task_id)
+                try:
+                    await self._work_task(employee, task_id)
+                finally:
+                    self._active.discard(task_id)
 
     async def _wait(self, employee: Employee, until: datetime) -> None:
         """Sleep until woken (new work, an owner decision) or `until` (a shift change, the heartbeat)."""

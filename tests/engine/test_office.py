@@ -305,3 +305,31 @@ async def test_rehearsal_pace_reaches_the_model_and_an_empty_office_keeps_servin
     runner.cancel()
     await asyncio.gather(runner, return_exceptions=True)
     assert ("rehearsal_pace", "20.0") in model.requests[0].config.extra
+
+
+async def test_one_process_works_an_office_and_sees_tasks_others_queue(
+    make_office: OfficeFactory, write_brief: BriefWriter, headcount_home: Path
+) -> None:
+    from engine.clock import FakeClock
+    from engine.orchestrator import POLL_S, OfficeError
+
+    clock = FakeClock()
+    model = ScriptedModel(say("done"))
+    office = await make_office(model, clock=clock)
+    await _hire(office, write_brief())
+    done = asyncio.Event()
+    office.bus.subscribe(lambda e: done.set() if isinstance(e, TaskChanged) and e.status == "done" else None)
+    runner = asyncio.create_task(office.run(until_idle=False))
+    await asyncio.sleep(0)
+
+    other = await make_office(ScriptedModel(), clock=clock)  # e.g. `headcount assign` while the window runs
+    with pytest.raises(OfficeError, match="already at work"):
+        await other.run(until_idle=True)
+    await other.assign("ada", "Queued from the terminal")
+    await other.close()
+
+    clock.advance(POLL_S)
+    await asyncio.wait_for(done.wait(), 10)
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    model.assert_complete()
