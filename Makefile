@@ -20,10 +20,17 @@ venv: sysdeps $(BIN)/headcount
 run: venv
 	$(BIN)/headcount
 
-# pytest exits 5 when it collects nothing: that is a failure, not a pass.
+# pytest exits 5 when it collects nothing: that is a failure, not a pass. Each suite runs in its own
+# process: the Qt tests open and close many qasync loops, and Qt events left from one loop must not
+# be processed under another suite's tests (the app itself has exactly one loop for its lifetime).
+SUITES := $(sort $(dir $(wildcard tests/*/test_*.py)))  # every folder of tests, each its own run
+
 test: venv
-	@QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q; rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$rc
+	@for suite in $(SUITES); do \
+		QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q $$suite; rc=$$?; \
+		if [ $$rc -eq 5 ]; then echo "no tests were collected in $$suite" >&2; exit 1; fi; \
+		if [ $$rc -ne 0 ]; then exit $$rc; fi; \
+	done
 
 format: venv
 	$(BIN)/ruff format .
