@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -177,9 +176,6 @@ class BudgetLedger:
     def teams(self) -> set[str]:
         return {w.team for w in self._who.values() if w.team}
 
-    def employees(self) -> Iterable[str]:
-        return self._who.keys()
-
 
 def period_days(day: date, period: str) -> tuple[date, date]:
     """First and last day of the period ("today", "week" from Monday, "month") containing `day`."""
@@ -191,10 +187,3 @@ def period_days(day: date, period: str) -> tuple[date, date]:
     start = day.replace(day=1)
     following = (start + timedelta(days=32)).replace(day=1)
     return start, following - timedelta(days=1)
-
-
-def sum_by_day(rows: Iterable[tuple[str, float]], zone: tzinfo) -> Mapping[date, float]:
-    totals: dict[date, float] = defaultdict(float)
-    for stamp, usd in rows:
-        totals[datetime.fromisoformat(stamp).astimezone(zone).date()] += usd
-    return totals
