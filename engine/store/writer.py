@@ -159,7 +159,8 @@ class Writer:
                 for request in batch:
                     for statement, params in request.ops:
                         if isinstance(statement, str):
-                            conn.exec_driver_sql(statement, params)
+                            # Straight to the driver: same connection and transaction, a third of the cost.
+                            raw.execute(statement, params or {})
                         elif callable(statement):
                             statement(conn)
                         else:
