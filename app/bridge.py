@@ -510,6 +510,14 @@ class Bridge:
         names = self.state.name_of(employee_id) if employee_id else "Everyone"
         self.state.tell(f"{names} called in for {hours:g} hours.")
 
+    def let_go(self, employee_id: str) -> None:
+        self.spawn(self._let_go(employee_id), "let them go")
+
+    async def _let_go(self, employee_id: str) -> None:
+        name = self.state.name_of(employee_id)
+        cancelled = await self._office().dismiss(employee_id)
+        self.state.tell(f"{name} has left; {cancelled} open task(s) cancelled. Their log stays.")
+
     def employees(self) -> list[tuple[str, str]]:
         return sorted(((e.id, e.name) for e in self.state.employees.values()), key=lambda p: p[1])
 

@@ -79,6 +79,7 @@ class Commands(Protocol):
     def keyring_note(self) -> str: ...
     def save_settings(self, values: SettingsValues) -> str | Awaitable[str | None] | None: ...
     def call_in(self, employee_id: str | None, hours: float) -> None: ...
+    def let_go(self, employee_id: str) -> None: ...
     def employees(self) -> list[tuple[str, str]]: ...
     def dismiss_welcome(self) -> None: ...
 
@@ -320,6 +321,7 @@ class MainWindow(QMainWindow):
                 on_send=lambda text: self.commands.assign(employee_id, text),
                 validate_brief=lambda text: self.commands.validate_brief(employee_id, text),
                 on_save_brief=lambda text: self.commands.save_brief(employee_id, text),
+                on_let_go=lambda: self._let_go(employee_id),
             )
             self.employee_panels[employee_id] = panel
             index = self.side.addTab(panel, emp.name)
@@ -340,6 +342,10 @@ class MainWindow(QMainWindow):
             self.commands.employee_opened(employee_id)
         self.side.setCurrentWidget(panel)
         return panel
+
+    def _let_go(self, employee_id: str) -> None:
+        self.commands.let_go(employee_id)
+        self.close_employee(employee_id)
 
     def close_employee(self, employee_id: str) -> None:
         panel = self.employee_panels.pop(employee_id, None)

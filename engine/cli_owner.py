@@ -76,6 +76,10 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     p = sub.add_parser("resume", help="let a parked task continue")
     p.add_argument("task")
     p.add_argument("--note", default="", help="a message for the employee")
+    p = sub.add_parser("dismiss", help="let an employee go (open tasks are cancelled; the record is kept)")
+    p.add_argument("employee")
+    p.add_argument("--reason", default="")
+
     p = sub.add_parser("hours", help="set working hours for everyone (or one employee) over the briefs'")
     p.add_argument("employee", nargs="?", help="only this employee (default: everyone)")
     group = p.add_mutually_exclusive_group(required=True)
@@ -107,6 +111,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         "resume": _resume,
         "call-in": _call_in,
         "hours": _hours,
+        "dismiss": _dismiss,
         "audit": _audit,
         "model": _model,
     }
@@ -247,6 +252,13 @@ async def _probation(office: Office, args: argparse.Namespace) -> int:
 async def _resume(office: Office, args: argparse.Namespace) -> int:
     await office.resume(args.task, args.note)
     print("Back in the queue. Run `headcount run` to continue.")
+    return 0
+
+
+async def _dismiss(office: Office, args: argparse.Namespace) -> int:
+    name = office.find(args.employee).record.name
+    cancelled = await office.dismiss(args.employee, args.reason)
+    print(f"{name} has left. {cancelled} open task{'s' if cancelled != 1 else ''} cancelled; their log stays.")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -62,6 +63,7 @@ class OfficeParts:
     skills: dict[str, Skill]
     brief_errors: dict[str, str]
     hours_overrides: dict[str, WorkingHours]
+    _workers: dict[str, asyncio.Task[None]]
 
     def find(self, who: str) -> Employee:
         raise NotImplementedError

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from engine.approvals import ApprovalBook, ApprovalRecord, Decision
 from engine.briefs import WorkingHours
 from engine.budget import Ceiling
-from engine.events import ApprovalResolved, EscalationRaised, StatusChanged, TaskChanged
+from engine.events import ApprovalResolved, EmployeeLeft, EscalationRaised, StatusChanged, TaskChanged
 from engine.hours import ALL_HOURS, describe, hours_as_brief, hours_key
 from engine.journal import Journal, StepRecord, TaskRecord
 from engine.office_parts import Deliverable, OfficeParts, OwnerError
@@ -261,6 +261,41 @@ class OwnerActions(OfficeParts):
             (update(employees).where(employees.c.id == employee.id), {"probation_left": deliverables_to_review}),
         )
         employee.record = dataclasses.replace(employee.record, probation_left=deliverables_to_review)
+
+    # --- letting go -----------------------------------------------------------------------------
+
+    async def dismiss(self, who: str, reason: str = "") -> int:
+        """Let an employee go: its open tasks are cancelled, its journal, files and audit trail kept.
+
+        Returns how many open tasks were cancelled. Refused while it is in the middle of a task.
+        """
+        employee = self.find(who)
+        open_tasks = await self.journal.tasks(
+            employee_id=employee.id, statuses=["queued", "waiting", "parked", "uncertain", "review"]
+        )
+        if await self.journal.tasks(employee_id=employee.id, statuses=["running"]):
+            raise OwnerError(f"{employee.record.name} is in the middle of a task; try again when it is done")
+        now = self._now()
+        ops: list[Op] = [Journal.task_status_op(t.id, "cancelled", "the employee was let go", now) for t in open_tasks]
+        ops.append((update(employees).where(employees.c.id == employee.id), {"left_at": now, "status": "idle"}))
+        await self._owner_write("dismiss", {"name": employee.record.name, "reason": reason}, employee.id, *ops)
+        employee.queue.clear()
+        self.employees.pop(employee.id, None)
+        worker = self._workers.pop(employee.id, None)
+        if worker is not None:
+            worker.cancel()
+        for task in open_tasks:
+            self.bus.publish(
+                TaskChanged(
+                    task_id=task.id,
+                    employee_id=employee.id,
+                    title=task.title,
+                    status="cancelled",
+                    reason="the employee was let go",
+                )
+            )
+        self.bus.publish(EmployeeLeft(employee_id=employee.id))
+        return len(open_tasks)
 
     # --- hours ----------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -97,10 +98,12 @@ class EmployeePanel(QWidget):
         on_send: Callable[[str], None],
         validate_brief: BriefValidator | None = None,
         on_save_brief: Callable[[str], None] | None = None,
+        on_let_go: Callable[[], None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.employee_id = employee_id
+        self._on_let_go = on_let_go
         self._on_send = on_send
         self._validate = validate_brief
         self._on_save_brief = on_save_brief
@@ -112,9 +115,13 @@ class EmployeePanel(QWidget):
         self.status = Pill()
         self.rehearsal = rehearsal_pill()
         self.detail = muted("")
+        self.let_go_button = QPushButton("Let go…")
+        self.let_go_button.setToolTip("Their open tasks are cancelled; their log, files and audit trail stay")
+        self.let_go_button.clicked.connect(self._confirm_let_go)
+        self.let_go_button.setVisible(on_let_go is not None)
         header = QVBoxLayout()
         header.setSpacing(2)
-        header.addLayout(row(self.name, self.status, self.rehearsal))
+        header.addLayout(row(self.name, self.status, self.rehearsal, self.let_go_button))
         header.addWidget(self.title)
         header.addWidget(self.detail)
 
@@ -130,6 +137,20 @@ class EmployeePanel(QWidget):
         layout.addWidget(self.tabs, 1)
 
     # --- tabs ------------------------------------------------------------------------------------
+
+    def _confirm_let_go(self) -> None:
+        answer = QMessageBox.question(
+            self,
+            "Let go",
+            f"Let {self._name} go? Their open tasks are cancelled; their log, files and audit trail stay.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.let_go()
+
+    def let_go(self) -> None:
+        """Let the employee go (what the confirmed button does)."""
+        if self._on_let_go is not None:
+            self._on_let_go()
 
     def _chat_tab(self) -> QWidget:
         self.transcript = QTextBrowser()

@@ -115,6 +115,9 @@ class Recorder:
     def call_in(self, employee_id: str | None, hours: float) -> None:
         self._record("call_in", employee_id, hours)
 
+    def let_go(self, employee_id: str) -> None:
+        self._record("let_go", employee_id)
+
     def employees(self) -> list[tuple[str, str]]:
         return [(p[0], p[1]) for p in PEOPLE]
 

@@ -333,3 +333,28 @@ async def test_one_process_works_an_office_and_sees_tasks_others_queue(
     runner.cancel()
     await asyncio.gather(runner, return_exceptions=True)
     model.assert_complete()
+
+
+async def test_letting_an_employee_go_cancels_open_work_and_keeps_the_record(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    from engine.events import EmployeeLeft
+
+    model = ScriptedModel(say("first done"))
+    office = await make_office(model)
+    ada = await _hire(office, write_brief())
+    await office.assign("ada", "Do this")
+    await office.run(until_idle=True)
+    await office.assign("ada", "And this, later")
+    seen: list[Event] = []
+    office.bus.subscribe(seen.append)
+    assert await office.dismiss("ada", reason="the role is no longer needed") == 1
+    assert any(isinstance(e, EmployeeLeft) and e.employee_id == ada.id for e in seen)
+    assert await office.roster() == []
+    assert sorted(t.status for t in await office.journal.tasks()) == ["cancelled", "done"]
+    assert len(await office.journal.steps(employee_id=ada.id)) == 1  # the log stays
+    again = await office.hire(office.brief_for(str(write_brief())), name="Ada")  # the name is free again
+    assert again.id != ada.id
+    await office.close()
+    reopened = await make_office(ScriptedModel())
+    assert [e.record.id for e in reopened.employees.values()] == [again.id]
