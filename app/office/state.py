@@ -85,6 +85,7 @@ class Actor:
     roam_timer: float = 0.0
     roam_spot: int = 0
     present: bool = True  # False once an off-duty employee has left through the door
+    leaving: bool = False  # let go: walks out through the door, then is gone
     dim: float = 0.0
     marker_level: float = 0.0
     gauge: float = 0.0
@@ -134,9 +135,10 @@ class OfficeState:
         match event:
             case EmployeeHired():
                 self._hire(event)
-            case EmployeeLeft(employee_id=eid):
-                if self.actors.pop(eid, None) is not None:
-                    self._replan()
+            case EmployeeLeft(employee_id=eid) if eid in self.actors:
+                actor = self.actors[eid]  # walks out through the door; advance() removes them there
+                actor.leaving, actor.status, actor.detail = True, "off_duty", "leaving"
+                actor.approvals.clear()
             case StatusChanged(employee_id=eid, status=status, detail=detail) if eid in self.actors:
                 actor = self.actors[eid]
                 actor.status, actor.detail = status, detail
@@ -231,6 +233,11 @@ class OfficeState:
         k = blend_factor(dt)
         for actor in self.actors.values():
             self._advance_actor(actor, dt, k)
+        gone = [eid for eid, a in self.actors.items() if a.leaving and not a.present]
+        for eid in gone:
+            del self.actors[eid]
+        if gone:
+            self._replan()
 
     def _advance_actor(self, actor: Actor, dt: float, k: float) -> None:
         actor.phase += dt
@@ -316,6 +323,11 @@ class OfficeState:
 
     def settle(self) -> None:
         """Put every actor at its goal in its final pose at once (snapshots and tests, not animation)."""
+        leaving = [eid for eid, a in self.actors.items() if a.leaving]
+        for eid in leaving:
+            del self.actors[eid]
+        if leaving:
+            self._replan()
         for actor in self.actors.values():
             goal = self.desired_goal(actor)
             actor.goal, actor.path, actor.arrived = goal, [], True

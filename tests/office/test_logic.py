@@ -104,6 +104,7 @@ def test_layout_grows_with_hires_and_groups_teams_in_labelled_areas() -> None:
     big = plan_office({f"e{i}": "Eng" for i in range(60)})
     assert big.width * big.depth > plan.width * plan.depth
     state.apply(EmployeeLeft(employee_id="new"))
+    state.settle()  # they walk out first; once gone, their desk goes too
     assert "new" not in state.plan.desks
 
 
@@ -208,3 +209,22 @@ def test_scene_logic_runs_with_qt_and_panda_absent() -> None:
 def test_renderer_module_never_imports_qt() -> None:
     code = "import sys\nimport app.office.renderer, app.office.snapshot\nassert 'PySide6' not in sys.modules\n"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_someone_let_go_walks_out_through_the_door_then_is_gone() -> None:
+    state = office([hire("ada"), hire("ben")])
+    state.apply(EmployeeLeft(employee_id="ada"))
+    assert "ada" in state.actors and state.actors["ada"].leaving  # no popping: they walk out first
+    for _ in range(4000):
+        state.advance(0.05)
+        if "ada" not in state.actors:
+            break
+    assert "ada" not in state.actors and "ben" in state.actors
+    assert "ada" not in state.plan.desks
+
+
+def test_a_snapshot_never_shows_someone_who_left() -> None:
+    state = office([hire("ada"), hire("ben")], settle=False)
+    state.apply(EmployeeLeft(employee_id="ada"))
+    state.settle()
+    assert list(state.actors) == ["ben"]
