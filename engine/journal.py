@@ -6,6 +6,7 @@ Reads run on a worker thread so the event loop never blocks on SQLite.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from engine.store.schema import brief_versions, employees, settings, steps, task
 from engine.store.writer import Op, Writer
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +126,14 @@ class Journal:
         if self._deferred:
             task = asyncio.ensure_future(self.write())
             self._flushing.add(task)
-            task.add_done_callback(self._flushing.discard)
+            task.add_done_callback(self._flushed)
+
+    def _flushed(self, task: asyncio.Task[None]) -> None:
+        self._flushing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Only idempotent results are deferred: losing them means the tool runs again after a
+            # restart. Say so; the next awaited write will raise the same store error to its producer.
+            log.error("could not save deferred results: %s", task.exception())
 
     async def flush(self) -> None:
         """Commit anything deferred now (before closing, in tests)."""
