@@ -14,7 +14,7 @@ from engine.briefs.skills import Skill
 from engine.budget import BudgetLedger
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
-from engine.events import TaskChanged
+from engine.events import EmployeeHired, TaskChanged, TaskStatus
 from engine.guardrails import Guardrails
 from engine.journal import EmployeeRecord, Journal, TaskRecord
 from engine.llm.types import ModelConfig
@@ -41,6 +41,20 @@ class Deliverable:
     comment: str
     created_at: str
     decided_at: str | None
+
+
+def employee_event(employee: Employee, record: EmployeeRecord | None = None) -> EmployeeHired:
+    """Who the employee is, as the event listeners upsert (`record` if fresher than the employee's)."""
+    record = record or employee.record
+    return EmployeeHired(
+        employee_id=record.id,
+        name=record.name,
+        role=record.role,
+        title=record.title,
+        team=record.team,
+        appearance=tuple(sorted(employee.brief.appearance.as_pairs())),
+        rehearsal=employee.config.is_rehearsal,
+    )
 
 
 class OfficeParts:
@@ -96,9 +110,7 @@ class OfficeParts:
 
     async def _requeue(self, task: TaskRecord, reason: str, *ops: Op) -> None:
         await self.journal.write(*ops, Journal.task_status_op(task.id, "queued", reason, self._now()))
-        self.bus.publish(
-            TaskChanged(task_id=task.id, employee_id=task.employee_id, title=task.title, status="queued", reason=reason)
-        )
+        self._task_event(task, "queued", reason)
         if task.employee_id in self.employees:
             self.enqueue(self.employees[task.employee_id], task.id)
 
@@ -109,3 +121,15 @@ class OfficeParts:
         if statuses and task.status not in statuses:
             raise OwnerError(f"task {task_id} is {task.status}, not {' or '.join(statuses)}")
         return task
+
+    def _task_event(self, task: TaskRecord, status: TaskStatus, reason: str = "") -> None:
+        self.bus.publish(
+            TaskChanged(
+                task_id=task.id,
+                employee_id=task.employee_id,
+                title=task.title,
+                status=status,
+                reason=reason,
+                parent_id=task.parent_id,
+            )
+        )

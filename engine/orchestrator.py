@@ -25,11 +25,9 @@ from engine.bus import EventBus
 from engine.clock import Clock, IdSource, RandomIds, SystemClock
 from engine.events import (
     BriefInvalid,
-    EmployeeHired,
     EscalationRaised,
     Status,
     StatusChanged,
-    TaskChanged,
     TaskStatus,
 )
 from engine.guardrails import Guardrails, Pricing, worst_case_cost
@@ -38,6 +36,7 @@ from engine.hours import ALL_HOURS, hours_key, next_change, on_duty
 from engine.journal import EmployeeRecord, Journal, TaskRecord
 from engine.llm.types import ModelClient, ModelConfig, Price
 from engine.loop import AgentLoop, Outcome, TaskWork
+from engine.office_parts import employee_event
 from engine.owner import OwnerActions
 from engine.paths import SHIPPED_BRIEFS, Home
 from engine.recovery import recover
@@ -243,18 +242,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
 
     def publish_employee(self, employee: Employee) -> None:
         """Tell listeners who this employee is now (hired, re-briefed, switched model): an upsert."""
-        record = employee.record
-        self.bus.publish(
-            EmployeeHired(
-                employee_id=record.id,
-                name=record.name,
-                role=record.role,
-                title=record.title,
-                team=record.team,
-                appearance=tuple(sorted(employee.brief.appearance.as_pairs())),
-                rehearsal=employee.config.is_rehearsal,
-            )
-        )
+        self.bus.publish(employee_event(employee))
 
     def _add(self, record: EmployeeRecord, brief: Brief) -> Employee:
         """Seat an employee (or re-seat one whose brief changed, keeping its queue and worker)."""
@@ -538,18 +526,6 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
             employee.shown = status
         self._task_event(task, state, reason)
         self.bus.publish(StatusChanged(employee_id=task.employee_id, status=status, detail=detail))
-
-    def _task_event(self, task: TaskRecord, status: TaskStatus, reason: str = "") -> None:
-        self.bus.publish(
-            TaskChanged(
-                task_id=task.id,
-                employee_id=task.employee_id,
-                title=task.title,
-                status=status,
-                reason=reason,
-                parent_id=task.parent_id,
-            )
-        )
 
     def _now(self) -> str:
         return self.clock.now().isoformat()

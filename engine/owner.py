@@ -16,7 +16,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from engine.approvals import ApprovalBook, ApprovalRecord, Decision
 from engine.briefs import WorkingHours
 from engine.budget import Ceiling
-from engine.events import ApprovalResolved, EmployeeLeft, EscalationRaised, StatusChanged, TaskChanged
+from engine.events import ApprovalResolved, EmployeeLeft, EscalationRaised, StatusChanged
 from engine.hours import ALL_HOURS, describe, hours_as_brief, hours_key
 from engine.journal import Journal, StepRecord, TaskRecord
 from engine.office_parts import Deliverable, OfficeParts, OwnerError
@@ -171,15 +171,7 @@ class OwnerActions(OfficeParts):
             ),
             full=True,
         )
-        self.bus.publish(
-            TaskChanged(
-                task_id=task.id,
-                employee_id=employee.id,
-                title=task.title,
-                status="review",
-                reason="waiting for the owner's review",
-            )
-        )
+        self._task_event(task, "review", "waiting for the owner's review")
         self.bus.publish(StatusChanged(employee_id=employee.id, status="idle", detail=""))
         return item
 
@@ -229,7 +221,7 @@ class OwnerActions(OfficeParts):
         )
         if employee is not None:
             employee.record = dataclasses.replace(employee.record, probation_left=left)
-        self.bus.publish(TaskChanged(task_id=task.id, employee_id=task.employee_id, title=task.title, status="done"))
+        self._task_event(task, "done")
 
     async def revise(self, deliverable_id: str, comment: str) -> None:
         """Send a deliverable back with comments; the employee revises it as a new round."""
@@ -285,15 +277,7 @@ class OwnerActions(OfficeParts):
         if worker is not None:
             worker.cancel()
         for task in open_tasks:
-            self.bus.publish(
-                TaskChanged(
-                    task_id=task.id,
-                    employee_id=employee.id,
-                    title=task.title,
-                    status="cancelled",
-                    reason="the employee was let go",
-                )
-            )
+            self._task_event(task, "cancelled", "the employee was let go")
         self.bus.publish(EmployeeLeft(employee_id=employee.id))
         return len(open_tasks)
 

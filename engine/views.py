@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.events import ApprovalRequested, EmployeeHired, EscalationRaised, Event, StatusChanged, TaskChanged
-from engine.office_parts import OfficeParts
+from engine.events import ApprovalRequested, EscalationRaised, Event, StatusChanged, TaskChanged
+from engine.office_parts import OfficeParts, employee_event
 
 
 class OfficeViews(OfficeParts):
@@ -16,17 +16,7 @@ class OfficeViews(OfficeParts):
         tasks = await self.journal.tasks(statuses=["running", "waiting", "review", "parked", "uncertain"])
         for employee in self.employees.values():
             record = records.get(employee.id, employee.record)
-            events.append(
-                EmployeeHired(
-                    employee_id=record.id,
-                    name=record.name,
-                    role=record.role,
-                    title=record.title,
-                    team=record.team,
-                    appearance=tuple(sorted(employee.brief.appearance.as_pairs())),
-                    rehearsal=employee.config.is_rehearsal,
-                )
-            )
+            events.append(employee_event(employee, record))
             if record.status != "idle":
                 events.append(StatusChanged(employee_id=record.id, status=record.status, detail=record.status_detail))  # type: ignore[arg-type]
             simulated = employee.config.is_rehearsal and self.guardrails.pricing.simulated is not None
