@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -92,6 +93,13 @@ class BudgetLedger:
 
     def add_allowance(self, scope: str, day: str, usd: float) -> None:
         self._allowances[(scope, day)] += usd
+
+    def use_owner_limits(self, ceilings: dict[str, Ceiling], allowances: Iterable[tuple[str, str, float]]) -> None:
+        """Replace every ceiling and raise the owner set by these (as read from the database)."""
+        self._overrides = dict(ceilings)
+        self._allowances = defaultdict(float)
+        for scope, day, usd in allowances:
+            self._allowances[(scope, day)] += usd
 
     def record_spend(self, employee_id: str, when: datetime, usd: float) -> None:
         """Count spend already made (loaded from the journal at start-up)."""

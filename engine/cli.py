@@ -19,7 +19,7 @@ from engine.events import Event, StatusChanged, StepFinished, TaskChanged
 from engine.llm.types import ModelError
 from engine.logs import setup_logging
 from engine.office_parts import OwnerError
-from engine.orchestrator import Office, OfficeError
+from engine.orchestrator import Held, Office, OfficeError
 from engine.paths import SHIPPED_BRIEFS, Home
 from engine.store.db import StoreError
 
@@ -31,6 +31,7 @@ def build_parser(extra: Callable[[Any], None] | None = None) -> argparse.Argumen
         description="Hire AI employees and watch them work. With no command, opens the office window.",
     )
     parser.add_argument("--home", help="data folder (default: $HEADCOUNT_HOME or the platform's data dir)")
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("hire", help="hire an employee from a catalog role id or a brief file")
@@ -180,7 +181,62 @@ async def _run(office: Office, args: argparse.Namespace) -> int:
 
     office.bus.subscribe(show)
     await office.run(until_idle=args.seconds is None, duration=args.seconds)
+    held = await office.held_work()
+    if held:
+        print("\nWaiting, and what would let it go on:")
+        for line in explain_held(held):
+            print(f"  {line}")
+    elif not await office.journal.tasks(statuses=["queued", "running"]):
+        print('Every queue is empty. Give someone work with: headcount assign NAME "what to do"')
     return 0
+
+
+def explain_held(held: Sequence[Held]) -> list[str]:
+    """One line per held task: who, what holds it (times in this machine's zone), and the command."""
+    lines = []
+    for h in held:
+        if h.kind == "off_duty":
+            when = f"until {h.until.astimezone():%a %d %b %H:%M %Z}" if h.until else "with no shift ahead"
+            lines.append(
+                f"{h.employee} is off duty {when}: {h.title}. "
+                f"Call them in now: headcount call-in {_quoted(h.employee)} --hours 2 (or change: headcount hours)"
+            )
+        elif h.kind == "waiting":
+            lines.append(f"{h.employee} waits for your approval: {h.title}. See: headcount approvals")
+        elif h.kind == "uncertain":
+            lines.append(
+                f"{h.employee}: {h.title} stopped mid-action; did it happen? "
+                f"headcount resolve {h.task_id} --happened | --retry"
+            )
+        elif h.kind == "over_budget":
+            lines.append(
+                f"{h.employee} is {h.reason}. Raise it for today: headcount budget raise {_quoted(h.employee)} "
+                "--once 1 (or headcount budget set)"
+            )
+        else:
+            lines.append(f"{h.employee}: {h.title} is parked ({h.reason}). Let it go on: headcount resume {h.task_id}")
+    return lines
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"' if " " in name else name
+
+
+class _Version(argparse.Action):
+    """`--version`, looked up only when asked for (reading package metadata is not free)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("headcount")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            found = "(not installed)"
+        print(f"headcount {found}")
+        parser.exit()
 
 
 def _describe(event: Event, names: dict[str, str]) -> str | None:

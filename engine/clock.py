@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,33 @@ class SystemClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+class ShiftedClock(SystemClock):
+    """The system clock moved by a fixed offset: an office rehearsing another hour, or a test of one."""
+
+    def __init__(self, offset_s: float) -> None:
+        self._offset = timedelta(seconds=offset_s)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+
+OFFSET_ENV = "HEADCOUNT_CLOCK_OFFSET"  # seconds added to the system clock, for every process of an office
+
+
+def default_clock() -> Clock:
+    """The system clock, shifted by `HEADCOUNT_CLOCK_OFFSET` seconds when that is set."""
+    raw = os.environ.get(OFFSET_ENV, "").strip()
+    if not raw:
+        return SystemClock()
+    try:
+        offset = float(raw)
+    except ValueError:
+        raise ValueError(f"{OFFSET_ENV} must be a number of seconds, not {raw!r}") from None
+    if offset != offset or abs(offset) > 100 * 365 * 86400:
+        raise ValueError(f"{OFFSET_ENV} must be a number of seconds within a century, not {raw!r}")
+    return ShiftedClock(offset)
 
 
 class FakeClock:

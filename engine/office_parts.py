@@ -14,6 +14,7 @@ from engine.briefs.skills import Skill
 from engine.budget import BudgetLedger
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
+from engine.decisions import bump_op
 from engine.events import EmployeeHired, TaskChanged, TaskStatus
 from engine.guardrails import Guardrails
 from engine.journal import EmployeeRecord, Journal, TaskRecord
@@ -97,6 +98,21 @@ class OfficeParts:
     def _now(self) -> str:
         raise NotImplementedError
 
+    def _forget(self, employee_id: str) -> None:
+        raise NotImplementedError
+
+    async def refresh_decisions(self) -> None:
+        raise NotImplementedError
+
+    async def retry_over_budget(self, employee_id: str | None = None, reason: str = "the budget changed") -> None:
+        raise NotImplementedError
+
+    def _reconfigure(self) -> None:
+        raise NotImplementedError
+
+    def use_simulated_prices(self, model: str | None) -> None:
+        raise NotImplementedError
+
     # --- audit ----------------------------------------------------------------------------------
 
     def audit_ops(self, kind: str, data: Mapping[str, Any], employee_id: str | None) -> list[Op]:
@@ -106,7 +122,7 @@ class OfficeParts:
 
     async def _owner_write(self, action: str, data: Mapping[str, Any], employee_id: str | None, *ops: Op) -> None:
         audit = self.audit_ops("owner_action", {"action": action, **data}, employee_id)
-        await self.journal.write(*ops, *audit, full=True)
+        await self.journal.write(*ops, bump_op(), *audit, full=True)
 
     async def _requeue(self, task: TaskRecord, reason: str, *ops: Op) -> None:
         await self.journal.write(*ops, Journal.task_status_op(task.id, "queued", reason, self._now()))

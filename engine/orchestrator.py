@@ -22,9 +22,11 @@ from engine.briefs.prompt import render_system_prompt
 from engine.briefs.skills import Skill, attached_skills, load_skills, use_skill_tool
 from engine.budget import BudgetLedger, Ceiling
 from engine.bus import EventBus
-from engine.clock import Clock, IdSource, RandomIds, SystemClock
+from engine.clock import Clock, IdSource, RandomIds, default_clock
+from engine.decisions import Decisions, bump_op, read_decisions, read_version
 from engine.events import (
     BriefInvalid,
+    EmployeeLeft,
     EscalationRaised,
     Status,
     StatusChanged,
@@ -43,6 +45,7 @@ from engine.recovery import recover
 from engine.runlock import AlreadyRunning, RunLock
 from engine.secrets import Secrets, redact
 from engine.spending import SpendingActions
+from engine.standing import OPEN, is_over_budget, standing
 from engine.store.db import open_database
 from engine.store.writer import Writer
 from engine.tools.base import Tool
@@ -82,6 +85,18 @@ FIRST_NAMES = (
 
 
 POLL_S = 3.0  # how soon a running office notices work queued by another process
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """Work the office cannot do by itself now, and what holds it (for `run` to tell the owner)."""
+
+    employee: str  # name
+    kind: str  # off_duty | waiting | uncertain | over_budget | parked
+    task_id: str
+    title: str
+    reason: str
+    until: datetime | None = None  # off duty: when the next shift starts (None: no shift in sight)
 
 
 class OfficeError(Exception):
@@ -157,6 +172,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         self._serving: tuple[asyncio.TaskGroup, bool] | None = None  # set while run() runs
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._active: set[str] = set()  # task ids taken from a queue and being worked
+        self._decided = -1  # the version of the owner's decisions last applied
         self.brief_errors: dict[str, str] = {}  # employee id -> why its brief did not load
 
     @classmethod
@@ -184,7 +200,10 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
             from engine.llm.provider import LiteLLMClient
 
             model = LiteLLMClient()
-        clock = clock or SystemClock()
+        try:
+            clock = clock or default_clock()
+        except ValueError as exc:
+            raise OfficeError(str(exc)) from None
         office = cls(
             home,
             Journal(engine, writer),
@@ -218,27 +237,81 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
 
     async def _load(self) -> None:
         await asyncio.to_thread(_remember_secrets, self.home)
-        await recover(self.journal, self.clock)
-        await self.load_model_settings()
-        await self.load_hours_settings()
+        decisions = await self.journal.read(read_decisions)
+        self.model_overrides, self.hours_overrides = dict(decisions.models), dict(decisions.hours)
         dirs = [SHIPPED_BRIEFS / "skills", self.home.briefs / "skills"]
         skill_errors: list[BriefError] = []  # a bad skill never stops the office; the employee works without it
         self.skills = await asyncio.to_thread(load_skills, dirs, errors=skill_errors)
         for error in skill_errors:
             self.bus.publish(BriefInvalid(path=str(error.path), message=str(error)))
         for record in await self.journal.employees():
-            try:
-                brief, record = await self._current_brief(record)
-            except BriefError as exc:  # a bad brief never stops the others
-                self.brief_errors[record.id] = str(exc)
-                self.bus.publish(BriefInvalid(path=record.brief_path, message=str(exc)))
-                log.warning("%s cannot work: %s", record.name, exc)
-                continue
-            self._add(record, brief)
+            await self._seat(record)
         for task in await self.journal.tasks(statuses=["queued"]):
             if task.employee_id in self.employees:
                 self.employees[task.employee_id].queue.append(task.id)
-        await self.load_budgets()
+        self._use_decisions(decisions)
+        await self.load_spend()
+
+    async def _seat(self, record: EmployeeRecord) -> Employee | None:
+        """Seat an employee from its record, or say why its brief keeps it from working."""
+        try:
+            brief, record = await self._current_brief(record)
+        except BriefError as exc:  # a bad brief never stops the others
+            self.brief_errors[record.id] = str(exc)
+            self.bus.publish(BriefInvalid(path=record.brief_path, message=str(exc)))
+            log.warning("%s cannot work: %s", record.name, exc)
+            return None
+        self.brief_errors.pop(record.id, None)
+        return self._add(record, brief)
+
+    def _use_decisions(self, decisions: Decisions) -> None:
+        """Make the in-memory caches match the owner's decisions as stored (idempotent)."""
+        self._decided = decisions.version
+        self.model_overrides, self.hours_overrides = dict(decisions.models), dict(decisions.hours)
+        self._reconfigure()
+        for employee in self.employees.values():
+            self.ledger.register(
+                employee.id,
+                employee.record.team,
+                self.hours_of(employee).timezone,
+                Ceiling(employee.brief.budget.per_turn_usd, employee.brief.budget.per_day_usd),
+            )
+            employee.called_in_until = decisions.call_ins.get(employee.id)
+        self.ledger.use_owner_limits(decisions.ceilings, decisions.allowances)
+        self.use_simulated_prices(decisions.simulate)
+
+    async def refresh_decisions(self) -> None:
+        """Re-read what the owner decided (from any process) and apply it; wake whoever it concerns."""
+        decisions = await self.journal.read(read_decisions)
+        records = {r.id: r for r in await self.journal.employees()}
+        for employee_id in [e for e in self.employees if e not in decisions.employee_ids]:
+            self._forget(employee_id)  # let go from another process
+        for employee_id, record in records.items():
+            employee = self.employees.get(employee_id)
+            if employee is None or (record.brief_version, record.brief_path) != (
+                employee.record.brief_version,
+                employee.record.brief_path,
+            ):
+                seated = await self._seat(record)  # hired, or re-briefed, elsewhere
+                if seated is not None and employee is None:
+                    self._start_worker(seated)
+            else:
+                employee.record = dataclasses.replace(employee.record, probation_left=record.probation_left)
+        self._use_decisions(decisions)
+        for employee in self.employees.values():
+            employee.wake.set()  # whoever waits for a shift or a budget re-reads it
+        await self.retry_over_budget()
+
+    def _forget(self, employee_id: str) -> None:
+        """Stop seating someone who was let go (here or by another process)."""
+        employee = self.employees.pop(employee_id, None)
+        if employee is None:
+            return
+        employee.queue.clear()
+        worker = self._workers.pop(employee_id, None)
+        if worker is not None:
+            worker.cancel()
+        self.bus.publish(EmployeeLeft(employee_id=employee_id))
 
     def publish_employee(self, employee: Employee) -> None:
         """Tell listeners who this employee is now (hired, re-briefed, switched model): an upsert."""
@@ -257,7 +330,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         )  # fmt: skip
         employee = self.employees.get(record.id)
         if employee is None:
-            employee = Employee(record, brief, belt, config, prompt)
+            employee = Employee(record, brief, belt, config, prompt, shown=record.status)  # type: ignore[arg-type]
             self.employees[record.id] = employee
         else:
             employee.record, employee.brief, employee.belt = record, brief, belt
@@ -303,7 +376,9 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         )
         text = await asyncio.to_thread(Path(brief.source).read_text, encoding="utf-8")
         data = {"name": chosen, "role": brief.id, "team": record.team, "brief_version": brief.version}
-        await self.journal.write(*Journal.hire_ops(record, text), *self.audit_ops("hired", data, record.id), full=True)
+        await self.journal.write(
+            *Journal.hire_ops(record, text), bump_op(), *self.audit_ops("hired", data, record.id), full=True
+        )
         self._start_worker(self._add(record, brief))
         return record
 
@@ -355,6 +430,9 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         if task_id not in employee.queue:
             employee.queue.insert(0, task_id) if first else employee.queue.append(task_id)
         employee.wake.set()
+        worker = self._workers.get(employee.id)
+        if worker is None or worker.done():  # its worker stopped (idle in a run until idle): start again
+            self._start_worker(employee)
 
     async def run(self, *, until_idle: bool = True, duration: float | None = None) -> None:
         """Work queued tasks: until every queue is empty (or waits on hours), for `duration` s, or forever.
@@ -367,36 +445,96 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         except AlreadyRunning as exc:
             raise OfficeError(str(exc)) from None
         try:
-            await self._journal_queued()  # tasks another process (`headcount assign`) queued meanwhile
-            async with asyncio.TaskGroup() as group:
-                self._workers = {e.id: group.create_task(self._work(e, until_idle)) for e in self.employees.values()}
-                self._serving = (group, until_idle)
-                others: list[asyncio.Task[None]] = []
-                if not until_idle:
-                    others.append(group.create_task(self._poll_journal()))  # also keeps an empty office serving
-                if duration is not None:
-                    await self.clock.sleep(duration)
-                    for worker in [*self._workers.values(), *others]:
-                        worker.cancel()
+            await self._recover()  # only here, with the lock: elsewhere a running task is being worked
+            await self._poll_once()  # tasks and decisions other processes wrote meanwhile
+            while True:
+                async with asyncio.TaskGroup() as group:
+                    self._serving = (group, until_idle)
+                    self._workers = {}
+                    for employee in self.employees.values():
+                        self._start_worker(employee)
+                    poll = group.create_task(self._poll_journal())  # also keeps an empty office serving
+                    if duration is not None:
+                        await self.clock.sleep(duration)
+                        for worker in [*self._workers.values(), poll]:
+                            worker.cancel()
+                    elif until_idle:
+                        while pending := [w for w in self._workers.values() if not w.done()]:
+                            await asyncio.wait(pending)
+                        poll.cancel()
+                self._serving = None
+                if duration is not None or not until_idle:
+                    return
+                await self._poll_once()  # assigned or decided in the last moments: go on if it can be worked
+                now = self.clock.now()
+                if not any(e.queue and self._on_duty(e, now) for e in self.employees.values()):
+                    return
         finally:
             self._serving = None
             lock.release()
 
+    async def _recover(self) -> None:
+        """After a crash: requeue or park what was running, then show everyone as their tasks say."""
+        for task_id in await recover(self.journal, self.clock):
+            task = await self.journal.task(task_id)
+            if task is not None:
+                self._task_event(task, task.status, task.reason)
+                if task.status == "uncertain":
+                    self.bus.publish(
+                        EscalationRaised(employee_id=task.employee_id, task_id=task.id, reason=task.reason)
+                    )
+        for employee in self.employees.values():
+            await self.show_standing(employee)  # whatever a crashed process last wrote
+
+    async def held_work(self) -> list[Held]:
+        """Every open task nobody can work now, and why: hours, the owner, a budget, a crash."""
+        now = self.clock.now()
+        held: list[Held] = []
+        for task in await self.journal.tasks(statuses=["queued", "waiting", "parked", "uncertain"]):
+            employee = self.employees.get(task.employee_id)
+            if employee is None:
+                continue
+            name = employee.record.name
+            if task.status == "queued":
+                if not self._on_duty(employee, now):
+                    until = self._next_shift(employee, now) if next_change(self.hours_of(employee), now) else None
+                    held.append(Held(name, "off_duty", task.id, task.title, "outside working hours", until))
+                continue
+            kind = "over_budget" if is_over_budget(task) else task.status
+            held.append(Held(name, kind, task.id, task.title, task.reason))
+        return held
+
+    async def show_standing(self, employee: Employee) -> None:
+        """Show what holds the employee (approval, budget, a parked task, hours), else idle."""
+        status, detail = await self.standing_of(employee)
+        await self._show(employee, status, detail)
+
+    async def standing_of(self, employee: Employee) -> tuple[Status, str]:
+        tasks = await self.journal.tasks(employee_id=employee.id, statuses=OPEN)
+        held = standing(tasks, on_duty=self._on_duty(employee, self.clock.now()))
+        return held or ("idle", "")
+
     async def _poll_journal(self) -> None:
-        """Pick up tasks queued by other processes (the CLI while the window runs)."""
+        """Pick up tasks queued and decisions made by other processes (the CLI while the window runs)."""
         with contextlib.suppress(asyncio.CancelledError):
             while True:
                 await self.clock.sleep(POLL_S)
-                await self._journal_queued()
+                await self._poll_once()
+
+    async def _poll_once(self) -> None:
+        if await self.journal.read(read_version) != self._decided:
+            await self.refresh_decisions()
+        await self._journal_queued()
 
     async def _journal_queued(self) -> None:
         for task in await self.journal.tasks(statuses=["queued"]):
             employee = self.employees.get(task.employee_id)
             if employee is not None and task.id not in employee.queue and task.id not in self._active:
+                self._task_event(task, "queued", task.reason)  # queued by another process: show it
                 self.enqueue(employee, task.id)
 
     def _start_worker(self, employee: Employee) -> None:
-        if self._serving is not None:
+        if self._serving is not None and employee.id in self.employees:
             group, until_idle = self._serving
             self._workers[employee.id] = group.create_task(self._work(employee, until_idle))
 
@@ -413,8 +551,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
                     await self._wait(employee, self._next_shift(employee, now))
                     continue
                 if not employee.queue:
-                    if employee.shown == "off_duty" and self._on_duty(employee, now):
-                        await self._show(employee, "idle", "")
+                    await self.show_standing(employee)  # idle, or what still holds it (a parked task...)
                     if until_idle:
                         return
                     await self._wait(employee, now + timedelta(minutes=employee.brief.heartbeat_minutes))
@@ -510,10 +647,10 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
     async def _show(self, employee: Employee, status: Status, detail: str) -> None:
         if employee.shown == status:
             return
-        employee.shown = status
+        before, employee.shown = employee.shown, status
         await self.journal.write(Journal.employee_update_op(employee.id, status=status, status_detail=detail))
         self.bus.publish(StatusChanged(employee_id=employee.id, status=status, detail=detail))
-        if status == "off_duty" or (status == "idle" and detail == ""):
+        if status == "off_duty" or before == "off_duty":
             await self.journal.write(*self.audit_ops("hours_changed", {"status": status}, employee.id), full=True)
 
     async def _set_task(self, task: TaskRecord, state: TaskStatus, reason: str, *, status: Status, detail: str) -> None:

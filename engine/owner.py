@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -15,11 +16,12 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from engine.approvals import ApprovalBook, ApprovalRecord, Decision
 from engine.briefs import WorkingHours
-from engine.budget import Ceiling
-from engine.events import ApprovalResolved, EmployeeLeft, EscalationRaised, StatusChanged
+from engine.decisions import bump_op, call_in_key
+from engine.events import ApprovalResolved, EscalationRaised, StatusChanged
 from engine.hours import ALL_HOURS, describe, hours_as_brief, hours_key
 from engine.journal import Journal, StepRecord, TaskRecord
 from engine.office_parts import Deliverable, OfficeParts, OwnerError
+from engine.standing import is_over_budget
 from engine.store.schema import deliverables, employees, settings
 from engine.store.writer import Op
 
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     from engine.orchestrator import Employee
 
 log = logging.getLogger(__name__)
+
+MAX_CALL_IN_HOURS = 14 * 24.0  # two weeks: longer is a change of working hours, not a call-in
 
 
 class OwnerActions(OfficeParts):
@@ -214,6 +218,7 @@ class OwnerActions(OfficeParts):
             ),
             Journal.task_status_op(task.id, "done", "", self._now()),
             (update(employees).where(employees.c.id == item.employee_id), {"probation_left": left}),
+            bump_op(),
             *self.audit_ops(
                 "deliverable_decided", {"deliverable_id": item.id, "decision": "accepted"}, item.employee_id
             ),
@@ -271,27 +276,12 @@ class OwnerActions(OfficeParts):
         ops: list[Op] = [Journal.task_status_op(t.id, "cancelled", "the employee was let go", now) for t in open_tasks]
         ops.append((update(employees).where(employees.c.id == employee.id), {"left_at": now, "status": "idle"}))
         await self._owner_write("dismiss", {"name": employee.record.name, "reason": reason}, employee.id, *ops)
-        employee.queue.clear()
-        self.employees.pop(employee.id, None)
-        worker = self._workers.pop(employee.id, None)
-        if worker is not None:
-            worker.cancel()
         for task in open_tasks:
             self._task_event(task, "cancelled", "the employee was let go")
-        self.bus.publish(EmployeeLeft(employee_id=employee.id))
+        self._forget(employee.id)
         return len(open_tasks)
 
     # --- hours ----------------------------------------------------------------------------------
-
-    async def load_hours_settings(self) -> None:
-        def query(conn: Connection) -> list[Any]:
-            return list(conn.execute(select(settings.c.key, settings.c.value).where(settings.c.key.like("hours:%"))))
-
-        for key, value in await self.journal.read(query):
-            try:
-                self.hours_overrides[key] = WorkingHours.model_validate(json.loads(value))
-            except (ValueError, TypeError) as exc:  # a bad stored schedule falls back to the briefs
-                log.warning("ignoring the stored schedule %s: %s", key, exc)
 
     async def set_hours(self, who: str | None, hours: WorkingHours | None) -> None:
         """Set the owner's schedule for one employee (or, with None, for everyone) over the briefs'.
@@ -301,36 +291,33 @@ class OwnerActions(OfficeParts):
         key = hours_key(self.find(who).id) if who else ALL_HOURS
         if hours is None:
             op: Op = (delete(settings).where(settings.c.key == key), None)
-            self.hours_overrides.pop(key, None)
         else:
             op = Journal.setting_op(key, json.dumps(hours_as_brief(hours)))
-            self.hours_overrides[key] = hours
         data = {"who": who or "everyone", "hours": describe(hours) if hours else "as in the brief"}
         await self._owner_write("set_hours", data, None, op)
-        for employee in self.employees.values():
-            self.ledger.register(
-                employee.id,
-                employee.record.team,
-                self.hours_of(employee).timezone,
-                Ceiling(employee.brief.budget.per_turn_usd, employee.brief.budget.per_day_usd),
-            )
-            employee.wake.set()  # whoever waits for a shift re-reads it
+        await self.refresh_decisions()  # whoever waits for a shift re-reads it
 
     async def call_in(self, who: str, hours: float = 2.0) -> datetime:
-        """Bring an employee in outside its working hours, for `hours` from now."""
+        """Bring an employee in outside its working hours, for `hours` from now (kept across restarts)."""
+        if not math.isfinite(hours) or not 0 < hours <= MAX_CALL_IN_HOURS:
+            raise OwnerError(f"call someone in for more than 0 and at most {MAX_CALL_IN_HOURS} hours, not {hours}")
         employee = self.find(who)
         until = self.clock.now() + timedelta(hours=hours)
-        employee.called_in_until = until
-        await self._owner_write("call_in", {"until": until.isoformat()}, employee.id)
-        employee.wake.set()
+        op = Journal.setting_op(call_in_key(employee.id), until.isoformat())
+        await self._owner_write("call_in", {"until": until.isoformat()}, employee.id, op)
+        await self.refresh_decisions()
         return until
 
     async def heartbeat(self, employee: Employee) -> None:
         """Periodic check during working hours: expired approvals, a new day for budgets, parked work."""
         await self.expire_approvals()
-        for task in await self.journal.tasks(employee_id=employee.id, statuses=["parked"]):
-            if task.reason.startswith("over budget"):
-                await self._requeue(task, "a new budget period may have started")
+        await self.retry_over_budget(employee.id, "a new budget period may have started")
+
+    async def retry_over_budget(self, employee_id: str | None = None, reason: str = "the budget changed") -> None:
+        """Put tasks parked over budget back in the queue: a ceiling, a raise or the day changed."""
+        for task in await self.journal.tasks(employee_id=employee_id, statuses=["parked"]):
+            if is_over_budget(task) and task.employee_id in self.employees:
+                await self._requeue(task, reason)
 
 
 __all__ = ["Deliverable", "OwnerActions", "OwnerError"]

@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 async def recover(journal: Journal, clock: Clock) -> list[str]:
     """Requeue tasks that were running; park as uncertain those with an intent and no result.
 
-    Returns the ids of the tasks parked as uncertain.
+    Only the process holding the run lock may call this: in any other, a task marked running is
+    being worked right now. Returns the ids of the tasks it changed; employees' statuses are the
+    caller's to derive from them.
     """
     now = clock.now().isoformat()
 
@@ -33,7 +35,7 @@ async def recover(journal: Journal, clock: Clock) -> list[str]:
         return running, {r[0]: (r[1], r[2], r[3]) for r in intents}
 
     running, intents = await journal.read(scan)
-    uncertain: list[str] = []
+    changed: list[str] = []
     for task_id, employee_id in running:
         if task_id in intents:
             step_id, tool, arguments = intents[task_id]
@@ -49,15 +51,9 @@ async def recover(journal: Journal, clock: Clock) -> list[str]:
                     {"status": "blocked", "status_detail": reason},
                 ),
             )
-            uncertain.append(task_id)
             log.warning("task %s is uncertain after a crash: %s", task_id, reason)
         else:
             await journal.write(Journal.task_status_op(task_id, "queued", "resumed after a restart", now))
+        changed.append(task_id)
     # An intent whose task was not running (already parked by an earlier recovery) stays as is.
-    await journal.write(
-        (
-            update(employees).where(employees.c.status.notin_(["blocked", "off_duty"])),
-            {"status": "idle", "status_detail": ""},
-        )
-    )
-    return uncertain
+    return changed

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import math
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,14 +16,18 @@ from sqlalchemy import Connection, delete, insert, select
 
 from engine import models
 from engine.budget import OFFICE, Ceiling, employee_scope, period_days, team_scope
+from engine.decisions import bump_op
 from engine.journal import Journal
 from engine.llm.types import ModelConfig, ModelConfigError, Price
 from engine.office_parts import OfficeParts, OwnerError
 from engine.store.schema import allowances, ceilings, settings, steps
 from engine.store.writer import Op
 
+log = logging.getLogger(__name__)
+
 
 class SpendingActions(OfficeParts):
+    _simulating: str | None = None  # the stored decision last applied to the pricing
     # --- budgets --------------------------------------------------------------------------------
 
     def scope_of(self, target: str) -> str:
@@ -33,22 +38,20 @@ class SpendingActions(OfficeParts):
             return team_scope(target)
         return employee_scope(self.find(target).id)
 
-    async def load_budgets(self) -> None:
-        def query(conn: Connection) -> tuple[list[Any], list[Any], list[Any]]:
-            since = (self.clock.now() - timedelta(days=2)).isoformat()
-            spent = conn.execute(
-                select(steps.c.employee_id, steps.c.started_at, steps.c.cost_usd).where(
-                    steps.c.started_at >= since, steps.c.cost_usd > 0
-                )
-            ).all()
-            return list(conn.execute(select(ceilings))), list(conn.execute(select(allowances))), list(spent)
+    async def load_spend(self) -> None:
+        """Count the last two days' spend from the journal (ceilings come with the owner's decisions)."""
 
-        rows, extras, spent = await self.journal.read(query)
-        for row in rows:
-            self.ledger.set_override(row.scope, Ceiling(row.per_turn_usd, row.per_day_usd))
-        for row in extras:
-            self.ledger.add_allowance(row.scope, row.day, row.usd)
-        for employee_id, started, usd in spent:
+        def query(conn: Connection) -> list[Any]:
+            since = (self.clock.now() - timedelta(days=2)).isoformat()
+            return list(
+                conn.execute(
+                    select(steps.c.employee_id, steps.c.started_at, steps.c.cost_usd).where(
+                        steps.c.started_at >= since, steps.c.cost_usd > 0
+                    )
+                )
+            )
+
+        for employee_id, started, usd in await self.journal.read(query):
             if employee_id in self.employees:
                 self.ledger.record_spend(employee_id, datetime.fromisoformat(started), usd)
 
@@ -68,11 +71,11 @@ class SpendingActions(OfficeParts):
         }
         await self.journal.write(
             (insert(ceilings).prefix_with("OR REPLACE"), values),
+            bump_op(),
             *self.audit_ops("budget_changed", shown, None),
             full=True,
         )
-        self.ledger.set_override(scope, ceiling)
-        await self._wake_over_budget(scope)
+        await self.refresh_decisions()
 
     async def raise_once(self, target: str, usd: float) -> None:
         """Allow `usd` more today only."""
@@ -80,15 +83,9 @@ class SpendingActions(OfficeParts):
         day = self.ledger.day_of(scope, self.clock.now())
         values = {"scope": scope, "day": day, "usd": usd}
         await self.journal.write(
-            (insert(allowances), values), *self.audit_ops("budget_changed", values, None), full=True
+            (insert(allowances), values), bump_op(), *self.audit_ops("budget_changed", values, None), full=True
         )
-        self.ledger.add_allowance(scope, day, usd)
-        await self._wake_over_budget(scope)
-
-    async def _wake_over_budget(self, scope: str) -> None:
-        for task in await self.journal.tasks(statuses=["parked"]):
-            if task.reason.startswith("over budget") and scope in self.ledger.scopes_of(task.employee_id):
-                await self._requeue(task, "the budget was raised")
+        await self.refresh_decisions()
 
     async def budget_report(self) -> dict[str, Any]:
         """Spend per employee, team and office for today, this week and this month."""
@@ -145,16 +142,6 @@ class SpendingActions(OfficeParts):
 
     # --- models ---------------------------------------------------------------------------------
 
-    async def load_model_settings(self) -> None:
-        def query(conn: Connection) -> list[Any]:
-            return list(conn.execute(select(settings.c.key, settings.c.value).where(settings.c.key.like("model:%"))))
-
-        for key, value in await self.journal.read(query):
-            self.model_overrides[key] = models.load(value)
-        simulated = await self.journal.setting(models.SIMULATE)
-        if simulated:
-            self._simulate(simulated)
-
     async def connect_model(
         self,
         model: str,
@@ -176,8 +163,7 @@ class SpendingActions(OfficeParts):
         key = models.employee_key(self.find(who).id) if who else models.ALL
         data = {"model": model, "who": who or "everyone rehearsing", "api_base": api_base}
         await self._owner_write("connect_model", data, None, Journal.setting_op(key, models.dump(config)))
-        self.model_overrides[key] = config
-        self._reconfigure()
+        await self.refresh_decisions()
         return config
 
     async def disconnect_model(self, who: str | None = None) -> None:
@@ -185,8 +171,7 @@ class SpendingActions(OfficeParts):
         await self._owner_write(
             "disconnect_model", {"who": who or "everyone"}, None, (delete(settings).where(settings.c.key == key), None)
         )
-        self.model_overrides.pop(key, None)
-        self._reconfigure()
+        await self.refresh_decisions()
 
     def model_mode(self) -> str:
         """What the office thinks with, for the status bar: "Rehearsal" or the model(s) in use."""
@@ -200,20 +185,24 @@ class SpendingActions(OfficeParts):
     async def simulate_prices(self, model: str | None) -> None:
         """Charge rehearsal at a real model's prices (shown as simulated), or stop with None."""
         if model:
-            self._simulate(model)
+            _simulated_price(model)  # refused now if its price is unknown, before anything is stored
             op: Op = Journal.setting_op(models.SIMULATE, model)
         else:
-            self.guardrails.pricing = dataclasses.replace(self.guardrails.pricing, simulated=None)
             op = (delete(settings).where(settings.c.key == models.SIMULATE), None)
         await self._owner_write("simulate_prices", {"model": model}, None, op)
+        await self.refresh_decisions()
 
-    def _simulate(self, model: str) -> None:
-        from engine.llm.provider import resolve_price
-
-        try:
-            price = resolve_price(ModelConfig(model=model))
-        except ModelConfigError as exc:
-            raise OwnerError(f"cannot simulate {model}: {exc}") from None
+    def use_simulated_prices(self, model: str | None) -> None:
+        """Charge rehearsal at `model`'s prices from now on (None: rehearsal is free), when that changed."""
+        if model == self._simulating:
+            return
+        self._simulating = model
+        price = None
+        if model:
+            try:
+                price = _simulated_price(model)
+            except OwnerError as exc:  # stored before its price went unknown: say so, charge nothing
+                log.warning("%s", exc)
         self.guardrails.pricing = dataclasses.replace(self.guardrails.pricing, simulated=price)
 
     def _reconfigure(self) -> None:
@@ -226,6 +215,16 @@ class SpendingActions(OfficeParts):
             if config != employee.config:
                 employee.config = config
                 self.publish_employee(employee)
+
+
+def _simulated_price(model: str) -> Price:
+    from engine.llm.provider import resolve_price
+
+    try:
+        price: Price = resolve_price(ModelConfig(model=model))
+    except ModelConfigError as exc:
+        raise OwnerError(f"cannot simulate {model}: {exc}") from None
+    return price
 
 
 def _finite(limit: float | None) -> float | None:

@@ -4,21 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.events import ApprovalRequested, EscalationRaised, Event, StatusChanged, TaskChanged
+from engine.events import ApprovalRequested, EscalationRaised, Event, Status, StatusChanged, TaskChanged
+from engine.hours import on_duty
+from engine.journal import EmployeeRecord
 from engine.office_parts import OfficeParts, employee_event
+from engine.standing import OPEN, standing
 
 
 class OfficeViews(OfficeParts):
+    async def statuses(self, records: list[EmployeeRecord]) -> dict[str, tuple[Status, str]]:
+        """Each employee's status: what holds it, as its durable tasks say, else what it last showed."""
+        open_tasks = await self.journal.tasks(statuses=OPEN)
+        now = self.clock.now()
+        shown: dict[str, tuple[Status, str]] = {}
+        for record in records:
+            employee = self.employees.get(record.id)
+            duty = employee is None or on_duty(self.hours_of(employee), now, employee.called_in_until)
+            held = standing([t for t in open_tasks if t.employee_id == record.id], on_duty=duty)
+            shown[record.id] = held or (record.status, record.status_detail)  # type: ignore[assignment]
+        return shown
+
     async def scene_events(self) -> list[Event]:
         """The office as it stands, as events: what a renderer needs to draw it from scratch."""
         events: list[Event] = []
         records = {r.id: r for r in await self.journal.employees()}
+        shown = await self.statuses(list(records.values()))
         tasks = await self.journal.tasks(statuses=["running", "waiting", "review", "parked", "uncertain"])
         for employee in self.employees.values():
             record = records.get(employee.id, employee.record)
             events.append(employee_event(employee, record))
-            if record.status != "idle":
-                events.append(StatusChanged(employee_id=record.id, status=record.status, detail=record.status_detail))  # type: ignore[arg-type]
+            status, detail = shown.get(record.id, ("idle", ""))
+            if status != "idle":
+                events.append(StatusChanged(employee_id=record.id, status=status, detail=detail))
             simulated = employee.config.is_rehearsal and self.guardrails.pricing.simulated is not None
             events.append(self.guardrails.spend_event(record.id, simulated=simulated))
         for t in tasks:
@@ -44,9 +61,11 @@ class OfficeViews(OfficeParts):
         """Who works here, what they are doing, as plain data (for `roster --json` and the UI)."""
         records = await self.journal.employees()
         running = {t.employee_id: t.title for t in await self.journal.tasks(statuses=["running"])}
+        shown = await self.statuses(records)
         rows: list[dict[str, Any]] = []
         for r in records:
             employee = self.employees.get(r.id)
+            status, detail = shown[r.id]
             rows.append(
                 {
                     "id": r.id,
@@ -54,8 +73,8 @@ class OfficeViews(OfficeParts):
                     "role": r.role,
                     "title": r.title,
                     "team": r.team,
-                    "status": r.status,
-                    "detail": r.status_detail,
+                    "status": status,
+                    "detail": detail,
                     "current_task": running.get(r.id),
                     "rehearsal": employee.config.is_rehearsal if employee else True,
                     "probation_left": r.probation_left,

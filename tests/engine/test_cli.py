@@ -7,15 +7,22 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from engine.clock import OFFSET_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
+# Every command runs on the office clock, started at a Sunday 03:00 (the assistant keeps London office
+# hours), so these tests mean the same at any hour: the clock goes on from there across processes.
+SUNDAY_3AM = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
+OFFSET = str((SUNDAY_3AM - datetime.now(UTC)).total_seconds())
 
 
 def headcount(home: Path, *args: str, ok: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(home)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(home), OFFSET_ENV: OFFSET}
     result = subprocess.run(
         [sys.executable, "-m", "app.launcher", *args], capture_output=True, text=True, env=env, timeout=180,
         input=stdin,
@@ -30,8 +37,10 @@ def worked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An office where Ada (assistant) finished one task in rehearsal mode."""
     home = tmp_path_factory.mktemp("cli") / "home"
     headcount(home, "hire", "assistant", "--name", "Ada")
-    headcount(home, "call-in", "Ada", "--hours", "24")  # the assistant keeps London office hours
     headcount(home, "assign", "Ada", "Draft a reply to a customer asking about our opening hours")
+    idle = headcount(home, "run").stdout  # Sunday 03:00: nobody is on duty, and run says so
+    assert "Ada is off duty until Mon 07 Dec" in idle and "headcount call-in Ada" in idle
+    headcount(home, "call-in", "Ada", "--hours", "24")  # kept in the database for the next process
     run = headcount(home, "run")
     assert "[rehearsal]" in run.stdout and "write_file" in run.stdout
     return home

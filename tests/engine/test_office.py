@@ -224,10 +224,12 @@ async def test_an_intent_without_a_result_parks_the_task_as_uncertain(
     await office.close()
 
     office = await make_office(ScriptedModel(say("sent")), tools=[tool])
+    opened = await office.journal.task(task.id)
+    assert opened is not None and opened.status == "running"  # only a worker, holding the lock, recovers
+    await office.run(until_idle=True)
     reloaded = await office.journal.task(task.id)
     assert reloaded is not None and reloaded.status == "uncertain"
     assert "post_letter" in reloaded.reason and "may or may not have happened" in reloaded.reason
-    await office.run(until_idle=True)
     assert sent == ["bob"]  # never re-run without the owner
     await office.resolve(task.id, happened=True)
     await office.run(until_idle=True)

@@ -1,0 +1,42 @@
+"""What holds an employee, derived from durable tasks: the statuses the owner must see after any restart."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from engine.events import Status, TaskStatus
+from engine.journal import TaskRecord
+
+# Tasks that are not finished one way or another: what an employee's standing is read from.
+OPEN: tuple[TaskStatus, ...] = ("queued", "running", "waiting", "parked", "uncertain", "review")
+OVER_BUDGET = "over budget"  # the prefix of every budget refusal's reason
+
+
+_HOLDS: tuple[tuple[str, Status], ...] = (
+    ("uncertain", "blocked"),
+    ("over_budget", "over_budget"),
+    ("parked", "blocked"),
+)
+
+
+def is_over_budget(task: TaskRecord) -> bool:
+    return task.status == "parked" and task.reason.startswith(OVER_BUDGET)
+
+
+def standing(tasks: Sequence[TaskRecord], *, on_duty: bool) -> tuple[Status, str] | None:
+    """The status an employee's open tasks impose, most urgent first; None when nothing holds it.
+
+    Waiting for the owner's approval, then a side effect of unknown outcome, then over budget, then
+    any other parked task, then queued work outside working hours.
+    """
+    by_status: dict[str, TaskRecord] = {}
+    for task in tasks:
+        by_status.setdefault("over_budget" if is_over_budget(task) else task.status, task)
+    if waiting := by_status.get("waiting"):
+        return "awaiting_approval", f"waiting for your approval: {waiting.title}"
+    for kind, status in _HOLDS:
+        if held := by_status.get(kind):
+            return status, held.reason
+    if "queued" in by_status and not on_duty:
+        return "off_duty", "outside working hours"
+    return None
