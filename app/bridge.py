@@ -23,7 +23,7 @@ from app.panels.hire import CustomRole, RoleInfo
 from app.panels.settings import SettingsValues
 from app.settings_apply import apply_settings
 from app.state import InboxItem, OfficeState, StepRow, TaskRow
-from engine.events import ApprovalRequested, Event, SpendChanged, TaskChanged
+from engine.events import ApprovalRequested, DecisionsChanged, Event, SpendChanged, TaskChanged
 
 EventSink = Callable[[Event], None]
 
@@ -124,6 +124,8 @@ class Bridge:
             self.scene(event)
         if isinstance(event, TaskChanged) and event.status == "review":
             self.spawn(self._seed_reviews(), "read the deliverables to review")
+        elif isinstance(event, DecisionsChanged):  # a model, hours or a ceiling changed (maybe in another process)
+            self._update_model_label()  # new ceilings arrive as SpendChanged events
         elif isinstance(event, SpendChanged) and not self.state.spend_dirty:
             self.state.spend_dirty = True
             self.spawn(self._refresh_spend(), "total today's spend")

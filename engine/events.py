@@ -141,6 +141,13 @@ class EscalationRaised(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DecisionsChanged(Event):
+    """The owner changed something (from this process or another): a model, hours, a ceiling, a call-in."""
+
+    version: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BriefInvalid(Event):
     """A brief failed validation; the other employees keep working."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -149,10 +150,11 @@ class Guardrails:
         """Today's spend against the employee's daily ceiling."""
         scope = employee_scope(employee_id)
         day = self.ledger.day_of(scope, self.clock.now())
+        limit = self.ledger.day_limit(scope, day)
         return SpendChanged(
             employee_id=employee_id,
             today_usd=self.ledger.spent(scope, day),
-            ceiling_usd=self.ledger.day_limit(scope, day),
+            ceiling_usd=None if limit is None or math.isinf(limit) else limit,  # removed by the owner: none
             simulated=simulated,
         )
 

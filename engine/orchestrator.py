@@ -26,6 +26,7 @@ from engine.clock import Clock, IdSource, RandomIds, default_clock
 from engine.decisions import Decisions, bump_op, read_decisions, read_version
 from engine.events import (
     BriefInvalid,
+    DecisionsChanged,
     EmployeeLeft,
     EscalationRaised,
     Status,
@@ -300,6 +301,9 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         self._use_decisions(decisions)
         for employee in self.employees.values():
             employee.wake.set()  # whoever waits for a shift or a budget re-reads it
+            simulated = employee.config.is_rehearsal and self.guardrails.pricing.simulated is not None
+            self.bus.publish(self.guardrails.spend_event(employee.id, simulated=simulated))  # ceilings may differ
+        self.bus.publish(DecisionsChanged(version=decisions.version))
         await self.retry_over_budget()
 
     def _forget(self, employee_id: str) -> None:

@@ -54,9 +54,8 @@ async def make_office(headcount_home: Path) -> AsyncIterator[OfficeFactory]:
     async def make(
         model: ModelClient, *, tools: Iterable[Tool] = (), clock: Clock | None = None, **kwargs: Any
     ) -> Office:
-        office = await Office.open(
-            Home.resolve(headcount_home), model=model, tools=tools, clock=clock, ids=SequentialIds(), **kwargs
-        )
+        kwargs.setdefault("ids", SequentialIds())
+        office = await Office.open(Home.resolve(headcount_home), model=model, tools=tools, clock=clock, **kwargs)
         opened.append(office)
         return office
 
