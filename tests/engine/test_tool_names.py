@@ -220,3 +220,20 @@ async def test_risk_and_approvals_follow_the_tool_not_its_bare_name(
     results = [m["content"] for m in model.requests[-1].messages if m["role"] == "tool"]
     assert results == ["the local plan", "acme's copy of plan.md"]
     model.assert_complete()
+
+
+async def test_a_bare_name_made_ambiguous_by_a_new_install_is_a_brief_error_at_start_up(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    office = await make_office(ScriptedModel(), tools=[tool("acme", "lookup")])
+    path = write_brief(tools=["read_file", "lookup"])
+    ada = await office.hire(office.brief_for(str(path)), name="Ada")
+    assert office.employees[ada.id].belt.qualified_names() == ["read_file", "acme.lookup"]
+    await office.close()
+
+    reopened = await make_office(ScriptedModel(), tools=[tool("acme", "lookup"), tool("mcp:crm", "lookup")])
+    assert ada.id not in reopened.employees
+    assert reopened.brief_errors[ada.id] == (
+        f"{path}:10: field 'tools[1]': tool 'lookup' is ambiguous: more than one installed tool has that name "
+        "(did you mean 'acme.lookup' or 'mcp:crm.lookup'?)"
+    )
