@@ -255,11 +255,7 @@ class Bridge:
             return []
 
     def _catalog_roles(self) -> list[RoleInfo]:
-        from engine.briefs import load_catalog
-        from engine.paths import SHIPPED_BRIEFS
-
-        office = self._office()
-        catalog = load_catalog(SHIPPED_BRIEFS, office.home.briefs)
+        catalog = self._office().catalog()
         return [RoleInfo(role_id, brief.title, brief.team, _summary(brief)) for role_id, brief in catalog.roles.items()]
 
     def tools(self) -> list[str]:
@@ -329,13 +325,13 @@ class Bridge:
 
     def validate_brief(self, employee_id: str, text: str) -> BriefProblem | None:
         """Run the briefs loader on the edited text; the exact error and its line, or None."""
-        from engine.briefs import BriefError, parse_brief
+        from engine.briefs import BriefError
 
         office = self._office()
         employee = office.employees.get(employee_id)
         source = Path(employee.record.brief_path if employee else "brief.md")
         try:
-            parse_brief(text.encode("utf-8"), source, known_tools=office.tools.names(), known_skills=set(office.skills))
+            office.check_brief(text, source)
         except BriefError as exc:
             return _problem(exc)
         return None

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 from pathlib import Path
 
+from engine.belts import BeltActions
 from engine.briefs import Brief, BriefError, parse_brief
 from engine.journal import EmployeeRecord, Journal
-from engine.office_parts import OfficeParts
 
 
-class BriefActions(OfficeParts):
+class BriefActions(BeltActions):
     async def _current_brief(self, record: EmployeeRecord) -> tuple[Brief, EmployeeRecord]:
         """The brief as its file says now; an edit since the last start becomes a new version."""
         path = Path(record.brief_path)
         raw = await asyncio.to_thread(_read_or_none, path)
+        # Under the office's own ceiling; a tool removed since hiring must not stop the employee.
+        parse = functools.partial(
+            parse_brief, known_tools=self.tools.names(), missing_tools_ok=True, max_tools=await self.belt_ceiling()
+        )
         if raw is None:  # the file is gone: keep working from the version we stored
             stored = await self.journal.brief_text(record.id, record.brief_version)
             if stored is None:
                 raise BriefError.single(path, None, "no such file, and no stored copy")
-            return parse_brief(stored.encode(), path), record
-        brief = parse_brief(raw, path, known_tools=None)
+            return parse(stored.encode(), path), record
+        brief = parse(raw, path)
         if brief.version != record.brief_version:
             now = self._now()
             await self.journal.write(
@@ -43,7 +48,7 @@ class BriefActions(OfficeParts):
         employee = self.find(who)
         path = self.home.briefs / "employees" / f"{employee.id}.md"
         raw = text.encode("utf-8")
-        brief = parse_brief(raw, path, known_tools=self.tools.names(), known_skills=set(self.skills))
+        brief = self.check_brief(text, path, ceiling=await self.belt_ceiling())
         if brief.version == employee.record.brief_version:
             return employee.brief
         path.parent.mkdir(parents=True, exist_ok=True)

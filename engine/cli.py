@@ -116,7 +116,7 @@ async def _hire(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _hire_team(office: Office, args: argparse.Namespace) -> int:
-    catalog = load_catalog(SHIPPED_BRIEFS, office.home.briefs)
+    catalog = office.catalog()
     if args.team not in catalog.teams:
         raise OfficeError(f"no team {args.team!r} in the catalog (teams: {', '.join(sorted(catalog.teams))})")
     for brief in catalog.team_roles(args.team):

@@ -1,4 +1,4 @@
-"""CLI commands for the owner's side: budgets, approvals, reviews, audit, hours."""
+"""CLI commands for the owner's side: budgets, approvals, reviews, audit, hours, the belt ceiling."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.briefs import WorkingHours
+from engine.briefs import DEFAULT_MAX_TOOLS, HARD_MAX_TOOLS, WorkingHours
 from engine.hours import describe
 from engine.llm.types import Price
 from engine.orchestrator import Office
@@ -92,6 +92,9 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     p.add_argument("employee")
     p.add_argument("--hours", type=float, default=2.0)
 
+    p = sub.add_parser("belt-ceiling", help="the most tools one employee may have (shows it with no number)")
+    p.add_argument("ceiling", nargs="?", type=int, help=f"1 to {HARD_MAX_TOOLS} (default {DEFAULT_MAX_TOOLS})")
+
     p = sub.add_parser("audit", help="the tamper-evident audit log")
     asub = p.add_subparsers(dest="audit_action", metavar="ACTION", required=True)
     asub.add_parser("verify", help="check that no row was edited, deleted or reordered")
@@ -111,6 +114,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         "resume": _resume,
         "call-in": _call_in,
         "hours": _hours,
+        "belt-ceiling": _belt_ceiling,
         "dismiss": _dismiss,
         "audit": _audit,
         "model": _model,
@@ -273,6 +277,15 @@ async def _hours(office: Office, args: argparse.Namespace) -> int:
             raise SystemExit(f"headcount hours: {exc.errors(include_url=False)[0]['msg']}") from None
     await office.set_hours(args.employee, hours)
     print(f"{args.employee or 'Everyone'}: {describe(hours) if hours else 'the hours in the brief'}.")
+    return 0
+
+
+async def _belt_ceiling(office: Office, args: argparse.Namespace) -> int:
+    if args.ceiling is not None:
+        await office.set_belt_ceiling(args.ceiling)
+        print(f"Each employee may now have up to {args.ceiling} tools.")
+        return 0
+    print(f"Each employee may have up to {await office.belt_ceiling()} tools (at most {HARD_MAX_TOOLS}).")
     return 0
 
 

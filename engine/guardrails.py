@@ -184,20 +184,20 @@ class Guardrails:
                 raise ToolError(f"the owner rejected {call.name}{note}. Do not try it again another way.")
             if existing.status == "expired":
                 raise ToolError(f"nobody approved {call.name} in time; it was escalated to the owner")
-            raise Parked("waiting", f"waiting for the owner to approve {call.name}", "awaiting_approval")
+            raise Parked("waiting", f"waiting for the owner to approve {spec.qualified_name}", "awaiting_approval")
         request = self.approvals.new_request(
             self.ids.new("appr"),
             employee_id=work.employee_id,
             task_id=work.task_id,
             call_id=call.id,
-            tool=call.name,
+            tool=spec.qualified_name,  # which tool, whatever name the model knew it by
             arguments=arguments,
             risk=spec.risk,
             now=self.clock.now(),
         )
         ops = [self.approvals.request_op(request)]
         if self.audit is not None:
-            data = {"approval_id": request.id, "task_id": work.task_id, "tool": call.name, "risk": spec.risk,
+            data = {"approval_id": request.id, "task_id": work.task_id, "tool": spec.qualified_name, "risk": spec.risk,
                     "arguments": arguments}  # fmt: skip
             ops.append(self.audit.op("approval_requested", data, employee_id=work.employee_id, ts=self._now()))
         await self._write(*ops)
@@ -206,13 +206,13 @@ class Guardrails:
                 approval_id=request.id,
                 employee_id=work.employee_id,
                 task_id=work.task_id,
-                tool=call.name,
+                tool=spec.qualified_name,
                 arguments_json=request.arguments,
                 risk=spec.risk,
                 reason=f"{spec.risk.replace('_', ' ')} needs your approval",
             )
         )
-        raise Parked("waiting", f"waiting for the owner to approve {call.name}", "awaiting_approval")
+        raise Parked("waiting", f"waiting for the owner to approve {spec.qualified_name}", "awaiting_approval")
 
     def tool_settle_ops(
         self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any], status: str, result: str
@@ -221,7 +221,7 @@ class Guardrails:
             return ()
         data = {
             "task_id": work.task_id,
-            "tool": call.name,
+            "tool": spec.qualified_name,
             "risk": spec.risk,
             "arguments": arguments,
             "status": status,

@@ -240,13 +240,14 @@ class _Run:
         step_id = loop._ids.new("step")
         started = loop._now()
         tool = work.belt.get(call.name)
+        name = tool.spec.qualified_name if tool else call.name  # what the journal and the owner call it
         loop._bus.publish(
             StepStarted(
                 employee_id=work.employee_id,
                 task_id=work.task_id,
                 step_id=step_id,
                 kind="tool",
-                tool=call.name,
+                tool=name,
             )
         )
         status: StepStatus
@@ -265,12 +266,14 @@ class _Run:
             settle = self._settle(call, spec, arguments, status, result)
             loop._journal.defer(
                 Journal.step_insert_op(
-                    self._tool_record(step_id, call, call.arguments, status, result, str(exc), started, loop._now())
+                    self._tool_record(
+                        step_id, call, name, call.arguments, status, result, str(exc), started, loop._now()
+                    )
                 ),
                 *settle,
                 full=bool(settle),
             )
-            self._after_tool(step_id, call, status, result)
+            self._after_tool(step_id, call, name, status, result)
             return
         assert tool is not None
         used = json.dumps(arguments, separators=(",", ":")) if arguments != _loads(call.arguments) else call.arguments
@@ -278,22 +281,24 @@ class _Run:
             # Journal the intent first: after a crash an intent with no result means "maybe done".
             await loop._journal.write(
                 Journal.step_insert_op(
-                    self._tool_record(step_id, call, used, "started", None, None, started, None, tool.spec.price_usd)
+                    self._tool_record(
+                        step_id, call, name, used, "started", None, None, started, None, tool.spec.price_usd
+                    )
                 )
             )
-        self._status("reading" if tool.spec.risk == "read_only" else "tool", call.name)
+        self._status("reading" if tool.spec.risk == "read_only" else "tool", name)
         status, result, error = await self._execute(tool, call, arguments)
         settle = self._settle(call, tool.spec, arguments, status, result)
         if tool.spec.idempotent:
             # Safe to lose in a crash (the tool simply runs again), so it rides with the next write.
             record = self._tool_record(
-                step_id, call, used, status, result, error, started, loop._now(), tool.spec.price_usd
+                step_id, call, name, used, status, result, error, started, loop._now(), tool.spec.price_usd
             )
             loop._journal.defer(Journal.step_insert_op(record), *settle, full=bool(settle))
         else:
             finish = Journal.step_finish_op(step_id, status, result, error, loop._now())
             await loop._journal.write(finish, *settle, full=bool(settle))
-        self._after_tool(step_id, call, status, result)
+        self._after_tool(step_id, call, name, status, result)
 
     def _settle(
         self, call: ToolCall, spec: ToolSpec | None, arguments: dict[str, Any], status: str, result: str
@@ -320,7 +325,7 @@ class _Run:
         except Exception as exc:
             return "failed", f"error: {call.name} failed: {type(exc).__name__}: {exc}", type(exc).__name__
 
-    def _after_tool(self, step_id: str, call: ToolCall, status: StepStatus, result: str) -> None:
+    def _after_tool(self, step_id: str, call: ToolCall, name: str, status: StepStatus, result: str) -> None:
         work = self.work
         self.messages.append({"role": "tool", "tool_call_id": call.id, "content": result})
         self.loop._bus.publish(
@@ -329,7 +334,7 @@ class _Run:
                 task_id=work.task_id,
                 step_id=step_id,
                 kind="tool",
-                tool=call.name,
+                tool=name,
                 status=status,
                 summary=result[:200],
             )
@@ -339,6 +344,7 @@ class _Run:
         self,
         step_id: str,
         call: ToolCall,
+        tool: str,
         arguments: str,
         status: StepStatus,
         result: str | None,
@@ -356,7 +362,7 @@ class _Run:
             kind="tool",
             status=status,
             attempt=self.attempts.get(call.id, 1),
-            tool=call.name,
+            tool=tool,
             call_id=call.id,
             arguments=arguments,
             result=result,

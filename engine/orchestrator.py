@@ -16,8 +16,8 @@ from engine import models
 from engine.approvals import ApprovalBook
 from engine.audit import AuditLog
 from engine.briefing import BriefActions
-from engine.briefs import Brief, BriefError, WorkingHours, load_brief
-from engine.briefs.catalog import load_catalog
+from engine.briefs import HARD_MAX_TOOLS, Brief, BriefError, WorkingHours
+from engine.briefs.loader import CEILING_COMMAND
 from engine.briefs.prompt import render_system_prompt
 from engine.briefs.skills import Skill, attached_skills, load_skills, use_skill_tool
 from engine.budget import BudgetLedger, Ceiling
@@ -353,7 +353,14 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
     # --- commands -----------------------------------------------------------------------------
 
     async def hire(self, brief: Brief, *, name: str | None = None, team: str | None = None) -> EmployeeRecord:
-        """Hire an employee from a validated brief."""
+        """Hire an employee from a validated brief; refused above the office's tool-belt ceiling."""
+        ceiling, count = await self.belt_ceiling(), len(brief.tools)
+        if count > ceiling:
+            fix = f"raise it with `{CEILING_COMMAND} {count}` or " if count <= HARD_MAX_TOOLS else ""
+            raise OfficeError(
+                f"{brief.id} has {count} tools, more than this office's ceiling of {ceiling}; "
+                f"{fix}give it a smaller belt"
+            )
         config = brief.model.to_config()
         from engine.llm.provider import LiteLLMClient, validate_config
 
@@ -390,9 +397,12 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         """A brief by catalog role id (owner briefs override shipped ones) or by file path."""
         path = Path(role_or_path).expanduser()
         if path.suffix == ".md" or path.exists():
-            return load_brief(path, known_tools=self.tools.names())
-        catalog = load_catalog(SHIPPED_BRIEFS, self.home.briefs)
+            return self.load_brief_file(path)
+        catalog = self.catalog()
         if role_or_path not in catalog.roles:
+            for error in catalog.errors:  # its file is there but does not load: say why
+                if error.path.stem == role_or_path and error.path.parent.name == "roles":
+                    raise error
             known = ", ".join(sorted(catalog.roles)) or "none"
             raise OfficeError(f"no role {role_or_path!r} in the catalog (roles: {known})")
         brief: Brief = catalog.roles[role_or_path]

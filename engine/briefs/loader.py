@@ -12,10 +12,12 @@ from engine.briefs.errors import BriefError, Problem, suggest
 from engine.briefs.frontmatter import Document, locate, parse, problems_from
 from engine.briefs.model import Brief, BriefFields
 from engine.briefs.vocabulary import CONNECTIONS, TOOLS
+from engine.tools.names import qualify, resolve, split
 
 CATALOG_BELT = 12  # the catalog keeps every belt this small; above it the loader warns
 DEFAULT_MAX_TOOLS = 20
 HARD_MAX_TOOLS = 30
+CEILING_COMMAND = "headcount belt-ceiling"  # how the owner raises an office's ceiling
 
 
 def check_ceiling(max_tools: int) -> int:
@@ -31,11 +33,15 @@ def load_brief(
     known_tools: Collection[str] | None = None,
     known_skills: Collection[str] | None = None,
     max_tools: int = DEFAULT_MAX_TOOLS,
+    missing_tools_ok: bool = False,
 ) -> Brief:
     """Read and validate a brief file.
 
-    `known_tools` are the tools installed in this office; names from the catalog vocabulary are
-    accepted too (not installed yet). With None, tool names are not checked. Raises BriefError.
+    `known_tools` are the qualified names of the tools installed in this office (`read_file`,
+    `acme.read_file`); names from the catalog vocabulary are accepted too (not installed yet). A
+    bare name shared by several installed tools and no built-in is an error: the brief must qualify
+    it. With `missing_tools_ok`, any other name is accepted (a hired employee's brief at start-up:
+    a tool removed since must not stop it). With None, tool names are not checked. Raises BriefError.
     """
     path = Path(path)
     try:
@@ -46,7 +52,14 @@ def load_brief(
         raise BriefError.single(path, None, "this is a folder, not a brief file") from None
     except OSError as exc:
         raise BriefError.single(path, None, f"cannot read the file: {exc.strerror or exc}") from None
-    return parse_brief(raw, path, known_tools=known_tools, known_skills=known_skills, max_tools=max_tools)
+    return parse_brief(
+        raw,
+        path,
+        known_tools=known_tools,
+        known_skills=known_skills,
+        max_tools=max_tools,
+        missing_tools_ok=missing_tools_ok,
+    )
 
 
 def parse_brief(
@@ -56,15 +69,21 @@ def parse_brief(
     known_tools: Collection[str] | None = None,
     known_skills: Collection[str] | None = None,
     max_tools: int = DEFAULT_MAX_TOOLS,
+    missing_tools_ok: bool = False,
 ) -> Brief:
-    """Validate a brief's bytes (e.g. a stored version of it); `source` names it in errors."""
+    """Validate a brief's bytes (e.g. a stored version of it); `source` names it in errors.
+
+    The keywords are those of `load_brief`.
+    """
     check_ceiling(max_tools)
     doc = parse(raw, source)
     try:
         fields = BriefFields.model_validate(doc.data)
     except ValidationError as exc:
         raise BriefError(problems_from(exc, doc, BriefFields)) from None
-    problems, warnings = _check(fields, doc, known_tools, known_skills, max_tools)
+    problems, warnings = _check(fields, doc, known_skills, max_tools)
+    if known_tools is not None:
+        problems += _check_tools(fields, doc, set(known_tools), missing_tools_ok)
     if problems:
         raise BriefError(problems)
     if not doc.body.strip():
@@ -81,7 +100,6 @@ def parse_brief(
 def _check(
     fields: BriefFields,
     doc: Document,
-    known_tools: Collection[str] | None,
     known_skills: Collection[str] | None,
     max_tools: int,
 ) -> tuple[list[Problem], list[str]]:
@@ -94,10 +112,13 @@ def _check(
 
     count = len(fields.tools)
     if count > max_tools:
+        raise_it = (
+            f", or raise the office's ceiling with `{CEILING_COMMAND} {count}`" if count <= HARD_MAX_TOOLS else ""
+        )
         problem(
             ("tools",),
             f"{count} tools is more than the ceiling of {max_tools}; give this employee a smaller belt "
-            f"(the catalog keeps belts at {CATALOG_BELT} or fewer) or split the role in two",
+            f"(the catalog keeps belts at {CATALOG_BELT} or fewer) or split the role in two{raise_it}",
             "tools",
         )
     elif count > CATALOG_BELT:
@@ -105,9 +126,13 @@ def _check(
             f"{count} tools on the belt: above {CATALOG_BELT} employees choose tools less reliably; "
             "consider a smaller belt"
         )
-    known = None if known_tools is None else set(known_tools) | set(TOOLS)
+    seen_tools: set[str] = set()
+    for i, name in enumerate(fields.tools):
+        meaning = qualify(*split(name))  # `builtin.read_file` is `read_file`
+        if meaning in seen_tools:
+            problem(("tools", i), f"tool '{name}' is listed twice", f"tools[{i}]")
+        seen_tools.add(meaning)
     for kind, names, valid in (
-        ("tool", fields.tools, known),
         ("skill", fields.skills, None if known_skills is None else set(known_skills)),
         ("connection", fields.connections, set(CONNECTIONS)),
     ):
@@ -127,3 +152,28 @@ def _check(
         if rule.to == fields.id:
             problem(("escalate", i, "to"), "an employee cannot escalate to its own role", f"escalate[{i}].to")
     return problems, warnings
+
+
+def _check_tools(fields: BriefFields, doc: Document, installed: set[str], missing_ok: bool) -> list[Problem]:
+    """Each tool name against this office's tools: installed (one of them), or in the vocabulary."""
+    problems: list[Problem] = []
+    listed: set[str] = set()  # the tools named so far
+    written: set[str] = set()  # the names so far, as written (`_check` reports those twice)
+    for i, name in enumerate(fields.tools):
+        written_as = qualify(*split(name))
+        match = resolve(name, installed)
+        message = None
+        if len(match) > 1:
+            choices = " or ".join(f"'{q}'" for q in match)
+            message = (
+                f"tool '{name}' is ambiguous: more than one installed tool has that name (did you mean {choices}?)"
+            )
+        elif match and match[0] in listed and written_as not in written:
+            message = f"tool '{name}' means '{match[0]}', which is listed already"
+        elif not match and name not in TOOLS and not missing_ok:
+            message = f"unknown tool '{name}'{suggest(name, installed | set(TOOLS))}"
+        listed.update(match[:1])
+        written.add(written_as)
+        if message:
+            problems.append(Problem(doc.path, locate(doc, ("tools", i)), message, f"tools[{i}]"))
+    return problems

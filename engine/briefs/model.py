@@ -25,6 +25,7 @@ from pydantic import (
 from engine.briefs.errors import suggest
 from engine.llm.types import REHEARSAL_MODEL, ModelConfig, Price
 from engine.tools.base import Risk
+from engine.tools.names import QUALIFIED
 
 Function = Literal["marketing", "sales", "support", "ops", "legal", "assistant", "engineering", "custom"]
 FUNCTIONS: tuple[Function, ...] = (
@@ -36,7 +37,6 @@ Accessory = Literal["none", "glasses", "headset", "cap", "scarf", "tie", "earrin
 Desk = Literal["standard", "standing", "corner"]
 
 SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
-TOOL_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_-]{0,63}$")
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WINDOW = re.compile(r"^(?P<days>[a-z,\- ]+?)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})$")
@@ -49,8 +49,8 @@ def _slug(value: str) -> str:
 
 
 def _tool_name(value: str) -> str:
-    if not TOOL_NAME.match(value):
-        raise ValueError(f"expected a tool name like 'send_email', got {value!r}")
+    if not QUALIFIED.match(value):
+        raise ValueError(f"expected a tool name like 'send_email' or 'acme.send_email', got {value!r}")
     return value
 
 

@@ -11,6 +11,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from engine.llm.types import ToolSchema
+from engine.tools.names import BUILTIN, qualify
 
 Risk = Literal["read_only", "internal_write", "external_comm", "spends_money", "destructive"]
 RISKS: tuple[Risk, ...] = ("read_only", "internal_write", "external_comm", "spends_money", "destructive")
@@ -25,11 +26,18 @@ class ToolSpec:
     idempotent: bool = True  # safe to run again after a crash; if False the engine journals intent first
     timeout_s: float = 30.0
     price_usd: float = 0.0  # per call, for paid APIs
+    namespace: str = BUILTIN  # where it comes from: `builtin`, or a connection or server (`acme`, `mcp:github`)
 
-    def schema(self) -> ToolSchema:
+    @property
+    def qualified_name(self) -> str:
+        """`acme.read_file`, or a built-in's bare name: what briefs, journal and audit rows call it."""
+        return qualify(self.namespace, self.name)
+
+    def schema(self, name: str | None = None) -> ToolSchema:
+        """The function schema the model sees, under `name` (its name on the belt) when given."""
         return {
             "type": "function",
-            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
+            "function": {"name": name or self.name, "description": self.description, "parameters": self.parameters},
         }
 
 
@@ -70,10 +78,11 @@ class FunctionTool(Generic[A]):
         idempotent: bool = True,
         timeout_s: float = 30.0,
         price_usd: float = 0.0,
+        namespace: str = BUILTIN,
     ) -> None:
         schema = args.model_json_schema()
         schema.pop("title", None)
-        self._spec = ToolSpec(name, description, schema, risk, idempotent, timeout_s, price_usd)
+        self._spec = ToolSpec(name, description, schema, risk, idempotent, timeout_s, price_usd, namespace)
         self._args = args
         self._fn = fn
 

@@ -1,0 +1,85 @@
+"""Tool names: a namespace per source, the names briefs use, and the names the model sees.
+
+Every tool has a namespace: `builtin` for the engine's own tools, otherwise the connection or
+server it comes from (`acme`, `mcp:github`). Its qualified name is `namespace.name`, except that a
+built-in's is its bare name: built-ins own the bare names, so briefs and journals written before
+namespaces still mean the same tools. Providers accept only `^[a-zA-Z0-9_-]{1,64}$` as a function
+name, so each belt gives its tools model names of their own (`model_names`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Collection, Iterable
+
+BUILTIN = "builtin"
+NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_-]{0,63}$")  # a valid provider function name, and more
+NAMESPACE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_-]{0,31}(?::[a-zA-Z0-9][a-zA-Z0-9_-]{0,63})?$")  # acme, mcp:github
+QUALIFIED = re.compile(
+    r"^(?:[a-zA-Z][a-zA-Z0-9_-]{0,31}(?::[a-zA-Z0-9][a-zA-Z0-9_-]{0,63})?\.)?[a-zA-Z][a-zA-Z0-9_-]{0,63}$"
+)
+MODEL_NAME_MAX = 64
+_NOT_MODEL = re.compile(r"[^a-zA-Z0-9_-]")
+
+
+def qualify(namespace: str, name: str) -> str:
+    """`acme.read_file`; a built-in's qualified name is its bare name."""
+    return name if namespace == BUILTIN else f"{namespace}.{name}"
+
+
+def split(qualified: str) -> tuple[str, str]:
+    """(namespace, bare name) of a qualified name; a name without a namespace is a built-in's."""
+    namespace, dot, name = qualified.partition(".")
+    return (namespace, name) if dot else (BUILTIN, qualified)
+
+
+def resolve(name: str, installed: Collection[str]) -> tuple[str, ...]:
+    """The installed tools (qualified names) a brief's tool name may mean.
+
+    One: that tool. None: it is not installed. Several: a bare name shared by tools of different
+    namespaces and by no built-in, which the brief must qualify. `builtin.x` means the built-in `x`.
+    """
+    if "." in name:
+        wanted = qualify(*split(name))
+        return (wanted,) if wanted in installed else ()
+    if name in installed:
+        return (name,)
+    return tuple(sorted(q for q in installed if "." in q and split(q)[1] == name))
+
+
+def model_names(qualified: Iterable[str]) -> dict[str, str]:
+    """A model-facing name for each tool of one belt: valid for providers and unique in the belt.
+
+    A built-in keeps its bare name; another tool too when no other tool on the belt shares it;
+    otherwise it is `namespace__name` (e.g. `acme__read_file`, `mcp_github__list_issues`), shortened
+    with a hash when it would be longer than providers allow. The same belt always gets the same names.
+    """
+    tools = sorted(set(qualified), key=lambda q: (split(q)[0] != BUILTIN, q))
+    bare_counts = Counter(split(q)[1] for q in tools)
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    # Bare names first, so a tool literally named `acme__x` cannot push a built-in off its own name.
+    for q in tools:
+        namespace, bare = split(q)
+        if namespace == BUILTIN or bare_counts[bare] == 1:
+            names[q] = _unique(bare, q, taken)
+    for q in tools:
+        if q not in names:
+            namespace, bare = split(q)
+            names[q] = _unique(f"{_NOT_MODEL.sub('_', namespace)}__{bare}", q, taken)
+    return names
+
+
+def _unique(wanted: str, qualified: str, taken: set[str]) -> str:
+    name = wanted
+    if len(name) > MODEL_NAME_MAX or name in taken:
+        digest = hashlib.sha256(qualified.encode()).hexdigest()
+        name = f"{wanted[: MODEL_NAME_MAX - 9]}_{digest[:8]}"
+        n = 8
+        while name in taken:  # practically never: another name with the same first hex digits
+            n += 1
+            name = f"{wanted[: MODEL_NAME_MAX - n - 1]}_{digest[:n]}"
+    taken.add(name)
+    return name
