@@ -43,6 +43,7 @@ from engine.recovery import recover
 from engine.runlock import AlreadyRunning, RunLock
 from engine.secrets import Secrets, redact
 from engine.spending import SpendingActions
+from engine.store.backups import DailyBackup
 from engine.store.db import open_database
 from engine.store.writer import Writer
 from engine.tools.base import Tool
@@ -132,6 +133,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         self.tools = tools
         self.model = model
         self.ledger = ledger
+        self.daily_backup = DailyBackup(home.database, home.backups, clock)
         self.approvals = ApprovalBook(journal)
         self.audit = AuditLog(journal.writer, redact=redact)
         self.guardrails = Guardrails(
@@ -177,14 +179,14 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         `guard` replaces the guardrails (tests of the bare loop); `colocate_writer=False` for the
         desktop app, whose loop thread also renders (see Writer).
         """
-        engine = await asyncio.to_thread(open_database, home.database, home.backups)
+        clock = clock or SystemClock()
+        engine = await asyncio.to_thread(open_database, home.database, home.backups, clock=clock)
         writer = Writer(engine, colocate=colocate_writer)
         writer.start()
         if model is None:
             from engine.llm.provider import LiteLLMClient
 
             model = LiteLLMClient()
-        clock = clock or SystemClock()
         office = cls(
             home,
             Journal(engine, writer),
@@ -367,6 +369,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         except AlreadyRunning as exc:
             raise OfficeError(str(exc)) from None
         try:
+            await self.daily_backup.take_if_due()
             await self._journal_queued()  # tasks another process (`headcount assign`) queued meanwhile
             async with asyncio.TaskGroup() as group:
                 self._workers = {e.id: group.create_task(self._work(e, until_idle)) for e in self.employees.values()}
@@ -388,6 +391,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
             while True:
                 await self.clock.sleep(POLL_S)
                 await self._journal_queued()
+                await self.daily_backup.take_if_due()
 
     async def _journal_queued(self) -> None:
         for task in await self.journal.tasks(statuses=["queued"]):
