@@ -47,6 +47,7 @@ from engine.runlock import AlreadyRunning, RunLock
 from engine.secrets import Secrets, redact
 from engine.spending import SpendingActions
 from engine.standing import OPEN, is_over_budget, standing
+from engine.store.backups import DailyBackup
 from engine.store.db import open_database
 from engine.store.writer import Writer
 from engine.tools.base import Tool
@@ -148,6 +149,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         self.tools = tools
         self.model = model
         self.ledger = ledger
+        self.daily_backup = DailyBackup(home.database, home.backups, clock)
         self.approvals = ApprovalBook(journal)
         self.audit = AuditLog(journal.writer, redact=redact)
         self.guardrails = Guardrails(
@@ -194,17 +196,17 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         `guard` replaces the guardrails (tests of the bare loop); `colocate_writer=False` for the
         desktop app, whose loop thread also renders (see Writer).
         """
-        engine = await asyncio.to_thread(open_database, home.database, home.backups)
+        try:
+            clock = clock or default_clock()
+        except ValueError as exc:
+            raise OfficeError(str(exc)) from None
+        engine = await asyncio.to_thread(open_database, home.database, home.backups, clock=clock)
         writer = Writer(engine, colocate=colocate_writer)
         writer.start()
         if model is None:
             from engine.llm.provider import LiteLLMClient
 
             model = LiteLLMClient()
-        try:
-            clock = clock or default_clock()
-        except ValueError as exc:
-            raise OfficeError(str(exc)) from None
         office = cls(
             home,
             Journal(engine, writer),
@@ -460,6 +462,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
             raise OfficeError(str(exc)) from None
         try:
             await self._recover()  # only here, with the lock: elsewhere a running task is being worked
+            await self.daily_backup.take_if_due()
             await self._poll_once()  # tasks and decisions other processes wrote meanwhile
             while True:
                 async with asyncio.TaskGroup() as group:
@@ -534,6 +537,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
             while True:
                 await self.clock.sleep(POLL_S)
                 await self._poll_once()
+                await self.daily_backup.take_if_due()
 
     async def _poll_once(self) -> None:
         if await self.journal.read(read_version) != self._decided:

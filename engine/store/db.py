@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
+
+from engine.clock import Clock, SystemClock
+from engine.store.backups import BEFORE_MIGRATION, BackupError, damaged_advice, take_backup
 
 log = logging.getLogger(__name__)
 
@@ -50,27 +53,11 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
-def backup(path: Path, backups: Path, label: str) -> Path:
-    """Copy a live database with SQLite's online backup API (consistent even under WAL)."""
-    backups.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    target = backups / f"headcount-{label}-{stamp}.db"
-    source = sqlite3.connect(path)
-    try:
-        dest = sqlite3.connect(target)
-        try:
-            source.backup(dest)
-        finally:
-            dest.close()
-    finally:
-        source.close()
-    return target
-
-
-def open_database(path: Path, backups: Path, *, busy_ms: int = 5000) -> Engine:
+def open_database(path: Path, backups: Path, *, busy_ms: int = 5000, clock: Clock | None = None) -> Engine:
     """Open (or create) the database and bring its schema to the latest revision.
 
-    A database that already holds data is backed up before any migration touches it.
+    A database that already holds data is backed up before any migration touches it; when that
+    backup cannot be written, nothing is migrated.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(path, busy_ms=busy_ms)
@@ -81,7 +68,7 @@ def open_database(path: Path, backups: Path, *, busy_ms: int = 5000) -> Engine:
         head = head_revision()
         if current != head:
             if current is not None or _has_tables(engine):
-                saved = backup(path, backups, f"before-{head}")
+                saved = _backup_before_migrating(path, backups, (clock or SystemClock()).now())
                 log.info("backed up database to %s before migrating %s -> %s", saved, current, head)
             with engine.begin() as conn:
                 config = _alembic_config()
@@ -90,7 +77,17 @@ def open_database(path: Path, backups: Path, *, busy_ms: int = 5000) -> Engine:
     except (sqlite3.DatabaseError, DBAPIError) as exc:
         engine.dispose()
         raise StoreError(describe_sqlite_error(path, exc)) from None
+    except StoreError:
+        engine.dispose()
+        raise
     return engine
+
+
+def _backup_before_migrating(path: Path, backups: Path, now: datetime) -> Path:
+    try:
+        return take_backup(path, backups, BEFORE_MIGRATION, now)
+    except BackupError as exc:
+        raise StoreError(f"{exc}; the database was not upgraded, so nothing changed") from None
 
 
 def _has_tables(engine: Engine) -> bool:
@@ -105,10 +102,7 @@ def describe_sqlite_error(path: Path, exc: BaseException) -> str:
     if "locked" in text or "busy" in text:
         return f"the database {path} is locked by another Headcount process; close it and try again"
     if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return (
-            f"the database {path} is damaged ({exc}); restore a copy from {path.parent / 'backups'} "
-            "or move the file away to start fresh"
-        )
+        return f"the database {path} is damaged ({exc}); {damaged_advice(path)}"
     if "full" in text:
         return f"the disk holding {path} is full; free some space: nothing already saved was lost"
     if "readonly" in text or "unable to open" in text:

@@ -98,10 +98,12 @@ async def test_decisions_made_by_another_process_reach_a_running_office(
         lambda: clock.advance(POLL_S),
     )
     assert done is not None
+    # The office may have read the first decisions as it started and the rest at the next poll.
+    if not any(isinstance(e, EmployeeHired) and e.name == "Ben" for e in seen):
+        await _until(office, lambda e: isinstance(e, EmployeeHired) and e.name == "Ben", lambda: clock.advance(POLL_S))
     ada = office.find("ada")
     assert office.ledger.day_limit(f"employee:{ada.id}", "2026-12-06") == 0.5
     assert any(isinstance(e, DecisionsChanged) for e in seen)
-    assert any(isinstance(e, EmployeeHired) and e.name == "Ben" for e in seen)
     assert "Ben" in {e.record.name for e in office.employees.values()}
 
     await other.dismiss("Ben")

@@ -1,0 +1,101 @@
+"""CLI commands for the database itself: `backup` (and `--list`) and `restore`. None opens the office."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from engine.clock import SystemClock
+from engine.logs import setup_logging
+from engine.paths import Home
+from engine.runlock import AlreadyRunning, RunLock
+from engine.store.backups import MANUAL, BackupError, list_backups, restore_command, take_backup
+from engine.store.restore import RestoreError, restore_database
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def add_commands(sub: Any) -> dict[str, Command]:
+    p = sub.add_parser("backup", help="back up the database now and print the backup's path")
+    p.add_argument("--list", action="store_true", help="the backups kept, newest first, with sizes and times")
+    p.add_argument("--json", action="store_true", help="with --list: as JSON")
+    p = sub.add_parser("restore", help="replace the database with a backup (the current one is kept first)")
+    p.add_argument("file", help="a backup file, or its name in the backups folder (see `headcount backup --list`)")
+    return {"backup": _backup, "restore": _restore}
+
+
+def _backup(args: argparse.Namespace) -> int:
+    home = Home.resolve()
+    if args.list:
+        return _list(home, as_json=args.json)
+    setup_logging(home.logs)
+    try:
+        path = take_backup(home.database, home.backups, MANUAL, SystemClock().now())
+    except BackupError as exc:
+        return _fail(str(exc))
+    print(path)
+    return 0
+
+
+def _list(home: Home, *, as_json: bool) -> int:
+    backups = list_backups(home.backups)
+    if as_json:
+        rows = [
+            {"path": str(b.path), "kind": b.kind, "taken_at": b.taken_at.isoformat(), "size_bytes": b.size}
+            for b in backups
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not backups:
+        print(f"No backups yet in {home.backups}. Take one with: headcount backup")
+    for b in backups:
+        when = b.taken_at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        print(f"{when:<22} {b.kind:<17} {_size(b.size):>9}  {b.path}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    home = Home.resolve()
+    setup_logging(home.logs)
+    source = Path(args.file).expanduser()
+    if not source.exists() and (home.backups / source.name).exists():
+        source = home.backups / source.name
+    lock = RunLock(home.root / "run.lock")
+    try:
+        lock.acquire()  # held throughout, so no office starts on a half-restored database
+    except AlreadyRunning:
+        return _fail(
+            "cannot restore while this office is at work (the window or `headcount run`); "
+            "stop it first, then restore again. Nothing was changed."
+        )
+    try:
+        restored = restore_database(source, home.database, home.backups, SystemClock().now())
+    except RestoreError as exc:
+        return _fail(str(exc))
+    finally:
+        lock.release()
+    print(f"Restored {home.database} from {restored.source}.")
+    if restored.kept is not None and restored.kept_is_backup:
+        undo = restore_command(home.root, restored.kept)
+        print(f"The database as it was is kept in {restored.kept}; to undo: {undo}")
+    elif restored.kept is not None:
+        print(f"The damaged database was copied as it was to {restored.kept}.")
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"headcount: {message}", file=sys.stderr)
+    return 1
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")

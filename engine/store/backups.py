@@ -1,0 +1,230 @@
+"""Backups of the database: taken online with SQLite's backup API, named by kind and time, 7 of each kind kept.
+
+A backup is written under a hidden temporary name and renamed when complete, so a crash never
+leaves a half file that looks like a backup. Kinds: `daily` (while the office works, at most one
+per UTC day), `manual` (`headcount backup`), `before-migration`, `before-restore`. Each kind is
+rotated on its own so that, say, a week of daily backups never pushes out the copy taken before
+an upgrade.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import shlex
+import sqlite3
+import sys
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import platformdirs
+
+from engine.clock import Clock
+from engine.paths import APP_NAME
+
+log = logging.getLogger(__name__)
+
+KEEP = 7  # of each kind
+DAILY = "daily"
+MANUAL = "manual"
+BEFORE_MIGRATION = "before-migration"
+BEFORE_RESTORE = "before-restore"
+RETRY_AFTER = timedelta(hours=1)  # after a failed daily backup (disk full, say)
+STALE_PARTIAL = 6 * 3600  # seconds: a temporary file this much older than a finished backup was left by a crash
+
+_STAMP = "%Y%m%dT%H%M%S%f"
+_NAME = re.compile(r"^headcount-(?P<kind>[a-z0-9-]+?)-(?P<stamp>\d{8}T\d{12})\.db$")
+_PARTIAL = ".partial"
+
+
+class BackupError(Exception):
+    """A backup could not be written; nothing that was there before is lost."""
+
+
+@dataclass(frozen=True, slots=True)
+class BackupFile:
+    path: Path
+    kind: str
+    taken_at: datetime  # UTC, from the file's name (not its mtime, which a copy may change)
+    size: int  # bytes
+
+
+def list_backups(folder: Path, kinds: tuple[str, ...] = ()) -> list[BackupFile]:
+    """The backups in `folder` (of `kinds`, or all), newest first; none when the folder does not exist."""
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    found: list[BackupFile] = []
+    for entry in entries:
+        match = _NAME.match(entry.name)
+        if match is None or (kinds and match["kind"] not in kinds):
+            continue
+        try:
+            size = entry.stat().st_size
+        except FileNotFoundError:  # pruned meanwhile by another process
+            continue
+        taken = datetime.strptime(match["stamp"], _STAMP).replace(tzinfo=UTC)
+        found.append(BackupFile(Path(entry.path), match["kind"], taken, size))
+    found.sort(key=lambda b: (b.taken_at, b.path.name), reverse=True)
+    return found
+
+
+def newest_backup(folder: Path, kinds: tuple[str, ...] = ()) -> BackupFile | None:
+    backups = list_backups(folder, kinds)
+    return backups[0] if backups else None
+
+
+def take_backup(database: Path, folder: Path, kind: str, now: datetime, *, keep: int = KEEP) -> Path:
+    """Copy the live database (consistent under WAL, other connections keep working) into `folder`.
+
+    Older backups of the same kind beyond `keep` are removed afterwards. Raises BackupError.
+    """
+    if not database.is_file():
+        raise BackupError(f"there is no database at {database} to back up yet")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = _free_name(folder, kind, now)
+        partial = target.with_name(f".{target.name}{_PARTIAL}")
+        try:
+            _copy(database, partial)
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
+        _sync_folder(folder)
+    except (OSError, sqlite3.Error) as exc:
+        raise BackupError(f"could not back up {database} into {folder}: {exc}") from exc
+    prune(folder, kind, keep, fresh=target)
+    return target
+
+
+def prune(folder: Path, kind: str, keep: int, *, fresh: Path | None = None) -> None:
+    """Keep the newest `keep` backups of `kind`; also clear temporary files a crash left behind."""
+    try:
+        for old in list_backups(folder, (kind,))[keep:]:
+            old.path.unlink(missing_ok=True)
+            log.info("removed old backup %s", old.path.name)
+        if fresh is not None:  # compare file times with each other, never with a clock
+            cutoff = fresh.stat().st_mtime - STALE_PARTIAL
+            for leftover in folder.glob(f".headcount-*{_PARTIAL}"):
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink(missing_ok=True)
+    except OSError as exc:  # a backup that was taken stays taken; pruning is tried again next time
+        log.warning("could not remove old backups in %s: %s", folder, exc)
+
+
+class DailyBackup:
+    """At most one backup per UTC day while the office works; a failure is logged, never raised.
+
+    Cheap to ask often: once today's backup is known, nothing is read until the day changes.
+    """
+
+    def __init__(self, database: Path, folder: Path, clock: Clock) -> None:
+        self._database = database
+        self._folder = folder
+        self._clock = clock
+        self._done_day: date | None = None
+        self._retry_at: datetime | None = None
+
+    def due(self) -> bool:
+        now = self._clock.now()
+        today = now.astimezone(UTC).date()
+        if self._done_day is not None and self._done_day >= today:
+            return False
+        if self._retry_at is not None and now < self._retry_at:
+            return False
+        try:
+            newest = newest_backup(self._folder, (DAILY,))
+        except OSError:
+            return True  # taking it will say what is wrong
+        if newest is not None and newest.taken_at.date() >= today:  # >=: a clock set back must not loop
+            self._done_day = newest.taken_at.date()
+            return False
+        return True
+
+    async def take_if_due(self) -> Path | None:
+        """Take today's backup unless it exists; the path of a new one, else None."""
+        if not self.due():
+            return None
+        now = self._clock.now()
+        try:
+            path = await asyncio.to_thread(take_backup, self._database, self._folder, DAILY, now)
+        except BackupError as exc:
+            self._retry_at = now + RETRY_AFTER
+            log.warning("%s; the office carries on and tries again in an hour", exc)
+            return None
+        self._done_day, self._retry_at = now.astimezone(UTC).date(), None
+        log.info("daily backup: %s", path)
+        return path
+
+
+def damaged_advice(database: Path) -> str:
+    """What to do about a damaged database: the newest backup and the command that restores it.
+
+    Backups live in the `backups` folder beside the database (see `Home`).
+    """
+    folder = database.parent / "backups"
+    try:
+        newest = newest_backup(folder)
+    except OSError:
+        newest = None
+    if newest is None:
+        return (
+            f"there is no backup in {folder}; to start fresh with an empty office, move {database} "
+            f"(and any {database.name}-wal and {database.name}-shm beside it) to another folder"
+        )
+    return (
+        f"restore the newest backup (taken {newest.taken_at:%Y-%m-%d %H:%M} UTC) with: "
+        f"{restore_command(database.parent, newest.path)}"
+    )
+
+
+def restore_command(root: Path, backup: Path) -> str:
+    """The exact command that restores `backup` into the office at `root`.
+
+    `--home` is left out only for the platform's default folder: the owner may have chosen this
+    one with `--home` or `HEADCOUNT_HOME`, and the command must work either way.
+    """
+    default = Path(platformdirs.user_data_dir(APP_NAME, False)).expanduser().resolve()
+    home = "" if default == root.resolve() else f" --home {shlex.quote(str(root))}"
+    return f"headcount{home} restore {shlex.quote(str(backup))}"
+
+
+def _free_name(folder: Path, kind: str, now: datetime) -> Path:
+    when = now.astimezone(UTC)
+    while True:  # two backups of one kind in the same microsecond (a fake clock) must not collide
+        target = folder / f"headcount-{kind}-{when.strftime(_STAMP)}.db"
+        if not target.exists():
+            return target
+        when += timedelta(microseconds=1)
+
+
+def _copy(database: Path, dest_path: Path) -> None:
+    dest_path.unlink(missing_ok=True)
+    source = sqlite3.connect(database, timeout=5)
+    try:
+        dest = sqlite3.connect(dest_path)
+        try:
+            source.backup(dest)
+            # The copy carries the source's WAL flag; a backup is one self-contained file.
+            dest.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            dest.close()
+    finally:
+        source.close()
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename durable (POSIX); Windows has no directory handles to sync."""
+    if sys.platform == "win32":  # pragma: no cover
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
