@@ -48,6 +48,12 @@ def tool_fault(tool: str, read_only: bool, exc: OSError) -> str:
     return f"{tool} could not {verb}: {plain_words(exc)}"
 
 
+def file_fault(exc: OSError) -> str:
+    """For the command line: "cannot write /…/run.lock: the disk is full (No space left on device)"."""
+    verb = "write" if exc.errno in _WRITES_ONLY else "use"
+    return (f"cannot {verb} {exc.filename}: " if exc.filename else "") + plain_words(exc)
+
+
 def mark(exc: OSError) -> str:
     """The `error` recorded on the tool step, e.g. "environment: ENOSPC"."""
     return MARK + errno.errorcode.get(exc.errno or 0, str(exc.errno))

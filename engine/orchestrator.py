@@ -43,7 +43,7 @@ from engine.recovery import recover
 from engine.runlock import AlreadyRunning, RunLock
 from engine.secrets import Secrets, redact
 from engine.spending import SpendingActions
-from engine.store.db import open_database
+from engine.store.db import StoreError, open_database
 from engine.store.writer import Writer
 from engine.tools.base import Tool
 from engine.tools.builtin import builtin_tools
@@ -203,8 +203,10 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         """Commit what is pending and stop the writer; closing twice is harmless."""
         if self.journal.writer.closed:
             return
-        await self.journal.flush()
-        await self.journal.writer.close()
+        try:
+            await self.journal.flush()
+        finally:  # also when the disk is full: the writer thread must not outlive the office
+            await self.journal.writer.close()
 
     @property
     def stream(self) -> bool:
@@ -378,6 +380,13 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
                     await self.clock.sleep(duration)
                     for worker in [*self._workers.values(), *others]:
                         worker.cancel()
+        except BaseExceptionGroup as failed:
+            store = _only_store_errors(failed)
+            if store is None:
+                raise
+            # Every worker stopped on the same database: one clear error, the details in the log.
+            log.error("the office stopped: %s", store, exc_info=failed)
+            raise store from None
         finally:
             self._serving = None
             lock.release()
@@ -529,6 +538,17 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
 
     def _now(self) -> str:
         return self.clock.now().isoformat()
+
+
+def _only_store_errors(group: BaseExceptionGroup[BaseException]) -> StoreError | None:
+    """The first StoreError of a task group's failures when they are all StoreErrors, else None."""
+    stores, rest = group.split(StoreError)
+    if stores is None or rest is not None:
+        return None
+    first: BaseException = stores
+    while isinstance(first, BaseExceptionGroup):
+        first = first.exceptions[0]
+    return first if isinstance(first, StoreError) else None
 
 
 def _price_of(config: ModelConfig) -> Price:
