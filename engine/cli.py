@@ -17,6 +17,7 @@ from engine.briefs.newrole import new_role_brief, prompt_new_role
 from engine.cli_owner import add_commands, key_command
 from engine.cli_store import add_commands as add_store_commands
 from engine.events import Event, StatusChanged, StepFinished, TaskChanged
+from engine.faults import environment_error, file_fault
 from engine.llm.types import ModelError
 from engine.logs import setup_logging
 from engine.office_parts import OwnerError
@@ -94,6 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_with_office(COMMANDS[args.command], args))
     except (OfficeError, OwnerError, StoreError, BriefError, ModelError) as exc:
         print(f"headcount: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        fault = environment_error(exc)
+        if fault is None:
+            raise
+        print(f"headcount: {file_fault(fault)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

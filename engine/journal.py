@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from engine.events import StepKind, StepStatus, TaskStatus
+from engine.store.db import StoreError, describe_sqlite_error
 from engine.store.schema import brief_versions, employees, settings, steps, tasks, turns
 from engine.store.writer import Op, Writer
 
@@ -200,9 +204,16 @@ class Journal:
         return await asyncio.to_thread(self.read_now, fn)
 
     def read_now(self, fn: Callable[[Connection], T]) -> T:
-        """Blocking read, for start-up before the loop runs and for the CLI."""
-        with self._engine.connect() as conn:
-            return fn(conn)
+        """Blocking read, for start-up before the loop runs and for the CLI. Raises StoreError."""
+        try:
+            with self._engine.connect() as conn:
+                return fn(conn)
+        except (sqlite3.Error, DBAPIError) as exc:
+            orig = exc.orig if isinstance(exc, DBAPIError) else exc
+            if not isinstance(orig, sqlite3.OperationalError) and type(orig) is not sqlite3.DatabaseError:
+                raise  # a bad statement is a bug, not a fault of the database or its disk
+            path = Path(self._engine.url.database or "the database")
+            raise StoreError(describe_sqlite_error(path, exc)) from exc
 
     async def employees(self, include_departed: bool = False) -> list[EmployeeRecord]:
         def query(conn: Connection) -> list[EmployeeRecord]:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from engine import faults
 from engine.briefs import Brief
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
@@ -133,7 +134,8 @@ class _Run:
                 self.pending = []
                 self.messages.append({"role": "user", "content": step.result or ""})
                 self.final_text = None  # the owner asked for more: the task goes on
-            elif step.kind == "tool" and step.status == "uncertain" and step.call_id:
+            elif step.kind == "tool" and step.call_id and (step.status == "uncertain" or faults.is_marked(step.error)):
+                # Maybe done, or failed because of the machine (a full disk): the call runs again.
                 self.attempts[step.call_id] = self.attempts.get(step.call_id, 1) + 1
             elif step.kind == "tool" and step.status in ("finished", "failed") and step.call_id:
                 self.messages.append({"role": "tool", "tool_call_id": step.call_id, "content": step.result or ""})
@@ -299,6 +301,9 @@ class _Run:
             finish = Journal.step_finish_op(step_id, status, result, error, loop._now())
             await loop._journal.write(finish, *settle, full=bool(settle))
         self._after_tool(step_id, call, name, status, result)
+        if faults.is_marked(error):
+            # The owner must fix the machine; the model would only carry on and call the task done.
+            raise Parked("parked", result.removeprefix("error: "))
 
     def _settle(
         self, call: ToolCall, spec: ToolSpec | None, arguments: dict[str, Any], status: str, result: str
@@ -323,6 +328,13 @@ class _Run:
         except ToolError as exc:
             return "failed", f"error: {exc}", str(exc)
         except Exception as exc:
+            fault = faults.environment_error(exc)
+            if fault is not None:
+                return (
+                    "failed",
+                    f"error: {faults.tool_fault(call.name, spec.risk == 'read_only', fault)}",
+                    faults.mark(fault),
+                )
             return "failed", f"error: {call.name} failed: {type(exc).__name__}: {exc}", type(exc).__name__
 
     def _after_tool(self, step_id: str, call: ToolCall, name: str, status: StepStatus, result: str) -> None:

@@ -48,7 +48,7 @@ from engine.secrets import Secrets, redact
 from engine.spending import SpendingActions
 from engine.standing import OPEN, is_over_budget, standing
 from engine.store.backups import DailyBackup
-from engine.store.db import open_database
+from engine.store.db import StoreError, open_database
 from engine.store.writer import Writer
 from engine.tools.base import Tool
 from engine.tools.builtin import builtin_tools
@@ -225,8 +225,10 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         """Commit what is pending and stop the writer; closing twice is harmless."""
         if self.journal.writer.closed:
             return
-        await self.journal.flush()
-        await self.journal.writer.close()
+        try:
+            await self.journal.flush()
+        finally:  # also when the disk is full: the writer thread must not outlive the office
+            await self.journal.writer.close()
 
     @property
     def stream(self) -> bool:
@@ -486,6 +488,13 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
                 now = self.clock.now()
                 if not any(e.queue and self._on_duty(e, now) for e in self.employees.values()):
                     return
+        except BaseExceptionGroup as failed:
+            store = _only_store_errors(failed)
+            if store is None:
+                raise
+            # Every worker stopped on the same database: one clear error, the details in the log.
+            log.error("the office stopped: %s", store, exc_info=failed)
+            raise store from None
         finally:
             self._serving = None
             lock.release()
@@ -684,6 +693,17 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
 
     def _now(self) -> str:
         return self.clock.now().isoformat()
+
+
+def _only_store_errors(group: BaseExceptionGroup[BaseException]) -> StoreError | None:
+    """The first StoreError of a task group's failures when they are all StoreErrors, else None."""
+    stores, rest = group.split(StoreError)
+    if stores is None or rest is not None:
+        return None
+    first: BaseException = stores
+    while isinstance(first, BaseExceptionGroup):
+        first = first.exceptions[0]
+    return first if isinstance(first, StoreError) else None
 
 
 def _price_of(config: ModelConfig) -> Price:

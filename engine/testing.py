@@ -25,7 +25,7 @@ import keyring
 import pytest
 
 from engine.clock import FakeClock
-from engine.llm.fake_server import Fail, FakeOpenAIServer, Hang, Reply, tool_reply
+from engine.llm.fake_server import Fail, FakeOpenAIServer, Garbage, Hang, Reply, tool_reply
 from engine.llm.inprocess import register_scripted, unregister_scripted
 from engine.llm.types import Message, ModelConfig, ModelReply, ModelRequest, ToolCall, ToolSchema
 from engine.secrets import MemoryKeyring
@@ -34,6 +34,7 @@ __all__ = [
     "Fail",
     "FakeOpenAIServer",
     "FunctionModel",
+    "Garbage",
     "Hang",
     "InstantClock",
     "MemoryKeyring",

@@ -6,8 +6,12 @@ here, once, so no API key can reach an exception message, the journal or a log l
 
 from __future__ import annotations
 
+import errno
+import json
 import re
+import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 from engine.llm.retry import Failure, parse_retry_after
 from engine.secrets import redact
@@ -16,13 +20,40 @@ _DETAIL_LIMIT = 200
 _PREFIX = re.compile(r"^\s*(?:litellm\.)?[A-Z]\w*(?:Error|Exception|Timeout)\s*[:\-]\s*")
 
 
-def classify(module: Any, exc: BaseException, timeout_s: float, api_key: str | None = None) -> Failure:
-    """Classify one failed attempt; `module` is litellm."""
+class MalformedReply(Exception):
+    """The server answered, but not with a completion (raised by the provider, e.g. for an empty stream)."""
+
+
+# litellm's words when a 200 answer held no usable completion (it reports these as 500s)
+_MALFORMED_WORDS = ("empty or invalid response", "returned a response with no 'choices'")
+
+
+def classify(
+    module: Any, exc: BaseException, timeout_s: float, api_key: str | None = None, api_base: str | None = None
+) -> Failure:
+    """Classify one failed attempt; `module` is litellm.
+
+    litellm reports many failures as 500s; what really happened is read from the cause chain (a refused
+    connection, a reply that is not JSON), and a status counts as the server's only when one came back.
+    """
     errors = module.exceptions
     detail = _detail(exc, api_key)
     status = getattr(exc, "status_code", None)
+    chain = _chain(exc)
     if isinstance(exc, TimeoutError | errors.Timeout):
         return Failure("timeout", f"timed out after {timeout_s:g} s")
+    if not _answered(chain):
+        where = _where(chain, api_base, api_key)
+        if any(_is_timeout(e) for e in chain):
+            return Failure("timeout", f"timed out after {timeout_s:g} s")
+        if any(_is_refused(e) for e in chain):
+            return Failure("connection", f"refused connection to {where}", detail)
+        if any(_is_unreachable(e) for e in chain):
+            return Failure("connection", f"could not connect to {where}", detail)
+        if any(isinstance(e, json.JSONDecodeError | MalformedReply) for e in chain) or any(
+            words in detail.lower() for words in _MALFORMED_WORDS
+        ):
+            return Failure("malformed", f"malformed reply from {where}", detail)
     if isinstance(exc, errors.RateLimitError):
         return Failure("rate_limit", "429 rate limited", detail, _retry_after(exc))
     if isinstance(exc, errors.AuthenticationError | errors.PermissionDeniedError) or status in (401, 403):
@@ -46,6 +77,76 @@ def classify(module: Any, exc: BaseException, timeout_s: float, api_key: str | N
     if isinstance(exc, errors.APIError | ConnectionError | OSError):
         return Failure("connection", "could not connect", detail)
     return Failure("bad_request", f"unexpected error ({type(exc).__name__})", detail)
+
+
+def _chain(exc: BaseException, limit: int = 10) -> list[BaseException]:
+    """`exc` and what it was raised from or during, innermost last."""
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(chain) < limit and seen not in chain:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    return chain
+
+
+def _answered(chain: list[BaseException]) -> bool:
+    """Whether an HTTP status really came back: the OpenAI client or httpx saw one.
+
+    litellm's own exceptions subclass the OpenAI client's status errors even when no answer came (a refused
+    connection is its "500"), so only the client's and httpx's count.
+    """
+    import httpx
+    import openai
+
+    return any(
+        isinstance(e, httpx.HTTPStatusError)
+        or (isinstance(e, openai.APIStatusError) and type(e).__module__.partition(".")[0] == "openai")
+        for e in chain
+    )
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    import httpx
+    import openai
+
+    return isinstance(exc, TimeoutError | httpx.TimeoutException | openai.APITimeoutError)
+
+
+def _is_refused(exc: BaseException) -> bool:
+    return isinstance(exc, ConnectionRefusedError) or (isinstance(exc, OSError) and exc.errno == errno.ECONNREFUSED)
+
+
+def _is_unreachable(exc: BaseException) -> bool:
+    import httpx
+    import openai
+
+    return isinstance(exc, ConnectionError | socket.gaierror | httpx.TransportError | openai.APIConnectionError)
+
+
+def _where(chain: list[BaseException], api_base: str | None, api_key: str | None) -> str:
+    """The server, without credentials or query: the configured api_base, else the failed request's host."""
+    if api_base:
+        return _bare_url(api_base, api_key, keep_path=True)
+    for exc in reversed(chain):  # innermost first; litellm's own errors carry a made-up request
+        if type(exc).__module__.startswith("litellm"):
+            continue
+        try:
+            url = getattr(exc, "request", None).url  # type: ignore[union-attr]
+        except (AttributeError, RuntimeError):  # httpx raises RuntimeError for an error with no request
+            continue
+        if url:
+            return _bare_url(str(url), api_key, keep_path=False)
+    return "the provider"
+
+
+def _bare_url(url: str, api_key: str | None, *, keep_path: bool) -> str:
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return "the provider"
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    port = f":{parts.port}" if parts.port else ""
+    path = parts.path.rstrip("/") if keep_path else ""
+    return redact(f"{parts.scheme}://{host}{port}{path}", *([api_key] if api_key else []))
 
 
 def _detail(exc: BaseException, api_key: str | None) -> str:

@@ -34,6 +34,13 @@ class Hang:
 
 
 @dataclass(frozen=True, slots=True)
+class Garbage:
+    """Answer 200 with this body instead of a completion: broken JSON, a proxy's HTML page, nothing at all."""
+
+    body: str = "this is not json"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A successful completion: text, tool calls `(name, arguments_json)`, or both."""
 
@@ -49,7 +56,7 @@ def tool_reply(name: str, arguments: dict[str, Any] | str) -> Reply:
     return Reply(text=None, tool_calls=((name, text),))
 
 
-Step = Fail | Hang | Reply
+Step = Fail | Garbage | Hang | Reply
 
 
 @dataclass
@@ -161,18 +168,22 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(step, Fail):
             headers = {} if step.retry_after is None else {"Retry-After": f"{step.retry_after:g}"}
             self._json(step.status, {"error": {"message": step.message, "type": "scripted"}}, headers)
+        elif isinstance(step, Garbage):
+            kind = "text/event-stream" if body.get("stream") else "application/json"
+            self._send(200, step.body.encode(), {"Content-Type": kind})
         elif body.get("stream"):
             self._stream(model, step, bool((body.get("stream_options") or {}).get("include_usage")))
         else:
             self._json(200, _completion(model, step))
 
     def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
+        self._send(status, json.dumps(payload).encode(), {"Content-Type": "application/json", **(headers or {})})
+
+    def _send(self, status: int, data: bytes, headers: dict[str, str]) -> None:
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
-            for key, value in (headers or {}).items():
+            for key, value in headers.items():
                 self.send_header(key, value)
             self.end_headers()
             self.wfile.write(data)

@@ -21,7 +21,7 @@ from typing import Any
 
 from engine.clock import Clock, SystemClock
 from engine.llm import inprocess, pricing, rehearsal
-from engine.llm.errors import classify
+from engine.llm.errors import MalformedReply, classify
 from engine.llm.inprocess import register_scripted, unregister_scripted
 from engine.llm.retry import Backoff, Failure, summarize
 from engine.llm.types import (
@@ -214,7 +214,7 @@ class LiteLLMClient:
                     return await self._once(request, model, price, api_key)
                 except Exception as exc:
                     _reraise_test_failure(exc)
-                    failure = classify(litellm(), exc, config.timeout_s, api_key)
+                    failure = classify(litellm(), exc, config.timeout_s, api_key, config.api_base)
                 if not failure.retryable:
                     error = ModelConfigError if failure.kind in ("auth", "not_found", "config") else ModelUnavailable
                     detail = f": {failure.detail}" if failure.detail else ""
@@ -272,14 +272,18 @@ class LiteLLMClient:
             else:
                 stream = await module.acompletion(**kwargs, stream=True, stream_options={"include_usage": True})
                 chunks = []
+                said = False  # whether the server sent any message at all (a role, text or a tool call)
                 async for chunk in stream:
                     deadline.reschedule(asyncio.get_running_loop().time() + config.timeout_s)  # idle timeout
                     chunks.append(chunk)
                     delta = chunk.choices[0].delta if chunk.choices else None
+                    said = said or _says_something(delta)
                     if delta is not None and delta.content:
                         _deliver(request, delta.content)
                     elif delta is not None and getattr(delta, "tool_calls", None):
                         _deliver(request, "")  # writing a tool call (a draft, an email): still typing
+                if not said:  # litellm makes up a final chunk even when the body held no events at all
+                    raise MalformedReply("the stream held no message")
                 response = module.stream_chunk_builder(chunks, messages=messages)
         return _reply(response, model, price, messages, request.tools)
 
@@ -293,6 +297,12 @@ def _reraise_test_failure(exc: BaseException) -> None:
         if isinstance(seen, AssertionError):
             raise seen
         seen = seen.__cause__ or seen.__context__
+
+
+def _says_something(delta: Any) -> bool:
+    if delta is None:
+        return False
+    return bool(getattr(delta, "role", None) or delta.content is not None or getattr(delta, "tool_calls", None))
 
 
 def _deliver(request: ModelRequest, delta: str) -> None:

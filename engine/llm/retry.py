@@ -17,8 +17,11 @@ BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 20.0
 RETRY_AFTER_CAP_S = 120.0  # a provider asking for longer than this is effectively down
 
-Kind = Literal["rate_limit", "timeout", "connection", "server", "auth", "not_found", "bad_request", "config"]
-RETRYABLE: frozenset[Kind] = frozenset({"rate_limit", "timeout", "connection", "server"})
+Kind = Literal[
+    "rate_limit", "timeout", "connection", "malformed", "server", "auth", "not_found", "bad_request", "config"
+]
+# A malformed reply is usually a proxy's or a local server's bad moment: worth another try.
+RETRYABLE: frozenset[Kind] = frozenset({"rate_limit", "timeout", "connection", "malformed", "server"})
 
 
 @dataclass(frozen=True, slots=True)

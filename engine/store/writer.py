@@ -109,7 +109,15 @@ class Writer:
     def _run(self) -> None:
         if self._producer_cpus is not None:
             os.sched_setaffinity(0, {min(self._producer_cpus)})
-        with self._engine.connect() as conn:
+        try:
+            conn = self._engine.connect()
+        except Exception as exc:  # unopenable: refuse every write rather than leave producers waiting
+            path = Path(self._engine.url.database or "the database")
+            reason = describe_sqlite_error(path, exc)
+            log.error("the writer cannot open the database: %s", reason)
+            self._refuse(reason)
+            return
+        with conn:
             while True:
                 first = self._queue.get()
                 if first is _STOP:
@@ -128,6 +136,10 @@ class Writer:
                 self._commit(conn, batch)
                 if stop:
                     return
+
+    def _refuse(self, reason: str) -> None:
+        while (item := self._queue.get()) is not _STOP:
+            self._resolve([item], StoreError(reason))  # type: ignore[list-item]
 
     def _commit(self, conn: Connection, batch: list[_Request]) -> None:
         full = any(r.full for r in batch)

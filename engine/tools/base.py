@@ -99,7 +99,9 @@ def parse_arguments(raw: str) -> dict[str, Any]:
     try:
         value = json.loads(raw or "{}")
     except json.JSONDecodeError as exc:
-        raise ToolError(f"arguments are not valid JSON ({exc.msg} at position {exc.pos})") from None
+        # Some of json's messages end in "at" ("Unterminated string starting at"): say it once.
+        problem = exc.msg.removesuffix(" at")
+        raise ToolError(f"arguments are not valid JSON ({problem} at position {exc.pos})") from None
     if not isinstance(value, dict):
         raise ToolError("arguments must be a JSON object")
     return value

@@ -1,0 +1,146 @@
+"""Provider failures are named for what they are, over real HTTP on 127.0.0.1 (never the real network).
+
+Before, a refused connection and a malformed reply were both reported as "500 server error".
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+from collections.abc import Iterator
+from dataclasses import replace
+
+import httpx
+import openai
+import pytest
+
+from engine.llm.errors import classify
+from engine.llm.provider import LiteLLMClient, litellm
+from engine.llm.retry import Backoff
+from engine.llm.types import ModelConfig, ModelRequest, ModelUnavailable, Price
+from engine.secrets import MemoryKeyring, Secrets
+from engine.testing import Fail, FakeOpenAIServer, Garbage, Hang, InstantClock, Reply
+
+KEY = "sk-live-abcdefghijklmnop0123"
+MESSAGES = [{"role": "user", "content": "hello"}]
+
+
+def config(api_base: str, **overrides: object) -> ModelConfig:
+    base: dict[str, object] = {
+        "model": "openai/primary",
+        "api_base": api_base,
+        "price": Price(1.0, 2.0),
+        "timeout_s": 5.0,
+        "max_retries": 1,
+    }
+    return ModelConfig(**{**base, **overrides})  # type: ignore[arg-type]
+
+
+async def failure(cfg: ModelConfig, *, stream: bool = False, key: str | None = None) -> str:
+    secrets = Secrets(MemoryKeyring())
+    if key:
+        secrets.set("openai", key)
+        cfg = replace(cfg, api_key_name="openai")
+    client = LiteLLMClient(clock=InstantClock(), secrets=secrets, backoff=Backoff(jitter=0))
+    deltas: list[str] = []
+    with pytest.raises(ModelUnavailable) as raised:
+        await client.complete(ModelRequest(cfg, MESSAGES, [], deltas.append if stream else None))
+    return str(raised.value)
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port on 127.0.0.1 nobody listens on: connecting to it is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    yield port
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_refused_connection_is_called_that(closed_port: int, stream: bool) -> None:
+    base = f"http://127.0.0.1:{closed_port}/v1"
+    message = await failure(config(base), stream=stream)
+    assert message.startswith(f"provider kept failing: refused connection to {base} x2 on openai/primary")
+    assert "500" not in message and "server error" not in message
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("body", ["this is not json", "<html><body>502 Bad Gateway</body></html>", "", "{}"])
+async def test_a_malformed_reply_is_called_that(fake_openai: FakeOpenAIServer, body: str, stream: bool) -> None:
+    fake_openai.script("primary", Garbage(body), Garbage(body))
+    message = await failure(config(fake_openai.base_url), stream=stream)
+    assert message.startswith(
+        f"provider kept failing: malformed reply from {fake_openai.base_url} x2 on openai/primary"
+    )
+    assert "500" not in message and "server error" not in message
+    assert fake_openai.hits("primary") == 2  # retried: a proxy's bad moment may pass
+
+
+@pytest.mark.parametrize(
+    ("steps", "timeout_s", "label"),
+    [
+        ((Fail(429, "Rate limit reached", retry_after=0), Fail(429, "Rate limit reached", retry_after=0)), 5.0,
+         "429 rate limited x2"),
+        ((Fail(500, "boom"), Fail(502, "bad gateway")), 5.0, "500 server error, 502 server error"),
+        ((Hang(10), Hang(10)), 0.3, "timed out after 0.3 s x2"),
+    ],
+)  # fmt: skip
+async def test_rate_limits_server_errors_and_timeouts_keep_their_names(
+    fake_openai: FakeOpenAIServer, steps: tuple[Fail | Hang, ...], timeout_s: float, label: str
+) -> None:
+    fake_openai.script("primary", *steps)
+    message = await failure(config(fake_openai.base_url, timeout_s=timeout_s))
+    assert message.startswith(f"provider kept failing: {label} on openai/primary")
+
+
+async def test_an_empty_but_well_formed_stream_is_still_a_reply(fake_openai: FakeOpenAIServer) -> None:
+    fake_openai.script("primary", Reply(text=""))
+    client = LiteLLMClient(clock=InstantClock(), backoff=Backoff(jitter=0))
+    reply = await client.complete(ModelRequest(config(fake_openai.base_url), MESSAGES, [], lambda _: None))
+    assert reply.text == "" and reply.tool_calls == ()
+
+
+async def test_no_secret_reaches_the_message(closed_port: int) -> None:
+    base = f"http://127.0.0.1:{closed_port}/v1?key={KEY}"
+    message = await failure(config(base), key=KEY)
+    assert f"refused connection to http://127.0.0.1:{closed_port}/v1 " in message
+    assert KEY not in message and "abcdefghijklmnop" not in message
+
+
+def litellm_500(*inner: BaseException) -> BaseException:
+    """What litellm raises around a failure that never got an HTTP answer: a "500", with the truth inside."""
+    outer = litellm().exceptions.InternalServerError(message="Connection error.", llm_provider="openai", model="m")
+    chain = [outer, *inner]
+    for exc, cause in itertools.pairwise(chain):
+        exc.__cause__ = cause
+    return outer
+
+
+REQUEST = httpx.Request("POST", "https://api.example.test:8443/v1/chat/completions?key=secret")
+
+
+@pytest.mark.parametrize(
+    ("inner", "kind", "label"),
+    [
+        ((openai.APIConnectionError(request=REQUEST), httpx.ConnectError("failed", request=REQUEST),
+          ConnectionRefusedError(111, "Connection refused")),
+         "connection", "refused connection to https://api.example.test:8443"),
+        ((openai.APIConnectionError(request=REQUEST), httpx.ConnectError("failed", request=REQUEST),
+          socket.gaierror(-2, "Name or service not known")),
+         "connection", "could not connect to https://api.example.test:8443"),
+        ((httpx.ReadTimeout("read timed out", request=REQUEST),), "timeout", "timed out after 60 s"),
+        ((json.JSONDecodeError("Expecting value", "<html>", 0),), "malformed", "malformed reply from the provider"),
+    ],
+)  # fmt: skip
+def test_the_cause_chain_says_what_happened(inner: tuple[BaseException, ...], kind: str, label: str) -> None:
+    failed = classify(litellm(), litellm_500(*inner), 60.0)
+    assert (failed.kind, failed.label) == (kind, label)
+    assert failed.retryable and "secret" not in failed.label + failed.detail
+
+
+def test_the_configured_api_base_is_named_without_credentials() -> None:
+    refused = litellm_500(ConnectionRefusedError(111, "Connection refused"))
+    failed = classify(litellm(), refused, 60.0, api_base="http://owner:hunter2@10.0.0.5:8000/v1/?token=abc")
+    assert failed.label == "refused connection to http://10.0.0.5:8000/v1"
