@@ -1,52 +1,39 @@
-"""Testing helpers for users and for our own tests; also a pytest plugin (load with `pytest_plugins`).
+"""Testing helpers for users and for our own tests: scripted models and an instant clock, no pytest needed.
 
 - `ScriptedModel(say("hi"), call("write_file", path="a.md", content="x"))`: replies in order, records every
   request, `assert_complete()` at the end. `FunctionModel(fn)` computes replies instead.
 - `model.as_litellm("name")` serves the same model as `scripted/name` through the real litellm code path.
-- The plugin makes any real network connection fail the test, and offers `memory_keyring` and
-  `fake_openai` (a local OpenAI-compatible server) fixtures.
+- `InstantClock`: a fake clock whose sleeps return at once. `MemoryKeyring`: keys kept in memory.
+
+Our own pytest plugin (the network guard and fixtures) and the fake OpenAI server live under `tests/`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
-import errno
 import inspect
-import ipaddress
 import json
 import re
-import socket
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
-import keyring
-import pytest
-
 from engine.clock import FakeClock
-from engine.llm.fake_server import Fail, FakeOpenAIServer, Garbage, Hang, Reply, tool_reply
 from engine.llm.inprocess import register_scripted, unregister_scripted
 from engine.llm.types import Message, ModelConfig, ModelReply, ModelRequest, ToolCall, ToolSchema
 from engine.secrets import MemoryKeyring
 
 __all__ = [
-    "Fail",
-    "FakeOpenAIServer",
     "FunctionModel",
-    "Garbage",
-    "Hang",
     "InstantClock",
     "MemoryKeyring",
-    "NetworkGuard",
     "RecordedRequest",
-    "Reply",
     "ScriptedModel",
     "call",
     "calls",
     "raw_call",
     "say",
-    "tool_reply",
 ]
 
 # --- building replies ------------------------------------------------------------------------------
@@ -250,119 +237,3 @@ class InstantClock(FakeClock):
         self.slept.append(seconds)
         self.advance(max(0.0, seconds))
         await asyncio.sleep(0)
-
-
-# --- the pytest plugin -----------------------------------------------------------------------------
-
-
-def _is_loopback_host(host: Any) -> bool:
-    if host is None:
-        return True
-    if isinstance(host, bytes):
-        host = host.decode(errors="replace")
-    host = str(host).strip("[]").split("%")[0].lower()
-    if host in ("localhost", "") or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-@dataclass
-class NetworkGuard:
-    """Refuses and records every attempt to reach a non-loopback host; `check()` fails the test if any."""
-
-    attempts: list[str] = field(default_factory=list)
-    _saved: dict[str, Any] = field(default_factory=dict)
-
-    def install(self) -> NetworkGuard:
-        original_connect = socket.socket.connect
-        original_connect_ex = socket.socket.connect_ex
-        original_getaddrinfo = socket.getaddrinfo
-        self._saved = {
-            "connect": original_connect,
-            "connect_ex": original_connect_ex,
-            "getaddrinfo": original_getaddrinfo,
-        }
-        guard = self
-
-        def refused(address: Any) -> bool:
-            if not isinstance(address, tuple):
-                return False  # AF_UNIX paths are local
-            if _is_loopback_host(address[0]):
-                return False
-            guard.attempts.append(f"connect to {address[0]}:{address[1] if len(address) > 1 else '?'}")
-            return True
-
-        def connect(sock: socket.socket, address: Any) -> None:
-            if refused(address):
-                raise ConnectionRefusedError(errno.ECONNREFUSED, f"network guard: {address[0]} is not loopback")
-            original_connect(sock, address)
-
-        def connect_ex(sock: socket.socket, address: Any) -> int:
-            return errno.ECONNREFUSED if refused(address) else original_connect_ex(sock, address)
-
-        def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-            if not _is_loopback_host(host):
-                guard.attempts.append(f"resolve {host}")
-                raise socket.gaierror(socket.EAI_NONAME, f"network guard: {host} is not loopback")
-            return original_getaddrinfo(host, *args, **kwargs)
-
-        socket.socket.connect = connect  # type: ignore[method-assign,assignment]
-        socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
-        socket.getaddrinfo = getaddrinfo
-        return self
-
-    def uninstall(self) -> None:
-        if self._saved:
-            socket.socket.connect = self._saved["connect"]  # type: ignore[method-assign]
-            socket.socket.connect_ex = self._saved["connect_ex"]  # type: ignore[method-assign]
-            socket.getaddrinfo = self._saved["getaddrinfo"]
-            self._saved = {}
-
-    def check(self) -> None:
-        if self.attempts:
-            shown = "; ".join(dict.fromkeys(self.attempts))
-            pytest.fail(
-                f"the test tried to reach the network ({shown}); use ScriptedModel or fake_openai",
-                pytrace=False,
-            )
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "allow_network: let this test reach non-loopback hosts")
-
-
-@pytest.fixture(autouse=True)
-def network_guard(request: pytest.FixtureRequest) -> Iterator[NetworkGuard]:
-    """Any real network call fails the test, even one the code under test caught and retried."""
-    guard = NetworkGuard()
-    if request.node.get_closest_marker("allow_network"):
-        yield guard
-        return
-    guard.install()
-    try:
-        yield guard
-    finally:
-        guard.uninstall()
-    guard.check()
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    """An in-memory keyring installed with `keyring.set_keyring`, restored afterwards."""
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def fake_openai() -> Iterator[FakeOpenAIServer]:
-    """A local OpenAI-compatible server; script it with `fake_openai.script(model, Fail(429), Reply(...))`."""
-    with FakeOpenAIServer() as server:
-        yield server

@@ -1,4 +1,4 @@
-"""Shared fixtures. `engine.testing` is loaded as a plugin: it makes real network model calls fail."""
+"""Shared fixtures. `tests/plugin.py` is loaded as a plugin: it makes real network calls fail."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["engine.testing"]
+pytest_plugins = ["tests.plugin"]
 
 
 @pytest.fixture(autouse=True)

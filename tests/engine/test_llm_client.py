@@ -11,7 +11,8 @@ from engine.llm.provider import LiteLLMClient
 from engine.llm.retry import Backoff
 from engine.llm.types import ModelConfig, ModelConfigError, ModelRequest, ModelUnavailable, Price
 from engine.secrets import MemoryKeyring, Secrets
-from engine.testing import Fail, FakeOpenAIServer, Hang, InstantClock, Reply, tool_reply
+from engine.testing import InstantClock
+from tests.fakes.openai_server import Fail, FakeOpenAIServer, Hang, Reply, tool_reply
 
 KEY = "sk-live-abcdefghijklmnop0123"
 MESSAGES = [{"role": "user", "content": "hello"}]

@@ -20,7 +20,8 @@ from engine.llm.provider import LiteLLMClient, litellm
 from engine.llm.retry import Backoff
 from engine.llm.types import ModelConfig, ModelRequest, ModelUnavailable, Price
 from engine.secrets import MemoryKeyring, Secrets
-from engine.testing import Fail, FakeOpenAIServer, Garbage, Hang, InstantClock, Reply
+from engine.testing import InstantClock
+from tests.fakes.openai_server import Fail, FakeOpenAIServer, Garbage, Hang, Reply
 
 KEY = "sk-live-abcdefghijklmnop0123"
 MESSAGES = [{"role": "user", "content": "hello"}]

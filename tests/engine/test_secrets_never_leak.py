@@ -7,7 +7,6 @@ from pathlib import Path
 
 import keyring
 
-from engine.llm.fake_server import Fail, FakeOpenAIServer, tool_reply
 from engine.llm.provider import LiteLLMClient
 from engine.llm.types import Price
 from engine.logs import setup_logging
@@ -15,6 +14,7 @@ from engine.orchestrator import Office
 from engine.paths import Home
 from engine.secrets import MemoryKeyring, Secrets
 from tests.engine.conftest import BriefWriter
+from tests.fakes.openai_server import Fail, FakeOpenAIServer, tool_reply
 
 KEY = "sk-planted-0123456789abcdefPLANTEDsecretXYZ"
 OTHER = "ghp_plantedGithubToken0123456789abcdefABCD"

@@ -1,9 +1,11 @@
-"""engine.testing: scripted models, the network guard and the fixtures."""
+"""engine.testing (scripted models) and tests/plugin.py (the network guard and the fixtures)."""
 
 from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -12,7 +14,8 @@ import pytest
 
 from engine.llm.types import ModelConfig, ModelRequest, ModelUnavailable, ToolCall
 from engine.secrets import MemoryKeyring
-from engine.testing import FunctionModel, NetworkGuard, ScriptedModel, call, calls, raw_call, say
+from engine.testing import FunctionModel, ScriptedModel, call, calls, raw_call, say
+from tests.plugin import NetworkGuard
 
 pytest_plugins = ["pytester"]
 
@@ -126,7 +129,7 @@ def test_a_swallowed_network_attempt_still_fails_the_test(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # this worktree's engine, not an installed one
-    pytester.makeconftest('pytest_plugins = ["engine.testing"]')
+    pytester.makeconftest('pytest_plugins = ["tests.plugin"]')
     pytester.makepyfile(
         textwrap.dedent(
             """
@@ -150,9 +153,15 @@ def test_a_swallowed_network_attempt_still_fails_the_test(
 
 def test_memory_keyring_fixture_installs_and_restores() -> None:
     before = keyring.get_keyring()
-    gen = pytest.importorskip("engine.testing").memory_keyring.__wrapped__()  # the plain generator
+    gen = pytest.importorskip("tests.plugin").memory_keyring.__wrapped__()  # the plain generator
     backend = next(gen)
     assert isinstance(backend, MemoryKeyring) and keyring.get_keyring() is backend
     with pytest.raises(StopIteration):
         next(gen)
     assert keyring.get_keyring() is before
+
+
+def test_the_shipped_helpers_do_not_need_pytest() -> None:
+    code = "import sys, engine.testing; print('pytest' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr
