@@ -7,20 +7,17 @@ import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from engine.approvals import ApprovalBook
 from engine.budget import BudgetLedger, Refusal, Reservation, employee_scope
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import ApprovalRequested, EscalationRaised, SpendChanged
-from engine.guards import Parked
 from engine.llm.types import Message, ModelConfig, ModelReply, Price, ToolCall, ToolSchema
+from engine.loop import Parked, TaskWork
 from engine.store.writer import Op
 from engine.tools.base import ToolError, ToolSpec
-
-if TYPE_CHECKING:
-    from engine.loop import TaskWork
 
 
 class AuditSink(Protocol):

@@ -34,11 +34,10 @@ from engine.events import (
     TaskStatus,
 )
 from engine.guardrails import Guardrails, Pricing, worst_case_cost
-from engine.guards import Guard
 from engine.hours import ALL_HOURS, hours_key, next_change, on_duty
 from engine.journal import EmployeeRecord, Journal, TaskRecord
 from engine.llm.types import ModelClient, ModelConfig, Price
-from engine.loop import AgentLoop, Outcome, TaskWork
+from engine.loop import AgentLoop, Guard, Outcome, TaskWork
 from engine.office_parts import employee_event
 from engine.owner import OwnerActions
 from engine.paths import SHIPPED_BRIEFS, Home

@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from pydantic import BaseModel
 
-from engine.guards import OpenGuard
 from engine.llm.types import Message, ModelClient, ModelReply, ModelRequest, ToolCall
+from engine.loop import OpenGuard
 from engine.orchestrator import Office
 from engine.paths import Home
 from engine.store.db import open_database

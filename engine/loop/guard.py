@@ -1,4 +1,4 @@
-"""Hook points where guardrails (budgets, approval gates, working hours) stop or shape the loop.
+"""The guard protocol: hook points where guardrails (budgets, approval gates, working hours) stop or shape the loop.
 
 The loop calls a Guard around every model and tool call; the default lets everything through.
 Guardrails raise `Parked` to stop the task with a reason the owner sees.
@@ -7,15 +7,13 @@ Guardrails raise `Parked` to stop the task with a reason the owner sees.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from engine.events import Status
 from engine.llm.types import Message, ModelReply, ToolCall
+from engine.loop.work import TaskWork
 from engine.store.writer import Op
 from engine.tools.base import ToolSpec
-
-if TYPE_CHECKING:
-    from engine.loop import TaskWork
 
 
 class Parked(Exception):

@@ -11,50 +11,21 @@ import asyncio
 import dataclasses
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from engine import faults
-from engine.briefs import Brief
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
-from engine.events import Status, StatusChanged, StepFinished, StepStarted, StepStatus, TextStreamed
-from engine.guards import Guard, Parked
+from engine.events import StatusChanged, StepFinished, StepStarted, StepStatus, TextStreamed
 from engine.journal import Journal, StepRecord
-from engine.llm.types import Message, ModelClient, ModelConfig, ModelError, ModelReply, ModelRequest, ToolCall
+from engine.llm.types import Message, ModelClient, ModelError, ModelReply, ModelRequest, ToolCall
+from engine.loop.guard import Guard, Parked
+from engine.loop.work import Outcome, TaskWork
 from engine.tools.base import Tool, ToolContext, ToolError, ToolSpec, describe_validation_error, parse_arguments
-from engine.tools.registry import Belt
 
 NOT_RUN = "(not run: the task was paused before this call, then the owner replied)"
-
-
-@dataclass(frozen=True, slots=True)
-class TaskWork:
-    """Everything the loop needs to work one task; built by the orchestrator from the brief."""
-
-    employee_id: str
-    task_id: str
-    task_body: str
-    brief_version: str
-    system_prompt: str
-    belt: Belt
-    config: ModelConfig
-    workspace: Path
-    max_actions: int = 25
-    context: Sequence[Message] = field(default=())  # memory etc., after the brief, before the task
-    brief: Brief | None = None  # for guardrails: approval policy, hours, ceilings
-    team: str | None = None
-    turn_id: str = ""  # set by the loop when the turn starts
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    status: Literal["done", "parked", "uncertain", "waiting", "review", "failed"]
-    summary: str
-    employee_status: Status = "idle"
 
 
 class AgentLoop:
