@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from engine import models
+from engine import model_choice
 from engine.briefs import WorkingHours
 from engine.budget import Ceiling
 from engine.llm.types import ModelConfig
@@ -71,10 +71,10 @@ def read_decisions(conn: Connection) -> Decisions:
         try:
             if key == VERSION_KEY:
                 version = int(value)
-            elif key == models.SIMULATE:
+            elif key == model_choice.SIMULATE:
                 simulate = value
             elif key.startswith("model:"):
-                found_models[key] = models.load(value)
+                found_models[key] = model_choice.load(value)
             elif key.startswith("hours:"):
                 found_hours[key] = WorkingHours.model_validate(json.loads(value))
             elif key.startswith(CALL_IN_PREFIX):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from engine import models
+from engine import model_choice
 from engine.approvals import ApprovalBook
 from engine.audit import AuditLog
 from engine.briefing import BriefActions
@@ -331,9 +331,9 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         if skills:  # names and descriptions in the prompt; the body only when the employee asks
             belt = belt.with_tool(use_skill_tool(skills))
         prompt = render_system_prompt(brief, skills)
-        config = models.effective(
-            brief.model.to_config(), self.model_overrides.get(models.employee_key(record.id)),
-            self.model_overrides.get(models.ALL),
+        config = model_choice.effective(
+            brief.model.to_config(), self.model_overrides.get(model_choice.employee_key(record.id)),
+            self.model_overrides.get(model_choice.ALL),
         )  # fmt: skip
         employee = self.employees.get(record.id)
         if employee is None:

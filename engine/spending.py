@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
-from engine import models
+from engine import model_choice
 from engine.budget import OFFICE, Ceiling, employee_scope, period_days, team_scope
 from engine.decisions import bump_op
 from engine.journal import Journal
@@ -160,14 +160,14 @@ class SpendingActions(OfficeParts):
 
         if isinstance(self.model, LiteLLMClient):
             await asyncio.to_thread(validate_config, config)  # price known or declared, key present
-        key = models.employee_key(self.find(who).id) if who else models.ALL
+        key = model_choice.employee_key(self.find(who).id) if who else model_choice.ALL
         data = {"model": model, "who": who or "everyone rehearsing", "api_base": api_base}
-        await self._owner_write("connect_model", data, None, Journal.setting_op(key, models.dump(config)))
+        await self._owner_write("connect_model", data, None, Journal.setting_op(key, model_choice.dump(config)))
         await self.refresh_decisions()
         return config
 
     async def disconnect_model(self, who: str | None = None) -> None:
-        key = models.employee_key(self.find(who).id) if who else models.ALL
+        key = model_choice.employee_key(self.find(who).id) if who else model_choice.ALL
         await self._owner_write(
             "disconnect_model", {"who": who or "everyone"}, None, (delete(settings).where(settings.c.key == key), None)
         )
@@ -177,7 +177,7 @@ class SpendingActions(OfficeParts):
         """What the office thinks with, for the status bar: "Rehearsal" or the model(s) in use."""
         names = sorted({e.config.model for e in self.employees.values() if not e.config.is_rehearsal})
         if not names:
-            office = self.model_overrides.get(models.ALL)
+            office = self.model_overrides.get(model_choice.ALL)
             return office.model if office else "Rehearsal"
         rehearsing = any(e.config.is_rehearsal for e in self.employees.values())
         return ", ".join(names) + (" + Rehearsal" if rehearsing else "")
@@ -186,9 +186,9 @@ class SpendingActions(OfficeParts):
         """Charge rehearsal at a real model's prices (shown as simulated), or stop with None."""
         if model:
             _simulated_price(model)  # refused now if its price is unknown, before anything is stored
-            op: Op = Journal.setting_op(models.SIMULATE, model)
+            op: Op = Journal.setting_op(model_choice.SIMULATE, model)
         else:
-            op = (delete(settings).where(settings.c.key == models.SIMULATE), None)
+            op = (delete(settings).where(settings.c.key == model_choice.SIMULATE), None)
         await self._owner_write("simulate_prices", {"model": model}, None, op)
         await self.refresh_decisions()
 
@@ -207,10 +207,10 @@ class SpendingActions(OfficeParts):
 
     def _reconfigure(self) -> None:
         for employee in self.employees.values():
-            config = models.effective(
+            config = model_choice.effective(
                 employee.brief.model.to_config(),
-                self.model_overrides.get(models.employee_key(employee.id)),
-                self.model_overrides.get(models.ALL),
+                self.model_overrides.get(model_choice.employee_key(employee.id)),
+                self.model_overrides.get(model_choice.ALL),
             )
             if config != employee.config:
                 employee.config = config
