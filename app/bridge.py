@@ -525,9 +525,9 @@ class Bridge:
 
 
 def _setting_op(key: str, value: str) -> Any:
-    from engine.journal import Journal
+    from engine.store.settings import put_setting
 
-    return Journal.setting_op(key, value)
+    return put_setting(key, value)
 
 
 def _summary(brief: Any) -> str:

@@ -6,39 +6,19 @@ employee, a call whose risk the brief's policy gates does not run until the owne
 
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, insert, select, update
-
-from engine.journal import Journal
-from engine.store.schema import approvals
+from engine.store import approvals as approvals_table
+from engine.store.journal import Journal
+from engine.store.records import ApprovalRecord
 from engine.store.writer import Op
 
 Decision = Literal["approved", "rejected", "expired"]
 
-
-@dataclass(frozen=True, slots=True)
-class ApprovalRecord:
-    id: str
-    employee_id: str
-    task_id: str
-    call_id: str
-    tool: str
-    arguments: str
-    risk: str
-    status: str
-    note: str
-    edited_arguments: str | None
-    created_at: str
-    expires_at: str | None
-    decided_at: str | None
-
-    def arguments_to_run(self) -> dict[str, Any]:
-        value = json.loads(self.edited_arguments or self.arguments)
-        return value if isinstance(value, dict) else {}
+__all__ = ["ApprovalBook", "ApprovalRecord", "Decision"]
 
 
 class ApprovalBook:
@@ -49,34 +29,18 @@ class ApprovalBook:
         self.expire_after = expire_after
 
     async def for_call(self, task_id: str, call_id: str) -> ApprovalRecord | None:
-        def query(conn: Connection) -> ApprovalRecord | None:
-            row = conn.execute(
-                select(approvals)
-                .where(approvals.c.task_id == task_id, approvals.c.call_id == call_id)
-                .order_by(approvals.c.created_at.desc())
-            ).first()
-            return None if row is None else ApprovalRecord(**row._asdict())
-
-        return await self._journal.read(query)
+        return await self._journal.read(
+            functools.partial(approvals_table.read_for_call, task_id=task_id, call_id=call_id)
+        )
 
     async def get(self, approval_id: str) -> ApprovalRecord | None:
-        def query(conn: Connection) -> ApprovalRecord | None:
-            row = conn.execute(select(approvals).where(approvals.c.id == approval_id)).first()
-            return None if row is None else ApprovalRecord(**row._asdict())
-
-        return await self._journal.read(query)
+        return await self._journal.read(functools.partial(approvals_table.read_one, approval_id=approval_id))
 
     async def list(self, status: str | None = "pending") -> list[ApprovalRecord]:
-        def query(conn: Connection) -> list[ApprovalRecord]:
-            stmt = select(approvals).order_by(approvals.c.created_at)
-            if status:
-                stmt = stmt.where(approvals.c.status == status)
-            return [ApprovalRecord(**r._asdict()) for r in conn.execute(stmt)]
-
-        return await self._journal.read(query)
+        return await self._journal.read(functools.partial(approvals_table.read_all, status=status))
 
     def request_op(self, record: ApprovalRecord) -> Op:
-        return (insert(approvals), {k: getattr(record, k) for k in record.__slots__})
+        return approvals_table.insert_request(record)
 
     def new_request(
         self,
@@ -112,4 +76,4 @@ class ApprovalBook:
         values: dict[str, Any] = {"status": decision, "note": note, "decided_at": now.isoformat()}
         if edited is not None:
             values["edited_arguments"] = json.dumps(edited, sort_keys=True)
-        return (update(approvals).where(approvals.c.id == approval_id), values)
+        return approvals_table.decide(approval_id, values)

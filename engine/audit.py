@@ -44,8 +44,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from sqlalchemy import Connection
-
 from engine import audit_export
 from engine.audit_export import (
     ANCHOR_KEY,
@@ -58,6 +56,9 @@ from engine.audit_export import (
     parse_anchor,
     payload_parts,
 )
+from engine.store import Connection
+from engine.store import audit as audit_table
+from engine.store.settings import upsert_setting
 from engine.store.writer import Op, Writer
 
 __all__ = ["GENESIS", "KINDS", "AuditLog", "AuditRow", "Redactor", "VerifyReport", "canonical_json", "digest"]
@@ -81,15 +82,6 @@ KINDS: Final = frozenset(
         "task_parked",
     }
 )
-
-_INSERT = (
-    "INSERT INTO audit (seq, ts, employee_id, kind, data, prev_hash, hash) "
-    "VALUES (:seq, :ts, :employee_id, :kind, :data, :prev_hash, :hash)"
-)
-_ANCHOR = (
-    "INSERT INTO settings (key, value) VALUES (:key, :value) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
-)
-
 
 # --- redaction ---------------------------------------------------------------------------------------
 
@@ -232,7 +224,7 @@ class AuditLog:
             seq, prev_hash = self._head if self._head is not None else _load_head(conn)
             seq += 1
             row_hash = chain_hash(prev_hash, seq, parts)
-            conn.exec_driver_sql(_INSERT, {**values, "seq": seq, "prev_hash": prev_hash, "hash": row_hash})
+            audit_table.insert_row(conn, {**values, "seq": seq, "prev_hash": prev_hash, "hash": row_hash})
             self._head = (seq, row_hash)
             self._moved = True  # the anchor is written once per transaction, by _write_anchor
 
@@ -282,7 +274,7 @@ class AuditLog:
         """Writer commit hook: point the anchor at the newest row, in the same transaction."""
         if self._moved and self._head is not None:
             seq, row_hash = self._head
-            conn.exec_driver_sql(_ANCHOR, {"key": ANCHOR_KEY, "value": f"{seq}:{row_hash}"})
+            upsert_setting(conn, ANCHOR_KEY, f"{seq}:{row_hash}")
             self._moved = False
 
 
@@ -292,9 +284,8 @@ def _load_head(conn: Connection) -> tuple[int, str]:
     After the newest rows were deleted the anchor still names the old head, so new rows keep
     chaining from it and verification keeps reporting the gap instead of it being papered over.
     """
-    anchor = parse_anchor(conn.exec_driver_sql("SELECT value FROM settings WHERE key = ?", (ANCHOR_KEY,)).scalar())
-    last = conn.exec_driver_sql("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").first()
-    table_head = (int(last[0]), str(last[1])) if last is not None else (0, GENESIS)
+    anchor = parse_anchor(audit_table.read_anchor(conn, ANCHOR_KEY))
+    table_head = audit_table.read_newest(conn) or (0, GENESIS)
     if anchor is None or table_head[0] > anchor[0]:
         return table_head
     return anchor

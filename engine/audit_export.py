@@ -11,22 +11,18 @@ import csv
 import hashlib
 import json
 import re
-import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from sqlalchemy import Connection, select
-
-from engine.store.schema import audit
+from engine.store import Connection
+from engine.store import audit as audit_table
+from engine.store.audit import COLUMNS
 
 GENESIS: Final = "0" * 64
 ANCHOR_KEY: Final = "audit_head"
 
-COLUMNS: Final = ("seq", "ts", "employee_id", "kind", "data", "prev_hash", "hash")
-_SELECT_ALL = f"SELECT {', '.join(COLUMNS)} FROM audit ORDER BY seq"
 _MAX_PROBLEMS = 100
 _MAX_SUSPECTS = 4096  # rows kept to work out where a moved row came from
 _MAX_CANDIDATES = 512
@@ -133,9 +129,8 @@ class _Suspect:
 
 def verify(conn: Connection) -> VerifyReport:
     """Recompute the chain from genesis and report every edited, missing, moved or truncated row."""
-    with _snapshot(conn):  # the anchor and the rows as of one commit, while the writer goes on
-        anchor_value = conn.exec_driver_sql("SELECT value FROM settings WHERE key = ?", (ANCHOR_KEY,)).scalar()
-        return _check(conn, anchor_value)
+    with audit_table.snapshot(conn):  # the anchor and the rows as of one commit, while the writer goes on
+        return _check(conn, audit_table.read_anchor(conn, ANCHOR_KEY))
 
 
 def _check(conn: Connection, anchor_value: str | None) -> VerifyReport:
@@ -150,7 +145,7 @@ def _check(conn: Connection, anchor_value: str | None) -> VerifyReport:
         if not (findings and findings[-1].extend(seq, what, offset)):
             findings.append(_Finding(seq, seq, what, offset))
 
-    for seq, ts, employee_id, kind, data, prev_hash, row_hash in _stream(conn, _SELECT_ALL):
+    for seq, ts, employee_id, kind, data, prev_hash, row_hash in audit_table.stream_rows(conn):
         count += 1
         gap = seq != last_seq + 1
         if gap and seq > last_seq + 1:
@@ -196,19 +191,6 @@ def _check(conn: Connection, anchor_value: str | None) -> VerifyReport:
         problems = [*problems[:_MAX_PROBLEMS], f"... and {len(problems) - _MAX_PROBLEMS} more problems"]
     head = last_hash if isinstance(last_hash, str) else ""
     return VerifyReport(ok=not problems, rows=count, problems=problems, head=head)
-
-
-@contextmanager
-def _snapshot(conn: Connection) -> Iterator[None]:
-    driver = conn.connection.driver_connection
-    if not isinstance(driver, sqlite3.Connection) or driver.in_transaction:
-        yield
-        return
-    driver.execute("BEGIN")  # SQLAlchemy and pysqlite run a SELECT outside any transaction
-    try:
-        yield
-    finally:
-        driver.rollback()
 
 
 def _parts(data: Any, employee_id: Any, kind: Any, ts: Any) -> tuple[bytes, bytes] | None:
@@ -264,7 +246,7 @@ def export(conn: Connection, out: Path, fmt: Literal["jsonl", "csv"]) -> int:
             writer = csv.writer(handle) if fmt == "csv" else None
             if writer is not None:
                 writer.writerow(COLUMNS)
-            for row in _stream(conn, _SELECT_ALL):
+            for row in audit_table.stream_rows(conn):
                 if writer is not None:
                     writer.writerow(row)
                 else:
@@ -289,17 +271,11 @@ def rows(
     offset: int = 0,
 ) -> list[AuditRow]:
     """Rows for the audit viewer, newest first; `since <= ts < until` (ISO timestamps)."""
-    query = select(audit).order_by(audit.c.seq.desc()).limit(limit).offset(offset)
-    if employee_id is not None:
-        query = query.where(audit.c.employee_id == employee_id)
-    if kind is not None:
-        query = query.where(audit.c.kind == kind)
-    if since is not None:
-        query = query.where(audit.c.ts >= since)
-    if until is not None:
-        query = query.where(audit.c.ts < until)
     found = []
-    for row in conn.execute(query):
+    page = audit_table.read_page(
+        conn, employee_id=employee_id, kind=kind, since=since, until=until, limit=limit, offset=offset
+    )
+    for row in page:
         data = _load(row.data)
         found.append(
             AuditRow(
@@ -320,10 +296,3 @@ def _load(text: Any) -> Any:
         return json.loads(text)
     except (TypeError, ValueError):
         return text  # a damaged row is exported as found; verify says what is wrong with it
-
-
-def _stream(conn: Connection, sql: str, batch: int = 1000) -> Iterator[tuple[Any, ...]]:
-    result = conn.exec_driver_sql(sql)
-    while chunk := result.fetchmany(batch):
-        for row in chunk:
-            yield tuple(row)

@@ -10,14 +10,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from sqlalchemy import Connection, select
-
 from engine.briefs import DEFAULT_MAX_TOOLS, HARD_MAX_TOOLS, Brief, check_ceiling, load_brief, parse_brief
 from engine.briefs.catalog import Catalog, load_catalog
-from engine.journal import Journal
 from engine.office_parts import OfficeParts, OwnerError
 from engine.paths import SHIPPED_BRIEFS
-from engine.store.schema import settings
+from engine.store import Connection
+from engine.store.settings import put_setting, read_setting
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +24,13 @@ BELT_CEILING = "tools:max_per_employee"  # settings key; absent means DEFAULT_MA
 
 def read_belt_ceiling(conn: Connection) -> int:
     """The stored ceiling; a missing or unreadable row means the default."""
-    row = conn.execute(select(settings.c.value).where(settings.c.key == BELT_CEILING)).first()
-    if row is None:
+    value = read_setting(conn, BELT_CEILING)
+    if value is None:
         return DEFAULT_MAX_TOOLS
     try:
-        return check_ceiling(int(row[0]))
+        return check_ceiling(int(value))
     except ValueError:
-        log.warning("ignoring the stored belt ceiling %r: not a whole number from 1 to %d", row[0], HARD_MAX_TOOLS)
+        log.warning("ignoring the stored belt ceiling %r: not a whole number from 1 to %d", value, HARD_MAX_TOOLS)
         return DEFAULT_MAX_TOOLS
 
 
@@ -60,7 +58,7 @@ class BeltActions(OfficeParts):
                 "would have more tools than that; give them smaller belts first"
             )
         previous = await self.belt_ceiling()
-        op = Journal.setting_op(BELT_CEILING, str(ceiling))
+        op = put_setting(BELT_CEILING, str(ceiling))
         await self._owner_write("belt_ceiling", {"from": previous, "to": ceiling}, None, op)
 
     # --- briefs, parsed as this office hires from them -----------------------------------------

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from engine.belts import BeltActions
 from engine.briefs import Brief, BriefError, parse_brief
-from engine.journal import EmployeeRecord, Journal
+from engine.store import writes
+from engine.store.records import EmployeeRecord
 
 
 class BriefActions(BeltActions):
@@ -30,8 +31,8 @@ class BriefActions(BeltActions):
         if brief.version != record.brief_version:
             now = self._now()
             await self.journal.write(
-                Journal.brief_version_op(record.id, brief.version, raw.decode("utf-8"), now),
-                Journal.employee_update_op(record.id, brief_version=brief.version),
+                writes.brief_version(record.id, brief.version, raw.decode("utf-8"), now),
+                writes.update_employee(record.id, brief_version=brief.version),
                 *self.audit_ops("brief_changed", {"from": record.brief_version, "to": brief.version}, record.id),
                 full=True,
             )
@@ -58,8 +59,8 @@ class BriefActions(BeltActions):
         now = self._now()
         data = {"from": employee.record.brief_version, "to": brief.version, "by": "owner"}
         await self.journal.write(
-            Journal.brief_version_op(employee.id, brief.version, text, now),
-            Journal.employee_update_op(employee.id, brief_version=brief.version, brief_path=str(path)),
+            writes.brief_version(employee.id, brief.version, text, now),
+            writes.update_employee(employee.id, brief_version=brief.version, brief_path=str(path)),
             *self.audit_ops("brief_changed", data, employee.id),
             full=True,
         )

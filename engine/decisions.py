@@ -1,9 +1,10 @@
 """The owner's decisions as durable state: one read of all of them, and a version that moves with each.
 
 Every owner decision (a model, a schedule, a call-in, a ceiling, a raise, a hire or a dismissal) is
-written to the database together with `bump_op()`. A running office (the window or `headcount run`)
-polls `read_version` and, when it moved, re-reads everything with `read_decisions`: a decision made
-by any process reaches it, and an attribute in memory is only ever a cache of these rows.
+written to the database together with `bump_owner_version()` (engine.store.settings). A running office
+(the window or `headcount run`) polls `read_owner_version` and, when it moved, re-reads everything with
+`read_decisions`: a decision made by any process reaches it, and an attribute in memory is only ever a
+cache of these rows.
 """
 
 from __future__ import annotations
@@ -13,29 +14,18 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, select
-
 from engine import model_choice
 from engine.briefs import WorkingHours
 from engine.budget import Ceiling
 from engine.llm.types import ModelConfig
-from engine.store.schema import allowances, ceilings, employees, settings
-from engine.store.writer import Op
+from engine.store import Connection
+from engine.store.journal import read_employee_ids
+from engine.store.settings import OWNER_VERSION, read_settings
+from engine.store.spend import read_allowances, read_ceilings
 
 log = logging.getLogger(__name__)
 
-VERSION_KEY = "owner:version"
 CALL_IN_PREFIX = "callin:"
-
-_BUMP = (
-    "INSERT INTO settings (key, value) VALUES ('owner:version', '1') "
-    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-)
-
-
-def bump_op() -> Op:
-    """Ride along with any owner decision: tells running offices to re-read."""
-    return (_BUMP, None)
 
 
 def call_in_key(employee_id: str) -> str:
@@ -56,20 +46,15 @@ class Decisions:
     employee_ids: frozenset[str] = frozenset()  # everyone currently employed
 
 
-def read_version(conn: Connection) -> int:
-    row = conn.execute(select(settings.c.value).where(settings.c.key == VERSION_KEY)).first()
-    return int(row[0]) if row else 0
-
-
 def read_decisions(conn: Connection) -> Decisions:
     """All owner decisions; a stored value that no longer parses is skipped with a warning."""
     found_models: dict[str, ModelConfig] = {}
     found_hours: dict[str, WorkingHours] = {}
     call_ins: dict[str, datetime] = {}
     version, simulate = 0, None
-    for key, value in conn.execute(select(settings.c.key, settings.c.value)):
+    for key, value in read_settings(conn):
         try:
-            if key == VERSION_KEY:
+            if key == OWNER_VERSION:
                 version = int(value)
             elif key == model_choice.SIMULATE:
                 simulate = value
@@ -86,8 +71,8 @@ def read_decisions(conn: Connection) -> Decisions:
         models=found_models,
         hours=found_hours,
         call_ins=call_ins,
-        ceilings={r.scope: Ceiling(r.per_turn_usd, r.per_day_usd) for r in conn.execute(select(ceilings))},
-        allowances=tuple((r.scope, r.day, r.usd) for r in conn.execute(select(allowances))),
+        ceilings={scope: Ceiling(per_turn, per_day) for scope, per_turn, per_day in read_ceilings(conn)},
+        allowances=tuple(read_allowances(conn)),
         simulate=simulate,
-        employee_ids=frozenset(r[0] for r in conn.execute(select(employees.c.id).where(employees.c.left_at.is_(None)))),
+        employee_ids=read_employee_ids(conn),
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -14,12 +13,14 @@ from engine.briefs.skills import Skill
 from engine.budget import BudgetLedger
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
-from engine.decisions import bump_op
 from engine.events import EmployeeHired, TaskChanged, TaskStatus
 from engine.guardrails import Guardrails
-from engine.journal import EmployeeRecord, Journal, TaskRecord
 from engine.llm.types import ModelConfig
 from engine.paths import Home
+from engine.store import writes
+from engine.store.journal import Journal
+from engine.store.records import EmployeeRecord, TaskRecord
+from engine.store.settings import bump_owner_version
 from engine.store.writer import Op
 from engine.tools.registry import ToolRegistry
 
@@ -29,19 +30,6 @@ if TYPE_CHECKING:
 
 class OwnerError(Exception):
     """The owner asked for something that cannot be done (unknown id, already decided, ...)."""
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Deliverable:
-    id: str
-    employee_id: str
-    task_id: str
-    round: int
-    content: str
-    status: str
-    comment: str
-    created_at: str
-    decided_at: str | None
 
 
 def employee_event(employee: Employee, record: EmployeeRecord | None = None) -> EmployeeHired:
@@ -122,10 +110,10 @@ class OfficeParts:
 
     async def _owner_write(self, action: str, data: Mapping[str, Any], employee_id: str | None, *ops: Op) -> None:
         audit = self.audit_ops("owner_action", {"action": action, **data}, employee_id)
-        await self.journal.write(*ops, bump_op(), *audit, full=True)
+        await self.journal.write(*ops, bump_owner_version(), *audit, full=True)
 
     async def _requeue(self, task: TaskRecord, reason: str, *ops: Op) -> None:
-        await self.journal.write(*ops, Journal.task_status_op(task.id, "queued", reason, self._now()))
+        await self.journal.write(*ops, writes.task_status(task.id, "queued", reason, self._now()))
         self._task_event(task, "queued", reason)
         if task.employee_id in self.employees:
             self.enqueue(self.employees[task.employee_id], task.id)

@@ -23,7 +23,7 @@ from engine.briefs.skills import Skill, attached_skills, load_skills, use_skill_
 from engine.budget import BudgetLedger, Ceiling
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource, RandomIds, default_clock
-from engine.decisions import Decisions, bump_op, read_decisions, read_version
+from engine.decisions import Decisions, read_decisions
 from engine.events import (
     BriefInvalid,
     DecisionsChanged,
@@ -35,7 +35,6 @@ from engine.events import (
 )
 from engine.guardrails import Guardrails, Pricing, worst_case_cost
 from engine.hours import ALL_HOURS, hours_key, next_change, on_duty
-from engine.journal import EmployeeRecord, Journal, TaskRecord
 from engine.llm.types import ModelClient, ModelConfig, Price
 from engine.loop import AgentLoop, Guard, Outcome, TaskWork
 from engine.office_parts import employee_event
@@ -46,8 +45,12 @@ from engine.runlock import AlreadyRunning, RunLock
 from engine.secrets import Secrets, redact
 from engine.spending import SpendingActions
 from engine.standing import OPEN, is_over_budget, standing
+from engine.store import writes
 from engine.store.backups import DailyBackup
 from engine.store.db import StoreError, open_database
+from engine.store.journal import Journal
+from engine.store.records import EmployeeRecord, TaskRecord
+from engine.store.settings import bump_owner_version, read_owner_version
 from engine.store.writer import Writer
 from engine.tools.base import Tool
 from engine.tools.builtin import builtin_tools
@@ -391,7 +394,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         text = await asyncio.to_thread(Path(brief.source).read_text, encoding="utf-8")
         data = {"name": chosen, "role": brief.id, "team": record.team, "brief_version": brief.version}
         await self.journal.write(
-            *Journal.hire_ops(record, text), bump_op(), *self.audit_ops("hired", data, record.id), full=True
+            *writes.hire(record, text), bump_owner_version(), *self.audit_ops("hired", data, record.id), full=True
         )
         self._start_worker(self._add(record, brief))
         return record
@@ -438,7 +441,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
             created_at=now,
             updated_at=now,
         )
-        await self.journal.write(Journal.task_insert_op(task))
+        await self.journal.write(writes.insert_task(task))
         self.enqueue(employee, task.id)
         self._task_event(task, "queued")
         return task
@@ -548,7 +551,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
                 await self.daily_backup.take_if_due()
 
     async def _poll_once(self) -> None:
-        if await self.journal.read(read_version) != self._decided:
+        if await self.journal.read(read_owner_version) != self._decided:
             await self.refresh_decisions()
         await self._journal_queued()
 
@@ -674,15 +677,15 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         if employee.shown == status:
             return
         before, employee.shown = employee.shown, status
-        await self.journal.write(Journal.employee_update_op(employee.id, status=status, status_detail=detail))
+        await self.journal.write(writes.update_employee(employee.id, status=status, status_detail=detail))
         self.bus.publish(StatusChanged(employee_id=employee.id, status=status, detail=detail))
         if status == "off_duty" or before == "off_duty":
             await self.journal.write(*self.audit_ops("hours_changed", {"status": status}, employee.id), full=True)
 
     async def _set_task(self, task: TaskRecord, state: TaskStatus, reason: str, *, status: Status, detail: str) -> None:
         await self.journal.write(
-            Journal.task_status_op(task.id, state, reason, self._now()),
-            Journal.employee_update_op(task.employee_id, status=status, status_detail=detail),
+            writes.task_status(task.id, state, reason, self._now()),
+            writes.update_employee(task.employee_id, status=status, status_detail=detail),
         )
         employee = self.employees.get(task.employee_id)
         if employee is not None:

@@ -6,23 +6,24 @@ A mixin of the Office; every action is journaled and audited, and wakes whoever 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import math
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
-
 from engine.approvals import ApprovalBook, ApprovalRecord, Decision
 from engine.briefs import WorkingHours
-from engine.decisions import bump_op, call_in_key
+from engine.decisions import call_in_key
 from engine.events import ApprovalResolved, EscalationRaised, StatusChanged
 from engine.hours import ALL_HOURS, describe, hours_as_brief, hours_key
-from engine.journal import Journal, StepRecord, TaskRecord
-from engine.office_parts import Deliverable, OfficeParts, OwnerError
+from engine.office_parts import OfficeParts, OwnerError
 from engine.standing import is_over_budget
-from engine.store.schema import deliverables, employees, settings
+from engine.store import deliverables as deliverables_table
+from engine.store import writes
+from engine.store.records import Deliverable, StepRecord, TaskRecord
+from engine.store.settings import bump_owner_version, delete_setting, put_setting
 from engine.store.writer import Op
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class OwnerActions(OfficeParts):
                         started_at=self._now(),
                         finished_at=self._now(),
                     )
-                    ops.append(Journal.step_insert_op(done))
+                    ops.append(writes.insert_step(done))
         await self._owner_write("resolve", {"task_id": task_id, "happened": happened}, task.employee_id)
         await self._requeue(task, "the owner resolved it", *ops)
 
@@ -64,7 +65,7 @@ class OwnerActions(OfficeParts):
 
     def _owner_step(self, task: TaskRecord, text: str) -> Op:
         now = self._now()
-        return Journal.step_insert_op(
+        return writes.insert_step(
             StepRecord(
                 id=self.ids.new("step"),
                 task_id=task.id,
@@ -147,17 +148,13 @@ class OwnerActions(OfficeParts):
     # --- probation and review -------------------------------------------------------------------
 
     async def submit_for_review(self, employee: Employee, task: TaskRecord, summary: str) -> Deliverable:
-        def rounds(conn: Connection) -> int:
-            count = conn.execute(select(func.count()).where(deliverables.c.task_id == task.id)).scalar_one()
-            return int(count)
-
         files = await self._files_written(task.id)
         content = summary + ("\n\nFiles: " + ", ".join(files) if files else "")
         item = Deliverable(
             id=self.ids.new("dlv"),
             employee_id=employee.id,
             task_id=task.id,
-            round=await self.journal.read(rounds) + 1,
+            round=await self.journal.read(functools.partial(deliverables_table.count_rounds, task_id=task.id)) + 1,
             content=content,
             status="pending",
             comment="",
@@ -165,9 +162,9 @@ class OwnerActions(OfficeParts):
             decided_at=None,
         )
         await self.journal.write(
-            (insert(deliverables), dataclasses.asdict(item)),
-            Journal.task_status_op(task.id, "review", "waiting for the owner's review", self._now()),
-            Journal.employee_update_op(employee.id, status="idle", status_detail=""),
+            deliverables_table.insert_deliverable(item),
+            writes.task_status(task.id, "review", "waiting for the owner's review", self._now()),
+            writes.update_employee(employee.id, status="idle", status_detail=""),
             *self.audit_ops(
                 "deliverable_submitted",
                 {"deliverable_id": item.id, "task_id": task.id, "round": item.round},
@@ -190,13 +187,7 @@ class OwnerActions(OfficeParts):
         return sorted({p for p in paths if p})
 
     async def reviews(self, status: str | None = "pending") -> list[Deliverable]:
-        def query(conn: Connection) -> list[Deliverable]:
-            stmt = select(deliverables).order_by(deliverables.c.created_at)
-            if status:
-                stmt = stmt.where(deliverables.c.status == status)
-            return [Deliverable(**r._asdict()) for r in conn.execute(stmt)]
-
-        return await self.journal.read(query)
+        return await self.journal.read(functools.partial(deliverables_table.read_deliverables, status=status))
 
     async def _deliverable(self, deliverable_id: str) -> Deliverable:
         for item in await self.reviews(None):
@@ -212,13 +203,10 @@ class OwnerActions(OfficeParts):
         employee = self.employees.get(item.employee_id)
         left = max(employee.record.probation_left - 1, 0) if employee else 0
         await self.journal.write(
-            (
-                update(deliverables).where(deliverables.c.id == item.id),
-                {"status": "accepted", "decided_at": self._now()},
-            ),
-            Journal.task_status_op(task.id, "done", "", self._now()),
-            (update(employees).where(employees.c.id == item.employee_id), {"probation_left": left}),
-            bump_op(),
+            deliverables_table.decide(item.id, "accepted", self._now()),
+            writes.task_status(task.id, "done", "", self._now()),
+            writes.update_employee(item.employee_id, probation_left=left),
+            bump_owner_version(),
             *self.audit_ops(
                 "deliverable_decided", {"deliverable_id": item.id, "decision": "accepted"}, item.employee_id
             ),
@@ -235,10 +223,7 @@ class OwnerActions(OfficeParts):
         item = await self._deliverable(deliverable_id)
         task = await self._task(item.task_id)
         await self.journal.write(
-            (
-                update(deliverables).where(deliverables.c.id == item.id),
-                {"status": "revise", "comment": comment, "decided_at": self._now()},
-            ),
+            deliverables_table.decide(item.id, "revise", self._now(), comment),
             *self.audit_ops(
                 "deliverable_decided",
                 {"deliverable_id": item.id, "decision": "revise", "comment": comment},
@@ -255,7 +240,7 @@ class OwnerActions(OfficeParts):
             "probation",
             {"deliverables": deliverables_to_review},
             employee.id,
-            (update(employees).where(employees.c.id == employee.id), {"probation_left": deliverables_to_review}),
+            writes.update_employee(employee.id, probation_left=deliverables_to_review),
         )
         employee.record = dataclasses.replace(employee.record, probation_left=deliverables_to_review)
 
@@ -273,8 +258,8 @@ class OwnerActions(OfficeParts):
         if await self.journal.tasks(employee_id=employee.id, statuses=["running"]):
             raise OwnerError(f"{employee.record.name} is in the middle of a task; try again when it is done")
         now = self._now()
-        ops: list[Op] = [Journal.task_status_op(t.id, "cancelled", "the employee was let go", now) for t in open_tasks]
-        ops.append((update(employees).where(employees.c.id == employee.id), {"left_at": now, "status": "idle"}))
+        ops: list[Op] = [writes.task_status(t.id, "cancelled", "the employee was let go", now) for t in open_tasks]
+        ops.append(writes.update_employee(employee.id, left_at=now, status="idle"))
         await self._owner_write("dismiss", {"name": employee.record.name, "reason": reason}, employee.id, *ops)
         for task in open_tasks:
             self._task_event(task, "cancelled", "the employee was let go")
@@ -290,9 +275,9 @@ class OwnerActions(OfficeParts):
         """
         key = hours_key(self.find(who).id) if who else ALL_HOURS
         if hours is None:
-            op: Op = (delete(settings).where(settings.c.key == key), None)
+            op: Op = delete_setting(key)
         else:
-            op = Journal.setting_op(key, json.dumps(hours_as_brief(hours)))
+            op = put_setting(key, json.dumps(hours_as_brief(hours)))
         data = {"who": who or "everyone", "hours": describe(hours) if hours else "as in the brief"}
         await self._owner_write("set_hours", data, None, op)
         await self.refresh_decisions()  # whoever waits for a shift re-reads it
@@ -303,7 +288,7 @@ class OwnerActions(OfficeParts):
             raise OwnerError(f"call someone in for more than 0 and at most {MAX_CALL_IN_HOURS} hours, not {hours}")
         employee = self.find(who)
         until = self.clock.now() + timedelta(hours=hours)
-        op = Journal.setting_op(call_in_key(employee.id), until.isoformat())
+        op = put_setting(call_in_key(employee.id), until.isoformat())
         await self._owner_write("call_in", {"until": until.isoformat()}, employee.id, op)
         await self.refresh_decisions()
         return until

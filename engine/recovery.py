@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Connection, select, update
-
 from engine.clock import Clock
-from engine.journal import Journal
-from engine.store.schema import employees, steps, tasks
+from engine.store import writes
+from engine.store.journal import Journal
+from engine.store.recovery import read_interrupted
 
 log = logging.getLogger(__name__)
 
@@ -21,20 +20,7 @@ async def recover(journal: Journal, clock: Clock) -> list[str]:
     caller's to derive from them.
     """
     now = clock.now().isoformat()
-
-    def scan(conn: Connection) -> tuple[list[tuple[str, str]], dict[str, tuple[str, str, str | None]]]:
-        running = [
-            (r[0], r[1])
-            for r in conn.execute(select(tasks.c.id, tasks.c.employee_id).where(tasks.c.status == "running"))
-        ]
-        intents = conn.execute(
-            select(steps.c.task_id, steps.c.id, steps.c.tool, steps.c.arguments).where(
-                steps.c.status == "started", steps.c.kind == "tool"
-            )
-        )
-        return running, {r[0]: (r[1], r[2], r[3]) for r in intents}
-
-    running, intents = await journal.read(scan)
+    running, intents = await journal.read(read_interrupted)
     changed: list[str] = []
     for task_id, employee_id in running:
         if task_id in intents:
@@ -44,16 +30,13 @@ async def recover(journal: Journal, clock: Clock) -> list[str]:
                 "Check, then tell me whether it happened or should be retried."
             )
             await journal.write(
-                (update(steps).where(steps.c.id == step_id), {"status": "uncertain", "finished_at": now}),
-                Journal.task_status_op(task_id, "uncertain", reason, now),
-                (
-                    update(employees).where(employees.c.id == employee_id),
-                    {"status": "blocked", "status_detail": reason},
-                ),
+                writes.mark_step(step_id, "uncertain", now),
+                writes.task_status(task_id, "uncertain", reason, now),
+                writes.update_employee(employee_id, status="blocked", status_detail=reason),
             )
             log.warning("task %s is uncertain after a crash: %s", task_id, reason)
         else:
-            await journal.write(Journal.task_status_op(task_id, "queued", "resumed after a restart", now))
+            await journal.write(writes.task_status(task_id, "queued", "resumed after a restart", now))
         changed.append(task_id)
     # An intent whose task was not running (already parked by an earlier recovery) stays as is.
     return changed

@@ -7,20 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
-
 from engine import model_choice
 from engine.budget import OFFICE, Ceiling, employee_scope, period_days, team_scope
-from engine.decisions import bump_op
-from engine.journal import Journal
 from engine.llm.types import ModelConfig, ModelConfigError, Price
 from engine.office_parts import OfficeParts, OwnerError
-from engine.store.schema import allowances, ceilings, settings, steps
+from engine.store.settings import bump_owner_version, delete_setting, put_setting
+from engine.store.spend import add_allowance, put_ceiling, read_costs_since
 from engine.store.writer import Op
 
 log = logging.getLogger(__name__)
@@ -40,18 +38,8 @@ class SpendingActions(OfficeParts):
 
     async def load_spend(self) -> None:
         """Count the last two days' spend from the journal (ceilings come with the owner's decisions)."""
-
-        def query(conn: Connection) -> list[Any]:
-            since = (self.clock.now() - timedelta(days=2)).isoformat()
-            return list(
-                conn.execute(
-                    select(steps.c.employee_id, steps.c.started_at, steps.c.cost_usd).where(
-                        steps.c.started_at >= since, steps.c.cost_usd > 0
-                    )
-                )
-            )
-
-        for employee_id, started, usd in await self.journal.read(query):
+        since = (self.clock.now() - timedelta(days=2)).isoformat()
+        for employee_id, started, usd, _ in await self.journal.read(functools.partial(read_costs_since, since=since)):
             if employee_id in self.employees:
                 self.ledger.record_spend(employee_id, datetime.fromisoformat(started), usd)
 
@@ -63,15 +51,14 @@ class SpendingActions(OfficeParts):
             per_turn if per_turn is not None else current.per_turn_usd,
             per_day if per_day is not None else current.per_day_usd,
         )
-        values = {"scope": scope, "per_turn_usd": ceiling.per_turn_usd, "per_day_usd": ceiling.per_day_usd}
         shown = {
             "scope": scope,
             "per_turn_usd": _finite(ceiling.per_turn_usd),
             "per_day_usd": _finite(ceiling.per_day_usd),
         }
         await self.journal.write(
-            (insert(ceilings).prefix_with("OR REPLACE"), values),
-            bump_op(),
+            put_ceiling(scope, ceiling.per_turn_usd, ceiling.per_day_usd),
+            bump_owner_version(),
             *self.audit_ops("budget_changed", shown, None),
             full=True,
         )
@@ -83,24 +70,17 @@ class SpendingActions(OfficeParts):
         day = self.ledger.day_of(scope, self.clock.now())
         values = {"scope": scope, "day": day, "usd": usd}
         await self.journal.write(
-            (insert(allowances), values), bump_op(), *self.audit_ops("budget_changed", values, None), full=True
+            add_allowance(scope, day, usd),
+            bump_owner_version(),
+            *self.audit_ops("budget_changed", values, None),
+            full=True,
         )
         await self.refresh_decisions()
 
     async def budget_report(self) -> dict[str, Any]:
         """Spend per employee, team and office for today, this week and this month."""
-
-        def query(conn: Connection) -> list[Any]:
-            since = (self.clock.now() - timedelta(days=32)).isoformat()
-            return list(
-                conn.execute(
-                    select(steps.c.employee_id, steps.c.started_at, steps.c.cost_usd, steps.c.rehearsal).where(
-                        steps.c.started_at >= since, steps.c.cost_usd > 0
-                    )
-                )
-            )
-
-        rows = await self.journal.read(query)
+        since = (self.clock.now() - timedelta(days=32)).isoformat()
+        rows = await self.journal.read(functools.partial(read_costs_since, since=since))
         now = self.clock.now()
         report: dict[str, Any] = {"employees": [], "teams": [], "office": None}
         totals: dict[str, dict[str, float]] = {}
@@ -162,15 +142,13 @@ class SpendingActions(OfficeParts):
             await asyncio.to_thread(validate_config, config)  # price known or declared, key present
         key = model_choice.employee_key(self.find(who).id) if who else model_choice.ALL
         data = {"model": model, "who": who or "everyone rehearsing", "api_base": api_base}
-        await self._owner_write("connect_model", data, None, Journal.setting_op(key, model_choice.dump(config)))
+        await self._owner_write("connect_model", data, None, put_setting(key, model_choice.dump(config)))
         await self.refresh_decisions()
         return config
 
     async def disconnect_model(self, who: str | None = None) -> None:
         key = model_choice.employee_key(self.find(who).id) if who else model_choice.ALL
-        await self._owner_write(
-            "disconnect_model", {"who": who or "everyone"}, None, (delete(settings).where(settings.c.key == key), None)
-        )
+        await self._owner_write("disconnect_model", {"who": who or "everyone"}, None, delete_setting(key))
         await self.refresh_decisions()
 
     def model_mode(self) -> str:
@@ -186,9 +164,9 @@ class SpendingActions(OfficeParts):
         """Charge rehearsal at a real model's prices (shown as simulated), or stop with None."""
         if model:
             _simulated_price(model)  # refused now if its price is unknown, before anything is stored
-            op: Op = Journal.setting_op(model_choice.SIMULATE, model)
+            op: Op = put_setting(model_choice.SIMULATE, model)
         else:
-            op = (delete(settings).where(settings.c.key == model_choice.SIMULATE), None)
+            op = delete_setting(model_choice.SIMULATE)
         await self._owner_write("simulate_prices", {"model": model}, None, op)
         await self.refresh_decisions()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from engine.events import Status, TaskStatus
-from engine.journal import TaskRecord
+from engine.store.records import TaskRecord
 
 # Tasks that are not finished one way or another: what an employee's standing is read from.
 OPEN: tuple[TaskStatus, ...] = ("queued", "running", "waiting", "parked", "uncertain", "review")

@@ -6,9 +6,9 @@ from typing import Any
 
 from engine.events import ApprovalRequested, EscalationRaised, Event, Status, StatusChanged, TaskChanged
 from engine.hours import on_duty
-from engine.journal import EmployeeRecord
 from engine.office_parts import OfficeParts, employee_event
 from engine.standing import OPEN, standing
+from engine.store.records import EmployeeRecord
 
 
 class OfficeViews(OfficeParts):

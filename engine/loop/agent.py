@@ -19,10 +19,12 @@ from engine import faults
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import StatusChanged, StepFinished, StepStarted, StepStatus, TextStreamed
-from engine.journal import Journal, StepRecord
 from engine.llm.types import Message, ModelClient, ModelError, ModelReply, ModelRequest, ToolCall
 from engine.loop.guard import Guard, Parked
 from engine.loop.work import Outcome, TaskWork
+from engine.store import writes
+from engine.store.journal import Journal
+from engine.store.records import StepRecord
 from engine.tools.base import Tool, ToolContext, ToolError, ToolSpec, describe_validation_error, parse_arguments
 
 NOT_RUN = "(not run: the task was paused before this call, then the owner replied)"
@@ -52,7 +54,7 @@ class AgentLoop:
         """Work the task from where its journal left off until it is done or must park."""
         turn_id = self._ids.new("turn")
         await self._journal.write(
-            Journal.turn_op(turn_id, work.task_id, work.employee_id, work.brief_version, self._now())
+            writes.start_turn(turn_id, work.task_id, work.employee_id, work.brief_version, self._now())
         )
         work = dataclasses.replace(work, turn_id=turn_id)
         run = _Run(self, work, turn_id, history)
@@ -183,7 +185,7 @@ class _Run:
             finished_at=loop._now(),
         )
         # Audit rows (the guard's extra ops) are audit-grade: that commit is fsynced (FULL).
-        await loop._journal.write(Journal.step_insert_op(record), *extra, full=bool(extra))
+        await loop._journal.write(writes.insert_step(record), *extra, full=bool(extra))
         self.messages.append(message)
         loop._bus.publish(
             StepFinished(
@@ -238,7 +240,7 @@ class _Run:
             status, result = "failed", f"error: {exc}"
             settle = self._settle(call, spec, arguments, status, result)
             loop._journal.defer(
-                Journal.step_insert_op(
+                writes.insert_step(
                     self._tool_record(
                         step_id, call, name, call.arguments, status, result, str(exc), started, loop._now()
                     )
@@ -253,7 +255,7 @@ class _Run:
         if not tool.spec.idempotent:
             # Journal the intent first: after a crash an intent with no result means "maybe done".
             await loop._journal.write(
-                Journal.step_insert_op(
+                writes.insert_step(
                     self._tool_record(
                         step_id, call, name, used, "started", None, None, started, None, tool.spec.price_usd
                     )
@@ -267,9 +269,9 @@ class _Run:
             record = self._tool_record(
                 step_id, call, name, used, status, result, error, started, loop._now(), tool.spec.price_usd
             )
-            loop._journal.defer(Journal.step_insert_op(record), *settle, full=bool(settle))
+            loop._journal.defer(writes.insert_step(record), *settle, full=bool(settle))
         else:
-            finish = Journal.step_finish_op(step_id, status, result, error, loop._now())
+            finish = writes.finish_step(step_id, status, result, error, loop._now())
             await loop._journal.write(finish, *settle, full=bool(settle))
         self._after_tool(step_id, call, name, status, result)
         if faults.is_marked(error):

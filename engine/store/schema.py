@@ -1,7 +1,7 @@
 """Tables of the journal: the single source of truth for employees, tasks, turns and steps.
 
 SQLAlchemy Core tables (not ORM objects): the writer batches plain statements, and reads map rows
-to frozen dataclasses in `engine.store.reads`.
+to frozen dataclasses in `engine.store.records`.
 """
 
 from __future__ import annotations

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.journal import Journal
 from engine.paths import Home
 from engine.store.db import open_database
+from engine.store.journal import Journal
 from engine.store.writer import Writer
 
 ROOT = Path(__file__).resolve().parents[2]

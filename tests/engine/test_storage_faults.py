@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from engine.journal import Journal
 from engine.logs import setup_logging
 from engine.store.db import StoreError, make_engine
+from engine.store.journal import Journal
+from engine.store.settings import put_setting
 from engine.store.writer import Writer
 from engine.testing import ScriptedModel, call, say
 from engine.tools.base import FunctionTool, ToolContext
@@ -149,9 +150,9 @@ async def test_a_writer_that_cannot_open_the_database_fails_its_producers(tmp_pa
     writer.start()
     with pytest.raises(StoreError, match="no such folder"):
         async with asyncio.timeout(60):  # before: the writer thread died and the producer waited forever
-            await writer.write(Journal.setting_op("k", "v"))
+            await writer.write(put_setting("k", "v"))
     with pytest.raises(StoreError):
-        await writer.write(Journal.setting_op("k", "v"))  # and the next one too, at once
+        await writer.write(put_setting("k", "v"))  # and the next one too, at once
     await writer.close()
 
 

@@ -1,91 +1,32 @@
 """The journal: every durable fact about employees, tasks, turns and steps, written through the one writer.
 
-Reads run on a worker thread so the event loop never blocks on SQLite.
+`write` commits ops (built by engine.store.writes and the other store modules) and returns once they are
+durable; reads run on a worker thread so the event loop never blocks on SQLite. `read(fn)` runs any
+store query that takes a connection.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy import Connection, Engine, Row, select
 from sqlalchemy.exc import DBAPIError
 
-from engine.events import StepKind, StepStatus, TaskStatus
+from engine.events import TaskStatus
 from engine.store.db import StoreError, describe_sqlite_error
-from engine.store.schema import brief_versions, employees, settings, steps, tasks, turns
+from engine.store.records import EmployeeRecord, StepRecord, TaskRecord
+from engine.store.schema import brief_versions, employees, steps, tasks
+from engine.store.settings import read_setting
 from engine.store.writer import Op, Writer
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class EmployeeRecord:
-    id: str
-    name: str
-    role: str
-    title: str
-    team: str | None
-    brief_path: str
-    brief_version: str
-    status: str
-    status_detail: str
-    hired_at: str
-    probation_left: int = 0  # deliverables still to be reviewed by the owner before they count
-
-
-@dataclass(frozen=True, slots=True)
-class TaskRecord:
-    id: str
-    employee_id: str
-    parent_id: str | None
-    title: str
-    body: str
-    status: TaskStatus
-    reason: str
-    created_at: str
-    updated_at: str
-
-
-@dataclass(frozen=True, slots=True)
-class StepRecord:
-    id: str
-    task_id: str
-    turn_id: str
-    employee_id: str
-    seq: int
-    kind: StepKind
-    status: StepStatus
-    attempt: int
-    tool: str | None
-    call_id: str | None
-    arguments: str | None
-    result: str | None
-    model: str | None
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float
-    rehearsal: bool
-    error: str | None
-    started_at: str
-    finished_at: str | None
-
-
-def _insert_sql(table: Any) -> str:
-    names = [c.name for c in table.c]
-    return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)})"
-
-
-# The writes made on every step, as driver-level SQL (see engine.store.writer.Op).
-_STEP_INSERT = _insert_sql(steps)
-_STEP_FINISH = "UPDATE steps SET status=:status, result=:result, error=:error, finished_at=:finished_at WHERE id=:id"
-_TASK_STATUS = "UPDATE tasks SET status=:status, reason=:reason, updated_at=:updated_at WHERE id=:id"
 
 
 def _record(cls: type[T], row: Row[Any]) -> T:
@@ -148,56 +89,6 @@ class Journal:
         if self._flushing:
             await asyncio.gather(*self._flushing)
 
-    @staticmethod
-    def hire_ops(record: EmployeeRecord, brief_text: str) -> list[Op]:
-        return [
-            (insert(employees), _fields(record)),
-            Journal.brief_version_op(record.id, record.brief_version, brief_text, record.hired_at),
-        ]
-
-    @staticmethod
-    def brief_version_op(employee_id: str, version: str, content: str, when: str) -> Op:
-        statement = insert(brief_versions).prefix_with("OR IGNORE")
-        return (
-            statement,
-            {"employee_id": employee_id, "version": version, "content": content, "created_at": when},
-        )
-
-    @staticmethod
-    def employee_update_op(employee_id: str, **values: Any) -> Op:
-        return (update(employees).where(employees.c.id == employee_id), values)
-
-    @staticmethod
-    def task_insert_op(record: TaskRecord) -> Op:
-        return (insert(tasks), _fields(record))
-
-    @staticmethod
-    def task_status_op(task_id: str, status: TaskStatus, reason: str, when: str) -> Op:
-        return (_TASK_STATUS, {"id": task_id, "status": status, "reason": reason, "updated_at": when})
-
-    @staticmethod
-    def turn_op(turn_id: str, task_id: str, employee_id: str, brief_version: str, when: str) -> Op:
-        values = {
-            "id": turn_id,
-            "task_id": task_id,
-            "employee_id": employee_id,
-            "brief_version": brief_version,
-            "started_at": when,
-        }
-        return (insert(turns), values)
-
-    @staticmethod
-    def step_insert_op(record: StepRecord) -> Op:
-        return (_STEP_INSERT, _fields(record))
-
-    @staticmethod
-    def step_finish_op(step_id: str, status: StepStatus, result: str, error: str | None, when: str) -> Op:
-        return (_STEP_FINISH, {"id": step_id, "status": status, "result": result, "error": error, "finished_at": when})
-
-    @staticmethod
-    def setting_op(key: str, value: str) -> Op:
-        return (insert(settings).prefix_with("OR REPLACE"), {"key": key, "value": value})
-
     # --- reads ----------------------------------------------------------------------------------
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
@@ -256,11 +147,7 @@ class Journal:
         return await self.read(query)
 
     async def setting(self, key: str) -> str | None:
-        def query(conn: Connection) -> str | None:
-            row = conn.execute(select(settings.c.value).where(settings.c.key == key)).first()
-            return None if row is None else str(row[0])
-
-        return await self.read(query)
+        return await self.read(functools.partial(read_setting, key=key))
 
     async def brief_text(self, employee_id: str, version: str) -> str | None:
         def query(conn: Connection) -> str | None:
@@ -274,5 +161,6 @@ class Journal:
         return await self.read(query)
 
 
-def _fields(record: Any) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in record.__slots__}
+def read_employee_ids(conn: Connection) -> frozenset[str]:
+    """Everyone currently employed (not let go)."""
+    return frozenset(r[0] for r in conn.execute(select(employees.c.id).where(employees.c.left_at.is_(None))))

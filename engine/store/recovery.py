@@ -1,0 +1,20 @@
+"""What a crash interrupted, as the journal holds it: tasks left running and tool intents with no result."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from engine.store.schema import steps, tasks
+
+
+def read_interrupted(conn: Connection) -> tuple[list[tuple[str, str]], dict[str, tuple[str, str, str | None]]]:
+    """(task id, employee id) of running tasks, and task id -> (step id, tool, arguments) of open intents."""
+    running = [
+        (r[0], r[1]) for r in conn.execute(select(tasks.c.id, tasks.c.employee_id).where(tasks.c.status == "running"))
+    ]
+    intents = conn.execute(
+        select(steps.c.task_id, steps.c.id, steps.c.tool, steps.c.arguments).where(
+            steps.c.status == "started", steps.c.kind == "tool"
+        )
+    )
+    return running, {r[0]: (r[1], r[2], r[3]) for r in intents}

@@ -1,0 +1,55 @@
+"""The settings table: one row per owner decision or office setting, and the owner-decisions version.
+
+Every owner decision is written together with `bump_owner_version()`; running offices poll
+`read_owner_version` and re-read the decisions when it moved (see engine.office.decisions).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, delete, insert, select
+
+from engine.store.schema import settings
+from engine.store.writer import Op
+
+OWNER_VERSION = "owner:version"
+
+_BUMP = (
+    "INSERT INTO settings (key, value) VALUES ('owner:version', '1') "
+    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+)
+_UPSERT = (
+    "INSERT INTO settings (key, value) VALUES (:key, :value) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+)
+
+
+def put_setting(key: str, value: str) -> Op:
+    return (insert(settings).prefix_with("OR REPLACE"), {"key": key, "value": value})
+
+
+def delete_setting(key: str) -> Op:
+    return (delete(settings).where(settings.c.key == key), None)
+
+
+def bump_owner_version() -> Op:
+    """Ride along with any owner decision: tells running offices to re-read."""
+    return (_BUMP, None)
+
+
+def upsert_setting(conn: Connection, key: str, value: str) -> None:
+    """Set a setting inside the writer's open transaction (for writes made on the writer thread)."""
+    conn.exec_driver_sql(_UPSERT, {"key": key, "value": value})
+
+
+def read_setting(conn: Connection, key: str) -> str | None:
+    row = conn.execute(select(settings.c.value).where(settings.c.key == key)).first()
+    return None if row is None else str(row[0])
+
+
+def read_settings(conn: Connection) -> list[tuple[str, str]]:
+    """Every setting as (key, value)."""
+    return [(str(key), str(value)) for key, value in conn.execute(select(settings.c.key, settings.c.value))]
+
+
+def read_owner_version(conn: Connection) -> int:
+    value = read_setting(conn, OWNER_VERSION)
+    return int(value) if value is not None else 0

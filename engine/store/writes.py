@@ -1,0 +1,77 @@
+"""Writer ops for the journal's core tables: employees, brief versions, tasks, turns and steps.
+
+Each function returns an `Op` for `Journal.write`; several ops written together commit in one
+transaction. The writes made on every step are plain driver-level SQL (a third of a Core
+statement's cost, see engine.store.writer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, update
+
+from engine.events import StepStatus, TaskStatus
+from engine.store.records import EmployeeRecord, StepRecord, TaskRecord, fields_of
+from engine.store.schema import brief_versions, employees, steps, tasks, turns
+from engine.store.writer import Op
+
+
+def _insert_sql(table: Any) -> str:
+    names = [c.name for c in table.c]
+    return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)})"
+
+
+_STEP_INSERT = _insert_sql(steps)
+_STEP_FINISH = "UPDATE steps SET status=:status, result=:result, error=:error, finished_at=:finished_at WHERE id=:id"
+_TASK_STATUS = "UPDATE tasks SET status=:status, reason=:reason, updated_at=:updated_at WHERE id=:id"
+
+
+def hire(record: EmployeeRecord, brief_text: str) -> list[Op]:
+    """A new employee and the first version of its brief."""
+    return [
+        (insert(employees), fields_of(record)),
+        brief_version(record.id, record.brief_version, brief_text, record.hired_at),
+    ]
+
+
+def brief_version(employee_id: str, version: str, content: str, when: str) -> Op:
+    """Keep a brief's text under its version (once: a version already kept stays as it was)."""
+    statement = insert(brief_versions).prefix_with("OR IGNORE")
+    return (statement, {"employee_id": employee_id, "version": version, "content": content, "created_at": when})
+
+
+def update_employee(employee_id: str, **values: Any) -> Op:
+    return (update(employees).where(employees.c.id == employee_id), values)
+
+
+def insert_task(record: TaskRecord) -> Op:
+    return (insert(tasks), fields_of(record))
+
+
+def task_status(task_id: str, status: TaskStatus, reason: str, when: str) -> Op:
+    return (_TASK_STATUS, {"id": task_id, "status": status, "reason": reason, "updated_at": when})
+
+
+def start_turn(turn_id: str, task_id: str, employee_id: str, brief_version: str, when: str) -> Op:
+    values = {
+        "id": turn_id,
+        "task_id": task_id,
+        "employee_id": employee_id,
+        "brief_version": brief_version,
+        "started_at": when,
+    }
+    return (insert(turns), values)
+
+
+def insert_step(record: StepRecord) -> Op:
+    return (_STEP_INSERT, fields_of(record))
+
+
+def finish_step(step_id: str, status: StepStatus, result: str, error: str | None, when: str) -> Op:
+    return (_STEP_FINISH, {"id": step_id, "status": status, "result": result, "error": error, "finished_at": when})
+
+
+def mark_step(step_id: str, status: StepStatus, when: str) -> Op:
+    """Change a step's status without a result (after a crash: an intent whose outcome is unknown)."""
+    return (update(steps).where(steps.c.id == step_id), {"status": status, "finished_at": when})
