@@ -28,7 +28,7 @@ from engine.events import ApprovalRequested, DecisionsChanged, Event, SpendChang
 EventSink = Callable[[Event], None]
 
 if TYPE_CHECKING:
-    from engine.orchestrator import Office
+    from engine.office import Office
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class Bridge:
     async def open(self, *, starter_team: bool = True) -> None:
         """Open the office (unless given one), follow its events, seed the rows, start the workers."""
         if self.office is None:
-            from engine.orchestrator import Office
+            from engine.office import Office
             from engine.paths import Home
 
             self.office = await Office.open(Home.resolve(), colocate_writer=False)

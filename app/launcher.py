@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _snapshot(args: argparse.Namespace) -> int:
     from app.office.snapshot import parse_size, snapshot_command
-    from engine.orchestrator import Office
+    from engine.office import Office
     from engine.paths import Home
 
     try:

@@ -13,7 +13,7 @@ from app.panels.settings import PROVIDERS, SettingsValues
 
 if TYPE_CHECKING:
     from engine.briefs import WorkingHours
-    from engine.orchestrator import Office
+    from engine.office import Office
 
 
 @dataclass(slots=True)
@@ -39,7 +39,7 @@ def model_string(values: SettingsValues) -> str:
 async def apply_settings(office: Office, old: SettingsValues, new: SettingsValues) -> Applied:
     """Apply what changed. Validation errors come back in `error` with the engine's own message."""
     from engine.llm.types import ModelConfigError, Price
-    from engine.owner import OwnerError
+    from engine.office import OwnerError
     from engine.secrets import Secrets
 
     result = Applied()

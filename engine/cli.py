@@ -20,8 +20,7 @@ from engine.events import Event, StatusChanged, StepFinished, TaskChanged
 from engine.faults import environment_error, file_fault
 from engine.llm.types import ModelError
 from engine.logs import setup_logging
-from engine.office_parts import OwnerError
-from engine.orchestrator import Held, Office, OfficeError
+from engine.office import Held, Office, OfficeError, OwnerError
 from engine.paths import SHIPPED_BRIEFS, Home
 from engine.store.db import StoreError
 

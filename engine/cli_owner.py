@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from engine.briefs import DEFAULT_MAX_TOOLS, HARD_MAX_TOOLS, WorkingHours
 from engine.hours import describe
 from engine.llm.types import Price
-from engine.orchestrator import Office
+from engine.office import Office
 
 Handler = Callable[[Office, argparse.Namespace], Awaitable[int]]
 

@@ -66,7 +66,7 @@ def shoot_live(out: Path, seconds: float = 0.6) -> list[Path]:
     from app.bridge import Bridge
     from app.main import prewarm_in_background
     from app.office.state import OfficeState as SceneState
-    from engine.orchestrator import Office
+    from engine.office import Office
     from engine.paths import Home
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

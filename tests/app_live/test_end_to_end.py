@@ -19,7 +19,7 @@ from app.office.state import OfficeState as SceneState
 from app.state import OfficeState
 from app.window import MainWindow
 from engine.llm.types import Message, ModelClient, ModelReply, ToolSchema
-from engine.orchestrator import Office
+from engine.office import Office
 from engine.paths import Home
 from engine.testing import FunctionModel, ScriptedModel, call, say
 from engine.tools.base import FunctionTool, Tool, ToolContext
@@ -235,7 +235,7 @@ def test_settings_apply_ceilings_and_the_audit_log_shows_and_verifies(qtbot: QtB
             qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
             await until(lambda: not dialog.isVisible(), "the settings applied and closed")
             assert dialog.error.isHidden()
-            hours = office.hours_of(office.employees[eid])
+            hours = office.parts.roster.hours_of(office.employees[eid])
             assert hours.timezone == "Asia/Tokyo" and str(hours.windows[0]).startswith("mon,tue,wed,thu,fri ")
             report = await office.budget_report()
             assert report["office"]["per_day_usd"] == 7.0

@@ -34,7 +34,7 @@ from pydantic import BaseModel
 
 from engine.llm.types import Message, ModelClient, ModelReply, ModelRequest, ToolCall
 from engine.loop import OpenGuard
-from engine.orchestrator import Office
+from engine.office import Office
 from engine.paths import Home
 from engine.store.db import open_database
 from engine.store.schema import steps

@@ -44,7 +44,7 @@ async def scenario(
     args: argparse.Namespace, window: Any, bridge: Any, painted: asyncio.Future[float]
 ) -> dict[str, Any]:
     from engine.events import Event, TaskChanged
-    from engine.orchestrator import Office
+    from engine.office import Office
     from engine.paths import Home
 
     if not args.no_render:

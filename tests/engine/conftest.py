@@ -11,7 +11,7 @@ import yaml
 
 from engine.clock import Clock, SequentialIds
 from engine.llm.types import ModelClient
-from engine.orchestrator import Office
+from engine.office import Office
 from engine.paths import Home
 from engine.tools.base import Tool
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from engine.llm.types import Message, ModelReply, ToolCall, ToolSchema
-from engine.orchestrator import Office
+from engine.office import Office
 from engine.paths import Home
 from engine.testing import FunctionModel
 from engine.tools.base import FunctionTool, ToolContext

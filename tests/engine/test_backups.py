@@ -256,7 +256,7 @@ async def test_a_working_office_backs_up_at_the_start_of_run_and_from_its_poll(
     folder = headcount_home / "backups"
     clock = _NappingClock(SUNDAY_0300)
     office = await make_office(ScriptedModel(), clock=clock)
-    watched = office.daily_backup = _Watched(office.home.database, folder, clock)
+    watched = office.parts.scheduler.daily_backup = _Watched(office.home.database, folder, clock)
     await office.run(until_idle=True)
     await office.run(until_idle=True)
     assert watched.taken.qsize() == 1

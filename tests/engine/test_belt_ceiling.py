@@ -8,11 +8,10 @@ import pytest
 from pydantic import BaseModel
 
 from engine.audit import AuditLog
-from engine.belts import BELT_CEILING
 from engine.briefs import BriefError, load_brief
 from engine.cli import COMMANDS, build_parser
-from engine.office_parts import OwnerError
-from engine.orchestrator import OfficeError
+from engine.office import OfficeError, OwnerError
+from engine.office.belts import BELT_CEILING
 from engine.testing import ScriptedModel, call, say
 from engine.tools.base import FunctionTool, Tool, ToolContext
 from tests.engine.conftest import BriefWriter, OfficeFactory
@@ -59,7 +58,7 @@ async def test_a_raised_ceiling_is_kept_and_the_big_belt_still_works_after_a_res
 
     model = ScriptedModel(call("step_24"), say("all steps done"))
     reopened = await make_office(model, tools=acme_tools(25))
-    assert reopened.brief_errors == {}
+    assert reopened.parts.roster.brief_errors == {}
     assert len(reopened.employees[ada.id].belt.names()) == 25
     await reopened.assign("ada", "Run the last step")
     await reopened.run(until_idle=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from engine.briefs.catalog import load_catalog
 from engine.llm.provider import LiteLLMClient
-from engine.orchestrator import Office
+from engine.office import Office
 from engine.paths import SHIPPED_BRIEFS, Home
 
 

@@ -44,7 +44,7 @@ def _lines(path: Path) -> list[str]:
 
 async def _owner_resolves_uncertain(home: Path, ledgers: Path) -> int:
     """Act as the owner: look at the real world (the ledger) and answer each uncertain task."""
-    from engine.orchestrator import Office
+    from engine.office import Office
     from engine.testing import FunctionModel
 
     office = await Office.open(Home.resolve(home), model=FunctionModel(lambda m, t: "unused"))

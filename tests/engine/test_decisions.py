@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from engine.clock import FakeClock, RandomIds
 from engine.events import DecisionsChanged, EmployeeHired, EmployeeLeft, Event, StatusChanged, TaskChanged
-from engine.orchestrator import POLL_S, Office
+from engine.office import POLL_S, Office
 from engine.testing import ScriptedModel, call, say
 from engine.tools.base import FunctionTool, ToolContext
 from tests.engine.conftest import BriefWriter, OfficeFactory

@@ -373,17 +373,17 @@ async def test_the_owners_schedule_overrides_the_briefs_and_survives_a_restart(
     office = await make_office(ScriptedModel(), clock=clock)
     await office.hire(office.brief_for(str(write_brief())), name="Ada")  # the brief says 24/7
     ada = office.find("ada")
-    assert office._on_duty(ada, clock.now())
+    assert office.parts.roster.on_duty(ada, clock.now())
     office_hours = WorkingHours.model_validate({"timezone": "UTC", "windows": ["mon-fri 09:00-17:00"]})
     await office.set_hours(None, office_hours)
-    assert not office._on_duty(ada, clock.now())  # 08:00: before the office opens
+    assert not office.parts.roster.on_duty(ada, clock.now())  # 08:00: before the office opens
     await office.close()
 
     office = await make_office(ScriptedModel(), clock=clock)
     ada = office.find("ada")
-    assert not office._on_duty(ada, clock.now())
+    assert not office.parts.roster.on_duty(ada, clock.now())
     await office.set_hours("ada", WorkingHours.model_validate("24/7"))  # one employee keeps going
-    assert office._on_duty(ada, clock.now())
+    assert office.parts.roster.on_duty(ada, clock.now())
     await office.set_hours("ada", None)
     await office.set_hours(None, None)
-    assert office._on_duty(ada, clock.now())  # back to the brief's 24/7
+    assert office.parts.roster.on_duty(ada, clock.now())  # back to the brief's 24/7

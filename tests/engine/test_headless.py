@@ -29,7 +29,7 @@ BLOCKER = textwrap.dedent(
 JOB = textwrap.dedent(
     """
     import asyncio, json, sys
-    from engine.orchestrator import Office
+    from engine.office import Office
     from engine.paths import Home
 
     async def main():

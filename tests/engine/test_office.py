@@ -313,7 +313,7 @@ async def test_one_process_works_an_office_and_sees_tasks_others_queue(
     make_office: OfficeFactory, write_brief: BriefWriter, headcount_home: Path
 ) -> None:
     from engine.clock import FakeClock
-    from engine.orchestrator import POLL_S, OfficeError
+    from engine.office import POLL_S, OfficeError
 
     clock = FakeClock()
     model = ScriptedModel(say("done"))

@@ -10,7 +10,7 @@ import keyring
 from engine.llm.provider import LiteLLMClient
 from engine.llm.types import Price
 from engine.logs import setup_logging
-from engine.orchestrator import Office
+from engine.office import Office
 from engine.paths import Home
 from engine.secrets import MemoryKeyring, Secrets
 from tests.engine.conftest import BriefWriter

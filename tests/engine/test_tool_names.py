@@ -233,7 +233,7 @@ async def test_a_bare_name_made_ambiguous_by_a_new_install_is_a_brief_error_at_s
 
     reopened = await make_office(ScriptedModel(), tools=[tool("acme", "lookup"), tool("mcp:crm", "lookup")])
     assert ada.id not in reopened.employees
-    assert reopened.brief_errors[ada.id] == (
+    assert reopened.parts.roster.brief_errors[ada.id] == (
         f"{path}:10: field 'tools[1]': tool 'lookup' is ambiguous: more than one installed tool has that name "
         "(did you mean 'acme.lookup' or 'mcp:crm.lookup'?)"
     )

@@ -1,6 +1,6 @@
 """Money and models, from the owner's side: ceilings, one-off raises, spend reports, connected models.
 
-A mixin of the Office; every change is journaled and audited.
+Every change is journaled and audited, then applied through the owner's decisions like any other.
 """
 
 from __future__ import annotations
@@ -10,13 +10,19 @@ import dataclasses
 import functools
 import logging
 import math
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from engine import model_choice
-from engine.budget import OFFICE, Ceiling, employee_scope, period_days, team_scope
-from engine.llm.types import ModelConfig, ModelConfigError, Price
-from engine.office_parts import OfficeParts, OwnerError
+from engine.budget import OFFICE, BudgetLedger, Ceiling, employee_scope, period_days, team_scope
+from engine.clock import Clock
+from engine.guardrails import Guardrails
+from engine.llm.types import ModelClient, ModelConfig, ModelConfigError, Price
+from engine.office.errors import OwnerError
+from engine.office.recorder import Recorder
+from engine.office.roster import Roster
+from engine.store.journal import Journal
 from engine.store.settings import bump_owner_version, delete_setting, put_setting
 from engine.store.spend import add_allowance, put_ceiling, read_costs_since
 from engine.store.writer import Op
@@ -24,29 +30,47 @@ from engine.store.writer import Op
 log = logging.getLogger(__name__)
 
 
-class SpendingActions(OfficeParts):
-    _simulating: str | None = None  # the stored decision last applied to the pricing
+class Spending:
+    def __init__(
+        self,
+        journal: Journal,
+        clock: Clock,
+        ledger: BudgetLedger,
+        model: ModelClient,
+        *,
+        roster: Roster,
+        recorder: Recorder,
+        refresh: Callable[[], Awaitable[None]],  # re-read the owner's decisions and apply them
+    ) -> None:
+        self._journal = journal
+        self._clock = clock
+        self._ledger = ledger
+        self._model = model
+        self._roster = roster
+        self._recorder = recorder
+        self._refresh = refresh
+
     # --- budgets --------------------------------------------------------------------------------
 
     def scope_of(self, target: str) -> str:
         """`office`, a team id, or an employee name/id, as a ledger scope."""
         if target == OFFICE:
             return OFFICE
-        if target in {e.record.team for e in self.employees.values()}:
+        if target in {e.record.team for e in self._roster.employees.values()}:
             return team_scope(target)
-        return employee_scope(self.find(target).id)
+        return employee_scope(self._roster.find(target).id)
 
     async def load_spend(self) -> None:
         """Count the last two days' spend from the journal (ceilings come with the owner's decisions)."""
-        since = (self.clock.now() - timedelta(days=2)).isoformat()
-        for employee_id, started, usd, _ in await self.journal.read(functools.partial(read_costs_since, since=since)):
-            if employee_id in self.employees:
-                self.ledger.record_spend(employee_id, datetime.fromisoformat(started), usd)
+        since = (self._clock.now() - timedelta(days=2)).isoformat()
+        for employee_id, started, usd, _ in await self._journal.read(functools.partial(read_costs_since, since=since)):
+            if employee_id in self._roster.employees:
+                self._ledger.record_spend(employee_id, datetime.fromisoformat(started), usd)
 
     async def set_ceiling(self, target: str, *, per_turn: float | None = None, per_day: float | None = None) -> None:
         """Raise (or lower) a ceiling for good; `math.inf` removes one (even one the brief sets)."""
         scope = self.scope_of(target)
-        current = self.ledger.ceiling(scope)
+        current = self._ledger.ceiling(scope)
         ceiling = Ceiling(
             per_turn if per_turn is not None else current.per_turn_usd,
             per_day if per_day is not None else current.per_day_usd,
@@ -56,39 +80,39 @@ class SpendingActions(OfficeParts):
             "per_turn_usd": _finite(ceiling.per_turn_usd),
             "per_day_usd": _finite(ceiling.per_day_usd),
         }
-        await self.journal.write(
+        await self._journal.write(
             put_ceiling(scope, ceiling.per_turn_usd, ceiling.per_day_usd),
             bump_owner_version(),
-            *self.audit_ops("budget_changed", shown, None),
+            *self._recorder.audit_ops("budget_changed", shown, None),
             full=True,
         )
-        await self.refresh_decisions()
+        await self._refresh()
 
     async def raise_once(self, target: str, usd: float) -> None:
         """Allow `usd` more today only."""
         scope = self.scope_of(target)
-        day = self.ledger.day_of(scope, self.clock.now())
+        day = self._ledger.day_of(scope, self._clock.now())
         values = {"scope": scope, "day": day, "usd": usd}
-        await self.journal.write(
+        await self._journal.write(
             add_allowance(scope, day, usd),
             bump_owner_version(),
-            *self.audit_ops("budget_changed", values, None),
+            *self._recorder.audit_ops("budget_changed", values, None),
             full=True,
         )
-        await self.refresh_decisions()
+        await self._refresh()
 
     async def budget_report(self) -> dict[str, Any]:
         """Spend per employee, team and office for today, this week and this month."""
-        since = (self.clock.now() - timedelta(days=32)).isoformat()
-        rows = await self.journal.read(functools.partial(read_costs_since, since=since))
-        now = self.clock.now()
+        since = (self._clock.now() - timedelta(days=32)).isoformat()
+        rows = await self._journal.read(functools.partial(read_costs_since, since=since))
+        now = self._clock.now()
         report: dict[str, Any] = {"employees": [], "teams": [], "office": None}
         totals: dict[str, dict[str, float]] = {}
         simulated: dict[str, bool] = {}
 
         def add(scope: str, when: datetime, usd: float, rehearsal: bool) -> None:
-            today = datetime.fromisoformat(self.ledger.day_of(scope, now)).date()
-            day = datetime.fromisoformat(self.ledger.day_of(scope, when)).date()
+            today = datetime.fromisoformat(self._ledger.day_of(scope, now)).date()
+            day = datetime.fromisoformat(self._ledger.day_of(scope, when)).date()
             bucket = totals.setdefault(scope, {"today": 0.0, "week": 0.0, "month": 0.0})
             for period in ("today", "week", "month"):
                 first, last = period_days(today, period)
@@ -97,25 +121,25 @@ class SpendingActions(OfficeParts):
             simulated[scope] = simulated.get(scope, False) or rehearsal
 
         for employee_id, started, usd, rehearsal in rows:
-            for scope in self.ledger.scopes_of(employee_id):
+            for scope in self._ledger.scopes_of(employee_id):
                 add(scope, datetime.fromisoformat(started), usd, bool(rehearsal))
 
         def entry(scope: str, **extra: Any) -> dict[str, Any]:
-            ceiling = self.ledger.ceiling(scope)
-            day = self.ledger.day_of(scope, now)
+            ceiling = self._ledger.ceiling(scope)
+            day = self._ledger.day_of(scope, now)
             spend = totals.get(scope, {"today": 0.0, "week": 0.0, "month": 0.0})
             return {
                 **extra,
                 "scope": scope,
                 **{k: round(v, 6) for k, v in spend.items()},
-                "per_day_usd": _finite(self.ledger.day_limit(scope, day)),
+                "per_day_usd": _finite(self._ledger.day_limit(scope, day)),
                 "per_turn_usd": _finite(ceiling.per_turn_usd),
                 "simulated": simulated.get(scope, False),
             }
 
-        for employee in self.employees.values():
+        for employee in self._roster.employees.values():
             report["employees"].append(entry(employee_scope(employee.id), id=employee.id, name=employee.record.name))
-        for team in sorted(self.ledger.teams()):
+        for team in sorted(self._ledger.teams()):
             report["teams"].append(entry(team_scope(team), id=team))
         report["office"] = entry(OFFICE)
         return report
@@ -138,26 +162,26 @@ class SpendingActions(OfficeParts):
             raise OwnerError("that is the rehearsal model; use disconnect_model to go back to it")
         from engine.llm.provider import LiteLLMClient, validate_config
 
-        if isinstance(self.model, LiteLLMClient):
+        if isinstance(self._model, LiteLLMClient):
             await asyncio.to_thread(validate_config, config)  # price known or declared, key present
-        key = model_choice.employee_key(self.find(who).id) if who else model_choice.ALL
+        key = model_choice.employee_key(self._roster.find(who).id) if who else model_choice.ALL
         data = {"model": model, "who": who or "everyone rehearsing", "api_base": api_base}
-        await self._owner_write("connect_model", data, None, put_setting(key, model_choice.dump(config)))
-        await self.refresh_decisions()
+        await self._recorder.owner_action("connect_model", data, None, put_setting(key, model_choice.dump(config)))
+        await self._refresh()
         return config
 
     async def disconnect_model(self, who: str | None = None) -> None:
-        key = model_choice.employee_key(self.find(who).id) if who else model_choice.ALL
-        await self._owner_write("disconnect_model", {"who": who or "everyone"}, None, delete_setting(key))
-        await self.refresh_decisions()
+        key = model_choice.employee_key(self._roster.find(who).id) if who else model_choice.ALL
+        await self._recorder.owner_action("disconnect_model", {"who": who or "everyone"}, None, delete_setting(key))
+        await self._refresh()
 
     def model_mode(self) -> str:
         """What the office thinks with, for the status bar: "Rehearsal" or the model(s) in use."""
-        names = sorted({e.config.model for e in self.employees.values() if not e.config.is_rehearsal})
+        names = sorted({e.config.model for e in self._roster.employees.values() if not e.config.is_rehearsal})
         if not names:
-            office = self.model_overrides.get(model_choice.ALL)
+            office = self._roster.model_overrides.get(model_choice.ALL)
             return office.model if office else "Rehearsal"
-        rehearsing = any(e.config.is_rehearsal for e in self.employees.values())
+        rehearsing = any(e.config.is_rehearsal for e in self._roster.employees.values())
         return ", ".join(names) + (" + Rehearsal" if rehearsing else "")
 
     async def simulate_prices(self, model: str | None) -> None:
@@ -167,32 +191,19 @@ class SpendingActions(OfficeParts):
             op: Op = put_setting(model_choice.SIMULATE, model)
         else:
             op = delete_setting(model_choice.SIMULATE)
-        await self._owner_write("simulate_prices", {"model": model}, None, op)
-        await self.refresh_decisions()
+        await self._recorder.owner_action("simulate_prices", {"model": model}, None, op)
+        await self._refresh()
 
-    def use_simulated_prices(self, model: str | None) -> None:
-        """Charge rehearsal at `model`'s prices from now on (None: rehearsal is free), when that changed."""
-        if model == self._simulating:
-            return
-        self._simulating = model
-        price = None
-        if model:
-            try:
-                price = _simulated_price(model)
-            except OwnerError as exc:  # stored before its price went unknown: say so, charge nothing
-                log.warning("%s", exc)
-        self.guardrails.pricing = dataclasses.replace(self.guardrails.pricing, simulated=price)
 
-    def _reconfigure(self) -> None:
-        for employee in self.employees.values():
-            config = model_choice.effective(
-                employee.brief.model.to_config(),
-                self.model_overrides.get(model_choice.employee_key(employee.id)),
-                self.model_overrides.get(model_choice.ALL),
-            )
-            if config != employee.config:
-                employee.config = config
-                self.publish_employee(employee)
+def use_simulated_prices(guardrails: Guardrails, model: str | None) -> None:
+    """Charge rehearsal at `model`'s prices from now on (None: rehearsal is free)."""
+    price = None
+    if model:
+        try:
+            price = _simulated_price(model)
+        except OwnerError as exc:  # stored before its price went unknown: say so, charge nothing
+            log.warning("%s", exc)
+    guardrails.pricing = dataclasses.replace(guardrails.pricing, simulated=price)
 
 
 def _simulated_price(model: str) -> Price:

@@ -1,0 +1,152 @@
+"""The owner's decisions as durable state: one read of all of them, a version that moves with each, and
+`DecisionSync`, which brings a running office up to date with them.
+
+Every owner decision (a model, a schedule, a call-in, a ceiling, a raise, a hire or a dismissal) is
+written to the database together with `bump_owner_version()` (engine.store.settings). A running office
+(the window or `headcount run`) polls `read_owner_version` and, when it moved, re-reads everything with
+`read_decisions`: a decision made by any process reaches it, and an attribute in memory is only ever a
+cache of these rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from engine import model_choice
+from engine.briefs import WorkingHours
+from engine.budget import BudgetLedger, Ceiling
+from engine.bus import EventBus
+from engine.events import DecisionsChanged
+from engine.guardrails import Guardrails
+from engine.llm.types import ModelConfig
+from engine.office.roster import Roster
+from engine.office.spending import use_simulated_prices
+from engine.office.tasks import TaskBoard
+from engine.office.workers import Workers
+from engine.store import Connection
+from engine.store.journal import Journal, read_employee_ids
+from engine.store.settings import OWNER_VERSION, read_owner_version, read_settings
+from engine.store.spend import read_allowances, read_ceilings
+
+log = logging.getLogger(__name__)
+
+CALL_IN_PREFIX = "callin:"
+
+
+def call_in_key(employee_id: str) -> str:
+    return f"{CALL_IN_PREFIX}{employee_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Decisions:
+    """Everything the owner set, as read in one transaction."""
+
+    version: int = 0
+    models: dict[str, ModelConfig] = field(default_factory=dict)  # settings key -> model
+    hours: dict[str, WorkingHours] = field(default_factory=dict)  # settings key -> schedule
+    call_ins: dict[str, datetime] = field(default_factory=dict)  # employee id -> on duty until
+    ceilings: dict[str, Ceiling] = field(default_factory=dict)  # scope -> ceiling
+    allowances: tuple[tuple[str, str, float], ...] = ()  # (scope, day, usd)
+    simulate: str | None = None  # rehearsal charged at this model's prices
+    employee_ids: frozenset[str] = frozenset()  # everyone currently employed
+
+
+def read_decisions(conn: Connection) -> Decisions:
+    """All owner decisions; a stored value that no longer parses is skipped with a warning."""
+    found_models: dict[str, ModelConfig] = {}
+    found_hours: dict[str, WorkingHours] = {}
+    call_ins: dict[str, datetime] = {}
+    version, simulate = 0, None
+    for key, value in read_settings(conn):
+        try:
+            if key == OWNER_VERSION:
+                version = int(value)
+            elif key == model_choice.SIMULATE:
+                simulate = value
+            elif key.startswith("model:"):
+                found_models[key] = model_choice.load(value)
+            elif key.startswith("hours:"):
+                found_hours[key] = WorkingHours.model_validate(json.loads(value))
+            elif key.startswith(CALL_IN_PREFIX):
+                call_ins[key.removeprefix(CALL_IN_PREFIX)] = datetime.fromisoformat(value)
+        except (ValueError, TypeError) as exc:  # a bad stored value falls back to the brief's
+            log.warning("ignoring the stored setting %s: %s", key, exc)
+    return Decisions(
+        version=version,
+        models=found_models,
+        hours=found_hours,
+        call_ins=call_ins,
+        ceilings={scope: Ceiling(per_turn, per_day) for scope, per_turn, per_day in read_ceilings(conn)},
+        allowances=tuple(read_allowances(conn)),
+        simulate=simulate,
+        employee_ids=read_employee_ids(conn),
+    )
+
+
+class DecisionSync:
+    """Makes this process's caches (roster, ledger, prices) match the owner's decisions as stored."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        bus: EventBus,
+        roster: Roster,
+        workers: Workers,
+        board: TaskBoard,
+        ledger: BudgetLedger,
+        guardrails: Guardrails,
+    ) -> None:
+        self._journal = journal
+        self._bus = bus
+        self._roster = roster
+        self._workers = workers
+        self._board = board
+        self._ledger = ledger
+        self._guardrails = guardrails
+        self.version = -1  # the version of the owner's decisions last applied
+        self._simulating: str | None = None  # the stored price simulation last applied
+
+    async def moved(self) -> bool:
+        """Whether any process decided something since the last `apply`."""
+        return await self._journal.read(read_owner_version) != self.version
+
+    def apply(self, decisions: Decisions) -> None:
+        """Make the in-memory caches match the owner's decisions as stored (idempotent)."""
+        self.version = decisions.version
+        self._roster.use_decisions(decisions.models, decisions.hours, decisions.call_ins)
+        self._ledger.use_owner_limits(decisions.ceilings, decisions.allowances)
+        if decisions.simulate != self._simulating:
+            self._simulating = decisions.simulate
+            use_simulated_prices(self._guardrails, decisions.simulate)
+
+    async def refresh(self) -> None:
+        """Re-read what the owner decided (from any process) and apply it; wake whoever it concerns."""
+        decisions = await self._journal.read(read_decisions)
+        records = {r.id: r for r in await self._journal.employees()}
+        roster = self._roster
+        for employee_id in [e for e in roster.employees if e not in decisions.employee_ids]:
+            left = roster.forget(employee_id)  # let go from another process
+            if left is not None:
+                self._workers.cancel(left)
+        for employee_id, record in records.items():
+            employee = roster.employees.get(employee_id)
+            if employee is None or (record.brief_version, record.brief_path) != (
+                employee.record.brief_version,
+                employee.record.brief_path,
+            ):
+                seated = await roster.seat(record)  # hired, or re-briefed, elsewhere
+                if seated is not None and employee is None:
+                    self._workers.start(seated)
+            else:
+                employee.record = dataclasses.replace(employee.record, probation_left=record.probation_left)
+        self.apply(decisions)
+        for employee in roster.employees.values():
+            employee.wake.set()  # whoever waits for a shift or a budget re-reads it
+            simulated = employee.config.is_rehearsal and self._guardrails.pricing.simulated is not None
+            self._bus.publish(self._guardrails.spend_event(employee.id, simulated=simulated))  # ceilings may differ
+        self._bus.publish(DecisionsChanged(version=decisions.version))
+        await self._board.retry_over_budget()

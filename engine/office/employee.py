@@ -1,0 +1,46 @@
+"""An employee's seat in the running office: its record, brief, belt and model, and its work queue."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from engine.briefs import Brief
+from engine.events import EmployeeHired, Status
+from engine.llm.types import ModelConfig
+from engine.store.records import EmployeeRecord
+from engine.tools.registry import Belt
+
+
+@dataclass(slots=True)
+class Employee:
+    """An employee as the running office knows it: record, brief and belt."""
+
+    record: EmployeeRecord
+    brief: Brief
+    belt: Belt
+    config: ModelConfig
+    system_prompt: str = ""  # the brief and skill index, assembled once per brief version
+    queue: list[str] = field(default_factory=list)  # task ids, oldest first
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    called_in_until: datetime | None = None
+    shown: Status | None = None  # the status last published, to avoid repeating off-duty notices
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+
+def employee_event(employee: Employee, record: EmployeeRecord | None = None) -> EmployeeHired:
+    """Who the employee is, as the event listeners upsert (`record` if fresher than the employee's)."""
+    record = record or employee.record
+    return EmployeeHired(
+        employee_id=record.id,
+        name=record.name,
+        role=record.role,
+        title=record.title,
+        team=record.team,
+        appearance=tuple(sorted(employee.brief.appearance.as_pairs())),
+        rehearsal=employee.config.is_rehearsal,
+    )

@@ -1,0 +1,190 @@
+"""What the owner decides about work and people: crashed tasks, approvals, letting go, hours, call-ins.
+
+Every action is journaled and audited, and wakes whoever it unblocks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from engine.approvals import ApprovalBook, ApprovalRecord, Decision
+from engine.briefs import WorkingHours
+from engine.bus import EventBus
+from engine.clock import Clock, IdSource
+from engine.events import ApprovalResolved, EscalationRaised
+from engine.hours import ALL_HOURS, describe, hours_as_brief, hours_key
+from engine.office.decisions import call_in_key
+from engine.office.errors import OwnerError
+from engine.office.recorder import Recorder
+from engine.office.roster import Roster
+from engine.office.tasks import TaskBoard
+from engine.office.workers import Workers
+from engine.store import writes
+from engine.store.journal import Journal
+from engine.store.settings import delete_setting, put_setting
+from engine.store.writer import Op
+
+MAX_CALL_IN_HOURS = 14 * 24.0  # two weeks: longer is a change of working hours, not a call-in
+
+
+class Owner:
+    def __init__(
+        self,
+        journal: Journal,
+        bus: EventBus,
+        clock: Clock,
+        ids: IdSource,
+        *,
+        roster: Roster,
+        workers: Workers,
+        board: TaskBoard,
+        approvals: ApprovalBook,
+        recorder: Recorder,
+        refresh: Callable[[], Awaitable[None]],  # re-read the owner's decisions and apply them
+    ) -> None:
+        self._journal = journal
+        self._bus = bus
+        self._clock = clock
+        self._ids = ids
+        self._roster = roster
+        self._workers = workers
+        self._board = board
+        self._approvals = approvals
+        self._recorder = recorder
+        self._refresh = refresh
+
+    # --- tasks parked for the owner ------------------------------------------------------------
+
+    async def resolve(self, task_id: str, *, happened: bool) -> None:
+        """Answer about a task parked as uncertain after a crash: did the interrupted action happen?"""
+        task = await self._board.get(task_id, "uncertain")
+        ops: list[Op] = []
+        if happened:
+            for step in await self._journal.steps(task_id=task_id):
+                if step.status == "uncertain" and step.kind == "tool":
+                    done = dataclasses.replace(
+                        step,
+                        id=self._ids.new("step"),
+                        status="finished",
+                        result="(the owner confirmed this action happened before the restart)",
+                        started_at=self._recorder.now(),
+                        finished_at=self._recorder.now(),
+                    )
+                    ops.append(writes.insert_step(done))
+        await self._recorder.owner_action("resolve", {"task_id": task_id, "happened": happened}, task.employee_id)
+        await self._board.requeue(task, "the owner resolved it", *ops)
+
+    async def resume(self, task_id: str, note: str = "") -> None:
+        """Let a parked task go on (after the action limit, a model outage, a budget raise...)."""
+        task = await self._board.get(task_id, "parked", "failed")
+        ops: list[Op] = [self._board.owner_step(task, note)] if note else []
+        await self._recorder.owner_action("resume", {"task_id": task_id, "note": note}, task.employee_id)
+        await self._board.requeue(task, "the owner let it continue", *ops)
+
+    # --- approvals ------------------------------------------------------------------------------
+
+    async def decide(
+        self, approval_id: str, *, approve: bool, note: str = "", edit: dict[str, Any] | None = None
+    ) -> ApprovalRecord:
+        """Approve (optionally with edited arguments) or reject with a reason fed back to the employee."""
+        record = await self._approvals.get(approval_id)
+        if record is None:
+            raise OwnerError(f"no approval {approval_id!r}")
+        if record.status != "pending":
+            raise OwnerError(f"approval {approval_id} was already {record.status}")
+        if not approve and not note.strip():
+            raise OwnerError("say why you reject it: the employee learns from your reason")
+        decision: Decision = "approved" if approve else "rejected"
+        now = self._clock.now()
+        op = ApprovalBook.decide_op(approval_id, decision, note, edit if approve else None, now)
+        data = {"approval_id": approval_id, "decision": decision, "note": note, "edited": edit}
+        audit = self._recorder.audit_ops("approval_decided", data, record.employee_id)
+        task = await self._board.get(record.task_id)
+        await self._journal.write(op, *audit, full=True)
+        self._bus.publish(
+            ApprovalResolved(approval_id=approval_id, employee_id=record.employee_id, decision=decision, note=note)
+        )
+        if task.status == "waiting":
+            await self._board.requeue(task, f"the owner {decision} {record.tool}")
+        updated = await self._approvals.get(approval_id)
+        assert updated is not None
+        return updated
+
+    async def expire_approvals(self) -> list[ApprovalRecord]:
+        """Pending requests past their deadline expire: the employee hears no, the owner an escalation."""
+        now = self._clock.now()
+        expired = []
+        for record in await self._approvals.list("pending"):
+            if record.expires_at and datetime.fromisoformat(record.expires_at) <= now:
+                await self._journal.write(
+                    ApprovalBook.decide_op(record.id, "expired", "no answer in time", None, now),
+                    *self._recorder.audit_ops(
+                        "approval_decided", {"approval_id": record.id, "decision": "expired"}, record.employee_id
+                    ),
+                    full=True,
+                )
+                self._bus.publish(
+                    ApprovalResolved(approval_id=record.id, employee_id=record.employee_id, decision="expired")
+                )
+                reason = f"nobody answered the request to run {record.tool} in time; the employee was told no"
+                self._bus.publish(
+                    EscalationRaised(employee_id=record.employee_id, task_id=record.task_id, reason=reason)
+                )
+                task = await self._journal.task(record.task_id)
+                if task is not None and task.status == "waiting":
+                    await self._board.requeue(task, f"nobody approved {record.tool} in time")
+                expired.append(record)
+        return expired
+
+    # --- letting go -----------------------------------------------------------------------------
+
+    async def dismiss(self, who: str, reason: str = "") -> int:
+        """Let an employee go: its open tasks are cancelled, its journal, files and audit trail kept.
+
+        Returns how many open tasks were cancelled. Refused while it is in the middle of a task.
+        """
+        employee = self._roster.find(who)
+        open_tasks = await self._journal.tasks(
+            employee_id=employee.id, statuses=["queued", "waiting", "parked", "uncertain", "review"]
+        )
+        if await self._journal.tasks(employee_id=employee.id, statuses=["running"]):
+            raise OwnerError(f"{employee.record.name} is in the middle of a task; try again when it is done")
+        now = self._recorder.now()
+        ops: list[Op] = [writes.task_status(t.id, "cancelled", "the employee was let go", now) for t in open_tasks]
+        ops.append(writes.update_employee(employee.id, left_at=now, status="idle"))
+        data = {"name": employee.record.name, "reason": reason}
+        await self._recorder.owner_action("dismiss", data, employee.id, *ops)
+        for task in open_tasks:
+            self._board.publish(task, "cancelled", "the employee was let go")
+        if self._roster.forget(employee.id) is not None:
+            self._workers.cancel(employee)
+        return len(open_tasks)
+
+    # --- hours ----------------------------------------------------------------------------------
+
+    async def set_hours(self, who: str | None, hours: WorkingHours | None) -> None:
+        """Set the owner's schedule for one employee (or, with None, for everyone) over the briefs'.
+
+        `hours=None` removes it: back to the brief's hours (or the office schedule, for one employee).
+        """
+        key = hours_key(self._roster.find(who).id) if who else ALL_HOURS
+        op = delete_setting(key) if hours is None else put_setting(key, json.dumps(hours_as_brief(hours)))
+        data = {"who": who or "everyone", "hours": describe(hours) if hours else "as in the brief"}
+        await self._recorder.owner_action("set_hours", data, None, op)
+        await self._refresh()  # whoever waits for a shift re-reads it
+
+    async def call_in(self, who: str, hours: float = 2.0) -> datetime:
+        """Bring an employee in outside its working hours, for `hours` from now (kept across restarts)."""
+        if not math.isfinite(hours) or not 0 < hours <= MAX_CALL_IN_HOURS:
+            raise OwnerError(f"call someone in for more than 0 and at most {MAX_CALL_IN_HOURS} hours, not {hours}")
+        employee = self._roster.find(who)
+        until = self._clock.now() + timedelta(hours=hours)
+        op = put_setting(call_in_key(employee.id), until.isoformat())
+        await self._recorder.owner_action("call_in", {"until": until.isoformat()}, employee.id, op)
+        await self._refresh()
+        return until

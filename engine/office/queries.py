@@ -1,0 +1,134 @@
+"""Read-only queries of the office as plain data: the roster, held work, and the scene as events.
+
+Safe to run while another process works the office: nothing here writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine.approvals import ApprovalBook
+from engine.clock import Clock
+from engine.events import ApprovalRequested, EscalationRaised, Event, Status, StatusChanged, TaskChanged
+from engine.guardrails import Guardrails
+from engine.hours import next_change
+from engine.office.employee import employee_event
+from engine.office.roster import Roster
+from engine.office.standing import OPEN, is_over_budget, standing
+from engine.store.journal import Journal
+from engine.store.records import EmployeeRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """Work the office cannot do by itself now, and what holds it (for `run` to tell the owner)."""
+
+    employee: str  # name
+    kind: str  # off_duty | waiting | uncertain | over_budget | parked
+    task_id: str
+    title: str
+    reason: str
+    until: datetime | None = None  # off duty: when the next shift starts (None: no shift in sight)
+
+
+class OfficeQueries:
+    def __init__(
+        self, journal: Journal, clock: Clock, roster: Roster, approvals: ApprovalBook, guardrails: Guardrails
+    ) -> None:
+        self._journal = journal
+        self._clock = clock
+        self._roster = roster
+        self._approvals = approvals
+        self._guardrails = guardrails
+
+    async def statuses(self, records: list[EmployeeRecord]) -> dict[str, tuple[Status, str]]:
+        """Each employee's status: what holds it, as its durable tasks say, else what it last showed."""
+        open_tasks = await self._journal.tasks(statuses=OPEN)
+        now = self._clock.now()
+        shown: dict[str, tuple[Status, str]] = {}
+        for record in records:
+            employee = self._roster.employees.get(record.id)
+            duty = employee is None or self._roster.on_duty(employee, now)
+            held = standing([t for t in open_tasks if t.employee_id == record.id], on_duty=duty)
+            shown[record.id] = held or (record.status, record.status_detail)  # type: ignore[assignment]
+        return shown
+
+    async def scene_events(self) -> list[Event]:
+        """The office as it stands, as events: what a renderer needs to draw it from scratch."""
+        events: list[Event] = []
+        records = {r.id: r for r in await self._journal.employees()}
+        shown = await self.statuses(list(records.values()))
+        tasks = await self._journal.tasks(statuses=["running", "waiting", "review", "parked", "uncertain"])
+        for employee in self._roster.employees.values():
+            record = records.get(employee.id, employee.record)
+            events.append(employee_event(employee, record))
+            status, detail = shown.get(record.id, ("idle", ""))
+            if status != "idle":
+                events.append(StatusChanged(employee_id=record.id, status=status, detail=detail))
+            simulated = employee.config.is_rehearsal and self._guardrails.pricing.simulated is not None
+            events.append(self._guardrails.spend_event(record.id, simulated=simulated))
+        for t in tasks:
+            events.append(
+                TaskChanged(task_id=t.id, employee_id=t.employee_id, title=t.title, status=t.status, reason=t.reason)
+            )
+            if t.status in ("parked", "uncertain"):  # parked before this start (a crash, a budget): ask again
+                events.append(EscalationRaised(employee_id=t.employee_id, task_id=t.id, reason=t.reason))
+        for request in await self._approvals.list():
+            events.append(
+                ApprovalRequested(
+                    approval_id=request.id,
+                    employee_id=request.employee_id,
+                    task_id=request.task_id,
+                    tool=request.tool,
+                    arguments_json=request.arguments,
+                    risk=request.risk,
+                )
+            )
+        return events
+
+    async def roster(self) -> list[dict[str, Any]]:
+        """Who works here, what they are doing, as plain data (for `roster --json` and the UI)."""
+        records = await self._journal.employees()
+        running = {t.employee_id: t.title for t in await self._journal.tasks(statuses=["running"])}
+        shown = await self.statuses(records)
+        rows: list[dict[str, Any]] = []
+        for r in records:
+            employee = self._roster.employees.get(r.id)
+            status, detail = shown[r.id]
+            rows.append(
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "role": r.role,
+                    "title": r.title,
+                    "team": r.team,
+                    "status": status,
+                    "detail": detail,
+                    "current_task": running.get(r.id),
+                    "rehearsal": employee.config.is_rehearsal if employee else True,
+                    "probation_left": r.probation_left,
+                    "brief_error": self._roster.brief_errors.get(r.id),
+                }
+            )
+        return rows
+
+    async def held_work(self) -> list[Held]:
+        """Every open task nobody can work now, and why: hours, the owner, a budget, a crash."""
+        now = self._clock.now()
+        held: list[Held] = []
+        roster = self._roster
+        for task in await self._journal.tasks(statuses=["queued", "waiting", "parked", "uncertain"]):
+            employee = roster.employees.get(task.employee_id)
+            if employee is None:
+                continue
+            name = employee.record.name
+            if task.status == "queued":
+                if not roster.on_duty(employee, now):
+                    until = roster.next_shift(employee, now) if next_change(roster.hours_of(employee), now) else None
+                    held.append(Held(name, "off_duty", task.id, task.title, "outside working hours", until))
+                continue
+            kind = "over_budget" if is_over_budget(task) else task.status
+            held.append(Held(name, kind, task.id, task.title, task.reason))
+        return held

@@ -1,0 +1,139 @@
+"""Probation: an employee's finished work goes to the owner for review, who accepts it or sends it back.
+
+Each accepted deliverable counts down the employee's probation; a deliverable sent back is worked
+again as a new round, with the owner's comment as the next step of the task.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+
+from engine.bus import EventBus
+from engine.clock import IdSource
+from engine.events import StatusChanged
+from engine.office.employee import Employee
+from engine.office.errors import OwnerError
+from engine.office.recorder import Recorder
+from engine.office.roster import Roster
+from engine.office.tasks import TaskBoard
+from engine.store import deliverables as deliverables_table
+from engine.store import writes
+from engine.store.journal import Journal
+from engine.store.records import Deliverable, TaskRecord
+from engine.store.settings import bump_owner_version
+
+
+class Reviews:
+    def __init__(
+        self,
+        journal: Journal,
+        bus: EventBus,
+        ids: IdSource,
+        *,
+        roster: Roster,
+        board: TaskBoard,
+        recorder: Recorder,
+    ) -> None:
+        self._journal = journal
+        self._bus = bus
+        self._ids = ids
+        self._roster = roster
+        self._board = board
+        self._recorder = recorder
+
+    async def submit(self, employee: Employee, task: TaskRecord, summary: str) -> Deliverable:
+        """Hand in a finished task for review: the task waits in `review` until the owner decides."""
+        files = await self._files_written(task.id)
+        content = summary + ("\n\nFiles: " + ", ".join(files) if files else "")
+        rounds = await self._journal.read(functools.partial(deliverables_table.count_rounds, task_id=task.id))
+        item = Deliverable(
+            id=self._ids.new("dlv"),
+            employee_id=employee.id,
+            task_id=task.id,
+            round=rounds + 1,
+            content=content,
+            status="pending",
+            comment="",
+            created_at=self._recorder.now(),
+            decided_at=None,
+        )
+        data = {"deliverable_id": item.id, "task_id": task.id, "round": item.round}
+        await self._journal.write(
+            deliverables_table.insert_deliverable(item),
+            writes.task_status(task.id, "review", "waiting for the owner's review", self._recorder.now()),
+            writes.update_employee(employee.id, status="idle", status_detail=""),
+            *self._recorder.audit_ops("deliverable_submitted", data, employee.id),
+            full=True,
+        )
+        self._board.publish(task, "review", "waiting for the owner's review")
+        self._bus.publish(StatusChanged(employee_id=employee.id, status="idle", detail=""))
+        return item
+
+    async def _files_written(self, task_id: str) -> list[str]:
+        paths = []
+        for step in await self._journal.steps(task_id=task_id):
+            if step.tool == "write_file" and step.status == "finished" and step.arguments:
+                try:
+                    paths.append(str(json.loads(step.arguments).get("path", "")))
+                except (json.JSONDecodeError, AttributeError):
+                    continue
+        return sorted({p for p in paths if p})
+
+    async def list(self, status: str | None = "pending") -> list[Deliverable]:
+        """Deliverables oldest first; every one with `status=None`."""
+        return await self._journal.read(functools.partial(deliverables_table.read_deliverables, status=status))
+
+    async def _pending(self, deliverable_id: str) -> Deliverable:
+        for item in await self.list(None):
+            if item.id == deliverable_id:
+                if item.status != "pending":
+                    raise OwnerError(f"deliverable {deliverable_id} was already {item.status}")
+                return item
+        raise OwnerError(f"no deliverable {deliverable_id!r}")
+
+    async def accept(self, deliverable_id: str) -> None:
+        """Accept the work: the task is done and the employee's probation counts down."""
+        item = await self._pending(deliverable_id)
+        task = await self._board.get(item.task_id)
+        employee = self._roster.employees.get(item.employee_id)
+        left = max(employee.record.probation_left - 1, 0) if employee else 0
+        data = {"deliverable_id": item.id, "decision": "accepted"}
+        await self._journal.write(
+            deliverables_table.decide(item.id, "accepted", self._recorder.now()),
+            writes.task_status(task.id, "done", "", self._recorder.now()),
+            writes.update_employee(item.employee_id, probation_left=left),
+            bump_owner_version(),
+            *self._recorder.audit_ops("deliverable_decided", data, item.employee_id),
+            full=True,
+        )
+        if employee is not None:
+            employee.record = dataclasses.replace(employee.record, probation_left=left)
+        self._board.publish(task, "done")
+
+    async def revise(self, deliverable_id: str, comment: str) -> None:
+        """Send a deliverable back with comments; the employee revises it as a new round."""
+        if not comment.strip():
+            raise OwnerError("say what to change")
+        item = await self._pending(deliverable_id)
+        task = await self._board.get(item.task_id)
+        data = {"deliverable_id": item.id, "decision": "revise", "comment": comment}
+        await self._journal.write(
+            deliverables_table.decide(item.id, "revise", self._recorder.now(), comment),
+            *self._recorder.audit_ops("deliverable_decided", data, item.employee_id),
+            full=True,
+        )
+        text = f"The owner reviewed your work (round {item.round}) and sent it back: {comment}\nPlease revise."
+        await self._board.requeue(task, "sent back for revision", self._board.owner_step(task, text))
+
+    async def put_on_probation(self, who: str, deliverables_to_review: int = 3) -> None:
+        """Have the owner review the employee's next `deliverables_to_review` finished tasks."""
+        employee = self._roster.find(who)
+        await self._recorder.owner_action(
+            "probation",
+            {"deliverables": deliverables_to_review},
+            employee.id,
+            writes.update_employee(employee.id, probation_left=deliverables_to_review),
+        )
+        employee.record = dataclasses.replace(employee.record, probation_left=deliverables_to_review)

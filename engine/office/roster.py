@@ -1,0 +1,242 @@
+"""Who works here and on what terms: seating employees from their records and briefs, hiring, letting go.
+
+The roster also holds the owner's decisions as last read (engine.office.decisions applies them), so
+it can say which model an employee thinks with and when it is on duty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from engine import model_choice
+from engine.briefs import HARD_MAX_TOOLS, Brief, BriefError, WorkingHours
+from engine.briefs.loader import CEILING_COMMAND
+from engine.briefs.prompt import render_system_prompt
+from engine.briefs.skills import attached_skills, use_skill_tool
+from engine.budget import BudgetLedger, Ceiling
+from engine.bus import EventBus
+from engine.clock import IdSource
+from engine.events import BriefInvalid, EmployeeLeft
+from engine.hours import ALL_HOURS, hours_key, next_change, on_duty
+from engine.llm.types import ModelClient, ModelConfig
+from engine.loop import TaskWork
+from engine.office.belts import Belts
+from engine.office.briefing import BriefVersions
+from engine.office.employee import Employee, employee_event
+from engine.office.errors import OfficeError
+from engine.office.recorder import Recorder
+from engine.store import writes
+from engine.store.journal import Journal
+from engine.store.records import EmployeeRecord
+from engine.store.settings import bump_owner_version
+
+log = logging.getLogger(__name__)
+
+FIRST_NAMES = (
+    "Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Luca", "Maya",
+    "Noor", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wen", "Yara", "Zane",
+)  # fmt: skip
+
+
+class Roster:
+    def __init__(
+        self,
+        journal: Journal,
+        bus: EventBus,
+        ids: IdSource,
+        ledger: BudgetLedger,
+        model: ModelClient,
+        belts: Belts,
+        briefs: BriefVersions,
+        recorder: Recorder,
+    ) -> None:
+        self._journal = journal
+        self._bus = bus
+        self._ids = ids
+        self._ledger = ledger
+        self._model = model
+        self._belts = belts
+        self._briefs = briefs
+        self._recorder = recorder
+        self.employees: dict[str, Employee] = {}
+        self.brief_errors: dict[str, str] = {}  # employee id -> why its brief did not load
+        self.model_overrides: dict[str, ModelConfig] = {}  # settings key -> connected model
+        self.hours_overrides: dict[str, WorkingHours] = {}  # settings key -> the owner's schedule
+
+    # --- seating --------------------------------------------------------------------------------
+
+    async def seat(self, record: EmployeeRecord) -> Employee | None:
+        """Seat an employee from its record, or say why its brief keeps it from working."""
+        try:
+            brief, record = await self._briefs.current(record)
+        except BriefError as exc:  # a bad brief never stops the others
+            self.brief_errors[record.id] = str(exc)
+            self._bus.publish(BriefInvalid(path=record.brief_path, message=str(exc)))
+            log.warning("%s cannot work: %s", record.name, exc)
+            return None
+        self.brief_errors.pop(record.id, None)
+        return self.add(record, brief)
+
+    def add(self, record: EmployeeRecord, brief: Brief) -> Employee:
+        """Seat an employee (or re-seat one whose brief changed, keeping its queue and worker)."""
+        skills = attached_skills(brief.skills, self._belts.skills)
+        belt = self._belts.tools.belt(brief.tools)
+        if skills:  # names and descriptions in the prompt; the body only when the employee asks
+            belt = belt.with_tool(use_skill_tool(skills))
+        prompt = render_system_prompt(brief, skills)
+        config = self._config(record.id, brief)
+        employee = self.employees.get(record.id)
+        if employee is None:
+            employee = Employee(record, brief, belt, config, prompt, shown=record.status)  # type: ignore[arg-type]
+            self.employees[record.id] = employee
+        else:
+            employee.record, employee.brief, employee.belt = record, brief, belt
+            employee.config, employee.system_prompt = config, prompt
+        self.register(employee)
+        self.publish(employee)
+        return employee
+
+    def forget(self, employee_id: str) -> Employee | None:
+        """Stop seating someone who was let go (here or by another process); returns who it was."""
+        employee = self.employees.pop(employee_id, None)
+        if employee is not None:
+            self._bus.publish(EmployeeLeft(employee_id=employee_id))
+        return employee
+
+    def is_employed(self, employee_id: str) -> bool:
+        return employee_id in self.employees
+
+    def publish(self, employee: Employee) -> None:
+        """Tell listeners who this employee is now (hired, re-briefed, switched model): an upsert."""
+        self._bus.publish(employee_event(employee))
+
+    def register(self, employee: Employee) -> None:
+        """Give the budget ledger the employee's team, time zone and the brief's ceilings."""
+        brief = employee.brief
+        self._ledger.register(
+            employee.id,
+            employee.record.team,
+            self.hours_of(employee).timezone,
+            Ceiling(brief.budget.per_turn_usd, brief.budget.per_day_usd),
+        )
+
+    def use_decisions(
+        self,
+        models: dict[str, ModelConfig],
+        hours: dict[str, WorkingHours],
+        call_ins: dict[str, datetime],
+    ) -> None:
+        """Take the owner's models, schedules and call-ins as stored; re-register everyone with the ledger."""
+        self.model_overrides, self.hours_overrides = dict(models), dict(hours)
+        self.reconfigure()
+        for employee in self.employees.values():
+            self.register(employee)
+            employee.called_in_until = call_ins.get(employee.id)
+
+    def reconfigure(self) -> None:
+        """Give everyone the model the owner's decisions now say, and tell listeners who changed."""
+        for employee in self.employees.values():
+            config = self._config(employee.id, employee.brief)
+            if config != employee.config:
+                employee.config = config
+                self.publish(employee)
+
+    def _config(self, employee_id: str, brief: Brief) -> ModelConfig:
+        return model_choice.effective(
+            brief.model.to_config(),
+            self.model_overrides.get(model_choice.employee_key(employee_id)),
+            self.model_overrides.get(model_choice.ALL),
+        )
+
+    # --- the owner's requests -------------------------------------------------------------------
+
+    async def hire(self, brief: Brief, *, name: str | None = None, team: str | None = None) -> Employee:
+        """Hire an employee from a validated brief; refused above the office's tool-belt ceiling."""
+        ceiling, count = await self._belts.ceiling(), len(brief.tools)
+        if count > ceiling:
+            fix = f"raise it with `{CEILING_COMMAND} {count}` or " if count <= HARD_MAX_TOOLS else ""
+            raise OfficeError(
+                f"{brief.id} has {count} tools, more than this office's ceiling of {ceiling}; "
+                f"{fix}give it a smaller belt"
+            )
+        config = brief.model.to_config()
+        from engine.llm.provider import LiteLLMClient, validate_config
+
+        if not config.is_rehearsal and isinstance(self._model, LiteLLMClient):
+            # Refuse now, not mid-task: unknown price, missing key, unknown provider.
+            await asyncio.to_thread(validate_config, config)
+        taken = {e.record.name for e in self.employees.values()}
+        chosen = name or next((n for n in FIRST_NAMES if n not in taken), f"Employee {len(taken) + 1}")
+        if chosen in taken:
+            raise OfficeError(f"there is already an employee called {chosen}")
+        record = EmployeeRecord(
+            id=self._ids.new("emp"),
+            name=chosen,
+            role=brief.id,
+            title=brief.title,
+            team=team or brief.team,
+            brief_path=str(brief.source),
+            brief_version=brief.version,
+            status="idle",
+            status_detail="",
+            hired_at=self._recorder.now(),
+            probation_left=brief.probation,
+        )
+        text = await asyncio.to_thread(Path(brief.source).read_text, encoding="utf-8")
+        data = {"name": chosen, "role": brief.id, "team": record.team, "brief_version": brief.version}
+        audit = self._recorder.audit_ops("hired", data, record.id)
+        await self._journal.write(*writes.hire(record, text), bump_owner_version(), *audit, full=True)
+        return self.add(record, brief)
+
+    def find(self, who: str) -> Employee:
+        """An employee by id or by name (case-insensitive)."""
+        if who in self.employees:
+            return self.employees[who]
+        matches = [e for e in self.employees.values() if e.record.name.lower() == who.lower()]
+        if not matches:
+            names = ", ".join(sorted(e.record.name for e in self.employees.values())) or "nobody yet"
+            raise OfficeError(f"no employee called {who!r} (the office has: {names})")
+        return matches[0]
+
+    async def update_brief(self, who: str, text: str) -> Brief:
+        """Give a hired employee an edited brief: validated, saved as its own copy, a new version."""
+        employee = self.find(who)
+        saved = await self._briefs.save_edit(employee.record, text)
+        if saved is None:
+            return employee.brief
+        brief, record = saved
+        self.add(record, brief)
+        return brief
+
+    async def set_belt_ceiling(self, ceiling: int) -> None:
+        """Set the most tools one employee may have; never below the belt of someone hired."""
+        hired = {e.record.name: len(e.brief.tools) for e in self.employees.values()}
+        await self._belts.set_ceiling(ceiling, hired)
+
+    # --- hours ----------------------------------------------------------------------------------
+
+    def hours_of(self, employee: Employee) -> WorkingHours:
+        """Its working hours: the owner's schedule for it, else the office's, else its brief's."""
+        return (
+            self.hours_overrides.get(hours_key(employee.id))
+            or self.hours_overrides.get(ALL_HOURS)
+            or employee.brief.hours
+        )
+
+    def on_duty(self, employee: Employee, now: datetime) -> bool:
+        return on_duty(self.hours_of(employee), now, employee.called_in_until)
+
+    def on_duty_for(self, work: TaskWork, now: datetime) -> bool:
+        """For the guardrails: is the employee working this task still on duty?"""
+        employee = self.employees.get(work.employee_id)
+        return employee is None or self.on_duty(employee, now)
+
+    def next_shift(self, employee: Employee, now: datetime) -> datetime:
+        """When the employee next comes on or goes off duty (a call-in ending counts), else its heartbeat."""
+        change = next_change(self.hours_of(employee), now)
+        if employee.called_in_until and employee.called_in_until > now:
+            change = min(change, employee.called_in_until) if change else employee.called_in_until
+        return change or now + timedelta(minutes=employee.brief.heartbeat_minutes)

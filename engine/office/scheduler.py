@@ -1,0 +1,273 @@
+"""The scheduler: runs the office's workers, one per employee, over their queues.
+
+While `run` holds the run lock it also recovers what a crash interrupted, polls the journal for work
+queued and decisions made by other processes, takes the daily backup, and keeps each employee's
+shown status true to its durable tasks and working hours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from datetime import datetime, timedelta
+
+from engine.bus import EventBus
+from engine.clock import Clock
+from engine.events import EscalationRaised, Status, StatusChanged
+from engine.loop import AgentLoop, Outcome, TaskWork
+from engine.office.decisions import DecisionSync
+from engine.office.employee import Employee
+from engine.office.errors import OfficeError
+from engine.office.owner import Owner
+from engine.office.recorder import Recorder
+from engine.office.recovery import recover
+from engine.office.reviews import Reviews
+from engine.office.roster import Roster
+from engine.office.standing import OPEN, standing
+from engine.office.tasks import TaskBoard
+from engine.office.workers import Workers
+from engine.paths import Home
+from engine.runlock import AlreadyRunning, RunLock
+from engine.store import writes
+from engine.store.backups import DailyBackup
+from engine.store.db import StoreError
+from engine.store.journal import Journal
+from engine.store.records import TaskRecord
+
+log = logging.getLogger(__name__)
+
+POLL_S = 3.0  # how soon a running office notices work queued by another process
+
+
+class Scheduler:
+    def __init__(
+        self,
+        home: Home,
+        journal: Journal,
+        bus: EventBus,
+        clock: Clock,
+        *,
+        roster: Roster,
+        workers: Workers,
+        board: TaskBoard,
+        sync: DecisionSync,
+        owner: Owner,
+        reviews: Reviews,
+        agent_loop: AgentLoop,
+        recorder: Recorder,
+    ) -> None:
+        self._home = home
+        self._journal = journal
+        self._bus = bus
+        self._clock = clock
+        self._roster = roster
+        self._workers = workers
+        self._board = board
+        self._sync = sync
+        self._owner = owner
+        self._reviews = reviews
+        self._agent_loop = agent_loop
+        self._recorder = recorder
+        self.daily_backup = DailyBackup(home.database, home.backups, clock)
+        # Words per second the rehearsal model writes at; 0 = instantly (headless, tests). The app
+        # paces it like a person so the office shows work happening, not a blur of finished tasks.
+        self.rehearsal_pace = 0.0
+
+    async def run(self, *, until_idle: bool = True, duration: float | None = None) -> None:
+        """Work queued tasks: until every queue is empty (or waits on hours), for `duration` s, or forever.
+
+        While it runs, employees hired meanwhile start working too.
+        """
+        lock = RunLock(self._home.root / "run.lock")
+        try:
+            lock.acquire()
+        except AlreadyRunning as exc:
+            raise OfficeError(str(exc)) from None
+        try:
+            await self._recover()  # only here, with the lock: elsewhere a running task is being worked
+            await self.daily_backup.take_if_due()
+            await self._poll_once()  # tasks and decisions other processes wrote meanwhile
+            while True:
+                async with asyncio.TaskGroup() as group:
+                    self._workers.serve(group, until_idle, self._work)
+                    for employee in list(self._roster.employees.values()):
+                        self._workers.start(employee)
+                    poll = group.create_task(self._poll_journal())  # also keeps an empty office serving
+                    if duration is not None:
+                        await self._clock.sleep(duration)
+                        for worker in [*self._workers.all(), poll]:
+                            worker.cancel()
+                    elif until_idle:
+                        while pending := self._workers.running():
+                            await asyncio.wait(pending)
+                        poll.cancel()
+                self._workers.stop_serving()
+                if duration is not None or not until_idle:
+                    return
+                await self._poll_once()  # assigned or decided in the last moments: go on if it can be worked
+                now = self._clock.now()
+                if not any(e.queue and self._roster.on_duty(e, now) for e in self._roster.employees.values()):
+                    return
+        except BaseExceptionGroup as failed:
+            store = _only_store_errors(failed)
+            if store is None:
+                raise
+            # Every worker stopped on the same database: one clear error, the details in the log.
+            log.error("the office stopped: %s", store, exc_info=failed)
+            raise store from None
+        finally:
+            self._workers.stop_serving()
+            lock.release()
+
+    async def _recover(self) -> None:
+        """After a crash: requeue or park what was running, then show everyone as their tasks say."""
+        for task_id in await recover(self._journal, self._clock):
+            task = await self._journal.task(task_id)
+            if task is not None:
+                self._board.publish(task, task.status, task.reason)
+                if task.status == "uncertain":
+                    self._bus.publish(
+                        EscalationRaised(employee_id=task.employee_id, task_id=task.id, reason=task.reason)
+                    )
+        for employee in list(self._roster.employees.values()):
+            await self.show_standing(employee)  # whatever a crashed process last wrote
+
+    # --- other processes ------------------------------------------------------------------------
+
+    async def _poll_journal(self) -> None:
+        """Pick up tasks queued and decisions made by other processes (the CLI while the window runs)."""
+        with contextlib.suppress(asyncio.CancelledError):
+            while True:
+                await self._clock.sleep(POLL_S)
+                await self._poll_once()
+                await self.daily_backup.take_if_due()
+
+    async def _poll_once(self) -> None:
+        if await self._sync.moved():
+            await self._sync.refresh()
+        await self._journal_queued()
+
+    async def _journal_queued(self) -> None:
+        for task in await self._journal.tasks(statuses=["queued"]):
+            employee = self._roster.employees.get(task.employee_id)
+            if employee is not None and not self._workers.is_queued_or_active(employee, task.id):
+                self._board.publish(task, "queued", task.reason)  # queued by another process: show it
+                self._workers.enqueue(employee, task.id)
+
+    # --- the work -------------------------------------------------------------------------------
+
+    async def _work(self, employee: Employee, until_idle: bool) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            while True:
+                now = self._clock.now()
+                if employee.queue and not self._roster.on_duty(employee, now):
+                    await self._show(employee, "off_duty", "outside working hours")
+                    if until_idle:
+                        return
+                    await self._wait(employee, self._roster.next_shift(employee, now))
+                    continue
+                if not employee.queue:
+                    await self.show_standing(employee)  # idle, or what still holds it (a parked task...)
+                    if until_idle:
+                        return
+                    await self._wait(employee, now + timedelta(minutes=employee.brief.heartbeat_minutes))
+                    continue
+                task_id = employee.queue.pop(0)
+                self._workers.active.add(task_id)
+                try:
+                    await self._work_task(employee, task_id)
+                finally:
+                    self._workers.active.discard(task_id)
+
+    async def _wait(self, employee: Employee, until: datetime) -> None:
+        """Sleep until woken (new work, an owner decision) or `until` (a shift change, the heartbeat)."""
+        employee.wake.clear()
+        woken = asyncio.ensure_future(employee.wake.wait())
+        # Measured from now, not from when `until` was computed: the clock may have moved since.
+        timer = asyncio.ensure_future(self._clock.sleep(max((until - self._clock.now()).total_seconds(), 0.0)))
+        try:
+            done, _ = await asyncio.wait({woken, timer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+            timer.cancel()
+        if timer in done:
+            await self._heartbeat(employee)
+
+    async def _heartbeat(self, employee: Employee) -> None:
+        """Periodic check during working hours: expired approvals, a new day for budgets, parked work."""
+        await self._owner.expire_approvals()
+        await self._board.retry_over_budget(employee.id, "a new budget period may have started")
+
+    async def _work_task(self, employee: Employee, task_id: str) -> Outcome | None:
+        task = await self._journal.task(task_id)
+        if task is None or task.status not in ("queued", "running"):
+            return None  # decided elsewhere meanwhile (cancelled, resolved)
+        history = await self._journal.steps(task_id=task_id)
+        await self._board.set_status(task, "running", "", status="thinking", detail=task.title)
+        outcome = await self._agent_loop.run(self._task_work(employee, task), history)
+        if outcome.employee_status == "off_duty":  # hours ended mid-task: carry on next shift
+            await self._board.set_status(task, "queued", "waiting for working hours", status="off_duty", detail="")
+            self._workers.enqueue(employee, task.id, first=True)
+            return outcome
+        if outcome.status == "done" and employee.record.probation_left > 0:
+            await self._reviews.submit(employee, task, outcome.summary)
+            return outcome
+        reason = "" if outcome.status == "done" else outcome.summary
+        await self._board.set_status(task, outcome.status, reason, status=outcome.employee_status, detail=reason)
+        if outcome.status in ("parked", "uncertain"):
+            self._bus.publish(EscalationRaised(employee_id=employee.id, task_id=task.id, reason=reason))
+            await self._journal.write(
+                *self._recorder.audit_ops("task_parked", {"task_id": task.id, "reason": reason}, employee.id)
+            )
+        return outcome
+
+    def _task_work(self, employee: Employee, task: TaskRecord) -> TaskWork:
+        brief = employee.brief
+        config = employee.config
+        if config.is_rehearsal and self.rehearsal_pace > 0:
+            config = dataclasses.replace(config, extra=(*config.extra, ("rehearsal_pace", str(self.rehearsal_pace))))
+        return TaskWork(
+            employee_id=employee.id,
+            task_id=task.id,
+            task_body=task.body,
+            brief_version=employee.record.brief_version,
+            system_prompt=employee.system_prompt,
+            belt=employee.belt,
+            config=config,
+            workspace=self._home.workspace(employee.id),
+            max_actions=brief.max_actions_per_turn,
+            brief=brief,
+            team=employee.record.team,
+        )
+
+    # --- status ---------------------------------------------------------------------------------
+
+    async def show_standing(self, employee: Employee) -> None:
+        """Show what holds the employee (approval, budget, a parked task, hours), else idle."""
+        tasks = await self._journal.tasks(employee_id=employee.id, statuses=OPEN)
+        status, detail = standing(tasks, on_duty=self._roster.on_duty(employee, self._clock.now())) or ("idle", "")
+        await self._show(employee, status, detail)
+
+    async def _show(self, employee: Employee, status: Status, detail: str) -> None:
+        if employee.shown == status:
+            return
+        before, employee.shown = employee.shown, status
+        await self._journal.write(writes.update_employee(employee.id, status=status, status_detail=detail))
+        self._bus.publish(StatusChanged(employee_id=employee.id, status=status, detail=detail))
+        if status == "off_duty" or before == "off_duty":
+            await self._journal.write(
+                *self._recorder.audit_ops("hours_changed", {"status": status}, employee.id), full=True
+            )
+
+
+def _only_store_errors(group: BaseExceptionGroup[BaseException]) -> StoreError | None:
+    """The first StoreError of a task group's failures when they are all StoreErrors, else None."""
+    stores, rest = group.split(StoreError)
+    if stores is None or rest is not None:
+        return None
+    first: BaseException = stores
+    while isinstance(first, BaseExceptionGroup):
+        first = first.exceptions[0]
+    return first if isinstance(first, StoreError) else None
