@@ -18,10 +18,9 @@ from datetime import datetime
 
 from engine import model_choice
 from engine.briefs import WorkingHours
-from engine.budget import BudgetLedger, Ceiling
 from engine.bus import EventBus
 from engine.events import DecisionsChanged
-from engine.guardrails import Guardrails
+from engine.guardrails import BudgetLedger, Ceiling, Guardrails
 from engine.llm.types import ModelConfig
 from engine.office.roster import Roster
 from engine.office.spending import use_simulated_prices

@@ -13,15 +13,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine.approvals import ApprovalBook, ApprovalRecord
 from engine.audit import AuditLog
 from engine.briefs import Brief, WorkingHours
 from engine.briefs.catalog import Catalog
-from engine.budget import BudgetLedger
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource, RandomIds, default_clock
 from engine.events import BriefInvalid, Event
-from engine.guardrails import Guardrails, Pricing, worst_case_cost
+from engine.guardrails import ApprovalBook, BudgetLedger, Guardrails, Pricing, worst_case_cost
 from engine.llm.types import ModelClient, ModelConfig, Price
 from engine.loop import AgentLoop, Guard
 from engine.office.belts import Belts
@@ -42,7 +40,7 @@ from engine.paths import Home
 from engine.secrets import Secrets, redact
 from engine.store.db import open_database
 from engine.store.journal import Journal
-from engine.store.records import Deliverable, EmployeeRecord, TaskRecord
+from engine.store.records import ApprovalRecord, Deliverable, EmployeeRecord, TaskRecord
 from engine.store.writer import Writer
 from engine.tools.base import Tool
 from engine.tools.builtin import builtin_tools

@@ -12,11 +12,11 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from engine.approvals import ApprovalBook, ApprovalRecord, Decision
 from engine.briefs import WorkingHours
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import ApprovalResolved, EscalationRaised
+from engine.guardrails import ApprovalBook, Decision
 from engine.hours import ALL_HOURS, describe, hours_as_brief, hours_key
 from engine.office.decisions import call_in_key
 from engine.office.errors import OwnerError
@@ -26,6 +26,7 @@ from engine.office.tasks import TaskBoard
 from engine.office.workers import Workers
 from engine.store import writes
 from engine.store.journal import Journal
+from engine.store.records import ApprovalRecord
 from engine.store.settings import delete_setting, put_setting
 from engine.store.writer import Op
 

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.approvals import ApprovalBook
 from engine.clock import Clock
 from engine.events import ApprovalRequested, EscalationRaised, Event, Status, StatusChanged, TaskChanged
-from engine.guardrails import Guardrails
+from engine.guardrails import ApprovalBook, Guardrails
 from engine.hours import next_change
 from engine.office.employee import employee_event
 from engine.office.roster import Roster

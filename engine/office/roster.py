@@ -16,10 +16,10 @@ from engine.briefs import HARD_MAX_TOOLS, Brief, BriefError, WorkingHours
 from engine.briefs.loader import CEILING_COMMAND
 from engine.briefs.prompt import render_system_prompt
 from engine.briefs.skills import attached_skills, use_skill_tool
-from engine.budget import BudgetLedger, Ceiling
 from engine.bus import EventBus
 from engine.clock import IdSource
 from engine.events import BriefInvalid, EmployeeLeft
+from engine.guardrails import BudgetLedger, Ceiling
 from engine.hours import ALL_HOURS, hours_key, next_change, on_duty
 from engine.llm.types import ModelClient, ModelConfig
 from engine.loop import TaskWork

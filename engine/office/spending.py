@@ -15,9 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from engine import model_choice
-from engine.budget import OFFICE, BudgetLedger, Ceiling, employee_scope, period_days, team_scope
 from engine.clock import Clock
-from engine.guardrails import Guardrails
+from engine.guardrails import OFFICE, BudgetLedger, Ceiling, Guardrails, employee_scope, period_days, team_scope
 from engine.llm.types import ModelClient, ModelConfig, ModelConfigError, Price
 from engine.office.errors import OwnerError
 from engine.office.recorder import Recorder

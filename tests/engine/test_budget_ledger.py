@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from engine.budget import OFFICE, BudgetLedger, Ceiling, Refusal, Reservation, employee_scope, period_days, team_scope
+from engine.guardrails.budget import (
+    OFFICE,
+    BudgetLedger,
+    Ceiling,
+    Refusal,
+    Reservation,
+    employee_scope,
+    period_days,
+    team_scope,
+)
 
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

@@ -1,20 +1,21 @@
-"""The guard the loop calls around every model and tool call: hours, budgets, approvals, audit."""
+"""The guardrails: the Guard the loop calls around every model and tool call (hours, budgets, approvals, audit)."""
 
 from __future__ import annotations
 
 import hashlib
 import math
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from engine.approvals import ApprovalBook
-from engine.budget import BudgetLedger, Refusal, Reservation, employee_scope
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import ApprovalRequested, EscalationRaised, SpendChanged
-from engine.llm.types import Message, ModelConfig, ModelReply, Price, ToolCall, ToolSchema
+from engine.guardrails.approvals import ApprovalBook
+from engine.guardrails.budget import BudgetLedger, Refusal, Reservation, employee_scope
+from engine.guardrails.pricing import Estimator, Pricing
+from engine.llm.types import Message, ModelReply, ToolCall
 from engine.loop import Parked, TaskWork
 from engine.store.writer import Op
 from engine.tools.base import ToolError, ToolSpec
@@ -24,37 +25,9 @@ class AuditSink(Protocol):
     def op(self, kind: str, data: dict[str, Any], *, employee_id: str | None, ts: str) -> Op: ...
 
 
-# (config, messages, tools) -> worst-case USD of one call: prompt tokens + max output at its price.
-Estimator = Callable[[ModelConfig, Sequence[Message], Sequence[ToolSchema], Price], float]
-
-
-PROMPT_MARGIN = 1.05  # token counts of providers differ slightly from litellm's estimate
-
-
-def worst_case_cost(
-    config: ModelConfig, messages: Sequence[Message], tools: Sequence[ToolSchema], price: Price
-) -> float:
-    """Prompt tokens plus the full output allowance, at the model's price."""
-    from engine.llm.provider import count_tokens
-
-    prompt = float(count_tokens(config.model, messages, tools)) * PROMPT_MARGIN
-    return (prompt * price.input_per_mtok + config.max_output_tokens * price.output_per_mtok) / 1e6
-
-
-@dataclass(frozen=True, slots=True)
-class Pricing:
-    """What a call costs: the model's own price, or a real model's price simulated in rehearsal."""
-
-    price_of: Callable[[ModelConfig], Price]
-    simulated: Price | None = None  # set: rehearsal is charged at these prices, marked simulated
-
-    def for_config(self, config: ModelConfig) -> tuple[Price, bool]:
-        if config.is_rehearsal and self.simulated is not None:
-            return self.simulated, True
-        return self.price_of(config), False
-
-
 class Guardrails:
+    """Stops or shapes the loop's calls: off duty, over a ceiling, waiting for approval; audits each."""
+
     def __init__(
         self,
         *,
