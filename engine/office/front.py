@@ -148,7 +148,7 @@ class Office:
         writer = Writer(engine, colocate=colocate_writer)
         writer.start()
         if model is None:
-            from engine.llm.provider import LiteLLMClient
+            from engine.llm.client import LiteLLMClient
 
             model = LiteLLMClient()
         office = cls(

@@ -163,7 +163,8 @@ class Roster:
                 f"{fix}give it a smaller belt"
             )
         config = brief.model.to_config()
-        from engine.llm.provider import LiteLLMClient, validate_config
+        from engine.llm.client import LiteLLMClient
+        from engine.llm.provider import validate_config
 
         if not config.is_rehearsal and isinstance(self._model, LiteLLMClient):
             # Refuse now, not mid-task: unknown price, missing key, unknown provider.

@@ -159,7 +159,8 @@ class Spending:
         config = ModelConfig(model=model, fallback=fallback, api_base=api_base, api_key_name=api_key_name, price=price)
         if config.is_rehearsal:
             raise OwnerError("that is the rehearsal model; use disconnect_model to go back to it")
-        from engine.llm.provider import LiteLLMClient, validate_config
+        from engine.llm.client import LiteLLMClient
+        from engine.llm.provider import validate_config
 
         if isinstance(self._model, LiteLLMClient):
             await asyncio.to_thread(validate_config, config)  # price known or declared, key present

@@ -179,7 +179,8 @@ async def fifty(root: Path, steps: int, guarded: bool = False) -> float:
 
 
 async def litellm_figures(root: Path, tasks: int) -> tuple[float, float]:
-    from engine.llm.provider import LiteLLMClient, prewarm
+    from engine.llm.client import LiteLLMClient
+    from engine.llm.provider import prewarm
     from engine.llm.types import ModelConfig, Price
 
     prewarm()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.briefs.catalog import load_catalog
-from engine.llm.provider import LiteLLMClient
+from engine.llm.client import LiteLLMClient
 from engine.office import Office
 from engine.paths import SHIPPED_BRIEFS, Home
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from engine.llm.provider import LiteLLMClient
+from engine.llm.client import LiteLLMClient
 from engine.llm.retry import Backoff
 from engine.llm.types import ModelConfig, ModelConfigError, ModelRequest, ModelUnavailable, Price
 from engine.secrets import MemoryKeyring, Secrets

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from engine.llm import provider
-from engine.llm.provider import LiteLLMClient, count_tokens, resolve_price, validate_config
+from engine.llm.client import LiteLLMClient
+from engine.llm.provider import count_tokens, resolve_price, validate_config
 from engine.llm.types import REHEARSAL_MODEL, ModelConfig, ModelConfigError, ModelReply, ModelRequest, Price
 from engine.testing import FunctionModel, ScriptedModel, call, calls, say
 from tests.engine.test_rehearsal import BRIEF, BUILTINS, SEND_EMAIL, TASK

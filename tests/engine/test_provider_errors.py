@@ -15,8 +15,9 @@ import httpx
 import openai
 import pytest
 
+from engine.llm.client import LiteLLMClient
 from engine.llm.errors import classify
-from engine.llm.provider import LiteLLMClient, litellm
+from engine.llm.provider import litellm
 from engine.llm.retry import Backoff
 from engine.llm.types import ModelConfig, ModelRequest, ModelUnavailable, Price
 from engine.secrets import MemoryKeyring, Secrets

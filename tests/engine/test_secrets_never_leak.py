@@ -7,7 +7,7 @@ from pathlib import Path
 
 import keyring
 
-from engine.llm.provider import LiteLLMClient
+from engine.llm.client import LiteLLMClient
 from engine.llm.types import Price
 from engine.logs import setup_logging
 from engine.office import Office
