@@ -61,6 +61,12 @@ def open_database(path: Path, backups: Path, *, busy_ms: int = 5000, clock: Cloc
     backup cannot be written, nothing is migrated.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file() and path.stat().st_size == 0:
+        # SQLite would take it as a new, empty office and the owner's history would seem gone.
+        raise StoreError(
+            f"the database {path} is empty (0 bytes): it was cut short, by a full disk or a copy that "
+            f"stopped; {damaged_advice(path)}"
+        )
     engine = make_engine(path, busy_ms=busy_ms)
     try:
         with engine.connect() as conn:

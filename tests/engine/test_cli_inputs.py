@@ -105,6 +105,27 @@ def test_files_and_folders(office: None, capsys: pytest.CaptureFixture[str], hea
     assert code == 0 and written.parent == headcount_home / "exports" and written.is_file()
 
 
+def test_a_zero_byte_database_is_not_taken_for_a_new_office(
+    capsys: pytest.CaptureFixture[str], headcount_home: Path
+) -> None:
+    (headcount_home / "headcount.db").write_bytes(b"")
+    for command in (("roster",), ("audit", "verify")):
+        code, out, err = cli(capsys, *command)
+        assert code == 1 and "is empty (0 bytes)" in err and "intact" not in out
+    assert (headcount_home / "headcount.db").stat().st_size == 0  # left for the owner to restore or move
+
+
+def test_a_broken_override_of_a_shipped_role_is_not_replaced_by_it(
+    capsys: pytest.CaptureFixture[str], headcount_home: Path
+) -> None:
+    roles = headcount_home / "briefs" / "roles"
+    roles.mkdir(parents=True)
+    (roles / "assistant.md").write_text("---\nid: assistant\ntitle: Mine\nfunction: assistant\ngoal: [x]\n---\nb\n")
+    code, _, err = cli(capsys, "hire", "assistant")
+    assert code == 1 and "assistant.md:5" in err and "did you mean 'goals'" in err
+    assert json.loads(cli(capsys, "roster", "--json")[1]) == []
+
+
 def test_hours_need_a_time_zone(office: None, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = cli(capsys, "hours", "--window", "mon-fri 09:00-17:00")
     assert code != 0 and "--tz" in err
