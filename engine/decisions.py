@@ -53,7 +53,7 @@ class Decisions:
     ceilings: dict[str, Ceiling] = field(default_factory=dict)  # scope -> ceiling
     allowances: tuple[tuple[str, str, float], ...] = ()  # (scope, day, usd)
     simulate: str | None = None  # rehearsal charged at this model's prices
-    employee_ids: frozenset[str] = frozenset()  # everyone currently employed
+    departed: frozenset[str] = frozenset()  # everyone let go (a hire made after this read is not among them)
 
 
 def read_version(conn: Connection) -> int:
@@ -89,5 +89,5 @@ def read_decisions(conn: Connection) -> Decisions:
         ceilings={r.scope: Ceiling(r.per_turn_usd, r.per_day_usd) for r in conn.execute(select(ceilings))},
         allowances=tuple((r.scope, r.day, r.usd) for r in conn.execute(select(allowances))),
         simulate=simulate,
-        employee_ids=frozenset(r[0] for r in conn.execute(select(employees.c.id).where(employees.c.left_at.is_(None)))),
+        departed=frozenset(r[0] for r in conn.execute(select(employees.c.id).where(employees.c.left_at.is_not(None)))),
     )

@@ -176,6 +176,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._active: set[str] = set()  # task ids taken from a queue and being worked
         self._decided = -1  # the version of the owner's decisions last applied
+        self._refreshing = asyncio.Lock()
         self.brief_errors: dict[str, str] = {}  # employee id -> why its brief did not load
 
     @classmethod
@@ -287,9 +288,13 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
 
     async def refresh_decisions(self) -> None:
         """Re-read what the owner decided (from any process) and apply it; wake whoever it concerns."""
+        async with self._refreshing:  # one at a time: two would seat someone hired elsewhere twice
+            await self._refresh_decisions()
+
+    async def _refresh_decisions(self) -> None:
         decisions = await self.journal.read(read_decisions)
         records = {r.id: r for r in await self.journal.employees()}
-        for employee_id in [e for e in self.employees if e not in decisions.employee_ids]:
+        for employee_id in [e for e in self.employees if e in decisions.departed]:
             self._forget(employee_id)  # let go from another process
         for employee_id, record in records.items():
             employee = self.employees.get(employee_id)
@@ -448,9 +453,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         if task_id not in employee.queue:
             employee.queue.insert(0, task_id) if first else employee.queue.append(task_id)
         employee.wake.set()
-        worker = self._workers.get(employee.id)
-        if worker is None or worker.done():  # its worker stopped (idle in a run until idle): start again
-            self._start_worker(employee)
+        self._start_worker(employee)  # its worker may have stopped (idle, in a run until idle)
 
     async def run(self, *, until_idle: bool = True, duration: float | None = None) -> None:
         """Work queued tasks: until every queue is empty (or waits on hours), for `duration` s, or forever.
@@ -561,7 +564,9 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
                 self.enqueue(employee, task.id)
 
     def _start_worker(self, employee: Employee) -> None:
-        if self._serving is not None and employee.id in self.employees:
+        """Start its worker while the office serves, unless one is at work already (never two)."""
+        running = self._workers.get(employee.id)
+        if self._serving is not None and employee.id in self.employees and (running is None or running.done()):
             group, until_idle = self._serving
             self._workers[employee.id] = group.create_task(self._work(employee, until_idle))
 
