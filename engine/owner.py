@@ -59,14 +59,15 @@ class OwnerActions(OfficeParts):
         await self._requeue(task, "the owner let it continue", *ops)
 
     def _owner_step(self, task: TaskRecord, text: str) -> Op:
+        """What the owner says to the employee, as the task's next step (numbered when it commits)."""
         now = self._now()
-        return Journal.step_insert_op(
+        return Journal.step_append_op(
             StepRecord(
                 id=self.ids.new("step"),
                 task_id=task.id,
                 turn_id="owner",
                 employee_id=task.employee_id,
-                seq=10**6 + int(self.clock.now().timestamp() * 1000) % 10**6,
+                seq=0,  # numbered by the journal after the task's last step
                 kind="owner",
                 status="finished",
                 attempt=1,
