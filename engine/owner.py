@@ -41,17 +41,16 @@ class OwnerActions(OfficeParts):
         task = await self._task(task_id, "uncertain")
         ops: list[Op] = []
         if happened:
-            for step in await self.journal.steps(task_id=task_id):
-                if step.status == "uncertain" and step.kind == "tool":
-                    done = dataclasses.replace(
-                        step,
-                        id=self.ids.new("step"),
-                        status="finished",
-                        result="(the owner confirmed this action happened before the restart)",
-                        started_at=self._now(),
-                        finished_at=self._now(),
-                    )
-                    ops.append(Journal.step_insert_op(done))
+            for step in _unanswered(await self.journal.steps(task_id=task_id)):
+                done = dataclasses.replace(
+                    step,
+                    id=self.ids.new("step"),
+                    status="finished",
+                    result="(the owner confirmed this action happened before the restart)",
+                    started_at=self._now(),
+                    finished_at=self._now(),
+                )
+                ops.append(Journal.step_insert_op(done))
         await self._owner_write("resolve", {"task_id": task_id, "happened": happened}, task.employee_id)
         await self._requeue(task, "the owner resolved it", *ops)
 
@@ -63,14 +62,15 @@ class OwnerActions(OfficeParts):
         await self._requeue(task, "the owner let it continue", *ops)
 
     def _owner_step(self, task: TaskRecord, text: str) -> Op:
+        """What the owner says to the employee, as the task's next step (numbered when it commits)."""
         now = self._now()
-        return Journal.step_insert_op(
+        return Journal.step_append_op(
             StepRecord(
                 id=self.ids.new("step"),
                 task_id=task.id,
                 turn_id="owner",
                 employee_id=task.employee_id,
-                seq=10**6 + int(self.clock.now().timestamp() * 1000) % 10**6,
+                seq=0,  # numbered by the journal after the task's last step
                 kind="owner",
                 status="finished",
                 attempt=1,
@@ -318,6 +318,24 @@ class OwnerActions(OfficeParts):
         for task in await self.journal.tasks(employee_id=employee_id, statuses=["parked"]):
             if is_over_budget(task) and task.employee_id in self.employees:
                 await self._requeue(task, reason)
+
+
+def _unanswered(steps: list[StepRecord]) -> list[StepRecord]:
+    """The uncertain actions the owner has not answered yet: the latest attempt of each such call.
+
+    An uncertain step stays in the journal once answered: a finished or failed step of the same
+    call (the owner's confirmation, or a retry) answers it. Confirming it again would give the
+    model that result twice and record the action as done twice.
+    """
+    tools = [s for s in steps if s.kind == "tool"]
+    answered = {s.call_id for s in tools if s.status in ("finished", "failed")}
+    unanswered: dict[str | None, StepRecord] = {}
+    for step in tools:
+        if step.status != "uncertain" or step.call_id in answered:
+            continue
+        if step.call_id not in unanswered or step.attempt > unanswered[step.call_id].attempt:
+            unanswered[step.call_id] = step
+    return list(unanswered.values())
 
 
 __all__ = ["Deliverable", "OwnerActions", "OwnerError"]
