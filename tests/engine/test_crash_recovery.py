@@ -91,8 +91,10 @@ async def test_each_uncertain_action_is_answered_once(
     tool = FunctionTool("post_letter", "Post a letter", Letter, post, risk="internal_write", idempotent=False)
     model = ScriptedModel(call("post_letter", to="a"), call("post_letter", to="b"), say("both posted"))
 
-    async def restart() -> Office:  # a new process: recovery parks the task as uncertain
-        return await Office.open(Home.resolve(headcount_home), model=model, tools=[tool], ids=RandomIds())
+    async def restart() -> Office:  # a new process: its worker's recovery parks the task as uncertain
+        office = await Office.open(Home.resolve(headcount_home), model=model, tools=[tool], ids=RandomIds())
+        await office.run(until_idle=True)  # recovery runs only under the run lock, as the worker starts
+        return office
 
     office = await restart()
     await office.hire(office.brief_for(str(write_brief(tools=["post_letter"]))), name="Ada")
