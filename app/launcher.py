@@ -16,13 +16,17 @@ from typing import Any
 
 from engine.cli import build_parser
 from engine.cli import main as engine_main
+from engine.cli_input import existing_folder_for
+from engine.events import EmployeeHired
+from engine.office import OfficeError
+from engine.store.db import StoreError
 
 APP_COMMANDS = ("snapshot",)
 
 
 def _add_app_commands(sub: Any) -> None:
     p = sub.add_parser("snapshot", help="render the office as it stands to a PNG (no window needed)")
-    p.add_argument("--out", type=Path, required=True, help="the PNG to write")
+    p.add_argument("--out", type=existing_folder_for, required=True, help="the PNG to write (its folder must exist)")
     p.add_argument("--size", default="1280x720", help="WxH, default 1280x720")
     p.add_argument("--team", help="frame only this team's area")
 
@@ -59,7 +63,16 @@ def _snapshot(args: argparse.Namespace) -> int:
         finally:
             await office.close()
 
-    events = asyncio.run(collect())
+    try:
+        events = asyncio.run(collect())
+    except (OfficeError, StoreError) as exc:
+        print(f"headcount: {exc}", file=sys.stderr)
+        return 1
+    teams = sorted({e.team for e in events if isinstance(e, EmployeeHired) and e.team})
+    if args.team is not None and args.team not in teams:
+        print(f"headcount snapshot: no team {args.team!r} in this office (teams: {', '.join(teams) or 'none'})",
+              file=sys.stderr)  # fmt: skip
+        return 1
     snapshot_command(args.out, size, args.team, events)
     print(f"Wrote {args.out}")
     return 0

@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
+import signal
 import sys
 import threading
 
@@ -58,6 +60,7 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
     except Exception as exc:
         log.exception("the office could not open")
         bridge.state.set_engine_status(f"The office could not open: {exc}")
+        window.show_problem("The office could not open", str(exc))
     window.settle_office()
     if warm is not None:
         await asyncio.to_thread(warm.join)
@@ -74,8 +77,26 @@ def _settle(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
+def display_problem(environ: dict[str, str] | None = None, platform: str = sys.platform) -> str | None:
+    """Why a window cannot open here (no display on Linux), said before Qt aborts with its own words."""
+    env = os.environ if environ is None else environ
+    if not platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "there is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). "
+        "On a server, run it on a virtual display: xvfb-run -a headcount; "
+        "or work from the command line: headcount --help"
+    )
+
+
 def main() -> int:
     """Open the Headcount window and run until it is closed."""
+    problem = display_problem()
+    if problem:
+        print(f"headcount: {problem}", file=sys.stderr)
+        return 1
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -103,5 +124,8 @@ def main() -> int:
     bridge = Bridge(state, scene=scene.apply)
     window = MainWindow(state, bridge, scene=scene)
     window.show()
+    # Ctrl-C in the terminal closes the window as its close button would: the office stops between
+    # steps and everything journaled stays. (Python's default handler would raise inside a Qt timer.)
+    signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(window.close))
     with loop:
         return int(loop.run_until_complete(run_app(window, bridge)))

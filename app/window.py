@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -289,6 +290,7 @@ class MainWindow(QMainWindow):
         busy = sum(1 for e in state.employees.values() if e.status not in ("idle", "off_duty"))
         self.people_label.setText(f"{len(state.employees)} employees · {busy} working")
         self.engine_label.setText(state.engine_status if state.engine_status != "Ready" else "")
+        self.engine_label.setToolTip(state.engine_status)
 
     def _refresh_employee(self, panel: EmployeePanel) -> None:
         eid = panel.employee_id
@@ -392,6 +394,14 @@ class MainWindow(QMainWindow):
             self.commands.audit_export(path, fmt)
 
     # --- the 3D office -----------------------------------------------------------------------------
+
+    def show_problem(self, title: str, text: str) -> QMessageBox:
+        """A problem the owner must read in full (the status bar cuts long text); does not block the loop."""
+        box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # a path or command to copy
+        box.open()
+        self._problem = box  # keep it alive while shown
+        return box
 
     def start_office(self) -> None:
         """Start the office's frame task on the running loop (a 2D plan has none)."""

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from engine import cli_input
 from engine.briefs import BriefError
 from engine.briefs.catalog import catalog_json, load_catalog
 from engine.briefs.newrole import new_role_brief, prompt_new_role
@@ -37,7 +38,7 @@ def build_parser(extra: Callable[[Any], None] | None = None) -> argparse.Argumen
 
     p = sub.add_parser("hire", help="hire an employee from a catalog role id or a brief file")
     p.add_argument("role", help="role id (see `headcount catalog`) or path to a brief .md file")
-    p.add_argument("--name", help="the employee's name (default: the next free first name)")
+    p.add_argument("--name", type=cli_input.person_name, help="the employee's name (default: the next free first name)")
     p.add_argument("--team", help="team id to seat them with")
 
     p = sub.add_parser("hire-team", help="hire a whole pre-built team (see `headcount catalog`)")
@@ -53,11 +54,15 @@ def build_parser(extra: Callable[[Any], None] | None = None) -> argparse.Argumen
 
     p = sub.add_parser("assign", help="give an employee a task")
     p.add_argument("employee", help="name or id")
-    p.add_argument("text", help="what to do, in plain words")
+    given = p.add_mutually_exclusive_group(required=True)
+    given.add_argument(
+        "text", nargs="?", type=cli_input.task_text, help="what to do, in plain words; '-' reads it from stdin"
+    )
+    given.add_argument("--file", type=cli_input.task_file, help="read the task from this text file")
 
     p = sub.add_parser("run", help="let the office work")
     p.add_argument("--until-idle", action="store_true", help="stop when every queue is empty (the default)")
-    p.add_argument("--for", dest="seconds", type=float, help="keep working for this many seconds")
+    p.add_argument("--for", dest="seconds", type=cli_input.seconds, help="keep working for this many seconds")
 
     p = sub.add_parser("log", help="an employee's steps, oldest first")
     p.add_argument("employee", help="name or id")
@@ -76,6 +81,8 @@ def build_parser(extra: Callable[[Any], None] | None = None) -> argparse.Argumen
     WITHOUT_OFFICE.update(add_store_commands(sub))
     if extra is not None:
         extra(sub)
+    cli_input.add_everywhere(parser, "--home", help="data folder (also accepted before the command)")
+    cli_input.describe_json_options(parser)
     return parser
 
 
@@ -94,6 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_with_office(COMMANDS[args.command], args))
     except (OfficeError, OwnerError, StoreError, BriefError, ModelError) as exc:
         print(f"headcount: {exc}", file=sys.stderr)
+        return 1
+    except EOFError:  # a question asked with nothing to answer it (stdin closed or piped empty)
+        print(f"headcount {args.command}: no answer on standard input; run it in a terminal", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `headcount tasks --json | head`: the reader left; that is not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as exc:
         fault = environment_error(exc)
@@ -151,8 +164,13 @@ def _catalog(args: argparse.Namespace) -> int:
 
 
 def _new_role(args: argparse.Namespace) -> int:
-    answers = prompt_new_role(input, print)
-    path = new_role_brief(answers, Home.resolve())
+    home = Home.resolve()
+    taken = {p.stem for p in (home.briefs / "roles").glob("*.md")}
+    answers = prompt_new_role(input, print, taken)
+    try:
+        path = new_role_brief(answers, home)
+    except FileExistsError as exc:  # written meanwhile by another window or terminal
+        raise OfficeError(str(exc)) from None
     print(f"Wrote {path}\nHire it with: headcount hire {answers.role_id}")
     return 0
 
@@ -172,7 +190,11 @@ async def _roster(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _assign(office: Office, args: argparse.Namespace) -> int:
-    task = await office.assign(args.employee, args.text)
+    try:
+        text = cli_input.read_task(args.text) if args.text is not None else args.file
+    except ValueError as exc:
+        raise OfficeError(str(exc)) from None
+    task = await office.assign(args.employee, text)
     print(f"Queued {task.id} for {office.find(args.employee).record.name}: {task.title}")
     return 0
 
@@ -181,14 +203,26 @@ async def _run(office: Office, args: argparse.Namespace) -> int:
     names = {e.id: e.record.name for e in office.employees.values()}
     rehearsal = {e.id for e in office.employees.values() if e.config.is_rehearsal}
 
+    working: dict[str, str] = {}  # task id -> "Name: title", while it runs
+
     def show(event: Event) -> None:
+        if isinstance(event, TaskChanged):
+            if event.status == "running":
+                working[event.task_id] = f"{names.get(event.employee_id, event.employee_id)}: {event.title}"
+            else:
+                working.pop(event.task_id, None)
         line = _describe(event, names)
         if line:
             emp = getattr(event, "employee_id", "")
             print(("[rehearsal] " if emp in rehearsal else "") + line, flush=True)
 
     office.bus.subscribe(show)
-    await office.run(until_idle=args.seconds is None, duration=args.seconds)
+    try:
+        await office.run(until_idle=args.seconds is None, duration=args.seconds)
+    except asyncio.CancelledError:  # Ctrl-C: say what stopped; every finished step is already saved
+        stopped = "; ".join(working.values()) or "nothing was in progress"
+        print(f"\nStopped. In progress: {stopped}. The next `headcount run` goes on from the last saved step.")
+        raise
     held = await office.held_work()
     if held:
         print("\nWaiting, and what would let it go on:")

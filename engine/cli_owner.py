@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from engine import cli_input
 from engine.briefs import DEFAULT_MAX_TOOLS, HARD_MAX_TOOLS, WorkingHours
 from engine.hours import describe
 from engine.llm.types import Price
@@ -25,11 +25,11 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     bsub = p.add_subparsers(dest="budget_action", metavar="ACTION")
     s = bsub.add_parser("set", help="set ceilings for good: EMPLOYEE, TEAM or office")
     s.add_argument("target")
-    s.add_argument("--per-turn", type=_usd, help="USD per turn, or 'none' to remove the ceiling")
-    s.add_argument("--per-day", type=_usd, help="USD per day, or 'none' to remove the ceiling")
+    s.add_argument("--per-turn", type=cli_input.ceiling_usd, help="USD per turn, or 'none' to remove the ceiling")
+    s.add_argument("--per-day", type=cli_input.ceiling_usd, help="USD per day, or 'none' to remove the ceiling")
     r = bsub.add_parser("raise", help="allow more spend today only")
     r.add_argument("target")
-    r.add_argument("--once", type=float, required=True, metavar="USD")
+    r.add_argument("--once", type=cli_input.extra_usd, required=True, metavar="USD", help="extra dollars for today")
     m = bsub.add_parser("simulate", help="charge rehearsal at a real model's prices (shown as simulated)")
     m.add_argument("model", help="a litellm model string, e.g. gpt-4o-mini; or 'off'")
 
@@ -71,7 +71,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     p.add_argument("--comment", required=True)
     p = sub.add_parser("probation", help="review an employee's next deliverables before they count")
     p.add_argument("employee")
-    p.add_argument("--count", type=int, default=3)
+    p.add_argument("--count", type=cli_input.count(1, 100), default=3, help="how many deliverables (default 3)")
 
     p = sub.add_parser("resume", help="let a parked task continue")
     p.add_argument("task")
@@ -86,11 +86,11 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     group.add_argument("--always", action="store_true", help="24/7")
     group.add_argument("--window", action="append", metavar="'mon-fri 09:00-17:30'", help="repeatable")
     group.add_argument("--brief", action="store_true", help="back to the hours in each brief")
-    p.add_argument("--tz", default="UTC", help="IANA time zone for --window, e.g. Europe/London")
+    p.add_argument("--tz", help="IANA time zone for --window, e.g. Europe/London (required with --window)")
 
     p = sub.add_parser("call-in", help="bring an employee in outside its working hours")
     p.add_argument("employee")
-    p.add_argument("--hours", type=float, default=2.0)
+    p.add_argument("--hours", type=cli_input.hours, default=2.0, help="how long, from now (default 2)")
 
     p = sub.add_parser("belt-ceiling", help="the most tools one employee may have (shows it with no number)")
     p.add_argument("ceiling", nargs="?", type=int, help=f"1 to {HARD_MAX_TOOLS} (default {DEFAULT_MAX_TOOLS})")
@@ -100,7 +100,9 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     asub.add_parser("verify", help="check that no row was edited, deleted or reordered")
     e = asub.add_parser("export", help="write the log for safekeeping")
     e.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
-    e.add_argument("--out", type=Path, help="file to write (default: audit.<format> here)")
+    e.add_argument(
+        "--out", type=cli_input.existing_folder_for, help="file to write (default: exports/ in the data folder)"
+    )
 
     return {
         "budget": _budget,
@@ -119,16 +121,6 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         "audit": _audit,
         "model": _model,
     }
-
-
-def _usd(text: str) -> float:
-    """A ceiling from the command line: dollars, or 'none' (no ceiling at all)."""
-    if text.strip().lower() in ("none", "off", "unlimited"):
-        return math.inf
-    value = float(text)
-    if value < 0 or math.isnan(value):
-        raise argparse.ArgumentTypeError("a ceiling is zero or more dollars, or 'none'")
-    return value
 
 
 def _money(value: float | None) -> str:
@@ -271,6 +263,8 @@ async def _hours(office: Office, args: argparse.Namespace) -> int:
     if args.always:
         hours = WorkingHours.model_validate("24/7")
     elif args.window:
+        if not args.tz:
+            raise SystemExit("headcount hours: say which time zone the window is in, e.g. --tz Europe/London")
         try:
             hours = WorkingHours.model_validate({"timezone": args.tz, "windows": args.window})
         except ValidationError as exc:
@@ -307,7 +301,7 @@ async def _audit(office: Office, args: argparse.Namespace) -> int:
         for problem in report.problems:
             print(f"  - {problem}")
         return 1
-    out = args.out or Path(f"audit.{args.format}")
+    out = args.out or _export_path(office, args.format)
     count = await office.journal.read(lambda conn: audit.export(conn, out, args.format))
     print(f"Wrote {count} rows to {out}")
     return 0
@@ -337,6 +331,12 @@ async def _model(office: Office, args: argparse.Namespace) -> int:
         mode = "rehearsal" if employee.config.is_rehearsal else employee.config.model
         print(f"  {employee.record.name:<10} {mode}")
     return 0
+
+
+def _export_path(office: Office, fmt: str) -> Path:
+    folder = office.home.root / "exports"
+    folder.mkdir(exist_ok=True)
+    return folder / f"audit-{office.clock.now():%Y%m%d-%H%M%S}.{fmt}"
 
 
 def key_command(args: argparse.Namespace) -> int:

@@ -92,6 +92,8 @@ def load_catalog(
                 brief = load_brief(path, known_tools=tools, known_skills=set(skills), max_tools=max_tools)
             except BriefError as exc:
                 errors.append(exc)
+                # The owner's broken copy must not let the shipped role stand in for it unnoticed.
+                roles.pop(path.stem, None)
                 continue
             if brief.id != path.stem:
                 message = f"the id '{brief.id}' must match the file name '{path.stem}.md'"

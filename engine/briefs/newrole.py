@@ -116,10 +116,22 @@ def new_role_brief(
     return target
 
 
-def prompt_new_role(input_fn: Callable[[str], str], print_fn: Callable[[str], None]) -> NewRoleAnswers:
-    """Ask the new-role questions, re-asking until each answer is valid."""
+def prompt_new_role(
+    input_fn: Callable[[str], str], print_fn: Callable[[str], None], taken: Collection[str] = ()
+) -> NewRoleAnswers:
+    """Ask the new-role questions, re-asking until each answer is valid.
+
+    `taken`: role ids the owner already has; such a title is refused at once, not after every question.
+    """
     print_fn("A new employee: answer a few questions (Enter keeps the suggestion in brackets).")
-    title = _ask(input_fn, print_fn, "Job title, e.g. Grant writer: ", _title)
+
+    def title_check(text: str) -> str:
+        title = _title(text)
+        if slugify(title) in taken:
+            raise ValueError(f"you already have a role '{slugify(title)}'; choose another title (or edit that brief)")
+        return title
+
+    title = _ask(input_fn, print_fn, "Job title, e.g. Grant writer: ", title_check)
     functions = "/".join(FUNCTIONS)
     function = _ask(input_fn, print_fn, f"Function ({functions}) [custom]: ", _function)
     print_fn("Goals, one per line; an empty line when done:")
@@ -142,7 +154,7 @@ def prompt_new_role(input_fn: Callable[[str], str], print_fn: Callable[[str], No
         return NewRoleAnswers(title=title, function=function, goals=tuple(goals), tone=tone, tools=tools)
     except ValidationError as exc:  # e.g. a very long goal
         print_fn(f"That did not work: {exc.errors(include_url=False)[0]['msg']}; let's start again.")
-        return prompt_new_role(input_fn, print_fn)
+        return prompt_new_role(input_fn, print_fn, taken)
 
 
 T = TypeVar("T")

@@ -10,6 +10,7 @@ cache of these rows.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import logging
@@ -27,7 +28,7 @@ from engine.office.spending import use_simulated_prices
 from engine.office.tasks import TaskBoard
 from engine.office.workers import Workers
 from engine.store import Connection
-from engine.store.journal import Journal, read_employee_ids
+from engine.store.journal import Journal, read_departed_ids
 from engine.store.settings import OWNER_VERSION, read_owner_version, read_settings
 from engine.store.spend import read_allowances, read_ceilings
 
@@ -51,7 +52,7 @@ class Decisions:
     ceilings: dict[str, Ceiling] = field(default_factory=dict)  # scope -> ceiling
     allowances: tuple[tuple[str, str, float], ...] = ()  # (scope, day, usd)
     simulate: str | None = None  # rehearsal charged at this model's prices
-    employee_ids: frozenset[str] = frozenset()  # everyone currently employed
+    departed: frozenset[str] = frozenset()  # everyone let go (a hire made after this read is not among them)
 
 
 def read_decisions(conn: Connection) -> Decisions:
@@ -82,7 +83,7 @@ def read_decisions(conn: Connection) -> Decisions:
         ceilings={scope: Ceiling(per_turn, per_day) for scope, per_turn, per_day in read_ceilings(conn)},
         allowances=tuple(read_allowances(conn)),
         simulate=simulate,
-        employee_ids=read_employee_ids(conn),
+        departed=read_departed_ids(conn),
     )
 
 
@@ -107,6 +108,7 @@ class DecisionSync:
         self._ledger = ledger
         self._guardrails = guardrails
         self.version = -1  # the version of the owner's decisions last applied
+        self._refreshing = asyncio.Lock()
         self._simulating: str | None = None  # the stored price simulation last applied
 
     async def moved(self) -> bool:
@@ -124,10 +126,14 @@ class DecisionSync:
 
     async def refresh(self) -> None:
         """Re-read what the owner decided (from any process) and apply it; wake whoever it concerns."""
+        async with self._refreshing:  # one at a time: two would seat someone hired elsewhere twice
+            await self._refresh()
+
+    async def _refresh(self) -> None:
         decisions = await self._journal.read(read_decisions)
         records = {r.id: r for r in await self._journal.employees()}
         roster = self._roster
-        for employee_id in [e for e in roster.employees if e not in decisions.employee_ids]:
+        for employee_id in [e for e in roster.employees if e in decisions.departed]:
             left = roster.forget(employee_id)  # let go from another process
             if left is not None:
                 self._workers.cancel(left)

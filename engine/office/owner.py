@@ -26,7 +26,7 @@ from engine.office.tasks import TaskBoard
 from engine.office.workers import Workers
 from engine.store import writes
 from engine.store.journal import Journal
-from engine.store.records import ApprovalRecord
+from engine.store.records import ApprovalRecord, StepRecord
 from engine.store.settings import delete_setting, put_setting
 from engine.store.writer import Op
 
@@ -66,17 +66,16 @@ class Owner:
         task = await self._board.get(task_id, "uncertain")
         ops: list[Op] = []
         if happened:
-            for step in await self._journal.steps(task_id=task_id):
-                if step.status == "uncertain" and step.kind == "tool":
-                    done = dataclasses.replace(
-                        step,
-                        id=self._ids.new("step"),
-                        status="finished",
-                        result="(the owner confirmed this action happened before the restart)",
-                        started_at=self._recorder.now(),
-                        finished_at=self._recorder.now(),
-                    )
-                    ops.append(writes.insert_step(done))
+            for step in _unanswered(await self._journal.steps(task_id=task_id)):
+                done = dataclasses.replace(
+                    step,
+                    id=self._ids.new("step"),
+                    status="finished",
+                    result="(the owner confirmed this action happened before the restart)",
+                    started_at=self._recorder.now(),
+                    finished_at=self._recorder.now(),
+                )
+                ops.append(writes.insert_step(done))
         await self._recorder.owner_action("resolve", {"task_id": task_id, "happened": happened}, task.employee_id)
         await self._board.requeue(task, "the owner resolved it", *ops)
 
@@ -189,3 +188,21 @@ class Owner:
         await self._recorder.owner_action("call_in", {"until": until.isoformat()}, employee.id, op)
         await self._refresh()
         return until
+
+
+def _unanswered(steps: list[StepRecord]) -> list[StepRecord]:
+    """The uncertain actions the owner has not answered yet: the latest attempt of each such call.
+
+    An uncertain step stays in the journal once answered: a finished or failed step of the same
+    call (the owner's confirmation, or a retry) answers it. Confirming it again would give the
+    model that result twice and record the action as done twice.
+    """
+    tools = [s for s in steps if s.kind == "tool"]
+    answered = {s.call_id for s in tools if s.status in ("finished", "failed")}
+    unanswered: dict[str | None, StepRecord] = {}
+    for step in tools:
+        if step.status != "uncertain" or step.call_id in answered:
+            continue
+        if step.call_id not in unanswered or step.attempt > unanswered[step.call_id].attempt:
+            unanswered[step.call_id] = step
+    return list(unanswered.values())

@@ -104,15 +104,15 @@ class TaskBoard:
                 await self.requeue(task, reason)
 
     def owner_step(self, task: TaskRecord, text: str) -> Op:
-        """What the owner says to the employee, as a step of the task the loop reads on its next turn."""
+        """What the owner says to the employee, as the task's next step (numbered when it commits)."""
         now = self._now()
-        return writes.insert_step(
+        return writes.append_step(
             StepRecord(
                 id=self._ids.new("step"),
                 task_id=task.id,
                 turn_id="owner",
                 employee_id=task.employee_id,
-                seq=10**6 + int(self._clock.now().timestamp() * 1000) % 10**6,
+                seq=0,  # numbered by the journal after the task's last step
                 kind="owner",
                 status="finished",
                 attempt=1,

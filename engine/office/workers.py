@@ -33,8 +33,9 @@ class Workers:
         self._serving = None
 
     def start(self, employee: Employee) -> None:
-        """Start the employee's worker, when the office is serving and still employs it."""
-        if self._serving is not None and self._employed(employee.id):
+        """Start the employee's worker while the office serves and employs it, unless one is at work (never two)."""
+        running = self._workers.get(employee.id)
+        if self._serving is not None and self._employed(employee.id) and (running is None or running.done()):
             group, until_idle, work = self._serving
             self._workers[employee.id] = group.create_task(work(employee, until_idle))
 
@@ -43,9 +44,7 @@ class Workers:
         if task_id not in employee.queue:
             employee.queue.insert(0, task_id) if first else employee.queue.append(task_id)
         employee.wake.set()
-        worker = self._workers.get(employee.id)
-        if worker is None or worker.done():  # its worker stopped (idle in a run until idle): start again
-            self.start(employee)
+        self.start(employee)  # its worker may have stopped (idle, in a run until idle)
 
     def is_queued_or_active(self, employee: Employee, task_id: str) -> bool:
         return task_id in employee.queue or task_id in self.active

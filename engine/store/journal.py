@@ -161,6 +161,6 @@ class Journal:
         return await self.read(query)
 
 
-def read_employee_ids(conn: Connection) -> frozenset[str]:
-    """Everyone currently employed (not let go)."""
-    return frozenset(r[0] for r in conn.execute(select(employees.c.id).where(employees.c.left_at.is_(None))))
+def read_departed_ids(conn: Connection) -> frozenset[str]:
+    """Everyone let go."""
+    return frozenset(r[0] for r in conn.execute(select(employees.c.id).where(employees.c.left_at.is_not(None))))

@@ -17,12 +17,17 @@ from engine.store.schema import brief_versions, employees, steps, tasks, turns
 from engine.store.writer import Op
 
 
-def _insert_sql(table: Any) -> str:
+def _insert_sql(table: Any, **values: str) -> str:
+    """An INSERT of every column from its :named parameter, or from an SQL expression in `values`."""
     names = [c.name for c in table.c]
-    return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)})"
+    exprs = [values.get(n, ":" + n) for n in names]
+    return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(exprs)})"
 
 
 _STEP_INSERT = _insert_sql(steps)
+# A step numbered inside its own INSERT: one statement, so no other writer (another process
+# included) can slip a step of the same task in between reading the last seq and using it.
+_STEP_APPEND = _insert_sql(steps, seq="(SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE task_id = :task_id)")
 _STEP_FINISH = "UPDATE steps SET status=:status, result=:result, error=:error, finished_at=:finished_at WHERE id=:id"
 _TASK_STATUS = "UPDATE tasks SET status=:status, reason=:reason, updated_at=:updated_at WHERE id=:id"
 
@@ -66,6 +71,15 @@ def start_turn(turn_id: str, task_id: str, employee_id: str, brief_version: str,
 
 def insert_step(record: StepRecord) -> Op:
     return (_STEP_INSERT, fields_of(record))
+
+
+def append_step(record: StepRecord) -> Op:
+    """Insert `record` as its task's next step, numbered as it commits (`record.seq` is ignored).
+
+    For steps made outside the task's loop, such as the owner's, perhaps by another process;
+    the loop, which reads the task's steps before working it, numbers its own steps after them.
+    """
+    return (_STEP_APPEND, fields_of(record))
 
 
 def finish_step(step_id: str, status: StepStatus, result: str, error: str | None, when: str) -> Op:

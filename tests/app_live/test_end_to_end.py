@@ -18,6 +18,7 @@ from app.bridge import Bridge
 from app.office.state import OfficeState as SceneState
 from app.state import OfficeState
 from app.window import MainWindow
+from engine.clock import RandomIds
 from engine.llm.types import Message, ModelClient, ModelReply, ToolSchema
 from engine.office import Office
 from engine.paths import Home
@@ -305,5 +306,36 @@ def test_approve_with_edits_runs_the_tool_with_the_edited_arguments(
             model.assert_complete()
 
         await with_window(qtbot, model, body, tools=[tool])
+
+    run_on_qt_loop(qapp, scenario)
+
+
+def test_work_and_decisions_from_another_process_reach_the_running_window(qtbot: QtBot, qapp: QApplication) -> None:
+    """`headcount assign` and `headcount budget set` in a terminal while the window works."""
+
+    async def scenario() -> None:
+        gate = asyncio.Event()
+
+        async def answer(messages: list[Message], tools: list[ToolSchema]) -> ModelReply:
+            await gate.wait()  # keeps the task running while the test looks at the window
+            return say("Done.")
+
+        async def body(window: MainWindow, bridge: Bridge) -> None:
+            eid = await hire_at_work(bridge, "assistant", "Ada")
+            await until(lambda: eid in window.state.employees, "Ada in the window")
+            terminal = await Office.open(Home.resolve(), model=ScriptedModel(), ids=RandomIds())
+            try:
+                task = await terminal.assign("Ada", "Reconcile the March invoices")
+                await terminal.set_ceiling("Ada", per_day=1.25)
+            finally:
+                await terminal.close()
+            await until(lambda: task.id in window.state.tasks, "the task in the window's task list")
+            scene = window.office_view.scene  # type: ignore[attr-defined]
+            await until(lambda: scene.actors[eid].task_title == task.title, "Ada at the task in the 3D office")
+            await until(lambda: window.state.employees[eid].ceiling == 1.25, "the new ceiling in the window")
+            gate.set()
+            await until(lambda: window.state.tasks[task.id].status == "review", "the task delivered for review")
+
+        await with_window(qtbot, FunctionModel(answer), body)
 
     run_on_qt_loop(qapp, scenario)

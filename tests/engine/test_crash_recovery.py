@@ -14,11 +14,17 @@ import time
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
+from engine.clock import RandomIds
+from engine.office import Office
 from engine.paths import Home
 from engine.store.db import open_database
 from engine.store.journal import Journal
 from engine.store.writer import Writer
+from engine.testing import ScriptedModel, call, say
+from engine.tools.base import FunctionTool, ToolContext
+from tests.engine.conftest import BriefWriter
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("crash_worker.py")
@@ -62,6 +68,56 @@ async def _owner_resolves_uncertain(home: Path, ledgers: Path) -> int:
     return resolved
 
 
+class Letter(BaseModel):
+    to: str
+
+
+@pytest.mark.parametrize("first_happened", [True, False])
+async def test_each_uncertain_action_is_answered_once(
+    write_brief: BriefWriter, headcount_home: Path, first_happened: bool
+) -> None:
+    """Two actions of one task are cut short by a crash; answering the second never re-answers the first."""
+    sent: list[str] = []
+    dies = {"a": first_happened, "b": True}  # letter -> whether it went out before the process died
+
+    async def post(ctx: ToolContext, args: Letter) -> str:
+        if args.to in dies:
+            if dies.pop(args.to):
+                sent.append(args.to)
+            raise asyncio.CancelledError  # the process dies here: no result is journaled
+        sent.append(args.to)
+        return f"posted to {args.to}"
+
+    tool = FunctionTool("post_letter", "Post a letter", Letter, post, risk="internal_write", idempotent=False)
+    model = ScriptedModel(call("post_letter", to="a"), call("post_letter", to="b"), say("both posted"))
+
+    async def restart() -> Office:  # a new process: its worker's recovery parks the task as uncertain
+        office = await Office.open(Home.resolve(headcount_home), model=model, tools=[tool], ids=RandomIds())
+        await office.run(until_idle=True)  # recovery runs only under the run lock, as the worker starts
+        return office
+
+    office = await restart()
+    await office.hire(office.brief_for(str(write_brief(tools=["post_letter"]))), name="Ada")
+    task = await office.assign("ada", "Post two letters")
+    await office.run(until_idle=True)
+    for happened in (first_happened, True):
+        await office.close()
+        office = await restart()
+        await office.resolve(task.id, happened=happened)
+        await office.run(until_idle=True)
+    steps = await office.journal.steps(task_id=task.id)
+    await office.close()
+
+    assert sent == ["a", "b"]
+    model.assert_complete()
+    answered = [m["tool_call_id"] for m in model.requests[-1].messages if m["role"] == "tool"]
+    assert len(answered) == len(set(answered)) == 2, answered
+    finished = [s.result or "" for s in steps if s.kind == "tool" and s.status == "finished"]
+    assert len(finished) == 2, finished  # one result per call, in the journal too
+    assert ("owner confirmed" in finished[0]) == first_happened  # a "no" is never turned into a "yes"
+    assert "owner confirmed" in finished[1]
+
+
 @pytest.mark.slow
 def test_kill_9_at_random_points_never_repeats_finished_work(tmp_path: Path) -> None:
     home, ledgers = tmp_path / "home", tmp_path / "ledgers"
@@ -74,7 +130,8 @@ def test_kill_9_at_random_points_never_repeats_finished_work(tmp_path: Path) -> 
     for _ in range(25):
         proc = _worker(home, ledgers)
         assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "running"  # the office is open and working
+        if proc.stdout.readline().strip() != "running":  # the office is open and working
+            pytest.fail(f"the worker did not start: {proc.communicate()[1]}")
         time.sleep(rng.uniform(0.0, 0.15))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -105,6 +162,9 @@ def test_kill_9_at_random_points_never_repeats_finished_work(tmp_path: Path) -> 
     steps = asyncio.run(journal.steps())
     model_steps = [s for s in steps if s.kind == "model" and s.status == "finished"]
     assert len(model_steps) == len(tasks) * (STEPS + 1)
+    # ... and one result per tool call: a call cut short twice is still answered once.
+    results = collections.Counter((s.task_id, s.call_id) for s in steps if s.kind == "tool" and s.status == "finished")
+    assert len(results) == len(tasks) * STEPS and set(results.values()) == {1}, results.most_common(3)
     engine.dispose()
 
     # A model call is made again only if the kill came before its reply was journaled:

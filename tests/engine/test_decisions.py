@@ -13,11 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import BaseModel
 
 from engine.clock import FakeClock, RandomIds
 from engine.events import DecisionsChanged, EmployeeHired, EmployeeLeft, Event, StatusChanged, TaskChanged
 from engine.office import POLL_S, Office
+from engine.office.decisions import read_decisions
 from engine.testing import ScriptedModel, call, say
 from engine.tools.base import FunctionTool, ToolContext
 from tests.engine.conftest import BriefWriter, OfficeFactory
@@ -207,3 +209,26 @@ async def test_run_until_idle_picks_up_a_task_assigned_while_it_runs(
     statuses = {t.id: t.status for t in await office.journal.tasks()}
     assert statuses == {first.id: "done", second.id: "done"}
     model.assert_complete()
+
+
+async def test_a_hire_made_while_decisions_are_read_keeps_its_seat(
+    make_office: OfficeFactory, write_brief: BriefWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window hires its starter team while its poll re-reads decisions: a read from before a hire
+    must not be taken for that employee's dismissal."""
+    model = ScriptedModel(say("done"))
+    office = await make_office(model)
+    stale = await office.journal.read(read_decisions)  # read just before the hire commits
+    await office.hire(office.brief_for(str(write_brief())), name="Dev")
+    read = office.journal.read
+
+    async def late(fn: Callable[..., Any]) -> Any:
+        return stale if fn is read_decisions else await read(fn)
+
+    monkeypatch.setattr(office.journal, "read", late)
+    await office.parts.decisions.refresh()
+    monkeypatch.undo()
+    assert "Dev" in {e.record.name for e in office.employees.values()}
+    task = await office.assign("dev", "Introduce yourself")
+    await office.run(until_idle=True)
+    assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]

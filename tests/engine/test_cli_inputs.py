@@ -1,0 +1,210 @@
+"""Careless input at the command line: one clear sentence, a non-zero exit, nothing lost, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.launcher import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run one command in this process, as `headcount ARGV` would; (exit code, stdout, stderr)."""
+    said = ""
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # a message given to SystemExit is printed by Python as the process ends
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        said = exc.code if isinstance(exc.code, str) else ""
+    out = capsys.readouterr()
+    return code, out.out, out.err + said
+
+
+@pytest.fixture
+def office(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(capsys, "hire", "assistant", "--name", "Ada")[0] == 0
+
+
+NUMBERS = [
+    (("budget", "set", "Ada", "--per-day", "1e309"), "not a finite number"),
+    (("budget", "set", "Ada", "--per-turn", "inf"), "not a finite number"),
+    (("budget", "set", "Ada", "--per-day", "-1"), "between $0"),
+    (("budget", "set", "Ada", "--per-day", "abc"), "expected a number, not 'abc'"),
+    (("budget", "raise", "Ada", "--once", "-5"), "more than $0"),
+    (("budget", "raise", "Ada", "--once", "1e309"), "not a finite number"),
+    (("call-in", "Ada", "--hours", "1e309"), "not a finite number"),
+    (("call-in", "Ada", "--hours", "nan"), "not a finite number"),
+    (("call-in", "Ada", "--hours", "-3"), "more than 0"),
+    (("probation", "Ada", "--count", "-3"), "from 1 to 100"),
+    (("run", "--for", "-1"), "more than 0"),
+]
+
+
+@pytest.mark.parametrize(("argv", "said"), NUMBERS, ids=[" ".join(a) for a, _ in NUMBERS])
+def test_numbers_out_of_range_are_refused_in_words(
+    office: None, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], said: str
+) -> None:
+    code, _, err = cli(capsys, *argv)
+    assert code == 2 and said in err and "Traceback" not in err
+    report = json.loads(cli(capsys, "budget", "--json")[1])
+    assert report["employees"][0]["per_day_usd"] is not None  # nothing was changed: the brief's ceiling stands
+
+
+def test_none_still_removes_a_ceiling(office: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(capsys, "budget", "set", "Ada", "--per-day", "none")[0] == 0
+    assert json.loads(cli(capsys, "budget", "--json")[1])["employees"][0]["per_day_usd"] is None
+
+
+@pytest.mark.parametrize("name", ["x" * 500, "Ada\nLovelace", "\t", "Bad\x00Name"])
+def test_names_that_would_break_the_roster_are_refused(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    code, _, err = cli(capsys, "hire", "assistant", "--name", name)
+    assert code == 2 and "name" in err
+    assert json.loads(cli(capsys, "roster", "--json")[1]) == []
+
+
+def test_options_after_the_command_and_the_version(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    home = tmp_path / "elsewhere"
+    assert cli(capsys, "hire", "assistant", "--name", "Ada", "--home", str(home))[0] == 0
+    assert (home / "headcount.db").is_file()
+    code, out, _ = cli(capsys, "--version")
+    assert code == 0 and out.startswith("headcount ")
+
+
+def test_a_long_task_from_a_file_or_stdin(
+    office: None, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    brief = tmp_path / "task.txt"
+    brief.write_text("Summarise this.\n" + "word " * 15_000)
+    assert cli(capsys, "assign", "Ada", "--file", str(brief))[0] == 0
+    code, _, err = cli(capsys, "assign", "Ada", "--file", str(tmp_path / "missing.txt"))
+    assert code == 2 and "no file" in err
+    brief.write_text("x" * 100_001)
+    code, _, err = cli(capsys, "assign", "Ada", "--file", str(brief))
+    assert code == 2 and "at most 100,000 characters" in err
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("From stdin, not the literal dash"))
+    assert cli(capsys, "assign", "Ada", "-")[0] == 0
+    titles = [t["title"] for t in json.loads(cli(capsys, "tasks", "--json")[1])]
+    assert titles == ["Summarise this.", "From stdin, not the literal dash"]
+
+
+def test_files_and_folders(office: None, capsys: pytest.CaptureFixture[str], headcount_home: Path) -> None:
+    code, _, err = cli(capsys, "audit", "export", "--out", "/no/such/dir/audit.csv")
+    assert code == 2 and "does not exist" in err and not Path("/no/such/dir").exists()
+    code, out, _ = cli(capsys, "audit", "export")
+    written = Path(out.split(" to ")[-1].strip())
+    assert code == 0 and written.parent == headcount_home / "exports" and written.is_file()
+
+
+def test_a_zero_byte_database_is_not_taken_for_a_new_office(
+    capsys: pytest.CaptureFixture[str], headcount_home: Path
+) -> None:
+    (headcount_home / "headcount.db").write_bytes(b"")
+    for command in (("roster",), ("audit", "verify")):
+        code, out, err = cli(capsys, *command)
+        assert code == 1 and "is empty (0 bytes)" in err and "intact" not in out
+    assert (headcount_home / "headcount.db").stat().st_size == 0  # left for the owner to restore or move
+
+
+def test_a_broken_override_of_a_shipped_role_is_not_replaced_by_it(
+    capsys: pytest.CaptureFixture[str], headcount_home: Path
+) -> None:
+    roles = headcount_home / "briefs" / "roles"
+    roles.mkdir(parents=True)
+    (roles / "assistant.md").write_text("---\nid: assistant\ntitle: Mine\nfunction: assistant\ngoal: [x]\n---\nb\n")
+    code, _, err = cli(capsys, "hire", "assistant")
+    assert code == 1 and "assistant.md:5" in err and "did you mean 'goals'" in err
+    assert json.loads(cli(capsys, "roster", "--json")[1]) == []
+
+
+def test_hours_need_a_time_zone(office: None, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(capsys, "hours", "--window", "mon-fri 09:00-17:00")
+    assert code != 0 and "--tz" in err
+
+
+def headcount(home: Path, *args: str, stdin: int | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(home)}
+    command = [sys.executable, "-m", "app.launcher", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=180, stdin=stdin)
+
+
+def test_closed_stdin_and_a_closed_pipe(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    for args in (("key", "set", "openai"), ("new-role",)):
+        result = headcount(home, *args, stdin=subprocess.DEVNULL)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert "standard input" in result.stderr or "no key" in result.stderr
+    for i in range(30):
+        assert headcount(home, "hire", "assistant", "--name", f"A{i}").returncode == 0
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(home)}
+    piped = subprocess.run(
+        f"{sys.executable} -m app.launcher roster --json | head -c 10", shell=True, capture_output=True, text=True,
+        env=env, timeout=180,
+    )  # fmt: skip
+    assert "Traceback" not in piped.stderr and "BrokenPipe" not in piped.stderr
+
+
+def test_new_role_refuses_a_taken_title_at_once(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    answers = "Grant writer\ncustom\nFind grants\n\n\n\n"
+    first = subprocess.run(
+        [sys.executable, "-m", "app.launcher", "new-role"], input=answers, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(home)}, timeout=180,
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run(
+        [sys.executable, "-m", "app.launcher", "new-role"], input="Grant writer\nGrant seeker\n" + answers[13:],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(home)},
+        timeout=180,
+    )  # fmt: skip
+    assert "you already have a role 'grant-writer'" in again.stdout and again.returncode == 0
+    assert (home / "briefs" / "roles" / "grant-seeker.md").is_file()
+
+
+COMMANDS = [
+    ("budget", "set", "Ada", "--per-day"),
+    ("budget", "set", "Ada", "--per-turn"),
+    ("budget", "raise", "Ada", "--once"),
+    ("call-in", "Ada", "--hours"),
+    ("probation", "Ada", "--count"),
+    ("hire", "assistant", "--name"),
+    ("assign", "Ada"),
+    ("approve",),
+    ("reject", "appr_x", "--reason"),
+    ("resume",),
+    ("resolve", "--happened"),
+    ("log",),
+    ("tasks", "--employee"),
+    ("accept",),
+    ("revise", "dlv_x", "--comment"),
+    ("dismiss",),
+    ("hours", "--tz", "Europe/London", "--window"),
+    ("model", "connect"),
+    ("audit", "export", "--out"),
+]
+VALUES = st.one_of(
+    st.text(alphabet=string.printable, max_size=30),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers().map(str),
+    st.sampled_from(["", "-", "-1", "1e309", "nan", "none", "{}", "[1]", '{"path": 5}', "\x00", "é😀"]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(command=st.sampled_from(COMMANDS), value=VALUES)
+def test_random_values_never_raise_a_traceback(
+    office: None, capsys: pytest.CaptureFixture[str], command: tuple[str, ...], value: str
+) -> None:
+    argv = ("resolve", value, "--happened") if command[0] == "resolve" else (*command, value)
+    code, _, err = cli(capsys, *argv)  # any exception but SystemExit fails the test here
+    assert code in (0, 1, 2), (argv, code, err)
+    assert "Traceback" not in err
