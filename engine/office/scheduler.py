@@ -161,6 +161,9 @@ class Scheduler:
     async def _work(self, employee: Employee, until_idle: bool) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             while True:
+                # Cleared before looking, not when about to wait: a wake-up (new work, a call-in from
+                # a poll) that lands while this worker writes its status is kept, not lost.
+                employee.wake.clear()
                 now = self._clock.now()
                 if employee.queue and not self._roster.on_duty(employee, now):
                     await self._show(employee, "off_duty", "outside working hours")
@@ -183,7 +186,6 @@ class Scheduler:
 
     async def _wait(self, employee: Employee, until: datetime) -> None:
         """Sleep until woken (new work, an owner decision) or `until` (a shift change, the heartbeat)."""
-        employee.wake.clear()
         woken = asyncio.ensure_future(employee.wake.wait())
         # Measured from now, not from when `until` was computed: the clock may have moved since.
         timer = asyncio.ensure_future(self._clock.sleep(max((until - self._clock.now()).total_seconds(), 0.0)))

@@ -9,7 +9,7 @@ import random
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -232,3 +232,33 @@ async def test_a_hire_made_while_decisions_are_read_keeps_its_seat(
     task = await office.assign("dev", "Introduce yourself")
     await office.run(until_idle=True)
     assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
+
+
+async def test_a_call_in_applied_while_the_worker_shows_off_duty_still_wakes_it(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """A refresh can land while the worker writes "off duty": its wake-up must not be lost."""
+    clock = FakeClock(SUNDAY_3AM)
+    model = ScriptedModel(say("tidied"))
+    office = await make_office(model, clock=clock)
+    record = await office.hire(office.brief_for(str(write_brief(hours=OFFICE_HOURS))), name="Ada")
+    ada = office.find(record.id)
+
+    def called_in_meanwhile(event: Event) -> None:  # what a refresh does, at the worst moment
+        if isinstance(event, StatusChanged) and event.status == "off_duty" and ada.called_in_until is None:
+            ada.called_in_until = clock.now() + timedelta(hours=2)
+            ada.wake.set()
+
+    office.bus.subscribe(called_in_meanwhile)
+    worker = asyncio.create_task(office.run(until_idle=False))
+    other = await make_office(ScriptedModel(), clock=FakeClock(SUNDAY_3AM), ids=RandomIds())
+    task = await other.assign("ada", "Tidy the files")  # the poll queues it: the worker wakes, off duty
+    done = await _until(
+        office,
+        lambda e: isinstance(e, TaskChanged) and e.task_id == task.id and e.status == "done",
+        lambda: clock.advance(POLL_S),
+    )
+    assert done is not None
+    worker.cancel()
+    await asyncio.gather(worker, return_exceptions=True)
+    model.assert_complete()
