@@ -163,7 +163,7 @@ class McpConnection:
         except Exception as exc:
             if not ready.done():
                 ready.set_exception(McpStartError(self._explain(exc)))
-            else:
+            elif not run.stop.is_set():  # a goodbye that went wrong is not worth a warning
                 log.warning("the MCP server %r stopped: %s", self.config.name, _leaf(exc))
         finally:
             run.open = False
