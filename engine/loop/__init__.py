@@ -6,7 +6,8 @@ by raising `Parked`.
 """
 
 from engine.loop.agent import AgentLoop
-from engine.loop.guard import Guard, OpenGuard, Parked
+from engine.loop.guard import Guard, OpenGuard
 from engine.loop.work import Outcome, TaskWork
+from engine.parked import Parked
 
 __all__ = ["AgentLoop", "Guard", "OpenGuard", "Outcome", "Parked", "TaskWork"]

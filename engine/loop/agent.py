@@ -20,12 +20,21 @@ from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import StatusChanged, StepFinished, StepStarted, StepStatus, TextStreamed
 from engine.llm.types import Message, ModelClient, ModelError, ModelReply, ModelRequest, ToolCall
-from engine.loop.guard import Guard, Parked
+from engine.loop.guard import Guard
 from engine.loop.work import Outcome, TaskWork
+from engine.parked import Parked
 from engine.store import writes
 from engine.store.journal import Journal
 from engine.store.records import StepRecord
-from engine.tools.base import Tool, ToolContext, ToolError, ToolSpec, describe_validation_error, parse_arguments
+from engine.tools.base import (
+    Tool,
+    ToolContext,
+    ToolError,
+    ToolSpec,
+    cap_result,
+    describe_validation_error,
+    parse_arguments,
+)
 
 NOT_RUN = "(not run: the task was paused before this call, then the owner replied)"
 
@@ -293,7 +302,9 @@ class _Run:
         try:
             async with asyncio.timeout(spec.timeout_s):  # unlike wait_for, no extra task per call
                 result = await tool.run(ctx, arguments)
-            return "finished", str(result), None
+            return "finished", cap_result(str(result), spec.max_result_chars), None
+        except Parked:  # a tool may park its task (ask_owner); only idempotent ones may: no intent is journaled
+            raise
         except TimeoutError:
             return "failed", f"error: {call.name} timed out after {spec.timeout_s:g} s", "timeout"
         except ValidationError as exc:

@@ -7,31 +7,12 @@ Guardrails raise `Parked` to stop the task with a reason the owner sees.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
-from engine.events import Status
 from engine.llm.types import Message, ModelReply, ToolCall
 from engine.loop.work import TaskWork
 from engine.store.writer import Op
 from engine.tools.base import ToolSpec
-
-
-class Parked(Exception):
-    """Stop the task now and leave it for the owner (or for later).
-
-    `status` is the task's new status; `employee_status` what the office shows for the employee.
-    """
-
-    def __init__(
-        self,
-        status: Literal["parked", "uncertain", "waiting"],
-        reason: str,
-        employee_status: Status = "blocked",
-    ) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-        self.employee_status = employee_status
 
 
 class Guard(Protocol):

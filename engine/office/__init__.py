@@ -7,8 +7,8 @@ decisions.py), probation reviews (reviews.py), money and models (spending.py) an
 queries (queries.py).
 """
 
+from engine.errors import OfficeError, OwnerError
 from engine.office.employee import Employee
-from engine.office.errors import OfficeError, OwnerError
 from engine.office.front import Office
 from engine.office.queries import Held
 from engine.office.scheduler import POLL_S

@@ -14,7 +14,7 @@ from pathlib import Path
 from engine.briefs import DEFAULT_MAX_TOOLS, HARD_MAX_TOOLS, Brief, BriefError, check_ceiling, load_brief, parse_brief
 from engine.briefs.catalog import Catalog, load_catalog
 from engine.briefs.skills import Skill, load_skills
-from engine.office.errors import OfficeError, OwnerError
+from engine.errors import OfficeError, OwnerError
 from engine.office.recorder import Recorder
 from engine.paths import SHIPPED_BRIEFS, Home
 from engine.store import Connection

@@ -18,6 +18,8 @@ from engine.briefs import Brief, WorkingHours
 from engine.briefs.catalog import Catalog
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource, RandomIds, default_clock
+from engine.connections import Connections
+from engine.errors import OfficeError
 from engine.events import BriefInvalid, Event
 from engine.guardrails import ApprovalBook, BudgetLedger, Guardrails, Pricing, worst_case_cost
 from engine.llm.types import ModelClient, ModelConfig, Price
@@ -26,7 +28,6 @@ from engine.office.belts import Belts
 from engine.office.briefing import BriefVersions
 from engine.office.decisions import DecisionSync, read_decisions
 from engine.office.employee import Employee
-from engine.office.errors import OfficeError
 from engine.office.owner import Owner
 from engine.office.queries import Held, OfficeQueries
 from engine.office.recorder import Recorder
@@ -43,7 +44,6 @@ from engine.store.journal import Journal
 from engine.store.records import ApprovalRecord, Deliverable, EmployeeRecord, TaskRecord
 from engine.store.writer import Writer
 from engine.tools.base import Tool
-from engine.tools.builtin import builtin_tools
 from engine.tools.registry import ToolRegistry
 
 log = logging.getLogger(__name__)
@@ -80,8 +80,10 @@ class Office:
         tools: ToolRegistry,
         guard: Guard | None,
         ledger: BudgetLedger,
+        connections: Connections,
     ) -> None:
         self.home = home
+        self.connections = connections  # MCP servers started on demand, stopped by close()
         self.journal = journal
         self.bus = bus
         self.clock = clock
@@ -117,7 +119,7 @@ class Office:
         spending = Spending(journal, clock, ledger, model, roster=roster, recorder=recorder, refresh=decisions.refresh)
         scheduler = Scheduler(
             home, journal, bus, clock, workers=workers, sync=decisions, owner=owner, reviews=reviews,
-            agent_loop=self.agent_loop, **common,
+            agent_loop=self.agent_loop, connections=connections, **common,
         )  # fmt: skip
         queries = OfficeQueries(journal, clock, roster, self.approvals, self.guardrails)
         self.parts = Parts(belts, roster, workers, board, decisions, owner, reviews, spending, scheduler, queries)
@@ -151,16 +153,19 @@ class Office:
             from engine.llm.client import LiteLLMClient
 
             model = LiteLLMClient()
+        journal = Journal(engine, writer)
+        connections = Connections(journal, home)
         office = cls(
             home,
-            Journal(engine, writer),
+            journal,
             model=model,
             bus=bus or EventBus(),
             clock=clock,
             ids=ids or RandomIds(),
-            tools=ToolRegistry([*builtin_tools(), *tools]),
+            tools=connections.registry(tools),  # built-ins, `tools`, and `mcp:<server>.*` on demand
             guard=guard,
             ledger=BudgetLedger(clock.now().astimezone().tzinfo or clock.now().tzinfo),  # type: ignore[arg-type]
+            connections=connections,
         )
         await office._load()
         return office
@@ -185,6 +190,7 @@ class Office:
         if self.journal.writer.closed:
             return
         try:
+            await self.connections.close()  # no MCP server outlives its office
             await self.journal.flush()
         finally:  # also when the disk is full: the writer thread must not outlive the office
             await self.journal.writer.close()

@@ -15,11 +15,11 @@ from typing import Any
 from engine.briefs import WorkingHours
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
+from engine.errors import OwnerError
 from engine.events import ApprovalResolved, EscalationRaised
 from engine.guardrails import ApprovalBook, Decision
 from engine.hours import ALL_HOURS, describe, hours_as_brief, hours_key
 from engine.office.decisions import call_in_key
-from engine.office.errors import OwnerError
 from engine.office.recorder import Recorder
 from engine.office.roster import Roster
 from engine.office.tasks import TaskBoard

@@ -12,9 +12,9 @@ import json
 
 from engine.bus import EventBus
 from engine.clock import IdSource
+from engine.errors import OwnerError
 from engine.events import StatusChanged
 from engine.office.employee import Employee
-from engine.office.errors import OwnerError
 from engine.office.recorder import Recorder
 from engine.office.roster import Roster
 from engine.office.tasks import TaskBoard

@@ -18,6 +18,7 @@ from engine.briefs.prompt import render_system_prompt
 from engine.briefs.skills import attached_skills, use_skill_tool
 from engine.bus import EventBus
 from engine.clock import IdSource
+from engine.errors import OfficeError
 from engine.events import BriefInvalid, EmployeeLeft
 from engine.guardrails import BudgetLedger, Ceiling
 from engine.hours import ALL_HOURS, hours_key, next_change, on_duty
@@ -26,7 +27,6 @@ from engine.loop import TaskWork
 from engine.office.belts import Belts
 from engine.office.briefing import BriefVersions
 from engine.office.employee import Employee, employee_event
-from engine.office.errors import OfficeError
 from engine.office.recorder import Recorder
 from engine.store import writes
 from engine.store.journal import Journal

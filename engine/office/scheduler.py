@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 
 from engine.bus import EventBus
 from engine.clock import Clock
+from engine.connections import Connections
+from engine.errors import OfficeError
 from engine.events import EscalationRaised, Status, StatusChanged
 from engine.loop import AgentLoop, Outcome, TaskWork
 from engine.office.decisions import DecisionSync
 from engine.office.employee import Employee
-from engine.office.errors import OfficeError
 from engine.office.owner import Owner
 from engine.office.recorder import Recorder
 from engine.office.recovery import recover
@@ -56,6 +57,7 @@ class Scheduler:
         owner: Owner,
         reviews: Reviews,
         agent_loop: AgentLoop,
+        connections: Connections,
         recorder: Recorder,
     ) -> None:
         self._home = home
@@ -69,6 +71,7 @@ class Scheduler:
         self._owner = owner
         self._reviews = reviews
         self._agent_loop = agent_loop
+        self._connections = connections
         self._recorder = recorder
         self.daily_backup = DailyBackup(home.database, home.backups, clock)
         # Words per second the rehearsal model writes at; 0 = instantly (headless, tests). The app
@@ -208,7 +211,8 @@ class Scheduler:
             return None  # decided elsewhere meanwhile (cancelled, resolved)
         history = await self._journal.steps(task_id=task_id)
         await self._board.set_status(task, "running", "", status="thinking", detail=task.title)
-        outcome = await self._agent_loop.run(self._task_work(employee, task), history)
+        # With the employee's MCP tools on its belt (their servers started as needed).
+        outcome = await self._connections.run(self._agent_loop, self._task_work(employee, task), history)
         if outcome.employee_status == "off_duty":  # hours ended mid-task: carry on next shift
             await self._board.set_status(task, "queued", "waiting for working hours", status="off_duty", detail="")
             self._workers.enqueue(employee, task.id, first=True)

@@ -16,9 +16,9 @@ from typing import Any
 
 from engine import model_choice
 from engine.clock import Clock
+from engine.errors import OwnerError
 from engine.guardrails import OFFICE, BudgetLedger, Ceiling, Guardrails, employee_scope, period_days, team_scope
 from engine.llm.types import ModelClient, ModelConfig, ModelConfigError, Price
-from engine.office.errors import OwnerError
 from engine.office.recorder import Recorder
 from engine.office.roster import Roster
 from engine.store.journal import Journal

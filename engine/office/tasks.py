@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
+from engine.errors import OfficeError, OwnerError
 from engine.events import Status, StatusChanged, TaskChanged, TaskStatus
-from engine.office.errors import OfficeError, OwnerError
 from engine.office.roster import Roster
 from engine.office.standing import is_over_budget
 from engine.office.workers import Workers

@@ -50,6 +50,12 @@ def read_settings(conn: Connection) -> list[tuple[str, str]]:
     return [(str(key), str(value)) for key, value in conn.execute(select(settings.c.key, settings.c.value))]
 
 
+def read_settings_starting(conn: Connection, prefix: str) -> list[tuple[str, str]]:
+    """The settings whose key starts with `prefix`, as (key, value)."""
+    rows = conn.execute(select(settings.c.key, settings.c.value).where(settings.c.key.startswith(prefix)))
+    return [(str(key), str(value)) for key, value in rows]
+
+
 def read_owner_version(conn: Connection) -> int:
     value = read_setting(conn, OWNER_VERSION)
     return int(value) if value is not None else 0

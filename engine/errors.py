@@ -1,4 +1,8 @@
-"""What the office refuses, and why: one error for a request it cannot carry out, one for the owner's."""
+"""What the office refuses, and why: the errors the owner sees from any part of the engine.
+
+Below everything that raises them (the office, the tools, the connections), so none has to import
+another to say no.
+"""
 
 from __future__ import annotations
 
