@@ -111,15 +111,15 @@ class Office:
         workers = Workers(roster.is_employed)
         board = TaskBoard(journal, bus, clock, ids, roster, workers)
         decisions = DecisionSync(journal, bus, roster, workers, board, ledger, self.guardrails)
-        common: dict[str, Any] = {"roster": roster, "board": board, "recorder": recorder}
         owner = Owner(
-            journal, bus, clock, ids, workers=workers, approvals=self.approvals, refresh=decisions.refresh, **common
-        )
-        reviews = Reviews(journal, bus, ids, **common)
+            journal, bus, clock, ids, roster=roster, workers=workers, board=board, approvals=self.approvals,
+            recorder=recorder, refresh=decisions.refresh,
+        )  # fmt: skip
+        reviews = Reviews(journal, bus, ids, roster=roster, board=board, recorder=recorder)
         spending = Spending(journal, clock, ledger, model, roster=roster, recorder=recorder, refresh=decisions.refresh)
         scheduler = Scheduler(
-            home, journal, bus, clock, workers=workers, sync=decisions, owner=owner, reviews=reviews,
-            agent_loop=self.agent_loop, connections=connections, **common,
+            home, journal, bus, clock, roster=roster, workers=workers, board=board, sync=decisions, owner=owner,
+            reviews=reviews, agent_loop=self.agent_loop, connections=connections, recorder=recorder,
         )  # fmt: skip
         queries = OfficeQueries(journal, clock, roster, self.approvals, self.guardrails)
         self.parts = Parts(belts, roster, workers, board, decisions, owner, reviews, spending, scheduler, queries)
