@@ -119,9 +119,15 @@ def _too_long(text: str) -> str:
     )
 
 
+def _path(text: str) -> Path:
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError("a file name cannot contain a NUL character")
+    return Path(text).expanduser()
+
+
 def task_file(text: str) -> str:
     """A task read from a file."""
-    path = Path(text).expanduser()
+    path = _path(text)
     try:
         content = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -137,7 +143,7 @@ def task_file(text: str) -> str:
 
 def existing_folder_for(text: str) -> Path:
     """A file to write, whose folder must already exist (nothing is created behind the owner's back)."""
-    path = Path(text).expanduser()
+    path = _path(text)
     if not path.parent.is_dir():
         raise argparse.ArgumentTypeError(f"the folder {str(path.parent)!r} does not exist")
     if path.is_dir():

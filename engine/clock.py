@@ -60,6 +60,7 @@ class FakeClock:
     def __init__(self, start: datetime | None = None) -> None:
         self._now = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
         self._sleepers: list[tuple[datetime, asyncio.Future[None]]] = []
+        self._nappers: list[asyncio.Future[None]] = []
 
     def now(self) -> datetime:
         return self._now
@@ -70,7 +71,17 @@ class FakeClock:
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._sleepers.append((self._now + timedelta(seconds=seconds), future))
+        for waiter in self._nappers:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._nappers.clear()
         await future
+
+    def next_sleep(self) -> asyncio.Future[None]:
+        """Done when someone next goes to sleep on this clock: a test's cue that the office is waiting."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._nappers.append(waiter)
+        return waiter
 
     def advance(self, seconds: float) -> None:
         self._now += timedelta(seconds=seconds)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.launcher import main
@@ -201,6 +201,7 @@ VALUES = st.one_of(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(command=st.sampled_from(COMMANDS), value=VALUES)
+@example(command=("audit", "export", "--out"), value="\x00")  # found by hypothesis: a NUL in a file name
 def test_random_values_never_raise_a_traceback(
     office: None,
     capsys: pytest.CaptureFixture[str],

@@ -30,19 +30,36 @@ SUNDAY_3AM = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
 OFFICE_HOURS = {"timezone": "Europe/London", "windows": ["mon-fri 09:00-17:00"]}
 
 
-async def _until(office: Office, test: Callable[[Event], bool], action: Callable[[], Any] | None = None) -> Event:
-    """Wait for the first event that passes `test`, after doing `action` (never on wall time)."""
-    seen: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
+async def _until(
+    office: Office,
+    test: Callable[[Event], bool],
+    clock: FakeClock | None = None,
+    seen: list[Event] | None = None,
+) -> Event:
+    """The first event that passes `test`, among those `seen` already or to come.
+
+    With `clock`, time moves on a poll interval each time the office goes back to sleep on it, so
+    the test waits on the office's state, never on the wall clock or on when its poll happens to run.
+    """
+    found: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
 
     def hear(event: Event) -> None:
-        if test(event) and not seen.done():
-            seen.set_result(event)
+        if test(event) and not found.done():
+            found.set_result(event)
 
     unsubscribe = office.bus.subscribe(hear)
+    for event in seen or ():
+        hear(event)
     try:
-        if action is not None:
-            action()
-        return await asyncio.wait_for(seen, timeout=60)  # a guard against a hang, not a wait on time
+        async with asyncio.timeout(60):  # a guard against a hang, not a wait on time
+            while not found.done():
+                if clock is None:
+                    await found
+                    break
+                napping = clock.next_sleep()
+                clock.advance(POLL_S)
+                await asyncio.wait({found, napping}, return_when=asyncio.FIRST_COMPLETED)
+        return found.result()
     finally:
         unsubscribe()
 
@@ -95,21 +112,18 @@ async def test_decisions_made_by_another_process_reach_a_running_office(
     await other.hire(other.brief_for(str(write_brief(id="clerk2"))), name="Ben")
 
     done = await _until(
-        office,
-        lambda e: isinstance(e, TaskChanged) and e.task_id == task.id and e.status == "done",
-        lambda: clock.advance(POLL_S),
+        office, lambda e: isinstance(e, TaskChanged) and e.task_id == task.id and e.status == "done", clock, seen
     )
     assert done is not None
-    # The office may have read the first decisions as it started and the rest at the next poll.
-    if not any(isinstance(e, EmployeeHired) and e.name == "Ben" for e in seen):
-        await _until(office, lambda e: isinstance(e, EmployeeHired) and e.name == "Ben", lambda: clock.advance(POLL_S))
+    # The office may have read the first decisions as it started and the rest at a later poll.
+    await _until(office, lambda e: isinstance(e, EmployeeHired) and e.name == "Ben", clock, seen)
     ada = office.find("ada")
     assert office.ledger.day_limit(f"employee:{ada.id}", "2026-12-06") == 0.5
     assert any(isinstance(e, DecisionsChanged) for e in seen)
     assert "Ben" in {e.record.name for e in office.employees.values()}
 
     await other.dismiss("Ben")
-    await _until(office, lambda e: isinstance(e, EmployeeLeft), lambda: clock.advance(POLL_S))
+    await _until(office, lambda e: isinstance(e, EmployeeLeft), clock, seen)
     assert "Ben" not in {e.record.name for e in office.employees.values()}
     worker.cancel()
     await asyncio.gather(worker, return_exceptions=True)
@@ -254,9 +268,7 @@ async def test_a_call_in_applied_while_the_worker_shows_off_duty_still_wakes_it(
     other = await make_office(ScriptedModel(), clock=FakeClock(SUNDAY_3AM), ids=RandomIds())
     task = await other.assign("ada", "Tidy the files")  # the poll queues it: the worker wakes, off duty
     done = await _until(
-        office,
-        lambda e: isinstance(e, TaskChanged) and e.task_id == task.id and e.status == "done",
-        lambda: clock.advance(POLL_S),
+        office, lambda e: isinstance(e, TaskChanged) and e.task_id == task.id and e.status == "done", clock
     )
     assert done is not None
     worker.cancel()
