@@ -25,6 +25,8 @@ from engine.events import Status, StatusChanged, StepFinished, StepStarted, Step
 from engine.guards import Guard, Parked
 from engine.journal import Journal, StepRecord
 from engine.llm.types import Message, ModelClient, ModelConfig, ModelError, ModelReply, ModelRequest, ToolCall
+from engine.memory.compaction import fit  # memory hook
+from engine.store.memory import given_ops  # memory hook
 from engine.tools.base import Tool, ToolContext, ToolError, ToolSpec, describe_validation_error, parse_arguments
 from engine.tools.registry import Belt
 
@@ -48,6 +50,7 @@ class TaskWork:
     brief: Brief | None = None  # for guardrails: approval policy, hours, ceilings
     team: str | None = None
     turn_id: str = ""  # set by the loop when the turn starts
+    memory_ids: tuple[str, ...] = ()  # memory hook: the memories in `context`, linked to each model step
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +161,9 @@ class _Run:
 
     async def model_step(self) -> ModelReply:
         work, loop = self.work, self.loop
-        await loop._guard.before_model(work, self.messages)
+        tools = work.belt.schemas()
+        messages = fit(self.messages, len(work.context) + 2, tools)  # memory hook: older steps compacted
+        await loop._guard.before_model(work, messages)
         self._status("thinking", "")
         on_text = None
         if loop.stream:
@@ -179,7 +184,7 @@ class _Run:
                         )
                     )
 
-        request = ModelRequest(work.config, list(self.messages), work.belt.schemas(), on_text)
+        request = ModelRequest(work.config, messages, tools, on_text)
         started = loop._now()
         try:
             reply = await loop._model.complete(request)
@@ -212,7 +217,8 @@ class _Run:
             finished_at=loop._now(),
         )
         # Audit rows (the guard's extra ops) are audit-grade: that commit is fsynced (FULL).
-        await loop._journal.write(Journal.step_insert_op(record), *extra, full=bool(extra))
+        given = given_ops(record, work.memory_ids)  # memory hook: which memories this request was given
+        await loop._journal.write(Journal.step_insert_op(record), *given, *extra, full=bool(extra))
         self.messages.append(message)
         loop._bus.publish(
             StepFinished(

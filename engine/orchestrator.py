@@ -39,6 +39,7 @@ from engine.hours import ALL_HOURS, hours_key, next_change, on_duty
 from engine.journal import EmployeeRecord, Journal, TaskRecord
 from engine.llm.types import ModelClient, ModelConfig, Price
 from engine.loop import AgentLoop, Outcome, TaskWork
+from engine.memory import MemoryBook, memory_tools  # memory hook
 from engine.office_parts import employee_event
 from engine.owner import OwnerActions
 from engine.paths import SHIPPED_BRIEFS, Home
@@ -165,6 +166,9 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
             audit=self.audit,
         )
         self.loop = AgentLoop(journal, model, bus, clock, ids, guard or self.guardrails)
+        self.memory = MemoryBook(journal, clock, ids, bus)  # memory hook
+        for tool in memory_tools(self.memory):  # memory hook: remember, recall, correct beside the built-ins
+            tools.add(tool)
         self.employees: dict[str, Employee] = {}
         self.skills: dict[str, Skill] = {}
         # Words per second the rehearsal model writes at; 0 = instantly (headless, tests). The app
@@ -615,7 +619,8 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
             return None  # decided elsewhere meanwhile (cancelled, resolved)
         history = await self.journal.steps(task_id=task_id)
         await self._set_task(task, "running", "", status="thinking", detail=task.title)
-        outcome = await self.loop.run(self._task_work(employee, task), history)
+        work = await self.memory.prepare(self._task_work(employee, task))  # memory hook: memories as context
+        outcome = await self.loop.run(work, history)
         if outcome.employee_status == "off_duty":  # hours ended mid-task: carry on next shift
             await self._set_task(task, "queued", "waiting for working hours", status="off_duty", detail="")
             self.enqueue(employee, task.id, first=True)

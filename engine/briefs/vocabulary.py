@@ -28,6 +28,10 @@ TOOLS: dict[str, ToolInfo] = {
     "save_note": ToolInfo("Save a note for later.", "internal_write"),
     "search_notes": ToolInfo("Search your saved notes.", "read_only"),
     "use_skill": ToolInfo("Load the instructions of one of your skills.", "read_only"),
+    # built-in: memory across days (engine.memory.tools)
+    "remember": ToolInfo("Remember a fact or decision for later days.", "internal_write"),
+    "recall": ToolInfo("Search what you remember.", "read_only"),
+    "correct": ToolInfo("Replace a remembered fact that is wrong.", "internal_write"),
     # email
     "read_inbox": ToolInfo("List and read messages in the connected inbox.", "read_only", "email"),
     "draft_email": ToolInfo("Save an email draft for the owner to review.", "internal_write", "email"),
@@ -59,6 +63,7 @@ TOOLS: dict[str, ToolInfo] = {
 }
 
 BUILTIN_TOOLS: frozenset[str] = frozenset(name for name, info in TOOLS.items() if info.connection is None)
+MEMORY_TOOLS: frozenset[str] = frozenset({"remember", "recall", "correct"})  # built-in, and opt-in per brief
 
 CONNECTIONS: dict[str, str] = {
     "email": "An email account (read, draft, send)",

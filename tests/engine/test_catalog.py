@@ -22,6 +22,7 @@ from engine.briefs import (
     prompt_new_role,
     render_system_prompt,
 )
+from engine.briefs.vocabulary import MEMORY_TOOLS
 from engine.paths import SHIPPED_BRIEFS, Home
 
 TEAMS = {
@@ -50,7 +51,8 @@ def test_every_role_is_clean_small_and_works_with_the_builtins(catalog: Catalog)
     for brief in catalog.roles.values():
         assert brief.warnings == (), (brief.id, brief.warnings)
         assert len(brief.tools) <= CATALOG_BELT, brief.id
-        assert BUILTIN_TOOLS - {"use_skill"} <= set(brief.tools), f"{brief.id} cannot work in rehearsal"
+        needed = BUILTIN_TOOLS - {"use_skill"} - MEMORY_TOOLS  # memory is given as context without its tools
+        assert needed <= set(brief.tools), f"{brief.id} cannot work in rehearsal"
         assert set(brief.tools) <= set(TOOLS)
         assert len(brief.goals) >= 3 and len(brief.constraints) >= 3, brief.id
         assert len(brief.success_criteria) >= 3 and len(brief.escalate) >= 2, brief.id
