@@ -25,7 +25,7 @@ from engine.events import Status, StatusChanged, StepFinished, StepStarted, Step
 from engine.guards import Guard, Parked
 from engine.journal import Journal, StepRecord
 from engine.llm.types import Message, ModelClient, ModelConfig, ModelError, ModelReply, ModelRequest, ToolCall
-from engine.memory.compaction import fit  # memory hook
+from engine.memory.compaction import Compactor  # memory hook
 from engine.store.memory import given_ops  # memory hook
 from engine.tools.base import Tool, ToolContext, ToolError, ToolSpec, describe_validation_error, parse_arguments
 from engine.tools.registry import Belt
@@ -116,6 +116,7 @@ class _Run:
         self.pending: list[ToolCall] = []  # tool calls of the last model reply not yet finished
         self.final_text: str | None = None
         self.attempts: dict[str, int] = {}  # call id -> attempt number, after uncertain tries
+        self.compactor = Compactor(len(work.context) + 2, work.belt.schemas())  # memory hook: lean requests
         self._replay(history)
 
     def _replay(self, history: Sequence[StepRecord]) -> None:
@@ -161,8 +162,7 @@ class _Run:
 
     async def model_step(self) -> ModelReply:
         work, loop = self.work, self.loop
-        tools = work.belt.schemas()
-        messages = fit(self.messages, len(work.context) + 2, tools)  # memory hook: older steps compacted
+        messages = self.compactor.fit(self.messages)  # memory hook: older steps folded into a summary
         await loop._guard.before_model(work, messages)
         self._status("thinking", "")
         on_text = None
@@ -184,7 +184,7 @@ class _Run:
                         )
                     )
 
-        request = ModelRequest(work.config, messages, tools, on_text)
+        request = ModelRequest(work.config, messages, work.belt.schemas(), on_text)
         started = loop._now()
         try:
             reply = await loop._model.complete(request)

@@ -65,79 +65,113 @@ def fit(
     budget: ContextBudget | None = None,
 ) -> list[Message]:
     """The messages to send: `messages[:start]` unchanged, then the conversation within its budget."""
-    budget = budget or ContextBudget()
-    head, groups = list(messages[:start]), _groups(messages[start:])
-    if len(groups) < 2:
-        return list(messages)
-    fixed = sum(message_tokens(m) for m in head) + estimate_tokens(json.dumps(list(tools)))
-    limit = max(budget.min_tokens, int(budget.ratio * fixed)) - (budget.summary_chars + 3) // 4
-    sizes = [sum(message_tokens(m) for m in g) for g in groups]
-    folded, window = 0, 0
-    for index, size in enumerate(sizes):
-        window += size
-        if window > limit:
-            while folded < index and window > limit * budget.fold_to:
-                window -= sizes[folded]
-                folded += 1
-    if folded == 0:
-        return list(messages)
-    summary = summarize(groups[:folded], budget.summary_chars)
-    return [*head, {"role": "assistant", "content": summary}, *(m for g in groups[folded:] for m in g)]
+    return Compactor(start, tools, budget).fit(messages)
 
 
-def _groups(conversation: Sequence[Message]) -> list[list[Message]]:
-    groups: list[list[Message]] = []
-    for message in conversation:
-        if message.get("role") == "tool" and groups:
-            groups[-1].append(message)
-        else:
-            groups.append([message])
-    return groups
+class Compactor:
+    """`fit` for one turn, remembering what it has already measured and folded.
+
+    The loop keeps one per turn and calls `fit` before every request: each call reads only the
+    messages added since the last one, so a long task pays per step, not per message. A fresh
+    compactor on the same messages (a task resumed after a crash) returns the same request.
+    """
+
+    def __init__(self, start: int, tools: Sequence[ToolSchema] = (), budget: ContextBudget | None = None) -> None:
+        self.start = start
+        self.budget = budget or ContextBudget()
+        self._tools = estimate_tokens(json.dumps(list(tools)))
+        self._limit: int | None = None
+        self._groups: list[list[Message]] = []  # complete steps, in order
+        self._sizes: list[int] = []
+        self._read = start  # messages grouped so far
+        self._folded = 0  # steps folded into the summary
+        self._window = 0  # tokens of the steps after them
+        self._digest = _Digest()
+
+    def fit(self, messages: Sequence[Message]) -> list[Message]:
+        if self._limit is None:
+            fixed = sum(message_tokens(m) for m in messages[: self.start]) + self._tools
+            budget = self.budget
+            self._limit = max(budget.min_tokens, int(budget.ratio * fixed)) - (budget.summary_chars + 3) // 4
+        # Fold points are decided step by step, as if each step had just arrived.
+        for message in messages[self._read :]:
+            if message.get("role") == "tool" and len(self._groups) > self._folded:
+                self._groups[-1].append(message)
+                self._sizes[-1] += message_tokens(message)
+                self._window += message_tokens(message)
+                continue
+            self._settle()
+            self._groups.append([message])
+            self._sizes.append(message_tokens(message))
+            self._window += self._sizes[-1]
+        self._read = len(messages)
+        self._settle()
+        if self._folded == 0:
+            return list(messages)
+        summary = self._digest.text(self.budget.summary_chars)
+        recent = (m for g in self._groups[self._folded :] for m in g)
+        return [*messages[: self.start], {"role": "assistant", "content": summary}, *recent]
+
+    def _settle(self) -> None:
+        """Fold the oldest steps while the verbatim ones outgrow the budget (the newest always stays)."""
+        assert self._limit is not None
+        newest = len(self._groups) - 1
+        if self._window <= self._limit:
+            return
+        while self._folded < newest and self._window > self._limit * self.budget.fold_to:
+            self._digest.add(self._groups[self._folded])
+            self._window -= self._sizes[self._folded]
+            self._folded += 1
 
 
-def summarize(groups: Sequence[Sequence[Message]], limit: int = 600) -> str:
-    """A bounded, extractive summary of folded steps: what the owner said, what was called, the last words."""
-    owner: list[str] = []
-    calls: dict[str, list[str]] = {}
-    results: dict[str, str] = {}
-    said = ""
-    names: dict[str, str] = {}
-    steps = 0
-    for group in groups:
+class _Digest:
+    """What the folded steps said and did, kept small: the summary is rebuilt from it in O(tools)."""
+
+    def __init__(self) -> None:
+        self.steps = 0
+        self.owner: list[str] = []
+        self.calls: dict[str, list[str]] = {}  # name -> [first arguments, last arguments]
+        self.counts: dict[str, int] = {}
+        self.results: dict[str, str] = {}
+        self.said = ""
+        self._names: dict[str, str] = {}
+
+    def add(self, group: Sequence[Message]) -> None:
         for message in group:
             role = message.get("role")
             if role == "user":
-                owner.append(_flat(message.get("content")))
+                self.owner = [*self.owner[-2:], _flat(message.get("content"))]
             elif role == "assistant":
-                if _flat(message.get("content")).startswith(SUMMARY_MARK):
-                    continue
-                steps += 1
+                self.steps += 1
                 if message.get("content"):
-                    said = _flat(message.get("content"))
+                    self.said = _flat(message.get("content"))
                 for call in message.get("tool_calls") or ():
                     function = call.get("function") or {}
                     name = str(function.get("name", "?"))
-                    names[str(call.get("id"))] = name
-                    calls.setdefault(name, []).append(_args(function.get("arguments")))
+                    self._names[str(call.get("id"))] = name
+                    arguments = _args(function.get("arguments"))
+                    self.calls[name] = [self.calls.get(name, [arguments])[0], arguments]
+                    self.counts[name] = self.counts.get(name, 0) + 1
             elif role == "tool":
-                name = names.get(str(message.get("tool_call_id")), "")
+                name = self._names.pop(str(message.get("tool_call_id")), "")
                 if name:
-                    results[name] = _flat(message.get("content"))
-    lines = [f"{SUMMARY_MARK}: {steps} earlier steps]"]
-    for text in owner[-3:]:
-        lines.append(f"The owner said: “{_cut(text, 200)}”")
-    if calls:
-        parts = []
-        for name, made in calls.items():
-            first, last = made[0], made[-1]
-            shown = first if len(made) == 1 else f"first {first}, last {last}"
-            result = f" → {_cut(results[name], _PREVIEW)}" if name in results else ""
-            parts.append(f"{name} ×{len(made)} ({shown}){result}")
-        lines.append(_CALLED + "; ".join(parts))
-    if said:
-        lines.append(f"You last wrote: “{_cut(said, 160)}”")
-    text = "\n".join(lines)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+                    self.results[name] = _cut(_flat(message.get("content")), _PREVIEW)
+
+    def text(self, limit: int) -> str:
+        lines = [f"{SUMMARY_MARK}: {self.steps} earlier steps]"]
+        lines += [f"The owner said: “{_cut(text, 200)}”" for text in self.owner]
+        if self.calls:
+            parts = []
+            for name, (first, last) in self.calls.items():
+                count = self.counts[name]
+                shown = first if count == 1 else f"first {first}, last {last}"
+                result = f" → {self.results[name]}" if name in self.results else ""
+                parts.append(f"{name} ×{count} ({shown}){result}")
+            lines.append(_CALLED + "; ".join(parts))
+        if self.said:
+            lines.append(f"You last wrote: “{_cut(self.said, 160)}”")
+        text = "\n".join(lines)
+        return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def folded_calls(summary: str) -> dict[str, int]:
@@ -146,6 +180,17 @@ def folded_calls(summary: str) -> dict[str, int]:
         return {}
     line = next((ln for ln in summary.splitlines() if ln.startswith(_CALLED)), "")
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"(?:^|; )([\w.:-]+) ×(\d+)", line[len(_CALLED) :])}
+
+
+def tool_results(messages: Sequence[Message]) -> int:
+    """How many tool results a request stands for: those it shows and those folded into its summary."""
+    shown = sum(1 for m in messages if m.get("role") == "tool")
+    folded = sum(
+        sum(folded_calls(m["content"]).values())
+        for m in messages
+        if m.get("role") == "assistant" and isinstance(m.get("content"), str)
+    )
+    return shown + folded
 
 
 def _flat(content: Any) -> str:

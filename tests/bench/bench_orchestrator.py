@@ -34,6 +34,7 @@ from pydantic import BaseModel
 
 from engine.guards import OpenGuard
 from engine.llm.types import Message, ModelClient, ModelReply, ModelRequest, ToolCall
+from engine.memory.compaction import tool_results
 from engine.orchestrator import Office
 from engine.paths import Home
 from engine.store.db import open_database
@@ -68,7 +69,7 @@ TICK = FunctionTool("tick", "Tick once", TickArgs, _tick, risk="internal_write")
 
 
 def _decide(messages: Sequence[Message], steps: int) -> ModelReply:
-    done = sum(1 for m in messages if m["role"] == "tool")
+    done = tool_results(messages)  # long tasks are compacted: folded steps count too
     if done >= steps:
         return ModelReply(text="done", tool_calls=(), model="bench/zero")
     call = ToolCall(id=f"c{done}", name="tick", arguments=f'{{"n": {done}}}')
