@@ -1,9 +1,9 @@
 """Every SQL statement of employee memory: facts, decisions, daily journal entries and team memory.
 
 One table of memories (each a row with its kind, source, importance, pin and supersession) and an
-FTS5 index over its text. A memory is an employee's own (`employee_id`) or its team's (`team`); the
-index carries a scope token for each, so a search only ever reads what the employee may see.
-Ranking is bm25 on the text, scaled by importance and by a recency decay (see `search`).
+FTS5 index over its text. A memory is an employee's own (`employee_id`) or its team's (`team`); every
+read filters on both, so an employee only ever sees its own and its team's. Ranking is bm25 on the
+text, scaled by importance and by a recency decay (see `search`).
 
 Writes are ops for the one writer (`Journal.write`); reads are functions of a connection for
 `Journal.read`. `engine.memory` holds the behaviour; this module only stores and finds.
@@ -11,7 +11,6 @@ Writes are ops for the one writer (`Journal.write`); reads are functions of a co
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -57,11 +56,11 @@ memory_uses = Table(
     Index("ix_memory_uses_memory", "memory_id"),
 )
 
-# Created by migration 0004, beside the tables: the FTS5 table `memory_fts` (text, scope; rowid = memories.n)
-# and a unique index on (employee_id, day) for journal entries.
+# Created by migration 0004, beside the tables: the FTS5 table `memory_fts` (text; rowid = memories.n), a
+# unique index on (employee_id, day) for journal entries and a partial index of pinned memories.
 
 FORGOTTEN = "[forgotten]"
-CANDIDATE_CAP = 4000  # at most this many index hits are ranked per search (see `_choose_terms`)
+CANDIDATE_CAP = 3000  # at most this many index hits are ranked per search (see `_choose_terms`)
 _COLUMNS = [c.name for c in memories.c if c.name != "n"]
 _SELECT = ", ".join(f"m.{c}" for c in _COLUMNS)
 
@@ -95,15 +94,6 @@ def _record(row: Sequence[Any]) -> MemoryRecord:
     return MemoryRecord(**values)
 
 
-def scope_token(kind: str, value: str) -> str:
-    """An index token naming an employee (`e`) or a team (`t`): letters then digits, so no tokenizer splits it."""
-    return kind + str(int(hashlib.sha256(value.encode()).hexdigest()[:15], 16))
-
-
-def scopes_of(employee_id: str | None, team: str | None) -> list[str]:
-    return ([scope_token("e", employee_id)] if employee_id else []) + ([scope_token("t", team)] if team else [])
-
-
 def _fts_text(memory: MemoryRecord) -> str:
     return " ".join(part for part in (memory.text, memory.subject, memory.why) if part)
 
@@ -117,14 +107,13 @@ def _raw(conn: Connection) -> Any:
 # --- writes ---------------------------------------------------------------------------------------
 
 _INSERT = f"INSERT INTO memories ({', '.join(_COLUMNS)}) VALUES ({', '.join(':' + c for c in _COLUMNS)})"
-_INDEX = "INSERT INTO memory_fts (rowid, text, scope) VALUES ((SELECT n FROM memories WHERE id = :id), :text, :scope)"
+_INDEX = "INSERT INTO memory_fts (rowid, text) VALUES ((SELECT n FROM memories WHERE id = :id), :text)"
 
 
 def insert_ops(memory: MemoryRecord) -> list[Op]:
     """Store a memory and index it, in one transaction."""
     values = {c: getattr(memory, c) for c in _COLUMNS}
-    index = {"id": memory.id, "text": _fts_text(memory), "scope": " ".join(scopes_of(memory.employee_id, memory.team))}
-    return [(_INSERT, values), (_INDEX, index)]
+    return [(_INSERT, values), (_INDEX, {"id": memory.id, "text": _fts_text(memory)})]
 
 
 def supersede_op(old_id: str, new_id: str) -> Op:
@@ -188,9 +177,8 @@ def journal_entry_fn(memory: MemoryRecord) -> WriteFn:
 
 
 def _reindex(raw: Any, n: int, text: str) -> None:
-    scope = raw.execute("SELECT scope FROM memory_fts WHERE rowid = ?", (n,)).fetchone()
     raw.execute("DELETE FROM memory_fts WHERE rowid = ?", (n,))
-    raw.execute("INSERT INTO memory_fts (rowid, text, scope) VALUES (?, ?, ?)", (n, text, scope[0] if scope else ""))
+    raw.execute("INSERT INTO memory_fts (rowid, text) VALUES (?, ?)", (n, text))
 
 
 def merge_fn(duplicate_id: str, kept_id: str, importance: float) -> WriteFn:
@@ -318,8 +306,19 @@ def standing(
     conn: Connection, employee_id: str, team: str | None, *, since: str | None, limit: int
 ) -> list[MemoryRecord]:
     """Memories given whatever the task: pinned ones and the tone, most important first."""
-    where, args = _visible(employee_id, team)
-    where += " AND m.superseded_by IS NULL AND m.kind != 'journal' AND (m.pinned OR m.kind = 'tone')"
+    # Each part uses an index (employee or team and kind; the partial index of pinned memories).
+    parts = [
+        "SELECT n FROM memories WHERE employee_id = ? AND kind = 'tone'",
+        "SELECT n FROM memories WHERE pinned AND employee_id = ?",
+    ]
+    args: list[Any] = [employee_id, employee_id]
+    if team:
+        parts += [
+            "SELECT n FROM memories WHERE team = ? AND employee_id IS NULL AND kind = 'tone'",
+            "SELECT n FROM memories WHERE pinned AND team = ? AND employee_id IS NULL",
+        ]
+        args += [team, team]
+    where = f"m.n IN ({' UNION '.join(parts)}) AND m.superseded_by IS NULL AND m.kind != 'journal'"
     if since:
         where += " AND (m.pinned OR m.created_at >= ?)"
         args.append(since)
@@ -345,7 +344,7 @@ def _choose_terms(raw: Any, terms: Sequence[str], cap: int) -> tuple[list[str], 
     would pass `cap`. A term found in thousands of memories says little about any of them (its bm25
     weight is near zero); a query made only of such terms searches the newest `cap` memories.
     """
-    counted = sorted((_hits(raw, f'text : "{t}"', cap), t) for t in terms)
+    counted = sorted((_hits(raw, f'"{t}"', cap), t) for t in terms)
     chosen: list[str] = []
     total = 0
     for hits, term in counted:
@@ -384,13 +383,11 @@ def search(
     """
     raw = _raw(conn)
     chosen, floor = _choose_terms(raw, terms, cap)
-    scopes = scopes_of(employee_id, team)
-    if not chosen or not scopes:
+    if not chosen:
         return []
-    words = " OR ".join(f'"{t}"' for t in chosen)  # quoted: a word is never read as query syntax
-    match = f"scope : ({' OR '.join(scopes)}) AND text : ({words})"
-    where = "memory_fts MATCH ? AND m.superseded_by IS NULL"
-    args: list[Any] = [match]
+    visible, whose = _visible(employee_id, team)
+    where = f"memory_fts MATCH ? AND m.superseded_by IS NULL AND {visible}"
+    args: list[Any] = [" OR ".join(f'"{t}"' for t in chosen), *whose]  # quoted: never read as query syntax
     if floor is not None:
         where += " AND memory_fts.rowid > ?"
         args.append(floor)
@@ -408,12 +405,14 @@ def search(
         args += list(exclude_ids)
     decay = math.log(2) / half_life_days
     score = (
-        "-bm25(memory_fts, 1.0, 0.0) * (1.0 + m.importance) * (CASE WHEN m.pinned THEN 1.5 ELSE 1.0 END)"
+        "-bm25(memory_fts) * (1.0 + m.importance) * (CASE WHEN m.pinned THEN 1.5 ELSE 1.0 END)"
         f" * (0.3 + 0.7 * exp(-{decay!r} * max(0.0, julianday(?) - julianday(m.created_at))))"
     )
+    # Rank on (rowid, score) alone, then read the few winners whole: the sorter never holds texts.
     sql = (
-        f"SELECT {_SELECT}, {score} AS score FROM memory_fts JOIN memories m ON m.n = memory_fts.rowid "
-        f"WHERE {where} ORDER BY score DESC, m.n DESC LIMIT {int(limit)}"
+        f"SELECT {_SELECT}, best.score FROM (SELECT m.n AS n, {score} AS score FROM memory_fts "
+        f"JOIN memories m ON m.n = memory_fts.rowid WHERE {where} ORDER BY score DESC, m.n DESC "
+        f"LIMIT {int(limit)}) best JOIN memories m ON m.n = best.n ORDER BY best.score DESC, m.n DESC"
     )
     rows = raw.execute(sql, [now, *args]).fetchall()
     return [(_record(r[:-1]), float(r[-1])) for r in rows]

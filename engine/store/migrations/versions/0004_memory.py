@@ -42,13 +42,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_memories_employee", "memories", ["employee_id", "kind"], if_not_exists=True)
     op.create_index("ix_memories_team", "memories", ["team", "kind"], if_not_exists=True)
+    # Pinned memories are given with every task: found without reading the others.
+    op.execute("CREATE INDEX IF NOT EXISTS ix_memories_pinned ON memories (employee_id, team) WHERE pinned")
     # One journal entry per employee per working day.
     op.execute(
         "CREATE UNIQUE INDEX IF NOT EXISTS ux_memories_journal_day ON memories (employee_id, day) "
         "WHERE kind = 'journal'"
     )
-    # Text and scope tokens (employee, team); rowid = memories.n. Porter stemming: "prefers" finds "preference".
-    op.execute("CREATE VIRTUAL TABLE IF NOT EXISTS memory_fts USING fts5(text, scope, tokenize = 'porter unicode61')")
+    # The text, subject and why of each memory; rowid = memories.n. Porter stemming: "prefers" finds "preference".
+    op.execute("CREATE VIRTUAL TABLE IF NOT EXISTS memory_fts USING fts5(text, tokenize = 'porter unicode61')")
     op.create_table(
         "memory_uses",
         sa.Column("step_id", sa.String(), nullable=False),
