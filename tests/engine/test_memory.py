@@ -346,7 +346,8 @@ async def test_a_long_task_in_the_office_stays_lean(make_office: OfficeFactory, 
 def test_a_small_brief_still_leaves_the_conversation_its_floor() -> None:
     first = request_tokens(_long_task(0, brief_lines=10), [])
     last = fit(_long_task(100, brief_lines=10), 2)
-    assert first < 200 and first + 300 < request_tokens(last, []) <= first + ContextBudget().min_tokens
+    # The conversation keeps its floor of tokens, beyond twice a tiny fixed part, and never more.
+    assert first < 200 and 2 * first < request_tokens(last, []) <= first + ContextBudget().min_tokens
 
 
 def test_short_tasks_are_sent_unchanged() -> None:
