@@ -15,7 +15,14 @@ $(BIN)/headcount: pyproject.toml
 	$(BIN)/python -m models3d.build  # the office's 3D models, made by code (the app also builds missing ones)
 	@touch $@
 
-venv: sysdeps $(BIN)/headcount
+# The reference MCP filesystem server, from the npm registry, that the engine tests run with node. Without
+# npm this says so and the one test that needs it is skipped (with the reason).
+NODE_FAKES := tests/fakes/node
+$(NODE_FAKES)/node_modules/.package-lock.json: $(NODE_FAKES)/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix $(NODE_FAKES) --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the MCP filesystem-server test will be skipped" >&2; fi
+
+venv: sysdeps $(BIN)/headcount $(NODE_FAKES)/node_modules/.package-lock.json
 
 run: venv
 	$(BIN)/headcount

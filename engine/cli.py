@@ -15,6 +15,7 @@ from engine import cli_input
 from engine.briefs import BriefError
 from engine.briefs.catalog import catalog_json, load_catalog
 from engine.briefs.newrole import new_role_brief, prompt_new_role
+from engine.cli_connect import add_commands as add_connect_commands  # issue 13
 from engine.cli_memory import add_commands as add_memory_commands  # memory hook
 from engine.cli_owner import add_commands, key_command
 from engine.cli_store import add_commands as add_store_commands
@@ -26,6 +27,7 @@ from engine.office_parts import OwnerError
 from engine.orchestrator import Held, Office, OfficeError
 from engine.paths import SHIPPED_BRIEFS, Home
 from engine.store.db import StoreError
+from engine.tools.ask import question_of  # issue 13
 
 
 def build_parser(extra: Callable[[Any], None] | None = None) -> argparse.ArgumentParser:
@@ -80,6 +82,7 @@ def build_parser(extra: Callable[[Any], None] | None = None) -> argparse.Argumen
     group.add_argument("--happened", action="store_true", help="the interrupted action did happen; carry on")
     group.add_argument("--retry", action="store_true", help="it did not happen; run it again")
     COMMANDS.update(add_commands(sub))
+    COMMANDS.update(add_connect_commands(sub))  # issue 13: connect, connections, disconnect, answer
     COMMANDS.update(add_memory_commands(sub))  # memory hook: memory, remember, forget
     WITHOUT_OFFICE.update(add_store_commands(sub))
     if extra is not None:
@@ -253,6 +256,8 @@ def explain_held(held: Sequence[Held]) -> list[str]:
                 f"{h.employee}: {h.title} stopped mid-action; did it happen? "
                 f"headcount resolve {h.task_id} --happened | --retry"
             )
+        elif h.kind == "parked" and question_of(h.reason) is not None:  # issue 13: ask_owner
+            lines.append(f'{h.employee} {h.reason} ({h.title}). Answer: headcount answer {h.task_id} "…"')
         elif h.kind == "over_budget":
             lines.append(
                 f"{h.employee} is {h.reason}. Raise it for today: headcount budget raise {_quoted(h.employee)} "

@@ -27,7 +27,15 @@ from engine.journal import Journal, StepRecord
 from engine.llm.types import Message, ModelClient, ModelConfig, ModelError, ModelReply, ModelRequest, ToolCall
 from engine.memory.compaction import Compactor  # memory hook
 from engine.store.memory import given_ops  # memory hook
-from engine.tools.base import Tool, ToolContext, ToolError, ToolSpec, describe_validation_error, parse_arguments
+from engine.tools.base import (
+    Tool,
+    ToolContext,
+    ToolError,
+    ToolSpec,
+    cap_result,
+    describe_validation_error,
+    parse_arguments,
+)
 from engine.tools.registry import Belt
 
 NOT_RUN = "(not run: the task was paused before this call, then the owner replied)"
@@ -326,7 +334,9 @@ class _Run:
         try:
             async with asyncio.timeout(spec.timeout_s):  # unlike wait_for, no extra task per call
                 result = await tool.run(ctx, arguments)
-            return "finished", str(result), None
+            return "finished", cap_result(str(result), spec.max_result_chars), None
+        except Parked:  # a tool may park its task (ask_owner); only idempotent ones may: no intent is journaled
+            raise
         except TimeoutError:
             return "failed", f"error: {call.name} timed out after {spec.timeout_s:g} s", "timeout"
         except ValidationError as exc:

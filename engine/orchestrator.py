@@ -23,6 +23,7 @@ from engine.briefs.skills import Skill, attached_skills, load_skills, use_skill_
 from engine.budget import BudgetLedger, Ceiling
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource, RandomIds, default_clock
+from engine.connections import Connections  # issue 13: MCP servers, ask_owner, web_fetch
 from engine.decisions import Decisions, bump_op, read_decisions, read_version
 from engine.events import (
     BriefInvalid,
@@ -52,7 +53,6 @@ from engine.store.backups import DailyBackup
 from engine.store.db import StoreError, open_database
 from engine.store.writer import Writer
 from engine.tools.base import Tool
-from engine.tools.builtin import builtin_tools
 from engine.tools.registry import Belt, ToolRegistry
 from engine.views import OfficeViews
 
@@ -141,8 +141,10 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         tools: ToolRegistry,
         guard: Guard | None,
         ledger: BudgetLedger,
+        connections: Connections,
     ) -> None:
         self.home = home
+        self.connections = connections  # issue 13: MCP servers started on demand, stopped by close()
         self.journal = journal
         self.bus = bus
         self.clock = clock
@@ -212,16 +214,19 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
             from engine.llm.provider import LiteLLMClient
 
             model = LiteLLMClient()
+        journal = Journal(engine, writer)
+        connections = Connections(journal, home)  # issue 13
         office = cls(
             home,
-            Journal(engine, writer),
+            journal,
             model=model,
             bus=bus or EventBus(),
             clock=clock,
             ids=ids or RandomIds(),
-            tools=ToolRegistry([*builtin_tools(), *tools]),
+            tools=connections.registry(tools),  # issue 13: built-ins, `tools`, and `mcp:<server>.*` on demand
             guard=guard,
             ledger=BudgetLedger(clock.now().astimezone().tzinfo or clock.now().tzinfo),  # type: ignore[arg-type]
+            connections=connections,
         )
         await office._load()
         return office
@@ -231,6 +236,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         if self.journal.writer.closed:
             return
         try:
+            await self.connections.close()  # issue 13: no MCP server outlives its office
             await self.journal.flush()
         finally:  # also when the disk is full: the writer thread must not outlive the office
             await self.journal.writer.close()
@@ -620,7 +626,7 @@ class Office(OwnerActions, SpendingActions, BriefActions, OfficeViews):
         history = await self.journal.steps(task_id=task_id)
         await self._set_task(task, "running", "", status="thinking", detail=task.title)
         work = await self.memory.prepare(self._task_work(employee, task))  # memory hook: memories as context
-        outcome = await self.loop.run(work, history)
+        outcome = await self.connections.run(self.loop, work, history)  # issue 13
         if outcome.employee_status == "off_duty":  # hours ended mid-task: carry on next shift
             await self._set_task(task, "queued", "waiting for working hours", status="off_duty", detail="")
             self.enqueue(employee, task.id, first=True)

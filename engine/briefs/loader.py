@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from engine.briefs.errors import BriefError, Problem, suggest
 from engine.briefs.frontmatter import Document, locate, parse, problems_from
 from engine.briefs.model import Brief, BriefFields
-from engine.briefs.vocabulary import CONNECTIONS, TOOLS
+from engine.briefs.vocabulary import APP_TOOLS, CONNECTIONS, TOOLS, not_provided
 from engine.tools.names import qualify, resolve, split
 
 CATALOG_BELT = 12  # the catalog keeps every belt this small; above it the loader warns
@@ -38,10 +38,12 @@ def load_brief(
     """Read and validate a brief file.
 
     `known_tools` are the qualified names of the tools installed in this office (`read_file`,
-    `acme.read_file`); names from the catalog vocabulary are accepted too (not installed yet). A
-    bare name shared by several installed tools and no built-in is an error: the brief must qualify
-    it. With `missing_tools_ok`, any other name is accepted (a hired employee's brief at start-up:
-    a tool removed since must not stop it). With None, tool names are not checked. Raises BriefError.
+    `acme.read_file`, and `mcp:files.*` for each connected MCP server, whose tools are listed when
+    first used); the engine's own tools (`TOOLS`) are accepted too. A name nothing provides is an
+    error that says what would provide it, and so is a bare name shared by several installed tools
+    and no built-in: the brief must qualify it. With `missing_tools_ok`, any other name is accepted
+    (a hired employee's brief at start-up: a tool removed since must not stop it). With None, tool
+    names are not checked. Raises BriefError.
     """
     path = Path(path)
     try:
@@ -171,7 +173,8 @@ def _check_tools(fields: BriefFields, doc: Document, installed: set[str], missin
         elif match and match[0] in listed and written_as not in written:
             message = f"tool '{name}' means '{match[0]}', which is listed already"
         elif not match and name not in TOOLS and not missing_ok:
-            message = f"unknown tool '{name}'{suggest(name, installed | set(TOOLS))}"
+            hint = suggest(name, installed | set(TOOLS) | set(APP_TOOLS))
+            message = not_provided(name, installed) or f"unknown tool '{name}'{hint}"
         listed.update(match[:1])
         written.add(written_as)
         if message:

@@ -50,8 +50,24 @@ def _slug(value: str) -> str:
 
 def _tool_name(value: str) -> str:
     if not QUALIFIED.match(value):
-        raise ValueError(f"expected a tool name like 'send_email' or 'acme.send_email', got {value!r}")
+        raise ValueError(f"expected a tool name like 'read_file', 'acme.send_email' or 'mcp:files.*', got {value!r}")
     return value
+
+
+DOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+def _domain(value: str) -> str:
+    """A web domain a brief allows `web_fetch` to read (its subdomains too)."""
+    domain = value.strip().lower().rstrip(".")
+    if "://" in domain or "/" in domain:
+        host = domain.split("://")[-1].split("/")[0]
+        raise ValueError(f"expected a domain, not a web address: write {host!r}, got {value!r}")
+    if domain.startswith("*."):
+        raise ValueError(f"expected a domain like {domain[2:]!r} (it covers its subdomains), got {value!r}")
+    if not DOMAIN.match(domain):
+        raise ValueError(f"expected a domain like 'example.com', got {value!r}")
+    return domain
 
 
 def _color(value: str) -> str:
@@ -259,6 +275,7 @@ class BriefFields(_Strict):
     success_criteria: tuple[Text, ...] = Field(default=(), max_length=20)
     escalate: tuple[EscalationRule, ...] = Field(default=(), max_length=20)
     tools: tuple[ToolName, ...] = ()
+    allowed_domains: tuple[Annotated[str, AfterValidator(_domain)], ...] = Field(default=(), max_length=100)
     connections: tuple[Slug, ...] = ()
     skills: tuple[Slug, ...] = ()
     model: ModelChoice = ModelChoice()

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from engine.briefs.errors import suggest
 from engine.briefs.loader import CATALOG_BELT, DEFAULT_MAX_TOOLS, parse_brief
 from engine.briefs.model import FUNCTIONS, Function, Line, Slug, Text, ToolName
-from engine.briefs.vocabulary import BUILTIN_TOOLS, TOOLS
+from engine.briefs.vocabulary import BUILTIN_TOOLS, TOOLS, not_provided
 from engine.paths import SHIPPED_BRIEFS, Home
 
 DEFAULT_TOOLS: tuple[str, ...] = ("list_files", "read_file", "write_file", "save_note", "search_notes")
@@ -145,9 +145,10 @@ def prompt_new_role(
         else:
             print_fn("  at least one goal, please")
     tone = input_fn(f"Tone [{DEFAULT_TONE}]: ").strip() or DEFAULT_TONE
-    print_fn("Tools it may use (built-ins work offline; the others need a connected app):")
+    print_fn("Tools it may use (the workspace tools work offline; add an MCP server's later as mcp:NAME.*):")
     for name in sorted(TOOLS, key=lambda n: (n not in BUILTIN_TOOLS, n)):
-        marker = "built-in" if name in BUILTIN_TOOLS else f"needs {TOOLS[name].connection}"
+        connection = TOOLS[name].connection
+        marker = "workspace" if name in BUILTIN_TOOLS else f"needs {connection}" if connection else "built-in"
         print_fn(f"  {name:<18} {TOOLS[name].description} ({marker})")
     tools = _ask(input_fn, print_fn, f"Tools, comma-separated [{', '.join(DEFAULT_TOOLS)}]: ", _tools)
     try:
@@ -188,7 +189,7 @@ def _tools(text: str) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip())) or DEFAULT_TOOLS
     for name in names:
         if name not in TOOLS:
-            raise ValueError(f"unknown tool '{name}'{suggest(name, TOOLS)}")
+            raise ValueError(not_provided(name, ()) or f"unknown tool '{name}'{suggest(name, TOOLS)}")
     if len(names) > DEFAULT_MAX_TOOLS:
         raise ValueError(f"at most {DEFAULT_MAX_TOOLS} tools; {CATALOG_BELT} or fewer works best")
     return names

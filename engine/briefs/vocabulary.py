@@ -1,8 +1,10 @@
 """The catalog's tool and connection vocabulary, in one place.
 
-Briefs may name any tool listed here even when it is not installed yet (connected apps and MCP
-servers arrive in later issues); `missing_tools` tells the engine which ones an office lacks.
-Every catalog role can work with the built-ins alone.
+`TOOLS` are the names a brief may grant that the engine itself provides: the workspace tools,
+`web_fetch` (limited to the brief's `allowed_domains`) and `ask_owner`. Any other tool comes from
+a connection or an MCP server and is named with its namespace (`mcp:crm.search_contacts`,
+`mcp:crm.*`). `APP_TOOLS` are names the catalog once used for apps Headcount cannot connect yet:
+naming one is an error that says how to get the same through an MCP server, never a silent drop.
 """
 
 from __future__ import annotations
@@ -28,42 +30,42 @@ TOOLS: dict[str, ToolInfo] = {
     "save_note": ToolInfo("Save a note for later.", "internal_write"),
     "search_notes": ToolInfo("Search your saved notes.", "read_only"),
     "use_skill": ToolInfo("Load the instructions of one of your skills.", "read_only"),
-    # built-in: memory across days (engine.memory.tools)
+    # built-in: memory across days (engine.memory.tools); memory is also given as context without them
     "remember": ToolInfo("Remember a fact or decision for later days.", "internal_write"),
     "recall": ToolInfo("Search what you remember.", "read_only"),
     "correct": ToolInfo("Replace a remembered fact that is wrong.", "internal_write"),
-    # email
-    "read_inbox": ToolInfo("List and read messages in the connected inbox.", "read_only", "email"),
-    "draft_email": ToolInfo("Save an email draft for the owner to review.", "internal_write", "email"),
-    "send_email": ToolInfo("Send an email.", "external_comm", "email"),
-    # calendar
-    "calendar_list": ToolInfo("List events in the connected calendar.", "read_only", "calendar"),
-    "calendar_create": ToolInfo("Create or propose a calendar event.", "external_comm", "calendar"),
-    # web
-    "web_search": ToolInfo("Search the public web.", "read_only", "web"),
-    "web_fetch": ToolInfo("Fetch a public web page as text.", "read_only", "web"),
-    # CRM
-    "crm_lookup": ToolInfo("Look up a contact, company or deal in the CRM.", "read_only", "crm"),
-    "crm_update": ToolInfo("Update a contact, company or deal in the CRM.", "internal_write", "crm"),
-    # help desk
-    "ticket_list": ToolInfo("List support tickets.", "read_only", "helpdesk"),
-    "ticket_update": ToolInfo("Tag, prioritise or assign a support ticket.", "internal_write", "helpdesk"),
-    "ticket_reply": ToolInfo("Reply to a customer on a support ticket.", "external_comm", "helpdesk"),
-    # social
-    "social_schedule": ToolInfo("Schedule a social media post.", "external_comm", "social"),
-    # accounting
-    "ledger_read": ToolInfo("Read transactions from the accounting system.", "read_only", "accounting"),
-    "ledger_categorize": ToolInfo("Categorise a transaction in the books.", "internal_write", "accounting"),
-    "invoice_create": ToolInfo("Create an invoice in the accounting system.", "spends_money", "accounting"),
-    # documents and code
-    "doc_read": ToolInfo("Read a document from the connected drive.", "read_only", "drive"),
-    "github_issues": ToolInfo("List and read GitHub issues.", "read_only", "github"),
-    # chat with the team
-    "chat_post": ToolInfo("Post a message in the team chat.", "external_comm", "chat"),
+    # built-in: the owner, and the public web as far as the brief allows
+    "ask_owner": ToolInfo("Ask the owner a question; the task waits for the answer.", "read_only"),
+    "web_fetch": ToolInfo("Fetch a web page, from the domains the brief allows, as text.", "read_only", "web"),
 }
 
-BUILTIN_TOOLS: frozenset[str] = frozenset(name for name, info in TOOLS.items() if info.connection is None)
-MEMORY_TOOLS: frozenset[str] = frozenset({"remember", "recall", "correct"})  # built-in, and opt-in per brief
+# The workspace tools: every catalog role works with these alone, offline and in rehearsal.
+BUILTIN_TOOLS: frozenset[str] = frozenset(
+    ("list_files", "read_file", "write_file", "save_note", "search_notes", "use_skill")
+)
+
+# Apps the catalog's roles will use once Headcount connects them (issue 13, "Connected apps"). Until
+# then each is an MCP server the owner connects under the app's name and grants as `mcp:<app>.*`.
+APP_TOOLS: dict[str, str] = {
+    "read_inbox": "email",
+    "draft_email": "email",
+    "send_email": "email",
+    "calendar_list": "calendar",
+    "calendar_create": "calendar",
+    "web_search": "search",
+    "crm_lookup": "crm",
+    "crm_update": "crm",
+    "ticket_list": "helpdesk",
+    "ticket_update": "helpdesk",
+    "ticket_reply": "helpdesk",
+    "social_schedule": "social",
+    "ledger_read": "accounting",
+    "ledger_categorize": "accounting",
+    "invoice_create": "accounting",
+    "doc_read": "drive",
+    "github_issues": "github",
+    "chat_post": "chat",
+}
 
 CONNECTIONS: dict[str, str] = {
     "email": "An email account (read, draft, send)",
@@ -82,3 +84,24 @@ CONNECTIONS: dict[str, str] = {
 def missing_tools(tools: Sequence[str], installed: Collection[str]) -> list[str]:
     """The tools a brief names that this office has not installed, in the brief's order."""
     return [name for name in tools if name not in installed]
+
+
+def not_provided(name: str, installed: Collection[str]) -> str | None:
+    """Why nothing provides a tool name whose source Headcount knows of (an app, an MCP server), else None.
+
+    `installed` holds `mcp:<server>.*` for each connected MCP server.
+    """
+    connect = "`headcount connect mcp {0} -- COMMAND ARGS…` (or `--url URL`)"
+    if name in APP_TOOLS:
+        app = APP_TOOLS[name]
+        return (
+            f"tool '{name}' needs the {app} app, which Headcount cannot connect yet: connect an MCP server "
+            f"for it with {connect.format(app)} and grant its tools as 'mcp:{app}.*' or 'mcp:{app}.TOOL'"
+        )
+    namespace, dot, _ = name.partition(".")
+    if dot and namespace.startswith("mcp:"):
+        server = namespace.removeprefix("mcp:")
+        servers = sorted(n.removeprefix("mcp:").removesuffix(".*") for n in installed if n.startswith("mcp:"))
+        known = f" (connected: {', '.join(servers)})" if servers else " (none is connected)"
+        return f"'{name}' names the MCP server '{server}', which is not connected{known}: {connect.format(server)}"
+    return None

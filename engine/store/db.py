@@ -9,11 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 
 from engine.clock import Clock, SystemClock
@@ -44,14 +40,41 @@ def make_engine(path: Path, *, busy_ms: int = 5000) -> Engine:
     return engine
 
 
-def _alembic_config() -> Config:
+def head_revision() -> str | None:
+    """The newest migration, read from the files' names (`NNNN_what.py` holds revision "NNNN").
+
+    Opening an office only compares this with the stored version; Alembic (a third of a second to
+    import) is loaded only when there is something to migrate. A test holds this to Alembic's head.
+    """
+    names = sorted(p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    return names[-1] if names else None
+
+
+def stored_revision(conn: Connection) -> str | None:
+    """The schema version the database holds (None: a new database); reading it also proves the file is one."""
+    tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "alembic_version" not in tables:
+        return None
+    row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchone()
+    return None if row is None else str(row[0])
+
+
+def alembic_config() -> Any:
+    """Alembic's configuration for our migrations (imports Alembic: only when migrating)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+def _migrate(engine: Engine) -> None:
+    from alembic import command
+
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
 
 
 def open_database(path: Path, backups: Path, *, busy_ms: int = 5000, clock: Clock | None = None) -> Engine:
@@ -70,17 +93,15 @@ def open_database(path: Path, backups: Path, *, busy_ms: int = 5000, clock: Cloc
     engine = make_engine(path, busy_ms=busy_ms)
     try:
         with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA quick_check").fetchone()
-            current = MigrationContext.configure(conn).get_current_revision()
+            current = stored_revision(conn)
         head = head_revision()
         if current != head:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA quick_check").fetchone()  # never migrate a damaged file
             if current is not None or _has_tables(engine):
                 saved = _backup_before_migrating(path, backups, (clock or SystemClock()).now())
                 log.info("backed up database to %s before migrating %s -> %s", saved, current, head)
-            with engine.begin() as conn:
-                config = _alembic_config()
-                config.attributes["connection"] = conn
-                command.upgrade(config, "head")
+            _migrate(engine)
     except (sqlite3.DatabaseError, DBAPIError) as exc:
         engine.dispose()
         raise StoreError(describe_sqlite_error(path, exc)) from None

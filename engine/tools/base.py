@@ -15,6 +15,7 @@ from engine.tools.names import BUILTIN, qualify
 
 Risk = Literal["read_only", "internal_write", "external_comm", "spends_money", "destructive"]
 RISKS: tuple[Risk, ...] = ("read_only", "internal_write", "external_comm", "spends_money", "destructive")
+MAX_RESULT_CHARS = 20_000  # a result longer than this reaches the model cut, with a note saying so
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class ToolSpec:
     timeout_s: float = 30.0
     price_usd: float = 0.0  # per call, for paid APIs
     namespace: str = BUILTIN  # where it comes from: `builtin`, or a connection or server (`acme`, `mcp:github`)
+    max_result_chars: int = MAX_RESULT_CHARS  # the most of its result the model reads (`cap_result`)
 
     @property
     def qualified_name(self) -> str:
@@ -79,10 +81,13 @@ class FunctionTool(Generic[A]):
         timeout_s: float = 30.0,
         price_usd: float = 0.0,
         namespace: str = BUILTIN,
+        max_result_chars: int = MAX_RESULT_CHARS,
     ) -> None:
         schema = args.model_json_schema()
         schema.pop("title", None)
-        self._spec = ToolSpec(name, description, schema, risk, idempotent, timeout_s, price_usd, namespace)
+        self._spec = ToolSpec(
+            name, description, schema, risk, idempotent, timeout_s, price_usd, namespace, max_result_chars
+        )
         self._args = args
         self._fn = fn
 
@@ -92,6 +97,16 @@ class FunctionTool(Generic[A]):
 
     async def run(self, ctx: ToolContext, arguments: dict[str, Any]) -> str:
         return await self._fn(ctx, self._args.model_validate(arguments))
+
+
+def cap_result(text: str, limit: int) -> str:
+    """`text`, or its first `limit` characters and a note saying how much was cut and why."""
+    if len(text) <= limit:
+        return text
+    return (
+        f"{text[:limit]}\n[... cut here: {len(text) - limit:,} more characters; "
+        f"a tool result is limited to {limit:,} characters. Ask for a smaller part if you need the rest.]"
+    )
 
 
 def parse_arguments(raw: str) -> dict[str, Any]:

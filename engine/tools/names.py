@@ -15,10 +15,12 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 
 BUILTIN = "builtin"
+WILDCARD = "*"  # `mcp:files.*`: every tool of a namespace
 NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_-]{0,63}$")  # a valid provider function name, and more
 NAMESPACE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_-]{0,31}(?::[a-zA-Z0-9][a-zA-Z0-9_-]{0,63})?$")  # acme, mcp:github
 QUALIFIED = re.compile(
     r"^(?:[a-zA-Z][a-zA-Z0-9_-]{0,31}(?::[a-zA-Z0-9][a-zA-Z0-9_-]{0,63})?\.)?[a-zA-Z][a-zA-Z0-9_-]{0,63}$"
+    r"|^[a-zA-Z][a-zA-Z0-9_-]{0,31}(?::[a-zA-Z0-9][a-zA-Z0-9_-]{0,63})?\.\*$"  # or a whole namespace
 )
 MODEL_NAME_MAX = 64
 _NOT_MODEL = re.compile(r"[^a-zA-Z0-9_-]")
@@ -35,15 +37,24 @@ def split(qualified: str) -> tuple[str, str]:
     return (namespace, name) if dot else (BUILTIN, qualified)
 
 
+def every_tool_of(namespace: str) -> str:
+    """`mcp:files.*`: in a brief, every tool of the namespace; among installed names, a namespace
+    whose tools are listed only when first used (an MCP server), so any of its names may be meant."""
+    return f"{namespace}.{WILDCARD}"
+
+
 def resolve(name: str, installed: Collection[str]) -> tuple[str, ...]:
     """The installed tools (qualified names) a brief's tool name may mean.
 
     One: that tool. None: it is not installed. Several: a bare name shared by tools of different
     namespaces and by no built-in, which the brief must qualify. `builtin.x` means the built-in `x`.
+    A qualified name in a namespace whose tools come on demand (`mcp:files.*` installed) means
+    itself, and so does the namespace's wildcard.
     """
     if "." in name:
-        wanted = qualify(*split(name))
-        return (wanted,) if wanted in installed else ()
+        namespace, bare = split(name)
+        wanted = qualify(namespace, bare)
+        return (wanted,) if wanted in installed or every_tool_of(namespace) in installed else ()
     if name in installed:
         return (name,)
     return tuple(sorted(q for q in installed if "." in q and split(q)[1] == name))

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from typing import Protocol
 
 from engine.tools.base import Tool
-from engine.tools.names import BUILTIN, NAME, NAMESPACE, model_names, resolve
+from engine.tools.names import BUILTIN, NAME, NAMESPACE, every_tool_of, model_names, resolve
+
+
+class OnDemand(Protocol):
+    """Namespaces whose tools are known only once their source runs (MCP servers, started on first use)."""
+
+    def namespaces(self) -> Collection[str]: ...
 
 
 class ToolRegistry:
-    """Installed tools by qualified name: built-ins and every integrator's, side by side."""
+    """Installed tools by qualified name: built-ins and every integrator's, side by side.
 
-    def __init__(self, tools: Iterable[Tool] = ()) -> None:
+    With `on_demand`, a brief may also name any tool of those namespaces (`mcp:files.read_file`,
+    `mcp:files.*`); such tools join a belt only when the task starts (see `engine.connections`).
+    """
+
+    def __init__(self, tools: Iterable[Tool] = (), *, on_demand: OnDemand | None = None) -> None:
         self._tools: dict[str, Tool] = {}
+        self._on_demand = on_demand
         for tool in tools:
             self.add(tool)
 
@@ -30,8 +42,9 @@ class ToolRegistry:
         self._tools[name] = tool
 
     def names(self) -> list[str]:
-        """Qualified names, as a brief's loader checks them (`known_tools`)."""
-        return sorted(self._tools)
+        """Qualified names, as a brief's loader checks them (`known_tools`); `ns.*` for each on-demand namespace."""
+        on_demand = [every_tool_of(ns) for ns in self._on_demand.namespaces()] if self._on_demand else []
+        return sorted([*self._tools, *on_demand])
 
     def __contains__(self, name: object) -> bool:
         return name in self._tools
@@ -46,12 +59,13 @@ class ToolRegistry:
     def belt(self, names: Sequence[str]) -> Belt:
         """The employee's own tools: those its brief names and this office has installed.
 
-        A name that is not installed, or that is ambiguous (the loader refuses those), gives no tool.
+        A name that is not installed, or that is ambiguous (the loader refuses those), gives no tool;
+        nor does one of an on-demand namespace, whose tools are added when a task starts.
         """
         chosen: dict[str, Tool] = {}
         for name in names:
             match = self.resolve(name)
-            if len(match) == 1:
+            if len(match) == 1 and match[0] in self._tools:
                 chosen[match[0]] = self._tools[match[0]]
         return Belt(chosen[q] for q in sorted(chosen, key=lambda q: (chosen[q].spec.namespace != BUILTIN, q)))
 

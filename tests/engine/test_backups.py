@@ -34,7 +34,7 @@ from engine.store.backups import (
     list_backups,
     take_backup,
 )
-from engine.store.db import StoreError, _alembic_config, open_database
+from engine.store.db import StoreError, alembic_config, open_database
 from engine.store.restore import restore_database
 from engine.testing import ScriptedModel, say
 from tests.engine.conftest import BriefWriter, OfficeFactory
@@ -189,7 +189,7 @@ def test_a_migration_backs_up_first_on_the_injected_clock_in_its_own_rotation(he
     db, folder = headcount_home / "headcount.db", headcount_home / "backups"
     engine = open_database(db, folder)
     with engine.begin() as conn:
-        config = _alembic_config()
+        config = alembic_config()
         config.attributes["connection"] = conn
         command.downgrade(config, "base")  # a database from before the first migration
         conn.exec_driver_sql("CREATE TABLE legacy (v TEXT)")
@@ -208,7 +208,7 @@ def test_no_migration_without_its_backup(headcount_home: Path) -> None:
     db, folder = headcount_home / "headcount.db", headcount_home / "backups"
     engine = open_database(db, folder)
     with engine.begin() as conn:
-        config = _alembic_config()
+        config = alembic_config()
         config.attributes["connection"] = conn
         command.downgrade(config, "base")
         conn.exec_driver_sql("CREATE TABLE legacy (v TEXT)")

@@ -22,7 +22,6 @@ from engine.briefs import (
     prompt_new_role,
     render_system_prompt,
 )
-from engine.briefs.vocabulary import MEMORY_TOOLS
 from engine.paths import SHIPPED_BRIEFS, Home
 
 TEAMS = {
@@ -51,8 +50,7 @@ def test_every_role_is_clean_small_and_works_with_the_builtins(catalog: Catalog)
     for brief in catalog.roles.values():
         assert brief.warnings == (), (brief.id, brief.warnings)
         assert len(brief.tools) <= CATALOG_BELT, brief.id
-        needed = BUILTIN_TOOLS - {"use_skill"} - MEMORY_TOOLS  # memory is given as context without its tools
-        assert needed <= set(brief.tools), f"{brief.id} cannot work in rehearsal"
+        assert BUILTIN_TOOLS - {"use_skill"} <= set(brief.tools), f"{brief.id} cannot work in rehearsal"
         assert set(brief.tools) <= set(TOOLS)
         assert len(brief.goals) >= 3 and len(brief.constraints) >= 3, brief.id
         assert len(brief.success_criteria) >= 3 and len(brief.escalate) >= 2, brief.id
@@ -172,7 +170,7 @@ def answers(**changes: object) -> NewRoleAnswers:
             "Draft applications a week before deadlines",
         ),
         "tone": "Precise and persuasive.",
-        "tools": ("list_files", "read_file", "write_file", "save_note", "search_notes", "web_search"),
+        "tools": ("list_files", "read_file", "write_file", "save_note", "search_notes", "web_fetch"),
     }
     return NewRoleAnswers.model_validate(base | changes)
 
@@ -230,7 +228,8 @@ def test_prompt_new_role_asks_again_until_answers_are_valid(tmp_path: Path) -> N
             "",
             "",  # default tone
             "read_file, write_fle",  # typo
-            "read_file, write_file, calendar_list",
+            "read_file, write_file, calendar_list",  # an app Headcount cannot connect yet
+            "read_file, write_file, web_fetch",
         ]
     )
     asked: list[str] = []
@@ -244,8 +243,9 @@ def test_prompt_new_role_asks_again_until_answers_are_valid(tmp_path: Path) -> N
     assert result.title == "Event Planner" and result.function == "ops"
     assert result.goals == ("Plan the quarterly customer evening", "Keep suppliers on schedule")
     assert result.tone == "Clear, friendly and professional."
-    assert result.tools == ("read_file", "write_file", "calendar_list")
+    assert result.tools == ("read_file", "write_file", "web_fetch")
     assert any("did you mean 'events'" in p or "one of" in p for p in printed)
     assert any("unknown tool 'write_fle' (did you mean 'write_file'?)" in p for p in printed)
+    assert any("'calendar_list' needs the calendar app" in p and "headcount connect mcp calendar" in p for p in printed)
     path = new_role_brief(result, Home(tmp_path))
-    assert load_brief(path).warnings == ("tool 'calendar_list' needs the 'calendar' connection, which is not listed",)
+    assert load_brief(path).warnings == ("tool 'web_fetch' needs the 'web' connection, which is not listed",)

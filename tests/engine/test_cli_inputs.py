@@ -202,8 +202,14 @@ VALUES = st.one_of(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(command=st.sampled_from(COMMANDS), value=VALUES)
 def test_random_values_never_raise_a_traceback(
-    office: None, capsys: pytest.CaptureFixture[str], command: tuple[str, ...], value: str
+    office: None,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: tuple[str, ...],
+    value: str,
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # a random value may be a file name to write (`audit export --out -1`)
     argv = ("resolve", value, "--happened") if command[0] == "resolve" else (*command, value)
     code, _, err = cli(capsys, *argv)  # any exception but SystemExit fails the test here
     assert code in (0, 1, 2), (argv, code, err)

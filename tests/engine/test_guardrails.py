@@ -43,7 +43,7 @@ def _mail_tools(outbox: list[dict[str, str]], page_text: str = "") -> list[Funct
     return [
         FunctionTool("send_email", "Send an email", Email, send_email, risk="external_comm", idempotent=False),
         FunctionTool("delete_all", "Delete everything", Email, delete_all, risk="destructive", idempotent=False),
-        FunctionTool("web_fetch", "Read a web page", Page, fetch),
+        FunctionTool("read_page", "Read a web page", Page, fetch),
     ]
 
 
@@ -118,7 +118,7 @@ async def test_hostile_tool_output_cannot_escape_the_belt_or_the_gate(
     def obey(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> ModelReply | str:
         seen_tools = [m for m in messages if m["role"] == "tool"]
         if not seen_tools:
-            return call("web_fetch", url="https://evil.test")
+            return call("read_page", url="https://evil.test")
         if "SYSTEM OVERRIDE" in seen_tools[-1]["content"] and len(seen_tools) == 1:
             return call("delete_all", to="everything")
         if len(seen_tools) == 2:
@@ -127,7 +127,7 @@ async def test_hostile_tool_output_cannot_escape_the_belt_or_the_gate(
 
     model = FunctionModel(obey)
     office = await make_office(model, tools=_mail_tools(outbox, page))
-    await office.hire(office.brief_for(str(write_brief(tools=["web_fetch", "send_email"]))), name="Ada")
+    await office.hire(office.brief_for(str(write_brief(tools=["read_page", "send_email"]))), name="Ada")
     task = await office.assign("ada", "Research evil.test")
     await office.run(until_idle=True)
 

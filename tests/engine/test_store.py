@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from sqlalchemy import Table, insert, select, text
 
-from engine.store.db import StoreError, _alembic_config, head_revision, open_database
+from engine.store.db import StoreError, alembic_config, head_revision, open_database
 from engine.store.schema import settings
 from engine.store.writer import Writer
 
@@ -111,7 +111,7 @@ def test_migration_backs_up_existing_data_first(tmp_path: Path) -> None:
     engine = open_database(path, tmp_path / "backups")
     assert not (tmp_path / "backups").exists()  # a new database needs no backup
     with engine.begin() as conn:
-        config = _alembic_config()
+        config = alembic_config()
         config.attributes["connection"] = conn
         command.downgrade(config, "base")  # simulate a database from before the first migration
         conn.exec_driver_sql("CREATE TABLE legacy (v TEXT)")
@@ -163,3 +163,22 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         stored = {r[0] for r in conn.execute("SELECT key FROM settings")}
     assert set(acked) <= stored
+
+
+def test_the_head_read_from_file_names_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_opening_an_office_at_the_head_does_not_import_alembic(tmp_path: Path) -> None:
+    open_database(tmp_path / "h.db", tmp_path / "backups").dispose()  # created and migrated here
+    code = (
+        "import sys; from pathlib import Path; from engine.store.db import open_database\n"
+        f"open_database(Path({str(tmp_path / 'h.db')!r}), Path({str(tmp_path / 'backups')!r})).dispose()\n"
+        "print('alembic' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2]
+    )
+    assert result.stdout.strip() == "False", result.stderr

@@ -1,0 +1,185 @@
+"""CLI commands for connected tools: `connect mcp`, `connections`, `disconnect`, and `answer` (ask_owner)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.connections import SECRET_IN_ARGS, connect, disconnect
+from engine.office_parts import OwnerError
+from engine.orchestrator import Office
+from engine.tools.ask import answer
+from engine.tools.mcp_config import CALL_TIMEOUT_S, McpServerConfig, McpStartError
+
+Handler = Callable[[Office, argparse.Namespace], Awaitable[int]]
+SHOWN_TOOLS = 6  # tool names shown per server before "…"
+
+
+def add_commands(sub: Any) -> dict[str, Handler]:
+    p = sub.add_parser("connect", help="connect a tool source your employees can be granted (an MCP server)")
+    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True, parser_class=_ServerCommandLine)
+    m = kinds.add_parser(
+        "mcp",
+        help="an MCP server: `connect mcp NAME -- COMMAND ARGS…` or `connect mcp NAME --url URL`",
+        usage="headcount connect mcp NAME [options] -- COMMAND ARGS…  |  headcount connect mcp NAME --url URL",
+        description="Connect an MCP server: everything after -- is the command that runs it. Its tools are "
+        "granted in a brief as mcp:NAME.* or mcp:NAME.TOOL; it starts when a granted employee first needs it.",
+    )
+    m.add_argument("name", help="what briefs call it: lowercase letters, digits, - or _ (e.g. files)")
+    m.add_argument("--url", help="a streamable-HTTP MCP server's address instead of a command")
+    m.add_argument(
+        "--env", action="append", default=[], metavar="VAR[=KEY]", help="VAR from the keyring entry KEY (repeatable)"
+    )
+    m.add_argument(
+        "--header", action="append", default=[], metavar="NAME=KEY", help="an HTTP header from the keyring (repeatable)"
+    )
+    m.add_argument("--timeout", type=float, default=CALL_TIMEOUT_S, metavar="SECONDS", help="per tool call")
+    m.add_argument("--no-check", action="store_true", help="keep it without starting it once to list its tools")
+
+    p = sub.add_parser("connections", help="connected MCP servers, each started once to show whether it works")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-check", action="store_true", help="list them without starting them")
+
+    p = sub.add_parser("disconnect", help="forget a connected MCP server")
+    p.add_argument("name")
+
+    p = sub.add_parser("answer", help="answer the question an employee asked you (the task goes on)")
+    p.add_argument("task", help="task id (shown by `headcount run` and `headcount tasks`)")
+    p.add_argument("text", help="your answer")
+
+    return {"connect": _connect, "connections": _connections, "disconnect": _disconnect, "answer": _answer}
+
+
+class _ServerCommandLine(argparse.ArgumentParser):
+    """Everything after `--` is the server's command line (`args.argv`), however it looks: argparse alone
+    would read its options as ours, or give up on a positional list that follows options."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        words = list(args or [])
+        command = words[words.index("--") + 1 :] if "--" in words else []
+        words = words[: words.index("--")] if "--" in words else words
+        parsed, extras = super().parse_known_args(words, namespace)
+        parsed.argv = command
+        return parsed, extras
+
+
+def config_from(args: argparse.Namespace) -> McpServerConfig:
+    """The server `connect mcp` describes. Raises OwnerError with what to change."""
+    if bool(args.argv) == bool(args.url):
+        raise OwnerError("give the server's command after `--` (connect mcp NAME -- COMMAND ARGS…) or --url URL")
+    try:
+        config = McpServerConfig(
+            name=args.name,
+            command=args.argv[0] if args.argv else None,
+            args=tuple(args.argv[1:]),
+            cwd=str(Path.cwd()) if args.argv else None,
+            url=args.url,
+            env=_pairs(args.env, "--env", default_to_name=True),
+            headers=_pairs(args.header, "--header", default_to_name=False),
+            timeout_s=args.timeout,
+        )
+    except ValidationError as exc:
+        raise OwnerError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())) from None
+    if config.secret_looking() is not None:  # before it is started, printed or stored anywhere
+        raise OwnerError(SECRET_IN_ARGS)
+    return config
+
+
+def _pairs(items: list[str], option: str, *, default_to_name: bool) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in items:
+        name, eq, key = item.partition("=")
+        if not eq and not default_to_name:
+            raise OwnerError(f"{option} takes NAME=KEY (the keyring entry holding its value), got {item!r}")
+        pairs[name] = key if eq else name
+    return pairs
+
+
+async def _connect(office: Office, args: argparse.Namespace) -> int:
+    config = config_from(args)
+    tools: tuple[str, ...] = ()
+    if not args.no_check:
+        try:
+            tools = await office.connections.check(config)
+        except McpStartError as exc:
+            raise OwnerError(f"{exc}\nNothing was saved; fix it and try again (or add --no-check).") from None
+    replaced = await connect(office, config)
+    verb = "Reconnected" if replaced else "Connected"
+    print(f"{verb} the MCP server '{config.name}' ({config.describe()}).")
+    if tools:
+        print(f"Its {len(tools)} tools: {_names(tools)}")
+    first = tools[0] if tools else "TOOL"
+    print(f"Grant them in a brief's tools as mcp:{config.name}.* (all) or mcp:{config.name}.{first}.")
+    for key in config.key_names:
+        print(f"It reads the key '{key}' from the keyring when it starts (`headcount key set {key}`).")
+    return 0
+
+
+async def _connections(office: Office, args: argparse.Namespace) -> int:
+    configs = await office.connections.configs()
+    checks = [_status(office, c, args.no_check) for c in configs.values()]
+    rows = await asyncio.gather(*checks)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("No MCP servers are connected. Connect one with: headcount connect mcp NAME -- COMMAND ARGS…")
+    for row in rows:
+        if row["status"] == "ok":
+            state = f"ok, {len(row['tools'])} tools: {_names(row['tools'])}"
+        elif row["status"] == "unchecked":
+            state = "not checked"
+        else:
+            state = f"does not work: {row['error']}"
+        print(f"{row['name']:<14} {row['runs']}\n{'':<14} {state}")
+    return 0
+
+
+async def _status(office: Office, config: McpServerConfig, skip: bool) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "name": config.name,
+        "transport": "http" if config.url else "stdio",
+        "runs": config.describe(),
+        "keys": list(config.key_names),
+        "grants": f"mcp:{config.name}.*",
+        "status": "unchecked",
+        "tools": [],
+        "error": None,
+    }
+    if not skip:
+        try:
+            row["tools"] = list(await office.connections.check(config))
+            row["status"] = "ok"
+        except McpStartError as exc:
+            row["status"], row["error"] = "error", str(exc)
+    return row
+
+
+async def _disconnect(office: Office, args: argparse.Namespace) -> int:
+    granted = await disconnect(office, args.name)
+    print(f"Disconnected the MCP server '{args.name}'.")
+    if granted:
+        print(
+            f"The briefs of {', '.join(granted)} still grant its tools: their next tasks park until you "
+            f"connect it again or take mcp:{args.name} out of those briefs."
+        )
+    return 0
+
+
+async def _answer(office: Office, args: argparse.Namespace) -> int:
+    await answer(office, args.task, args.text)
+    print(f"{args.task}: answered; it goes on at the next `headcount run` (or in the open window)")
+    return 0
+
+
+def _names(tools: list[str] | tuple[str, ...]) -> str:
+    shown = ", ".join(tools[:SHOWN_TOOLS])
+    return shown + (f", … ({len(tools) - SHOWN_TOOLS} more)" if len(tools) > SHOWN_TOOLS else "")

@@ -1,0 +1,138 @@
+"""How the owner connects an MCP server: a command to run (stdio) or a URL (streamable HTTP).
+
+Kept in the office's `settings` table as `mcp:<name>` -> JSON. Secrets are never stored: the
+config names the keyring entries whose values become the server's environment variables or HTTP
+headers when it starts. Light on purpose: the `mcp` SDK is imported only when a server starts
+(`engine.tools.mcp`), never by a command that does not need one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from engine.secrets import redact
+
+SERVER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")
+KEY_NAME = re.compile(r"^\S{1,128}$")
+_SECRET_FLAG = re.compile(  # `--token VALUE`, `--api-key=VALUE`: a secret on the command line
+    r"^--?(?:api[-_]?key|access[-_]?token|token|password|passwd|secret)(?:=(?P<value>.+))?$", re.IGNORECASE
+)
+CALL_TIMEOUT_S = 60.0
+START_TIMEOUT_S = 30.0  # from launch to a listing of its tools
+
+Secret = Callable[[str], str | None]  # a keyring entry's value by name, or None
+
+
+class McpStartError(Exception):
+    """A server that could not start; the message names the server and its command or URL."""
+
+
+class McpServerConfig(BaseModel):
+    """One MCP server the owner connected. Exactly one of `command` and `url`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    command: str | None = None
+    args: tuple[str, ...] = ()
+    cwd: str | None = None  # where the command runs: the folder `connect` was typed in, so relative paths hold
+    url: str | None = None
+    env: dict[str, str] = Field(default_factory=dict)  # environment variable -> keyring entry
+    headers: dict[str, str] = Field(default_factory=dict)  # HTTP header -> keyring entry
+    timeout_s: float = Field(default=CALL_TIMEOUT_S, gt=0, le=3600)  # per tool call
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not SERVER_NAME.match(value):
+            raise ValueError(
+                f"a server name is lowercase letters, digits, - or _ (at most 32, e.g. 'files'), got {value!r}"
+            )
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname):
+            raise ValueError(f"expected an http:// or https:// address, got {value!r}")
+        return value
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, value: dict[str, str]) -> dict[str, str]:
+        for var, key in value.items():
+            if not ENV_NAME.match(var):
+                raise ValueError(f"{var!r} is not an environment variable name")
+            if not KEY_NAME.match(key):
+                raise ValueError(f"{key!r} is not a key name")
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for header, key in value.items():
+            if not HEADER_NAME.match(header):
+                raise ValueError(f"{header!r} is not an HTTP header name")
+            if not KEY_NAME.match(key):
+                raise ValueError(f"{key!r} is not a key name")
+        return value
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> McpServerConfig:
+        if (self.command is None) == (self.url is None):
+            raise ValueError("give either a command to run or a URL, not both")
+        if self.command is not None and not self.command.strip():
+            raise ValueError("the command is empty")
+        if self.url and self.env:
+            raise ValueError("environment variables are for a server Headcount runs; a URL server takes headers")
+        if self.url and self.cwd:
+            raise ValueError("a working folder is for a server Headcount runs, not one at a URL")
+        if self.command and self.headers:
+            raise ValueError("headers are for a server at a URL; a server Headcount runs takes environment variables")
+        return self
+
+    @property
+    def namespace(self) -> str:
+        """`mcp:<name>`: its tools' namespace (`mcp:files.read_file`)."""
+        return f"mcp:{self.name}"
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        """The keyring entries it needs."""
+        return tuple(sorted({*self.env.values(), *self.headers.values()}))
+
+    def describe(self) -> str:
+        """The command line it runs, or its URL: how the owner recognises it in a message (secrets masked)."""
+        if self.url is not None:
+            return redact(self.url)
+        return redact(shlex.join([self.command or "", *self.args]))
+
+    def secret_looking(self) -> str | None:
+        """The first argument or URL that looks like a key or password, which belongs in the keyring."""
+        for i, part in enumerate((*self.args, self.url or "")):
+            flag = _SECRET_FLAG.match(part)
+            if redact(part) != part or (flag and (flag["value"] or i + 1 < len(self.args))):
+                return part
+        return None
+
+    def stored(self) -> str:
+        """The settings row's value (its name is in the key)."""
+        data: dict[str, Any] = self.model_dump(exclude={"name"}, exclude_defaults=True)
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_stored(cls, name: str, value: str) -> McpServerConfig:
+        """Raises ValueError (a pydantic ValidationError, or bad JSON) for a row that no longer parses."""
+        data = json.loads(value)
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        return cls.model_validate({**data, "name": name})

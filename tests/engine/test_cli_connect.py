@@ -1,0 +1,47 @@
+"""`headcount connect mcp`, `connections`, `disconnect` and `answer`, run as the owner runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FAKES = ROOT / "tests" / "fakes"
+
+
+def headcount(home: Path, *args: str, ok: bool = True, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(home)}
+    result = subprocess.run(
+        [sys.executable, "-m", "app.launcher", *args], capture_output=True, text=True, env=env, timeout=180, cwd=cwd
+    )
+    assert (result.returncode == 0) == ok, result.stdout + result.stderr
+    return result
+
+
+def test_connect_list_and_disconnect_a_server(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    # A relative path, typed in the folder it is relative to: the server runs from there ever after.
+    connected = headcount(home, "connect", "mcp", "fake", "--", sys.executable, "mcp_server.py", cwd=FAKES)
+    assert "Connected the MCP server 'fake'" in connected.stdout
+    assert "Its 7 tools: echo, pid, fail, big, token_length, add_note, … (1 more)" in connected.stdout
+    assert "mcp:fake.* (all) or mcp:fake.echo" in connected.stdout
+
+    leaky = headcount(home, "connect", "mcp", "leaky", "--", "srv", "--token", "hunter22", ok=False)
+    assert "looks like a key or password" in leaky.stderr and "hunter22" not in leaky.stderr
+    broken = headcount(home, "connect", "mcp", "broken", "--", "/nonexistent/srv", "--root", "/data", ok=False)
+    assert broken.stderr.startswith(
+        "headcount: cannot start the MCP server 'broken': the command '/nonexistent/srv' was not found "
+        "(/nonexistent/srv --root /data)\nNothing was saved"
+    )
+
+    (row,) = json.loads(headcount(home, "connections", "--json").stdout)  # run from elsewhere: still works
+    assert (row["name"], row["transport"], row["status"], row["grants"]) == ("fake", "stdio", "ok", "mcp:fake.*")
+    assert "echo" in row["tools"] and row["error"] is None
+
+    assert "Disconnected the MCP server 'fake'." in headcount(home, "disconnect", "fake").stdout
+    assert "No MCP servers are connected." in headcount(home, "connections").stdout
+    nothing = headcount(home, "answer", "task_nope", "Green", ok=False)
+    assert nothing.stderr == "headcount: no task 'task_nope'\n"
