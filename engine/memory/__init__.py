@@ -2,7 +2,7 @@
 
 `MemoryBook` is the one object the office holds: it remembers, recalls, corrects and forgets; gives a
 task its memories as context (`prepare`); and consolidates a working day (`consolidate`). SQL lives in
-`engine.store.memory`; long tasks stay lean through `engine.memory.compaction`.
+`engine.store.memory` and `engine.store.memory_reads`; long tasks stay lean through `engine.memory.compaction`.
 """
 
 from engine.memory.book import MemoryBook, MemoryBudget, Remembered

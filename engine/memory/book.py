@@ -21,6 +21,7 @@ from engine.memory.compaction import ContextBudget
 from engine.memory.records import JOURNAL, KINDS, MemoryRefused, Profile, Source
 from engine.memory.text import SAME, keywords, similarity
 from engine.store import memory as store
+from engine.store import memory_reads as reads
 from engine.store.memory import MemoryRecord
 from engine.store.writer import Op
 
@@ -133,7 +134,7 @@ class MemoryBook:
                 ops.append(store.pin_op(same.id, True))
             await self.journal.write(*ops)
             return Remembered(dataclasses.replace(same, importance=stronger, pinned=same.pinned or pinned), True)
-        older = await self.journal.read(lambda c: store.about(c, profile.employee_id, profile.team, kind, subject))
+        older = await self.journal.read(lambda c: reads.about(c, profile.employee_id, profile.team, kind, subject))
         older = [m for m in older if (m.employee_id, m.team) == (owner, crew)] if subject else []
         memory = MemoryRecord(
             id=self.ids.new("mem"),
@@ -220,7 +221,7 @@ class MemoryBook:
     # --- reading ------------------------------------------------------------------------------
 
     async def get(self, memory_id: str) -> MemoryRecord | None:
-        return await self.journal.read(lambda c: store.get(c, memory_id))
+        return await self.journal.read(lambda c: reads.get(c, memory_id))
 
     async def visible(self, profile: Profile, memory_id: str) -> MemoryRecord:
         """The memory, if `profile`'s employee may see it (its own, or its team's)."""
@@ -240,14 +241,14 @@ class MemoryBook:
         exclude_ids: Sequence[str] = (),
         retained_only: bool = True,
     ) -> list[tuple[MemoryRecord, float]]:
-        """Active memories matching `query`, ranked (see `engine.store.memory.search`), within retention."""
+        """Active memories matching `query`, ranked (see `engine.store.memory_reads.search`), within retention."""
         terms = keywords(query, 16)
         if not terms:
             return []
         since = self.since(profile) if retained_only else None
         now = self.clock.now().isoformat()
         return await self.journal.read(
-            lambda c: store.search(
+            lambda c: reads.search(
                 c,
                 profile.employee_id,
                 profile.team,
@@ -273,7 +274,7 @@ class MemoryBook:
         """What the employee may see, pinned first, then newest first."""
         since = self.since(profile) if retained_only else None
         return await self.journal.read(
-            lambda c: store.listing(
+            lambda c: reads.listing(
                 c,
                 profile.employee_id,
                 profile.team,
@@ -290,8 +291,8 @@ class MemoryBook:
         """The memories each model step was given, by step id; a forgotten one appears as its bare id."""
 
         def query(conn: Connection) -> dict[str, list[MemoryRecord | str]]:
-            links = store.given(conn, step_ids=step_ids, task_id=task_id)
-            found = store.many(conn, sorted({m for ids in links.values() for m in ids}))
+            links = reads.given(conn, step_ids=step_ids, task_id=task_id)
+            found = reads.many(conn, sorted({m for ids in links.values() for m in ids}))
             return {step: [found.get(m, m) for m in ids] for step, ids in links.items()}
 
         return await self.journal.read(query)

@@ -26,7 +26,9 @@ from engine.memory import extract
 from engine.memory.records import JOURNAL, Profile
 from engine.memory.text import SAME, clip, similarity
 from engine.store import memory as store
-from engine.store.memory import DayTask, MemoryRecord
+from engine.store import memory_reads as reads
+from engine.store.memory import MemoryRecord
+from engine.store.memory_reads import DayTask
 
 if TYPE_CHECKING:
     from engine.memory.book import MemoryBook
@@ -58,7 +60,7 @@ def day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
 async def consolidate(book: MemoryBook, profile: Profile, day: date) -> Consolidation:
     start, end = day_bounds(day, profile.timezone)
     begin, finish = start.isoformat(), end.isoformat()
-    tasks = await book.journal.read(lambda c: store.day_tasks(c, profile.employee_id, begin, finish))
+    tasks = await book.journal.read(lambda c: reads.day_tasks(c, profile.employee_id, begin, finish))
     now = book.clock.now()
     at = min(now, end - timedelta(seconds=1))  # a catch-up run still dates the day's facts on that day
     journal_id = None
@@ -97,7 +99,7 @@ async def consolidate_due(book: MemoryBook, profile: Profile) -> list[Consolidat
     """
     zone = zoneinfo.ZoneInfo(profile.timezone)
     today = book.clock.now().astimezone(zone).date()
-    entry = await book.journal.read(lambda c: store.latest_journal(c, profile.employee_id, today.isoformat()))
+    entry = await book.journal.read(lambda c: reads.latest_journal(c, profile.employee_id, today.isoformat()))
     since = ""
     if entry is not None and entry.day is not None:
         last = date.fromisoformat(entry.day)
@@ -105,7 +107,7 @@ async def consolidate_due(book: MemoryBook, profile: Profile) -> list[Consolidat
         first = last if entry.created_at < (last_end - timedelta(seconds=1)).isoformat() else last + timedelta(days=1)
         since = day_bounds(first, profile.timezone)[0].isoformat()
     until = day_bounds(today, profile.timezone)[0].isoformat()
-    starts = await book.journal.read(lambda c: store.turn_starts(c, profile.employee_id, since, until))
+    starts = await book.journal.read(lambda c: reads.turn_starts(c, profile.employee_id, since, until))
     days = sorted({datetime.fromisoformat(s).astimezone(zone).date() for s in starts})
     return [await consolidate(book, profile, d) for d in days]
 
@@ -117,7 +119,7 @@ async def _write_entry(book: MemoryBook, profile: Profile, day: date, tasks: lis
         lines.append(f"- {task.title} ({task.status}){outcome}")
     if len(tasks) > MAX_LISTED:
         lines.append(f"- and {len(tasks) - MAX_LISTED} more")
-    existing = await book.journal.read(lambda c: store.latest_journal(c, profile.employee_id, _next(day)))
+    existing = await book.journal.read(lambda c: reads.latest_journal(c, profile.employee_id, _next(day)))
     entry = MemoryRecord(
         id=existing.id if existing is not None and existing.day == day.isoformat() else book.ids.new("mem"),
         employee_id=profile.employee_id,
@@ -155,7 +157,7 @@ def _candidates(tasks: list[DayTask], begin: str, finish: str) -> list[tuple[Day
 
 async def _merge_repeats(book: MemoryBook, profile: Profile, begin: str, finish: str) -> list[str]:
     """Fold memories made during the day into older ones that say the same thing."""
-    made = await book.journal.read(lambda c: store.created_between(c, profile.employee_id, begin, finish))
+    made = await book.journal.read(lambda c: reads.created_between(c, profile.employee_id, begin, finish))
     kept: list[str] = []
     gone: set[str] = set()
     for memory in made:

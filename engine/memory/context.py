@@ -1,7 +1,7 @@
 """A task's memories as context: given after the brief (byte-stable) and before the task, within a budget.
 
 What is given: the standing memories (pinned ones and the tone, whatever the task), then the memories
-most relevant to the task's text (ranked by `engine.store.memory.search`), then the last working day's
+most relevant to the task's text (ranked by `engine.store.memory_reads.search`), then the last working day's
 journal entry (cut to `MemoryBudget.journal_chars`); memories stop at `MemoryBudget.items` or
 `MemoryBudget.tokens`. Nothing at all when
 there is nothing to recall, so an employee with no memories sends exactly what it sent before.
@@ -21,7 +21,7 @@ from engine.llm.types import Message
 from engine.memory.compaction import estimate_tokens
 from engine.memory.records import MemoriesRecalled, Profile
 from engine.memory.text import clip
-from engine.store import memory as store
+from engine.store import memory_reads as reads
 from engine.store.memory import MemoryRecord
 
 if TYPE_CHECKING:
@@ -74,8 +74,8 @@ async def recollect(book: MemoryBook, profile: Profile, text: str) -> Recollecti
     today = now.astimezone(zoneinfo.ZoneInfo(profile.timezone)).date().isoformat()
 
     def standing_and_journal(conn: Connection) -> tuple[list[MemoryRecord], MemoryRecord | None]:
-        standing = store.standing(conn, profile.employee_id, profile.team, since=since, limit=budget.standing)
-        entry = store.latest_journal(conn, profile.employee_id, today)
+        standing = reads.standing(conn, profile.employee_id, profile.team, since=since, limit=budget.standing)
+        entry = reads.latest_journal(conn, profile.employee_id, today)
         if entry is not None and since is not None and entry.created_at < since:
             entry = None
         return standing, entry

@@ -3,7 +3,7 @@
     python tests/bench/bench_memory.py [--json FILE] [--memories N] [--steps N] [--litellm]
 
 Figures:
-- search_ms p50/p95: `engine.store.memory.search` on one connection, for task-like queries, over
+- search_ms p50/p95: `engine.store.memory_reads.search` on one connection, for task-like queries, over
   N memories all visible to the employee searching (its own and its team's): the worst case.
 - recall_ms p50/p95: the same through `MemoryBook.recall` (a read on a worker thread), as tools see it.
 - context_ms p50/p95: `MemoryBook.recollect`, everything a task's context needs (standing memories,
@@ -44,6 +44,7 @@ from engine.memory.text import keywords
 from engine.orchestrator import Office
 from engine.paths import Home
 from engine.store import memory as store
+from engine.store import memory_reads as reads
 from engine.store.db import open_database
 from engine.testing import FunctionModel
 
@@ -209,7 +210,7 @@ async def retrieval(root: Path, count: int, queries: int) -> dict[str, float]:
     def direct(text: str) -> float:
         terms = keywords(text, 16)
         start = time.perf_counter()
-        office.journal.read_now(lambda c: store.search(c, EMPLOYEE, TEAM, terms, now=NOW.isoformat(), limit=12))
+        office.journal.read_now(lambda c: reads.search(c, EMPLOYEE, TEAM, terms, now=NOW.isoformat(), limit=12))
         return (time.perf_counter() - start) * 1000
 
     async def timed(fn: Callable[[str], Any], text: str) -> float:
