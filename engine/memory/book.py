@@ -199,7 +199,8 @@ class MemoryBook:
     async def forget(self, memory_id: str) -> MemoryRecord | None:
         """Remove a memory for good (see `engine.store.memory.forget_fn`); None when there is no such memory."""
         found: list[MemoryRecord] = []
-        await self.journal.write((store.forget_fn(memory_id, found), None), full=True)
+        forget = store.forget_fn(memory_id, self.clock.now().isoformat(), found)
+        await self.journal.write((forget, None), full=True)
         if found:
             await asyncio.to_thread(self._checkpoint)
         return found[0] if found else None

@@ -13,6 +13,8 @@ For one employee and one day (in its timezone), without a model call:
 4. Contradictions: a new fact about the same subject and of the same kind as an older one supersedes
    it (the older stays, marked superseded).
 5. Retention: the employee's own unpinned memories older than `retention_days` are deleted.
+
+A fact the owner made the employee forget is not learnt again from the same words.
 """
 
 from __future__ import annotations
@@ -69,9 +71,12 @@ async def consolidate(book: MemoryBook, profile: Profile, day: date) -> Consolid
     superseded: list[str] = []
     if tasks and profile.settings.enabled:
         journal_id = await _write_entry(book, profile, day, tasks, at)
-        for task, candidate, importance in _candidates(tasks, begin, finish):
-            if candidate.kind not in profile.settings.remember:
-                continue
+        candidates = [c for c in _candidates(tasks, begin, finish) if c[1].kind in profile.settings.remember]
+        digests = [store.text_digest(profile.employee_id, c.text) for _, c, _ in candidates]
+        forgotten = await book.journal.read(lambda c: reads.forgotten(c, digests))
+        for (task, candidate, importance), digest in zip(candidates, digests, strict=True):
+            if digest in forgotten:
+                continue  # the owner made it forget these very words
             kept = await book.remember(
                 profile,
                 candidate.kind,

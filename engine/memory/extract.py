@@ -24,8 +24,9 @@ _RULES: tuple[tuple[MemoryKind, re.Pattern[str]], ...] = (
     ("tone", re.compile(r"\b(?:tone|voice|writing style)\b", re.I)),
     ("contacts", re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d ()-]{7,}\d")),
     (
+        # "likes" and "wants" only in the third person: "I'd like you to ..." is an instruction, not a taste.
         "preferences",
-        re.compile(r"\b(?:prefers?|likes?|loves?|hates?|dislikes?|wants?|would rather|always|never)\b", re.I),
+        re.compile(r"\b(?:prefers?|likes|loves?|hates?|dislikes?|wants|would rather|always|never)\b", re.I),
     ),
     ("customers", re.compile(r"\b(?:customer|client)s?\b", re.I)),
     (
@@ -35,7 +36,7 @@ _RULES: tuple[tuple[MemoryKind, re.Pattern[str]], ...] = (
     ("facts", re.compile(r"\b(?:remember that|note that|keep in mind|for the record|fyi)\b", re.I)),
 )
 _NAME = r"([A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|&))*)"
-_SUBJECT = re.compile(_NAME + r"\s+(?:prefers?|likes?|loves?|hates?|dislikes?|wants?|would rather|always|never)\b")
+_SUBJECT = re.compile(_NAME + r"\s+(?:prefers?|likes|loves?|hates?|dislikes?|wants|would rather|always|never)\b")
 _CUSTOMER = re.compile(r"\b(?:customer|client)s?\s+" + _NAME)
 _LEAD_IN = re.compile(
     r"^(?:please\s+)?(?:remember(?: that)?|note(?: that)?|keep in mind(?: that)?|for the record|fyi|"
@@ -78,7 +79,10 @@ def extract(text: str, *, decided_by: str = "the owner") -> list[Candidate]:
         elif kind == "tone":
             found.append(Candidate(kind, said, subject="tone"))
         else:
-            found.append(Candidate(kind, said, subject=_subject(kind, said)))
+            subject = _subject(kind, said)
+            if kind == "customers" and not subject:
+                continue  # "reply to the customer" is work, not something to know about a customer
+            found.append(Candidate(kind, said, subject=subject))
     return found
 
 

@@ -11,6 +11,7 @@ Writes are ops for the one writer (`Journal.write`); reads, functions of a conne
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -90,6 +91,15 @@ def record(row: Sequence[Any]) -> MemoryRecord:
     values = dict(zip(_COLUMNS, row, strict=True))
     values["pinned"] = bool(values["pinned"])
     return MemoryRecord(**values)
+
+
+def text_digest(owner: str | None, text: str) -> str:
+    """A forgotten text's fingerprint for one employee (or `team:<id>`): case and spacing ignored."""
+    return hashlib.sha256(f"{owner}\n{' '.join(text.lower().split())}".encode()).hexdigest()
+
+
+def _owner_key(memory: MemoryRecord) -> str | None:
+    return memory.employee_id if memory.employee_id is not None else f"team:{memory.team}"
 
 
 def _fts_text(memory: MemoryRecord) -> str:
@@ -222,39 +232,51 @@ def prune_fn(employee_id: str, before: str, done: list[int]) -> WriteFn:
     return prune
 
 
-def forget_fn(memory_id: str, found: list[MemoryRecord]) -> WriteFn:
+def forget_fn(memory_id: str, when: str, found: list[MemoryRecord]) -> WriteFn:
     """Remove a memory's text for good: its row, its index entry and the copies Headcount made of it.
 
     Copies: journal entries that quote it, and the employee's steps (the `remember` call that made
     it and `recall` results that showed it). With `secure_delete` the freed pages are zeroed, and the
-    index is optimized so no segment keeps its words. A memory it superseded stays superseded.
+    index is optimized so no segment keeps its words. A memory it superseded stays superseded. The
+    text's digest is kept (`text_digest`) so consolidation does not learn the same words again.
     """
 
     def forget(conn: Connection) -> None:
         raw = raw_connection(conn)
-        raw.execute("PRAGMA secure_delete = ON")
         row = raw.execute(f"SELECT {SELECT} FROM memories m WHERE m.id = ?", (memory_id,)).fetchone()
         if row is None:
             return
         memory = record(row)
-        _delete(raw, [memory_id])
-        text = memory.text
-        for n, entry in list(
-            raw.execute("SELECT n, text FROM memories WHERE kind = 'journal' AND instr(text, ?) > 0", (text,))
-        ):
-            raw.execute("UPDATE memories SET text = ? WHERE n = ?", (entry.replace(text, FORGOTTEN), n))
-            _reindex(raw, n, entry.replace(text, FORGOTTEN))
-        once = json.dumps(text)[1:-1]
-        spellings = {text, once, json.dumps(text, ensure_ascii=False)[1:-1], json.dumps(once)[1:-1]}
-        # A team memory may have been recalled by any member: then every step is searched.
-        mine = "employee_id = :employee AND " if memory.employee_id else ""
-        for spelling in sorted(spellings, key=len, reverse=True):
-            raw.execute(
-                "UPDATE steps SET arguments = replace(arguments, :text, :gone), result = replace(result, :text, :gone) "
-                f"WHERE {mine}(instr(arguments, :text) > 0 OR instr(result, :text) > 0)",
-                {"text": spelling, "gone": FORGOTTEN, "employee": memory.employee_id},
-            )
-        raw.execute("INSERT INTO memory_fts (memory_fts) VALUES ('optimize')")
+        secure = raw.execute("PRAGMA secure_delete").fetchone()[0]
+        raw.execute("PRAGMA secure_delete = ON")
+        try:
+            _forget(raw, memory, when)
+        finally:
+            raw.execute(f"PRAGMA secure_delete = {int(secure)}")
         found.append(memory)
 
     return forget
+
+
+def _forget(raw: Any, memory: MemoryRecord, when: str) -> None:
+    _delete(raw, [memory.id])
+    raw.execute(
+        "INSERT OR IGNORE INTO memories_forgotten (digest, forgotten_at) VALUES (?, ?)",
+        (text_digest(_owner_key(memory), memory.text), when),
+    )
+    text = memory.text
+    quoting = "SELECT n, text FROM memories WHERE kind = 'journal' AND instr(text, ?) > 0"
+    for n, entry in list(raw.execute(quoting, (text,))):
+        raw.execute("UPDATE memories SET text = ? WHERE n = ?", (entry.replace(text, FORGOTTEN), n))
+        _reindex(raw, n, entry.replace(text, FORGOTTEN))
+    once = json.dumps(text)[1:-1]
+    spellings = {text, once, json.dumps(text, ensure_ascii=False)[1:-1], json.dumps(once)[1:-1]}
+    # A team memory may have been recalled by any member: then every step is searched.
+    mine = "employee_id = :employee AND " if memory.employee_id else ""
+    for spelling in sorted(spellings, key=len, reverse=True):
+        raw.execute(
+            "UPDATE steps SET arguments = replace(arguments, :text, :gone), result = replace(result, :text, :gone) "
+            f"WHERE {mine}(instr(arguments, :text) > 0 OR instr(result, :text) > 0)",
+            {"text": spelling, "gone": FORGOTTEN, "employee": memory.employee_id},
+        )
+    raw.execute("INSERT INTO memory_fts (memory_fts) VALUES ('optimize')")

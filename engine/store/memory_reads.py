@@ -300,3 +300,12 @@ def turn_starts(conn: Connection, employee_id: str, start: str, end: str) -> lis
             (employee_id, start, end),
         )
     ]
+
+
+def forgotten(conn: Connection, digests: Sequence[str]) -> set[str]:
+    """Which of `digests` (see `engine.store.memory.text_digest`) the owner made an employee forget."""
+    if not digests:
+        return set()
+    marks = ", ".join("?" * len(digests))
+    rows = _raw(conn).execute(f"SELECT digest FROM memories_forgotten WHERE digest IN ({marks})", list(digests))
+    return {r[0] for r in rows}

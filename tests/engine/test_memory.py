@@ -447,3 +447,18 @@ async def test_the_owner_views_pins_and_forgets_from_the_command_line(
     assert "No work on 2026-01-05" in await run("memory", "Mia", "consolidate")
     with pytest.raises(OfficeError, match="no memory"):
         await run("forget", row["id"])
+
+
+async def test_a_forgotten_fact_is_not_learnt_again_from_the_same_words(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    clock = FakeClock(MONDAY)
+    office = await _office(make_office, ScriptedModel(say("ok")), clock)
+    mia = await _hire(office, write_brief(**MARKETER))
+    await office.assign("Mia", f"Please draft the welcome email. {PREFERENCE} I'd like you to keep it short.")
+    await office.run(until_idle=True)
+    first = await office.memory.consolidate(mia, MONDAY.date())
+    (learnt,) = first.added  # the preference; "I'd like you to ..." is an instruction, not a taste
+    await office.memory.forget(learnt)
+    again = await office.memory.consolidate(mia, MONDAY.date())
+    assert again.added == () and [m.kind for m in await office.memory.listing(mia)] == ["journal"]

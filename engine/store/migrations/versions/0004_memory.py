@@ -63,8 +63,19 @@ def upgrade() -> None:
     op.create_index("ix_memory_uses_task", "memory_uses", ["task_id"], if_not_exists=True)
     op.create_index("ix_memory_uses_memory", "memory_uses", ["memory_id"], if_not_exists=True)
 
+    # What the owner made an employee forget, as digests only: consolidation never learns it again
+    # from the same words (the owner's own message still holds them).
+    op.create_table(
+        "memories_forgotten",
+        sa.Column("digest", sa.String(), nullable=False),
+        sa.Column("forgotten_at", sa.String(), nullable=False),
+        sa.PrimaryKeyConstraint("digest"),
+        if_not_exists=True,
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("memories_forgotten")
     op.drop_table("memory_uses")
     op.execute("DROP TABLE memory_fts")
     op.drop_table("memories")
