@@ -5,7 +5,8 @@ conversation after it. The conversation may take as many tokens as the fixed par
 `min_tokens`). When it outgrows that, the oldest steps are folded into a summary until the verbatim
 steps fill at most half the budget; then the steps grow again until the next fold. Between folds
 each request extends the one before, so providers can cache it. A step is an assistant message with
-its tool results, or a message from the owner; the newest step is always kept whole.
+its tool results, or a message from the owner; the newest `keep` steps (3) are always kept whole, so a
+model comparing its last few results still has them all.
 
 The result is a pure function of the messages (the fold points are replayed from the start), so a
 task resumed after a crash sends exactly what it would have sent. Tokens are the cheap estimate of
@@ -32,6 +33,7 @@ class ContextBudget:
     ratio: float = 1.0  # conversation tokens allowed per token of the fixed part
     min_tokens: int = 512  # ... but never fewer than this
     fold_to: float = 0.5  # a fold leaves the verbatim steps at this share of the budget
+    keep: int = 3  # ... and never fewer than this many steps whole
     summary_chars: int = 600  # the summary's size bound (~150 tokens), counted inside the budget
 
 
@@ -134,12 +136,12 @@ class Compactor:
         return [*messages[: self.start], {"role": "assistant", "content": summary}, *recent]
 
     def _settle(self) -> None:
-        """Fold the oldest steps while the verbatim ones outgrow the budget (the newest always stays)."""
+        """Fold the oldest steps while the verbatim ones outgrow the budget (the newest `keep` always stay)."""
         assert self._limit is not None
-        newest = len(self._groups) - 1
+        last_foldable = len(self._groups) - self.budget.keep
         if self._window <= self._limit:
             return
-        while self._folded < newest and self._window > self._limit * self.budget.fold_to:
+        while self._folded < last_foldable and self._window > self._limit * self.budget.fold_to:
             self._digest.add(self._groups[self._folded])
             self._window -= self._sizes[self._folded]
             self._folded += 1
