@@ -161,7 +161,7 @@ class MemoryBook:
         terms = keywords(text, 12)
         if not terms:
             return None
-        found = await self.recall(profile, text, kinds=[kind], limit=5, retained_only=False)
+        found = await self.recall(profile, text, kinds=[kind], limit=5)  # an expired one is not repeated
         for memory, _ in found:
             if (memory.employee_id is None) == team and similarity(memory.text, text) >= SAME:
                 return memory

@@ -26,10 +26,6 @@ class Profile:
     settings: MemorySettings = field(default_factory=MemorySettings)
     timezone: str = "UTC"
 
-    @classmethod
-    def of(cls, employee_id: str, team: str | None, settings: MemorySettings, timezone: str = "UTC") -> Profile:
-        return cls(employee_id, team, settings, timezone)
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemoriesRecalled(Event):
