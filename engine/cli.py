@@ -16,6 +16,7 @@ from engine.briefs import BriefError
 from engine.briefs.catalog import catalog_json, load_catalog
 from engine.briefs.newrole import new_role_brief, prompt_new_role
 from engine.cli_connect import add_commands as add_connect_commands  # issue 13
+from engine.cli_memory import add_commands as add_memory_commands  # memory hook
 from engine.cli_owner import add_commands, key_command
 from engine.cli_store import add_commands as add_store_commands
 from engine.events import Event, StatusChanged, StepFinished, TaskChanged
@@ -81,6 +82,7 @@ def build_parser(extra: Callable[[Any], None] | None = None) -> argparse.Argumen
     group.add_argument("--retry", action="store_true", help="it did not happen; run it again")
     COMMANDS.update(add_commands(sub))
     COMMANDS.update(add_connect_commands(sub))  # issue 13: connect, connections, disconnect, answer
+    COMMANDS.update(add_memory_commands(sub))  # memory hook: memory, remember, forget
     WITHOUT_OFFICE.update(add_store_commands(sub))
     if extra is not None:
         extra(sub)

@@ -30,6 +30,10 @@ TOOLS: dict[str, ToolInfo] = {
     "save_note": ToolInfo("Save a note for later.", "internal_write"),
     "search_notes": ToolInfo("Search your saved notes.", "read_only"),
     "use_skill": ToolInfo("Load the instructions of one of your skills.", "read_only"),
+    # built-in: memory across days (engine.memory.tools); memory is also given as context without them
+    "remember": ToolInfo("Remember a fact or decision for later days.", "internal_write"),
+    "recall": ToolInfo("Search what you remember.", "read_only"),
+    "correct": ToolInfo("Replace a remembered fact that is wrong.", "internal_write"),
     # built-in: the owner, and the public web as far as the brief allows
     "ask_owner": ToolInfo("Ask the owner a question; the task waits for the answer.", "read_only"),
     "web_fetch": ToolInfo("Fetch a web page, from the domains the brief allows, as text.", "read_only", "web"),

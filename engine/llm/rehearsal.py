@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engine.llm.compaction import SUMMARY_MARK, folded_calls
 from engine.llm.rehearsal_draft import Brief, compose, keywords, parse_brief, slug, stem, topic
 from engine.llm.schema_fill import Hint, fill_arguments
 from engine.llm.types import Message, ToolCall, ToolSchema
@@ -27,6 +28,7 @@ KNOWN_TOOLS = ("list_files", "read_file", "write_file", "save_note", "search_not
 # Rehearsal never tries these on its own, whatever the task says: approvals exist, but it should not ask.
 _RISKY_WORDS = ("delete", "remove", "destroy", "drop", "purge", "cancel", "refund", "pay", "purchase", "buy")
 _FAILURE_MARKS = ("rejected", "denied", "not approved", "declined", "refused")
+FOLDED = "(compacted)"  # the arguments of a call the engine folded into a summary: done, details unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +58,7 @@ def decide(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> tuple[st
         return _final(brief, turn), ()
     for name, arguments in _plan(brief, turn, offered):
         canonical = _canonical(arguments)
-        if name in offered and (name, canonical) not in turn.calls:
+        if name in offered and (name, canonical) not in turn.calls and (name, FOLDED) not in turn.calls:
             return "", (ToolCall(_call_id(len(turn.calls), name, canonical), name, canonical),)
     if not offered or not turn.calls:
         return _inline(brief, turn), ()
@@ -107,6 +109,9 @@ def _read_turn(messages: Sequence[Message]) -> _Turn:
         role = message.get("role")
         if role == "assistant":
             last_results = []
+            content = _text(message.get("content"))
+            if index > start and content.startswith(SUMMARY_MARK):  # earlier steps of this task, compacted
+                calls += [(name, FOLDED) for name, count in folded_calls(content).items() for _ in range(count)]
             for call in message.get("tool_calls") or []:
                 function = call.get("function") or {}
                 name, arguments = str(function.get("name")), _canonical_text(function.get("arguments"))
@@ -161,7 +166,8 @@ def _plan(brief: Brief, turn: _Turn, offered: dict[str, dict[str, Any]]) -> list
         steps.append(("read_file", {"path": relevant}))
     draft_path = f"drafts/{slug(topic(task))}.md"
     if "write_file" in offered and "write_file" not in done:
-        steps.append(("write_file", {"path": draft_path, "content": compose(task, brief, _found(turn))}))
+        found = [*_remembered(brief), *_found(turn)]
+        steps.append(("write_file", {"path": draft_path, "content": compose(task, brief, found)}))
     wrote = "write_file" in done
     hint = Hint(
         headline=topic(task),
@@ -175,6 +181,12 @@ def _plan(brief: Brief, turn: _Turn, offered: dict[str, dict[str, Any]]) -> list
     if "save_note" in offered and "save_note" not in done and turn.calls:
         steps.append(("save_note", {"title": f"Rehearsal: {topic(task)}", "text": _note(turn, draft_path)}))
     return steps
+
+
+def _remembered(brief: Brief) -> list[str]:
+    """What the engine recalled for this task (its `## Memory` section), as lines for the draft."""
+    lines = brief.sections.get("memory", "").splitlines()
+    return [f"Kept in mind: {line.split('): ', 1)[-1]}" for line in lines if line.startswith("- [")][:4]
 
 
 def _relevant_file(listing: str, words: Sequence[str]) -> str | None:
@@ -248,7 +260,7 @@ def _inline(brief: Brief, turn: _Turn) -> str:
 
 
 def _inline_body(brief: Brief, task: str) -> str:
-    return compose(task, brief, ()) if task else f"{brief.title} is ready; there is no task yet."
+    return compose(task, brief, _remembered(brief)) if task else f"{brief.title} is ready; there is no task yet."
 
 
 def _join(items: Sequence[str]) -> str:

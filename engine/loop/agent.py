@@ -19,12 +19,14 @@ from engine import faults
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import StatusChanged, StepFinished, StepStarted, StepStatus, TextStreamed
+from engine.llm.compaction import Compactor
 from engine.llm.types import Message, ModelClient, ModelError, ModelReply, ModelRequest, ToolCall
 from engine.loop.guard import Guard
 from engine.loop.work import Outcome, TaskWork
 from engine.parked import Parked
 from engine.store import writes
 from engine.store.journal import Journal
+from engine.store.memory import given_ops
 from engine.store.records import StepRecord
 from engine.tools.base import (
     Tool,
@@ -95,6 +97,7 @@ class _Run:
         self.pending: list[ToolCall] = []  # tool calls of the last model reply not yet finished
         self.final_text: str | None = None
         self.attempts: dict[str, int] = {}  # call id -> attempt number, after uncertain tries
+        self.compactor = Compactor(len(work.context) + 2, work.belt.schemas())  # lean requests: old steps folded
         self._replay(history)
 
     def _replay(self, history: Sequence[StepRecord]) -> None:
@@ -140,7 +143,8 @@ class _Run:
 
     async def model_step(self) -> ModelReply:
         work, loop = self.work, self.loop
-        await loop._guard.before_model(work, self.messages)
+        messages = self.compactor.fit(self.messages)  # memory hook: older steps folded into a summary
+        await loop._guard.before_model(work, messages)
         self._status("thinking", "")
         on_text = None
         if loop.stream:
@@ -161,7 +165,7 @@ class _Run:
                         )
                     )
 
-        request = ModelRequest(work.config, list(self.messages), work.belt.schemas(), on_text)
+        request = ModelRequest(work.config, messages, work.belt.schemas(), on_text)
         started = loop._now()
         try:
             reply = await loop._model.complete(request)
@@ -194,7 +198,8 @@ class _Run:
             finished_at=loop._now(),
         )
         # Audit rows (the guard's extra ops) are audit-grade: that commit is fsynced (FULL).
-        await loop._journal.write(writes.insert_step(record), *extra, full=bool(extra))
+        given = given_ops(record, work.memory_ids)  # which memories this request was given, for the panel
+        await loop._journal.write(writes.insert_step(record), *given, *extra, full=bool(extra))
         self.messages.append(message)
         loop._bus.publish(
             StepFinished(

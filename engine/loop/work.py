@@ -30,6 +30,7 @@ class TaskWork:
     brief: Brief | None = None  # for guardrails: approval policy, hours, ceilings
     team: str | None = None
     turn_id: str = ""  # set by the loop when the turn starts
+    memory_ids: tuple[str, ...] = ()  # the memories given in `context`, linked to each model step
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from engine.events import BriefInvalid, Event
 from engine.guardrails import ApprovalBook, BudgetLedger, Guardrails, Pricing, worst_case_cost
 from engine.llm.types import ModelClient, ModelConfig, Price
 from engine.loop import AgentLoop, Guard
+from engine.memory import MemoryBook, Profile, memory_tools
 from engine.office.belts import Belts
 from engine.office.briefing import BriefVersions
 from engine.office.decisions import DecisionSync, read_decisions
@@ -108,6 +109,9 @@ class Office:
             audit=self.audit,
         )
         self.agent_loop = AgentLoop(journal, model, bus, clock, ids, guard or self.guardrails)
+        self.memory = MemoryBook(journal, clock, ids, bus)
+        for tool in memory_tools(self.memory):  # remember, recall, correct beside the built-ins
+            tools.add(tool)
         workers = Workers(roster.is_employed)
         board = TaskBoard(journal, bus, clock, ids, roster, workers)
         decisions = DecisionSync(journal, bus, roster, workers, board, ledger, self.guardrails)
@@ -120,6 +124,7 @@ class Office:
         scheduler = Scheduler(
             home, journal, bus, clock, roster=roster, workers=workers, board=board, sync=decisions, owner=owner,
             reviews=reviews, agent_loop=self.agent_loop, connections=connections, recorder=recorder,
+            memory=self.memory,
         )  # fmt: skip
         queries = OfficeQueries(journal, clock, roster, self.approvals, self.guardrails)
         self.parts = Parts(belts, roster, workers, board, decisions, owner, reviews, spending, scheduler, queries)
@@ -227,6 +232,12 @@ class Office:
         employee = await self.parts.roster.hire(brief, name=name, team=team)
         self.parts.workers.start(employee)
         return employee.record
+
+    def memory_profile(self, who: str) -> Profile:
+        """Whose memory, shared with which team, kept how, and in which time zone its days fall."""
+        employee = self.find(who)
+        timezone = self.parts.roster.hours_of(employee).timezone
+        return Profile(employee.id, employee.record.team, employee.brief.memory, timezone)
 
     def find(self, who: str) -> Employee:
         """An employee by id or by name (case-insensitive). Raises OfficeError."""

@@ -19,6 +19,8 @@ from engine.connections import Connections
 from engine.errors import OfficeError
 from engine.events import EscalationRaised, Status, StatusChanged
 from engine.loop import AgentLoop, Outcome, TaskWork
+from engine.memory import MemoryBook
+from engine.memory.records import Profile
 from engine.office.decisions import DecisionSync
 from engine.office.employee import Employee
 from engine.office.owner import Owner
@@ -59,6 +61,7 @@ class Scheduler:
         agent_loop: AgentLoop,
         connections: Connections,
         recorder: Recorder,
+        memory: MemoryBook,
     ) -> None:
         self._home = home
         self._journal = journal
@@ -72,6 +75,7 @@ class Scheduler:
         self._reviews = reviews
         self._agent_loop = agent_loop
         self._connections = connections
+        self._memory = memory
         self._recorder = recorder
         self.daily_backup = DailyBackup(home.database, home.backups, clock)
         # Words per second the rehearsal model writes at; 0 = instantly (headless, tests). The app
@@ -170,6 +174,7 @@ class Scheduler:
                 now = self._clock.now()
                 if employee.queue and not self._roster.on_duty(employee, now):
                     await self._show(employee, "off_duty", "outside working hours")
+                    await self._consolidate(employee)  # the working day is over: what it taught, kept
                     if until_idle:
                         return
                     await self._wait(employee, self._roster.next_shift(employee, now))
@@ -204,6 +209,17 @@ class Scheduler:
         """Periodic check during working hours: expired approvals, a new day for budgets, parked work."""
         await self._owner.expire_approvals()
         await self._board.retry_over_budget(employee.id, "a new budget period may have started")
+        await self._consolidate(employee)
+
+    async def _consolidate(self, employee: Employee) -> None:
+        """Turn finished working days into a journal entry and facts; a failure never stops the work."""
+        profile = Profile(
+            employee.id, employee.record.team, employee.brief.memory, self._roster.hours_of(employee).timezone
+        )
+        try:
+            await self._memory.consolidate_due(profile)
+        except Exception:
+            log.exception("could not consolidate %s's memory; it is tried again at the next heartbeat", employee.id)
 
     async def _work_task(self, employee: Employee, task_id: str) -> Outcome | None:
         task = await self._journal.task(task_id)
@@ -212,7 +228,8 @@ class Scheduler:
         history = await self._journal.steps(task_id=task_id)
         await self._board.set_status(task, "running", "", status="thinking", detail=task.title)
         # With the employee's MCP tools on its belt (their servers started as needed).
-        outcome = await self._connections.run(self._agent_loop, self._task_work(employee, task), history)
+        work = await self._memory.prepare(self._task_work(employee, task))  # with what it remembers
+        outcome = await self._connections.run(self._agent_loop, work, history)
         if outcome.employee_status == "off_duty":  # hours ended mid-task: carry on next shift
             await self._board.set_status(task, "queued", "waiting for working hours", status="off_duty", detail="")
             self._workers.enqueue(employee, task.id, first=True)

@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from pydantic import BaseModel
 
+from engine.llm.compaction import tool_results
 from engine.llm.types import Message, ModelClient, ModelReply, ModelRequest, ToolCall
 from engine.loop import OpenGuard
 from engine.office import Office
@@ -68,7 +69,7 @@ TICK = FunctionTool("tick", "Tick once", TickArgs, _tick, risk="internal_write")
 
 
 def _decide(messages: Sequence[Message], steps: int) -> ModelReply:
-    done = sum(1 for m in messages if m["role"] == "tool")
+    done = tool_results(messages)  # long tasks are compacted: folded steps count too
     if done >= steps:
         return ModelReply(text="done", tool_calls=(), model="bench/zero")
     call = ToolCall(id=f"c{done}", name="tick", arguments=f'{{"n": {done}}}')

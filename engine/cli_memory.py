@@ -1,0 +1,142 @@
+"""CLI commands for what employees remember: `memory`, `remember` and `forget`. Safe while the office works."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import zoneinfo
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+from typing import Any
+
+from engine.errors import OfficeError
+from engine.memory import KINDS, Consolidation, MemoryBook, MemoryRecord, MemoryRefused, Profile
+from engine.office import Office
+
+Handler = Callable[[Office, argparse.Namespace], Awaitable[int]]
+
+
+def add_commands(sub: Any) -> dict[str, Handler]:
+    p = sub.add_parser("memory", help="what an employee remembers: list, search, or consolidate a day")
+    p.add_argument("employee", help="name or id")
+    p.add_argument("action", nargs="?", choices=["search", "consolidate"], help="search TEXT, or consolidate a day")
+    p.add_argument("text", nargs="?", help="with search: the words to look for")
+    p.add_argument("--all", action="store_true", help="also memories superseded or past the brief's retention")
+    p.add_argument("--day", type=_day, help="with consolidate: the day, YYYY-MM-DD (default: today)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("remember", help="tell an employee something to keep (pinned: always given)")
+    p.add_argument("employee", help="name or id")
+    p.add_argument("text", help="the fact, in plain words")
+    p.add_argument("--kind", choices=KINDS, default="facts", help="what kind of memory (default: facts)")
+    p.add_argument("--about", default="", help="who or what it is about; replaces older memories about it")
+    p.add_argument("--why", default="", help="for a decision: why")
+    p.add_argument("--team", action="store_true", help="share it with the employee's whole team")
+
+    p = sub.add_parser("forget", help="remove a memory for good (its text, search entry and copies)")
+    p.add_argument("id", help="the memory's id (see `headcount memory EMPLOYEE`)")
+    return {"memory": _memory, "remember": _remember, "forget": _forget}
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day like 2026-01-05, got {text!r}") from None
+
+
+def _book(office: Office) -> MemoryBook:
+    return office.memory
+
+
+def _profile(office: Office, who: str) -> Profile:
+    return office.memory_profile(who)
+
+
+async def _memory(office: Office, args: argparse.Namespace) -> int:
+    book, profile = _book(office), _profile(office, args.employee)
+    if args.action == "consolidate":
+        today = office.clock.now().astimezone(zoneinfo.ZoneInfo(profile.timezone)).date()
+        report = await book.consolidate(profile, args.day or today)
+        return _print_consolidation(report, as_json=args.json)
+    if args.action == "search":
+        if not args.text:
+            raise OfficeError("memory search needs the words to look for: headcount memory EMPLOYEE search TEXT")
+        found = await book.recall(profile, args.text, include_journal=True, limit=20, retained_only=not args.all)
+        return _print(found, as_json=args.json, empty=f"Nothing remembered matches {args.text!r}.")
+    if args.text:
+        raise OfficeError(f"unexpected {args.text!r}; to search: headcount memory {args.employee} search TEXT")
+    memories = await book.listing(profile, include_superseded=args.all, retained_only=not args.all)
+    return _print([(m, None) for m in memories], as_json=args.json, empty="Nothing remembered yet.")
+
+
+async def _remember(office: Office, args: argparse.Namespace) -> int:
+    book, profile = _book(office), _profile(office, args.employee)
+    try:
+        kept = await book.remember(
+            profile, args.kind, args.text, subject=args.about, why=args.why, decided_by="the owner" if
+            args.kind == "decisions" else "", source="owner", importance=0.8, pinned=True, team=args.team,
+        )  # fmt: skip
+    except MemoryRefused as exc:
+        raise OfficeError(str(exc)) from None
+    name = office.find(args.employee).record.name
+    if kept.duplicate:
+        print(f"{name} already remembers that as {kept.memory.id} (now pinned).")
+    else:
+        replaced = f"; it replaces {', '.join(kept.replaced)}" if kept.replaced else ""
+        whose = f"{name}'s team" if args.team else name
+        print(f"{whose} will remember it as {kept.memory.id} (pinned: given with every task){replaced}.")
+    return 0
+
+
+async def _forget(office: Office, args: argparse.Namespace) -> int:
+    memory = await _book(office).forget(args.id)
+    if memory is None:
+        raise OfficeError(f"no memory {args.id!r}")
+    print(f"Forgot {memory.id} ({memory.kind}): its text is gone from memory, its search index and the log's copies.")
+    return 0
+
+
+def _row(memory: MemoryRecord, score: float | None) -> dict[str, Any]:
+    row = dataclasses.asdict(memory)
+    if score is not None:
+        row["score"] = round(score, 6)
+    return row
+
+
+def _print(found: Sequence[tuple[MemoryRecord, float | None]], *, as_json: bool, empty: str) -> int:
+    if as_json:
+        print(json.dumps([_row(m, s) for m, s in found], indent=2, ensure_ascii=False))
+        return 0
+    if not found:
+        print(empty)
+    for memory, _ in found:
+        marks = "".join(
+            [
+                " pinned" if memory.pinned else "",
+                " team" if memory.employee_id is None else "",
+                f" → {memory.superseded_by}" if memory.superseded_by else "",
+            ]
+        )
+        label = memory.kind + (f" ({memory.subject})" if memory.subject else "")
+        text = " ".join(memory.text.split())
+        print(f"{memory.id:<14} {memory.created_at[:10]}  {label:<24}{marks}\n    {text}")
+    return 0
+
+
+def _print_consolidation(report: Consolidation, *, as_json: bool) -> int:
+    if as_json:
+        row = dataclasses.asdict(report)
+        row["day"] = report.day.isoformat()
+        print(json.dumps(row, indent=2))
+        return 0
+    if report.journal_id is None:
+        print(f"No work on {report.day.isoformat()}: no journal entry.", end=" ")
+    else:
+        print(f"Journal entry {report.journal_id} for {report.day.isoformat()}.", end=" ")
+    print(
+        f"{len(report.added)} new, {len(report.merged)} strengthened by a repeat, "
+        f"{len(report.superseded)} superseded, {report.pruned} past retention removed."
+    )
+    return 0
