@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: sysdeps venv run test format lint typecheck bench clean
+.PHONY: sysdeps venv run test format lint typecheck bench clean package package-smoke
 
 sysdeps:
 	@bash .ci/sysdeps
@@ -57,6 +57,18 @@ bench: venv
 	$(BIN)/python tests/bench/bench_memory.py --litellm --json bench-results/memory.json
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_office.py --json bench-results/office.json
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_shell.py --json bench-results/shell.json
+
+# The downloads (packaging/README.md): the one-folder bundle, its .tar.gz and a .deb in dist/.
+PKG := build/package
+package: venv
+	LITELLM_LOCAL_MODEL_COST_MAP=True $(BIN)/pyinstaller --noconfirm --log-level WARN \
+		--distpath $(PKG)/dist --workpath $(PKG)/work packaging/headcount.spec
+	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/icon.py $(PKG)/icon
+	$(BIN)/python packaging/build_linux.py --bundle $(PKG)/dist/headcount --icons $(PKG)/icon --out dist
+
+# Build the bundle and start it headless (CI); numbers in build/package/smoke.json. `make test` skips these.
+package-smoke: venv
+	HEADCOUNT_PACKAGE_TESTS=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/packaging
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -17,13 +17,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from app.attach import watching_text, work_or_watch
 from app.audit_rows import AUDIT_PAGE, day_range, to_row
 from app.panels.employee import BriefProblem
 from app.panels.hire import CustomRole, RoleInfo
 from app.panels.settings import SettingsValues
 from app.settings_apply import apply_settings
 from app.state import InboxItem, OfficeState, StepRow, TaskRow
-from engine.events import ApprovalRequested, DecisionsChanged, Event, SpendChanged, TaskChanged
+from engine.events import ApprovalRequested, DecisionsChanged, Event, SpendChanged, StatusChanged, TaskChanged
 
 EventSink = Callable[[Event], None]
 
@@ -86,7 +87,8 @@ class Bridge:
         if first_run:
             await self.hire_starter_team()
         self._update_model_label()
-        self.state.set_engine_status("Ready")
+        if not self.state.engine_status.startswith("Watching"):  # another process works it (app/attach.py)
+            self.state.set_engine_status("Ready")
 
     async def close(self) -> None:
         tasks = [t for t in (self._runner, *self._tasks) if t is not None]
@@ -116,7 +118,33 @@ class Bridge:
 
     async def _keep_working(self) -> None:
         # Runs until the window closes; employees hired meanwhile start working by themselves.
-        await self._office().run(until_idle=False)
+        await work_or_watch(self._office(), watching=self._watching, working=self._working, reload=self.reload)
+
+    # --- watching an office another process works (app/attach.py) ----------------------------------
+
+    working = False  # this process holds the run lock (else it watches, or has not started)
+
+    def _watching(self, holder: str) -> None:
+        self.working = False
+        self.state.set_engine_status(watching_text(holder))
+
+    def _working(self) -> None:
+        if not self.working and self.state.engine_status.startswith("Watching"):
+            self.state.tell("The other process stopped: this window works the office now.")
+            self.state.set_engine_status("Ready")
+        self.working = True
+
+    async def reload(self) -> None:
+        """Re-read what another process changed: no events cross processes, the journal has it all."""
+        office = self._office()
+        rows = await office.roster()
+        self.state.load_roster(rows)
+        self.state.load_tasks(_task_rows(await office.journal.tasks()))
+        await self._seed_inbox()
+        await self._seed_spend()
+        if self.scene is not None:
+            for row in rows:
+                self.scene(StatusChanged(employee_id=row["id"], status=row["status"], detail=row["detail"] or ""))
 
     def _on_event(self, event: Event) -> None:
         self.state.apply(event)

@@ -42,6 +42,7 @@ def settle_heap() -> None:
 async def run_app(window: object, bridge: object, *, starter_team: bool = True) -> int:
     """Wait for the first painted frame, open the office, then run until the window closes."""
     from app.bridge import Bridge
+    from app.tray import KeepWorking
     from app.window import MainWindow
 
     assert isinstance(window, MainWindow) and isinstance(bridge, Bridge)
@@ -57,6 +58,7 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
     warm = prewarm_in_background()
     try:
         await bridge.open(starter_team=starter_team)
+        await KeepWorking.install(window, bridge)  # app/tray.py: closing the window keeps it working (owned by it)
     except Exception as exc:
         log.exception("the office could not open")
         bridge.state.set_engine_status(f"The office could not open: {exc}")

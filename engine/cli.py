@@ -19,6 +19,7 @@ from engine.cli_connect import add_commands as add_connect_commands  # issue 13
 from engine.cli_memory import add_commands as add_memory_commands  # memory hook
 from engine.cli_owner import add_commands, key_command
 from engine.cli_store import add_commands as add_store_commands
+from engine.doctor import add_command as add_doctor_command
 from engine.events import Event, StatusChanged, StepFinished, TaskChanged
 from engine.faults import environment_error, file_fault
 from engine.llm.types import ModelError
@@ -66,6 +67,7 @@ def build_parser(extra: Callable[[Any], None] | None = None) -> argparse.Argumen
     p = sub.add_parser("run", help="let the office work")
     p.add_argument("--until-idle", action="store_true", help="stop when every queue is empty (the default)")
     p.add_argument("--for", dest="seconds", type=cli_input.seconds, help="keep working for this many seconds")
+    p.add_argument("--background", action="store_true", help="keep working until stopped (a service, login autostart)")
 
     p = sub.add_parser("log", help="an employee's steps, oldest first")
     p.add_argument("employee", help="name or id")
@@ -84,6 +86,7 @@ def build_parser(extra: Callable[[Any], None] | None = None) -> argparse.Argumen
     COMMANDS.update(add_connect_commands(sub))  # issue 13: connect, connections, disconnect, answer
     COMMANDS.update(add_memory_commands(sub))  # memory hook: memory, remember, forget
     WITHOUT_OFFICE.update(add_store_commands(sub))
+    WITHOUT_OFFICE.update(add_doctor_command(sub))  # engine/doctor.py
     if extra is not None:
         extra(sub)
     cli_input.add_everywhere(parser, "--home", help="data folder (also accepted before the command)")
@@ -223,7 +226,7 @@ async def _run(office: Office, args: argparse.Namespace) -> int:
 
     office.bus.subscribe(show)
     try:
-        await office.run(until_idle=args.seconds is None, duration=args.seconds)
+        await office.run(until_idle=args.seconds is None and not args.background, duration=args.seconds)
     except asyncio.CancelledError:  # Ctrl-C: say what stopped; every finished step is already saved
         stopped = "; ".join(working.values()) or "nothing was in progress"
         print(f"\nStopped. In progress: {stopped}. The next `headcount run` goes on from the last saved step.")

@@ -56,3 +56,26 @@ def _lock(handle: IO[str]) -> None:
         import fcntl
 
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def lock_holder(path: Path) -> str | None:
+    """Who works the office now ("process 1234"), or None; asks without taking the lock or creating the file."""
+    try:
+        handle = path.open("r", encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    with handle:
+        if sys.platform == "win32":  # pragma: no cover - a held byte cannot be read on Windows
+            try:
+                handle.read(1)
+            except OSError:
+                return "another process"
+            return None
+        import fcntl
+
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return handle.read().strip() or "another process"
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        return None

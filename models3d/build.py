@@ -11,8 +11,9 @@ import argparse
 import hashlib
 import math
 import os
-import tempfile
-from collections.abc import Callable
+import shutil
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from panda3d.core import NodePath, PandaSystem
@@ -300,10 +301,8 @@ def models_key() -> str:
 
 
 def models_dir(base: Path | None = None) -> Path:
-    """The writable model directory: `models3d/out/<key>`, else a per-user temp dir (read-only installs)."""
-    for root in (base, OUT, Path(tempfile.gettempdir()) / "headcount-models"):
-        if root is None:
-            continue
+    """The writable model directory: `models3d/out/<key>`, else the data folder's `models/` (read-only installs)."""
+    for root in _roots(base):
         path = root / models_key()
         try:
             path.mkdir(parents=True, exist_ok=True)
@@ -326,16 +325,41 @@ def ensure_models(base: Path | None = None) -> Path:
     path = models_dir(base)
     for name, build in BUILDERS.items():
         target = path / f"{name}.bam"
-        if not target.exists():
+        if not target.exists() and not _copy_shipped(target):
             _write(build(), target)
     return path
+
+
+def _roots(base: Path | None) -> Iterator[Path]:
+    if base is not None:
+        yield base
+    if not getattr(sys, "frozen", False):  # an installed bundle never writes into its own folder
+        yield OUT
+    yield _data_folder_models()
+
+
+def _data_folder_models() -> Path:
+    from engine.paths import Home  # the owner's data folder: the one place an install writes to
+
+    return Home.resolve().root / "models"
+
+
+def _copy_shipped(target: Path) -> bool:
+    """Copy a model the build made (an installed bundle's read-only copy) instead of building it again."""
+    shipped = OUT / target.parent.name / target.name
+    if shipped == target or not shipped.is_file():
+        return False
+    tmp = target.with_suffix(".tmp.bam")
+    shutil.copyfile(shipped, tmp)
+    tmp.replace(target)
+    return True
 
 
 def figure_path(colors: dict[str, pal.RGBA], base: Path | None = None) -> Path:
     """The .bam of a figure in these colours, built on first use."""
     digest = hashlib.sha1(repr(sorted(colors.items())).encode()).hexdigest()[:12]
     target = models_dir(base) / f"figure-{digest}.bam"
-    if not target.exists():
+    if not target.exists() and not _copy_shipped(target):
         _write(build_figure(colors), target)
     return target
 

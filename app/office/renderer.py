@@ -52,6 +52,7 @@ notify-level-display error
 notify-level-device fatal
 notify-level-glgsg fatal
 default-directnotify-level warning
+model-cache-dir
 """
 
 

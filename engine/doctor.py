@@ -1,0 +1,387 @@
+"""`headcount doctor`: what matters on this machine, each problem with the command or step that fixes it.
+
+Headless and read-only: it never opens the office, never takes the run lock, never calls a model
+(unless `--online`, and then only opens a connection to a local server's address). The graphics
+check asks the app's own code when the app is installed alongside (`app.office.pipes`); the engine
+never imports Qt or Panda3D itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from engine.clock import SystemClock
+from engine.paths import Home
+from engine.runlock import lock_holder
+from engine.store.backups import damaged_advice, newest_backup
+from engine.store.health import quick_check, schema_revision, settings_like
+
+Status = Literal["ok", "warn", "problem", "skip"]
+Command = Callable[[argparse.Namespace], int]
+
+LOW_DISK = 500 * 1024**2  # bytes: below this, backups and the journal may soon fail
+BACKUP_STALE = timedelta(days=2)  # the office takes one a day while it works
+CONNECT_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Check:
+    """One line of the report; `fix` says what to do whenever `status` is warn or problem."""
+
+    name: str
+    status: Status
+    summary: str
+    fix: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+GraphicsProbe = Callable[[], Check]
+KeyLookup = Callable[[str], bool]  # is a key stored under this name?
+
+
+def add_command(sub: Any) -> dict[str, Command]:
+    """Register `doctor` (it needs no office): `WITHOUT_OFFICE.update(add_command(sub))`."""
+    p = sub.add_parser("doctor", help="check this machine: graphics, keyring, data, backups, model, run lock")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--online", action="store_true", help="also try to connect to a local model server's address")
+    return {"doctor": _doctor}
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    home = Home.resolve()
+    checks = examine(home, now=SystemClock().now(), online=args.online)
+    print(json.dumps(as_json(home, checks), indent=2) if args.json else render(home, checks))
+    return 1 if any(c.status == "problem" for c in checks) else 0
+
+
+def examine(
+    home: Home,
+    *,
+    now: datetime,
+    graphics: GraphicsProbe | None = None,
+    keyring: Check | None = None,
+    has_key: KeyLookup | None = None,
+    online: bool = False,
+) -> list[Check]:
+    """Every check, in the order the report shows them. Tests pass the probes that would touch the machine."""
+    return [
+        (graphics or app_graphics)(),
+        keyring or keyring_check(home.root),
+        data_folder(home.root),
+        database(home.database),
+        last_backup(home.backups, now, has_database=home.database.is_file()),
+        *models(home.database, has_key or _keyring_lookup(home.root), online=online),
+        run_lock(home.root / "run.lock"),
+    ]
+
+
+# --- graphics ------------------------------------------------------------------------------------
+
+
+def app_graphics() -> Check:
+    """The app's answer to "which pipe would the office use here", when the app is installed."""
+    try:
+        probe = importlib.import_module("app.office.pipes").probe
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and exc.name.split(".")[0] == "app":
+            return Check(name="graphics", status="skip", summary="not checked: only the engine is installed here")
+        return _no_graphics(f"{exc}")
+    except ImportError as exc:  # Panda3D present but a library it needs is not
+        return _no_graphics(f"{exc}")
+    try:
+        found: dict[str, Any] = probe()
+    except Exception as exc:
+        return _no_graphics(str(exc) or type(exc).__name__)
+    return graphics_check(found)
+
+
+def graphics_check(found: dict[str, Any]) -> Check:
+    """Turn the app's probe (pipe module, interface, whether it is software) into a report line."""
+    pipe, interface = found.get("pipe", "?"), found.get("interface", "?")
+    if found.get("software"):
+        return Check(
+            name="graphics",
+            status="ok",
+            summary=f"{pipe} ({interface}, software rendering: no GPU in use; fine up to ~50 busy employees)",
+            details=found,
+        )
+    return Check(name="graphics", status="ok", summary=f"{pipe} ({interface}, hardware)", details=found)
+
+
+def _no_graphics(reason: str) -> Check:
+    return Check(
+        name="graphics",
+        status="problem",
+        summary=f"the 3D office cannot draw here ({reason}); the window shows a 2D floor plan",
+        fix=(
+            "install the system graphics libraries (Debian/Ubuntu: sudo apt-get install libgl1 libegl1 libx11-6), "
+            "or use Panda3D's software renderer: HEADCOUNT_PANDA_PIPE=p3tinydisplay headcount"
+        ),
+        details={"reason": reason},
+    )
+
+
+# --- keyring -------------------------------------------------------------------------------------
+
+
+def keyring_check(home: Path) -> Check:
+    """Where API keys are kept: an OS keyring is encrypted, the file fallback is not."""
+    from engine.secrets import os_keyring
+
+    chosen = os.environ.get("PYTHON_KEYRING_BACKEND")
+    if chosen:
+        return Check(name="keyring", status="ok", summary=f"{chosen} (chosen by PYTHON_KEYRING_BACKEND)")
+    backend = os_keyring()
+    if backend is not None:
+        return Check(name="keyring", status="ok", summary=f"OS keyring ({type(backend).__name__})")
+    path = home / "secrets.cfg"
+    return Check(
+        name="keyring",
+        status="warn",
+        summary=f"no OS keyring found: keys go to the file {path} (not encrypted, readable only by you)",
+        fix=(
+            "for encrypted keys, run a Secret Service in your desktop session (GNOME Keyring or KWallet, "
+            "unlocked at login); Headcount uses it by itself, then store keys again with: headcount key set NAME"
+        ),
+        details={"file": str(path)},
+    )
+
+
+def _keyring_lookup(home: Path) -> KeyLookup:
+    def has_key(name: str) -> bool:
+        from engine.secrets import Secrets, file_keyring, os_keyring
+
+        backend = os_keyring()
+        if backend is None and not os.environ.get("PYTHON_KEYRING_BACKEND"):
+            path = home / "secrets.cfg"
+            if not path.is_file():  # asking must not create the file
+                return False
+            backend = file_keyring(path)
+        return bool(Secrets(backend, home).get(name))
+
+    return has_key
+
+
+# --- data folder, database, backups --------------------------------------------------------------
+
+
+def data_folder(root: Path) -> Check:
+    details: dict[str, Any] = {"path": str(root)}
+    if not os.access(root, os.W_OK):
+        return Check(
+            name="data folder",
+            status="problem",
+            summary=f"{root} is not writable",
+            fix=f"give yourself write access (ls -ld {root}), or choose another folder: headcount --home DIR",
+            details=details,
+        )
+    free = shutil.disk_usage(root).free
+    details["free_bytes"] = free
+    if free < LOW_DISK:
+        return Check(
+            name="data folder",
+            status="warn",
+            summary=f"{root}: only {_size(free)} free on its disk",
+            fix="free some disk space; the journal and the daily backups need room to grow",
+            details=details,
+        )
+    return Check(name="data folder", status="ok", summary=f"{root} ({_size(free)} free)", details=details)
+
+
+def database(path: Path) -> Check:
+    if not path.is_file():
+        return Check(name="database", status="ok", summary="none yet: it is created when the office first opens")
+    size = path.stat().st_size
+    details: dict[str, Any] = {"path": str(path), "size_bytes": size}
+    if size == 0:
+        return Check(name="database", status="problem", summary=f"{path} is empty (0 bytes)", fix=damaged_advice(path))
+    try:
+        problems = quick_check(path)
+        revision = schema_revision(path)
+    except sqlite3.DatabaseError as exc:
+        problems, revision = [str(exc)], None
+    details["revision"] = revision
+    if problems:
+        details["problems"] = problems
+        return Check(
+            name="database",
+            status="problem",
+            summary=f"{path} is damaged: {problems[0]}",
+            fix=damaged_advice(path),
+            details=details,
+        )
+    return Check(
+        name="database",
+        status="ok",
+        summary=f"intact ({_size(size)}, schema {revision or 'not yet created'})",
+        details=details,
+    )
+
+
+def last_backup(folder: Path, now: datetime, *, has_database: bool) -> Check:
+    newest = newest_backup(folder)
+    if newest is None:
+        status: Status = "warn" if has_database else "ok"
+        return Check(
+            name="backup",
+            status=status,
+            summary=f"none yet in {folder}",
+            fix="take one now: headcount backup (the office takes one a day while it works)" if has_database else "",
+        )
+    age = now - newest.taken_at
+    details = {"path": str(newest.path), "taken_at": newest.taken_at.isoformat(), "size_bytes": newest.size}
+    summary = f"{newest.kind}, {_age(age)} ago ({newest.path.name}, {_size(newest.size)})"
+    if age > BACKUP_STALE:
+        return Check(
+            name="backup",
+            status="warn",
+            summary=summary,
+            fix="take one now: headcount backup (one a day is taken only while the window or `headcount run` works)",
+            details=details,
+        )
+    return Check(name="backup", status="ok", summary=summary, details=details)
+
+
+# --- models --------------------------------------------------------------------------------------
+
+
+def models(db: Path, has_key: KeyLookup, *, online: bool = False) -> list[Check]:
+    """One line per connected model (office-wide or one employee's): its key, and a local server's reach."""
+    stored: dict[str, str] = {}
+    if db.is_file() and db.stat().st_size:
+        try:
+            stored = settings_like(db, "model:")
+        except sqlite3.DatabaseError:
+            stored = {}  # the database line already says it is damaged
+    if not stored:
+        return [Check(name="model", status="ok", summary="rehearsal (built-in, offline, $0): no model connected")]
+    return [_model_check(key, value, has_key, online) for key, value in sorted(stored.items())]
+
+
+def _model_check(key: str, value: str, has_key: KeyLookup, online: bool) -> Check:
+    from engine.models import load
+
+    scope = "office" if key == "model:all" else f"employee {key.removeprefix('model:')}"
+    try:
+        config = load(value)
+    except (ValueError, TypeError) as exc:
+        return Check(
+            name="model",
+            status="problem",
+            summary=f"{scope}: the stored model cannot be read ({exc})",
+            fix="connect it again: headcount model connect MODEL (or headcount model disconnect)",
+        )
+    details: dict[str, Any] = {"scope": scope, "model": config.model, "api_base": config.api_base}
+    where = f" at {config.api_base}" if config.api_base else ""
+    if config.api_key_name:
+        present = has_key(config.api_key_name)
+        details["key_name"], details["key_present"] = config.api_key_name, present
+        if not present:
+            return Check(
+                name="model",
+                status="problem",
+                summary=f"{scope}: {config.model}{where}, but no key is stored as {config.api_key_name!r}",
+                fix=f"store it (typed, never echoed): headcount key set {config.api_key_name}",
+                details=details,
+            )
+    if config.api_base and online:
+        reached = _reach(config.api_base)
+        details["reached"] = reached is None
+        if reached is not None:
+            return Check(
+                name="model",
+                status="problem",
+                summary=f"{scope}: {config.model}{where}: {reached}",
+                fix="start the server (e.g. `ollama serve`), or point Headcount at it: "
+                "headcount model connect MODEL --api-base URL",
+                details=details,
+            )
+    key_note = f", key {config.api_key_name!r} stored" if config.api_key_name else ""
+    contacted = "reached" if config.api_base and online else "not contacted (a real call may cost money)"
+    if config.api_base and not online:
+        contacted = "not contacted (add --online to try its address)"
+    summary = f"{scope}: {config.model}{where}{key_note}; {contacted}"
+    return Check(name="model", status="ok", summary=summary, details=details)
+
+
+def _reach(api_base: str) -> str | None:
+    """None when a TCP connection to the server's host and port opens, else why not."""
+    parts = urlsplit(api_base if "//" in api_base else f"http://{api_base}")
+    host = parts.hostname or "127.0.0.1"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
+            return None
+    except OSError as exc:
+        return f"cannot connect to {host}:{port} ({exc.strerror or exc})"
+
+
+# --- run lock ------------------------------------------------------------------------------------
+
+
+def run_lock(path: Path) -> Check:
+    holder = lock_holder(path)
+    if holder is None:
+        return Check(name="run lock", status="ok", summary="free: nothing is working this office right now")
+    return Check(
+        name="run lock",
+        status="ok",
+        summary=f"held by {holder}: the window (maybe in the tray) or `headcount run` is working this office",
+        details={"holder": holder},
+    )
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+def render(home: Home, checks: Sequence[Check]) -> str:
+    """The report for a terminal: one line per check, its fix below it."""
+    lines = [f"Headcount doctor: {home.root}", ""]
+    width = max(len(c.name) for c in checks)
+    for check in checks:
+        lines.append(f"  {check.status:<8} {check.name:<{width}}  {check.summary}")
+        if check.fix:
+            lines.append(f"  {'':<8} {'':<{width}}  fix: {check.fix}")
+    problems = sum(c.status == "problem" for c in checks)
+    lines += ["", "No problems found." if not problems else f"{problems} problem(s) found; each says how to fix it."]
+    return "\n".join(lines)
+
+
+def as_json(home: Home, checks: Sequence[Check]) -> dict[str, Any]:
+    return {
+        "home": str(home.root),
+        "ok": not any(c.status == "problem" for c in checks),
+        "frozen": bool(getattr(sys, "frozen", False)),
+        "checks": [asdict(c) for c in checks],
+    }
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"
+
+
+def _age(age: timedelta) -> str:
+    hours = age.total_seconds() / 3600
+    if hours < 1:
+        return f"{max(0, int(age.total_seconds() // 60))} min"
+    if hours < 48:
+        return f"{hours:.0f} h"
+    return f"{hours / 24:.0f} days"

@@ -1,0 +1,29 @@
+"""The installed `headcount` binary: the app and its command line, plus `--smoke-test REPORT` for checks
+and `--start-hidden` (open straight into the tray, for login items).
+
+PyInstaller starts here (packaging/headcount.spec). Everything else is `app.launcher.main`, the same
+entry point `pip install` gives.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> int:
+    args = sys.argv[1:]
+    if "--start-hidden" in args:  # the login item (Windows, macOS shortcuts cannot set the environment)
+        args.remove("--start-hidden")
+        os.environ["HEADCOUNT_START_HIDDEN"] = "1"
+    if args[:1] == ["--smoke-test"]:
+        from app.smoke import main as smoke
+
+        return smoke(args[1:])
+    from app.launcher import main as launch
+
+    return launch(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,186 @@
+"""`headcount doctor`: each check finds its problem on a real data folder and names the fix; nothing is touched."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from engine import doctor
+from engine.cli import main as cli_main
+from engine.doctor import Check, examine, render
+from engine.paths import Home
+from engine.runlock import RunLock, lock_holder
+from engine.store.backups import DAILY, take_backup
+from engine.testing import ScriptedModel
+from tests.engine.conftest import OfficeFactory
+
+NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+GRAPHICS = Check(name="graphics", status="ok", summary="p3tinydisplay (stub)")
+KEYRING = Check(name="keyring", status="ok", summary="in-memory (stub)")
+
+
+def run(home: Path, *, keys: frozenset[str] = frozenset(), online: bool = False) -> dict[str, Check]:
+    checks = examine(
+        Home.resolve(home),
+        now=NOW,
+        graphics=lambda: GRAPHICS,
+        keyring=KEYRING,
+        has_key=lambda name: name in keys,
+        online=online,
+    )
+    assert all(c.fix for c in checks if c.status in ("warn", "problem")), "every problem names its fix"
+    return {c.name: c for c in checks}
+
+
+def tree(root: Path) -> dict[str, tuple[int, float]]:
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime) for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def no_app_graphics(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The engine's tests never load Panda3D: the CLI's graphics check answers from a stub."""
+    monkeypatch.setattr(doctor, "app_graphics", lambda: GRAPHICS)
+    monkeypatch.setattr(doctor, "keyring_check", lambda home: KEYRING)
+    yield
+
+
+def test_a_new_data_folder_has_no_problems_and_the_report_says_so(headcount_home: Path) -> None:
+    checks = run(headcount_home)
+    assert [c.status for c in checks.values()] == ["ok"] * 7
+    assert checks["model"].summary.startswith("rehearsal")
+    assert checks["database"].summary.startswith("none yet")
+    assert checks["run lock"].summary.startswith("free")
+    text = render(Home.resolve(headcount_home), list(checks.values()))
+    assert text.endswith("No problems found.")
+    assert not (headcount_home / "headcount.db").exists(), "asking creates no database"
+
+
+async def test_an_intact_office_is_reported_read_only_with_its_schema_and_backup(
+    headcount_home: Path, make_office: OfficeFactory
+) -> None:
+    office = await make_office(ScriptedModel())
+    await office.close()
+    take_backup(headcount_home / "headcount.db", headcount_home / "backups", DAILY, NOW - timedelta(hours=3))
+    before = tree(headcount_home)
+    checks = run(headcount_home)
+    assert checks["database"].status == "ok" and "intact" in checks["database"].summary
+    assert checks["database"].details["revision"]
+    assert checks["backup"].status == "ok" and "3 h ago" in checks["backup"].summary
+    assert tree(headcount_home) == before, "the doctor changed a file in the data folder"
+
+
+def test_a_damaged_database_is_a_problem_whose_fix_restores_the_newest_backup(headcount_home: Path) -> None:
+    database = headcount_home / "headcount.db"
+    database.write_bytes(b"SQLite format 3\x00" + b"\x13" * 4000)
+    take_backup_dir = headcount_home / "backups"
+    take_backup_dir.mkdir()
+    (take_backup_dir / "headcount-daily-20261206T020000000000.db").write_bytes(b"x")
+    checks = run(headcount_home)
+    assert checks["database"].status == "problem"
+    assert "damaged" in checks["database"].summary
+    assert "headcount" in checks["database"].fix and "restore" in checks["database"].fix
+
+
+def test_an_empty_database_file_is_a_problem_not_a_new_office(headcount_home: Path) -> None:
+    (headcount_home / "headcount.db").touch()
+    checks = run(headcount_home)
+    assert checks["database"].status == "problem" and "0 bytes" in checks["database"].summary
+
+
+async def test_no_backup_or_an_old_one_is_a_warning_that_says_how_to_take_one(
+    headcount_home: Path, make_office: OfficeFactory
+) -> None:
+    office = await make_office(ScriptedModel())
+    await office.close()
+    for backup in (headcount_home / "backups").glob("*.db"):
+        backup.unlink()
+    assert run(headcount_home)["backup"].status == "warn"
+    take_backup(headcount_home / "headcount.db", headcount_home / "backups", DAILY, NOW - timedelta(days=5))
+    stale = run(headcount_home)["backup"]
+    assert stale.status == "warn" and "5 days ago" in stale.summary and "headcount backup" in stale.fix
+
+
+async def test_a_connected_model_without_its_key_is_a_problem_naming_the_key_command(
+    headcount_home: Path, make_office: OfficeFactory
+) -> None:
+    office = await make_office(ScriptedModel())
+    await office.connect_model("openai/gpt-4o-mini", api_key_name="openai")
+    await office.close()
+    missing = run(headcount_home)["model"]
+    assert missing.status == "problem"
+    assert missing.fix == "store it (typed, never echoed): headcount key set openai"
+    present = run(headcount_home, keys=frozenset({"openai"}))["model"]
+    assert present.status == "ok" and "openai/gpt-4o-mini" in present.summary and "not contacted" in present.summary
+
+
+async def test_online_tries_a_local_servers_address_and_only_with_online(
+    headcount_home: Path, make_office: OfficeFactory
+) -> None:
+    with socket.socket() as closed:  # a port nobody listens on: bound, never listening
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        office = await make_office(ScriptedModel())
+        await office.connect_model("ollama/llama3.1", api_base=f"http://127.0.0.1:{port}", price=None)
+        await office.close()
+        assert run(headcount_home)["model"].status == "ok", "no connection is tried without --online"
+        refused = run(headcount_home, online=True)["model"]
+    assert refused.status == "problem" and f"127.0.0.1:{port}" in refused.summary and "ollama serve" in refused.fix
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", port))
+        server.listen()
+        assert run(headcount_home, online=True)["model"].summary.endswith("reached")
+
+
+def test_the_run_lock_names_the_process_that_works_the_office(headcount_home: Path) -> None:
+    path = headcount_home / "run.lock"
+    assert lock_holder(path) is None and not path.exists(), "asking creates no lock file"
+    lock = RunLock(path)
+    lock.acquire()
+    try:
+        assert run(headcount_home)["run lock"].details["holder"].startswith("process ")
+    finally:
+        lock.release()
+    assert lock_holder(path) is None
+
+
+def test_graphics_reports_software_rendering_and_a_missing_pipe_as_a_problem() -> None:
+    found = {"pipe": "p3tinydisplay", "interface": "TinyPanda", "software": True}
+    assert "software rendering" in doctor.graphics_check(found).summary
+    hardware = doctor.graphics_check({"pipe": "pandagl", "interface": "OpenGL", "software": False})
+    assert hardware.summary == "pandagl (OpenGL, hardware)"
+    missing = doctor._no_graphics("no usable Panda3D graphics pipe among ['p3tinydisplay']")
+    assert missing.status == "problem" and "HEADCOUNT_PANDA_PIPE=p3tinydisplay" in missing.fix
+
+
+def test_graphics_is_skipped_when_only_the_engine_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_app(name: str) -> object:
+        raise ModuleNotFoundError(f"No module named {name!r}", name="app")
+
+    monkeypatch.setattr(doctor.importlib, "import_module", no_app)
+    assert doctor.app_graphics().status == "skip"
+
+
+def test_the_command_prints_json_and_fails_on_a_problem(
+    headcount_home: Path, capsys: pytest.CaptureFixture[str], no_app_graphics: None
+) -> None:
+    assert cli_main(["--home", str(headcount_home), "doctor", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is True and report["home"] == str(headcount_home)
+    assert [c["name"] for c in report["checks"]] == [
+        "graphics",
+        "keyring",
+        "data folder",
+        "database",
+        "backup",
+        "model",
+        "run lock",
+    ]
+    (headcount_home / "headcount.db").write_bytes(b"not a database at all" * 100)
+    assert cli_main(["doctor", "--home", str(headcount_home)]) == 1
+    out = capsys.readouterr().out
+    assert "problem  database" in out and "fix: " in out and out.rstrip().endswith("each says how to fix it.")
