@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from engine.orchestrator import OfficeError
+from engine.errors import OfficeError
 from engine.runlock import lock_holder
 
 if TYPE_CHECKING:
-    from engine.orchestrator import Office
+    from engine.office import Office
 
 WATCH_S = 3.0  # as often as a working office polls the journal for other processes' decisions
 

@@ -52,9 +52,9 @@ class JournalSettings:
         return value
 
     async def put(self, key: str, value: str) -> None:
-        from engine.journal import Journal
+        from engine.store.settings import put_setting
 
-        await self._bridge.office.journal.write(Journal.setting_op(key, value))
+        await self._bridge.office.journal.write(put_setting(key, value))
 
 
 @dataclass(frozen=True, slots=True)

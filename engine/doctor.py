@@ -272,7 +272,7 @@ def models(db: Path, has_key: KeyLookup, *, online: bool = False) -> list[Check]
 
 
 def _model_check(key: str, value: str, has_key: KeyLookup, online: bool) -> Check:
-    from engine.models import load
+    from engine.model_choice import load
 
     scope = "office" if key == "model:all" else f"employee {key.removeprefix('model:')}"
     try:

@@ -14,7 +14,7 @@ from app.office.state import OfficeState as SceneState
 from app.state import OfficeState
 from app.tray import KEEP_KEY, TOLD_KEY, JournalSettings, KeepWorking
 from app.window import MainWindow
-from engine.orchestrator import Office
+from engine.office import Office
 from engine.paths import Home
 from engine.runlock import RunLock
 from tests.app_live.test_end_to_end import hire_at_work, replies, run_on_qt_loop, until, watch
