@@ -2,7 +2,7 @@
 
 The window calls these commands synchronously from Qt slots; each one that needs the engine
 starts an owned asyncio task (kept in a set, errors reported to the owner, never lost).
-Nothing here blocks the loop: journal reads and file work run on threads.
+It starts from `Office.snapshot()` and then follows events; it never reads the journal.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from app.panels.employee import BriefProblem
 from app.panels.hire import CustomRole, RoleInfo
 from app.panels.settings import SettingsValues
 from app.settings_apply import apply_settings
-from app.state import InboxItem, OfficeState, StepRow, TaskRow
-from engine.events import ApprovalRequested, DecisionsChanged, Event, SpendChanged, StatusChanged, TaskChanged
+from app.state import OfficeState, StepRow
+from engine.events import DecisionsChanged, Event
 
 EventSink = Callable[[Event], None]
 
@@ -42,7 +42,6 @@ STARTER_TASKS: dict[str, str] = {
     "assistant": "Write me a short welcome note: what you can do for me, and three ideas for this week.",
 }
 STARTER_TASK = "Introduce yourself in a short note and draft a first plan for your role as {title}."
-SPEND_REFRESH_S = 1.0
 FIRST_DAY_HOURS = 8.0  # catalog roles keep office hours; on first run the starter team is called in
 
 
@@ -72,17 +71,11 @@ class Bridge:
         office.stream = True  # replies stream into chat as they are written
         office.rehearsal_pace = rehearsal_pace()
         self._unsubscribe = office.bus.subscribe(self._on_event)
-        if self.scene is not None:  # the office as it stands; later changes arrive as events
-            for event in await office.scene_events():
-                self.scene(event)
-        self.state.load_roster(await office.roster())
-        for employee_id in office.employees:  # hired before we subscribed: colour and rehearsal flag
-            self._seed_employee(employee_id)
-        self.state.load_tasks(_task_rows(await office.journal.tasks()))
+        for event in await office.snapshot():  # the office as it stands; after this, events alone
+            self._fan_out(event)
         self.settings = await self._load_settings()
-        await self._seed_inbox()
         await self._seed_spend()
-        first_run = starter_team and await office.journal.setting(STARTER_KEY) is None
+        first_run = starter_team and await office.history.shell_setting(STARTER_KEY) is None
         self._runner = self.spawn(self._keep_working(), "keep the office working")
         if first_run:
             await self.hire_starter_team()
@@ -135,70 +128,20 @@ class Bridge:
         self.working = True
 
     async def reload(self) -> None:
-        """Re-read what another process changed: no events cross processes, the journal has it all."""
-        office = self._office()
-        rows = await office.roster()
-        self.state.load_roster(rows)
-        self.state.load_tasks(_task_rows(await office.journal.tasks()))
-        await self._seed_inbox()
+        """Re-read what another process changed (no events cross processes): the office's snapshot again."""
+        for event in await self._office().snapshot():
+            self._fan_out(event)
         await self._seed_spend()
-        if self.scene is not None:
-            for row in rows:
-                self.scene(StatusChanged(employee_id=row["id"], status=row["status"], detail=row["detail"] or ""))
 
-    def _on_event(self, event: Event) -> None:
+    def _fan_out(self, event: Event) -> None:
         self.state.apply(event)
         if self.scene is not None:
             self.scene(event)
-        if isinstance(event, TaskChanged) and event.status == "review":
-            self.spawn(self._seed_reviews(), "read the deliverables to review")
-        elif isinstance(event, DecisionsChanged):  # a model, hours or a ceiling changed (maybe in another process)
+
+    def _on_event(self, event: Event) -> None:
+        self._fan_out(event)
+        if isinstance(event, DecisionsChanged):  # a model, hours or a ceiling changed (maybe in another process)
             self._update_model_label()  # new ceilings arrive as SpendChanged events
-        elif isinstance(event, SpendChanged) and not self.state.spend_dirty:
-            self.state.spend_dirty = True
-            self.spawn(self._refresh_spend(), "total today's spend")
-
-    async def _refresh_spend(self) -> None:
-        """Today's office total for the status bar, at most every SPEND_REFRESH_S however busy the office is."""
-        await asyncio.sleep(SPEND_REFRESH_S)
-        self.state.spend_dirty = False
-        await self._seed_spend()
-
-    async def _seed_inbox(self) -> None:
-        for record in await self._office().approvals.list("pending"):
-            self.state.apply(
-                ApprovalRequested(
-                    approval_id=record.id,
-                    employee_id=record.employee_id,
-                    task_id=record.task_id,
-                    tool=record.tool,
-                    arguments_json=record.arguments,
-                    risk=record.risk,
-                )
-            )
-        for task in list(self.state.tasks.values()):  # parked before this start (a crash, a ceiling...)
-            if task.status in ("parked", "uncertain"):
-                reason = task.reason or "This task is parked until you let it continue."
-                self.state.add_escalation(task.employee_id, task.id, reason, uncertain=task.status == "uncertain")
-        await self._seed_reviews()
-
-    async def _seed_reviews(self) -> None:
-        for item in await self._office().reviews("pending"):
-            if item.id in self.state.inbox:
-                continue
-            task = self.state.tasks.get(item.task_id)
-            title = task.title if task else item.task_id
-            name = self.state.name_of(item.employee_id)
-            self.state.add_inbox(
-                InboxItem(
-                    id=item.id,
-                    kind="review",
-                    employee_id=item.employee_id,
-                    title=f"{name} delivered: {title}",
-                    body=(f"Round {item.round}. " if item.round > 1 else "") + item.content[:600],
-                    task_id=item.task_id,
-                )
-            )
 
     async def _seed_spend(self) -> None:
         office = self._office()
@@ -219,14 +162,6 @@ class Bridge:
         if self.office is None:
             raise RuntimeError("the office is still opening")
         return self.office
-
-    def _seed_employee(self, employee_id: str) -> None:
-        office = self._office()
-        employee = office.employees[employee_id]
-        row = self.state.employees.get(employee_id)
-        if row is not None:
-            row.rehearsal = employee.config.is_rehearsal
-            row.color = dict(employee.brief.appearance.as_pairs()).get("color")
 
     def _update_model_label(self) -> None:
         office = self._office()
@@ -272,7 +207,7 @@ class Bridge:
             text = STARTER_TASKS.get(role.id, STARTER_TASK.format(title=record.title.lower()))
             task = await office.assign(record.id, text)
             self.state.chat_sent(record.id, text, task.id)  # the first day's conversation shows in their chat
-        await office.journal.write(_setting_op(STARTER_KEY, "1"))
+        await office.history.set_shell_setting(STARTER_KEY, "1")
         self.state.set_welcome(True)
 
     def roles(self) -> list[RoleInfo]:
@@ -299,7 +234,6 @@ class Bridge:
         office = self._office()
         brief = await asyncio.to_thread(office.brief_for, role_id)
         record = await office.hire(brief, name=name)  # starts working: the office is running
-        self._seed_employee(record.id)
         self._update_model_label()
         return record
 
@@ -339,7 +273,7 @@ class Bridge:
 
     async def _load_employee(self, employee_id: str) -> None:
         office = self._office()
-        steps = await office.journal.steps(employee_id=employee_id)
+        steps = await office.history.steps(employee_id)
         self.state.load_steps(employee_id, [_step_row(s) for s in steps])
         per_day: dict[date, float] = {}
         for s in steps:
@@ -348,7 +282,7 @@ class Bridge:
         self.state.set_spend_history(employee_id, per_day)
         employee = office.employees.get(employee_id)
         if employee is not None:
-            text = await office.journal.brief_text(employee_id, employee.record.brief_version)
+            text = await office.history.brief_text(employee_id, employee.record.brief_version)
             self.state.set_brief(employee_id, text or "", f"Version {employee.record.brief_version[:12]}")
 
     def validate_brief(self, employee_id: str, text: str) -> BriefProblem | None:
@@ -377,7 +311,6 @@ class Bridge:
         except BriefError as exc:
             self.state.set_brief_problem(employee_id, _problem(exc))
             return
-        self._seed_employee(employee_id)
         self._update_model_label()
         self.state.set_brief(employee_id, text, f"Saved as version {brief.version[:12]}")
         self.state.tell(f"{self.state.name_of(employee_id)} works from the new brief now.")
@@ -443,15 +376,12 @@ class Bridge:
         self.audit_refresh()
 
     async def _audit(self) -> None:
-        from engine.audit import KINDS, AuditLog
+        from engine.office import AUDIT_KINDS as KINDS
 
-        office = self._office()
         employee_id, kind, day = self._audit_filter
         since, until = day_range(day)
-        found = await office.journal.read(
-            lambda conn: AuditLog.rows(
-                conn, employee_id=employee_id, kind=kind, since=since, until=until, limit=AUDIT_PAGE
-            )
+        found = await self._office().history.audit_rows(
+            employee_id=employee_id, kind=kind, since=since, until=until, limit=AUDIT_PAGE
         )
         rows = [to_row(r, self.state.name_of) for r in found]
         people = sorted(((e.id, e.name) for e in self.state.employees.values()), key=lambda p: p[1])
@@ -463,11 +393,7 @@ class Bridge:
         self.spawn(self._audit_verify(), "verify the audit log")
 
     async def _audit_verify(self) -> None:
-        from engine.audit import AuditLog
-
-        office = self._office()
-        await office.journal.flush()
-        report = await office.journal.read(AuditLog.verify)
+        report = await self._office().history.audit_verify()
         if report.ok:
             text = f"Verified: {report.rows} rows, the hash chain is intact (head {report.head[:12]})."
         else:
@@ -478,17 +404,13 @@ class Bridge:
         self.spawn(self._audit_export(Path(path), "jsonl" if fmt == "jsonl" else "csv"), "export the audit log")
 
     async def _audit_export(self, path: Path, fmt: Literal["jsonl", "csv"]) -> None:
-        from engine.audit import AuditLog
-
-        office = self._office()
-        await office.journal.flush()
-        count = await office.journal.read(lambda conn: AuditLog.export(conn, path, fmt))
+        count = await self._office().history.audit_export(path, fmt)
         self.state.tell(f"Exported {count} audit rows to {path}")
 
     # --- settings ----------------------------------------------------------------------------------
 
     async def _load_settings(self) -> SettingsValues:
-        raw = await self._office().journal.setting(SETTINGS_KEY)
+        raw = await self._office().history.shell_setting(SETTINGS_KEY)
         values = SettingsValues()
         if raw:
             try:
@@ -519,7 +441,7 @@ class Bridge:
         stored = values.key_stored or bool(values.key)
         self.settings = SettingsValues(**{**asdict(values), "key": "", "key_stored": stored})
         data = {k: v for k, v in asdict(self.settings).items() if k != "key"}
-        await office.journal.write(_setting_op(SETTINGS_KEY, json.dumps(data)))
+        await office.history.set_shell_setting(SETTINGS_KEY, json.dumps(data))
         self._update_model_label()
         await self._seed_spend()
         self.state.tell("Settings applied: " + ("; ".join(applied.done) if applied.done else "nothing changed"))
@@ -552,12 +474,6 @@ class Bridge:
         self.state.set_welcome(False)
 
 
-def _setting_op(key: str, value: str) -> Any:
-    from engine.store.settings import put_setting
-
-    return put_setting(key, value)
-
-
 def _summary(brief: Any) -> str:
     for attr in ("function", "summary", "description"):
         value = getattr(brief, attr, None)
@@ -571,10 +487,6 @@ def _problem(exc: Any) -> BriefProblem:
     where = f"field '{first.field}': " if first.field else ""
     more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
     return BriefProblem(where + first.message + more, first.line)
-
-
-def _task_rows(tasks: Any) -> list[TaskRow]:
-    return [TaskRow(t.id, t.employee_id, t.title, t.status, t.reason, t.parent_id) for t in tasks]
 
 
 def _step_row(s: Any) -> StepRow:

@@ -18,8 +18,7 @@ from engine.cli import build_parser
 from engine.cli import main as engine_main
 from engine.cli_input import existing_folder_for
 from engine.events import EmployeeHired
-from engine.office import OfficeError
-from engine.store.db import StoreError
+from engine.office import OfficeError, StoreError
 
 APP_COMMANDS = ("snapshot",)
 

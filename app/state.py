@@ -16,6 +16,8 @@ from typing import Literal
 from engine.events import (
     ApprovalRequested,
     ApprovalResolved,
+    DeliverableDecided,
+    DeliverableSubmitted,
     EmployeeHired,
     EmployeeLeft,
     EscalationRaised,
@@ -142,7 +144,6 @@ class OfficeState:
         self.office_spend: float | None = None  # today, from the budget report; None until read
         self.office_ceiling: float | None = None
         self.simulating: str | None = None  # the real model whose prices rehearsal is charged at
-        self.spend_dirty = False
         self.first_day = False
         self._chats: dict[str, _Chat] = {}
         self._listeners: list[Listener] = []
@@ -294,7 +295,7 @@ class OfficeState:
                 event.employee_id, event.name, event.role, event.title
             )
             row.name, row.role, row.title, row.team = event.name, event.role, event.title, event.team
-            row.rehearsal, row.color = event.rehearsal, appearance.get("color")
+            row.rehearsal, row.color, row.brief_error = event.rehearsal, appearance.get("color"), event.brief_error
             self.employees[event.employee_id] = row
             self._changed("roster", "status")
         elif isinstance(event, EmployeeLeft):
@@ -321,6 +322,22 @@ class OfficeState:
                 emp.spend_today, emp.ceiling, emp.simulated = event.today_usd, event.ceiling_usd, event.simulated
                 self.spend_history.setdefault(event.employee_id, {})[self._today()] = event.today_usd
                 self._changed("roster", "status", f"employee:{event.employee_id}")
+            if event.office_today_usd is not None:
+                self.set_office_spend(event.office_today_usd, event.office_ceiling_usd, self.simulating)
+        elif isinstance(event, DeliverableSubmitted):
+            task = self.tasks.get(event.task_id)
+            self.add_inbox(
+                InboxItem(
+                    id=event.deliverable_id,
+                    kind="review",
+                    employee_id=event.employee_id,
+                    title=f"{self.name_of(event.employee_id)} delivered: {task.title if task else event.title}",
+                    body=(f"Round {event.round}. " if event.round > 1 else "") + event.content,
+                    task_id=event.task_id,
+                )
+            )
+        elif isinstance(event, DeliverableDecided):
+            self.remove_inbox(event.deliverable_id)
         elif isinstance(event, ApprovalRequested):
             self.add_inbox(
                 InboxItem(

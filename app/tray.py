@@ -48,13 +48,11 @@ class JournalSettings:
         self._bridge = bridge
 
     async def get(self, key: str) -> str | None:
-        value: str | None = await self._bridge.office.journal.setting(key)
+        value: str | None = await self._bridge.office.history.shell_setting(key)
         return value
 
     async def put(self, key: str, value: str) -> None:
-        from engine.store.settings import put_setting
-
-        await self._bridge.office.journal.write(put_setting(key, value))
+        await self._bridge.office.history.set_shell_setting(key, value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -223,7 +223,8 @@ async def _review(office: Office, args: argparse.Namespace) -> int:
     if not rows:
         print("Nothing waits for your review.")
     for row in rows:
-        print(f"{row['id']}  {row['employee']} (round {row['round']}):\n  {row['content'][:400]}\n")
+        body = "\n".join(f"  {line}" for line in row["content"].splitlines())
+        print(f"{row['id']}  {row['employee']} (round {row['round']}):\n{body}\n")
     return 0
 
 

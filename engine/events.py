@@ -52,6 +52,7 @@ class EmployeeHired(Event):
     team: str | None
     appearance: tuple[tuple[str, str], ...] = ()  # (key, value) pairs from the brief, e.g. ("color", "#3b82f6")
     rehearsal: bool = True
+    brief_error: str | None = None  # set when its brief does not load: employed, but cannot work
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,6 +113,29 @@ class SpendChanged(Event):
     today_usd: float
     ceiling_usd: float | None
     simulated: bool = False
+    office_today_usd: float | None = None  # the whole office today, for the status bar: no re-read after it
+    office_ceiling_usd: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliverableSubmitted(Event):
+    """Finished work waiting for the owner's review (an employee on probation)."""
+
+    deliverable_id: str
+    employee_id: str
+    task_id: str
+    title: str
+    round: int
+    content: str  # what the owner is asked to accept: the report and the text of the files it wrote
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliverableDecided(Event):
+    deliverable_id: str
+    employee_id: str
+    task_id: str
+    decision: Literal["accepted", "revise"]
+    comment: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,7 +13,7 @@ from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import ApprovalRequested, EscalationRaised, SpendChanged
 from engine.guardrails.approvals import ApprovalBook
-from engine.guardrails.budget import BudgetLedger, Refusal, Reservation, employee_scope
+from engine.guardrails.budget import OFFICE, BudgetLedger, Refusal, Reservation, employee_scope
 from engine.guardrails.pricing import Estimator, Pricing
 from engine.llm.types import Message, ModelReply, ToolCall
 from engine.loop import Parked, TaskWork
@@ -121,11 +121,15 @@ class Guardrails:
         scope = employee_scope(employee_id)
         day = self.ledger.day_of(scope, self.clock.now())
         limit = self.ledger.day_limit(scope, day)
+        office_day = self.ledger.day_of(OFFICE, self.clock.now())
+        office_limit = self.ledger.day_limit(OFFICE, office_day)
         return SpendChanged(
             employee_id=employee_id,
             today_usd=self.ledger.spent(scope, day),
             ceiling_usd=None if limit is None or math.isinf(limit) else limit,  # removed by the owner: none
             simulated=simulated,
+            office_today_usd=self.ledger.spent(OFFICE, office_day),
+            office_ceiling_usd=None if office_limit is None or math.isinf(office_limit) else office_limit,
         )
 
     # --- tool calls -----------------------------------------------------------------------------

@@ -10,7 +10,9 @@ queries (queries.py).
 from engine.errors import OfficeError, OwnerError
 from engine.office.employee import Employee
 from engine.office.front import Office
+from engine.office.history import AUDIT_KINDS
 from engine.office.queries import Held
 from engine.office.scheduler import POLL_S
+from engine.store.db import StoreError
 
-__all__ = ["POLL_S", "Employee", "Held", "Office", "OfficeError", "OwnerError"]
+__all__ = ["AUDIT_KINDS", "POLL_S", "Employee", "Held", "Office", "OfficeError", "OwnerError", "StoreError"]

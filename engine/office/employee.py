@@ -44,3 +44,11 @@ def employee_event(employee: Employee, record: EmployeeRecord | None = None) -> 
         appearance=tuple(sorted(employee.brief.appearance.as_pairs())),
         rehearsal=employee.config.is_rehearsal,
     )
+
+
+def unseated_event(record: EmployeeRecord, brief_error: str) -> EmployeeHired:
+    """Someone employed whose brief does not load: shown, with why it cannot work."""
+    return EmployeeHired(
+        employee_id=record.id, name=record.name, role=record.role, title=record.title, team=record.team,
+        brief_error=brief_error,
+    )  # fmt: skip

@@ -29,6 +29,7 @@ from engine.office.belts import Belts
 from engine.office.briefing import BriefVersions
 from engine.office.decisions import DecisionSync, read_decisions
 from engine.office.employee import Employee
+from engine.office.history import History
 from engine.office.owner import Owner
 from engine.office.queries import Held, OfficeQueries
 from engine.office.recorder import Recorder
@@ -86,6 +87,7 @@ class Office:
         self.home = home
         self.connections = connections  # MCP servers started on demand, stopped by close()
         self.journal = journal
+        self.history = History(journal)  # steps, briefs, the audit log, the window's own settings
         self.bus = bus
         self.clock = clock
         self.tools = tools
@@ -119,7 +121,7 @@ class Office:
             journal, bus, clock, ids, roster=roster, workers=workers, board=board, approvals=self.approvals,
             recorder=recorder, refresh=decisions.refresh,
         )  # fmt: skip
-        reviews = Reviews(journal, bus, ids, roster=roster, board=board, recorder=recorder)
+        reviews = Reviews(journal, bus, ids, roster=roster, board=board, recorder=recorder, workspace=home.workspace)
         spending = Spending(journal, clock, ledger, model, roster=roster, recorder=recorder, refresh=decisions.refresh)
         scheduler = Scheduler(
             home, journal, bus, clock, roster=roster, workers=workers, board=board, sync=decisions, owner=owner,
@@ -352,6 +354,10 @@ class Office:
 
     async def scene_events(self) -> list[Event]:
         return await self.parts.queries.scene_events()
+
+    async def snapshot(self) -> list[Event]:
+        """Everything a view needs to start, as events; then the bus keeps it current (see OfficeQueries)."""
+        return await self.parts.queries.snapshot(await self.parts.reviews.list("pending"))
 
     async def held_work(self) -> list[Held]:
         return await self.parts.queries.held_work()

@@ -13,11 +13,12 @@ from engine.clock import Clock
 from engine.events import ApprovalRequested, EscalationRaised, Event, Status, StatusChanged, TaskChanged
 from engine.guardrails import ApprovalBook, Guardrails
 from engine.hours import next_change
-from engine.office.employee import employee_event
+from engine.office.employee import employee_event, unseated_event
+from engine.office.reviews import submitted_event
 from engine.office.roster import Roster
 from engine.office.standing import OPEN, is_over_budget, standing
 from engine.store.journal import Journal
-from engine.store.records import EmployeeRecord
+from engine.store.records import Deliverable, EmployeeRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,32 @@ class OfficeQueries:
                     risk=request.risk,
                 )
             )
+        return events
+
+    async def snapshot(self, reviews: list[Deliverable]) -> list[Event]:
+        """Everything a view needs to start, as events; after it, events alone keep the view current.
+
+        The scene's events, then every task (done ones too, for the task list), the deliverables
+        waiting for review with their text, and the office's spend today.
+        """
+        events = await self.scene_events()
+        shown = {e.task_id for e in events if isinstance(e, TaskChanged)}
+        tasks = {t.id: t for t in await self._journal.tasks()}
+        for t in tasks.values():
+            if t.id not in shown:
+                events.append(
+                    TaskChanged(
+                        task_id=t.id, employee_id=t.employee_id, title=t.title, status=t.status, reason=t.reason,
+                        parent_id=t.parent_id,
+                    )
+                )  # fmt: skip
+        for item in reviews:
+            title = tasks[item.task_id].title if item.task_id in tasks else item.task_id
+            events.append(submitted_event(item, title))
+        for record in await self._journal.employees():  # employed, but its brief keeps it from working
+            error = self._roster.brief_errors.get(record.id)
+            if record.id not in self._roster.employees and error:
+                events.insert(0, unseated_event(record, error))
         return events
 
     async def roster(self) -> list[dict[str, Any]]:

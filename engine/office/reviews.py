@@ -6,14 +6,18 @@ again as a new round, with the owner's comment as the next step of the task.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
 
 from engine.bus import EventBus
 from engine.clock import IdSource
 from engine.errors import OwnerError
-from engine.events import StatusChanged
+from engine.events import DeliverableDecided, DeliverableSubmitted, StatusChanged
 from engine.office.employee import Employee
 from engine.office.recorder import Recorder
 from engine.office.roster import Roster
@@ -35,7 +39,9 @@ class Reviews:
         roster: Roster,
         board: TaskBoard,
         recorder: Recorder,
+        workspace: Callable[[str], Path],
     ) -> None:
+        self._workspace = workspace  # an employee's folder, where the files it delivers are
         self._journal = journal
         self._bus = bus
         self._ids = ids
@@ -46,7 +52,7 @@ class Reviews:
     async def submit(self, employee: Employee, task: TaskRecord, summary: str) -> Deliverable:
         """Hand in a finished task for review: the task waits in `review` until the owner decides."""
         files = await self._files_written(task.id)
-        content = summary + ("\n\nFiles: " + ", ".join(files) if files else "")
+        content = summary + await asyncio.to_thread(_file_texts, self._workspace(employee.id), files)
         rounds = await self._journal.read(functools.partial(deliverables_table.count_rounds, task_id=task.id))
         item = Deliverable(
             id=self._ids.new("dlv"),
@@ -69,6 +75,7 @@ class Reviews:
         )
         self._board.publish(task, "review", "waiting for the owner's review")
         self._bus.publish(StatusChanged(employee_id=employee.id, status="idle", detail=""))
+        self._bus.publish(submitted_event(item, task.title))
         return item
 
     async def _files_written(self, task_id: str) -> list[str]:
@@ -111,6 +118,11 @@ class Reviews:
         if employee is not None:
             employee.record = dataclasses.replace(employee.record, probation_left=left)
         self._board.publish(task, "done")
+        self._bus.publish(
+            DeliverableDecided(
+                deliverable_id=item.id, employee_id=item.employee_id, task_id=task.id, decision="accepted"
+            )
+        )
 
     async def revise(self, deliverable_id: str, comment: str) -> None:
         """Send a deliverable back with comments; the employee revises it as a new round."""
@@ -123,6 +135,15 @@ class Reviews:
             deliverables_table.decide(item.id, "revise", self._recorder.now(), comment),
             *self._recorder.audit_ops("deliverable_decided", data, item.employee_id),
             full=True,
+        )
+        self._bus.publish(
+            DeliverableDecided(
+                deliverable_id=item.id,
+                employee_id=item.employee_id,
+                task_id=task.id,
+                decision="revise",
+                comment=comment,
+            )
         )
         text = f"The owner reviewed your work (round {item.round}) and sent it back: {comment}\nPlease revise."
         await self._board.requeue(task, "sent back for revision", self._board.owner_step(task, text))
@@ -137,3 +158,38 @@ class Reviews:
             writes.update_employee(employee.id, probation_left=deliverables_to_review),
         )
         employee.record = dataclasses.replace(employee.record, probation_left=deliverables_to_review)
+
+
+MAX_FILE_CHARS = 20_000  # of each delivered file shown for review; the whole file stays in the workspace
+
+
+def submitted_event(item: Deliverable, title: str) -> DeliverableSubmitted:
+    return DeliverableSubmitted(
+        deliverable_id=item.id,
+        employee_id=item.employee_id,
+        task_id=item.task_id,
+        title=title,
+        round=item.round,
+        content=item.content,
+    )
+
+
+def _decided(item: Deliverable, decision: Literal["accepted", "revise"], comment: str = "") -> DeliverableDecided:
+    return DeliverableDecided(
+        deliverable_id=item.id, employee_id=item.employee_id, task_id=item.task_id, decision=decision, comment=comment
+    )
+
+
+def _file_texts(workspace: Path, paths: list[str]) -> str:
+    """The delivered files themselves, under the report: the owner reviews the work, not its file names."""
+    parts = []
+    for relative in paths:
+        target = (workspace / relative).resolve()
+        if not target.is_relative_to(workspace.resolve()) or not target.is_file():
+            parts.append(f"### {relative}\n\n(no longer in the workspace)")
+            continue
+        text = target.read_text(encoding="utf-8", errors="replace")
+        if len(text) > MAX_FILE_CHARS:
+            text = text[:MAX_FILE_CHARS] + f"\n\n[... {len(text) - MAX_FILE_CHARS:,} more characters in {relative}]"
+        parts.append(f"### {relative}\n\n{text}")
+    return "".join(f"\n\n---\n\n{part}" for part in parts)

@@ -1,0 +1,61 @@
+"""What views read on demand, behind the Office front: steps, briefs, the audit log, the shell's own settings.
+
+The app reaches the database only through these (and `Office.snapshot()` plus events); it never
+holds the journal, builds an operation or reads the audit table itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from engine.audit import KINDS, AuditLog, AuditRow, VerifyReport
+from engine.store.journal import Journal
+from engine.store.records import StepRecord
+from engine.store.settings import put_setting
+
+AUDIT_KINDS = KINDS  # what the audit viewer can filter on
+SHELL_PREFIX = "shell."  # the window's own preferences: the only settings a view may write directly
+
+
+class History:
+    def __init__(self, journal: Journal) -> None:
+        self._journal = journal
+
+    async def steps(self, employee_id: str) -> list[StepRecord]:
+        """Every step the employee took, oldest first (its log)."""
+        return await self._journal.steps(employee_id=employee_id)
+
+    async def brief_text(self, employee_id: str, version: str) -> str | None:
+        """The brief as the employee worked from it at `version`."""
+        return await self._journal.brief_text(employee_id, version)
+
+    async def audit_rows(
+        self, *, employee_id: str | None, kind: str | None, since: str | None, until: str | None, limit: int
+    ) -> list[AuditRow]:
+        """Audit rows for the viewer, newest first; `since <= ts < until`."""
+        return await self._journal.read(
+            lambda conn: AuditLog.rows(conn, employee_id=employee_id, kind=kind, since=since, until=until, limit=limit)
+        )
+
+    async def audit_verify(self) -> VerifyReport:
+        """Recompute the hash chain over everything committed so far."""
+        await self._journal.flush()
+        return await self._journal.read(AuditLog.verify)
+
+    async def audit_export(self, path: Path, fmt: Literal["jsonl", "csv"]) -> int:
+        await self._journal.flush()
+        return await self._journal.read(lambda conn: AuditLog.export(conn, path, fmt))
+
+    async def shell_setting(self, key: str) -> str | None:
+        return await self._journal.setting(_shell_key(key))
+
+    async def set_shell_setting(self, key: str, value: str) -> None:
+        """A preference of the window's own (layout, tray, first run); owner decisions have their own calls."""
+        await self._journal.write(put_setting(_shell_key(key), value))
+
+
+def _shell_key(key: str) -> str:
+    if not key.startswith(SHELL_PREFIX):
+        raise ValueError(f"a shell setting's key starts with {SHELL_PREFIX!r}: {key!r}")
+    return key
