@@ -10,20 +10,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from app.attach import watching_text, work_or_watch
 from app.audit_rows import AUDIT_PAGE, day_range, to_row
+from app.onboarding import hire_starter_team, is_first_run
 from app.panels.employee import BriefProblem
 from app.panels.hire import CustomRole, RoleInfo
 from app.panels.settings import SettingsValues
-from app.settings_apply import apply_settings
-from app.state import OfficeState, StepRow
+from app.rows import brief_problem, rehearsal_pace, role_summary, step_row
+from app.settings_apply import apply_settings, load_settings, store_settings
+from app.state import OfficeState
 from engine.events import DecisionsChanged, Event
 
 EventSink = Callable[[Event], None]
@@ -32,17 +32,6 @@ if TYPE_CHECKING:
     from engine.office import Office
 
 log = logging.getLogger(__name__)
-
-SETTINGS_KEY = "shell.settings"
-STARTER_KEY = "shell.starter_team"
-STARTER_ROLES = ("assistant",)
-STARTER_TEAM = "marketing"  # hired too when the catalog has it
-STARTER_MAX = 4
-STARTER_TASKS: dict[str, str] = {
-    "assistant": "Write me a short welcome note: what you can do for me, and three ideas for this week.",
-}
-STARTER_TASK = "Introduce yourself in a short note and draft a first plan for your role as {title}."
-FIRST_DAY_HOURS = 8.0  # catalog roles keep office hours; on first run the starter team is called in
 
 
 class Bridge:
@@ -75,7 +64,7 @@ class Bridge:
             self._fan_out(event)
         self.settings = await self._load_settings()
         await self._seed_spend()
-        first_run = starter_team and await office.history.shell_setting(STARTER_KEY) is None
+        first_run = starter_team and await is_first_run(office)
         self._runner = self.spawn(self._keep_working(), "keep the office working")
         if first_run:
             await self.hire_starter_team()
@@ -188,27 +177,8 @@ class Bridge:
 
     async def hire_starter_team(self) -> None:
         """First run: a small team in rehearsal, each with a first task, so the office visibly works."""
-        office = self._office()
-        self.state.first_day = True  # the banner says they are called in, from the first hire on
         roles = await asyncio.to_thread(self._catalog_roles)
-        chosen = [r for r in roles if r.id in STARTER_ROLES]
-        chosen += [r for r in roles if r.team == STARTER_TEAM and r.id not in STARTER_ROLES]
-        if not chosen:
-            chosen = [RoleInfo("assistant", "Personal assistant")]
-        for role in chosen[:STARTER_MAX]:
-            try:
-                record = await self._hire(role.id, None)
-                # Catalog roles keep office hours; whatever the hour, the first day starts now.
-                await office.call_in(record.id, hours=FIRST_DAY_HOURS)
-            except Exception as exc:
-                log.warning("starter hire %s failed: %s", role.id, exc)
-                self.state.tell(f"Could not hire a {role.title}: {exc}")
-                continue
-            text = STARTER_TASKS.get(role.id, STARTER_TASK.format(title=record.title.lower()))
-            task = await office.assign(record.id, text)
-            self.state.chat_sent(record.id, text, task.id)  # the first day's conversation shows in their chat
-        await office.history.set_shell_setting(STARTER_KEY, "1")
-        self.state.set_welcome(True)
+        await hire_starter_team(self._office(), self.state, roles, self._hire)
 
     def roles(self) -> list[RoleInfo]:
         try:
@@ -219,7 +189,9 @@ class Bridge:
 
     def _catalog_roles(self) -> list[RoleInfo]:
         catalog = self._office().catalog()
-        return [RoleInfo(role_id, brief.title, brief.team, _summary(brief)) for role_id, brief in catalog.roles.items()]
+        return [
+            RoleInfo(role_id, brief.title, brief.team, role_summary(brief)) for role_id, brief in catalog.roles.items()
+        ]
 
     def tools(self) -> list[str]:
         return sorted(self.office.tools.names()) if self.office is not None else []
@@ -274,7 +246,7 @@ class Bridge:
     async def _load_employee(self, employee_id: str) -> None:
         office = self._office()
         steps = await office.history.steps(employee_id)
-        self.state.load_steps(employee_id, [_step_row(s) for s in steps])
+        self.state.load_steps(employee_id, [step_row(s) for s in steps])
         per_day: dict[date, float] = {}
         for s in steps:
             day = date.fromisoformat(s.started_at[:10])
@@ -295,7 +267,7 @@ class Bridge:
         try:
             office.check_brief(text, source)
         except BriefError as exc:
-            return _problem(exc)
+            return brief_problem(exc)
         return None
 
     def save_brief(self, employee_id: str, text: str) -> None:
@@ -309,7 +281,7 @@ class Bridge:
         try:
             brief = await office.update_brief(employee_id, text)
         except BriefError as exc:
-            self.state.set_brief_problem(employee_id, _problem(exc))
+            self.state.set_brief_problem(employee_id, brief_problem(exc))
             return
         self._update_model_label()
         self.state.set_brief(employee_id, text, f"Saved as version {brief.version[:12]}")
@@ -410,17 +382,7 @@ class Bridge:
     # --- settings ----------------------------------------------------------------------------------
 
     async def _load_settings(self) -> SettingsValues:
-        raw = await self._office().history.shell_setting(SETTINGS_KEY)
-        values = SettingsValues()
-        if raw:
-            try:
-                data = json.loads(raw)
-                data["days"] = tuple(data.get("days", values.days))
-                data["connected_apps"] = tuple(data.get("connected_apps", ()))
-                values = SettingsValues(**{k: v for k, v in data.items() if k in SettingsValues.__dataclass_fields__})
-            except (json.JSONDecodeError, TypeError) as exc:
-                log.warning("ignoring unreadable shell settings: %s", exc)
-        return values
+        return await load_settings(self._office())
 
     def keyring_note(self) -> str:
         try:
@@ -438,10 +400,7 @@ class Bridge:
         applied = await apply_settings(office, self.settings, values)
         if applied.error is not None:
             return applied.error
-        stored = values.key_stored or bool(values.key)
-        self.settings = SettingsValues(**{**asdict(values), "key": "", "key_stored": stored})
-        data = {k: v for k, v in asdict(self.settings).items() if k != "key"}
-        await office.history.set_shell_setting(SETTINGS_KEY, json.dumps(data))
+        self.settings = await store_settings(office, values)
         self._update_model_label()
         await self._seed_spend()
         self.state.tell("Settings applied: " + ("; ".join(applied.done) if applied.done else "nothing changed"))
@@ -472,47 +431,3 @@ class Bridge:
     def dismiss_welcome(self) -> None:
         self._welcome_dismissed = True
         self.state.set_welcome(False)
-
-
-def _summary(brief: Any) -> str:
-    for attr in ("function", "summary", "description"):
-        value = getattr(brief, attr, None)
-        if isinstance(value, str) and value:
-            return value
-    return ""
-
-
-def _problem(exc: Any) -> BriefProblem:
-    first = exc.problems[0]
-    where = f"field '{first.field}': " if first.field else ""
-    more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
-    return BriefProblem(where + first.message + more, first.line)
-
-
-def _step_row(s: Any) -> StepRow:
-    summary = ""
-    if s.kind == "tool":
-        summary = (s.result or "")[:200]
-    else:
-        try:
-            message = json.loads(s.result or "{}")
-            calls = message.get("tool_calls") or []
-            summary = (
-                "calls " + ", ".join(c["function"]["name"] for c in calls) if calls else (message.get("content") or "")
-            )
-        except (json.JSONDecodeError, KeyError, TypeError):
-            summary = ""
-    if s.rehearsal:
-        summary = "[rehearsal] " + summary
-    return StepRow(s.id, s.employee_id, s.task_id, s.kind, s.status, s.tool, s.cost_usd, summary[:200], s.started_at)
-
-
-DEFAULT_PACE = 25.0  # words per second: about a hosted model's speed, slow enough to watch someone type
-
-
-def rehearsal_pace() -> float:
-    """How fast rehearsing employees write in the window ($HEADCOUNT_REHEARSAL_PACE; 0 = instantly)."""
-    try:
-        return max(float(os.environ.get("HEADCOUNT_REHEARSAL_PACE", DEFAULT_PACE)), 0.0)
-    except ValueError:
-        return DEFAULT_PACE

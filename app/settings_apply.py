@@ -6,10 +6,14 @@ whether one was saved.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import logging
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from app.panels.settings import PROVIDERS, SettingsValues
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from engine.briefs import WorkingHours
@@ -112,3 +116,30 @@ def office_hours(values: SettingsValues) -> WorkingHours | None:
     return WorkingHours.model_validate(
         {"timezone": values.timezone, "windows": [f"{days} {values.start}-{values.end}"]}
     )
+
+
+SETTINGS_KEY = "shell.settings"
+
+
+async def load_settings(office: Office) -> SettingsValues:
+    """The settings dialog's last values (a key itself is never among them)."""
+    raw = await office.history.shell_setting(SETTINGS_KEY)
+    values = SettingsValues()
+    if raw:
+        try:
+            data = json.loads(raw)
+            data["days"] = tuple(data.get("days", values.days))
+            data["connected_apps"] = tuple(data.get("connected_apps", ()))
+            values = SettingsValues(**{k: v for k, v in data.items() if k in SettingsValues.__dataclass_fields__})
+        except (json.JSONDecodeError, TypeError) as exc:
+            log.warning("ignoring unreadable shell settings: %s", exc)
+    return values
+
+
+async def store_settings(office: Office, values: SettingsValues) -> SettingsValues:
+    """Keep what the dialog shows next time: whether a key is stored, never the key."""
+    stored = values.key_stored or bool(values.key)
+    kept = SettingsValues(**{**asdict(values), "key": "", "key_stored": stored})
+    data = {k: v for k, v in asdict(kept).items() if k != "key"}
+    await office.history.set_shell_setting(SETTINGS_KEY, json.dumps(data))
+    return kept

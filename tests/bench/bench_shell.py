@@ -156,8 +156,9 @@ def main() -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from app.bridge import Bridge, rehearsal_pace
+    from app.bridge import Bridge
     from app.office.state import OfficeState as SceneState
+    from app.rows import rehearsal_pace
     from app.state import OfficeState
     from app.theme import apply_theme
     from app.window import MainWindow
