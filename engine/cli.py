@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -191,10 +192,21 @@ async def _roster(office: Office, args: argparse.Namespace) -> int:
     if not rows:
         print("Nobody works here yet. Try: headcount hire assistant")
     for row in rows:
-        mode = " [rehearsal]" if row["rehearsal"] else ""
+        mode = "rehearsal" if row["rehearsal"] else (row["model"] or "cannot work: see its brief")
         task = f" — {row['current_task']}" if row["current_task"] else ""
-        print(f"{row['name']:<10} {row['title']:<28} {row['status']:<18}{task}{mode}")
+        print(f"{_cut(row['name'], 12)} {_cut(row['title'], 28)} {row['status']:<18} [{mode}]{task}")
     return 0
+
+
+def _cut(text: str, width: int) -> str:
+    """`text` padded or cut to `width` columns, counting wide characters (emoji, CJK) as two."""
+    out, used = "", 0
+    for char in text:
+        size = 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        if used + size > width:
+            break
+        out, used = out + char, used + size
+    return out + " " * (width - used)
 
 
 async def _assign(office: Office, args: argparse.Namespace) -> int:
@@ -304,8 +316,8 @@ def _describe(event: Event, names: dict[str, str]) -> str | None:
 
 
 async def _log(office: Office, args: argparse.Namespace) -> int:
-    employee = office.find(args.employee)
-    steps = await office.journal.steps(employee_id=employee.id)
+    employee_id = await office.history.whose(args.employee)  # also someone let go: their log is kept
+    steps = await office.history.steps(employee_id)
     rows: list[dict[str, Any]] = [
         {
             "step_id": s.id,
@@ -347,9 +359,9 @@ def _step_summary(kind: str, tool: str | None, arguments: str | None, result: st
 
 
 async def _tasks(office: Office, args: argparse.Namespace) -> int:
-    employee_id = office.find(args.employee).id if args.employee else None
+    employee_id = await office.history.whose(args.employee) if args.employee else None
     tasks = await office.journal.tasks(employee_id=employee_id)
-    names = {e.id: e.record.name for e in office.employees.values()}
+    names = await office.history.everyone()
     rows = [
         {
             "id": t.id,

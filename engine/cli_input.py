@@ -9,14 +9,12 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
 MAX_USD = 1_000_000.0  # more than any small business means; a typo's extra zeros are refused
 MAX_CALL_IN_HOURS = 14 * 24.0
 MAX_TASK_CHARS = 100_000
-MAX_NAME_CHARS = 40
 NO_CEILING = ("none", "off", "unlimited")
 
 
@@ -81,15 +79,13 @@ def count(low: int, high: int) -> Callable[[str], int]:
 
 
 def person_name(text: str) -> str:
-    """An employee's name: one line of printable text, short enough for the roster and a name tag."""
-    name = " ".join(text.split())
-    if not name:
-        raise argparse.ArgumentTypeError("a name needs at least one letter")
-    if any(unicodedata.category(c).startswith("C") for c in text if c not in " \t"):
-        raise argparse.ArgumentTypeError("a name is one line of plain text (no line breaks or control characters)")
-    if len(name) > MAX_NAME_CHARS:
-        raise argparse.ArgumentTypeError(f"a name is at most {MAX_NAME_CHARS} characters; this one has {len(name)}")
-    return name
+    """An employee's name, checked as the office checks it (engine.office.employee.check_name)."""
+    from engine.office.employee import check_name
+
+    try:
+        return check_name(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def task_text(text: str) -> str:

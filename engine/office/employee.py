@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -52,3 +53,21 @@ def unseated_event(record: EmployeeRecord, brief_error: str) -> EmployeeHired:
         employee_id=record.id, name=record.name, role=record.role, title=record.title, team=record.team,
         brief_error=brief_error,
     )  # fmt: skip
+
+
+MAX_NAME_CHARS = 40
+
+
+def check_name(text: str) -> str:
+    """An employee's name: one line of printable text, short enough for the roster and a name tag.
+
+    Raises ValueError in words; the command line and the window say the same.
+    """
+    name = " ".join(text.split())
+    if not name:
+        raise ValueError("a name needs at least one letter")
+    if any(unicodedata.category(c).startswith("C") for c in text if c not in " \t"):
+        raise ValueError("a name is one line of plain text (no line breaks or control characters)")
+    if len(name) > MAX_NAME_CHARS:
+        raise ValueError(f"a name is at most {MAX_NAME_CHARS} characters; this one has {len(name)}")
+    return name

@@ -119,7 +119,7 @@ class Office:
         decisions = DecisionSync(journal, bus, roster, workers, board, ledger, self.guardrails)
         owner = Owner(
             journal, bus, clock, ids, roster=roster, workers=workers, board=board, approvals=self.approvals,
-            recorder=recorder, refresh=decisions.refresh,
+            recorder=recorder, refresh=decisions.refresh, tools=tools,
         )  # fmt: skip
         reviews = Reviews(journal, bus, ids, roster=roster, board=board, recorder=recorder, workspace=home.workspace)
         spending = Spending(journal, clock, ledger, model, roster=roster, recorder=recorder, refresh=decisions.refresh)

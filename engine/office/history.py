@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from engine.audit import KINDS, AuditLog, AuditRow, VerifyReport
+from engine.errors import OfficeError
 from engine.store.journal import Journal
 from engine.store.records import StepRecord
 from engine.store.settings import put_setting
@@ -25,6 +26,20 @@ class History:
     async def steps(self, employee_id: str) -> list[StepRecord]:
         """Every step the employee took, oldest first (its log)."""
         return await self._journal.steps(employee_id=employee_id)
+
+    async def everyone(self) -> dict[str, str]:
+        """Every employee's name by id, those let go included: their logs and tasks are kept."""
+        return {r.id: r.name for r in await self._journal.employees(include_departed=True)}
+
+    async def whose(self, who: str) -> str:
+        """The id of an employee, current or let go, by id or name (case-insensitive); OfficeError if none."""
+        names = await self.everyone()
+        if who in names:
+            return who
+        matches = [eid for eid, name in names.items() if name.lower() == who.lower()]
+        if not matches:
+            raise OfficeError(f"no employee called {who!r} (the office has had: {', '.join(sorted(names.values()))})")
+        return matches[-1]  # the latest of that name
 
     async def brief_text(self, employee_id: str, version: str) -> str | None:
         """The brief as the employee worked from it at `version`."""

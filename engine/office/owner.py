@@ -29,6 +29,7 @@ from engine.store.journal import Journal
 from engine.store.records import ApprovalRecord, StepRecord
 from engine.store.settings import delete_setting, put_setting
 from engine.store.writer import Op
+from engine.tools.registry import ToolRegistry
 
 MAX_CALL_IN_HOURS = 14 * 24.0  # two weeks: longer is a change of working hours, not a call-in
 
@@ -47,6 +48,7 @@ class Owner:
         approvals: ApprovalBook,
         recorder: Recorder,
         refresh: Callable[[], Awaitable[None]],  # re-read the owner's decisions and apply them
+        tools: ToolRegistry | None = None,  # to check the owner's edited arguments against a tool's schema
     ) -> None:
         self._journal = journal
         self._bus = bus
@@ -58,6 +60,7 @@ class Owner:
         self._approvals = approvals
         self._recorder = recorder
         self._refresh = refresh
+        self._tools = tools
 
     # --- tasks parked for the owner ------------------------------------------------------------
 
@@ -99,6 +102,8 @@ class Owner:
             raise OwnerError(f"approval {approval_id} was already {record.status}")
         if not approve and not note.strip():
             raise OwnerError("say why you reject it: the employee learns from your reason")
+        if approve and edit is not None:
+            self._check_edit(record.tool, edit)
         decision: Decision = "approved" if approve else "rejected"
         now = self._clock.now()
         op = ApprovalBook.decide_op(approval_id, decision, note, edit if approve else None, now)
@@ -114,6 +119,19 @@ class Owner:
         updated = await self._approvals.get(approval_id)
         assert updated is not None
         return updated
+
+    def _check_edit(self, tool_name: str, edit: dict[str, Any]) -> None:
+        """Refuse edited arguments the tool would reject, before anything is approved (not at run time)."""
+        tool = self._tools.get(tool_name) if self._tools is not None else None
+        if tool is None:
+            return  # a server's tool not started now: its own checks answer when it runs
+        import jsonschema
+
+        try:
+            jsonschema.validate(edit, tool.spec.parameters)
+        except jsonschema.ValidationError as exc:
+            where = ".".join(str(p) for p in exc.absolute_path) or "the arguments"
+            raise OwnerError(f"the edited arguments do not fit {tool_name}: {where}: {exc.message}") from None
 
     async def expire_approvals(self) -> list[ApprovalRecord]:
         """Pending requests past their deadline expire: the employee hears no, the owner an escalation."""

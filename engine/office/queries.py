@@ -134,6 +134,7 @@ class OfficeQueries:
                     "detail": detail,
                     "current_task": running.get(r.id),
                     "rehearsal": employee.config.is_rehearsal if employee else True,
+                    "model": employee.config.model if employee else None,  # what it thinks with
                     "probation_left": r.probation_left,
                     "brief_error": self._roster.brief_errors.get(r.id),
                 }

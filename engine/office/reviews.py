@@ -96,7 +96,8 @@ class Reviews:
         for item in await self.list(None):
             if item.id == deliverable_id:
                 if item.status != "pending":
-                    raise OwnerError(f"deliverable {deliverable_id} was already {item.status}")
+                    done = "sent back for revision" if item.status == "revise" else item.status
+                    raise OwnerError(f"deliverable {deliverable_id} was already {done}")
                 return item
         raise OwnerError(f"no deliverable {deliverable_id!r}")
 

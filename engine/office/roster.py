@@ -26,7 +26,7 @@ from engine.llm.types import ModelClient, ModelConfig
 from engine.loop import TaskWork
 from engine.office.belts import Belts
 from engine.office.briefing import BriefVersions
-from engine.office.employee import Employee, employee_event
+from engine.office.employee import Employee, check_name, employee_event
 from engine.office.recorder import Recorder
 from engine.store import writes
 from engine.store.journal import Journal
@@ -170,6 +170,11 @@ class Roster:
             # Refuse now, not mid-task: unknown price, missing key, unknown provider.
             await asyncio.to_thread(validate_config, config)
         taken = {e.record.name for e in self.employees.values()}
+        if name is not None:
+            try:
+                name = check_name(name)
+            except ValueError as exc:
+                raise OfficeError(str(exc)) from None
         chosen = name or next((n for n in FIRST_NAMES if n not in taken), f"Employee {len(taken) + 1}")
         if chosen in taken:
             raise OfficeError(f"there is already an employee called {chosen}")

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.launcher import main
+from tests.engine.conftest import BriefWriter, OfficeFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -215,3 +216,35 @@ def test_random_values_never_raise_a_traceback(
     code, _, err = cli(capsys, *argv)  # any exception but SystemExit fails the test here
     assert code in (0, 1, 2), (argv, code, err)
     assert "Traceback" not in err
+
+
+def test_a_dismissed_employees_log_and_tasks_stay_readable(office: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(capsys, "assign", "Ada", "Water the plants")[0] == 0
+    assert cli(capsys, "dismiss", "Ada")[0] == 0
+    code, out, err = cli(capsys, "log", "Ada", "--json")
+    assert code == 0 and json.loads(out) == [], err  # no steps, but no "no such employee" either
+    (task,) = json.loads(cli(capsys, "tasks", "--json")[1])
+    assert task["employee"] == "Ada" and task["status"] == "cancelled"
+
+
+async def test_the_office_checks_names_and_edited_arguments_itself(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    from engine.errors import OfficeError, OwnerError
+    from engine.testing import ScriptedModel, call
+    from tests.engine.test_guardrails import _mail_tools
+
+    outbox: list[dict[str, str]] = []
+    office = await make_office(
+        ScriptedModel(call("send_email", to="client@example.test", body="Hi")), tools=_mail_tools(outbox)
+    )
+    with pytest.raises(OfficeError, match="one line of plain text"):
+        await office.hire(office.brief_for(str(write_brief())), name="Ada\nLovelace")  # the window's path too
+    await office.hire(office.brief_for(str(write_brief(tools=["send_email"]))), name="Ada")
+    await office.assign("ada", "Email the client")
+    await office.run(until_idle=True)
+    (request,) = await office.approvals.list()
+    with pytest.raises(OwnerError, match="to: 5 is not of type 'string'"):
+        await office.decide(request.id, approve=True, edit={"to": 5})
+    assert (await office.approvals.get(request.id)).status == "pending"  # type: ignore[union-attr]
+    assert outbox == []
