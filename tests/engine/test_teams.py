@@ -72,7 +72,7 @@ async def test_a_hand_off_passes_a_versioned_file_to_a_teammate(
         return steps[len(done)] if len(done) < len(steps) else say("done")
 
     office = await make_office(FunctionModel(script))
-    lead, writer, designer = await _team(office, write_brief, size=3)
+    _lead, writer, designer = await _team(office, write_brief, size=3)
     seen: list[Event] = []
     office.bus.subscribe(seen.append)
     first = await office.assign(writer, "Draft the launch words")
