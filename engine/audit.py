@@ -80,6 +80,12 @@ KINDS: Final = frozenset(
         "hired",
         "brief_changed",
         "task_parked",
+        # teams (engine.teams)
+        "hand_off",
+        "sprint_planned",
+        "sprint_approved",
+        "task_reassigned",
+        "task_escalated",
     }
 )
 

@@ -20,6 +20,7 @@ from engine.cli_connect import add_commands as add_connect_commands  # issue 13
 from engine.cli_memory import add_commands as add_memory_commands  # memory hook
 from engine.cli_owner import add_commands, key_command
 from engine.cli_store import add_commands as add_store_commands
+from engine.cli_teams import add_commands as add_team_commands  # teams: board, sprint, reassign, summary
 from engine.doctor import add_command as add_doctor_command
 from engine.events import Event, StatusChanged, StepFinished, TaskChanged
 from engine.faults import environment_error, file_fault
@@ -86,6 +87,7 @@ def build_parser(extra: Callable[[Any], None] | None = None) -> argparse.Argumen
     COMMANDS.update(add_commands(sub))
     COMMANDS.update(add_connect_commands(sub))  # issue 13: connect, connections, disconnect, answer
     COMMANDS.update(add_memory_commands(sub))  # memory hook: memory, remember, forget
+    COMMANDS.update(add_team_commands(sub))  # teams hook: board, sprint, reassign, summary
     WITHOUT_OFFICE.update(add_store_commands(sub))
     WITHOUT_OFFICE.update(add_doctor_command(sub))  # engine/doctor.py
     if extra is not None:

@@ -38,6 +38,7 @@ from engine.office.roster import Roster
 from engine.office.scheduler import Scheduler
 from engine.office.spending import Spending
 from engine.office.tasks import TaskBoard
+from engine.office.teamwork import build_teams
 from engine.office.workers import Workers
 from engine.paths import Home
 from engine.secrets import Secrets, redact
@@ -45,6 +46,7 @@ from engine.store.db import open_database
 from engine.store.journal import Journal
 from engine.store.records import ApprovalRecord, Deliverable, EmployeeRecord, TaskRecord
 from engine.store.writer import Writer
+from engine.teams import Teams
 from engine.tools.base import Tool
 from engine.tools.registry import ToolRegistry
 
@@ -65,6 +67,7 @@ class Parts:
     spending: Spending  # ceilings, raises, spend reports, connected and simulated models
     scheduler: Scheduler  # the run: workers over the queues, polling, recovery, standing
     queries: OfficeQueries  # roster rows, held work, the scene as events
+    teams: Teams  # boards, hand-offs, sprints, stuck work, stand-ups and summaries (engine.teams)
 
 
 class Office:
@@ -122,14 +125,20 @@ class Office:
             recorder=recorder, refresh=decisions.refresh, tools=tools,
         )  # fmt: skip
         reviews = Reviews(journal, bus, ids, roster=roster, board=board, recorder=recorder, workspace=home.workspace)
+        teams = build_teams(
+            home, journal, bus, clock, ids, roster=roster, board=board, workers=workers, recorder=recorder,
+            model=model, leads=functools.cache(lambda: {t.id: t.lead for t in belts.catalog().teams.values()}),
+        )  # fmt: skip
         spending = Spending(journal, clock, ledger, model, roster=roster, recorder=recorder, refresh=decisions.refresh)
         scheduler = Scheduler(
             home, journal, bus, clock, roster=roster, workers=workers, board=board, sync=decisions, owner=owner,
             reviews=reviews, agent_loop=self.agent_loop, connections=connections, recorder=recorder,
-            memory=self.memory,
+            memory=self.memory, teams=teams,
         )  # fmt: skip
         queries = OfficeQueries(journal, clock, roster, self.approvals, self.guardrails)
-        self.parts = Parts(belts, roster, workers, board, decisions, owner, reviews, spending, scheduler, queries)
+        self.parts = Parts(
+            belts, roster, workers, board, decisions, owner, reviews, spending, scheduler, queries, teams
+        )
 
     @classmethod
     async def open(
@@ -203,6 +212,11 @@ class Office:
             await self.journal.writer.close()
 
     # --- settings of this process ---------------------------------------------------------------
+
+    @property
+    def teams(self) -> Teams:
+        """Teams: boards, hand-offs, sprints, reassigning, stand-ups and weekly summaries."""
+        return self.parts.teams
 
     @property
     def employees(self) -> dict[str, Employee]:

@@ -30,6 +30,7 @@ from engine.office.reviews import Reviews
 from engine.office.roster import Roster
 from engine.office.standing import OPEN, standing
 from engine.office.tasks import TaskBoard
+from engine.office.teamwork import TeamBelts
 from engine.office.workers import Workers
 from engine.paths import Home
 from engine.runlock import AlreadyRunning, RunLock
@@ -38,6 +39,7 @@ from engine.store.backups import DailyBackup
 from engine.store.db import StoreError
 from engine.store.journal import Journal
 from engine.store.records import TaskRecord
+from engine.teams import Teams
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,7 @@ class Scheduler:
         connections: Connections,
         recorder: Recorder,
         memory: MemoryBook,
+        teams: Teams | None = None,
     ) -> None:
         self._home = home
         self._journal = journal
@@ -77,6 +80,8 @@ class Scheduler:
         self._connections = connections
         self._memory = memory
         self._recorder = recorder
+        self._teams = teams  # teams: sprint cards queued, stuck work escalated, stand-ups (engine.teams)
+        self._team_belts = TeamBelts(teams, journal) if teams is not None else None
         self.daily_backup = DailyBackup(home.database, home.backups, clock)
         # Words per second the rehearsal model writes at; 0 = instantly (headless, tests). The app
         # paces it like a person so the office shows work happening, not a blur of finished tasks.
@@ -155,6 +160,8 @@ class Scheduler:
         if await self._sync.moved():
             await self._sync.refresh()
         await self._journal_queued()
+        if self._teams is not None:
+            await self._teams.advance()
 
     async def _journal_queued(self) -> None:
         for task in await self._journal.tasks(statuses=["queued"]):
@@ -191,6 +198,8 @@ class Scheduler:
                     await self._work_task(employee, task_id)
                 finally:
                     self._workers.active.discard(task_id)
+                if self._teams is not None:  # a finished card may let the next ones start
+                    await self._teams.advance()
 
     async def _wait(self, employee: Employee, until: datetime) -> None:
         """Sleep until woken (new work, an owner decision) or `until` (a shift change, the heartbeat)."""
@@ -223,8 +232,8 @@ class Scheduler:
 
     async def _work_task(self, employee: Employee, task_id: str) -> Outcome | None:
         task = await self._journal.task(task_id)
-        if task is None or task.status not in ("queued", "running"):
-            return None  # decided elsewhere meanwhile (cancelled, resolved)
+        if task is None or task.status not in ("queued", "running") or task.employee_id != employee.id:
+            return None  # decided elsewhere meanwhile (cancelled, resolved, reassigned to a teammate)
         history = await self._journal.steps(task_id=task_id)
         await self._board.set_status(task, "running", "", status="thinking", detail=task.title)
         # With the employee's MCP tools on its belt (their servers started as needed).
@@ -257,7 +266,7 @@ class Scheduler:
             task_body=task.body,
             brief_version=employee.record.brief_version,
             system_prompt=employee.system_prompt,
-            belt=employee.belt,
+            belt=self._team_belts.equip(employee, employee.belt) if self._team_belts else employee.belt,
             config=config,
             workspace=self._home.workspace(employee.id),
             max_actions=brief.max_actions_per_turn,

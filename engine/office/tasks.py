@@ -6,6 +6,8 @@ whichever part made it (the scheduler, an owner action, a review).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.errors import OfficeError, OwnerError
@@ -31,15 +33,20 @@ class TaskBoard:
         self._roster = roster
         self._workers = workers
 
-    async def assign(self, who: str, text: str, *, parent_id: str | None = None) -> TaskRecord:
-        """Queue a task for an employee (by name or id); it is worked when the office runs."""
+    async def assign(
+        self, who: str, text: str, *, parent_id: str | None = None, task_id: str | None = None, also: Sequence[Op] = ()
+    ) -> TaskRecord:
+        """Queue a task for an employee (by name or id); it is worked when the office runs.
+
+        `task_id` and `also` (teams): the id to give it, and ops committed in the same write (a board card).
+        """
         text = redact(text.strip())  # a key pasted into a task never reaches the journal or the model
         if not text:
             raise OfficeError("a task needs some text")
         employee = self._roster.find(who)
         now = self._now()
         task = TaskRecord(
-            id=self._ids.new("task"),
+            id=task_id or self._ids.new("task"),
             employee_id=employee.id,
             parent_id=parent_id,
             title=title_of(text),
@@ -49,7 +56,7 @@ class TaskBoard:
             created_at=now,
             updated_at=now,
         )
-        await self._journal.write(writes.insert_task(task))
+        await self._journal.write(writes.insert_task(task), *also)
         self._workers.enqueue(employee, task.id)
         self.publish(task, "queued")
         return task

@@ -1,0 +1,219 @@
+"""Every SQL statement of teams: the board's cards, sprints and the team workspace's artifact versions.
+
+A card is one item of a team's board. It is linked to the task that works it once the task exists
+(`task_id`); a sprint's cards wait unlinked until the sprint is approved and their dependencies are
+done. The board's column is derived from the linked task's status (see engine.teams.board), except
+that an employee may move its own open card (`moved_to`). Claims (`claimed_by`, `lease_until`) say
+which worker process holds a task; `escalated_at` marks a card escalated to the lead.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Column, Connection, Index, Integer, String, Table, Text, func, insert, select, update
+
+from engine.store.records import TaskRecord, fields_of
+from engine.store.schema import metadata, steps, tasks
+from engine.store.writer import Op
+
+team_cards = Table(
+    "team_cards",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("team", String, nullable=False),
+    Column("sprint_id", String),  # None for a card made by a hand-off
+    Column("key", String, nullable=False, server_default=""),  # the plan's name for it, e.g. "t2"
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False, server_default=""),
+    Column("owner_id", String, nullable=False),  # the employee who owns it now
+    Column("depends_on", Text, nullable=False, server_default="[]"),  # JSON list of card keys, same sprint
+    Column("deliverable", Text, nullable=False, server_default=""),
+    Column("due", String),  # ISO date
+    Column("task_id", String),  # the task working it, once queued
+    Column("moved_to", String),  # a column its owner moved it to, while its task is open
+    Column("escalated_at", String),
+    Column("created_at", String, nullable=False),
+    Index("ix_team_cards_team", "team", "sprint_id"),
+    Index("ix_team_cards_task", "task_id"),
+)
+
+sprints = Table(
+    "sprints",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("team", String, nullable=False),
+    Column("goal", Text, nullable=False),
+    Column("lead_id", String, nullable=False),
+    Column("status", String, nullable=False),  # proposed | active | closed | rejected
+    Column("starts", String, nullable=False),  # ISO date
+    Column("ends", String, nullable=False),  # ISO date, inclusive
+    Column("created_at", String, nullable=False),
+    Column("approved_at", String),
+)
+
+team_artifacts = Table(
+    "team_artifacts",
+    metadata,
+    Column("team", String, primary_key=True),
+    Column("path", String, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("sha256", String, nullable=False),
+    Column("author_id", String, nullable=False),
+    Column("task_id", String),
+    Column("created_at", String, nullable=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CardRecord:
+    id: str
+    team: str
+    sprint_id: str | None
+    key: str
+    title: str
+    body: str
+    owner_id: str
+    depends_on: str
+    deliverable: str
+    due: str | None
+    task_id: str | None
+    moved_to: str | None
+    escalated_at: str | None
+    created_at: str
+
+    @property
+    def dependencies(self) -> list[str]:
+        value = json.loads(self.depends_on or "[]")
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+
+@dataclass(frozen=True, slots=True)
+class SprintRecord:
+    id: str
+    team: str
+    goal: str
+    lead_id: str
+    status: str
+    starts: str
+    ends: str
+    created_at: str
+    approved_at: str | None
+
+
+# --- writes -------------------------------------------------------------------------------------------
+
+
+def insert_card(card: CardRecord) -> Op:
+    return (insert(team_cards), fields_of(card))
+
+
+def update_card(card_id: str, **values: object) -> Op:
+    return (update(team_cards).where(team_cards.c.id == card_id), values)
+
+
+def insert_sprint(sprint: SprintRecord) -> Op:
+    return (insert(sprints), fields_of(sprint))
+
+
+def update_sprint(sprint_id: str, **values: object) -> Op:
+    return (update(sprints).where(sprints.c.id == sprint_id), values)
+
+
+def set_task_owner(task_id: str, employee_id: str, when: str) -> Op:
+    """Give a task (not running) to another employee."""
+    return (update(tasks).where(tasks.c.id == task_id), {"employee_id": employee_id, "updated_at": when})
+
+
+def insert_artifact(
+    team: str, path: str, version: int, sha256: str, author_id: str, task_id: str | None, when: str
+) -> Op:
+    values = {
+        "team": team,
+        "path": path,
+        "version": version,
+        "sha256": sha256,
+        "author_id": author_id,
+        "task_id": task_id,
+        "created_at": when,
+    }
+    return (insert(team_artifacts), values)
+
+
+# --- reads --------------------------------------------------------------------------------------------
+
+
+def read_cards(conn: Connection, team: str | None = None, sprint_id: str | None = None) -> list[CardRecord]:
+    stmt = select(team_cards).order_by(team_cards.c.created_at, team_cards.c.id)
+    if team is not None:
+        stmt = stmt.where(team_cards.c.team == team)
+    if sprint_id is not None:
+        stmt = stmt.where(team_cards.c.sprint_id == sprint_id)
+    return [CardRecord(**r._asdict()) for r in conn.execute(stmt)]
+
+
+def read_card_of_task(conn: Connection, task_id: str) -> CardRecord | None:
+    row = conn.execute(select(team_cards).where(team_cards.c.task_id == task_id)).first()
+    return None if row is None else CardRecord(**row._asdict())
+
+
+def read_sprints(conn: Connection, team: str | None = None) -> list[SprintRecord]:
+    stmt = select(sprints).order_by(sprints.c.created_at, sprints.c.id)
+    if team is not None:
+        stmt = stmt.where(sprints.c.team == team)
+    return [SprintRecord(**r._asdict()) for r in conn.execute(stmt)]
+
+
+def read_tasks_by_id(conn: Connection, task_ids: list[str]) -> dict[str, TaskRecord]:
+    if not task_ids:
+        return {}
+    rows = conn.execute(select(tasks).where(tasks.c.id.in_(task_ids)))
+    return {r.id: TaskRecord(**r._asdict()) for r in rows}
+
+
+def read_artifact_version(conn: Connection, team: str, path: str) -> int:
+    """The newest version of a team file (0: none yet)."""
+    stmt = select(func.max(team_artifacts.c.version)).where(
+        team_artifacts.c.team == team, team_artifacts.c.path == path
+    )
+    value = conn.execute(stmt).scalar()
+    return int(value or 0)
+
+
+def read_artifacts(conn: Connection, team: str) -> list[tuple[str, int, str, str]]:
+    """(path, newest version, author, when) of each team file."""
+    stmt = (
+        select(team_artifacts.c.path, team_artifacts.c.version, team_artifacts.c.author_id, team_artifacts.c.created_at)
+        .where(team_artifacts.c.team == team)
+        .order_by(team_artifacts.c.path, team_artifacts.c.version)
+    )
+    newest: dict[str, tuple[str, int, str, str]] = {}
+    for path, version, author, when in conn.execute(stmt):
+        newest[path] = (str(path), int(version), str(author), str(when))
+    return list(newest.values())
+
+
+def read_progress(conn: Connection, task_id: str) -> tuple[int, str | None]:
+    """Steps since the task's last deliverable (a write or a hand-off), and when that was (None: never)."""
+    delivered = ("write_file", "team_write", "hand_off")
+    last = conn.execute(
+        select(func.max(steps.c.seq), func.max(steps.c.finished_at)).where(
+            steps.c.task_id == task_id, steps.c.tool.in_(delivered), steps.c.status == "finished"
+        )
+    ).first()
+    last_seq = int(last[0]) if last is not None and last[0] is not None else 0
+    since = conn.execute(
+        select(func.count()).select_from(steps).where(steps.c.task_id == task_id, steps.c.seq > last_seq)
+    ).scalar()
+    return int(since or 0), (str(last[1]) if last is not None and last[1] is not None else None)
+
+
+def read_spent(conn: Connection, task_ids: list[str], since: str) -> float:
+    """Dollars spent on these tasks' steps since `since` (ISO)."""
+    if not task_ids:
+        return 0.0
+    stmt = select(func.coalesce(func.sum(steps.c.cost_usd), 0.0)).where(
+        steps.c.task_id.in_(task_ids), steps.c.started_at >= since
+    )
+    return float(conn.execute(stmt).scalar() or 0.0)

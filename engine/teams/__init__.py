@@ -1,0 +1,28 @@
+"""Teams that work together: a shared board, hand-offs, sprints planned by the lead, stuck work, stand-ups.
+
+Below the office: the office composes `Teams` with its collaborators (engine.office.teamwork) and gives
+team members the `team_tools`; the CLI reaches it through `office.teams`.
+"""
+
+from engine.teams.board import COLUMNS, Card
+from engine.teams.desk import Proposal, Settings, TeamError, Teams
+from engine.teams.plan import Member, Plan, PlanError, PlannedTask, check_plan, find_cycle, rehearsal_plan
+from engine.teams.tools import TEAM_TOOLS, team_tools
+
+__all__ = [
+    "COLUMNS",
+    "TEAM_TOOLS",
+    "Card",
+    "Member",
+    "Plan",
+    "PlanError",
+    "PlannedTask",
+    "Proposal",
+    "Settings",
+    "TeamError",
+    "Teams",
+    "check_plan",
+    "find_cycle",
+    "rehearsal_plan",
+    "team_tools",
+]

@@ -1,0 +1,446 @@
+"""The teams' desk: sprints planned by the lead, the shared board, hand-offs, stuck work and reassigning.
+
+Everything it knows lives in the journal (cards, sprints, artifact versions, settings); `advance()` is
+idempotent and runs in the office that holds the run lock, between tasks and at each poll: it queues
+sprint cards whose dependencies are done, escalates stuck work to the lead, and holds the stand-ups.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from engine.bus import EventBus
+from engine.clock import Clock, IdSource
+from engine.events import EscalationRaised, HandOff, MeetingEnded, MeetingStarted
+from engine.llm.types import ModelClient, ModelConfig, ModelRequest
+from engine.store import teams as store
+from engine.store import writes
+from engine.store.journal import Journal
+from engine.store.records import TaskRecord
+from engine.store.settings import put_setting, read_settings_starting
+from engine.store.teams import CardRecord, SprintRecord
+from engine.store.writer import Op
+from engine.teams.board import CLOSED, Card, cards_of
+from engine.teams.plan import (
+    Member,
+    Plan,
+    PlanError,
+    check_plan,
+    find_member,
+    parse_plan,
+    planning_prompt,
+    rehearsal_plan,
+)
+from engine.teams.summary import weekly_summary
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STUCK_STEPS = 30
+DEFAULT_STUCK_MINUTES = 240
+
+
+class TeamError(Exception):
+    """A team command cannot be done (the message says why, for the owner or the employee)."""
+
+
+class Assign(Protocol):
+    async def __call__(
+        self, who: str, text: str, *, parent_id: str | None = None, task_id: str | None = None, also: Sequence[Op] = ()
+    ) -> TaskRecord: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    auto_approve: bool = False
+    stuck_steps: int = DEFAULT_STUCK_STEPS
+    stuck_minutes: int = DEFAULT_STUCK_MINUTES
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    sprint: SprintRecord
+    cards: list[CardRecord]
+
+
+class Teams:
+    def __init__(
+        self,
+        journal: Journal,
+        bus: EventBus,
+        clock: Clock,
+        ids: IdSource,
+        *,
+        root: Path,
+        members: Callable[[], list[Member]],
+        leads: Callable[[], dict[str, str]],
+        assign: Assign,
+        enqueue: Callable[[TaskRecord], None],
+        audit_ops: Callable[[str, Mapping[str, Any], str | None], list[Op]],
+        model: ModelClient,
+        config_of: Callable[[str], ModelConfig],
+    ) -> None:
+        self._journal = journal
+        self._bus = bus
+        self._clock = clock
+        self._ids = ids
+        self.root = root
+        self._members = members
+        self._leads = leads
+        self._assign = assign
+        self._enqueue = enqueue
+        self._audit_ops = audit_ops
+        self._model = model
+        self._config_of = config_of
+
+    # --- who ----------------------------------------------------------------------------------------
+
+    def members(self, team: str) -> list[Member]:
+        return [m for m in self._members() if m.team == team]
+
+    def team_of(self, employee_id: str) -> str | None:
+        return next((m.team for m in self._members() if m.id == employee_id), None)
+
+    def lead(self, team: str) -> Member:
+        members = self.members(team)
+        if not members:
+            raise TeamError(f"no one works in team {team!r}")
+        role = self._leads().get(team)
+        return next((m for m in members if m.role == role), members[0])
+
+    def workspace(self, team: str) -> Path:
+        path = self.root / team
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    async def settings(self, team: str) -> Settings:
+        prefix = f"team:{team}:"
+        values = dict(await self._journal.read(lambda c: read_settings_starting(c, prefix)))
+        return Settings(
+            auto_approve=values.get(prefix + "auto_approve") == "1",
+            stuck_steps=int(values.get(prefix + "stuck_steps", DEFAULT_STUCK_STEPS)),
+            stuck_minutes=int(values.get(prefix + "stuck_minutes", DEFAULT_STUCK_MINUTES)),
+        )
+
+    async def set_setting(self, team: str, name: str, value: str) -> None:
+        if name not in ("auto_approve", "stuck_steps", "stuck_minutes"):
+            raise TeamError(f"no team setting {name!r} (auto_approve, stuck_steps, stuck_minutes)")
+        await self._journal.write(put_setting(f"team:{team}:{name}", value))
+
+    # --- the board ----------------------------------------------------------------------------------
+
+    async def board(self, team: str) -> list[Card]:
+        def query(conn: Any) -> list[Card]:
+            records = store.read_cards(conn, team)
+            tasks = store.read_tasks_by_id(conn, [r.task_id for r in records if r.task_id])
+            return cards_of(records, tasks)
+
+        return await self._journal.read(query)
+
+    def names(self) -> dict[str, str]:
+        return {m.id: m.name for m in self._members()}
+
+    async def move(self, employee_id: str, card_id: str, column: str) -> CardRecord:
+        """An employee moves its own open card to another column."""
+        cards = {c.record.id: c for c in await self.board(self.team_of(employee_id) or "")}
+        card = cards.get(card_id)
+        if card is None:
+            raise TeamError(f"no card {card_id!r} on your team's board")
+        if card.record.owner_id != employee_id:
+            raise TeamError(f"card {card_id} is {self.names().get(card.record.owner_id, '?')}'s; move only your own")
+        if card.task_status in CLOSED:
+            raise TeamError(f"card {card_id} is closed ({card.task_status})")
+        await self._journal.write(store.update_card(card_id, moved_to=column))
+        return card.record
+
+    # --- hand-offs ----------------------------------------------------------------------------------
+
+    async def hand_off(
+        self, from_id: str, from_task: str, to: str, title: str, note: str, artifact: str | None = None
+    ) -> TaskRecord:
+        """Queue the next task for a teammate, linked to the task handing it off, on the team's board."""
+        team = self.team_of(from_id)
+        if team is None:
+            raise TeamError("you are not on a team")
+        member = find_member(self.members(team), to)
+        if member is None:
+            names = ", ".join(m.name for m in self.members(team) if m.id != from_id)
+            raise TeamError(f"{to!r} is not on your team (teammates: {names or 'none'})")
+        if member.id == from_id:
+            raise TeamError("hand off to a teammate, not to yourself")
+        version = ""
+        if artifact:
+            current = await self._journal.read(lambda c: store.read_artifact_version(c, team, artifact))
+            if current == 0:
+                raise TeamError(f"no team file {artifact!r}: write it with team_write first")
+            version = f" (version {current})"
+        body = f"{title}\n\nHanded off by {self.names().get(from_id, from_id)}: {note}"
+        if artifact:
+            body += f"\nTeam file: {artifact}{version}; read it with team_read."
+        task_id = self._ids.new("task")
+        now = self._now()
+        card = CardRecord(
+            id=self._ids.new("card"), team=team, sprint_id=None, key="", title=title[:200], body=body,
+            owner_id=member.id, depends_on="[]", deliverable=artifact or "", due=None, task_id=task_id,
+            moved_to=None, escalated_at=None, created_at=now,
+        )  # fmt: skip
+        audit = self._audit_ops(
+            "hand_off", {"from_task": from_task, "task_id": task_id, "to": member.id, "artifact": artifact}, from_id
+        )
+        task = await self._assign(
+            member.id, body, parent_id=from_task, task_id=task_id, also=[store.insert_card(card), *audit]
+        )
+        self._bus.publish(HandOff(from_employee=from_id, to_employee=member.id, task_id=task.id, title=task.title))
+        return task
+
+    # --- sprints ------------------------------------------------------------------------------------
+
+    async def plan_sprint(self, team: str, goal: str, days: int = 5) -> Proposal:
+        """The lead plans the sprint (a meeting); the checked plan is proposed, or approved when set to."""
+        if not goal.strip():
+            raise TeamError("a sprint needs a goal")
+        lead = self.lead(team)
+        members = self.members(team)
+        starts = self._clock.now().date()
+        ends = starts + timedelta(days=max(days, 1) - 1)
+        self._bus.publish(MeetingStarted(team=team, kind="sprint_planning", attendees=tuple(m.id for m in members)))
+        try:
+            plan = await self._plan(goal, lead, members, starts, max(days, 1))
+        finally:
+            self._bus.publish(MeetingEnded(team=team))
+        problems = check_plan(plan, members, starts, ends)
+        if problems:
+            raise TeamError("the lead's plan cannot be used: " + "; ".join(problems))
+        now = self._now()
+        sprint = SprintRecord(
+            id=self._ids.new("sprint"), team=team, goal=goal.strip(), lead_id=lead.id, status="proposed",
+            starts=starts.isoformat(), ends=ends.isoformat(), created_at=now, approved_at=None,
+        )  # fmt: skip
+        cards = [
+            CardRecord(
+                id=self._ids.new("card"),
+                team=team,
+                sprint_id=sprint.id,
+                key=t.key,
+                title=t.title,
+                body=t.body or t.title,
+                owner_id=find_member(members, t.owner).id,  # type: ignore[union-attr]
+                depends_on=json.dumps(t.depends_on),
+                deliverable=t.deliverable,
+                due=t.due.isoformat(),
+                task_id=None,
+                moved_to=None,
+                escalated_at=None,
+                created_at=now,
+            )
+            for t in plan.tasks
+        ]
+        audit = self._audit_ops("sprint_planned", {"sprint_id": sprint.id, "goal": sprint.goal}, lead.id)
+        await self._journal.write(store.insert_sprint(sprint), *[store.insert_card(c) for c in cards], *audit)
+        if (await self.settings(team)).auto_approve:
+            sprint = await self.approve(sprint.id)
+        return Proposal(sprint, cards)
+
+    async def _plan(self, goal: str, lead: Member, members: list[Member], starts: date, days: int) -> Plan:
+        if lead.rehearsal:
+            return rehearsal_plan(goal, lead, members, starts, days)
+        ends = starts + timedelta(days=days - 1)
+        prompt = planning_prompt(goal, members, starts, ends)
+        request = ModelRequest(
+            config=self._config_of(lead.id),
+            messages=[{"role": "system", "content": "You are the team's lead."}, {"role": "user", "content": prompt}],
+            tools=[],
+        )
+        reply = await self._model.complete(request)
+        try:
+            return parse_plan(reply.text)
+        except PlanError as exc:
+            raise TeamError(f"the lead's plan cannot be used: {exc}") from None
+
+    async def sprints(self, team: str | None = None) -> list[SprintRecord]:
+        return await self._journal.read(lambda c: store.read_sprints(c, team))
+
+    async def approve(self, sprint_id: str) -> SprintRecord:
+        """The owner approves a proposed sprint; its cards are queued as their dependencies finish."""
+        sprint = next((s for s in await self.sprints() if s.id == sprint_id), None)
+        if sprint is None:
+            raise TeamError(f"no sprint {sprint_id!r}")
+        if sprint.status != "proposed":
+            raise TeamError(f"sprint {sprint_id} is {sprint.status}, not proposed")
+        audit = self._audit_ops("sprint_approved", {"sprint_id": sprint_id}, None)
+        await self._journal.write(store.update_sprint(sprint_id, status="active", approved_at=self._now()), *audit)
+        await self.release()
+        return next(s for s in await self.sprints() if s.id == sprint_id)
+
+    async def release(self) -> list[TaskRecord]:
+        """Queue every card of an active sprint whose dependencies are done (each once: card and task in one write)."""
+
+        def query(conn: Any) -> tuple[list[SprintRecord], list[CardRecord], dict[str, TaskRecord]]:
+            active = [s for s in store.read_sprints(conn) if s.status == "active"]
+            cards = [c for s in active for c in store.read_cards(conn, s.team, s.id)]
+            return active, cards, store.read_tasks_by_id(conn, [c.task_id for c in cards if c.task_id])
+
+        active, cards, tasks = await self._journal.read(query)
+        queued: list[TaskRecord] = []
+        for sprint in active:
+            mine = [c for c in cards if c.sprint_id == sprint.id]
+            by_key = {c.key: c for c in mine}
+            status = {c.key: tasks[c.task_id].status if c.task_id and c.task_id in tasks else None for c in mine}
+            for card in mine:
+                if card.task_id is not None or card.escalated_at is not None:
+                    continue
+                deps = card.dependencies
+                if any(status.get(d) in ("failed", "cancelled") for d in deps):
+                    await self._escalate(card, f"a task it depends on was dropped: {card.title}")
+                    continue
+                if all(status.get(d) == "done" for d in deps):
+                    queued.append(await self._queue(card, by_key))
+            if mine and all(status[c.key] == "done" or c.escalated_at for c in mine):
+                await self._journal.write(store.update_sprint(sprint.id, status="closed"))
+        return queued
+
+    async def _queue(self, card: CardRecord, by_key: dict[str, CardRecord]) -> TaskRecord:
+        body = card.body
+        if card.deliverable:
+            body += f"\nDeliverable: {card.deliverable}"
+        if card.due:
+            body += f"\nDue: {card.due}"
+        parents = [by_key[d].task_id for d in card.dependencies if d in by_key]
+        task_id = self._ids.new("task")
+        text = f"{card.title}\n\n{body}"
+        return await self._assign(
+            card.owner_id, text, parent_id=parents[-1] if parents else None, task_id=task_id,
+            also=[store.update_card(card.id, task_id=task_id)],
+        )  # fmt: skip
+
+    # --- recovery -----------------------------------------------------------------------------------
+
+    async def reassign(self, task_id: str, who: str) -> TaskRecord:
+        """Give a task that is not being worked to another member of its team; it is queued for them."""
+        task = await self._journal.task(task_id)
+        if task is None:
+            raise TeamError(f"no task {task_id!r}")
+        if task.status in ("running", *CLOSED):
+            raise TeamError(f"task {task_id} is {task.status}; only a task that waits can be reassigned")
+        team = self.team_of(task.employee_id)
+        member = find_member(self.members(team), who) if team else None
+        if member is None:
+            raise TeamError(f"{who!r} is not on the team of task {task_id}")
+        card = await self._journal.read(lambda c: store.read_card_of_task(c, task_id))
+        now = self._now()
+        ops: list[Op] = [
+            store.set_task_owner(task_id, member.id, now),
+            writes.task_status(task_id, "queued", f"reassigned to {member.name}", now),
+        ]
+        if card is not None:
+            ops.append(store.update_card(card.id, owner_id=member.id, escalated_at=None, moved_to=None))
+        audit = self._audit_ops(
+            "task_reassigned", {"task_id": task_id, "from": task.employee_id, "to": member.id}, None
+        )
+        await self._journal.write(*ops, *audit, full=True)
+        moved = await self._journal.task(task_id)
+        assert moved is not None
+        self._enqueue(moved)
+        return moved
+
+    async def advance(self) -> None:
+        """Queue what is ready, escalate stuck work, hold the day's stand-ups. A failure never stops the office."""
+        try:
+            await self.release()
+            await self._check_stuck()
+            await self._standups()
+        except Exception:
+            log.exception("team upkeep failed; it is tried again at the next poll")
+
+    async def _check_stuck(self) -> None:
+        now = self._clock.now()
+        for team in sorted({m.team for m in self._members()}):
+            settings = await self.settings(team)
+            for card in await self.board(team):
+                r = card.record
+                if r.task_id is None or r.escalated_at or card.task_status in CLOSED or card.task_status is None:
+                    continue
+                task_id = r.task_id
+                steps, last = await self._journal.read(lambda c, t=task_id: store.read_progress(c, t))  # type: ignore[misc]
+                since = datetime.fromisoformat(last) if last else datetime.fromisoformat(r.created_at)
+                waited = (now - since).total_seconds() / 60
+                if steps >= settings.stuck_steps:
+                    await self._escalate(r, f"{steps} steps without a deliverable")
+                elif card.task_status != "queued" and waited >= settings.stuck_minutes:
+                    await self._escalate(r, f"{int(waited)} minutes without a deliverable")
+
+    async def _escalate(self, card: CardRecord, reason: str) -> None:
+        """Mark the card escalated and ask the lead to unstick it (reassign, split or ask the owner)."""
+        lead = self.lead(card.team)
+        text = (
+            f"Unstick: {card.title}\n\n{self.names().get(card.owner_id, card.owner_id)}'s card {card.id} is stuck "
+            f"({reason}). Decide: reassign it (the owner runs `headcount reassign`), split it, or ask the owner."
+        )
+        audit = self._audit_ops(
+            "task_escalated", {"card_id": card.id, "task_id": card.task_id, "reason": reason}, lead.id
+        )
+        now = self._now()
+        await self._assign(
+            lead.id, text, parent_id=card.task_id, also=[store.update_card(card.id, escalated_at=now), *audit]
+        )
+        self._bus.publish(EscalationRaised(employee_id=card.owner_id, task_id=card.task_id, reason=reason))
+
+    # --- stand-ups and summaries --------------------------------------------------------------------
+
+    async def _standups(self) -> None:
+        today = self._clock.now().date().isoformat()
+        for team in sorted({m.team for m in self._members()}):
+            lead = self.lead(team)
+            key = f"team:{team}:standup"
+            done = dict(await self._journal.read(lambda c, k=key: read_settings_starting(c, k)))  # type: ignore[misc]
+            if done.get(key) == today or not lead.on_duty:
+                continue
+            cards = await self.board(team)
+            if not cards:
+                continue
+            await self.standup(team, cards)
+            await self._journal.write(put_setting(key, today))
+
+    async def standup(self, team: str, cards: list[Card] | None = None) -> Path:
+        """The lead gathers status from the board (a meeting) and writes the day's update in the workspace."""
+        cards = cards if cards is not None else await self.board(team)
+        members = self.members(team)
+        self._bus.publish(MeetingStarted(team=team, kind="standup", attendees=tuple(m.id for m in members)))
+        names = self.names()
+        day = self._clock.now().date().isoformat()
+        lines = [f"# Stand-up of {team}, {day}", ""]
+        for member in members:
+            mine = [c for c in cards if c.record.owner_id == member.id and c.column not in ("done", "dropped")]
+            doing = "; ".join(f"{c.record.title} ({c.column.replace('_', ' ')})" for c in mine) or "nothing open"
+            lines.append(f"- {names.get(member.id, member.id)}: {doing}")
+        path = self.workspace(team) / "standups" / f"{day}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self._bus.publish(MeetingEnded(team=team))
+        return path
+
+    async def summary(self, team: str) -> tuple[str, Path]:
+        """The week's summary (shipped, blocked, spent, decisions needed), saved in the team's workspace."""
+        now = self._clock.now()
+        since = (now - timedelta(days=7)).isoformat()
+        cards = await self.board(team)
+        task_ids = [c.record.task_id for c in cards if c.record.task_id]
+        spent = await self._journal.read(lambda c: store.read_spent(c, task_ids, since))
+        proposed = [s for s in await self.sprints(team) if s.status == "proposed"]
+        text = weekly_summary(team, now, cards, self.names(), spent, proposed, since)
+        year, week, _ = now.isocalendar()
+        path = self.workspace(team) / "summaries" / f"{year}-W{week:02d}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return text, path
+
+    def now(self) -> str:
+        return self._clock.now().isoformat()
+
+    def _now(self) -> str:
+        return self.now()

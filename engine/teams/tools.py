@@ -1,0 +1,149 @@
+"""The team tools every team member works with: the board, hand-offs and the versioned team workspace.
+
+`team_write` is optimistic: it names the version it read (`base_version`, 0 for a new file), and a
+write based on a stale version is refused with the current one, so the employee reads it and retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.store import teams as store
+from engine.store.journal import Journal
+from engine.teams.board import MOVABLE
+from engine.teams.desk import TeamError, Teams
+from engine.tools.base import FunctionTool, Tool, ToolContext, ToolError
+
+TEAM_TOOLS = ("team_board", "move_card", "hand_off", "team_read", "team_write")
+
+
+class NoArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MoveArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    card: str = Field(description="The card's id, e.g. card_3")
+    column: str = Field(description="One of: " + ", ".join(MOVABLE))
+
+
+class HandOffArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to: str = Field(description="The teammate's name or id")
+    title: str = Field(description="The next task, in a few words")
+    note: str = Field(description="What they need to know to do it")
+    artifact: str | None = Field(None, description="A team file they should build on, e.g. drafts/brief.md")
+
+
+class ReadArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: str = Field(description="A file in the team workspace, e.g. drafts/brief.md")
+
+
+class TeamWriteArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: str = Field(description="A file in the team workspace, e.g. drafts/brief.md")
+    content: str = Field(description="The full new text of the file")
+    base_version: int = Field(description="The version you read (team_read says it); 0 for a new file")
+
+
+def team_tools(teams: Teams, journal: Journal) -> list[Tool]:
+    """The five team tools, bound to the office's teams desk."""
+    lock = asyncio.Lock()  # one office writes team files; the key (team, path, version) guards the rest
+
+    def team(ctx: ToolContext) -> str:
+        found = teams.team_of(ctx.employee_id)
+        if found is None:
+            raise ToolError("you are not on a team")
+        return found
+
+    async def board(ctx: ToolContext, _: NoArgs) -> str:
+        names = teams.names()
+        cards = [c.as_json(names) for c in await teams.board(team(ctx))]
+        return json.dumps(cards, indent=1) if cards else "(the board is empty)"
+
+    async def move(ctx: ToolContext, args: MoveArgs) -> str:
+        if args.column not in MOVABLE:
+            raise ToolError(f"a card can be moved to {', '.join(MOVABLE)}; it is done when its task is")
+        try:
+            await teams.move(ctx.employee_id, args.card, args.column)
+        except TeamError as exc:
+            raise ToolError(str(exc)) from None
+        return f"moved {args.card} to {args.column}"
+
+    async def hand_off(ctx: ToolContext, args: HandOffArgs) -> str:
+        try:
+            task = await teams.hand_off(ctx.employee_id, ctx.task_id, args.to, args.title, args.note, args.artifact)
+        except TeamError as exc:
+            raise ToolError(str(exc)) from None
+        return f"handed off to {args.to} as {task.id}"
+
+    async def read(ctx: ToolContext, args: ReadArgs) -> str:
+        name = team(ctx)
+        target = _inside(teams.workspace(name), args.path)
+        version = await journal.read(lambda c: store.read_artifact_version(c, name, args.path))
+        if version == 0 or not target.is_file():
+            raise ToolError(f"no team file {args.path!r} yet (write it with team_write, base_version 0)")
+        return f"[version {version}]\n" + target.read_text(encoding="utf-8", errors="replace")
+
+    async def write(ctx: ToolContext, args: TeamWriteArgs) -> str:
+        name = team(ctx)
+        target = _inside(teams.workspace(name), args.path)
+        async with lock:
+            current = await journal.read(lambda c: store.read_artifact_version(c, name, args.path))
+            if args.base_version != current:
+                raise ToolError(
+                    f"stale: {args.path} is at version {current}, not {args.base_version}; "
+                    f"read it with team_read and write again with base_version {current}"
+                )
+            version = current + 1
+            digest = hashlib.sha256(args.content.encode()).hexdigest()
+            kept = target.parent / ".versions" / f"{target.name}.v{version}"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(args.content, encoding="utf-8")  # every version kept beside the newest
+            target.write_text(args.content, encoding="utf-8")
+            await journal.write(
+                store.insert_artifact(name, args.path, version, digest, ctx.employee_id, ctx.task_id, _now(teams))
+            )
+        return f"wrote {args.path} version {version}"
+
+    return [
+        FunctionTool("team_board", "Read your team's board: every card, its owner and column.", NoArgs, board),
+        FunctionTool(
+            "move_card", "Move one of your own cards on the team board.", MoveArgs, move, risk="internal_write"
+        ),
+        FunctionTool(
+            "hand_off",
+            "Hand the next task to a teammate with a short note (and a team file to build on).",
+            HandOffArgs,
+            hand_off,
+            risk="internal_write",
+            idempotent=False,
+        ),
+        FunctionTool("team_read", "Read a file of the team workspace, with its version.", ReadArgs, read),
+        FunctionTool(
+            "team_write",
+            "Write a file of the team workspace, based on the version you read (0 for a new file).",
+            TeamWriteArgs,
+            write,
+            risk="internal_write",
+            idempotent=False,
+        ),
+    ]
+
+
+def _inside(root: Path, relative: str) -> Path:
+    target = (root / relative).resolve()
+    if root.resolve() not in target.parents or target.name.startswith("."):
+        raise ToolError(f"{relative!r} is outside the team workspace")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def _now(teams: Teams) -> str:
+    return teams.now()

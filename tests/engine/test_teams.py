@@ -1,0 +1,266 @@
+"""Teams: the shared board, hand-offs with versioned team files, sprints, stuck work, stand-ups, summaries."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.clock import FakeClock
+from engine.events import EscalationRaised, Event, HandOff, MeetingEnded, MeetingStarted
+from engine.llm import rehearsal
+from engine.llm.types import Message, ModelReply, ToolSchema
+from engine.office import Office
+from engine.store.audit import read_page
+from engine.teams import Member, PlannedTask, TeamError, check_plan, find_cycle
+from engine.teams.plan import Plan
+from engine.testing import FunctionModel, ScriptedModel, call, say
+from tests.engine.conftest import BriefWriter, OfficeFactory
+
+MONDAY_9 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+ROLES = [
+    ("lead", "Team Lead"),
+    ("writer", "Writer"),
+    ("designer", "Designer"),
+    ("editor", "Editor"),
+    ("seller", "Seller"),
+]
+
+
+def rehearse(messages: list[Message], tools: list[ToolSchema]) -> ModelReply:
+    """The offline rehearsal model, served as a test model."""
+    text, calls = rehearsal.decide(messages, tools)
+    return ModelReply(text=text, tool_calls=calls, model="rehearsal", finish_reason="tool_calls" if calls else "stop")
+
+
+async def _team(office: Office, write_brief: BriefWriter, size: int = 5, **fields: Any) -> list[str]:
+    ids = []
+    team = "studio"
+    for role, title in ROLES[:size]:
+        record = await office.hire(
+            office.brief_for(str(write_brief(id=role, title=title, **fields))), name=title.split()[-1], team=team
+        )
+        ids.append(record.id)
+    return ids
+
+
+def _task_text(messages: list[Message]) -> str:
+    return next(str(m["content"]) for m in messages if m["role"] == "user")
+
+
+async def test_a_hand_off_passes_a_versioned_file_to_a_teammate(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    def script(messages: list[Message], tools: list[ToolSchema]) -> ModelReply:
+        done = [m for m in messages if m["role"] == "tool"]
+        if _task_text(messages).startswith("Draft the launch"):  # the writer
+            steps = [
+                call("team_write", path="launch.md", content="v1", base_version=0),
+                call("hand_off", to="Designer", title="Design the launch", note="words are in", artifact="launch.md"),
+            ]
+        else:  # the designer: writes on a stale version, is told the current one, retries against it
+            steps = [
+                call("team_read", path="launch.md"),
+                call("team_write", path="launch.md", content="v2", base_version=0),
+                call("team_write", path="launch.md", content="v2 with art", base_version=1),
+            ]
+        return steps[len(done)] if len(done) < len(steps) else say("done")
+
+    office = await make_office(FunctionModel(script))
+    _lead, writer, designer = await _team(office, write_brief, size=3)
+    seen: list[Event] = []
+    office.bus.subscribe(seen.append)
+    first = await office.assign(writer, "Draft the launch words")
+    await office.run(until_idle=True)
+
+    handed = [e for e in seen if isinstance(e, HandOff)]
+    assert [(e.from_employee, e.to_employee) for e in handed] == [(writer, designer)]
+    tasks = {t.id: t for t in await office.journal.tasks()}
+    second = tasks[handed[0].task_id]
+    assert second.parent_id == first.id and second.employee_id == designer and second.status == "done"
+    assert "Team file: launch.md (version 1)" in second.body
+    steps = await office.journal.steps(task_id=second.id)
+    results = [s.result or "" for s in steps if s.tool == "team_write"]
+    assert "stale: launch.md is at version 1, not 0" in results[0] and results[1] == "wrote launch.md version 2"
+    assert (office.teams.workspace("studio") / "launch.md").read_text() == "v2 with art"
+    board = await office.teams.board("studio")
+    assert [(c.record.owner_id, c.column) for c in board] == [(designer, "done")]
+    page = functools.partial(read_page, employee_id=writer, kind="hand_off", since=None, until=None, limit=5, offset=0)
+    assert len(await office.journal.read(page)) == 1
+
+
+async def test_a_hand_off_stays_inside_the_team(make_office: OfficeFactory, write_brief: BriefWriter) -> None:
+    office = await make_office(ScriptedModel())
+    await _team(office, write_brief, size=2)
+    outsider = await office.hire(office.brief_for(str(write_brief(id="solo", title="Solo"))), name="Solo")
+    writer = office.find("Writer").id
+    with pytest.raises(TeamError, match="not on your team"):
+        await office.teams.hand_off(writer, "task_x", "Solo", "t", "n")
+    with pytest.raises(TeamError, match="not on a team"):
+        await office.teams.hand_off(outsider.id, "task_x", "Writer", "t", "n")
+    with pytest.raises(TeamError, match="no team file"):
+        await office.teams.hand_off(writer, "task_x", "Lead", "t", "n", artifact="missing.md")
+
+
+def _members() -> list[Member]:
+    return [
+        Member("e1", "Ada", "lead", "Lead", "t", frozenset({"write_file"}), True),
+        Member("e2", "Bob", "writer", "Writer", "t", frozenset({"write_file"}), True),
+    ]
+
+
+def test_a_plan_is_checked_before_the_owner_sees_it() -> None:
+    day = date(2026, 1, 5)
+    plan = Plan(
+        tasks=[
+            PlannedTask(key="a", title="A", owner="Ada", due=day, depends_on=["b"]),
+            PlannedTask(key="b", title="B", owner="Bob", due=day, depends_on=["a"], tools=["send_email"]),
+            PlannedTask(key="c", title="C", owner="Zed", due=date(2026, 2, 1), depends_on=["nope"]),
+        ]
+    )
+    problems = check_plan(plan, _members(), day, date(2026, 1, 9))
+    assert "b: Bob lacks send_email" in problems
+    assert "c: 'Zed' is not on the team" in problems
+    assert "c: depends on unknown task 'nope'" in problems
+    assert any(p.startswith("c: due 2026-02-01 is outside") for p in problems)
+    assert "dependency cycle: a -> b -> a" in problems
+    assert find_cycle({"x": ["y"], "y": []}) == []
+
+
+async def test_a_real_lead_plans_in_json_and_a_bad_plan_is_refused(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    bad = {"tasks": [{"key": "a", "title": "A", "owner": "Nobody", "due": "2026-01-05"}]}
+    good = {
+        "tasks": [{"key": "a", "title": "Write it", "owner": "Writer", "due": "2026-01-06", "tools": ["write_file"]}]
+    }
+    model = ScriptedModel(say(json.dumps(bad)), say("```json\n" + json.dumps(good) + "\n```"))
+    office = await make_office(model, clock=FakeClock(MONDAY_9))
+    await _team(office, write_brief, size=2)
+    for employee in office.employees.values():  # as if connected to a real model
+        employee.config = type(employee.config)(model="openai/gpt-test")
+    with pytest.raises(TeamError, match="'Nobody' is not on the team"):
+        await office.teams.plan_sprint("studio", "Launch", days=3)
+    proposal = await office.teams.plan_sprint("studio", "Launch", days=3)
+    assert proposal.sprint.status == "proposed" and [c.title for c in proposal.cards] == ["Write it"]
+    assert "Plan a sprint for the goal: Launch" in model.requests[0].messages[-1]["content"]
+    assert await office.journal.tasks() == []  # nothing queued before the owner approves
+    model.assert_complete()
+
+
+async def _sprint_run(office: Office, clock: FakeClock, hours: int = 24) -> None:
+    """Run the office for `hours` simulated hours, an hour at a time."""
+    for _ in range(hours):
+        await office.run(until_idle=True)
+        clock.advance(3600)
+
+
+async def test_a_five_person_sprint_over_a_day_finishes_every_card_once(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    clock = FakeClock(MONDAY_9)
+    office = await make_office(FunctionModel(rehearse), clock=clock)
+    members = await _team(office, write_brief)
+    seen: list[Event] = []
+    office.bus.subscribe(seen.append)
+    proposal = await office.teams.plan_sprint("studio", "Launch the spring newsletter", days=2)
+    assert [type(e) for e in seen if isinstance(e, MeetingStarted | MeetingEnded)] == [MeetingStarted, MeetingEnded]
+    assert len(proposal.cards) == 6 and {c.owner_id for c in proposal.cards} == set(members)
+    await office.teams.approve(proposal.sprint.id)
+    first = await office.journal.tasks()
+    assert [t.title for t in first] == ["Brief for: Launch the spring newsletter"]  # the rest wait on it
+
+    await _sprint_run(office, clock)
+    await _assert_sprint_done(office, proposal.sprint.id)
+
+
+async def test_a_sprint_survives_closing_and_reopening_the_office(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    clock = FakeClock(MONDAY_9)
+    office = await make_office(FunctionModel(rehearse), clock=clock)
+    await _team(office, write_brief)
+    await office.teams.set_setting("studio", "auto_approve", "1")
+    proposal = await office.teams.plan_sprint("studio", "Launch the spring newsletter", days=2)
+    assert proposal.sprint.id and (await office.teams.sprints("studio"))[0].status == "active"
+    for hour in range(24):
+        if hour % 3 == 1:  # a restart every few hours: a new process over the same journal
+            await office.close()
+            office = await make_office(FunctionModel(rehearse), clock=clock)
+        await office.run(until_idle=True)
+        clock.advance(3600)
+    await _assert_sprint_done(office, proposal.sprint.id)
+
+
+async def _assert_sprint_done(office: Office, sprint_id: str) -> None:
+    cards = [c for c in await office.teams.board("studio") if c.record.sprint_id == sprint_id]
+    assert all(c.column == "done" or c.escalated for c in cards), [(c.record.key, c.column) for c in cards]
+    assert all(c.column == "done" for c in cards)  # rehearsal work is never stuck
+    tasks = await office.journal.tasks()
+    per_card = Counter(t.id for t in tasks if any(c.record.task_id == t.id for c in cards))
+    assert len(per_card) == len(cards) and set(per_card.values()) == {1}  # none lost, none done twice
+    assert all(t.status == "done" for t in tasks)
+    assert (await office.teams.sprints("studio"))[0].status == "closed"
+    ship = next(c for c in cards if c.record.key == "ship")
+    ship_task = next(t for t in tasks if t.id == ship.record.task_id)
+    parts = [t for t in tasks if t.title.startswith(("Writer", "Designer", "Editor", "Seller"))]
+    assert all(p.updated_at <= ship_task.created_at for p in parts)  # queued only once its parts were done
+
+
+async def test_stuck_work_goes_to_the_lead_and_can_be_reassigned(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    clock = FakeClock(MONDAY_9)
+    model = ScriptedModel(call("ask_owner", question="Which colour?"))
+    office = await make_office(model, clock=clock)
+    tools = ["list_files", "read_file", "write_file", "save_note", "ask_owner"]
+    lead, writer = await _team(office, write_brief, size=2, tools=tools)
+    await office.teams.set_setting("studio", "stuck_minutes", "60")
+    proposal = await office.teams.plan_sprint("studio", "Logo", days=1)
+    await office.teams.approve(proposal.sprint.id)
+    (brief_task,) = await office.journal.tasks()
+    seen: list[Event] = []
+    office.bus.subscribe(seen.append)
+    await office.teams.reassign(brief_task.id, "Writer")
+    moved = await office.journal.task(brief_task.id)
+    assert moved is not None and moved.employee_id == writer and moved.status == "queued"
+    assert (await office.teams.board("studio"))[0].record.owner_id == writer
+    await office.run(until_idle=True)  # the writer asks the owner and waits: parked
+    assert (await office.journal.task(brief_task.id)).status == "parked"  # type: ignore[union-attr]
+    clock.advance(2 * 3600)
+    await office.teams.advance()
+    escalated = [e for e in seen if isinstance(e, EscalationRaised) and "without a deliverable" in e.reason]
+    assert [e.task_id for e in escalated] == [brief_task.id]
+    unstick = [t for t in await office.journal.tasks() if t.title.startswith("Unstick")]
+    assert len(unstick) == 1 and unstick[0].employee_id == lead and unstick[0].parent_id == brief_task.id
+    await office.teams.advance()  # escalated once, not at every poll
+    assert len([t for t in await office.journal.tasks() if t.title.startswith("Unstick")]) == 1
+    with pytest.raises(TeamError, match="not on the team"):
+        await office.teams.reassign(brief_task.id, "nobody")
+
+
+async def test_stand_up_each_morning_and_a_weekly_summary(
+    make_office: OfficeFactory, write_brief: BriefWriter, tmp_path: Path
+) -> None:
+    clock = FakeClock(MONDAY_9)
+    office = await make_office(FunctionModel(rehearse), clock=clock)
+    await _team(office, write_brief, size=3)
+    proposal = await office.teams.plan_sprint("studio", "Spring sale", days=3)
+    meetings: list[Any] = []
+    office.bus.subscribe(lambda e: meetings.append(e.kind) if isinstance(e, MeetingStarted) else None)
+    await office.teams.advance()
+    await office.teams.advance()  # once a day
+    clock.advance(24 * 3600)
+    await office.teams.advance()
+    assert meetings == ["standup", "standup"]
+    standups = sorted(p.name for p in (office.teams.workspace("studio") / "standups").iterdir())
+    assert standups == ["2026-01-05.md", "2026-01-06.md"]
+    text, path = await office.teams.summary("studio")
+    assert path.read_text() == text
+    assert "## Shipped" in text and "## Spent" in text
+    assert f"approve sprint {proposal.sprint.id}" in text
