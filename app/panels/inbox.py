@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -84,7 +85,16 @@ class InboxCard(Card):
         title = heading(item.title, "h2")
         title.setWordWrap(True)
         self.body.addWidget(title)
-        if item.body:
+        self.document: QTextBrowser | None = None
+        if item.kind == "review" and item.body:
+            # The deliverable itself (its report and the files it wrote), as Markdown: what is to be accepted.
+            self.document = QTextBrowser()
+            self.document.setMarkdown(item.body)
+            self.document.setOpenExternalLinks(False)
+            self.document.setMinimumHeight(160)
+            self.document.setMaximumHeight(320)
+            self.body.addWidget(self.document)
+        elif item.body:
             self.body.addWidget(muted(item.body))
         self.arguments: QPlainTextEdit | None = None
         self.arguments_error = QLabel()

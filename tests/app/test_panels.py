@@ -290,3 +290,15 @@ def test_audit_filters_reach_the_log_and_verify_shows_the_answer(qtbot: QtBot) -
     assert verified == [True] and not panel.verify_button.isEnabled()
     panel.set_verified(True, "Verified: 12 rows")
     assert "Verified: 12 rows" in panel.verified.text() and panel.verify_button.isEnabled()
+
+
+def test_a_review_card_shows_the_deliverable_itself_as_markdown(qtbot: QtBot) -> None:
+    from app.panels.inbox import InboxCard
+
+    body = "I drafted the reply.\n\n---\n\n### drafts/reply.md\n\nDear **Ms Lee**, the heater is fixed on Friday."
+    noop = InboxCallbacks(*(lambda *a: None for _ in range(8)))
+    card = InboxCard(InboxItem("r1", "review", "e1", "Ada delivered: reply", body=body), "Ada", noop)
+    qtbot.addWidget(card)
+    assert card.document is not None
+    text = card.document.toPlainText()
+    assert "drafts/reply.md" in text and "Dear Ms Lee, the heater is fixed on Friday." in text  # rendered, not raw
