@@ -20,6 +20,9 @@ from engine.loop import Parked, TaskWork
 from engine.store.writer import Op
 from engine.tools.base import ToolError, ToolSpec
 
+OVERBILLED = "the provider billed more than the worst case"
+STOPPED = "its budgets count as spent for today until you raise them"
+
 
 class AuditSink(Protocol):
     def op(self, kind: str, data: dict[str, Any], *, employee_id: str | None, ts: str) -> Op: ...
@@ -53,6 +56,7 @@ class Guardrails:
         self.on_duty = on_duty
         self.write = write
         self._held: dict[str, Reservation] = {}  # turn id -> reservation of the call in flight
+        self._overran: dict[str, float] = {}  # turn id -> by how much its last call was billed above the worst case
 
     # --- model calls ----------------------------------------------------------------------------
 
@@ -64,18 +68,25 @@ class Guardrails:
         amount = 0.0
         if price.input_per_mtok or price.output_per_mtok:
             amount = self.estimate(work.config, messages, work.belt.schemas(), price)
-        outcome = self.ledger.reserve(work.employee_id, work.turn_id, now, amount)
-        if isinstance(outcome, Refusal):
-            await self._refuse(work, outcome)
-        else:
-            self._held[work.turn_id] = outcome
+        self._held[work.turn_id] = await self._reserve(work, amount)
+
+    async def _reserve(self, work: TaskWork, amount: float) -> Reservation:
+        """Reserve `amount`; wait while only others' in-flight reservations are in the way, else park."""
+        while True:
+            outcome = self.ledger.reserve(work.employee_id, work.turn_id, self.clock.now(), amount)
+            if isinstance(outcome, Reservation):
+                return outcome
+            if not outcome.waits:
+                await self._refuse(work, outcome)
+            await self.ledger.released()  # their calls settle at or below what they hold: room may come back
 
     async def _refuse(self, work: TaskWork, refusal: Refusal) -> None:
         reason = refusal.reason()
         if self.audit is not None:
             data = {"task_id": work.task_id, "scope": refusal.scope, "kind": refusal.kind,
                     "limit_usd": refusal.limit_usd, "spent_usd": refusal.spent_usd,
-                    "reserved_usd": refusal.reserved_usd, "needed_usd": refusal.needed_usd}  # fmt: skip
+                    "reserved_usd": refusal.reserved_usd, "needed_usd": refusal.needed_usd,
+                    "reason": reason}  # fmt: skip
             await self.write(self.audit.op("budget_refused", data, employee_id=work.employee_id, ts=self._now()))
         self.bus.publish(EscalationRaised(employee_id=work.employee_id, task_id=work.task_id, reason=reason))
         raise Parked("parked", reason, "over_budget")
@@ -92,9 +103,16 @@ class Guardrails:
             cost = (reply.prompt_tokens * price.input_per_mtok + reply.completion_tokens * price.output_per_mtok) / 1e6
             reply = replace(reply, cost_usd=cost, simulated_cost=True)
         held = self._held.pop(work.turn_id, None)
-        if held is not None:
-            self.ledger.settle(held, cost)
+        overrun = self.ledger.settle(held, cost) if held is not None else 0.0
         ops: list[Op] = []
+        if overrun:
+            assert held is not None
+            self._overran[work.turn_id] = overrun
+            if self.audit is not None:
+                data = {"task_id": work.task_id, "model": reply.model, "reserved_usd": round(held.amount, 8),
+                        "billed_usd": round(cost, 8), "prompt_tokens": reply.prompt_tokens,
+                        "completion_tokens": reply.completion_tokens, "reason": OVERBILLED}  # fmt: skip
+                ops.append(self.audit.op("provider_overbilled", data, employee_id=work.employee_id, ts=self._now()))
         if self.audit is not None:
             data = {
                 "task_id": work.task_id,
@@ -110,6 +128,10 @@ class Guardrails:
         return reply, ops
 
     def settled(self, work: TaskWork, reply: ModelReply) -> None:
+        overrun = self._overran.pop(work.turn_id, 0.0)
+        if overrun:
+            reason = f"{OVERBILLED} (${reply.cost_usd:.4f} billed, ${overrun:.4f} above it); {STOPPED}"
+            self.bus.publish(EscalationRaised(employee_id=work.employee_id, task_id=work.task_id, reason=reason))
         if reply.cost_usd or reply.simulated_cost:
             self.publish_spend(work.employee_id, simulated=reply.simulated_cost)
 
@@ -137,11 +159,8 @@ class Guardrails:
         if policy is not None and policy.needs_approval(spec.risk):
             arguments = await self._gate(work, call, spec, arguments)
         if spec.price_usd > 0:
-            outcome = self.ledger.reserve(work.employee_id, work.turn_id, self.clock.now(), spec.price_usd)
-            if isinstance(outcome, Refusal):
-                await self._refuse(work, outcome)
-            else:
-                self.ledger.settle(outcome, spec.price_usd)  # a priced call costs its price once it runs
+            held = await self._reserve(work, spec.price_usd)
+            self.ledger.settle(held, spec.price_usd)  # a priced call costs its price once it runs
         return arguments
 
     async def _gate(self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]) -> dict[str, Any]:
