@@ -33,6 +33,20 @@ class ApprovalBook:
             functools.partial(approvals_table.read_for_call, task_id=task_id, call_id=call_id)
         )
 
+    async def stopped_by(self, task_id: str) -> ApprovalRecord | None:
+        """The rejection that stops this task's gated calls: its last decision, unless the owner spoke since."""
+        records = await self._journal.read(functools.partial(approvals_table.read_for_task, task_id=task_id))
+        decided = sorted(
+            (r for r in records if r.decided_at and r.status != "pending"), key=lambda r: r.decided_at or ""
+        )
+        if not decided or decided[-1].status != "rejected":
+            return None
+        rejected = decided[-1]
+        steps = await self._journal.steps(task_id=task_id)
+        if any(s.kind == "owner" and s.started_at > (rejected.decided_at or "") for s in steps):
+            return None  # a new go-ahead: the owner told the employee how to proceed
+        return rejected
+
     async def get(self, approval_id: str) -> ApprovalRecord | None:
         return await self._journal.read(functools.partial(approvals_table.read_one, approval_id=approval_id))
 

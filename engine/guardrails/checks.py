@@ -18,7 +18,8 @@ from engine.guardrails.pricing import Estimator, Pricing
 from engine.llm.types import Message, ModelReply, ToolCall
 from engine.loop import Parked, TaskWork
 from engine.store.writer import Op
-from engine.tools.base import ToolError, ToolSpec
+from engine.tools.argrisk import inside
+from engine.tools.base import Bounds, Judged, ToolError, ToolSpec
 
 OVERBILLED = "the provider billed more than the worst case"
 STOPPED = "its budgets count as spent for today until you raise them"
@@ -56,6 +57,9 @@ class Guardrails:
         self.on_duty = on_duty
         self.write = write
         self._held: dict[str, Reservation] = {}  # turn id -> reservation of the call in flight
+        # Caches of the owner's settings (engine.office.decisions keeps them in step with the database).
+        self.owner_domains: tuple[str, ...] = ()
+        self.auto_approved: frozenset[tuple[str, str]] = frozenset()  # (employee id, qualified tool name)
         self._overran: dict[str, float] = {}  # turn id -> by how much its last call was billed above the worst case
 
     # --- model calls ----------------------------------------------------------------------------
@@ -152,18 +156,32 @@ class Guardrails:
 
     # --- tool calls -----------------------------------------------------------------------------
 
+    def bounds(self, work: TaskWork) -> Bounds:
+        """What counts as inside for this employee: the owner's domains, narrowed by its brief."""
+        owner = self.owner_domains
+        brief = work.brief
+        if brief is not None and brief.recipient_domains is not None:
+            owner = tuple(d for d in brief.recipient_domains if inside(d, owner))
+        return Bounds(owner, tuple(brief.allowed_domains) if brief is not None else ())
+
+    def judge(self, work: TaskWork, spec: ToolSpec, arguments: dict[str, Any]) -> Judged:
+        return spec.judge(arguments, self.bounds(work))
+
     async def before_tool(
         self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]
     ) -> dict[str, Any]:
         policy = work.brief.approvals if work.brief is not None else None
-        if policy is not None and policy.needs_approval(spec.risk):
-            arguments = await self._gate(work, call, spec, arguments)
+        judged = self.judge(work, spec, arguments)
+        if policy is not None and policy.needs_approval(judged.risk, spec.qualified_name, spec.name):
+            arguments = await self._gate(work, call, spec, arguments, judged)
         if spec.price_usd > 0:
             held = await self._reserve(work, spec.price_usd)
             self.ledger.settle(held, spec.price_usd)  # a priced call costs its price once it runs
         return arguments
 
-    async def _gate(self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]) -> dict[str, Any]:
+    async def _gate(
+        self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any], judged: Judged
+    ) -> dict[str, Any]:
         existing = await self.approvals.for_call(work.task_id, call.id)
         if existing is not None:
             if existing.status == "approved":
@@ -174,6 +192,19 @@ class Guardrails:
             if existing.status == "expired":
                 raise ToolError(f"nobody approved {call.name} in time; it was escalated to the owner")
             raise Parked("waiting", f"waiting for the owner to approve {spec.qualified_name}", "awaiting_approval")
+        if (work.employee_id, spec.qualified_name) in self.auto_approved:
+            if self.audit is not None:
+                data = {"task_id": work.task_id, "tool": spec.qualified_name, "risk": judged.risk,
+                        "decision": "approved", "auto": True, "arguments": arguments}  # fmt: skip
+                await self._write(self.audit.op("approval_decided", data, employee_id=work.employee_id, ts=self._now()))
+            return arguments
+        rejected = await self.approvals.stopped_by(work.task_id)
+        if rejected is not None:
+            raise Parked(
+                "parked",
+                f"the owner rejected {rejected.tool}; ask before trying another risky action "
+                f"(this task wanted {spec.qualified_name} next; reply to the task to let it go on)",
+            )
         request = self.approvals.new_request(
             self.ids.new("appr"),
             employee_id=work.employee_id,
@@ -181,13 +212,13 @@ class Guardrails:
             call_id=call.id,
             tool=spec.qualified_name,  # which tool, whatever name the model knew it by
             arguments=arguments,
-            risk=spec.risk,
+            risk=judged.risk,
             now=self.clock.now(),
         )
         ops = [self.approvals.request_op(request)]
         if self.audit is not None:
-            data = {"approval_id": request.id, "task_id": work.task_id, "tool": spec.qualified_name, "risk": spec.risk,
-                    "arguments": arguments}  # fmt: skip
+            data = {"approval_id": request.id, "task_id": work.task_id, "tool": spec.qualified_name,
+                    "risk": judged.risk, "why": judged.why, "arguments": arguments}  # fmt: skip
             ops.append(self.audit.op("approval_requested", data, employee_id=work.employee_id, ts=self._now()))
         await self._write(*ops)
         self.bus.publish(
@@ -197,8 +228,9 @@ class Guardrails:
                 task_id=work.task_id,
                 tool=spec.qualified_name,
                 arguments_json=request.arguments,
-                risk=spec.risk,
-                reason=f"{spec.risk.replace('_', ' ')} needs your approval",
+                risk=judged.risk,
+                reason=f"{judged.risk.replace('_', ' ')} needs your approval"
+                + (f": {judged.why}" if judged.why else ""),
             )
         )
         raise Parked("waiting", f"waiting for the owner to approve {spec.qualified_name}", "awaiting_approval")
@@ -211,7 +243,7 @@ class Guardrails:
         data = {
             "task_id": work.task_id,
             "tool": spec.qualified_name,
-            "risk": spec.risk,
+            "risk": self.judge(work, spec, arguments).risk,
             "arguments": arguments,
             "status": status,
             "result_sha256": hashlib.sha256(result.encode()).hexdigest(),

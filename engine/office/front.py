@@ -302,6 +302,17 @@ class Office:
     async def put_on_probation(self, who: str, deliverables_to_review: int = 3) -> None:
         await self.parts.reviews.put_on_probation(who, deliverables_to_review)
 
+    async def owner_domains(self) -> tuple[str, ...]:
+        """The owner's own domains, as stored."""
+        decisions = await self.journal.read(read_decisions)
+        return decisions.owner_domains
+
+    async def set_domains(self, domains: tuple[str, ...]) -> None:
+        await self.parts.owner.set_domains(domains)
+
+    async def auto_approve(self, who: str, tool: str, on: bool = True) -> None:
+        await self.parts.owner.auto_approve(who, tool, on)
+
     # --- hours ----------------------------------------------------------------------------------
 
     async def set_hours(self, who: str | None, hours: WorkingHours | None) -> None:
