@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -24,9 +25,16 @@ __all__ = ["ApprovalBook", "ApprovalRecord", "Decision"]
 class ApprovalBook:
     """Reads and writes approval requests through the journal."""
 
-    def __init__(self, journal: Journal, expire_after: timedelta | None = timedelta(days=2)) -> None:
+    def __init__(
+        self,
+        journal: Journal,
+        expire_after: timedelta | None = timedelta(days=2),
+        *,
+        redact: Callable[[str], str] = lambda text: text,  # the arguments as stored, shown and run
+    ) -> None:
         self._journal = journal
         self.expire_after = expire_after
+        self._redact = redact
 
     async def for_call(self, task_id: str, call_id: str) -> ApprovalRecord | None:
         return await self._journal.read(
@@ -75,7 +83,7 @@ class ApprovalBook:
             task_id=task_id,
             call_id=call_id,
             tool=tool,
-            arguments=json.dumps(arguments, sort_keys=True),
+            arguments=self._redact(json.dumps(arguments, sort_keys=True)),
             risk=risk,
             status="pending",
             note="",

@@ -90,7 +90,7 @@ class Office:
         self.clock = clock
         self.tools = tools
         self.ledger = ledger
-        self.approvals = ApprovalBook(journal)
+        self.approvals = ApprovalBook(journal, redact=redact)
         self.audit = AuditLog(journal.writer, redact=redact)
         recorder = Recorder(journal, self.audit, clock)
         belts = Belts(journal, home, tools, recorder)
@@ -108,7 +108,7 @@ class Office:
             on_duty=roster.on_duty_for,
             audit=self.audit,
         )
-        self.agent_loop = AgentLoop(journal, model, bus, clock, ids, guard or self.guardrails)
+        self.agent_loop = AgentLoop(journal, model, bus, clock, ids, guard or self.guardrails, redact=redact)
         self.memory = MemoryBook(journal, clock, ids, bus)
         for tool in memory_tools(self.memory):  # remember, recall, correct beside the built-ins
             tools.add(tool)
