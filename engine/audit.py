@@ -74,6 +74,7 @@ KINDS: Final = frozenset(
         "deliverable_submitted",
         "deliverable_decided",
         "budget_refused",
+        "provider_overbilled",
         "budget_changed",
         "hours_changed",
         "owner_action",

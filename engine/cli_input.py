@@ -171,3 +171,13 @@ def describe_json_options(parser: argparse.ArgumentParser) -> None:
         if isinstance(action, argparse._SubParsersAction):
             for child in action.choices.values():
                 describe_json_options(child)
+
+
+def domain(text: str) -> str:
+    """A domain like example.com (not a web address, not a wildcard)."""
+    from engine.briefs.model import _domain
+
+    try:
+        return _domain(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

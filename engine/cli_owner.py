@@ -55,6 +55,17 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     p = sub.add_parser("approvals", help="actions waiting for your approval")
     p.add_argument("--json", action="store_true")
     p.add_argument("--all", action="store_true", help="include decided ones")
+    asub = p.add_subparsers(dest="approvals_action", metavar="ACTION")
+    a = asub.add_parser("auto", help="let EMPLOYEE run TOOL without asking (audited); --off to ask again")
+    a.add_argument("employee")
+    a.add_argument("tool", help="the tool's name as the brief writes it, e.g. send_email or acme.send_email")
+    a.add_argument("--off", action="store_true")
+
+    p = sub.add_parser("domains", help="your own domains: mail and invitations inside them need no approval")
+    dsub = p.add_subparsers(dest="domains_action", metavar="ACTION")
+    for verb in ("add", "remove"):
+        d = dsub.add_parser(verb, help=f"{verb} a domain, e.g. example.com (its subdomains count too)")
+        d.add_argument("domain", type=cli_input.domain)
     p = sub.add_parser("approve", help="approve an action (optionally with edited arguments)")
     p.add_argument("id")
     p.add_argument("--edit", help="JSON object of arguments to use instead")
@@ -107,6 +118,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     return {
         "budget": _budget,
         "approvals": _approvals,
+        "domains": _domains,
         "approve": _approve,
         "reject": _reject,
         "review": _review,
@@ -161,7 +173,24 @@ async def _budget(office: Office, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _domains(office: Office, args: argparse.Namespace) -> int:
+    domains = set(await office.owner_domains())
+    if args.domains_action == "add":
+        domains.add(args.domain)
+    elif args.domains_action == "remove":
+        domains.discard(args.domain)
+    if args.domains_action:
+        await office.set_domains(tuple(domains))
+    print("\n".join(sorted(domains)) or "no domains: every recipient counts as outside")
+    return 0
+
+
 async def _approvals(office: Office, args: argparse.Namespace) -> int:
+    if args.approvals_action == "auto":
+        await office.auto_approve(args.employee, args.tool, on=not args.off)
+        state = "asks you again before" if args.off else "no longer asks before"
+        print(f"{office.find(args.employee).record.name} {state} {args.tool}")
+        return 0
     records = await office.approvals.list(None if args.all else "pending")
     names = {e.id: e.record.name for e in office.employees.values()}
     rows = [

@@ -24,7 +24,7 @@ from pydantic import (
 
 from engine.briefs.errors import suggest
 from engine.llm.types import REHEARSAL_MODEL, ModelConfig, Price
-from engine.tools.base import Risk
+from engine.tools.base import RISKS, Risk
 from engine.tools.names import QUALIFIED
 
 Function = Literal["marketing", "sales", "support", "ops", "legal", "assistant", "engineering", "custom"]
@@ -234,13 +234,29 @@ class Budget(_Strict):
     per_day_usd: float | None = Field(default=None, ge=0)
 
 
+def _risk_or_tool(value: str) -> str:
+    if value in RISKS:
+        return value
+    hint = suggest(value, RISKS)
+    if hint:  # a misspelt risk must not pass as the name of a tool nobody has
+        raise ValueError(f"expected one of {', '.join(RISKS)} or a tool name, got {value!r}{hint}")
+    if not QUALIFIED.match(value):
+        raise ValueError(f"expected a risk level ({', '.join(RISKS)}) or a tool name like 'send_email', got {value!r}")
+    return value
+
+
 class ApprovalPolicy(_Strict):
-    """Tool risks that wait for the owner's approval before they run."""
+    """Tool risks, and named tools, that wait for the owner's approval before they run."""
 
-    require: tuple[Risk, ...] = ("external_comm", "spends_money", "destructive")
+    require: tuple[Annotated[str, AfterValidator(_risk_or_tool)], ...] = (
+        "external_comm",
+        "spends_money",
+        "destructive",
+    )
 
-    def needs_approval(self, risk: Risk) -> bool:
-        return risk in self.require
+    def needs_approval(self, risk: Risk, *tool_names: str) -> bool:
+        """Whether a call of this risk, to a tool known by any of `tool_names`, waits for the owner."""
+        return risk in self.require or any(name in self.require for name in tool_names)
 
 
 class MemorySettings(_Strict):
@@ -276,6 +292,8 @@ class BriefFields(_Strict):
     escalate: tuple[EscalationRule, ...] = Field(default=(), max_length=20)
     tools: tuple[ToolName, ...] = ()
     allowed_domains: tuple[Annotated[str, AfterValidator(_domain)], ...] = Field(default=(), max_length=100)
+    # Recipients inside these count as internal; narrows the owner's domains (never widens them).
+    recipient_domains: tuple[Annotated[str, AfterValidator(_domain)], ...] | None = Field(default=None, max_length=100)
     connections: tuple[Slug, ...] = ()
     skills: tuple[Slug, ...] = ()
     model: ModelChoice = ModelChoice()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -24,14 +25,35 @@ __all__ = ["ApprovalBook", "ApprovalRecord", "Decision"]
 class ApprovalBook:
     """Reads and writes approval requests through the journal."""
 
-    def __init__(self, journal: Journal, expire_after: timedelta | None = timedelta(days=2)) -> None:
+    def __init__(
+        self,
+        journal: Journal,
+        expire_after: timedelta | None = timedelta(days=2),
+        *,
+        redact: Callable[[str], str] = lambda text: text,  # the arguments as stored, shown and run
+    ) -> None:
         self._journal = journal
         self.expire_after = expire_after
+        self._redact = redact
 
     async def for_call(self, task_id: str, call_id: str) -> ApprovalRecord | None:
         return await self._journal.read(
             functools.partial(approvals_table.read_for_call, task_id=task_id, call_id=call_id)
         )
+
+    async def stopped_by(self, task_id: str) -> ApprovalRecord | None:
+        """The rejection that stops this task's gated calls: its last decision, unless the owner spoke since."""
+        records = await self._journal.read(functools.partial(approvals_table.read_for_task, task_id=task_id))
+        decided = sorted(
+            (r for r in records if r.decided_at and r.status != "pending"), key=lambda r: r.decided_at or ""
+        )
+        if not decided or decided[-1].status != "rejected":
+            return None
+        rejected = decided[-1]
+        steps = await self._journal.steps(task_id=task_id)
+        if any(s.kind == "owner" and s.started_at > (rejected.decided_at or "") for s in steps):
+            return None  # a new go-ahead: the owner told the employee how to proceed
+        return rejected
 
     async def get(self, approval_id: str) -> ApprovalRecord | None:
         return await self._journal.read(functools.partial(approvals_table.read_one, approval_id=approval_id))
@@ -61,7 +83,7 @@ class ApprovalBook:
             task_id=task_id,
             call_id=call_id,
             tool=tool,
-            arguments=json.dumps(arguments, sort_keys=True),
+            arguments=self._redact(json.dumps(arguments, sort_keys=True)),
             risk=risk,
             status="pending",
             note="",

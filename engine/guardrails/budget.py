@@ -1,12 +1,15 @@
 """Hard cost ceilings that fail closed: reserve the worst case before a call, settle the actual after.
 
 Scopes: the turn, the employee's day (in its own time zone), its team's day and the office's day.
-Every check-and-reserve happens synchronously on the event loop thread, so employees racing for one
-ceiling can never both pass it: the second sees the first one's reservation.
+Every ceiling (per turn and per day; employee, team, office) is checked on the same path. Every
+check-and-reserve happens synchronously on the event loop thread, so employees racing for one ceiling
+can never both pass it: the second sees the first one's reservation. A call billed above its
+reservation (the worst case) marks its scopes spent for the day: fail closed until the owner raises them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
@@ -33,14 +36,26 @@ class Ceiling:
 @dataclass(frozen=True, slots=True)
 class Refusal:
     scope: str
-    kind: str  # "turn" or "day"
+    kind: str  # "turn", "day", or "overrun" (a provider billed above the worst case: spent for the day)
     limit_usd: float
     spent_usd: float
     reserved_usd: float
     needed_usd: float
+    label: str = ""  # how the owner knows the scope ("employee Ada"); the scope id when empty
+
+    @property
+    def waits(self) -> bool:
+        """Whether only others' in-flight reservations stand in the way: spent alone leaves room."""
+        return self.kind == "day" and self.reserved_usd > 0 and self.spent_usd + self.needed_usd <= self.limit_usd
 
     def reason(self) -> str:
-        what = "this turn" if self.kind == "turn" else f"today's {_scope_name(self.scope)}"
+        name = self.label or _scope_name(self.scope)
+        if self.kind == "overrun":
+            return (
+                f"over budget: the provider billed more than the worst case, so today's {name} ceiling "
+                f"(${self.limit_usd:.4f}) is treated as spent until the owner raises it; ${self.spent_usd:.4f} spent"
+            )
+        what = f"this turn ({name} per-turn)" if self.kind == "turn" else f"today's {name}"
         return (
             f"over budget: {what} ceiling is ${self.limit_usd:.4f}; ${self.spent_usd:.4f} spent, "
             f"${self.reserved_usd:.4f} reserved, the next call may cost up to ${self.needed_usd:.4f}"
@@ -68,6 +83,7 @@ class _Who:
     team: str | None
     zone: tzinfo
     brief_ceiling: Ceiling = field(default_factory=Ceiling)
+    name: str = ""
 
 
 class BudgetLedger:
@@ -82,11 +98,13 @@ class BudgetLedger:
         self._reserved: dict[tuple[str, str], float] = defaultdict(float)
         self._turn_spent: dict[str, float] = defaultdict(float)
         self._turn_reserved: dict[str, float] = defaultdict(float)
+        self._overrun: dict[tuple[str, str], float] = {}  # (scope, day) -> the day limit when it was overrun
+        self._waiters: list[asyncio.Future[None]] = []  # woken whenever a reservation is settled or released
 
     # --- set-up ---------------------------------------------------------------------------------
 
-    def register(self, employee_id: str, team: str | None, timezone: str, ceiling: Ceiling) -> None:
-        self._who[employee_id] = _Who(employee_id, team, zoneinfo.ZoneInfo(timezone), ceiling)
+    def register(self, employee_id: str, team: str | None, timezone: str, ceiling: Ceiling, name: str = "") -> None:
+        self._who[employee_id] = _Who(employee_id, team, zoneinfo.ZoneInfo(timezone), ceiling, name)
 
     def set_override(self, scope: str, ceiling: Ceiling) -> None:
         self._overrides[scope] = ceiling
@@ -111,36 +129,72 @@ class BudgetLedger:
     def reserve(self, employee_id: str, turn: str, now: datetime, amount: float) -> Reservation | Refusal:
         """Reserve `amount` against every ceiling that applies, or refuse without reserving anything."""
         keys = self._keys(employee_id, now)
-        turn_ceiling = self.ceiling(employee_scope(employee_id)).per_turn_usd
-        if turn_ceiling is not None:
+        for scope, _ in keys:  # a turn is one employee's, whichever scope set its ceiling
+            turn_ceiling = self.ceiling(scope).per_turn_usd
+            if turn_ceiling is None:
+                continue
             spent, held = self._turn_spent[turn], self._turn_reserved[turn]
             if spent + held + amount > turn_ceiling + 1e-12:
-                return Refusal(employee_scope(employee_id), "turn", turn_ceiling, spent, held, amount)
+                return Refusal(scope, "turn", turn_ceiling, spent, held, amount, self.label(scope))
         for scope, day in keys:
             limit = self.day_limit(scope, day)
             if limit is None:
                 continue
             spent, held = self._spent[(scope, day)], self._reserved[(scope, day)]
+            overrun_at = self._overrun.get((scope, day))
+            if overrun_at is not None and limit <= overrun_at:
+                return Refusal(scope, "overrun", limit, spent, held, amount, self.label(scope))
             if spent + held + amount > limit + 1e-12:
-                return Refusal(scope, "day", limit, spent, held, amount)
+                return Refusal(scope, "day", limit, spent, held, amount, self.label(scope))
         for key in keys:
             self._reserved[key] += amount
         self._turn_reserved[turn] += amount
         return Reservation(keys, turn, amount)
 
-    def settle(self, reservation: Reservation, actual: float) -> None:
-        """Replace the reservation by what the call really cost (never more than was reserved)."""
+    def settle(self, reservation: Reservation, actual: float) -> float:
+        """Replace the reservation by what the call really cost; return by how much it overran.
+
+        The actual is recorded as billed, even above the reservation; then every scope with a day
+        ceiling is treated as spent for that day, until the owner raises its ceiling.
+        """
         if reservation.settled:
-            return
+            return 0.0
         reservation.settled = True
+        overrun = actual - reservation.amount if actual > reservation.amount + 1e-12 else 0.0
         for key in reservation.keys:
             self._reserved[key] -= reservation.amount
             self._spent[key] += actual
+            limit = self.day_limit(*key)
+            if overrun and limit is not None:
+                self._overrun[key] = limit
         self._turn_reserved[reservation.turn] -= reservation.amount
         self._turn_spent[reservation.turn] += actual
+        self._wake()
+        return overrun
 
     def release(self, reservation: Reservation) -> None:
         self.settle(reservation, 0.0)
+
+    async def released(self) -> None:
+        """Wait until some reservation is settled or released (headroom may have come back)."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+    @property
+    def waiting(self) -> int:
+        """How many calls wait for headroom that others' reservations hold."""
+        return len(self._waiters)
+
+    def _wake(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     # --- views ----------------------------------------------------------------------------------
 
@@ -156,6 +210,12 @@ class BudgetLedger:
             override.per_turn_usd if override.per_turn_usd is not None else base.per_turn_usd,
             override.per_day_usd if override.per_day_usd is not None else base.per_day_usd,
         )
+
+    def label(self, scope: str) -> str:
+        """The scope as the owner knows it: "employee Ada", "team sales", "office"."""
+        if scope.startswith("employee:") and (who := self._who.get(scope.partition(":")[2])) and who.name:
+            return f"employee {who.name}"
+        return _scope_name(scope)
 
     def day_limit(self, scope: str, day: str) -> float | None:
         limit = self.ceiling(scope).per_day_usd

@@ -18,7 +18,11 @@ from engine.guardrails.pricing import Estimator, Pricing
 from engine.llm.types import Message, ModelReply, ToolCall
 from engine.loop import Parked, TaskWork
 from engine.store.writer import Op
-from engine.tools.base import ToolError, ToolSpec
+from engine.tools.argrisk import inside
+from engine.tools.base import Bounds, Judged, ToolError, ToolSpec
+
+OVERBILLED = "the provider billed more than the worst case"
+STOPPED = "its budgets count as spent for today until you raise them"
 
 
 class AuditSink(Protocol):
@@ -53,6 +57,10 @@ class Guardrails:
         self.on_duty = on_duty
         self.write = write
         self._held: dict[str, Reservation] = {}  # turn id -> reservation of the call in flight
+        # Caches of the owner's settings (engine.office.decisions keeps them in step with the database).
+        self.owner_domains: tuple[str, ...] = ()
+        self.auto_approved: frozenset[tuple[str, str]] = frozenset()  # (employee id, qualified tool name)
+        self._overran: dict[str, float] = {}  # turn id -> by how much its last call was billed above the worst case
 
     # --- model calls ----------------------------------------------------------------------------
 
@@ -64,18 +72,25 @@ class Guardrails:
         amount = 0.0
         if price.input_per_mtok or price.output_per_mtok:
             amount = self.estimate(work.config, messages, work.belt.schemas(), price)
-        outcome = self.ledger.reserve(work.employee_id, work.turn_id, now, amount)
-        if isinstance(outcome, Refusal):
-            await self._refuse(work, outcome)
-        else:
-            self._held[work.turn_id] = outcome
+        self._held[work.turn_id] = await self._reserve(work, amount)
+
+    async def _reserve(self, work: TaskWork, amount: float) -> Reservation:
+        """Reserve `amount`; wait while only others' in-flight reservations are in the way, else park."""
+        while True:
+            outcome = self.ledger.reserve(work.employee_id, work.turn_id, self.clock.now(), amount)
+            if isinstance(outcome, Reservation):
+                return outcome
+            if not outcome.waits:
+                await self._refuse(work, outcome)
+            await self.ledger.released()  # their calls settle at or below what they hold: room may come back
 
     async def _refuse(self, work: TaskWork, refusal: Refusal) -> None:
         reason = refusal.reason()
         if self.audit is not None:
             data = {"task_id": work.task_id, "scope": refusal.scope, "kind": refusal.kind,
                     "limit_usd": refusal.limit_usd, "spent_usd": refusal.spent_usd,
-                    "reserved_usd": refusal.reserved_usd, "needed_usd": refusal.needed_usd}  # fmt: skip
+                    "reserved_usd": refusal.reserved_usd, "needed_usd": refusal.needed_usd,
+                    "reason": reason}  # fmt: skip
             await self.write(self.audit.op("budget_refused", data, employee_id=work.employee_id, ts=self._now()))
         self.bus.publish(EscalationRaised(employee_id=work.employee_id, task_id=work.task_id, reason=reason))
         raise Parked("parked", reason, "over_budget")
@@ -92,9 +107,16 @@ class Guardrails:
             cost = (reply.prompt_tokens * price.input_per_mtok + reply.completion_tokens * price.output_per_mtok) / 1e6
             reply = replace(reply, cost_usd=cost, simulated_cost=True)
         held = self._held.pop(work.turn_id, None)
-        if held is not None:
-            self.ledger.settle(held, cost)
+        overrun = self.ledger.settle(held, cost) if held is not None else 0.0
         ops: list[Op] = []
+        if overrun:
+            assert held is not None
+            self._overran[work.turn_id] = overrun
+            if self.audit is not None:
+                data = {"task_id": work.task_id, "model": reply.model, "reserved_usd": round(held.amount, 8),
+                        "billed_usd": round(cost, 8), "prompt_tokens": reply.prompt_tokens,
+                        "completion_tokens": reply.completion_tokens, "reason": OVERBILLED}  # fmt: skip
+                ops.append(self.audit.op("provider_overbilled", data, employee_id=work.employee_id, ts=self._now()))
         if self.audit is not None:
             data = {
                 "task_id": work.task_id,
@@ -110,6 +132,10 @@ class Guardrails:
         return reply, ops
 
     def settled(self, work: TaskWork, reply: ModelReply) -> None:
+        overrun = self._overran.pop(work.turn_id, 0.0)
+        if overrun:
+            reason = f"{OVERBILLED} (${reply.cost_usd:.4f} billed, ${overrun:.4f} above it); {STOPPED}"
+            self.bus.publish(EscalationRaised(employee_id=work.employee_id, task_id=work.task_id, reason=reason))
         if reply.cost_usd or reply.simulated_cost:
             self.publish_spend(work.employee_id, simulated=reply.simulated_cost)
 
@@ -134,21 +160,32 @@ class Guardrails:
 
     # --- tool calls -----------------------------------------------------------------------------
 
+    def bounds(self, work: TaskWork) -> Bounds:
+        """What counts as inside for this employee: the owner's domains, narrowed by its brief."""
+        owner = self.owner_domains
+        brief = work.brief
+        if brief is not None and brief.recipient_domains is not None:
+            owner = tuple(d for d in brief.recipient_domains if inside(d, owner))
+        return Bounds(owner, tuple(brief.allowed_domains) if brief is not None else ())
+
+    def judge(self, work: TaskWork, spec: ToolSpec, arguments: dict[str, Any]) -> Judged:
+        return spec.judge(arguments, self.bounds(work))
+
     async def before_tool(
         self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]
     ) -> dict[str, Any]:
         policy = work.brief.approvals if work.brief is not None else None
-        if policy is not None and policy.needs_approval(spec.risk):
-            arguments = await self._gate(work, call, spec, arguments)
+        judged = self.judge(work, spec, arguments)
+        if policy is not None and policy.needs_approval(judged.risk, spec.qualified_name, spec.name):
+            arguments = await self._gate(work, call, spec, arguments, judged)
         if spec.price_usd > 0:
-            outcome = self.ledger.reserve(work.employee_id, work.turn_id, self.clock.now(), spec.price_usd)
-            if isinstance(outcome, Refusal):
-                await self._refuse(work, outcome)
-            else:
-                self.ledger.settle(outcome, spec.price_usd)  # a priced call costs its price once it runs
+            held = await self._reserve(work, spec.price_usd)
+            self.ledger.settle(held, spec.price_usd)  # a priced call costs its price once it runs
         return arguments
 
-    async def _gate(self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]) -> dict[str, Any]:
+    async def _gate(
+        self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any], judged: Judged
+    ) -> dict[str, Any]:
         existing = await self.approvals.for_call(work.task_id, call.id)
         if existing is not None:
             if existing.status == "approved":
@@ -159,6 +196,19 @@ class Guardrails:
             if existing.status == "expired":
                 raise ToolError(f"nobody approved {call.name} in time; it was escalated to the owner")
             raise Parked("waiting", f"waiting for the owner to approve {spec.qualified_name}", "awaiting_approval")
+        if (work.employee_id, spec.qualified_name) in self.auto_approved:
+            if self.audit is not None:
+                data = {"task_id": work.task_id, "tool": spec.qualified_name, "risk": judged.risk,
+                        "decision": "approved", "auto": True, "arguments": arguments}  # fmt: skip
+                await self._write(self.audit.op("approval_decided", data, employee_id=work.employee_id, ts=self._now()))
+            return arguments
+        rejected = await self.approvals.stopped_by(work.task_id)
+        if rejected is not None:
+            raise Parked(
+                "parked",
+                f"the owner rejected {rejected.tool}; ask before trying another risky action "
+                f"(this task wanted {spec.qualified_name} next; reply to the task to let it go on)",
+            )
         request = self.approvals.new_request(
             self.ids.new("appr"),
             employee_id=work.employee_id,
@@ -166,13 +216,13 @@ class Guardrails:
             call_id=call.id,
             tool=spec.qualified_name,  # which tool, whatever name the model knew it by
             arguments=arguments,
-            risk=spec.risk,
+            risk=judged.risk,
             now=self.clock.now(),
         )
         ops = [self.approvals.request_op(request)]
         if self.audit is not None:
-            data = {"approval_id": request.id, "task_id": work.task_id, "tool": spec.qualified_name, "risk": spec.risk,
-                    "arguments": arguments}  # fmt: skip
+            data = {"approval_id": request.id, "task_id": work.task_id, "tool": spec.qualified_name,
+                    "risk": judged.risk, "why": judged.why, "arguments": arguments}  # fmt: skip
             ops.append(self.audit.op("approval_requested", data, employee_id=work.employee_id, ts=self._now()))
         await self._write(*ops)
         self.bus.publish(
@@ -182,8 +232,9 @@ class Guardrails:
                 task_id=work.task_id,
                 tool=spec.qualified_name,
                 arguments_json=request.arguments,
-                risk=spec.risk,
-                reason=f"{spec.risk.replace('_', ' ')} needs your approval",
+                risk=judged.risk,
+                reason=f"{judged.risk.replace('_', ' ')} needs your approval"
+                + (f": {judged.why}" if judged.why else ""),
             )
         )
         raise Parked("waiting", f"waiting for the owner to approve {spec.qualified_name}", "awaiting_approval")
@@ -196,7 +247,7 @@ class Guardrails:
         data = {
             "task_id": work.task_id,
             "tool": spec.qualified_name,
-            "risk": spec.risk,
+            "risk": self.judge(work, spec, arguments).risk,
             "arguments": arguments,
             "status": status,
             "result_sha256": hashlib.sha256(result.encode()).hexdigest(),

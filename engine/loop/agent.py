@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -52,7 +52,9 @@ class AgentLoop:
         guard: Guard,
         *,
         stream: bool = False,
+        redact: Callable[[str], str] = lambda text: text,  # applied to every text journaled
     ) -> None:
+        self._redact = redact
         self._journal = journal
         self._model = model
         self._bus = bus
@@ -187,7 +189,7 @@ class _Run:
             tool=None,
             call_id=None,
             arguments=None,
-            result=json.dumps(message, separators=(",", ":")),
+            result=json.dumps(_redacted(message, loop._redact), separators=(",", ":")),
             model=reply.model,
             prompt_tokens=reply.prompt_tokens,
             completion_tokens=reply.completion_tokens,
@@ -285,7 +287,7 @@ class _Run:
             )
             loop._journal.defer(writes.insert_step(record), *settle, full=bool(settle))
         else:
-            finish = writes.finish_step(step_id, status, result, error, loop._now())
+            finish = writes.finish_step(step_id, status, loop._redact(result), error, loop._now())
             await loop._journal.write(finish, *settle, full=bool(settle))
         self._after_tool(step_id, call, name, status, result)
         if faults.is_marked(error):
@@ -365,8 +367,8 @@ class _Run:
             attempt=self.attempts.get(call.id, 1),
             tool=tool,
             call_id=call.id,
-            arguments=arguments,
-            result=result,
+            arguments=self.loop._redact(arguments),
+            result=None if result is None else self.loop._redact(result),
             model=None,
             prompt_tokens=0,
             completion_tokens=0,
@@ -379,6 +381,19 @@ class _Run:
 
     def _status(self, status: Literal["thinking", "typing", "tool", "reading"], detail: str) -> None:
         self.loop._bus.publish(StatusChanged(employee_id=self.work.employee_id, status=status, detail=detail))
+
+
+def _redacted(message: Message, redact: Callable[[str], str]) -> Message:
+    """The assistant message as journaled: its text and each call's arguments through the redactor."""
+    out: dict[str, Any] = dict(message)
+    if isinstance(out.get("content"), str):
+        out["content"] = redact(out["content"])
+    if out.get("tool_calls"):
+        out["tool_calls"] = [
+            {**c, "function": {**c["function"], "arguments": redact(c["function"].get("arguments") or "")}}
+            for c in out["tool_calls"]
+        ]
+    return out
 
 
 def _loads(raw: str) -> Any:

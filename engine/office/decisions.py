@@ -35,6 +35,12 @@ from engine.store.spend import read_allowances, read_ceilings
 log = logging.getLogger(__name__)
 
 CALL_IN_PREFIX = "callin:"
+OWNER_DOMAINS = "owner_domains"  # JSON list: recipients inside these are the owner's own
+AUTO_APPROVE_PREFIX = "auto_approve:"  # auto_approve:<employee id>:<qualified tool name> -> "1"
+
+
+def auto_approve_key(employee_id: str, tool: str) -> str:
+    return f"{AUTO_APPROVE_PREFIX}{employee_id}:{tool}"
 
 
 def call_in_key(employee_id: str) -> str:
@@ -53,6 +59,8 @@ class Decisions:
     allowances: tuple[tuple[str, str, float], ...] = ()  # (scope, day, usd)
     simulate: str | None = None  # rehearsal charged at this model's prices
     departed: frozenset[str] = frozenset()  # everyone let go (a hire made after this read is not among them)
+    owner_domains: tuple[str, ...] = ()
+    auto_approved: frozenset[tuple[str, str]] = frozenset()  # (employee id, qualified tool name)
 
 
 def read_decisions(conn: Connection) -> Decisions:
@@ -61,6 +69,8 @@ def read_decisions(conn: Connection) -> Decisions:
     found_hours: dict[str, WorkingHours] = {}
     call_ins: dict[str, datetime] = {}
     version, simulate = 0, None
+    domains: tuple[str, ...] = ()
+    auto: set[tuple[str, str]] = set()
     for key, value in read_settings(conn):
         try:
             if key == OWNER_VERSION:
@@ -73,6 +83,11 @@ def read_decisions(conn: Connection) -> Decisions:
                 found_hours[key] = WorkingHours.model_validate(json.loads(value))
             elif key.startswith(CALL_IN_PREFIX):
                 call_ins[key.removeprefix(CALL_IN_PREFIX)] = datetime.fromisoformat(value)
+            elif key == OWNER_DOMAINS:
+                domains = tuple(str(d) for d in json.loads(value))
+            elif key.startswith(AUTO_APPROVE_PREFIX):
+                employee_id, _, tool = key.removeprefix(AUTO_APPROVE_PREFIX).partition(":")
+                auto.add((employee_id, tool))
         except (ValueError, TypeError) as exc:  # a bad stored value falls back to the brief's
             log.warning("ignoring the stored setting %s: %s", key, exc)
     return Decisions(
@@ -84,6 +99,8 @@ def read_decisions(conn: Connection) -> Decisions:
         allowances=tuple(read_allowances(conn)),
         simulate=simulate,
         departed=read_departed_ids(conn),
+        owner_domains=domains,
+        auto_approved=frozenset(auto),
     )
 
 
@@ -120,6 +137,8 @@ class DecisionSync:
         self.version = decisions.version
         self._roster.use_decisions(decisions.models, decisions.hours, decisions.call_ins)
         self._ledger.use_owner_limits(decisions.ceilings, decisions.allowances)
+        self._guardrails.owner_domains = decisions.owner_domains
+        self._guardrails.auto_approved = decisions.auto_approved
         if decisions.simulate != self._simulating:
             self._simulating = decisions.simulate
             use_simulated_prices(self._guardrails, decisions.simulate)

@@ -95,7 +95,7 @@ class Office:
         self.clock = clock
         self.tools = tools
         self.ledger = ledger
-        self.approvals = ApprovalBook(journal)
+        self.approvals = ApprovalBook(journal, redact=redact)
         self.audit = AuditLog(journal.writer, redact=redact)
         recorder = Recorder(journal, self.audit, clock)
         belts = Belts(journal, home, tools, recorder)
@@ -113,7 +113,7 @@ class Office:
             on_duty=roster.on_duty_for,
             audit=self.audit,
         )
-        self.agent_loop = AgentLoop(journal, model, bus, clock, ids, guard or self.guardrails)
+        self.agent_loop = AgentLoop(journal, model, bus, clock, ids, guard or self.guardrails, redact=redact)
         self.memory = MemoryBook(journal, clock, ids, bus)
         for tool in memory_tools(self.memory):  # remember, recall, correct beside the built-ins
             tools.add(tool)
@@ -317,6 +317,17 @@ class Office:
 
     async def put_on_probation(self, who: str, deliverables_to_review: int = 3) -> None:
         await self.parts.reviews.put_on_probation(who, deliverables_to_review)
+
+    async def owner_domains(self) -> tuple[str, ...]:
+        """The owner's own domains, as stored."""
+        decisions = await self.journal.read(read_decisions)
+        return decisions.owner_domains
+
+    async def set_domains(self, domains: tuple[str, ...]) -> None:
+        await self.parts.owner.set_domains(domains)
+
+    async def auto_approve(self, who: str, tool: str, on: bool = True) -> None:
+        await self.parts.owner.auto_approve(who, tool, on)
 
     # --- hours ----------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from engine.errors import OwnerError
 from engine.events import ApprovalResolved, EscalationRaised
 from engine.guardrails import ApprovalBook, Decision
 from engine.hours import ALL_HOURS, describe, hours_as_brief, hours_key
-from engine.office.decisions import call_in_key
+from engine.office.decisions import OWNER_DOMAINS, auto_approve_key, call_in_key
 from engine.office.recorder import Recorder
 from engine.office.roster import Roster
 from engine.office.tasks import TaskBoard
@@ -182,6 +182,22 @@ class Owner:
         if self._roster.forget(employee.id) is not None:
             self._workers.cancel(employee)
         return len(open_tasks)
+
+    # --- what counts as inside, and standing approvals -------------------------------------------
+
+    async def set_domains(self, domains: tuple[str, ...]) -> None:
+        """The owner's own domains: messages and invitations to addresses inside them are internal."""
+        op = put_setting(OWNER_DOMAINS, json.dumps(sorted(set(domains))))
+        await self._recorder.owner_action("set_domains", {"domains": sorted(set(domains))}, None, op)
+        await self._refresh()
+
+    async def auto_approve(self, who: str, tool: str, on: bool = True) -> None:
+        """Let one employee run one gated tool without asking (audited), or stop that with `on=False`."""
+        employee = self._roster.find(who)
+        key = auto_approve_key(employee.id, tool)
+        op = put_setting(key, "1") if on else delete_setting(key)
+        await self._recorder.owner_action("auto_approve", {"tool": tool, "on": on}, employee.id, op)
+        await self._refresh()
 
     # --- hours ----------------------------------------------------------------------------------
 

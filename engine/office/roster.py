@@ -121,6 +121,7 @@ class Roster:
             employee.record.team,
             self.hours_of(employee).timezone,
             Ceiling(brief.budget.per_turn_usd, brief.budget.per_day_usd),
+            employee.record.name,
         )
 
     def use_decisions(

@@ -30,6 +30,12 @@ def read_for_call(conn: Connection, task_id: str, call_id: str) -> ApprovalRecor
     return None if row is None else ApprovalRecord(**row._asdict())
 
 
+def read_for_task(conn: Connection, task_id: str) -> list[ApprovalRecord]:
+    """A task's requests, oldest first."""
+    stmt = select(approvals).where(approvals.c.task_id == task_id).order_by(approvals.c.created_at)
+    return [ApprovalRecord(**r._asdict()) for r in conn.execute(stmt)]
+
+
 def read_one(conn: Connection, approval_id: str) -> ApprovalRecord | None:
     row = conn.execute(select(approvals).where(approvals.c.id == approval_id)).first()
     return None if row is None else ApprovalRecord(**row._asdict())

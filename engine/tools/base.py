@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
@@ -18,6 +18,31 @@ RISKS: tuple[Risk, ...] = ("read_only", "internal_write", "external_comm", "spen
 MAX_RESULT_CHARS = 20_000  # a result longer than this reaches the model cut, with a note saying so
 
 
+def riskier(a: Risk, b: Risk) -> Risk:
+    """The higher of two risk levels."""
+    return a if RISKS.index(a) >= RISKS.index(b) else b
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """What counts as inside for one employee: the owner's domains (narrowed by the brief), its web domains."""
+
+    owner_domains: tuple[str, ...] = ()
+    web_domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """The risk of one call with its arguments, and why, in words the approval shows the owner."""
+
+    risk: Risk
+    why: str = ""
+
+
+# Declared with a tool: the risk of a call given its arguments (see engine.tools.argrisk for the checks).
+RiskOf = Callable[[Mapping[str, Any], Bounds], Judged]
+
+
 @dataclass(frozen=True, slots=True)
 class ToolSpec:
     name: str
@@ -29,6 +54,13 @@ class ToolSpec:
     price_usd: float = 0.0  # per call, for paid APIs
     namespace: str = BUILTIN  # where it comes from: `builtin`, or a connection or server (`acme`, `mcp:github`)
     max_result_chars: int = MAX_RESULT_CHARS  # the most of its result the model reads (`cap_result`)
+    risk_of: RiskOf | None = field(default=None, compare=False)  # None: every call is `risk`
+
+    def judge(self, arguments: Mapping[str, Any], bounds: Bounds) -> Judged:
+        """The risk of calling this tool with `arguments`: the declared check's, else the static risk."""
+        if self.risk_of is None:
+            return Judged(self.risk)
+        return self.risk_of(arguments, bounds)
 
     @property
     def qualified_name(self) -> str:
@@ -82,11 +114,12 @@ class FunctionTool(Generic[A]):
         price_usd: float = 0.0,
         namespace: str = BUILTIN,
         max_result_chars: int = MAX_RESULT_CHARS,
+        risk_of: RiskOf | None = None,
     ) -> None:
         schema = args.model_json_schema()
         schema.pop("title", None)
         self._spec = ToolSpec(
-            name, description, schema, risk, idempotent, timeout_s, price_usd, namespace, max_result_chars
+            name, description, schema, risk, idempotent, timeout_s, price_usd, namespace, max_result_chars, risk_of
         )
         self._args = args
         self._fn = fn

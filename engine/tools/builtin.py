@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from engine.secrets import redact
 from engine.tools.base import FunctionTool, Tool, ToolContext, ToolError
 
 MAX_READ_CHARS = 20_000
@@ -73,14 +74,15 @@ async def _read_file(ctx: ToolContext, args: PathArg) -> str:
 async def _write_file(ctx: ToolContext, args: WriteArgs) -> str:
     target = _inside(ctx.workspace, args.path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(args.content, encoding="utf-8")
-    return f"wrote {args.path} ({len(args.content)} characters)"
+    content = redact(args.content)  # a stored key the model repeats is not written to the workspace
+    target.write_text(content, encoding="utf-8")
+    return f"wrote {args.path} ({len(content)} characters)"
 
 
 async def _save_note(ctx: ToolContext, args: NoteArgs) -> str:
     notes = ctx.workspace / "notes"
     notes.mkdir(parents=True, exist_ok=True)
-    (notes / f"{_slug(args.title)}.md").write_text(f"# {args.title}\n\n{args.text}\n", encoding="utf-8")
+    (notes / f"{_slug(args.title)}.md").write_text(redact(f"# {args.title}\n\n{args.text}\n"), encoding="utf-8")
     return f"saved note {args.title!r}"
 
 

@@ -1,8 +1,8 @@
 """Risk levels from MCP tool annotations, so tools from MCP servers pass the same approval gates.
 
-MCP's hints are advisory and default to the cautious side (a tool with no annotations may be
-destructive and talk to the outside world). We keep that caution: only an explicit
-`readOnlyHint: true` makes a tool read-only.
+MCP's hints are advisory and default to the cautious side. We keep that caution: only an explicit
+`readOnlyHint: true` makes a tool read-only. A tool with no annotations at all is treated as external
+communication: whatever it does reaches a server we do not control, and the default policy gates it.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def risk_from_hints(hints: Hints) -> tuple[Risk, bool]:
 def hints_from_mcp(annotations: object | None) -> Hints:
     """Read an `mcp.types.ToolAnnotations` (or None) without importing mcp here."""
     if annotations is None:
-        return Hints()
+        return Hints(destructive=False, open_world=True)  # nothing declared: it talks to the outside world
 
     def flag(name: str, default: bool) -> bool:
         value = getattr(annotations, name, None)

@@ -74,3 +74,62 @@ def test_periods() -> None:
     day = datetime(2026, 3, 4).date()  # a Wednesday
     assert period_days(day, "week") == (datetime(2026, 3, 2).date(), datetime(2026, 3, 8).date())
     assert period_days(day, "month") == (datetime(2026, 3, 1).date(), datetime(2026, 3, 31).date())
+
+
+def test_office_and_team_per_turn_ceilings_are_enforced_on_the_same_path() -> None:
+    ledger = _ledger()
+    ledger.set_override(OFFICE, Ceiling(per_turn_usd=0.0001))
+    refusal = ledger.reserve("ben", "t1", NOON, 0.0007)
+    assert isinstance(refusal, Refusal) and refusal.scope == OFFICE and refusal.kind == "turn"
+    assert isinstance(ledger.reserve("ben", "t1", NOON, 0.00005), Reservation)
+    ledger.set_override(OFFICE, Ceiling())
+    ledger.set_override(team_scope("sales"), Ceiling(per_turn_usd=0.5))
+    refusal = ledger.reserve("ben", "t2", NOON, 0.6)
+    assert isinstance(refusal, Refusal) and refusal.scope == "team:sales" and refusal.kind == "turn"
+    assert "this turn (team sales per-turn) ceiling is $0.5000" in refusal.reason()
+
+
+def test_a_refusal_names_the_employee_by_name() -> None:
+    ledger = BudgetLedger(ZoneInfo("UTC"))
+    ledger.register("emp_1a22", None, "UTC", Ceiling(per_day_usd=0.1), name="Ada")
+    refusal = ledger.reserve("emp_1a22", "t", NOON, 0.2)
+    assert isinstance(refusal, Refusal)
+    assert "today's employee Ada ceiling" in refusal.reason() and "emp_1a22" not in refusal.reason()
+
+
+def test_a_bill_above_the_reservation_is_recorded_and_fails_closed_until_raised() -> None:
+    ledger = _ledger()
+    ledger.set_override(OFFICE, Ceiling(per_day_usd=1.0))
+    held = ledger.reserve("ben", "t", NOON, 0.1)
+    assert isinstance(held, Reservation)
+    assert ledger.settle(held, 0.3) == 0.3 - 0.1  # billed above the worst case: recorded truthfully
+    assert ledger.spent(OFFICE, "2026-03-02") == 0.3
+    refusal = ledger.reserve("ada", "t2", NOON, 0.01)  # 0.69 left, yet the office counts as spent
+    assert isinstance(refusal, Refusal) and refusal.kind == "overrun"
+    assert "billed more than the worst case" in refusal.reason()
+    ledger.add_allowance(OFFICE, "2026-03-02", 0.5)  # the owner raises it
+    assert isinstance(ledger.reserve("ada", "t2", NOON, 0.01), Reservation)
+
+
+def test_a_refusal_only_due_to_others_reservations_waits() -> None:
+    ledger = _ledger()
+    ledger.set_override(OFFICE, Ceiling(per_day_usd=1.0))
+    assert isinstance(ledger.reserve("ada", "t1", NOON, 0.7), Reservation)
+    refusal = ledger.reserve("ben", "t2", NOON, 0.5)
+    assert isinstance(refusal, Refusal) and refusal.waits
+    ledger.record_spend("ada", NOON, 0.6)
+    refusal = ledger.reserve("ben", "t2", NOON, 0.5)
+    assert isinstance(refusal, Refusal) and not refusal.waits  # spent alone leaves no room: park
+
+
+async def test_settling_wakes_whoever_waits_for_headroom() -> None:
+    import asyncio
+
+    ledger = _ledger()
+    held = ledger.reserve("ada", "t1", NOON, 0.7)
+    assert isinstance(held, Reservation)
+    waiter = asyncio.ensure_future(ledger.released())
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    ledger.release(held)
+    await asyncio.wait_for(waiter, 5)

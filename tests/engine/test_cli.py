@@ -133,3 +133,17 @@ def test_new_role_from_answers_then_hire_it(tmp_path: Path) -> None:
     assert "Hired Ada as Grant writer" in headcount(home, "hire", "grant-writer", "--name", "Ada").stdout
     catalog = json.loads(headcount(home, "catalog", "--json").stdout)
     assert any(r["id"] == "grant-writer" for t in catalog["teams"] for r in t["roles"])
+
+
+def test_owner_domains_and_standing_approvals(worked: Path) -> None:
+    headcount(worked, "domains", "add", "example.com")
+    assert headcount(worked, "domains").stdout.split() == ["example.com"]
+    refused = headcount(worked, "domains", "add", "https://evil.test/x", ok=False)
+    assert refused.returncode == 2 and "expected a domain, not a web address" in refused.stderr
+    assert "Ada no longer asks before send_email" in headcount(worked, "approvals", "auto", "Ada", "send_email").stdout
+    assert (
+        "Ada asks you again before send_email"
+        in headcount(worked, "approvals", "auto", "Ada", "send_email", "--off").stdout
+    )
+    headcount(worked, "domains", "remove", "example.com")
+    assert "no domains" in headcount(worked, "domains").stdout

@@ -95,7 +95,7 @@ async def test_annotations_become_risks_and_writes_go_through_the_journal(
     assert [(s.qualified_name, s.risk, s.idempotent) for s in specs.values()] == [
         ("mcp:fake.echo", "read_only", True),  # readOnlyHint: safe to run again
         ("mcp:fake.add_note", "internal_write", False),  # a local write: intent journaled first
-        ("mcp:fake.wipe", "destructive", False),  # no annotations: MCP's cautious defaults
+        ("mcp:fake.wipe", "external_comm", False),  # no annotations: external communication, gated
     ]
 
     first = await office.assign("Ada", "Note it")
@@ -106,7 +106,7 @@ async def test_annotations_become_risks_and_writes_go_through_the_journal(
 
     second = await office.assign("Ada", "Wipe it")
     await office.run(until_idle=True)
-    (request,) = await office.approvals.list()  # destructive waits for the owner, like any other tool
+    (request,) = await office.approvals.list()  # unannotated waits for the owner, like any other gated tool
     assert request.tool == "mcp:fake.wipe"
     assert (await office.journal.task(second.id)).status == "waiting"  # type: ignore[union-attr]
 

@@ -12,7 +12,7 @@ from engine.tools.risk import Hints, hints_from_mcp, risk_from_hints
 @pytest.mark.parametrize(
     ("annotations", "risk", "idempotent"),
     [
-        (None, "destructive", False),  # no hints: assume the worst, as the MCP spec does
+        (None, "external_comm", False),  # no annotations: external communication, gated by default
         (ToolAnnotations(read_only_hint=True), "read_only", True),
         (ToolAnnotations(read_only_hint=True, destructive_hint=True), "read_only", True),
         (ToolAnnotations(destructive_hint=False, open_world_hint=False), "internal_write", False),
