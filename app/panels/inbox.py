@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -48,6 +49,11 @@ class InboxCallbacks:
     on_resolve: Callable[[str, bool], None] | None = None  # (item id, happened) for uncertain tasks
 
 
+def _card_sized(markdown: str) -> str:
+    """Headings no larger than a card's title: a draft's `# Title` becomes `#### Title`."""
+    return re.sub(r"^#{1,3}(?=\s)", "####", markdown, flags=re.MULTILINE)
+
+
 def pretty_json(text: str) -> str:
     try:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
@@ -89,7 +95,7 @@ class InboxCard(Card):
         if item.kind == "review" and item.body:
             # The deliverable itself (its report and the files it wrote), as Markdown: what is to be accepted.
             self.document = QTextBrowser()
-            self.document.setMarkdown(item.body)
+            self.document.setMarkdown(_card_sized(item.body))
             self.document.setOpenExternalLinks(False)
             self.document.setMinimumHeight(160)
             self.document.setMaximumHeight(320)

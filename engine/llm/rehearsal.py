@@ -215,12 +215,19 @@ def _found(turn: _Turn) -> list[str]:
     return found
 
 
+# Tools that act on colleagues, the owner or memory: a rehearsal never guesses its way into them from
+# a task's words (a first-day "introduce yourself in a short note" once became a hand-off to nobody).
+_NEVER_GUESSED = frozenset(
+    {"hand_off", "move_card", "team_write", "team_read", "team_board", "ask_owner", "remember", "correct"}
+)
+
+
 def _extra_tools(task: str, offered: dict[str, dict[str, Any]]) -> list[str]:
     """Tools beyond the built-ins that the task plainly asks for, best match first."""
     wanted = {stem(w) for w in keywords(task, limit=40)}
     scored: list[tuple[int, str]] = []
     for name, function in offered.items():
-        if name in KNOWN_TOOLS or any(word in name.lower() for word in _RISKY_WORDS):
+        if name in KNOWN_TOOLS or name in _NEVER_GUESSED or any(word in name.lower() for word in _RISKY_WORDS):
             continue
         name_words = {stem(w) for w in keywords(name.replace("_", " "), limit=20)}
         description_words = {stem(w) for w in keywords(str(function.get("description", "")), limit=60)}

@@ -278,3 +278,18 @@ def test_any_tools_any_task_any_results_stays_within_the_rules(
     assert len(keyed) == len(set(keyed)) <= MAX_TOOL_STEPS
     assert messages[-1]["content"].startswith(PREFIX)
     assert run(tools, task=task, results=results) == messages
+
+
+def test_a_first_day_note_is_not_guessed_into_a_hand_off_or_a_memory() -> None:
+    """The starter task once made every team member 'hand off' to nobody: coordination is never guessed."""
+    hand_off = tool(
+        "hand_off",
+        {"to": {"type": "string"}, "title": {"type": "string"}, "note": {"type": "string"}},
+        ["to", "title", "note"],
+        "Hand the next task to a teammate with a short note (and a team file to build on).",
+    )
+    remember = tool("remember", {"text": {"type": "string"}}, ["text"], "Remember a note for later tasks.")
+    task = "Introduce yourself in a short note and draft a first plan for your role as content writer."
+    messages = run([*BUILTINS, hand_off, remember], task=task)
+    called = {c["function"]["name"] for m in messages for c in m.get("tool_calls") or []}
+    assert "write_file" in called and not called & {"hand_off", "remember"}
