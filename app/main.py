@@ -60,7 +60,12 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
         await bridge.open(starter_team=starter_team)
         await KeepWorking.install(window, bridge)  # app/tray.py: closing the window keeps it working (owned by it)
     except Exception as exc:
-        log.exception("the office could not open")
+        from engine.office import OfficeError, StoreError
+
+        if isinstance(exc, OfficeError | StoreError):  # a known fault: its message says what to do
+            log.error("the office could not open: %s", exc)
+        else:
+            log.exception("the office could not open")
         bridge.state.set_engine_status(f"The office could not open: {exc}")
         window.show_problem("The office could not open", str(exc))
     window.settle_office()
