@@ -17,10 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from app.attach import watching_text, work_or_watch
 from app.audit_rows import AUDIT_PAGE, day_range, to_row
+from app.forms import BriefProblem, CustomRole, RoleInfo, SettingsValues
 from app.onboarding import hire_starter_team, is_first_run
-from app.panels.employee import BriefProblem
-from app.panels.hire import CustomRole, RoleInfo
-from app.panels.settings import SettingsValues
 from app.rows import brief_problem, rehearsal_pace, role_summary, step_row
 from app.settings_apply import apply_settings, load_settings, store_settings
 from app.state import OfficeState

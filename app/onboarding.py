@@ -9,7 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from app.panels.hire import RoleInfo
+from app.forms import RoleInfo
 from app.state import OfficeState
 
 if TYPE_CHECKING:

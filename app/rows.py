@@ -9,7 +9,7 @@ import json
 import os
 from typing import Any
 
-from app.panels.employee import BriefProblem
+from app.forms import BriefProblem
 from app.state import StepRow
 
 

@@ -6,12 +6,13 @@ whether one was saved.
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from app.panels.settings import PROVIDERS, SettingsValues
+from pydantic import ValidationError
+
+from app.forms import PROVIDERS, SettingsValues
 
 log = logging.getLogger(__name__)
 
@@ -124,22 +125,17 @@ SETTINGS_KEY = "shell.settings"
 async def load_settings(office: Office) -> SettingsValues:
     """The settings dialog's last values (a key itself is never among them)."""
     raw = await office.history.shell_setting(SETTINGS_KEY)
-    values = SettingsValues()
     if raw:
         try:
-            data = json.loads(raw)
-            data["days"] = tuple(data.get("days", values.days))
-            data["connected_apps"] = tuple(data.get("connected_apps", ()))
-            values = SettingsValues(**{k: v for k, v in data.items() if k in SettingsValues.__dataclass_fields__})
-        except (json.JSONDecodeError, TypeError) as exc:
+            return SettingsValues.model_validate_json(raw)
+        except ValidationError as exc:
             log.warning("ignoring unreadable shell settings: %s", exc)
-    return values
+    return SettingsValues()
 
 
 async def store_settings(office: Office, values: SettingsValues) -> SettingsValues:
     """Keep what the dialog shows next time: whether a key is stored, never the key."""
     stored = values.key_stored or bool(values.key)
-    kept = SettingsValues(**{**asdict(values), "key": "", "key_stored": stored})
-    data = {k: v for k, v in asdict(kept).items() if k != "key"}
-    await office.history.set_shell_setting(SETTINGS_KEY, json.dumps(data))
+    kept = values.model_copy(update={"key": "", "key_stored": stored})
+    await office.history.set_shell_setting(SETTINGS_KEY, kept.model_dump_json(exclude={"key"}))
     return kept

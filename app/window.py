@@ -30,15 +30,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.forms import BriefProblem, CustomRole, RoleInfo, SettingsValues
 from app.panels.audit import AuditPanel
 from app.panels.common import Card, heading, muted
-from app.panels.employee import BriefProblem, EmployeePanel
-from app.panels.hire import CustomRole, HireDialog, RoleInfo
+from app.panels.employee import EmployeePanel
+from app.panels.hire import HireDialog
 from app.panels.inbox import InboxCallbacks, InboxPanel
 from app.panels.notify import Notifier
 from app.panels.office_view import make_office_view
 from app.panels.roster import RosterPanel
-from app.panels.settings import SettingsDialog, SettingsValues
+from app.panels.settings import SettingsDialog
 from app.panels.tasks import TasksPanel
 from app.panels.welcome import WelcomeBanner
 from app.state import AuditRow, OfficeState

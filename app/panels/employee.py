@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from PySide6.QtCore import Qt, QTimer
@@ -26,19 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.forms import BriefProblem
 from app.panels.chart import SpendChart
 from app.panels.common import Pill, heading, muted, rehearsal_pill, row
 from app.state import ChatMessage, EmployeeRow, StepRow
 from app.theme import ACCENT, BORDER, MUTED, REHEARSAL, REHEARSAL_SOFT, SURFACE_ALT, money, task_style
-
-
-@dataclass(frozen=True, slots=True)
-class BriefProblem:
-    """What is wrong with an edited brief; `line` is 1-based within the text, when known."""
-
-    message: str
-    line: int | None = None
-
 
 BriefValidator = Callable[[str], BriefProblem | None]
 

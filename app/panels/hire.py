@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -21,28 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.forms import CustomRole, RoleInfo
 from app.panels.common import heading, muted, row
-
-
-@dataclass(frozen=True, slots=True)
-class RoleInfo:
-    id: str
-    title: str
-    team: str | None = None
-    summary: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class CustomRole:
-    """The new-role answers; the briefs package turns them into a validated brief file."""
-
-    title: str
-    function: str  # a category from the briefs vocabulary (marketing, sales, ..., custom)
-    goals: tuple[str, ...]
-    tone: str
-    tools: tuple[str, ...]
-    name: str = ""
-    body: str = ""  # the brief in the owner's own words
 
 
 class HireDialog(QDialog):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QTime
 from PySide6.QtWidgets import (
@@ -28,48 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.forms import PROVIDERS, SettingsValues
 from app.panels.common import muted, row
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-@dataclass(frozen=True, slots=True)
-class Provider:
-    id: str
-    label: str
-    default_model: str
-    needs_key: bool
-    local: bool = False
-
-
-PROVIDERS: tuple[Provider, ...] = (
-    Provider("rehearsal", "Rehearsal (offline, free, not real output)", "rehearsal/office-1", False),
-    Provider("openai", "OpenAI", "gpt-4o-mini", True),
-    Provider("anthropic", "Anthropic", "anthropic/claude-3-5-haiku-20241022", True),
-    Provider("gemini", "Google Gemini", "gemini/gemini-1.5-flash", True),
-    Provider("local", "Local server (Ollama, LM Studio, llama.cpp)", "ollama_chat/llama3.1", False, local=True),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class SettingsValues:
-    provider: str = "rehearsal"
-    model: str = "rehearsal/office-1"
-    api_base: str = ""
-    key: str = ""  # only ever travels to on_save, which hands it to the keyring; never kept
-    key_stored: bool = False
-    price_in_per_mtok: float = 0.0  # declared price for a local server (litellm cannot price it)
-    price_out_per_mtok: float = 0.0
-    simulate_model: str = ""  # charge rehearsal at this real model's prices, shown as simulated
-    office_ceiling_per_day: float = 0.0  # 0 = leave the current ceiling
-    employee_ceiling_per_day: float = 0.0
-    office_hours: bool = False  # one schedule for everyone over each brief's `hours:`
-    timezone: str = "UTC"
-    always_on: bool = True
-    start: str = "09:00"
-    end: str = "17:00"
-    days: tuple[int, ...] = (0, 1, 2, 3, 4)
-    connected_apps: tuple[str, ...] = field(default=())
 
 
 SaveResult = str | None | Awaitable[str | None]
@@ -268,23 +229,24 @@ class SettingsDialog(QDialog):
         self.model.setEnabled(provider.id != "rehearsal")
 
     def values(self) -> SettingsValues:
-        return replace(
-            self._values,
-            provider=str(self.provider.currentData()),
-            model=self.model.text().strip(),
-            api_base=self.api_base.text().strip(),
-            key=self.key.text().strip(),
-            price_in_per_mtok=self.price_in.value(),
-            price_out_per_mtok=self.price_out.value(),
-            simulate_model=self.simulate.text().strip() if self.provider.currentData() == "rehearsal" else "",
-            office_ceiling_per_day=self.office_ceiling.value(),
-            employee_ceiling_per_day=self.employee_ceiling.value(),
-            office_hours=self.office_hours.isChecked(),
-            timezone=self.timezone.text().strip() or "UTC",
-            always_on=self.always_on.isChecked(),
-            start=self.start.time().toString("HH:mm"),
-            end=self.end.time().toString("HH:mm"),
-            days=tuple(i for i, box in enumerate(self.days) if box.isChecked()),
+        return self._values.model_copy(
+            update=dict(
+                provider=str(self.provider.currentData()),
+                model=self.model.text().strip(),
+                api_base=self.api_base.text().strip(),
+                key=self.key.text().strip(),
+                price_in_per_mtok=self.price_in.value(),
+                price_out_per_mtok=self.price_out.value(),
+                simulate_model=self.simulate.text().strip() if self.provider.currentData() == "rehearsal" else "",
+                office_ceiling_per_day=self.office_ceiling.value(),
+                employee_ceiling_per_day=self.employee_ceiling.value(),
+                office_hours=self.office_hours.isChecked(),
+                timezone=self.timezone.text().strip() or "UTC",
+                always_on=self.always_on.isChecked(),
+                start=self.start.time().toString("HH:mm"),
+                end=self.end.time().toString("HH:mm"),
+                days=tuple(i for i, box in enumerate(self.days) if box.isChecked()),
+            )
         )
 
     def _save(self) -> None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from app.panels.employee import BriefProblem
-from app.panels.hire import CustomRole, RoleInfo
-from app.panels.settings import SettingsValues
+from app.forms import BriefProblem, CustomRole, RoleInfo, SettingsValues
 from app.state import AuditRow, InboxItem, OfficeState
 from engine.events import (
     ApprovalRequested,

@@ -8,14 +8,15 @@ from datetime import date
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from app.forms import BriefProblem, CustomRole, RoleInfo, SettingsValues
 from app.panels.audit import AuditPanel, export_text
-from app.panels.employee import BriefProblem, EmployeePanel
-from app.panels.hire import CustomRole, HireDialog, RoleInfo
+from app.panels.employee import EmployeePanel
+from app.panels.hire import HireDialog
 from app.panels.inbox import InboxCallbacks, InboxPanel, arguments_error
 from app.panels.notify import Notifier
 from app.panels.office_view import FloorPlan, desk_rects
 from app.panels.roster import RosterPanel
-from app.panels.settings import SettingsDialog, SettingsValues
+from app.panels.settings import SettingsDialog
 from app.panels.tasks import TasksPanel
 from app.state import AuditRow, ChatMessage, EmployeeRow, InboxItem, StepRow, TaskRow
 
