@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from app.state import AuditRow
+from app.forms import AuditRow
 
 AUDIT_PAGE = 500  # newest rows per query; filters narrow the query itself, not just the page
 

@@ -4,9 +4,13 @@ settings_apply and tests use them without a widget, and panels import them from 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
+
+InboxKind = Literal["approval", "review", "escalation"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,3 +82,116 @@ class SettingsValues(BaseModel):
     end: str = "17:00"
     days: tuple[int, ...] = (0, 1, 2, 3, 4)
     connected_apps: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class EmployeeRow:
+    id: str
+    name: str
+    role: str
+    title: str
+    team: str | None = None
+    status: str = "idle"
+    detail: str = ""
+    current_task: str | None = None
+    spend_today: float = 0.0
+    ceiling: float | None = None
+    simulated: bool = False
+    rehearsal: bool = True
+    brief_error: str | None = None
+    color: str | None = None
+
+
+@dataclass(slots=True)
+class TaskRow:
+    id: str
+    employee_id: str
+    title: str
+    status: str
+    reason: str = ""
+    parent_id: str | None = None
+
+
+@dataclass(slots=True)
+class InboxItem:
+    id: str
+    kind: InboxKind
+    employee_id: str
+    title: str
+    body: str = ""
+    task_id: str | None = None
+    tool: str | None = None
+    arguments_json: str = ""
+    risk: str = ""
+    uncertain: bool = False  # a side effect may or may not have happened: the owner says which
+
+
+@dataclass(slots=True)
+class StepRow:
+    step_id: str
+    employee_id: str
+    task_id: str
+    kind: str
+    status: str
+    tool: str | None = None
+    cost_usd: float = 0.0
+    summary: str = ""
+    when: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    when: str  # ISO 8601
+    employee_id: str
+    employee: str
+    kind: str  # model_call, tool_call, approval, budget, hours, owner, ...
+    summary: str
+    cost_usd: float = 0.0
+
+    @property
+    def day(self) -> str:
+        return self.when[:10]
+
+
+@dataclass(slots=True)
+class ChatMessage:
+    author: Literal["owner", "employee", "system"]
+    text: str
+    task_id: str | None = None
+    rehearsal: bool = False
+    streaming: bool = False
+
+
+class Commands(Protocol):
+    """What the window asks of the engine side. Every method returns at once."""
+
+    custom_supported: bool
+    settings: SettingsValues
+
+    def assign(self, employee_id: str, text: str) -> None: ...
+    def employee_opened(self, employee_id: str) -> None: ...
+    def validate_brief(self, employee_id: str, text: str) -> BriefProblem | None: ...
+    def save_brief(self, employee_id: str, text: str) -> None: ...
+    def approve(self, item_id: str) -> None: ...
+    def reject(self, item_id: str, reason: str) -> None: ...
+    def edit_approve(self, item_id: str, arguments_json: str) -> None: ...
+    def accept(self, item_id: str) -> None: ...
+    def revise(self, item_id: str, comment: str) -> None: ...
+    def dismiss(self, item_id: str) -> None: ...
+    def roles(self) -> list[RoleInfo]: ...
+    def tools(self) -> list[str]: ...
+    def functions(self) -> list[str]: ...
+    def resume(self, item_id: str) -> None: ...
+    def resolve(self, item_id: str, happened: bool) -> None: ...
+    def hire(self, role_id: str, name: str | None) -> str | None: ...
+    def create_custom(self, answers: CustomRole) -> str | None: ...
+    def audit_refresh(self) -> None: ...
+    def audit_filter(self, employee_id: str | None, kind: str | None, day: str | None) -> None: ...
+    def audit_verify(self) -> None: ...
+    def audit_export(self, path: str, fmt: str) -> None: ...
+    def keyring_note(self) -> str: ...
+    def save_settings(self, values: SettingsValues) -> str | Awaitable[str | None] | None: ...
+    def call_in(self, employee_id: str | None, hours: float) -> None: ...
+    def let_go(self, employee_id: str) -> None: ...
+    def employees(self) -> list[tuple[str, str]]: ...
+    def dismiss_welcome(self) -> None: ...

@@ -9,8 +9,7 @@ import json
 import os
 from typing import Any
 
-from app.forms import BriefProblem
-from app.state import StepRow
+from app.forms import BriefProblem, StepRow
 
 
 def role_summary(brief: Any) -> str:

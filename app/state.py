@@ -11,8 +11,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
 
+from app.forms import AuditRow, ChatMessage, EmployeeRow, InboxItem, StepRow, TaskRow
 from engine.events import (
     ApprovalRequested,
     ApprovalResolved,
@@ -31,85 +31,6 @@ from engine.events import (
 )
 
 STEP_LOG_LIMIT = 500  # per employee, in memory; the journal keeps everything
-InboxKind = Literal["approval", "review", "escalation"]
-
-
-@dataclass(slots=True)
-class EmployeeRow:
-    id: str
-    name: str
-    role: str
-    title: str
-    team: str | None = None
-    status: str = "idle"
-    detail: str = ""
-    current_task: str | None = None
-    spend_today: float = 0.0
-    ceiling: float | None = None
-    simulated: bool = False
-    rehearsal: bool = True
-    brief_error: str | None = None
-    color: str | None = None
-
-
-@dataclass(slots=True)
-class TaskRow:
-    id: str
-    employee_id: str
-    title: str
-    status: str
-    reason: str = ""
-    parent_id: str | None = None
-
-
-@dataclass(slots=True)
-class InboxItem:
-    id: str
-    kind: InboxKind
-    employee_id: str
-    title: str
-    body: str = ""
-    task_id: str | None = None
-    tool: str | None = None
-    arguments_json: str = ""
-    risk: str = ""
-    uncertain: bool = False  # a side effect may or may not have happened: the owner says which
-
-
-@dataclass(slots=True)
-class StepRow:
-    step_id: str
-    employee_id: str
-    task_id: str
-    kind: str
-    status: str
-    tool: str | None = None
-    cost_usd: float = 0.0
-    summary: str = ""
-    when: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class AuditRow:
-    when: str  # ISO 8601
-    employee_id: str
-    employee: str
-    kind: str  # model_call, tool_call, approval, budget, hours, owner, ...
-    summary: str
-    cost_usd: float = 0.0
-
-    @property
-    def day(self) -> str:
-        return self.when[:10]
-
-
-@dataclass(slots=True)
-class ChatMessage:
-    author: Literal["owner", "employee", "system"]
-    text: str
-    task_id: str | None = None
-    rehearsal: bool = False
-    streaming: bool = False
 
 
 @dataclass(slots=True)

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.forms import AuditRow
 from app.panels.common import muted, row
-from app.state import AuditRow
 from app.theme import DANGER, OK, money
 
 ANY = "__any__"

@@ -26,10 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.forms import BriefProblem
+from app.forms import BriefProblem, ChatMessage, EmployeeRow, StepRow
 from app.panels.chart import SpendChart
 from app.panels.common import Pill, heading, muted, rehearsal_pill, row
-from app.state import ChatMessage, EmployeeRow, StepRow
 from app.theme import ACCENT, BORDER, MUTED, REHEARSAL, REHEARSAL_SOFT, SURFACE_ALT, money, task_style
 
 BriefValidator = Callable[[str], BriefProblem | None]

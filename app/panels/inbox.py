@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.forms import InboxItem
 from app.panels.common import Card, Pill, heading, muted, row
-from app.state import InboxItem
 from app.theme import DANGER, WARN
 
 RISK_COLORS = {

@@ -15,9 +15,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPaintEvent, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
+from app.forms import EmployeeRow
 from app.office.renderer import OfficeRenderer
 from app.office.state import OfficeState as SceneState
-from app.state import EmployeeRow
 from app.viewport import OfficeViewport
 
 MAX_FPS = 30.0  # the office is ambient: 30 fps looks smooth and leaves the loop for the engine

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
-from app.state import InboxItem
+from app.forms import InboxItem
 from app.theme import app_icon
 
 KIND_TITLES = {"approval": "Approval needed", "review": "Deliverable to review", "escalation": "Someone needs you"}

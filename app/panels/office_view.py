@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
-from app.state import EmployeeRow
+from app.forms import EmployeeRow
 from app.theme import ACCENT, BORDER, MUTED, status_style
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.state import EmployeeRow
+from app.forms import EmployeeRow
 from app.theme import ACCENT, BORDER, DANGER, MUTED, REHEARSAL, WARN, money, status_style
 
 COLUMNS = ("Name", "Role", "Status", "Current task", "Today")

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QComboBox, QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from app.forms import TaskRow
 from app.panels.common import row
-from app.state import TaskRow
 from app.theme import MUTED, task_style
 
 # group title -> task statuses in it, in the order the owner cares about

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from app.forms import BriefProblem, CustomRole, RoleInfo, SettingsValues
-from app.state import AuditRow, InboxItem, OfficeState
+from app.forms import AuditRow, BriefProblem, CustomRole, InboxItem, RoleInfo, SettingsValues
+from app.state import OfficeState
 from engine.events import (
     ApprovalRequested,
     EmployeeHired,

@@ -8,7 +8,18 @@ from datetime import date
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.forms import BriefProblem, CustomRole, RoleInfo, SettingsValues
+from app.forms import (
+    AuditRow,
+    BriefProblem,
+    ChatMessage,
+    CustomRole,
+    EmployeeRow,
+    InboxItem,
+    RoleInfo,
+    SettingsValues,
+    StepRow,
+    TaskRow,
+)
 from app.panels.audit import AuditPanel, export_text
 from app.panels.employee import EmployeePanel
 from app.panels.hire import HireDialog
@@ -18,7 +29,6 @@ from app.panels.office_view import FloorPlan, desk_rects
 from app.panels.roster import RosterPanel
 from app.panels.settings import SettingsDialog
 from app.panels.tasks import TasksPanel
-from app.state import AuditRow, ChatMessage, EmployeeRow, InboxItem, StepRow, TaskRow
 
 ROWS = [
     EmployeeRow("e1", "Ada", "assistant", "Assistant", status="thinking", spend_today=0.4, ceiling=2.0),

@@ -10,7 +10,8 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
-from app.state import InboxItem, OfficeState, TaskRow
+from app.forms import InboxItem, TaskRow
+from app.state import OfficeState
 from app.tray import FIRST_CLOSE, KEEP_KEY, KEEP_LABEL, TOLD_KEY, KeepWorking, Tally, while_closed
 from app.window import MainWindow
 from tests.app.fakes import TODAY, Recorder
