@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from app.attach import watching_text, work_or_watch
-from app.audit_rows import AUDIT_PAGE, day_range, to_row
+from app.audit_rows import show_audit, verify_audit
 from app.forms import BriefProblem, CustomRole, RoleInfo, SettingsValues
 from app.onboarding import hire_starter_team, is_first_run
 from app.rows import brief_problem, rehearsal_pace, role_summary, step_row
@@ -346,29 +346,13 @@ class Bridge:
         self.audit_refresh()
 
     async def _audit(self) -> None:
-        from engine.office import AUDIT_KINDS as KINDS
-
-        employee_id, kind, day = self._audit_filter
-        since, until = day_range(day)
-        found = await self._office().history.audit_rows(
-            employee_id=employee_id, kind=kind, since=since, until=until, limit=AUDIT_PAGE
-        )
-        rows = [to_row(r, self.state.name_of) for r in found]
-        people = sorted(((e.id, e.name) for e in self.state.employees.values()), key=lambda p: p[1])
-        self.state.set_audit_choices(people, sorted(KINDS))
-        shown = "newest " + str(AUDIT_PAGE) if len(rows) == AUDIT_PAGE else str(len(rows))
-        self.state.set_audit(rows, f"Tamper-evident audit log · {shown} rows")
+        await show_audit(self._office(), self.state, *self._audit_filter)
 
     def audit_verify(self) -> None:
         self.spawn(self._audit_verify(), "verify the audit log")
 
     async def _audit_verify(self) -> None:
-        report = await self._office().history.audit_verify()
-        if report.ok:
-            text = f"Verified: {report.rows} rows, the hash chain is intact (head {report.head[:12]})."
-        else:
-            text = f"Verification FAILED over {report.rows} rows: " + "; ".join(report.problems[:5])
-        self.state.set_audit_verified(report.ok, text)
+        await verify_audit(self._office(), self.state)
 
     def audit_export(self, path: str, fmt: str) -> None:
         self.spawn(self._audit_export(Path(path), "jsonl" if fmt == "jsonl" else "csv"), "export the audit log")
