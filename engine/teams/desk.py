@@ -37,7 +37,7 @@ from engine.teams.plan import (
     planning_prompt,
     rehearsal_plan,
 )
-from engine.teams.summary import weekly_summary
+from engine.teams.rituals import Rituals
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,10 @@ class Teams:
         self._audit_ops = audit_ops
         self._model = model
         self._config_of = config_of
+        self._rituals = Rituals(
+            journal, bus, clock, board=self.board, members=self.members, lead=self.lead, names=self.names,
+            workspace=self.workspace, sprints=self.sprints,
+        )  # fmt: skip
 
     # --- who ----------------------------------------------------------------------------------------
 
@@ -353,7 +357,7 @@ class Teams:
         try:
             await self.release()
             await self._check_stuck()
-            await self._standups()
+            await self._rituals.standups(sorted({m.team for m in self._members()}))
         except Exception:
             log.exception("team upkeep failed; it is tried again at the next poll")
 
@@ -390,54 +394,15 @@ class Teams:
         )
         self._bus.publish(EscalationRaised(employee_id=card.owner_id, task_id=card.task_id, reason=reason))
 
-    # --- stand-ups and summaries --------------------------------------------------------------------
-
-    async def _standups(self) -> None:
-        today = self._clock.now().date().isoformat()
-        for team in sorted({m.team for m in self._members()}):
-            lead = self.lead(team)
-            key = f"team:{team}:standup"
-            done = dict(await self._journal.read(lambda c, k=key: read_settings_starting(c, k)))  # type: ignore[misc]
-            if done.get(key) == today or not lead.on_duty:
-                continue
-            cards = await self.board(team)
-            if not cards:
-                continue
-            await self.standup(team, cards)
-            await self._journal.write(put_setting(key, today))
+    # --- stand-ups and summaries (engine/teams/rituals.py) ------------------------------------------
 
     async def standup(self, team: str, cards: list[Card] | None = None) -> Path:
         """The lead gathers status from the board (a meeting) and writes the day's update in the workspace."""
-        cards = cards if cards is not None else await self.board(team)
-        members = self.members(team)
-        self._bus.publish(MeetingStarted(team=team, kind="standup", attendees=tuple(m.id for m in members)))
-        names = self.names()
-        day = self._clock.now().date().isoformat()
-        lines = [f"# Stand-up of {team}, {day}", ""]
-        for member in members:
-            mine = [c for c in cards if c.record.owner_id == member.id and c.column not in ("done", "dropped")]
-            doing = "; ".join(f"{c.record.title} ({c.column.replace('_', ' ')})" for c in mine) or "nothing open"
-            lines.append(f"- {names.get(member.id, member.id)}: {doing}")
-        path = self.workspace(team) / "standups" / f"{day}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        self._bus.publish(MeetingEnded(team=team))
-        return path
+        return await self._rituals.standup(team, cards)
 
     async def summary(self, team: str) -> tuple[str, Path]:
         """The week's summary (shipped, blocked, spent, decisions needed), saved in the team's workspace."""
-        now = self._clock.now()
-        since = (now - timedelta(days=7)).isoformat()
-        cards = await self.board(team)
-        task_ids = [c.record.task_id for c in cards if c.record.task_id]
-        spent = await self._journal.read(lambda c: store.read_spent(c, task_ids, since))
-        proposed = [s for s in await self.sprints(team) if s.status == "proposed"]
-        text = weekly_summary(team, now, cards, self.names(), spent, proposed, since)
-        year, week, _ = now.isocalendar()
-        path = self.workspace(team) / "summaries" / f"{year}-W{week:02d}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return text, path
+        return await self._rituals.summary(team)
 
     def now(self) -> str:
         return self._clock.now().isoformat()
