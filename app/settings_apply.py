@@ -123,14 +123,38 @@ SETTINGS_KEY = "shell.settings"
 
 
 async def load_settings(office: Office) -> SettingsValues:
-    """The settings dialog's last values (a key itself is never among them)."""
+    """What the dialog opens with: the office's own decisions (the connected model, the office's daily
+    ceiling), which may have been made from the command line, over the dialog's last values."""
     raw = await office.history.shell_setting(SETTINGS_KEY)
+    values = SettingsValues()
     if raw:
         try:
-            return SettingsValues.model_validate_json(raw)
+            values = SettingsValues.model_validate_json(raw)
         except ValidationError as exc:
             log.warning("ignoring unreadable shell settings: %s", exc)
-    return SettingsValues()
+    report = await office.budget_report()
+    ceiling = (report.get("office") or {}).get("per_day_usd")
+    return values.model_copy(update={**_model_fields(office), "office_ceiling_per_day": ceiling or 0.0})
+
+
+def _model_fields(office: Office) -> dict[str, object]:
+    config = office.office_model()
+    if config is None:
+        return {"provider": "rehearsal", "model": PROVIDERS[0].default_model, "api_base": ""}
+    if config.api_base:
+        provider, model = "local", config.model.removeprefix("openai/")
+    else:
+        prefix = config.model.partition("/")[0] if "/" in config.model else "openai"
+        provider = prefix if any(p.id == prefix for p in PROVIDERS) else "openai"
+        model = config.model
+    price = config.price
+    return {
+        "provider": provider,
+        "model": model,
+        "api_base": config.api_base or "",
+        "price_in_per_mtok": price.input_per_mtok if price else 0.0,
+        "price_out_per_mtok": price.output_per_mtok if price else 0.0,
+    }
 
 
 async def store_settings(office: Office, values: SettingsValues) -> SettingsValues:

@@ -368,6 +368,9 @@ class Office:
     def model_mode(self) -> str:
         return self.parts.spending.model_mode()
 
+    def office_model(self) -> ModelConfig | None:
+        return self.parts.spending.office_model()
+
     async def simulate_prices(self, model: str | None) -> None:
         await self.parts.spending.simulate_prices(model)
 

@@ -175,6 +175,10 @@ class Spending:
         await self._recorder.owner_action("disconnect_model", {"who": who or "everyone"}, None, delete_setting(key))
         await self._refresh()
 
+    def office_model(self) -> ModelConfig | None:
+        """The model the owner connected for everyone rehearsing (None: rehearsal), as last read from the database."""
+        return self._roster.model_overrides.get(model_choice.ALL)
+
     def model_mode(self) -> str:
         """What the office thinks with, for the status bar: "Rehearsal" or the model(s) in use."""
         names = sorted({e.config.model for e in self._roster.employees.values() if not e.config.is_rehearsal})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from app.state import OfficeState
 from engine.events import (
     ApprovalRequested,
@@ -88,3 +90,25 @@ def test_an_uncertain_task_escalates_once_and_leaves_the_inbox_when_resolved() -
     assert item.uncertain and item.id == "escalation-t1" and "not sure" in item.title
     state.apply(TaskChanged(task_id="t1", employee_id="e1", title="Pay the invoice", status="queued"))
     assert state.inbox == {}
+
+
+async def test_the_settings_dialog_opens_with_the_offices_own_decisions(headcount_home: Path) -> None:
+    """A model connected and a ceiling set from the command line show in the dialog, not its stale copy."""
+    from app.settings_apply import load_settings
+    from engine.llm.types import Price
+    from engine.office import Office
+    from engine.paths import Home
+    from engine.testing import ScriptedModel
+
+    office = await Office.open(Home.resolve(headcount_home), model=ScriptedModel())
+    try:
+        assert (await load_settings(office)).provider == "rehearsal"
+        await office.connect_model(
+            "openai/llama3.1", api_base="http://127.0.0.1:11434/v1", price=Price(0.0, 0.0)
+        )  # as `headcount model connect` does, in any process
+        await office.set_ceiling("office", per_day=4.5)
+        values = await load_settings(office)
+        assert (values.provider, values.model, values.api_base) == ("local", "llama3.1", "http://127.0.0.1:11434/v1")
+        assert values.office_ceiling_per_day == 4.5
+    finally:
+        await office.close()
