@@ -184,7 +184,7 @@ def _plan(brief: Brief, turn: _Turn, offered: dict[str, dict[str, Any]]) -> list
 
 
 def _remembered(brief: Brief) -> list[str]:
-    """What the engine recalled for this task (its `## Memory` section), as lines for the draft."""
+    """What the engine recalled for this task (its `Memory:` part), as lines for the draft."""
     lines = brief.sections.get("memory", "").splitlines()
     return [f"Kept in mind: {line.split('): ', 1)[-1]}" for line in lines if line.startswith("- [")][:4]
 

@@ -11,6 +11,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from engine.llm.types import ToolSchema
+from engine.tools.lean import lean_schema
 from engine.tools.names import BUILTIN, qualify
 
 Risk = Literal["read_only", "internal_write", "external_comm", "spends_money", "destructive"]
@@ -55,6 +56,11 @@ class ToolSpec:
     namespace: str = BUILTIN  # where it comes from: `builtin`, or a connection or server (`acme`, `mcp:github`)
     max_result_chars: int = MAX_RESULT_CHARS  # the most of its result the model reads (`cap_result`)
     risk_of: RiskOf | None = field(default=None, compare=False)  # None: every call is `risk`
+    # What the model is shown of `parameters` (see engine.tools.lean), made once: every request sends it.
+    shown: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shown", lean_schema(self.parameters))
 
     def judge(self, arguments: Mapping[str, Any], bounds: Bounds) -> Judged:
         """The risk of calling this tool with `arguments`: the declared check's, else the static risk."""
@@ -71,7 +77,7 @@ class ToolSpec:
         """The function schema the model sees, under `name` (its name on the belt) when given."""
         return {
             "type": "function",
-            "function": {"name": name or self.name, "description": self.description, "parameters": self.parameters},
+            "function": {"name": name or self.name, "description": self.description, "parameters": self.shown},
         }
 
 
