@@ -11,8 +11,6 @@ from collections.abc import Iterable
 from engine.briefs.model import Brief
 from engine.briefs.skills import Skill
 
-USE_SKILL_LINE = "Skills (call use_skill with a name to load one when a task needs it):"
-
 
 def render_system_prompt(brief: Brief, skills: Iterable[Skill]) -> str:
     """The employee's system prompt. Only skills the brief attaches are listed, in the brief's order.
@@ -38,7 +36,7 @@ def render_system_prompt(brief: Brief, skills: Iterable[Skill]) -> str:
         parts.append(_clean(brief.body))
     if attached:
         listed = "\n".join(f"- {s.name}: {_clean(s.description)}" for s in attached)
-        parts.append(f"{USE_SKILL_LINE}\n{listed}")
+        parts.append(_section("Skills", listed))  # the `use_skill` tool says how to load one
     return "\n\n".join(parts) + "\n"
 
 

@@ -25,9 +25,7 @@ def lean_schema(schema: dict[str, Any]) -> dict[str, Any]:
             continue
         if key == "additionalProperties" and value is False:
             continue
-        if key == "properties" and isinstance(value, dict):
-            out[key] = {name: lean_schema(v) if isinstance(v, dict) else v for name, v in value.items()}
-        elif key in ("$defs", "definitions") and isinstance(value, dict):
+        if key in ("properties", "$defs", "definitions") and isinstance(value, dict):
             out[key] = {name: lean_schema(v) if isinstance(v, dict) else v for name, v in value.items()}
         elif key in _SCHEMA_LISTS and isinstance(value, list):
             out[key] = [lean_schema(v) if isinstance(v, dict) else v for v in value]
@@ -46,7 +44,7 @@ def _drop_optional_noise(node: dict[str, Any]) -> dict[str, Any]:
         if isinstance(kept, dict) and not (set(kept) & set(node) - {"anyOf"}):
             node = {**{k: v for k, v in node.items() if k != "anyOf"}, **kept}
     if "default" in node and any(
-        node["default"] is d or node["default"] == d and type(node["default"]) is type(d) for d in _TRIVIAL_DEFAULTS
+        node["default"] is d or (node["default"] == d and type(node["default"]) is type(d)) for d in _TRIVIAL_DEFAULTS
     ):
         node = {k: v for k, v in node.items() if k != "default"}
     return node

@@ -53,7 +53,7 @@ Write for busy owners.
 
 Keep it short.
 
-Skills (call use_skill with a name to load one when a task needs it):
+Skills:
 - brand-voice: {description}
 """
 
@@ -87,7 +87,7 @@ def test_sections_are_in_order_and_nothing_volatile_leaks(tmp_path: Path) -> Non
         assert prompt.startswith(f"You are the {brief.title} of a small business")
         labels = [line.split(":")[0] for line in prompt.splitlines() if re.match(r"^[A-Z][a-z ]+( \(.*\))?:", line)]
         assert labels[:5] == ["Goals", "Tone", "Constraints", "Success criteria", "Stop and hand over when"]
-        assert ("Skills (call use_skill with a name to load one when a task needs it)" in labels) == bool(brief.skills)
+        assert ("Skills" in labels) == bool(brief.skills)
         assert brief.body.strip().splitlines()[0].strip() in prompt  # the body follows, with no header
         assert brief.version not in prompt
         assert str(brief.source) not in prompt
