@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from app.attach import watching_text, work_or_watch
 from app.audit_rows import show_audit, verify_audit
 from app.forms import BriefProblem, CustomRole, RoleInfo, SettingsValues
+from app.memory_rows import MemoryCommands
 from app.onboarding import hire_starter_team, is_first_run
 from app.rows import brief_problem, rehearsal_pace, role_summary, step_row
 from app.settings_apply import apply_settings, load_settings, store_settings
@@ -254,6 +255,10 @@ class Bridge:
         if employee is not None:
             text = await office.history.brief_text(employee_id, employee.record.brief_version)
             self.state.set_brief(employee_id, text or "", f"Version {employee.record.brief_version[:12]}")
+
+    def memory(self, employee_id: str) -> MemoryCommands:
+        """The employee panel's Memory tab commands (app/memory_rows.py)."""
+        return MemoryCommands(employee_id, self._office, self.spawn)
 
     def validate_brief(self, employee_id: str, text: str) -> BriefProblem | None:
         """Run the briefs loader on the edited text; the exact error and its line, or None."""

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.forms import AuditRow, BriefProblem, Commands
+from app.memory_rows import MemoryCommands
 from app.panels.audit import AuditPanel
 from app.panels.common import Card, heading, muted
 from app.panels.employee import EmployeePanel
@@ -290,6 +291,7 @@ class MainWindow(QMainWindow):
                 validate_brief=lambda text: self.commands.validate_brief(employee_id, text),
                 on_save_brief=lambda text: self.commands.save_brief(employee_id, text),
                 on_let_go=lambda: self._let_go(employee_id),
+                memory=self._memory_commands(employee_id),
             )
             self.employee_panels[employee_id] = panel
             index = self.side.addTab(panel, emp.name)
@@ -310,6 +312,10 @@ class MainWindow(QMainWindow):
             self.commands.employee_opened(employee_id)
         self.side.setCurrentWidget(panel)
         return panel
+
+    def _memory_commands(self, employee_id: str) -> MemoryCommands | None:
+        memory = getattr(self.commands, "memory", None)  # the bridge has it; a window without an engine does not
+        return memory(employee_id) if callable(memory) else None
 
     def _let_go(self, employee_id: str) -> None:
         self.commands.let_go(employee_id)
