@@ -35,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine import loop as agent_loop
+from engine.loop import agent as agent_loop
 from engine.briefs.model import MemorySettings
 from engine.clock import FakeClock, SequentialIds
 from engine.llm.compaction import Compactor, request_tokens, tool_results
