@@ -39,7 +39,8 @@ def lean_schema(schema: dict[str, Any]) -> dict[str, Any]:
 def _drop_optional_noise(node: dict[str, Any]) -> dict[str, Any]:
     # `x: T | None = None` is `anyOf: [T, null], default: null`: an optional T says the same.
     options = node.get("anyOf")
-    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options and node.get("default") is None:
+    optional = "default" in node and node["default"] is None  # a required `T | None` keeps its null
+    if optional and isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
         (kept,) = [o for o in options if o != {"type": "null"}]
         if isinstance(kept, dict) and not (set(kept) & set(node) - {"anyOf"}):
             node = {**{k: v for k, v in node.items() if k != "anyOf"}, **kept}

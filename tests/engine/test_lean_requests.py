@@ -59,6 +59,7 @@ class _Args(BaseModel):
 
     title: str = Field(description="A heading")
     kind: str | None = None
+    until: str | None  # required, and may be null: that stays said
     count: int = 3
     note: str = ""
 
@@ -76,8 +77,9 @@ def test_the_model_sees_a_lean_schema_and_the_engine_keeps_the_full_one() -> Non
             "kind": {"type": "string"},
             "count": {"default": 3, "type": "integer"},  # a default that says something stays
             "note": {"type": "string"},
+            "until": {"anyOf": [{"type": "string"}, {"type": "null"}]},
         },
-        "required": ["title"],
+        "required": ["title", "until"],
         "type": "object",
     }
     assert tool.spec.parameters["additionalProperties"] is False  # owner edits are checked against this
