@@ -82,6 +82,7 @@ class SettingsValues(BaseModel):
     end: str = "17:00"
     days: tuple[int, ...] = (0, 1, 2, 3, 4)
     connected_apps: tuple[str, ...] = ()
+    start_at_login: bool = False  # the owner's choice; the login entry follows it (app/autostart.py)
 
 
 @dataclass(slots=True)
