@@ -114,6 +114,11 @@ def graphics_check(found: dict[str, Any]) -> Check:
     return Check(name="graphics", status="ok", summary=f"{pipe} ({interface}, hardware)", details=found)
 
 
+def no_graphics(reason: str) -> Check:
+    """The graphics line when the 3D office cannot draw (the window shows its 2D floor plan)."""
+    return _no_graphics(reason)
+
+
 def _no_graphics(reason: str) -> Check:
     return Check(
         name="graphics",
