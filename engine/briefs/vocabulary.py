@@ -3,9 +3,10 @@
 `TOOLS` are the names a brief may grant that the engine itself provides: the workspace tools,
 `web_fetch` (limited to the brief's `allowed_domains`), `ask_owner`, and the email tools on the
 office's email account (`read_inbox`, `draft_email`, `send_email`; `email:NAME.*` names one of
-several). Any other tool comes from a connection or an MCP server and is named with its namespace (`mcp:crm.search_contacts`,
-`mcp:crm.*`). `APP_TOOLS` are names the catalog once used for apps Headcount cannot connect yet:
-naming one is an error that says how to get the same through an MCP server, never a silent drop.
+several). Any other tool comes from a connection or an MCP server and is named with its namespace
+(`mcp:crm.search_contacts`, `mcp:crm.*`). `APP_TOOLS` are names the catalog once used for apps
+Headcount cannot connect yet: naming one is an error that says how to get the same through an MCP
+server, never a silent drop.
 """
 
 from __future__ import annotations
