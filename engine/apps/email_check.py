@@ -29,6 +29,7 @@ async def check_smtp(account: EmailAccount, password: str) -> None:
     where = f"the SMTP server {account.smtp_host}:{account.smtp_port}"
     try:
         await smtp.connect()
+        await smtp.ehlo()  # the extensions (AUTH) are known only after EHLO
         if smtp.supports_extension("auth"):
             await smtp.login(account.user, password)
         await smtp.quit()
