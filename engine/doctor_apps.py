@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.apps.email_config import EMAIL_PREFIX, EmailAccount
 from engine.doctor_check import Check, KeyLookup, reach
 from engine.store.health import settings_like
 from engine.tools.mcp_config import McpServerConfig
@@ -124,7 +125,42 @@ MCP = AppKind(
     check=_mcp_check,
 )
 
-KINDS: dict[str, AppKind] = {MCP.prefix: MCP}
+
+def _email(name: str, value: str) -> EmailAccount:
+    try:
+        return EmailAccount.from_stored(name, value)
+    except ValueError as exc:
+        raise ValueError(str(exc).splitlines()[0]) from None
+
+
+def _email_check(kind: AppKind, name: str, value: str, has_key: KeyLookup, online: bool) -> Check:
+    """The generic check (its password, its IMAP server), then with `online` its SMTP server too."""
+    first = generic_check(kind, name, value, has_key, online)
+    account = _email(name, value)
+    smtp = f"{account.smtp_host}:{account.smtp_port}"
+    unreachable = reach(smtp) if online and first.status == "ok" else None
+    if unreachable is None:
+        return first
+    return Check(
+        name=NAME,
+        status="problem",
+        summary=f"{kind.label} {name!r}: its SMTP server {smtp}: {unreachable}",
+        fix="check the address and your network (is the service up?), or connect it again: "
+        + kind.reconnect.format(name=name),
+        details={**first.details, "smtp": smtp, "smtp_reached": False},
+    )
+
+
+EMAIL = AppKind(
+    prefix=EMAIL_PREFIX,
+    label="email account",
+    keys=lambda name, value: [_email(name, value).password_key],
+    address=lambda name, value: f"{_email(name, value).imap_host}:{_email(name, value).imap_port}",
+    reconnect="headcount connect email {name} …",
+    check=_email_check,
+)
+
+KINDS: dict[str, AppKind] = {MCP.prefix: MCP, EMAIL.prefix: EMAIL}
 
 
 def register(kind: AppKind) -> None:

@@ -11,8 +11,8 @@ from pytestqt.qtbot import QtBot
 
 from app.doctor_data import check_machine
 from app.forms import DoctorRow
-from app.panels.doctor import DoctorDialog
 from app.panels.common import Card
+from app.panels.doctor import DoctorDialog
 from app.state import OfficeState
 from app.theme import STYLESHEET
 from app.window import MainWindow

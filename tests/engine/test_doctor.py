@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 
 from engine import doctor, doctor_apps
+from engine.apps.email_config import EmailAccount
 from engine.cli import main as cli_main
 from engine.connections import connect
-from engine.doctor import Check, examine, render
+from engine.doctor import examine, render
 from engine.doctor_apps import AppKind, register
+from engine.doctor_check import Check
 from engine.paths import Home
 from engine.runlock import RunLock, lock_holder
 from engine.store.backups import DAILY, take_backup
@@ -187,6 +189,30 @@ async def test_each_connected_app_is_checked_for_its_keys_its_command_and_online
         server.listen()
         reached = apps(headcount_home, keys=frozenset({"files_token", "web_token"}), online=True)["web"]
         assert reached.status == "ok" and reached.summary.endswith("reached")
+
+
+async def test_an_email_account_needs_its_password_and_online_both_its_servers(
+    headcount_home: Path, make_office: OfficeFactory
+) -> None:
+    with socket.socket() as imap, socket.socket() as closed:
+        imap.bind(("127.0.0.1", 0))
+        imap.listen()
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: the SMTP server is down
+        account = EmailAccount(
+            name="work", address="me@example.com", user="me", imap_host="127.0.0.1",
+            imap_port=imap.getsockname()[1], imap_security="plain", smtp_host="127.0.0.1",
+            smtp_port=closed.getsockname()[1], smtp_security="plain",
+        )  # fmt: skip
+        office = await make_office(ScriptedModel())
+        await office.journal.write(put_setting(f"email:{account.name}", account.stored()))
+        await office.close()
+        missing = apps(headcount_home)["work"]
+        assert missing.status == "problem" and missing.fix.endswith(f"headcount key set {account.password_key}")
+        offline = apps(headcount_home, keys=frozenset({account.password_key}))["work"]
+        assert offline.status == "ok" and "not contacted" in offline.summary
+        down = apps(headcount_home, keys=frozenset({account.password_key}), online=True)["work"]
+        assert down.status == "problem" and f"SMTP server 127.0.0.1:{closed.getsockname()[1]}" in down.summary
+        assert "headcount connect email work" in down.fix
 
 
 async def test_a_new_kind_of_connection_is_checked_by_the_generic_check_and_a_faulty_one_is_contained(
