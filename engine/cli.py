@@ -279,6 +279,10 @@ def explain_held(held: Sequence[Held]) -> list[str]:
                 f"{h.employee} is {h.reason}. Raise it for today: headcount budget raise {_quoted(h.employee)} "
                 "--once 1 (or headcount budget set)"
             )
+        elif h.kind == "parked" and h.reason.startswith("the owner rejected"):  # a bare resume is no go-ahead
+            lines.append(
+                f'{h.employee}: {h.title} stopped: {h.reason}. Say how: headcount resume {h.task_id} --note "…"'
+            )
         else:
             lines.append(f"{h.employee}: {h.title} is parked ({h.reason}). Let it go on: headcount resume {h.task_id}")
     return lines

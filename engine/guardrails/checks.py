@@ -196,12 +196,7 @@ class Guardrails:
             if existing.status == "expired":
                 raise ToolError(f"nobody approved {call.name} in time; it was escalated to the owner")
             raise Parked("waiting", f"waiting for the owner to approve {spec.qualified_name}", "awaiting_approval")
-        if (work.employee_id, spec.qualified_name) in self.auto_approved:
-            if self.audit is not None:
-                data = {"task_id": work.task_id, "tool": spec.qualified_name, "risk": judged.risk,
-                        "decision": "approved", "auto": True, "arguments": arguments}  # fmt: skip
-                await self._write(self.audit.op("approval_decided", data, employee_id=work.employee_id, ts=self._now()))
-            return arguments
+        # Before any auto-approval: a standing setting is no go-ahead after the owner said no in this task.
         rejected = await self.approvals.stopped_by(work.task_id)
         if rejected is not None:
             raise Parked(
@@ -209,6 +204,12 @@ class Guardrails:
                 f"the owner rejected {rejected.tool}; ask before trying another risky action "
                 f"(this task wanted {spec.qualified_name} next; reply to the task to let it go on)",
             )
+        if (work.employee_id, spec.qualified_name) in self.auto_approved:
+            if self.audit is not None:
+                data = {"task_id": work.task_id, "tool": spec.qualified_name, "risk": judged.risk,
+                        "decision": "approved", "auto": True, "arguments": arguments}  # fmt: skip
+                await self._write(self.audit.op("approval_decided", data, employee_id=work.employee_id, ts=self._now()))
+            return arguments
         request = self.approvals.new_request(
             self.ids.new("appr"),
             employee_id=work.employee_id,
