@@ -277,7 +277,7 @@ def explain_held(held: Sequence[Held]) -> list[str]:
         elif h.kind == "over_budget":
             lines.append(
                 f"{h.employee} is {h.reason}. Raise it for today: headcount budget raise {_quoted(h.employee)} "
-                "--once 1 (or headcount budget set)"
+                "--once 1 (or headcount budget set); a running office retries it when a new budget day begins"
             )
         elif h.kind == "parked" and h.reason.startswith("the owner rejected"):  # a bare resume is no go-ahead
             lines.append(

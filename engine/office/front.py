@@ -133,7 +133,7 @@ class Office:
         scheduler = Scheduler(
             home, journal, bus, clock, roster=roster, workers=workers, board=board, sync=decisions, owner=owner,
             reviews=reviews, agent_loop=self.agent_loop, connections=connections, recorder=recorder,
-            memory=self.memory, teams=teams,
+            memory=self.memory, teams=teams, ledger=ledger,
         )  # fmt: skip
         queries = OfficeQueries(journal, clock, roster, self.approvals, self.guardrails)
         self.parts = Parts(
