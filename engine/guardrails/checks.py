@@ -18,7 +18,7 @@ from engine.guardrails.pricing import Estimator, Pricing
 from engine.llm.types import Message, ModelReply, ToolCall
 from engine.loop import Parked, TaskWork
 from engine.store.writer import Op
-from engine.tools.argrisk import inside
+from engine.tools.argrisk import inside, overridden
 from engine.tools.base import Bounds, Judged, ToolError, ToolSpec
 
 OVERBILLED = "the provider billed more than the worst case"
@@ -169,7 +169,12 @@ class Guardrails:
         return Bounds(owner, tuple(brief.allowed_domains) if brief is not None else ())
 
     def judge(self, work: TaskWork, spec: ToolSpec, arguments: dict[str, Any]) -> Judged:
-        return spec.judge(arguments, self.bounds(work))
+        """The call's risk from its arguments, then as the brief raises (or, within limits, lowers) it."""
+        judged = spec.judge(arguments, self.bounds(work))
+        if work.brief is None:
+            return judged
+        override = work.brief.approvals.risk_override(spec.qualified_name, spec.name)
+        return overridden(judged, override, spec.qualified_name)
 
     async def before_tool(
         self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]
