@@ -96,7 +96,7 @@ class Office:
         self.tools = tools
         self.ledger = ledger
         self.approvals = ApprovalBook(journal, redact=redact)
-        self.audit = AuditLog(journal.writer, redact=redact)
+        self.audit = AuditLog(journal.writer)  # masks with engine.redaction, as every other writer does
         recorder = Recorder(journal, self.audit, clock)
         belts = Belts(journal, home, tools, recorder)
         briefs = BriefVersions(journal, home, belts, recorder)
