@@ -66,6 +66,11 @@ _SECRET_KEY_ENDINGS = (
 )
 _SECRET_KEYS = frozenset({"auth", "pwd", "pin", "otp", "sessionid"})
 
+_KEY_VALUE: Final = re.compile(
+    r"(?i)((?:api[_-]?key|token|secret|password|passwd|pwd|authorization)"
+    r"[\"']?\s*[=:]\s*[\"']?)(?!\*\*\*|(?i:bearer|basic)\s)[^\s\"'&,;}]+"
+)
+
 # (lowercase substrings one of which the pattern needs, pattern, replacement). The substring test
 # is a fast C scan, so ordinary prose runs at most a pattern or two instead of all of them.
 _SCRUBS: Final[list[tuple[tuple[str, ...], re.Pattern[str], str]]] = [
@@ -92,14 +97,7 @@ _SCRUBS: Final[list[tuple[tuple[str, ...], re.Pattern[str], str]]] = [
     (("bearer",), re.compile(r"(?<=Bearer )[A-Za-z0-9._\-]{8,}"), MASK),  # a capitalised header, shorter tokens
     (("basic",), re.compile(r"\b(Basic\s+)(?=[A-Za-z0-9+/]*[0-9=])[A-Za-z0-9+/]{12,}={0,2}"), rf"\1{MASK}"),
     (("://",), re.compile(r"(://[^/\s:@]+:)[^/\s@]+@"), rf"\1{MASK}@"),  # credentials in URLs
-    (
-        ("key", "token", "secret", "pass", "pwd", "authorization"),
-        re.compile(
-            r"(?i)((?:api[_-]?key|token|secret|password|passwd|pwd|authorization)"
-            r"[\"']?\s*[=:]\s*[\"']?)(?!\*\*\*|(?i:bearer|basic)\s)[^\s\"'&,;}]+"
-        ),
-        rf"\1{MASK}",
-    ),
+    (("key", "token", "secret", "pass", "pwd", "authorization"), _KEY_VALUE, rf"\1{MASK}"),
 ]
 
 _ANY_NEEDLE: Final = re.compile("|".join(re.escape(needle) for needles, _, _ in _SCRUBS for needle in needles))
@@ -118,8 +116,25 @@ def scrub_text(text: str) -> str:
         return text
     for needles, pattern, replacement in _SCRUBS:
         if any(needle in lowered for needle in needles):
+            if pattern is _KEY_VALUE and not _names_a_value(lowered):
+                continue  # "key", "pass" and "token" are common words: the regex only where one is assigned
             text = pattern.sub(replacement, text)
     return text
+
+
+_KEY_WORDS: Final = ("apikey", "api_key", "api-key", "token", "secret", "password", "passwd", "pwd", "authorization")
+
+
+def _names_a_value(lowered: str) -> bool:
+    """Whether some key word is followed by `=` or `:` (after an optional quote and spaces): `_KEY_VALUE`'s cue."""
+    for word in _KEY_WORDS:
+        at = lowered.find(word)
+        while at != -1:
+            rest = lowered[at + len(word) : at + len(word) + 8].lstrip("\"'").lstrip()
+            if rest[:1] in ("=", ":"):
+                return True
+            at = lowered.find(word, at + 1)
+    return False
 
 
 @functools.lru_cache(maxsize=4096)  # keys repeat in every payload of a kind
