@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from engine.audit_text import OVERBILLED  # one wording, here and in the audit rows
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import ApprovalRequested, EscalationRaised, SpendChanged
@@ -21,7 +22,6 @@ from engine.store.writer import Op
 from engine.tools.argrisk import inside, overridden
 from engine.tools.base import Bounds, Judged, ToolError, ToolSpec
 
-OVERBILLED = "the provider billed more than the worst case"
 STOPPED = "its budgets count as spent for today until you raise them"
 
 
