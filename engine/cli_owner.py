@@ -113,7 +113,9 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     asub.add_parser("verify", help="check that no row was edited, deleted or reordered")
     show = asub.add_parser("show", help="the newest rows, one readable line each")
     show.add_argument("employee", nargs="?", help="only this employee's rows")
-    show.add_argument("--kind", choices=sorted(KINDS), metavar="KIND", help="only rows of this kind, e.g. provider_overbilled")
+    show.add_argument(
+        "--kind", choices=sorted(KINDS), metavar="KIND", help="only rows of this kind, e.g. provider_overbilled"
+    )
     show.add_argument("--limit", type=cli_input.count(1, 10_000), default=50, help="how many (default 50)")
     e = asub.add_parser("export", help="write the log for safekeeping")
     e.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
