@@ -190,3 +190,19 @@ class RedactingFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True
+
+
+def masked_fields(arguments: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """The argument paths whose value was masked when a call was saved: a secret key's `***`, or `***` alone.
+
+    A call read back from the database (resumed after an approval or a crash) carries `***` where the
+    model's secret was; running it would send the mask itself as the password.
+    """
+    found: list[str] = []
+    for key, value in arguments.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            found += masked_fields(value, f"{path}.")
+        elif isinstance(value, str) and (value == MASK or (MASK in value and is_secret_key(str(key)))):
+            found.append(path)
+    return found

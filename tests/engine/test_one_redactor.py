@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 
 import pytest
+from pydantic import BaseModel
 
 from engine.audit import Redactor
 from engine.redaction import MASK, RedactingFilter, remember
 from engine.secrets import redact
 from engine.testing import ScriptedModel, call, say
+from engine.tools.base import FunctionTool, ToolContext
 from tests.engine.conftest import BriefWriter, OfficeFactory
 from tests.engine.test_audit import Log, store  # noqa: F401  (the fixture)
 
@@ -63,3 +65,35 @@ async def test_replies_and_arguments_with_credential_shapes_never_reach_the_data
     texts = [t for s in steps for t in (s.result, s.arguments) if t]
     assert texts and not any(shape in t for t in texts)
     assert shape not in (office.home.workspace(office.find("ada").id) / "n.txt").read_text()
+
+
+async def test_an_approved_call_whose_secret_was_masked_is_refused_not_run_with_the_mask(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """The saved call has `***` for its password: after the approval the tool must not receive the mask."""
+    received: list[str] = []
+
+    class Change(BaseModel):
+        account: str
+        password: str
+
+    async def change(ctx: ToolContext, args: Change) -> str:
+        received.append(args.password)
+        return "changed"
+
+    tool = FunctionTool("set_password", "Change an account's password", Change, change, risk="destructive")
+    model = ScriptedModel(call("set_password", account="shop", password="hunter2-newer"), say("reported"))
+    office = await make_office(model, tools=[tool])
+    await office.hire(office.brief_for(str(write_brief(tools=["set_password"]))), name="Ada")
+    task = await office.assign("ada", "Rotate the shop password")
+    await office.run(until_idle=True)
+    (request,) = await office.approvals.list()
+    assert "hunter2-newer" not in request.arguments
+
+    await office.decide(request.id, approve=True)
+    await office.run(until_idle=True)
+    assert received == []  # never the mask, never a guess
+    steps = await office.journal.steps(task_id=task.id)
+    refused = [s for s in steps if s.tool == "set_password" and s.status == "failed"]
+    assert refused and "password was masked as a secret" in (refused[-1].error or "")
+    assert all("hunter2-newer" not in (s.arguments or "") for s in steps)
