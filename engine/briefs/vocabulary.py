@@ -1,10 +1,12 @@
 """The catalog's tool and connection vocabulary, in one place.
 
 `TOOLS` are the names a brief may grant that the engine itself provides: the workspace tools,
-`web_fetch` (limited to the brief's `allowed_domains`) and `ask_owner`. Any other tool comes from
-a connection or an MCP server and is named with its namespace (`mcp:crm.search_contacts`,
-`mcp:crm.*`). `APP_TOOLS` are names the catalog once used for apps Headcount cannot connect yet:
-naming one is an error that says how to get the same through an MCP server, never a silent drop.
+`web_fetch` (limited to the brief's `allowed_domains`), `ask_owner`, and the email tools on the
+office's email account (`read_inbox`, `draft_email`, `send_email`; `email:NAME.*` names one of
+several). Any other tool comes from a connection or an MCP server and is named with its namespace
+(`mcp:crm.search_contacts`, `mcp:crm.*`). `APP_TOOLS` are names the catalog once used for apps
+Headcount cannot connect yet: naming one is an error that says how to get the same through an MCP
+server, never a silent drop.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ TOOLS: dict[str, ToolInfo] = {
     # built-in: the owner, and the public web as far as the brief allows
     "ask_owner": ToolInfo("Ask the owner a question; the task waits for the answer.", "read_only"),
     "web_fetch": ToolInfo("Fetch a web page, from the domains the brief allows, as text.", "read_only", "web"),
+    # the office's email account (engine.apps.email; `headcount connect email`), or email:NAME.* for one of several
+    "read_inbox": ToolInfo("Read or search the owner's mailbox.", "read_only", "email"),
+    "draft_email": ToolInfo("Save an email in the owner's Drafts folder.", "internal_write", "email"),
+    "send_email": ToolInfo("Send an email (recipients outside your domains need approval).", "external_comm", "email"),
 }
 
 # The workspace tools: every catalog role works with these alone, offline and in rehearsal.
@@ -47,9 +53,6 @@ BUILTIN_TOOLS: frozenset[str] = frozenset(
 # Apps the catalog's roles will use once Headcount connects them (issue 13, "Connected apps"). Until
 # then each is an MCP server the owner connects under the app's name and grants as `mcp:<app>.*`.
 APP_TOOLS: dict[str, str] = {
-    "read_inbox": "email",
-    "draft_email": "email",
-    "send_email": "email",
     "calendar_list": "calendar",
     "calendar_create": "calendar",
     "web_search": "search",
@@ -99,6 +102,14 @@ def not_provided(name: str, installed: Collection[str]) -> str | None:
             f"for it with {connect.format(app)} and grant its tools as 'mcp:{app}.*' or 'mcp:{app}.TOOL'"
         )
     namespace, dot, _ = name.partition(".")
+    if dot and namespace.startswith("email:"):
+        account = namespace.removeprefix("email:")
+        accounts = sorted(n.removeprefix("email:").removesuffix(".*") for n in installed if n.startswith("email:"))
+        known = f" (connected: {', '.join(accounts)})" if accounts else " (none is connected)"
+        return (
+            f"'{name}' names the email account '{account}', which is not connected{known}: "
+            f"`headcount connect email {account} --imap-host HOST --smtp-host HOST --user USER`"
+        )
     if dot and namespace.startswith("mcp:"):
         server = namespace.removeprefix("mcp:")
         servers = sorted(n.removeprefix("mcp:").removesuffix(".*") for n in installed if n.startswith("mcp:"))
