@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from engine.apps.plane import AppPlane, app_tools
 from engine.audit import AuditLog
 from engine.briefs import Brief
 from engine.clock import Clock
@@ -93,10 +94,11 @@ class Connections:
         self._servers: dict[str, McpConnection] = {}
         self._lock = asyncio.Lock()
         self._closed = False
+        self._apps = AppPlane(journal, self._secret)  # calendars and GitHub, bound per employee (engine.apps)
 
     def registry(self, extra: Iterable[Tool] = ()) -> ToolRegistry:
         """The office's installed tools: the engine's, `extra` (an integrator's), and this office's servers'."""
-        return ToolRegistry([*plane_tools(), *extra], on_demand=self)
+        return ToolRegistry([*plane_tools(), *app_tools(), *extra], on_demand=self)
 
     def namespaces(self) -> list[str]:
         """`mcp:<name>` for each connected server, as stored now (read on every brief check)."""
@@ -159,7 +161,8 @@ class Connections:
         """Work a task with its employee's belt equipped; a server that cannot start parks the task."""
         if work.brief is not None:
             try:
-                work = dataclasses.replace(work, belt=await self.equip(work.brief, work.belt))
+                belt = await self._apps.equip(work.employee_id, work.belt)
+                work = dataclasses.replace(work, belt=await self.equip(work.brief, belt))
             except Parked as parked:
                 return Outcome(parked.status, parked.reason, parked.employee_status)
         return await loop.run(work, history)
