@@ -121,6 +121,8 @@ async def test_the_granted_assistant_books_a_meeting_and_an_outsider_invitation_
 
 def test_stored_config_has_no_password(tmp_path: Path) -> None:
     app = AppConfig(name="cal", kind="calendar", url="https://dav.example.com/ann/work/", user="ann")
-    assert AppConfig.from_stored("cal", app.stored()) == app.model_copy(update={"url": "https://dav.example.com/ann/work"})
+    assert AppConfig.from_stored("cal", app.stored()) == app.model_copy(
+        update={"url": "https://dav.example.com/ann/work"}
+    )
     with pytest.raises(ValueError, match="lowercase"):
         AppConfig(name="Bad Name", kind="calendar", url="https://x")
