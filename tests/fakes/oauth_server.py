@@ -90,3 +90,123 @@ async def auth_server() -> AsyncIterator[AuthServer]:
     async with serve(app) as url:
         server.url = url
         yield server
+
+
+@dataclass
+class GitHubServer:
+    """The device flow (github.com) and the REST endpoints (api.github.com) Headcount uses, as documented:
+    https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps#device-flow and
+    https://docs.github.com/en/rest/issues. Pending answers are 200 with an `error` field, like GitHub's."""
+
+    url: str = ""
+    client_id: str = "Iv1.testclient"
+    token: str = "gho_localtesttoken0123456789"
+    pending: int = 1  # polls answered authorization_pending before the owner "enters the code"
+    slow_down_once: bool = True
+    polls: int = 0
+    issues: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    seen_headers: list[dict[str, str]] = field(default_factory=list)
+
+    async def device_code(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        if form.get("client_id") != self.client_id:
+            return web.json_response({"error": "unauthorized_client"}, status=400)
+        body = {"device_code": "dc-1", "user_code": "WDJB-MJHT", "verification_uri": "https://github.com/login/device",
+                "expires_in": 900, "interval": 5}  # fmt: skip
+        return web.json_response(body)
+
+    async def access_token(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        self.polls += 1
+        if (
+            form.get("grant_type") != "urn:ietf:params:oauth:grant-type:device_code"
+            or form.get("device_code") != "dc-1"
+        ):
+            return web.json_response({"error": "incorrect_device_code"})
+        if self.slow_down_once:
+            self.slow_down_once = False
+            return web.json_response({"error": "slow_down", "interval": 10})
+        if self.pending > 0:
+            self.pending -= 1
+            return web.json_response({"error": "authorization_pending"})
+        return web.json_response({"access_token": self.token, "token_type": "bearer", "scope": "repo"})
+
+    def _auth(self, request: web.Request) -> web.Response | None:
+        self.seen_headers.append(dict(request.headers))
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.json_response(
+                {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"},
+                status=401,
+            )
+        return None
+
+    async def user(self, request: web.Request) -> web.Response:
+        return self._auth(request) or web.json_response({"login": "ann-dev", "id": 1, "type": "User"})
+
+    def _repo(self, request: web.Request) -> list[dict[str, Any]] | None:
+        return self.issues.get(f"{request.match_info['owner']}/{request.match_info['repo']}")
+
+    async def list_issues(self, request: web.Request) -> web.Response:
+        denied = self._auth(request)
+        rows = self._repo(request)
+        if denied or rows is None:
+            return denied or web.json_response({"message": "Not Found", "status": "404"}, status=404)
+        state = request.query.get("state", "open")
+        return web.json_response([i for i in rows if state == "all" or i["state"] == state])
+
+    async def create_issue(self, request: web.Request) -> web.Response:
+        denied = self._auth(request)
+        rows = self._repo(request)
+        if denied or rows is None:
+            return denied or web.json_response({"message": "Not Found", "status": "404"}, status=404)
+        body = await request.json()
+        if not body.get("title"):
+            return web.json_response({"message": "Validation Failed", "status": "422"}, status=422)
+        number = len(rows) + 1
+        repo = f"{request.match_info['owner']}/{request.match_info['repo']}"
+        issue = {"number": number, "title": body["title"], "body": body.get("body", ""), "state": "open",
+                 "user": {"login": "ann-dev"}, "comments": 0, "labels": [{"name": n} for n in body.get("labels", [])],
+                 "html_url": f"https://github.com/{repo}/issues/{number}"}  # fmt: skip
+        rows.append(issue)
+        return web.json_response(issue, status=201)
+
+    async def comment(self, request: web.Request) -> web.Response:
+        denied = self._auth(request)
+        rows = self._repo(request)
+        number = int(request.match_info["number"])
+        if denied or rows is None or number > len(rows):
+            return denied or web.json_response({"message": "Not Found", "status": "404"}, status=404)
+        body = await request.json()
+        repo = f"{request.match_info['owner']}/{request.match_info['repo']}"
+        made = {"id": len(self.comments) + 1, "body": body["body"],
+                "html_url": f"https://github.com/{repo}/issues/{number}#issuecomment-{len(self.comments) + 1}"}  # fmt: skip
+        self.comments.append(made)
+        rows[number - 1]["comments"] += 1
+        return web.json_response(made, status=201)
+
+    async def pulls(self, request: web.Request) -> web.Response:
+        denied = self._auth(request)
+        rows = self._repo(request)
+        if denied or rows is None:
+            return denied or web.json_response({"message": "Not Found", "status": "404"}, status=404)
+        return web.json_response([
+            {"number": 7, "title": "Fix the footer", "state": "open", "draft": False, "user": {"login": "bob"},
+             "head": {"ref": "fix-footer"}, "base": {"ref": "main"}}
+        ])  # fmt: skip
+
+
+@asynccontextmanager
+async def github_server() -> AsyncIterator[GitHubServer]:
+    server = GitHubServer()
+    app = web.Application()
+    app.router.add_post("/login/device/code", server.device_code)
+    app.router.add_post("/login/oauth/access_token", server.access_token)
+    app.router.add_get("/user", server.user)
+    app.router.add_get("/repos/{owner}/{repo}/issues", server.list_issues)
+    app.router.add_post("/repos/{owner}/{repo}/issues", server.create_issue)
+    app.router.add_post("/repos/{owner}/{repo}/issues/{number}/comments", server.comment)
+    app.router.add_get("/repos/{owner}/{repo}/pulls", server.pulls)
+    async with serve(app) as url:
+        server.url = url
+        yield server
