@@ -37,7 +37,7 @@ async def test_device_flow_waits_as_told_and_returns_the_token() -> None:
 
 async def test_api_errors_are_githubs_own_words() -> None:
     async with github_server() as server:
-        with pytest.raises(GitHubError, match="^GitHub said 401: Bad credentials$"):
+        with pytest.raises(GitHubError, match=r"^GitHub said 401: Bad credentials$"):
             await GitHub(app_of(server), "gho_wrong").user()
         assert await GitHub(app_of(server), server.token).user() == "ann-dev"
         headers = server.seen_headers[-1]

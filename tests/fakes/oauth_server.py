@@ -179,8 +179,8 @@ class GitHubServer:
             return denied or web.json_response({"message": "Not Found", "status": "404"}, status=404)
         body = await request.json()
         repo = f"{request.match_info['owner']}/{request.match_info['repo']}"
-        made = {"id": len(self.comments) + 1, "body": body["body"],
-                "html_url": f"https://github.com/{repo}/issues/{number}#issuecomment-{len(self.comments) + 1}"}  # fmt: skip
+        n = len(self.comments) + 1
+        made = {"id": n, "body": body["body"], "html_url": f"https://github.com/{repo}/issues/{number}#issuecomment-{n}"}
         self.comments.append(made)
         rows[number - 1]["comments"] += 1
         return web.json_response(made, status=201)
