@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from engine.apps import cli as apps_cli
 from engine.connections import SECRET_IN_ARGS, connect, disconnect
 from engine.office import Office, OwnerError
 from engine.tools.ask import answer
@@ -40,6 +41,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     )
     m.add_argument("--timeout", type=float, default=CALL_TIMEOUT_S, metavar="SECONDS", help="per tool call")
     m.add_argument("--no-check", action="store_true", help="keep it without starting it once to list its tools")
+    apps_cli.add_kinds(kinds)  # calendar, github, google, microsoft
 
     p = sub.add_parser("connections", help="connected MCP servers, each started once to show whether it works")
     p.add_argument("--json", action="store_true")
@@ -52,7 +54,8 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     p.add_argument("task", help="task id (shown by `headcount run` and `headcount tasks`)")
     p.add_argument("text", help="your answer")
 
-    return {"connect": _connect, "connections": _connections, "disconnect": _disconnect, "answer": _answer}
+    handlers: dict[str, Handler] = {"connect": _connect, "connections": _connections, "disconnect": _disconnect}
+    return {**handlers, "answer": _answer, **apps_cli.add_commands(sub)}
 
 
 class _ServerCommandLine(argparse.ArgumentParser):
@@ -103,6 +106,8 @@ def _pairs(items: list[str], option: str, *, default_to_name: bool) -> dict[str,
 
 
 async def _connect(office: Office, args: argparse.Namespace) -> int:
+    if args.kind != "mcp":
+        return int(await args.run(office, args))
     config = config_from(args)
     tools: tuple[str, ...] = ()
     if not args.no_check:
@@ -126,10 +131,15 @@ async def _connections(office: Office, args: argparse.Namespace) -> int:
     configs = await office.connections.configs()
     checks = [_status(office, c, args.no_check) for c in configs.values()]
     rows = await asyncio.gather(*checks)
+    apps = await apps_cli.app_rows(office, not args.no_check)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(rows if not apps else [*rows, *apps], indent=2))
         return 0
-    if not rows:
+    for app in apps:
+        state = {"ok": "ok", "unchecked": "not checked"}.get(app["status"], f"does not work: {app['error']}")
+        granted = ", ".join(app["granted"]) or "nobody yet"
+        print(f"{app['name']:<14} {app['runs']}\n{'':<14} {state}; granted to {granted}")
+    if not rows and not apps:
         print("No MCP servers are connected. Connect one with: headcount connect mcp NAME -- COMMAND ARGS…")
     for row in rows:
         if row["status"] == "ok":
@@ -163,6 +173,8 @@ async def _status(office: Office, config: McpServerConfig, skip: bool) -> dict[s
 
 
 async def _disconnect(office: Office, args: argparse.Namespace) -> int:
+    if await apps_cli.disconnect_app(office, args.name):
+        return 0
     granted = await disconnect(office, args.name)
     print(f"Disconnected the MCP server '{args.name}'.")
     if granted:

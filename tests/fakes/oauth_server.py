@@ -101,6 +101,7 @@ class GitHubServer:
     url: str = ""
     client_id: str = "Iv1.testclient"
     token: str = "gho_localtesttoken0123456789"
+    interval: int = 5  # seconds between polls, as GitHub's device-code answer says
     pending: int = 1  # polls answered authorization_pending before the owner "enters the code"
     slow_down_once: bool = True
     polls: int = 0
@@ -113,7 +114,7 @@ class GitHubServer:
         if form.get("client_id") != self.client_id:
             return web.json_response({"error": "unauthorized_client"}, status=400)
         body = {"device_code": "dc-1", "user_code": "WDJB-MJHT", "verification_uri": "https://github.com/login/device",
-                "expires_in": 900, "interval": 5}  # fmt: skip
+                "expires_in": 900, "interval": self.interval}  # fmt: skip
         return web.json_response(body)
 
     async def access_token(self, request: web.Request) -> web.Response:
@@ -180,7 +181,11 @@ class GitHubServer:
         body = await request.json()
         repo = f"{request.match_info['owner']}/{request.match_info['repo']}"
         n = len(self.comments) + 1
-        made = {"id": n, "body": body["body"], "html_url": f"https://github.com/{repo}/issues/{number}#issuecomment-{n}"}
+        made = {
+            "id": n,
+            "body": body["body"],
+            "html_url": f"https://github.com/{repo}/issues/{number}#issuecomment-{n}",
+        }
         self.comments.append(made)
         rows[number - 1]["comments"] += 1
         return web.json_response(made, status=201)
