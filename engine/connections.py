@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from engine.apps.plane import AppPlane, app_tools
 from engine.audit import AuditLog
 from engine.briefs import Brief
+from engine.briefs.vocabulary import as_mcp_grant
 from engine.clock import Clock
 from engine.errors import OwnerError
 from engine.loop import AgentLoop, Outcome, TaskWork
@@ -75,7 +76,7 @@ def mcp_grants(tools: Sequence[str]) -> dict[str, set[str]]:
     """What a brief's tool names grant of each MCP server: tool names, or `*` for all of them."""
     grants: dict[str, set[str]] = {}
     for name in tools:
-        namespace, bare = split(name)
+        namespace, bare = split(as_mcp_grant(name) or name)  # `crm_lookup` grants the `crm` server's tools
         if namespace.startswith(MCP_PREFIX):
             grants.setdefault(namespace.removeprefix(MCP_PREFIX), set()).add(bare)
     return grants

@@ -78,7 +78,7 @@ class CalDav:
 
     def calendar(self) -> Calendar:
         if self._calendar is None:
-            from caldav import DAVClient
+            from caldav.davclient import DAVClient
 
             client = DAVClient(
                 url=self._app.url, username=self._app.user, password=self._password,

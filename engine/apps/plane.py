@@ -72,7 +72,7 @@ def equip(apps: Mapping[str, AppConfig], employee_id: str, belt: Belt, secret: S
         if tool.spec.namespace not in kinds:
             keep.append(tool)
             continue
-        app = granted_to(apps, employee_id, tool.spec.namespace)  # type: ignore[arg-type]
+        app = granted_to(apps, employee_id, tool.spec.namespace)
         if app is not None:
             bound = {t.spec.name: t for t in bound_tools(app, secret)}
             keep.append(bound[tool.spec.name])
