@@ -58,7 +58,7 @@ async def test_the_assistant_books_a_free_hour_and_the_marketer_sees_no_github(
             assert used.index("calendar.calendar_list") < used.index("calendar.calendar_create")
             assert (await office.journal.task(task.id)).status in ("done", "review")  # type: ignore[union-attr]
             booked = cal.events(DAY, DAY + dt.timedelta(days=1))
-            assert [(e["summary"][:30], e["start"]) for e in booked][0] == ("Stand-up", "2026-12-07T09:00:00+00:00")
+            assert (booked[0]["summary"], booked[0]["start"]) == ("Stand-up", "2026-12-07T09:00:00+00:00")
             (meeting,) = booked[1:]
             assert meeting["start"] == "2026-12-07T10:00:00+00:00" and meeting["attendees"] == "bob@example.com"
 
