@@ -39,6 +39,13 @@ TOOLS: dict[str, ToolInfo] = {
     # built-in: the owner, and the public web as far as the brief allows
     "ask_owner": ToolInfo("Ask the owner a question; the task waits for the answer.", "read_only"),
     "web_fetch": ToolInfo("Fetch a web page, from the domains the brief allows, as text.", "read_only", "web"),
+    # connected apps (engine.apps): on an employee's belt only while the owner grants it such an app
+    "calendar_list": ToolInfo("List calendar events and busy times in a range.", "read_only", "calendar"),
+    "calendar_create": ToolInfo("Book an event, inviting attendees.", "internal_write", "calendar"),
+    "github_issues": ToolInfo("List a repository's issues.", "read_only", "github"),
+    "github_issue_create": ToolInfo("Open an issue.", "internal_write", "github"),
+    "github_comment": ToolInfo("Comment on an issue or pull request.", "internal_write", "github"),
+    "github_pulls": ToolInfo("List a repository's pull requests.", "read_only", "github"),
 }
 
 # The workspace tools: every catalog role works with these alone, offline and in rehearsal.
