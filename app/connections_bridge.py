@@ -9,7 +9,7 @@ from collections.abc import Callable
 from app.panels.connections import ConnectionRow, ConnectionsCallbacks
 from engine.apps.accounts import AppConfig, forget, grant, save_app
 from engine.apps.calendar import CalDav, CalendarError
-from engine.apps.cli import CLIENT_SECRET, app_rows, try_app
+from engine.cli_apps import CLIENT_SECRET, app_rows, try_app
 from engine.office import Office
 from engine.secrets import Secrets
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.apps import cli as apps_cli
+from engine import cli_apps as apps_cli
 from engine.connections import SECRET_IN_ARGS, connect, disconnect
 from engine.office import Office, OwnerError
 from engine.tools.ask import answer

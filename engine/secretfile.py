@@ -133,14 +133,14 @@ def _entry(service: str, username: str) -> str:
     return f"{service}\x00{username}"
 
 
-def import_plain(plain: keyring.backend.KeyringBackend, encrypted: EncryptedFileKeyring, names: list[str]) -> int:
-    """Copy `names` (and the index) from the old plain file into the encrypted one; how many were copied."""
-    from engine.secrets import _INDEX, SERVICE
-
+def import_plain(
+    plain: keyring.backend.KeyringBackend, encrypted: EncryptedFileKeyring, service: str, names: list[str]
+) -> int:
+    """Copy `names` of `service` from the old plain file into the encrypted one; how many were copied."""
     copied = 0
-    for name in [*names, _INDEX]:
-        value = plain.get_password(SERVICE, name)
+    for name in names:
+        value = plain.get_password(service, name)
         if value:
-            encrypted.set_password(SERVICE, name, value)
-            copied += name != _INDEX
+            encrypted.set_password(service, name, value)
+            copied += 1
     return copied

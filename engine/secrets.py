@@ -112,7 +112,7 @@ def encrypted_keyring(home: Path) -> keyring.backend.KeyringBackend:
     if plain.is_file() and not path.exists() and passphrase_for(path):
         old = file_keyring(plain)
         names = Secrets(old, home).names()
-        moved = import_plain(old, backend, names)
+        moved = import_plain(old, backend, SERVICE, [*names, _INDEX]) - 1  # the index is not a key
         plain.unlink()
         logging.getLogger(__name__).info("moved %d keys from the plain file %s into %s", moved, plain, path)
     return backend

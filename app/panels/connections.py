@@ -10,7 +10,7 @@ import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from app.panels.common import muted, row
 
 T = TypeVar("T")
-Maybe = T | Awaitable[T]
+Maybe: TypeAlias = T | Awaitable[T]
 COLUMNS = ("Name", "App", "Where", "Granted to", "Status")
 
 
@@ -199,7 +199,7 @@ class ConnectionsTab(QWidget):
         if not inspect.isawaitable(answer):
             then(answer)
             return
-        future = asyncio.ensure_future(answer)
+        future: asyncio.Future[Any] = asyncio.ensure_future(answer)
         self._tasks.add(future)
 
         def finished(f: asyncio.Future[Any]) -> None:
