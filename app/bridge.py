@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from app.attach import watching_text, work_or_watch
 from app.audit_rows import show_audit, verify_audit
 from app.connections_bridge import connections_callbacks
-from app.forms import BriefProblem, CustomRole, RoleInfo, SettingsValues
+from app.doctor_data import check_machine
+from app.forms import BriefProblem, CustomRole, DoctorRow, Graphics, RoleInfo, SettingsValues
 from app.onboarding import hire_starter_team, is_first_run
 from app.panels.connections import ConnectionsCallbacks
 from app.rows import brief_problem, rehearsal_pace, role_summary, step_row
@@ -414,6 +415,10 @@ class Bridge:
 
     def employees(self) -> list[tuple[str, str]]:
         return sorted(((e.id, e.name) for e in self.state.employees.values()), key=lambda p: p[1])
+
+    def doctor(self, online: bool, graphics: Graphics) -> Awaitable[list[DoctorRow]]:
+        """The doctor page's checks for this office (app/doctor_data.py), run off the event loop."""
+        return self.spawn(check_machine(self._office().home, graphics=graphics, online=online), "check this machine")
 
     def dismiss_welcome(self) -> None:
         self._welcome_dismissed = True

@@ -30,9 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.doctor_data import graphics_in_use
 from app.forms import AuditRow, BriefProblem, Commands
 from app.panels.audit import AuditPanel
 from app.panels.common import Card, heading, muted
+from app.panels.doctor import DoctorDialog
 from app.panels.employee import EmployeePanel
 from app.panels.hire import HireDialog
 from app.panels.inbox import InboxCallbacks, InboxPanel
@@ -162,6 +164,10 @@ class MainWindow(QMainWindow):
         self.hire_button.clicked.connect(self.open_hire)
         self.settings_button = QPushButton("Settings")
         self.settings_button.clicked.connect(self.open_settings)
+        self.doctor_button = QPushButton("Doctor")
+        self.doctor_button.setToolTip("Check this machine: graphics, keyring, data, backups, model, connected apps")
+        self.doctor_button.clicked.connect(self.open_doctor)
+        bar.addWidget(self.doctor_button)
         bar.addWidget(self.settings_button)
         bar.addWidget(self.hire_button)
 
@@ -350,6 +356,13 @@ class MainWindow(QMainWindow):
             on_call_in=self.commands.call_in,
             connections=self.commands.connections() if hasattr(self.commands, "connections") else None,
         )
+        dialog.open()
+        return dialog
+
+    def open_doctor(self) -> DoctorDialog:
+        """The same checks as `headcount doctor`, the graphics line from the pipe this window draws with."""
+        graphics = graphics_in_use(self.office_view) or str(getattr(self.office_view, "reason", "no 3D office"))
+        dialog = DoctorDialog(lambda online: self.commands.doctor(online, graphics), parent=self)
         dialog.open()
         return dialog
 

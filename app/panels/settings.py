@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import autostart
 from app.forms import PROVIDERS, SettingsValues
 from app.panels.common import muted, row
 from app.panels.connections import ConnectionsCallbacks, ConnectionsTab
@@ -204,6 +205,10 @@ class SettingsDialog(QDialog):
         self.call_button.clicked.connect(self._call_in)
         self.call_button.setEnabled(self._on_call_in is not None)
         layout.addLayout(row(self.call_who, self.call_hours, self.call_button))
+        self.start_at_login = QCheckBox("Start Headcount in the tray when I log in, so work goes on")
+        self.start_at_login.setChecked(v.start_at_login)
+        self.start_at_login.setVisible(autostart.supported())  # Windows, macOS: the installer's login item
+        layout.addWidget(self.start_at_login)
         layout.addStretch(1)
         self._hours_enabled(v.always_on)
         return tab
@@ -252,6 +257,7 @@ class SettingsDialog(QDialog):
                 start=self.start.time().toString("HH:mm"),
                 end=self.end.time().toString("HH:mm"),
                 days=tuple(i for i, box in enumerate(self.days) if box.isChecked()),
+                start_at_login=self.start_at_login.isChecked(),
             )
         )
 

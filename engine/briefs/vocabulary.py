@@ -1,12 +1,13 @@
 """The catalog's tool and connection vocabulary, in one place.
 
 `TOOLS` are the names a brief may grant that the engine itself provides: the workspace tools,
-`web_fetch` (limited to the brief's `allowed_domains`) and `ask_owner`. Any other tool comes from
-a connection or an MCP server and is named with its namespace (`mcp:crm.search_contacts`,
-`mcp:crm.*`). The connected apps' tools (`calendar_create`, `github_issues`, ... in engine.apps) are
-named bare. `APP_TOOLS` are the catalog's names for apps reached through an MCP server: `crm_lookup`
-grants every tool of the server the owner connected as `crm` (`mcp:crm.*`); while none is, naming it
-is an error that says how to connect one, never a silent drop.
+`web_fetch` (limited to the brief's `allowed_domains`), `ask_owner`, the email tools on the
+office's email account (`read_inbox`, `draft_email`, `send_email`; `email:NAME.*` names one of
+several), and the calendar and GitHub tools of the app granted to the employee (engine.apps). Any
+other tool comes from a connection or an MCP server and is named with its namespace
+(`mcp:crm.search_contacts`, `mcp:crm.*`). `APP_TOOLS` are the catalog's names for apps reached
+through an MCP server: `crm_lookup` grants every tool of the server the owner connected as `crm`
+(`mcp:crm.*`); while none is, naming it is an error that says how to connect one, never a silent drop.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ TOOLS: dict[str, ToolInfo] = {
     # built-in: the owner, and the public web as far as the brief allows
     "ask_owner": ToolInfo("Ask the owner a question; the task waits for the answer.", "read_only"),
     "web_fetch": ToolInfo("Fetch a web page, from the domains the brief allows, as text.", "read_only", "web"),
+    # the office's email account (engine.apps.email; `headcount connect email`), or email:NAME.* for one of several
+    "read_inbox": ToolInfo("Read or search the owner's mailbox.", "read_only", "email"),
+    "draft_email": ToolInfo("Save an email in the owner's Drafts folder.", "internal_write", "email"),
+    "send_email": ToolInfo("Send an email (recipients outside your domains need approval).", "external_comm", "email"),
     # connected apps (engine.apps): on an employee's belt only while the owner grants it such an app
     "calendar_list": ToolInfo("List calendar events and busy times in a range.", "read_only", "calendar"),
     "calendar_create": ToolInfo("Book an event, inviting attendees.", "internal_write", "calendar"),
@@ -56,9 +61,6 @@ BUILTIN_TOOLS: frozenset[str] = frozenset(
 # Apps the catalog's roles reach through an MCP server the owner connects under the app's name: the tool
 # name grants that server's tools (`as_mcp_grant`). Email is engine.apps' (issue 13); README lists servers.
 APP_TOOLS: dict[str, str] = {
-    "read_inbox": "email",
-    "draft_email": "email",
-    "send_email": "email",
     "web_search": "search",
     "crm_lookup": "crm",
     "crm_update": "crm",
@@ -111,6 +113,14 @@ def not_provided(name: str, installed: Collection[str]) -> str | None:
             f"{connect.format(app)} (the README lists servers that fit); '{name}' then grants all its tools"
         )
     namespace, dot, _ = name.partition(".")
+    if dot and namespace.startswith("email:"):
+        account = namespace.removeprefix("email:")
+        accounts = sorted(n.removeprefix("email:").removesuffix(".*") for n in installed if n.startswith("email:"))
+        known = f" (connected: {', '.join(accounts)})" if accounts else " (none is connected)"
+        return (
+            f"'{name}' names the email account '{account}', which is not connected{known}: "
+            f"`headcount connect email {account} --imap-host HOST --smtp-host HOST --user USER`"
+        )
     if dot and namespace.startswith("mcp:"):
         server = namespace.removeprefix("mcp:")
         servers = sorted(n.removeprefix("mcp:").removesuffix(".*") for n in installed if n.startswith("mcp:"))

@@ -305,7 +305,7 @@ class _Run:
         self, tool: Tool, call: ToolCall, arguments: dict[str, Any]
     ) -> tuple[StepStatus, str, str | None]:
         spec = tool.spec
-        ctx = ToolContext(self.work.employee_id, self.work.task_id, self.work.workspace)
+        ctx = ToolContext(self.work.employee_id, self.work.task_id, self.work.workspace, call.id)
         try:
             async with asyncio.timeout(spec.timeout_s):  # unlike wait_for, no extra task per call
                 result = await tool.run(ctx, arguments)

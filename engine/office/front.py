@@ -170,7 +170,7 @@ class Office:
 
             model = LiteLLMClient()
         journal = Journal(engine, writer)
-        connections = Connections(journal, home)
+        connections = Connections(journal, home, clock=clock)
         office = cls(
             home,
             journal,

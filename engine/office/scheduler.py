@@ -135,7 +135,7 @@ class Scheduler:
 
     async def _recover(self) -> None:
         """After a crash: requeue or park what was running, then show everyone as their tasks say."""
-        for task_id in await recover(self._journal, self._clock):
+        for task_id in await recover(self._journal, self._clock, self._connections.after_crash):
             task = await self._journal.task(task_id)
             if task is not None:
                 self._board.publish(task, task.status, task.reason)

@@ -80,6 +80,34 @@ class ToolContext:
     employee_id: str
     task_id: str
     workspace: Path
+    call_id: str = ""  # the model's id for this call: the same on every attempt, so effects can be keyed by it
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupted:
+    """A non-idempotent call a crash cut short: its intent is journaled, its result is not."""
+
+    task_id: str
+    employee_id: str
+    call_id: str
+    tool: str  # qualified name
+    arguments: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CrashCheck:
+    """What the tool's own check found out about an interrupted call.
+
+    `happened` True: it took effect, and `result` is what the model reads; False: it certainly did not,
+    so it may run again; None: the check cannot tell, and `result` says why (the owner decides).
+    """
+
+    happened: bool | None
+    result: str
+
+
+# Asked after a crash about each interrupted call; None when no tool of this office can check it.
+AfterCrash = Callable[[Interrupted], Awaitable[CrashCheck | None]]
 
 
 class ToolError(Exception):

@@ -18,6 +18,7 @@ from engine.briefs import (
     missing_tools,
     parse_brief,
 )
+from engine.briefs.vocabulary import TOOLS
 from engine.llm.types import REHEARSAL_MODEL, Price
 from engine.paths import SHIPPED_BRIEFS
 
@@ -64,7 +65,8 @@ def test_the_assistant_loads_clean_with_the_builtins_and_app_tools_installed() -
     assert brief.version == hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     assert brief.model.to_config().is_rehearsal
     assert brief.body.startswith("You look after one busy person")
-    assert missing_tools(brief.tools, BUILTIN_TOOLS) == ["calendar_list", "calendar_create"]  # a granted calendar's
+    assert missing_tools(brief.tools, TOOLS) == []  # every name it grants is the engine's own (issue 13)
+    assert {"read_inbox", "draft_email", "send_email", "calendar_list", "calendar_create"} <= set(brief.tools)
 
 
 def test_a_minimal_brief_gets_the_documented_defaults(tmp_path: Path) -> None:
