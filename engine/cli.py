@@ -15,6 +15,7 @@ from typing import Any
 from keyring.errors import KeyringError
 
 from engine import cli_input
+from engine.audit_text import summarize
 from engine.briefs import BriefError
 from engine.briefs.catalog import catalog_json, load_catalog
 from engine.briefs.newrole import new_role_brief, prompt_new_role
@@ -281,7 +282,11 @@ def explain_held(held: Sequence[Held]) -> list[str]:
         elif h.kind == "over_budget":
             lines.append(
                 f"{h.employee} is {h.reason}. Raise it for today: headcount budget raise {_quoted(h.employee)} "
-                "--once 1 (or headcount budget set)"
+                "--once 1 (or headcount budget set); a running office retries it when a new budget day begins"
+            )
+        elif h.kind == "parked" and h.reason.startswith("the owner rejected"):  # a bare resume is no go-ahead
+            lines.append(
+                f'{h.employee}: {h.title} stopped: {h.reason}. Say how: headcount resume {h.task_id} --note "…"'
             )
         else:
             lines.append(f"{h.employee}: {h.title} is parked ({h.reason}). Let it go on: headcount resume {h.task_id}")
@@ -341,6 +346,13 @@ async def _log(office: Office, args: argparse.Namespace) -> int:
         }
         for s in steps
     ]
+    # What the steps cannot show: a call billed above its worst case (its scopes now count as spent).
+    for row in await office.history.audit_rows(
+        employee_id=employee_id, kind="provider_overbilled", since=None, until=None, limit=1000
+    ):
+        rows.append({"kind": "audit", "tool": None, "model": row.data.get("model"), "status": row.kind,
+                     "rehearsal": False, "started_at": row.ts, "summary": summarize(row.kind, row.data)})  # fmt: skip
+    rows.sort(key=lambda r: str(r["started_at"]))
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0

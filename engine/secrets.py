@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
-import re
-import threading
 from pathlib import Path
 
 import keyring
@@ -21,9 +18,11 @@ import keyring.backend
 from keyring.errors import PasswordDeleteError
 
 from engine.paths import Home
+from engine.redaction import MASK, RedactingFilter, redact, remember
+
+__all__ = ["MASK", "SERVICE", "MemoryKeyring", "RedactingFilter", "Secrets", "redact", "remember"]
 
 SERVICE = "Headcount"
-MASK = "***"
 _INDEX = "__names__"  # keyring cannot list entries, so we keep our own index of names
 _OS_BACKENDS = (
     "keyring.backends.SecretService",
@@ -32,16 +31,6 @@ _OS_BACKENDS = (
     "keyring.backends.macOS",
     "keyring.backends.Windows",
 )
-# Shapes of provider keys, caught even when the key was never stored here (pasted into a brief, say).
-_KEY_PATTERNS = re.compile(
-    r"(?:sk-[A-Za-z0-9_\-]{8,}|gsk_[A-Za-z0-9]{8,}|xai-[A-Za-z0-9]{8,}|AIza[0-9A-Za-z_\-]{20,}"
-    r"|(?<=Bearer )[A-Za-z0-9._\-]{8,})"
-)
-_MIN_SECRET_LEN = 4  # shorter values would mask ordinary words
-
-_known: set[str] = set()
-_known_lock = threading.Lock()
-_ordered: tuple[str, ...] = ()  # _known, longest first; rebuilt only when a secret is learnt
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -190,37 +179,3 @@ def _check(name: str) -> str:
     if not name or name == _INDEX or name.strip() != name:
         raise ValueError(f"{name!r} is not a usable secret name")
     return name
-
-
-def remember(value: str) -> None:
-    """Mask `value` in everything `redact` sees from now on."""
-    global _ordered
-    if len(value) >= _MIN_SECRET_LEN:
-        with _known_lock:
-            if value not in _known:
-                _known.add(value)
-                _ordered = tuple(sorted(_known, key=len, reverse=True))
-
-
-def redact(text: str, *extra: str) -> str:
-    """`text` with every known secret value, any of `extra`, and anything shaped like an API key masked."""
-    values = _ordered  # redact runs on every audited string: no lock, no sort on the hot path
-    if extra:
-        values = tuple(sorted({*values, *(e for e in extra if e and len(e) >= _MIN_SECRET_LEN)}, key=len, reverse=True))
-    for value in values:  # longest first, so a key that contains another is masked whole
-        if value in text:
-            text = text.replace(value, MASK)
-    return _KEY_PATTERNS.sub(MASK, text)
-
-
-class RedactingFilter(logging.Filter):
-    """Masks secrets in log messages and tracebacks: `handler.addFilter(RedactingFilter())`."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        return True
