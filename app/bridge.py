@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from app.attach import watching_text, work_or_watch
 from app.audit_rows import show_audit, verify_audit
+from app.connections_bridge import connections_callbacks
 from app.doctor_data import check_machine
 from app.forms import BriefProblem, CustomRole, DoctorRow, Graphics, RoleInfo, SettingsValues
 from app.memory_rows import MemoryCommands
 from app.onboarding import hire_starter_team, is_first_run
+from app.panels.connections import ConnectionsCallbacks
 from app.rows import brief_problem, rehearsal_pace, role_summary, step_row
 from app.settings_apply import apply_settings, load_settings, store_settings
 from app.state import OfficeState
@@ -412,6 +414,9 @@ class Bridge:
         name = self.state.name_of(employee_id)
         cancelled = await self._office().dismiss(employee_id)
         self.state.tell(f"{name} has left; {cancelled} open task(s) cancelled. Their log stays.")
+
+    def connections(self) -> ConnectionsCallbacks:
+        return connections_callbacks(self._office)  # the settings' Connections tab (engine.apps)
 
     def employees(self) -> list[tuple[str, str]]:
         return sorted(((e.id, e.name) for e in self.state.employees.values()), key=lambda p: p[1])

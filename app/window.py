@@ -360,6 +360,7 @@ class MainWindow(QMainWindow):
             parent=self,
             employees=self.commands.employees(),
             on_call_in=self.commands.call_in,
+            connections=self.commands.connections() if hasattr(self.commands, "connections") else None,
         )
         dialog.open()
         return dialog

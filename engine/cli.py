@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from keyring.errors import KeyringError
+
 from engine import cli_input
 from engine.audit_text import summarize
 from engine.briefs import BriefError
@@ -20,6 +22,7 @@ from engine.briefs.newrole import new_role_brief, prompt_new_role
 from engine.cli_connect import add_commands as add_connect_commands  # issue 13
 from engine.cli_memory import add_commands as add_memory_commands  # memory hook
 from engine.cli_owner import add_commands, key_command
+from engine.cli_passphrase import ask_passphrase
 from engine.cli_store import add_commands as add_store_commands
 from engine.cli_teams import add_commands as add_team_commands  # teams: board, sprint, reassign, summary
 from engine.doctor import add_command as add_doctor_command
@@ -108,10 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        ask_passphrase(Home.resolve().root, args.command)  # only where keys live in the encrypted file
         if args.command in WITHOUT_OFFICE:
             return WITHOUT_OFFICE[args.command](args)
         return asyncio.run(_with_office(COMMANDS[args.command], args))
-    except (OfficeError, OwnerError, StoreError, BriefError, ModelError) as exc:
+    except (OfficeError, OwnerError, StoreError, BriefError, ModelError, KeyringError) as exc:
         print(f"headcount: {exc}", file=sys.stderr)
         return 1
     except EOFError:  # a question asked with nothing to answer it (stdin closed or piped empty)

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.apps.email import Mail, unbound_email_tools
+from engine.apps.plane import AppPlane, app_tools
 from engine.audit import AuditLog
 from engine.briefs import Brief
+from engine.briefs.vocabulary import as_mcp_grant
 from engine.clock import Clock
 from engine.errors import OwnerError
 from engine.loop import AgentLoop, Outcome, TaskWork
@@ -75,7 +77,7 @@ def mcp_grants(tools: Sequence[str]) -> dict[str, set[str]]:
     """What a brief's tool names grant of each MCP server: tool names, or `*` for all of them."""
     grants: dict[str, set[str]] = {}
     for name in tools:
-        namespace, bare = split(name)
+        namespace, bare = split(as_mcp_grant(name) or name)  # `crm_lookup` grants the `crm` server's tools
         if namespace.startswith(MCP_PREFIX):
             grants.setdefault(namespace.removeprefix(MCP_PREFIX), set()).add(bare)
     return grants
@@ -101,14 +103,14 @@ class Connections:
         self._lock = asyncio.Lock()
         self._closed = False
         self.mail = Mail(journal, home, clock, self._secret)  # email accounts (engine.apps.email)
+        self._apps = AppPlane(journal, self._secret)  # calendars and GitHub, bound per employee (engine.apps)
 
     def registry(self, extra: Iterable[Tool] = ()) -> ToolRegistry:
         """The office's installed tools: the engine's, `extra` (an integrator's), and this office's servers'."""
         extra = list(extra)
         theirs = {t.spec.qualified_name for t in extra}  # an integrator's tool replaces the engine's of that name
-        return ToolRegistry(
-            [*(t for t in plane_tools() if t.spec.qualified_name not in theirs), *extra], on_demand=self
-        )
+        ours = [*plane_tools(), *app_tools()]
+        return ToolRegistry([*(t for t in ours if t.spec.qualified_name not in theirs), *extra], on_demand=self)
 
     def namespaces(self) -> list[str]:
         """`mcp:<name>` for each connected server, as stored now (read on every brief check)."""
@@ -172,7 +174,8 @@ class Connections:
         """Work a task with its employee's belt equipped; a server that cannot start parks the task."""
         if work.brief is not None:
             try:
-                work = dataclasses.replace(work, belt=await self.equip(work.brief, work.belt))
+                belt = await self._apps.equip(work.employee_id, work.belt)
+                work = dataclasses.replace(work, belt=await self.equip(work.brief, belt))
             except Parked as parked:
                 return Outcome(parked.status, parked.reason, parked.employee_status)
         return await loop.run(work, history)

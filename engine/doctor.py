@@ -145,14 +145,14 @@ def keyring_check(home: Path) -> Check:
     backend = os_keyring()
     if backend is not None:
         return Check(name="keyring", status="ok", summary=f"OS keyring ({type(backend).__name__})")
-    path = home / "secrets.cfg"
+    path = home / "secrets.enc"
     return Check(
         name="keyring",
-        status="warn",
-        summary=f"no OS keyring found: keys go to the file {path} (not encrypted, readable only by you)",
+        status="ok",
+        summary=f"no OS keyring found: keys go to the encrypted file {path}, opened with your passphrase",
         fix=(
-            "for encrypted keys, run a Secret Service in your desktop session (GNOME Keyring or KWallet, "
-            "unlocked at login); Headcount uses it by itself, then store keys again with: headcount key set NAME"
+            "commands that use keys ask for the passphrase in a terminal; a headless run gives it in "
+            "HEADCOUNT_KEYRING_PASSPHRASE"
         ),
         details={"file": str(path)},
     )
@@ -160,15 +160,20 @@ def keyring_check(home: Path) -> Check:
 
 def _keyring_lookup(home: Path) -> KeyLookup:
     def has_key(name: str) -> bool:
-        from engine.secrets import Secrets, file_keyring, os_keyring
+        from keyring.errors import KeyringError
+
+        from engine.secretfile import FILE_NAME
+        from engine.secrets import Secrets, encrypted_keyring, os_keyring
 
         backend = os_keyring()
         if backend is None and not os.environ.get("PYTHON_KEYRING_BACKEND"):
-            path = home / "secrets.cfg"
-            if not path.is_file():  # asking must not create the file
-                return False
-            backend = file_keyring(path)
-        return bool(Secrets(backend, home).get(name))
+            if not (home / FILE_NAME).is_file() and not (home / "secrets.cfg").is_file():
+                return False  # asking must not create the file
+            backend = encrypted_keyring(home)
+        try:
+            return bool(Secrets(backend, home).get(name))
+        except KeyringError:  # locked, or the wrong passphrase: the key cannot be seen from here
+            return False
 
     return has_key
 

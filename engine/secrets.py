@@ -2,14 +2,15 @@
 
 On a desktop we use the real OS store (Secret Service, KWallet, macOS Keychain, Windows Credential Locker).
 Headless Linux has none, and keyring's own default there either fails or silently picks a plain file in
-some other folder; we pick a plain file inside the Headcount home instead, readable only by the owner, and
-say so in `backend_description()`. Nothing here ever prompts on a terminal.
+some other folder; we use an encrypted file inside the Headcount home instead, unlocked by a passphrase the
+owner sets once (`engine.secretfile`). Nothing here ever prompts on a terminal: the CLI and the window ask.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -88,7 +89,23 @@ def select_backend(home: Path | None = None) -> keyring.backend.KeyringBackend:
     current = keyring.get_keyring()
     if isinstance(current, MemoryKeyring) or os.environ.get("PYTHON_KEYRING_BACKEND"):
         return current
-    return os_keyring() or file_keyring((home or Home.resolve().root) / "secrets.cfg")
+    return os_keyring() or encrypted_keyring(home or Home.resolve().root)
+
+
+def encrypted_keyring(home: Path) -> keyring.backend.KeyringBackend:
+    """The encrypted key file in `home`; keys left in the old plain file move into it once it is unlocked."""
+    from engine.secretfile import FILE_NAME, EncryptedFileKeyring, import_plain, passphrase_for
+
+    path = home / FILE_NAME
+    backend = EncryptedFileKeyring(path)
+    plain = home / "secrets.cfg"
+    if plain.is_file() and not path.exists() and passphrase_for(path):
+        old = file_keyring(plain)
+        names = Secrets(old, home).names()
+        moved = import_plain(old, backend, SERVICE, [*names, _INDEX]) - 1  # the index is not a key
+        plain.unlink()
+        logging.getLogger(__name__).info("moved %d keys from the plain file %s into %s", moved, plain, path)
+    return backend
 
 
 class Secrets:
@@ -105,6 +122,8 @@ class Secrets:
         """One line for the settings screen: where keys are kept and how safe that is."""
         backend = self._backend
         path = getattr(backend, "file_path", None)
+        if path and type(backend).__name__ == "EncryptedFileKeyring":
+            return f"encrypted key file at {path} (no OS keyring found; opened with your passphrase)"
         if path and type(backend).__module__.startswith("keyrings.alt"):
             return f"file keyring at {path} (not encrypted: no OS keyring found; readable only by you)"
         if isinstance(backend, MemoryKeyring):

@@ -17,4 +17,6 @@ def headcount_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     home.mkdir()
     monkeypatch.setenv("HEADCOUNT_HOME", str(home))
     monkeypatch.setenv("HEADCOUNT_REHEARSAL_PACE", "0")  # the app paces rehearsal for people; tests don't wait
+    # Without an OS keyring keys go to an encrypted file; a headless run gives its passphrase here.
+    monkeypatch.setenv("HEADCOUNT_KEYRING_PASSPHRASE", "test-passphrase")
     yield home

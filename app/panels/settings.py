@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from app import autostart
 from app.forms import PROVIDERS, SettingsValues
 from app.panels.common import muted, row
+from app.panels.connections import ConnectionsCallbacks, ConnectionsTab
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -49,6 +50,7 @@ class SettingsDialog(QDialog):
         *,
         employees: Sequence[tuple[str, str]] = (),
         on_call_in: Callable[[str | None, float], None] | None = None,
+        connections: ConnectionsCallbacks | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -60,7 +62,11 @@ class SettingsDialog(QDialog):
         self._pending: asyncio.Future[str | None] | None = None
         self.tabs = QTabWidget()
         self.tabs.addTab(self._model_tab(keyring_note), "Model")
-        self.tabs.addTab(self._apps_tab(values.connected_apps), "Connected apps")
+        if connections is not None:  # the owner's apps: connect, test, grant, revoke (app/panels/connections.py)
+            self.connections = ConnectionsTab(connections, self._employees)
+            self.tabs.addTab(self.connections, "Connections")
+        else:
+            self.tabs.addTab(self._apps_tab(values.connected_apps), "Connected apps")
         self.tabs.addTab(self._ceilings_tab(), "Ceilings")
         self.tabs.addTab(self._hours_tab(), "Working hours")
         self.error = QLabel()

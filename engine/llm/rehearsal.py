@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.llm.compaction import SUMMARY_MARK, folded_calls
+from engine.llm.rehearsal_calendar import calendar_steps
 from engine.llm.rehearsal_draft import Brief, compose, keywords, parse_brief, slug, stem, topic
 from engine.llm.rehearsal_mail import EMAIL_TOOLS, mail_steps, unavailable
 from engine.llm.schema_fill import Hint, fill_arguments
@@ -176,10 +177,11 @@ def _plan(brief: Brief, turn: _Turn, offered: dict[str, dict[str, Any]]) -> list
         keywords=" ".join(words[:4]) or topic(task),
         path=draft_path,
     )
+    steps += calendar_steps(task, turn.results, offered, topic(task))  # look at the day, then book a free hour
     mail_planned = "read_inbox" in offered  # then the email tools follow their own plan (mail_steps)
     extras = [n for n in _extra_tools(task, offered) if not (mail_planned and n in EMAIL_TOOLS)]
     for name in extras[:MAX_EXTRA_TOOLS]:
-        if name not in done:
+        if name not in done and not name.startswith("calendar_"):
             steps.append((name, fill_arguments(offered[name].get("parameters") or {}, hint)))
     if "save_note" in offered and "save_note" not in done and turn.calls:
         steps.append(("save_note", {"title": f"Rehearsal: {topic(task)}", "text": _note(turn, draft_path)}))
