@@ -6,8 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 pytest_plugins = ["tests.plugin"]
+
+# Property tests judge behaviour, not speed: on a loaded 2-core machine an example may take longer than
+# hypothesis's 200 ms deadline or its generation look "slow", and neither says anything about the code.
+settings.register_profile("headcount", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("headcount")
 
 
 @pytest.fixture(autouse=True)
