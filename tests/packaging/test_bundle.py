@@ -23,7 +23,7 @@ PACKAGE = ROOT / "build" / "package"
 TARGET_FIRST_FRAME_S = 2.0  # the product's target; asserted loosely below, a busy CI machine is not an owner's
 CEILING_FIRST_FRAME_S = 10.0
 PYINSTALLER = (sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN")
-CEILING_BUNDLE_BYTES = 300 * 1024**2  # the size target (README); 293.8 MiB after leaving out litellm's Rust bridge
+CEILING_BUNDLE_BYTES = 300_000_000  # the size target, "under 300 MB unpacked", in MB as a download page states it
 
 pytestmark = [
     pytest.mark.package,
@@ -122,6 +122,7 @@ def test_the_bundle_starts_headless_draws_picks_and_writes_only_in_its_data_fold
     assert report["bundle_bytes"] < CEILING_BUNDLE_BYTES
     measured.update(
         bundle_bytes=report["bundle_bytes"],
+        bundle_mb=round(report["bundle_bytes"] / 1e6, 1),
         bundle_mib=round(report["bundle_bytes"] / 1024**2, 1),
         first_frame_s=report["first_frame_s"],
         first_frame_target_s=TARGET_FIRST_FRAME_S,
@@ -130,6 +131,49 @@ def test_the_bundle_starts_headless_draws_picks_and_writes_only_in_its_data_fold
         pipe=report["pipe"],
         cores=os.cpu_count(),
     )
+
+
+# Qt's four uses of ICU (packaging/icu_data.py): collation, case mapping, time-zone names, code pages.
+QT_ICU = r"""
+import json
+from PySide6.QtCore import QCollator, QCoreApplication, QLocale, QStringConverter, QStringDecoder, QTimeZone
+
+app = QCoreApplication([])
+words = ["zebra", "Äpfel", "apple", "öl", "Zürich", "ångström", "éclair", "İstanbul", "日本", "中文", "кошка"]
+times = (QTimeZone.TimeType.StandardTime, QTimeZone.TimeType.DaylightTime, QTimeZone.TimeType.GenericTime)
+names = (QTimeZone.NameType.LongName, QTimeZone.NameType.ShortName, QTimeZone.NameType.DefaultName)
+answers = {"codecs": QStringConverter.availableCodecs()}
+for code in ("en_US", "de_DE", "sv_SE", "tr_TR", "ja_JP", "zh_CN", "ru_RU", "ar_EG"):
+    locale, collator = QLocale(code), QCollator(QLocale(code))
+    answers[code] = {
+        "order": [collator.compare(a, b) for a in words for b in words],
+        "case": [locale.toUpper("istanbul straße"), locale.toLower("İSTANBUL ΣΟΦΟΣ")],
+        "zones": [QTimeZone(z).displayName(t, n, locale) for z in (b"Europe/Berlin", b"America/Los_Angeles",
+                  b"Asia/Kolkata") for t in times for n in names],
+    }
+answers["decoders"] = [QStringDecoder(n).isValid() for n in ("Shift_JIS", "GBK", "Big5", "EUC-KR", "KOI8-R")]
+print(json.dumps([answers, sorted({line.split()[-1] for line in open("/proc/self/maps") if "libicudata" in line})]))
+"""
+
+
+def test_qt_answers_the_same_with_the_bundles_smaller_icu_data(bundle: Path, tmp_path: Path) -> None:
+    shipped = next((bundle / "_internal" / "PySide6" / "Qt" / "lib").glob("libicudata.so.*"))
+    (tmp_path / shipped.name).symlink_to(shipped)  # ahead of the venv's full copy, for this run only
+
+    def ask(**env: str) -> tuple[dict[str, object], list[str]]:
+        done = subprocess.run(
+            [sys.executable, "-c", QT_ICU], env={**os.environ, **env}, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0 and not done.stderr.strip(), done.stderr[-2000:]
+        answers, loaded = json.loads(done.stdout)
+        return answers, loaded
+
+    full, full_library = ask()
+    small, small_library = ask(LD_LIBRARY_PATH=str(tmp_path))
+    assert small_library == [str(shipped.resolve())] and full_library != small_library
+    assert shipped.stat().st_size < 20_000_000, "the bundle carries ICU's whole data library"
+    assert small == full
+    assert full["de_DE"]["zones"][0] == "Mitteleuropäische Normalzeit"  # names come from the data left in
 
 
 def test_the_same_binary_is_the_command_line(bundle: Path, tmp_path: Path) -> None:
