@@ -118,25 +118,16 @@ async def connect_email(office: Office, args: argparse.Namespace) -> int:
         password = read_password(account)
     else:
         try:
-            password = await _credential(office, account)
+            password = await credential_of(office, account)
         except MailError as exc:
             raise OwnerError(f"{exc}\nNothing was saved.") from None
-    if not args.no_check:
-        try:
-            folders = await check_account(account, password)
-        except MailError as exc:
-            raise OwnerError(f"{exc}\nNothing was saved; fix it and try again (or add --no-check).") from None
-        account = account.model_copy(
-            update={
-                "sent_folder": args.sent_folder or folders.get("sent", account.sent_folder),
-                "drafts_folder": args.drafts_folder or folders.get("drafts", account.drafts_folder),
-            }
-        )
-    before = (await office.journal.read(read_accounts)).get(account.name)
-    if app is None:
-        Secrets(home=office.home.root).set(account.password_key, password)
-    data = {"action": "connect_email", "name": account.name, "account": account.describe()}
-    await _owner_action(office, data, put_setting(account_key(account.name), account.stored()))
+    try:
+        account, before = await keep_account(
+            office, account, password, check=not args.no_check, keep_password=app is None,
+            folders=(args.sent_folder, args.drafts_folder),
+        )  # fmt: skip
+    except MailError as exc:
+        raise OwnerError(f"{exc}\nNothing was saved; fix it and try again (or add --no-check).") from None
     print(f"{'Reconnected' if before else 'Connected'} the email account '{account.name}': {account.describe()}.")
     print(f"Sent messages are kept in '{account.sent_folder}', drafts in '{account.drafts_folder}'.")
     if account.oauth:
@@ -149,13 +140,47 @@ async def connect_email(office: Office, args: argparse.Namespace) -> int:
     return 0
 
 
+async def keep_account(
+    office: Office,
+    account: EmailAccount,
+    password: str,
+    *,
+    check: bool = True,
+    keep_password: bool = True,
+    folders: tuple[str | None, str | None] = (None, None),
+) -> tuple[EmailAccount, EmailAccount | None]:
+    """Log in once (finding Sent and Drafts unless `folders` names them), then keep the account and its
+    password. Raises MailError, with nothing saved, when a server cannot be reached or refuses the login.
+    Returns the account as kept and the one it replaced, if any."""
+    if check:
+        found = await check_account(account, password)
+        account = account.model_copy(
+            update={
+                "sent_folder": folders[0] or found.get("sent", account.sent_folder),
+                "drafts_folder": folders[1] or found.get("drafts", account.drafts_folder),
+            }
+        )
+    before = (await office.journal.read(read_accounts)).get(account.name)
+    if keep_password:
+        Secrets(home=office.home.root).set(account.password_key, password)
+    data = {"action": "connect_email", "name": account.name, "account": account.describe()}
+    await _owner_action(office, data, put_setting(account_key(account.name), account.stored()))
+    return account, before
+
+
+async def forget_account(office: Office, name: str) -> EmailAccount | None:
+    """Forget the email account `name` and its password; None when there is none of that name."""
+    account = (await office.journal.read(read_accounts)).get(name)
+    if account is not None:
+        await _owner_action(office, {"action": "disconnect_email", "name": name}, delete_setting(account_key(name)))
+        Secrets(home=office.home.root).delete(account.password_key)
+    return account
+
+
 async def disconnect_email(office: Office, name: str) -> bool:
     """Forget the email account `name` (and its password); False when there is none of that name."""
-    account = (await office.journal.read(read_accounts)).get(name)
-    if account is None:
+    if await forget_account(office, name) is None:
         return False
-    await _owner_action(office, {"action": "disconnect_email", "name": name}, delete_setting(account_key(name)))
-    Secrets(home=office.home.root).delete(account.password_key)
     print(f"Disconnected the email account '{name}'; its password is gone from the keyring.")
     return True
 
@@ -174,7 +199,7 @@ async def email_rows(office: Office, *, check: bool) -> list[dict[str, Any]]:
         }
         if check:
             try:
-                await check_account(account, await _credential(office, account))
+                await check_account(account, await credential_of(office, account))
                 row["status"] = "ok"
             except MailError as exc:
                 row["status"], row["error"] = "error", str(exc)
@@ -182,7 +207,7 @@ async def email_rows(office: Office, *, check: bool) -> list[dict[str, Any]]:
     return rows
 
 
-async def _credential(office: Office, account: EmailAccount) -> str:
+async def credential_of(office: Office, account: EmailAccount) -> str:
     """The password, or the OAuth connection's current access token (refreshed and kept when it expired)."""
     secrets = Secrets(home=office.home.root)
     apps = await office.journal.read(read_apps) if account.oauth else {}
