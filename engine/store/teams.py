@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, Index, Integer, String, Table, Text, func, insert, select, update
+from sqlalchemy import Column, Connection, Index, Integer, String, Table, Text, delete, func, insert, select, update
 
 from engine.store.records import TaskRecord, fields_of
 from engine.store.schema import metadata, steps, tasks
@@ -111,6 +111,11 @@ def insert_card(card: CardRecord) -> Op:
 
 def update_card(card_id: str, **values: object) -> Op:
     return (update(team_cards).where(team_cards.c.id == card_id), values)
+
+
+def delete_sprint_cards(sprint_id: str) -> Op:
+    """Every card of a sprint (its plan is replaced before any of them was queued)."""
+    return (delete(team_cards).where(team_cards.c.sprint_id == sprint_id, team_cards.c.task_id.is_(None)), None)
 
 
 def insert_sprint(sprint: SprintRecord) -> Op:

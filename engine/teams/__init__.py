@@ -5,7 +5,8 @@ team members the `team_tools`; the CLI reaches it through `office.teams`.
 """
 
 from engine.teams.board import COLUMNS, Card
-from engine.teams.desk import Proposal, Settings, TeamError, Teams
+from engine.teams.desk import Proposal, Settings, Teams
+from engine.teams.errors import TeamError
 from engine.teams.plan import Member, Plan, PlanError, PlannedTask, check_plan, find_cycle, rehearsal_plan
 from engine.teams.tools import TEAM_TOOLS, team_tools
 

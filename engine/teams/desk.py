@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import EscalationRaised, HandOff, MeetingEnded, MeetingStarted
-from engine.llm.types import ModelClient, ModelConfig, ModelRequest
+from engine.llm.types import ModelConfig, ModelReply, ModelRequest
 from engine.store import teams as store
 from engine.store import writes
 from engine.store.journal import Journal
@@ -27,6 +27,8 @@ from engine.store.settings import put_setting, read_settings_starting
 from engine.store.teams import CardRecord, SprintRecord
 from engine.store.writer import Op
 from engine.teams.board import CLOSED, Card, cards_of
+from engine.teams.errors import TeamError
+from engine.teams.lead import Lead
 from engine.teams.plan import (
     Member,
     Plan,
@@ -43,10 +45,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_STUCK_STEPS = 30
 DEFAULT_STUCK_MINUTES = 240
-
-
-class TeamError(Exception):
-    """A team command cannot be done (the message says why, for the owner or the employee)."""
 
 
 class Assign(Protocol):
@@ -82,7 +80,7 @@ class Teams:
         assign: Assign,
         enqueue: Callable[[TaskRecord], None],
         audit_ops: Callable[[str, Mapping[str, Any], str | None], list[Op]],
-        model: ModelClient,
+        complete: Callable[[str, ModelRequest], Awaitable[ModelReply]],
         config_of: Callable[[str], ModelConfig],
     ) -> None:
         self._journal = journal
@@ -95,12 +93,15 @@ class Teams:
         self._assign = assign
         self._enqueue = enqueue
         self._audit_ops = audit_ops
-        self._model = model
+        self._complete = complete  # the lead's model call, through the guardrails (budgets, hours, audit)
         self._config_of = config_of
         self._rituals = Rituals(
             journal, bus, clock, board=self.board, members=self.members, lead=self.lead, names=self.names,
             workspace=self.workspace, sprints=self.sprints,
         )  # fmt: skip
+        self.lead_desk = Lead(
+            journal, bus, clock, ids, members=self.members, names=self.names, assign=assign, audit_ops=audit_ops
+        )  # plan edits, split, escalate to the owner, roll-over (engine/teams/lead.py)
 
     # --- who ----------------------------------------------------------------------------------------
 
@@ -260,7 +261,7 @@ class Teams:
             messages=[{"role": "system", "content": "You are the team's lead."}, {"role": "user", "content": prompt}],
             tools=[],
         )
-        reply = await self._model.complete(request)
+        reply = await self._complete(lead.id, request)
         try:
             return parse_plan(reply.text)
         except PlanError as exc:
@@ -291,10 +292,16 @@ class Teams:
 
         active, cards, tasks = await self._journal.read(query)
         queued: list[TaskRecord] = []
+        today = self._clock.now().date().isoformat()
         for sprint in active:
             mine = [c for c in cards if c.sprint_id == sprint.id]
             by_key = {c.key: c for c in mine}
             status = {c.key: tasks[c.task_id].status if c.task_id and c.task_id in tasks else None for c in mine}
+            if sprint.ends < today:  # it ended: what is still open goes on in the next sprint
+                open_ = [c for c in mine if status[c.key] not in CLOSED and not (c.escalated_at and c.task_id is None)]
+                if open_:
+                    await self.lead_desk.roll_over(sprint, open_, {k for k, v in status.items() if v == "done"})
+                    continue
             for card in mine:
                 if card.task_id is not None or card.escalated_at is not None:
                     continue
@@ -393,6 +400,26 @@ class Teams:
             lead.id, text, parent_id=card.task_id, also=[store.update_card(card.id, escalated_at=now), *audit]
         )
         self._bus.publish(EscalationRaised(employee_id=card.owner_id, task_id=card.task_id, reason=reason))
+
+    # --- the lead's changes (engine/teams/lead.py) -------------------------------------------------
+
+    async def plan_of(self, sprint_id: str) -> tuple[SprintRecord, Plan]:
+        """A sprint's cards as the plan the owner reads and edits."""
+        return await self.lead_desk.plan_of(sprint_id)
+
+    async def edit_plan(self, sprint_id: str, plan: Plan) -> list[CardRecord]:
+        """The owner's edit of a proposed sprint's plan, checked like the lead's (owners, tools, no cycles)."""
+        return await self.lead_desk.edit(sprint_id, plan)
+
+    async def split(
+        self, task_id: str, first: str, second: str, by: str | None = None
+    ) -> tuple[TaskRecord, TaskRecord]:
+        """Split a waiting task into two for its owner; what depended on it waits for both halves."""
+        return await self.lead_desk.split(task_id, first, second, by)
+
+    async def escalate_to_owner(self, task_id: str, question: str, by: str | None = None) -> TaskRecord:
+        """Park a stuck task with the lead's question for the owner."""
+        return await self.lead_desk.escalate_to_owner(task_id, question, by)
 
     # --- stand-ups and summaries (engine/teams/rituals.py) ------------------------------------------
 

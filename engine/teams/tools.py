@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.store import teams as store
 from engine.store.journal import Journal
 from engine.teams.board import MOVABLE
-from engine.teams.desk import TeamError, Teams
+from engine.teams.desk import Teams
+from engine.teams.errors import TeamError
 from engine.tools.base import FunctionTool, Tool, ToolContext, ToolError
 
 TEAM_TOOLS = ("team_board", "move_card", "hand_off", "team_read", "team_write")
