@@ -1,4 +1,4 @@
-"""The owner edits a sprint's plan before work starts; the planning call is held to budgets; split, escalate, roll over."""
+"""A sprint's plan edited before work starts, the planning call held to budgets; split, escalate, roll over."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from engine.store import writes
 from engine.store.audit import read_page
 from engine.teams import TeamError
 from engine.teams.plan import Plan, PlannedTask
-from engine.testing import FunctionModel, ScriptedModel, say
+from engine.testing import FunctionModel, ScriptedModel
 from tests.engine.conftest import BriefWriter, OfficeFactory
 from tests.engine.test_teams import MONDAY_9, _team, rehearse
 
@@ -40,7 +40,7 @@ async def test_the_planning_call_goes_through_the_budget_guardrails(
     await office.set_ceiling("office", per_turn=0.0001)
     for employee in office.employees.values():  # as if connected to a priced model
         employee.config = type(employee.config)(model="openai/gpt-test", price=Price(2.0, 8.0), max_output_tokens=200)
-    with pytest.raises(TeamError, match="cannot plan the sprint now: .*office per-turn"):
+    with pytest.raises(TeamError, match=r"cannot plan the sprint now: .*office per-turn"):
         await office.teams.plan_sprint("studio", "Launch", days=3)
     assert model.requests == [] and await office.teams.sprints("studio") == []
     assert len(await _audit(office, "budget_refused")) == 1
@@ -69,7 +69,7 @@ async def test_the_owner_edits_the_plan_before_work_starts(
             PlannedTask(key="b", title="B", owner="Nobody", due=day, depends_on=["a"], tools=["write_file"]),
         ]
     )
-    with pytest.raises(TeamError, match="'Nobody' is not on the team.*dependency cycle"):
+    with pytest.raises(TeamError, match=r"'Nobody' is not on the team.*dependency cycle"):
         await office.teams.edit_plan(sprint.id, cyclic)
     assert len(await office.teams.board("studio")) == 4  # a refused edit changes nothing
 
