@@ -65,6 +65,25 @@ team_artifacts = Table(
     Column("created_at", String, nullable=False),
 )
 
+team_summaries = Table(
+    "team_summaries",
+    metadata,
+    Column("team", String, primary_key=True),
+    Column("week", String, primary_key=True),  # ISO week: the summary is sent once a week
+    Column("path", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("sent_at", String, nullable=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRecord:
+    team: str
+    week: str
+    path: str
+    text: str
+    sent_at: str
+
 
 @dataclass(frozen=True, slots=True)
 class CardRecord:
@@ -146,6 +165,10 @@ def insert_artifact(
     return (insert(team_artifacts), values)
 
 
+def insert_summary(record: SummaryRecord) -> Op:
+    return (insert(team_summaries).prefix_with("OR IGNORE"), fields_of(record))
+
+
 # --- reads --------------------------------------------------------------------------------------------
 
 
@@ -222,3 +245,11 @@ def read_spent(conn: Connection, task_ids: list[str], since: str) -> float:
         steps.c.task_id.in_(task_ids), steps.c.started_at >= since
     )
     return float(conn.execute(stmt).scalar() or 0.0)
+
+
+def read_summaries(conn: Connection, team: str | None = None, limit: int = 20) -> list[SummaryRecord]:
+    """The summaries sent, newest first."""
+    stmt = select(team_summaries).order_by(team_summaries.c.sent_at.desc()).limit(limit)
+    if team is not None:
+        stmt = stmt.where(team_summaries.c.team == team)
+    return [SummaryRecord(**r._asdict()) for r in conn.execute(stmt)]

@@ -24,7 +24,7 @@ from engine.store import writes
 from engine.store.journal import Journal
 from engine.store.records import TaskRecord
 from engine.store.settings import put_setting, read_settings_starting
-from engine.store.teams import CardRecord, SprintRecord
+from engine.store.teams import CardRecord, SprintRecord, SummaryRecord
 from engine.store.writer import Op
 from engine.teams.board import CLOSED, Card, cards_of
 from engine.teams.errors import TeamError
@@ -365,6 +365,7 @@ class Teams:
             await self.release()
             await self._check_stuck()
             await self._rituals.standups(sorted({m.team for m in self._members()}))
+            await self._rituals.weekly(sorted({m.team for m in self._members()}))
         except Exception:
             log.exception("team upkeep failed; it is tried again at the next poll")
 
@@ -430,6 +431,10 @@ class Teams:
     async def summary(self, team: str) -> tuple[str, Path]:
         """The week's summary (shipped, blocked, spent, decisions needed), saved in the team's workspace."""
         return await self._rituals.summary(team)
+
+    async def summaries(self, team: str | None = None) -> list[SummaryRecord]:
+        """The weekly summaries sent to the owner, newest first."""
+        return await self._journal.read(lambda c: store.read_summaries(c, team))
 
     def now(self) -> str:
         return self._clock.now().isoformat()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from engine.clock import FakeClock
-from engine.events import EscalationRaised, Event
+from engine.events import EscalationRaised, Event, SummarySent
 from engine.llm.types import Message, ModelReply, Price, ToolSchema
 from engine.store import writes
 from engine.store.audit import read_page
@@ -138,3 +138,29 @@ async def test_unfinished_cards_roll_over_to_the_next_sprint(
     await office.run(until_idle=True)
     assert all(c.column == "done" for c in await office.teams.board("studio"))
     assert [s.status for s in await office.teams.sprints("studio")] == ["closed", "closed"]
+
+
+async def test_the_weekly_summary_is_sent_at_the_end_of_the_week(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    clock = FakeClock(MONDAY_9)
+    office = await make_office(FunctionModel(rehearse), clock=clock)
+    await _team(office, write_brief, size=2)
+    await office.teams.plan_sprint("studio", "Spring sale", days=3)
+    sent: list[Event] = []
+    office.bus.subscribe(lambda e: sent.append(e) if isinstance(e, SummarySent) else None)
+    await office.teams.advance()
+    clock.set(datetime(2026, 1, 9, 16, 59, tzinfo=UTC))  # Friday, before the end of the working week
+    await office.teams.advance()
+    assert sent == [] and await office.teams.summaries("studio") == []
+    clock.set(datetime(2026, 1, 9, 17, 0, tzinfo=UTC))
+    await office.teams.advance()
+    await office.teams.advance()  # once a week, not at every poll
+    (event,) = sent
+    assert isinstance(event, SummarySent) and event.week == "2026-W02" and "## Shipped" in event.text
+    await office.close()
+    office = await make_office(FunctionModel(rehearse), clock=clock)  # another process: the row is durable
+    (row,) = await office.teams.summaries("studio")
+    assert row.week == "2026-W02" and row.text == event.text and row.path.endswith("2026-W02.md")
+    await office.teams.advance()
+    assert len(sent) == 1

@@ -1,4 +1,5 @@
-"""task leases: one durable claim per task, held by one worker until its lease runs out
+"""task leases: one durable claim per task, held by one worker until its lease runs out; and the teams'
+weekly summaries sent to the owner (one row per team and week)
 
 Revision ID: 0006
 Revises: 0005
@@ -25,7 +26,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("task_id"),
         if_not_exists=True,
     )
+    op.create_table(
+        "team_summaries",
+        sa.Column("team", sa.String(), nullable=False),
+        sa.Column("week", sa.String(), nullable=False),
+        sa.Column("path", sa.Text(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("sent_at", sa.String(), nullable=False),
+        sa.PrimaryKeyConstraint("team", "week"),
+        if_not_exists=True,
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("team_summaries")
     op.drop_table("task_claims")
