@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from app.forms import AuditRow, BriefProblem, Commands
 from app.panels.audit import AuditPanel
+from app.panels.board import BoardPanel
 from app.panels.common import Card, heading, muted
 from app.panels.employee import EmployeePanel
 from app.panels.hire import HireDialog
@@ -135,6 +136,12 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
 
         self.notifier = Notifier(self, self._bring_to_front)
+        self.board: BoardPanel | None = None
+        routes = getattr(commands, "board", None)  # the bridge's board routes (app/board_routes.py)
+        if routes is not None:
+            self.board = BoardPanel(routes, notify=self.notifier.notify)
+            self.side.addTab(self.board, "Board")
+            routes.attach(self.board)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(REFRESH_MS)

@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from pydantic import ValidationError
+
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import EscalationRaised, HandOff, MeetingEnded, MeetingStarted
@@ -104,6 +106,9 @@ class Teams:
         )  # plan edits, split, escalate to the owner, roll-over (engine/teams/lead.py)
 
     # --- who ----------------------------------------------------------------------------------------
+
+    def team_names(self) -> list[str]:
+        return sorted({m.team for m in self._members()})
 
     def members(self, team: str) -> list[Member]:
         return [m for m in self._members() if m.team == team]
@@ -411,6 +416,16 @@ class Teams:
     async def edit_plan(self, sprint_id: str, plan: Plan) -> list[CardRecord]:
         """The owner's edit of a proposed sprint's plan, checked like the lead's (owners, tools, no cycles)."""
         return await self.lead_desk.edit(sprint_id, plan)
+
+    async def edit_plan_json(self, sprint_id: str, text: str) -> list[CardRecord]:
+        """`edit_plan` from the plan as JSON text (the window's editor); bad JSON is one clear TeamError."""
+        try:
+            plan = Plan.model_validate_json(text)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "the plan"
+            raise TeamError(f"the plan is not valid: {where}: {first['msg']}") from None
+        return await self.edit_plan(sprint_id, plan)
 
     async def split(
         self, task_id: str, first: str, second: str, by: str | None = None

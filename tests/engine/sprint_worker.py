@@ -8,7 +8,6 @@ from the hour it was in. Each model call also takes a little real time, so a kil
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -40,7 +39,7 @@ def hour_of(home: Path) -> int:
 def _save_hour(home: Path, hour: int) -> None:
     tmp = home / "sim-hour.tmp"
     tmp.write_text(str(hour))
-    os.replace(tmp, home / "sim-hour")
+    tmp.replace(home / "sim-hour")
 
 
 async def main(home_dir: str) -> None:
