@@ -124,7 +124,8 @@ async def soak(minutes: float, sample_s: float) -> dict[str, Any]:
         "steps": steps,
         "growth_pct": round(growth, 1),
         "warm_rss_mb": warm["rss_mb"] if warm else None,
-        "machine": f"{platform.machine()} {platform.system()}, {os.cpu_count()} cpus, python {platform.python_version()}",
+        "machine": f"{platform.machine()} {platform.system()}, {os.cpu_count()} cpus, "
+        f"python {platform.python_version()}",
     }
 
 
