@@ -17,7 +17,7 @@ from engine.parked import Parked
 from engine.paths import Home
 from engine.store.journal import Journal
 from engine.store.records import TaskRecord
-from engine.teams import TEAM_TOOLS, Member, TeamError, Teams, team_tools
+from engine.teams import TEAM_TOOLS, Member, TeamError, Teams, lead_tools, team_tools
 from engine.tools.registry import Belt
 
 
@@ -96,11 +96,14 @@ class TeamBelts:
     """Gives each team member the team tools for the task it works."""
 
     def __init__(self, teams: Teams, journal: Journal) -> None:
+        self._teams = teams
         self._tools = team_tools(teams, journal)
+        self._lead_tools = lead_tools(teams)  # only the lead's belt has them
 
     def equip(self, employee: Employee, belt: Belt) -> Belt:
         if not employee.record.team:
             return belt
-        for tool in self._tools:
+        lead = self._teams.lead(employee.record.team).id == employee.id
+        for tool in [*self._tools, *(self._lead_tools if lead else ())]:
             belt = belt.with_tool(tool)
         return belt

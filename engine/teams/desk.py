@@ -384,7 +384,11 @@ class Teams:
                     continue
                 task_id = r.task_id
                 steps, last = await self._journal.read(lambda c, t=task_id: store.read_progress(c, t))  # type: ignore[misc]
-                since = datetime.fromisoformat(last) if last else datetime.fromisoformat(r.created_at)
+                # From the last deliverable or the task's last change (reassigned, split, parked), whichever
+                # is later: a card just split or reassigned starts a fresh count.
+                task = await self._journal.task(task_id)
+                changed = task.updated_at if task is not None else r.created_at
+                since = datetime.fromisoformat(max(last, changed) if last else changed)
                 waited = (now - since).total_seconds() / 60
                 if steps >= settings.stuck_steps:
                     await self._escalate(r, f"{steps} steps without a deliverable")
@@ -396,7 +400,8 @@ class Teams:
         lead = self.lead(card.team)
         text = (
             f"Unstick: {card.title}\n\n{self.names().get(card.owner_id, card.owner_id)}'s card {card.id} is stuck "
-            f"({reason}). Decide: reassign it (the owner runs `headcount reassign`), split it, or ask the owner."
+            f"({reason}). Decide: reassign it (reassign_task), split it (split_task), or ask the owner "
+            f"(escalate_to_owner); its task is {card.task_id}."
         )
         audit = self._audit_ops(
             "task_escalated", {"card_id": card.id, "task_id": card.task_id, "reason": reason}, lead.id

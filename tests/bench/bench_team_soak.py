@@ -22,7 +22,6 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,10 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from engine.clock import FakeClock, RandomIds
 from engine.events import StepFinished
 from engine.llm import rehearsal
-from engine.llm.types import Message, ModelReply, ToolSchema
+from engine.llm.types import ModelReply, ModelRequest
 from engine.office import Office
 from engine.paths import Home
-from engine.testing import FunctionModel
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 ROLES = [
@@ -60,9 +58,13 @@ def rss_mb() -> float:
     return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
-def rehearse(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> ModelReply:
-    text, calls = rehearsal.decide(list(messages), list(tools))
-    return ModelReply(text=text, tool_calls=calls, model="rehearsal", finish_reason="tool_calls" if calls else "stop")
+class Rehearsal:
+    """The rehearsal model as a client that keeps nothing (the tests' FunctionModel records every request)."""
+
+    async def complete(self, request: ModelRequest) -> ModelReply:
+        text, calls = rehearsal.decide(list(request.messages), list(request.tools))
+        reason = "tool_calls" if calls else "stop"
+        return ModelReply(text=text, tool_calls=calls, model="rehearsal", finish_reason=reason)
 
 
 def _brief(folder: Path, role: str, title: str) -> Path:
@@ -82,7 +84,7 @@ async def soak(minutes: float, sample_s: float) -> dict[str, Any]:
         briefs = Path(tmp) / "briefs"
         briefs.mkdir()
         clock = FakeClock(START)
-        office = await Office.open(Home.resolve(home), model=FunctionModel(rehearse), clock=clock, ids=RandomIds())
+        office = await Office.open(Home.resolve(home), model=Rehearsal(), clock=clock, ids=RandomIds())
         steps = 0
 
         def count(event: object) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
@@ -15,7 +16,7 @@ from engine.store import writes
 from engine.store.audit import read_page
 from engine.teams import TeamError
 from engine.teams.plan import Plan, PlannedTask
-from engine.testing import FunctionModel, ScriptedModel
+from engine.testing import FunctionModel, ScriptedModel, call, say
 from tests.engine.conftest import BriefWriter, OfficeFactory
 from tests.engine.test_teams import MONDAY_9, _team, rehearse
 
@@ -164,3 +165,38 @@ async def test_the_weekly_summary_is_sent_at_the_end_of_the_week(
     assert row.week == "2026-W02" and row.text == event.text and row.path.endswith("2026-W02.md")
     await office.teams.advance()
     assert len(sent) == 1
+
+
+async def test_the_lead_unsticks_a_card_with_its_own_tools(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    def script(messages: list[Message], tools: list[ToolSchema]) -> ModelReply:
+        task = next(str(m["content"]) for m in messages if m["role"] == "user")
+        names = {t["function"]["name"] for t in tools}
+        done = sum(1 for m in messages if m["role"] == "tool")
+        if task.startswith("Unstick"):
+            assert {"split_task", "reassign_task", "escalate_to_owner"} <= names
+            stuck = re.search(r"its task is (task_\w+)", task).group(1)  # type: ignore[union-attr]
+            return call("split_task", task=stuck, first="Outline", second="Write out") if not done else say("split")
+        assert "split_task" not in names  # only the lead has them
+        return call("ask_owner", question="Which colour?") if not done else say("asked")
+
+    clock = FakeClock(MONDAY_9)
+    office = await make_office(FunctionModel(script), clock=clock)
+    tools = ["list_files", "read_file", "write_file", "save_note", "ask_owner"]
+    await _team(office, write_brief, size=2, tools=tools)
+    await office.teams.set_setting("studio", "stuck_minutes", "60")
+    proposal = await office.teams.plan_sprint("studio", "Logo", days=1)
+    await office.teams.approve(proposal.sprint.id)
+    (brief,) = await office.journal.tasks()
+    await office.teams.reassign(brief.id, "Writer")
+    await office.run(until_idle=True)  # the writer asks the owner: parked
+    clock.advance(2 * 3600)
+    await office.teams.advance()  # stuck: the lead gets an Unstick task
+    await office.run(until_idle=True)
+    tasks = {t.title: t for t in await office.journal.tasks()}
+    assert tasks["Unstick: Brief for: Logo"].status == "done"
+    assert (await office.journal.task(brief.id)).status == "cancelled"  # type: ignore[union-attr]
+    assert {c.record.title for c in await office.teams.board("studio")} >= {"Outline", "Write out"}
+    await office.teams.advance()  # the halves start a fresh count: not escalated again at once
+    assert len([t for t in await office.journal.tasks() if t.title.startswith("Unstick")]) == 1
