@@ -31,6 +31,9 @@ class Recorder:
     def teams(self) -> list[str]:
         return ["studio"]
 
+    def attach(self, panel: BoardPanel) -> None:
+        panel.set_teams(self.teams())
+
     def load(self, team: str) -> None:
         self.calls.append(("load", team))
 
@@ -166,3 +169,28 @@ async def test_the_board_plans_edits_and_approves_a_real_sprint(
     finally:
         await settle()
         await office.close()
+
+
+def test_the_window_has_a_board_tab_when_the_commands_route_one(qtbot: QtBot) -> None:
+    from app.state import OfficeState
+    from app.window import MainWindow
+    from tests.app.fakes import TODAY, populate
+    from tests.app.fakes import Recorder as WindowCommands
+
+    state = OfficeState()
+    populate(state)
+    commands = WindowCommands()
+    commands.board = Recorder()  # type: ignore[attr-defined]
+    window = MainWindow(state, commands, today=lambda: TODAY)
+    qtbot.addWidget(window)
+    titles = [window.side.tabText(i) for i in range(window.side.count())]
+    assert "Board" in titles and window.board is not None
+    assert commands.board.calls == [("load", "studio")]  # type: ignore[attr-defined]
+    window.board.show_board("studio", [BoardCard("c1", "Draw the banner", "Designer", "in_progress")])
+    window.side.setCurrentIndex(titles.index("Board"))
+    window.show()
+    qtbot.waitExposed(window)
+    window.grab().save("/tmp/board-window.png")
+    plain = MainWindow(state, WindowCommands(), today=lambda: TODAY)  # no board routes: no tab
+    qtbot.addWidget(plain)
+    assert "Board" not in [plain.side.tabText(i) for i in range(plain.side.count())]
