@@ -109,6 +109,10 @@ class Mail:
                 f"the brief grants {', '.join(bare)} without saying which email account, and {len(accounts)} are "
                 f"connected ({', '.join(sorted(accounts))}): grant one as email:NAME.* instead",
             )
+        if bare and not accounts:
+            # Nothing to read or send with: the tools stay off the belt (the roster and doctor say why)
+            # rather than failing every call, as the other apps' tools do while none is granted.
+            belt = belt.without(bare)
         if bare and accounts:
             (account,) = accounts.values()
             for bound in email_tools(self, account, BUILTIN):
