@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.secretfile import FILE_NAME, PASSPHRASE_ENV, Need, WrongPassphrase, choose, passphrase_needed, unlock
+from engine.secretfile import FILE_NAME, PASSPHRASE_ENV, WrongPassphrase, choose, unlock
+from engine.secrets import Need, passphrase_needed
 
 LOCKED = (
     "Your keys are locked: the key file was not opened, so model keys and connected apps cannot be used "

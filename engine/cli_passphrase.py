@@ -6,7 +6,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from engine.secretfile import FILE_NAME, PASSPHRASE_ENV, WrongPassphrase, choose, passphrase_needed, unlock
+from engine.secretfile import FILE_NAME, PASSPHRASE_ENV, WrongPassphrase, choose, unlock
 
 # Commands that read or store keys; the others never open the key file, so they never ask.
 NEEDS_KEYS = frozenset({"key", "connect", "connections", "disconnect", "run", "model"})
@@ -22,6 +22,8 @@ def ask_passphrase(home: Path, command: str) -> None:
     path = home / FILE_NAME
     if command not in NEEDS_KEYS or not sys.stdin.isatty():
         return
+    from engine.secrets import passphrase_needed  # keyring loads only for the commands that use keys
+
     need = passphrase_needed(home)
     if need is None:
         return

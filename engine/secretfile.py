@@ -15,7 +15,6 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Literal
 
 import keyring.backend
 from cryptography.fernet import Fernet, InvalidToken
@@ -47,25 +46,6 @@ def unlock(path: Path, passphrase: str) -> None:
     if path.exists():
         EncryptedFileKeyring(path, passphrase).entries()  # raises WrongPassphrase
     _unlocked[str(path)] = passphrase
-
-
-Need = Literal["choose", "enter"]
-
-
-def passphrase_needed(home: Path) -> Need | None:
-    """Whether this process must be given the passphrase before it reads keys: "choose" (no key file
-    yet: the owner sets one, typed twice), "enter" (the file exists), or None (an OS keyring holds the
-    keys, a backend was chosen explicitly, or the passphrase was already given)."""
-    import keyring
-
-    from engine.secrets import MemoryKeyring, os_keyring
-
-    path = home / FILE_NAME
-    if passphrase_for(path) or os.environ.get("PYTHON_KEYRING_BACKEND"):
-        return None
-    if isinstance(keyring.get_keyring(), MemoryKeyring) or os_keyring() is not None:
-        return None
-    return "enter" if path.exists() else "choose"
 
 
 def choose(path: Path, passphrase: str, again: str) -> None:

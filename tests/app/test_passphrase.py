@@ -18,7 +18,8 @@ from app.passphrase import LOCKED, LockedBanner, PassphraseDialog, ask_for_keys,
 from app.state import OfficeState
 from app.window import MainWindow
 from engine import secretfile
-from engine.secretfile import FILE_NAME, PASSPHRASE_ENV, EncryptedFileKeyring, KeyringLocked, passphrase_needed
+from engine.secretfile import FILE_NAME, PASSPHRASE_ENV, EncryptedFileKeyring, KeyringLocked
+from engine.secrets import passphrase_needed
 from tests.app.fakes import Recorder
 
 
@@ -136,6 +137,6 @@ def test_nothing_is_asked_with_an_os_keyring_or_the_passphrase_in_the_environmen
     monkeypatch.setenv(PASSPHRASE_ENV, "right one")
     assert passphrase_needed(no_keyring) is None
     monkeypatch.delenv(PASSPHRASE_ENV)
-    monkeypatch.setattr(engine.secrets, "os_keyring", lambda: object())
+    monkeypatch.setattr(engine.secrets, "os_keyring", lambda: object())  # a desktop's keyring
     assert passphrase_needed(no_keyring) is None
     assert asyncio.run(ask_for_keys(None, no_keyring)) is True  # returns at once: no dialog
