@@ -16,13 +16,16 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -117,12 +120,26 @@ class ConnectionsTab(QWidget):
         box.setLayout(form)
         self.email_box = self._email_form()
 
-        layout = QVBoxLayout(self)
+        # Everything scrolls as one page: the settings dialog is small, and two forms must not squash.
+        page = QWidget()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(page)
+        QVBoxLayout(self).addWidget(scroll)
+        self.forms = QTabWidget()
+        self.forms.addTab(box, "Calendar")
+        self.forms.addTab(self.email_box, "Email")
+        if self._cb.connect_email is None:
+            self.forms.setTabVisible(1, False)
+        self.table.setMinimumHeight(130)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table, 1)
         layout.addLayout(row(self.test_button, self.disconnect_button))
         layout.addLayout(row(QLabel("Employee"), self.employee, self.grant_button, self.revoke_button))
         layout.addWidget(self.status)
-        layout.addLayout(row(box, self.email_box, stretch_after=False))
+        layout.addWidget(self.forms)
         layout.addWidget(
             muted(
                 "GitHub, Google and Microsoft sign in through their own pages: run `headcount connect github NAME`, "
@@ -161,10 +178,8 @@ class ConnectionsTab(QWidget):
         form.addRow("SMTP server", row(self.smtp_host, self.smtp_port, stretch_after=False))
         form.addRow("Security", self.security)
         form.addRow("", self.mail_button)
-        box = QGroupBox("Connect an email account")
+        box = QGroupBox("Connect an email account (IMAP and SMTP)")
         box.setLayout(form)
-        if self._cb.connect_email is None:
-            box.hide()
         return box
 
     def _default_ports(self) -> None:
