@@ -61,7 +61,8 @@ def kept() -> list[str]:
     return sorted(found | {".".join(m.split(".")[:i]) for m in found for i in range(2, m.count(".") + 1)})
 
 
-def _root() -> Path:
+def package_root() -> Path:
+    """litellm's folder, found without importing it."""
     spec = importlib.util.find_spec("litellm")  # found, not imported (an import would fetch a price map)
     assert spec is not None and spec.submodule_search_locations
     return Path(spec.submodule_search_locations[0])
@@ -74,7 +75,7 @@ def _source(root: Path, name: str) -> Path:
 
 def data_files(keep: Iterable[str]) -> list[Path]:
     """The proxy's data files that a kept module names (`model_insights_tasks.json`), for PyInstaller's datas."""
-    root = _root()
+    root = package_root()
     text = "\n".join(p.read_text(encoding="utf-8") for p in (_source(root, m) for m in keep) if p.is_file())
     return sorted(
         p
@@ -85,7 +86,7 @@ def data_files(keep: Iterable[str]) -> list[Path]:
 
 def client() -> list[str]:
     """Every module of litellm outside its proxy server, namespace packages included."""
-    root = _root()
+    root = package_root()
     names = set()
     for path in root.rglob("*.py"):
         parts = path.relative_to(root).with_suffix("").parts
@@ -96,7 +97,7 @@ def client() -> list[str]:
 
 def left_out(keep: Iterable[str]) -> list[str]:
     """Every proxy module and package not in `keep` (nor a parent of one), for PyInstaller's excludes."""
-    root = _root()
+    root = package_root()
     kept_names = set(keep)
     names = set()
     for path in (root / "proxy").rglob("*"):
