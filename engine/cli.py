@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in WITHOUT_OFFICE:
             return WITHOUT_OFFICE[args.command](args)
-        return asyncio.run(_with_office(COMMANDS[args.command], args))
+        return asyncio.run(_with_office(COMMANDS[args.command], args, reading=_only_shows(args)))
     except (OfficeError, OwnerError, StoreError, BriefError, ModelError) as exc:
         print(f"headcount: {exc}", file=sys.stderr)
         return 1
@@ -129,10 +129,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-async def _with_office(handler: Callable[[Office, argparse.Namespace], Awaitable[int]], args: Any) -> int:
+def _only_shows(args: argparse.Namespace) -> bool:
+    """The command reads and prints, nothing more (`budget` and `approvals` with no action)."""
+    if args.command in ("roster", "tasks", "log"):
+        return True
+    return args.command in ("budget", "approvals") and getattr(args, f"{args.command}_action", None) is None
+
+
+async def _with_office(
+    handler: Callable[[Office, argparse.Namespace], Awaitable[int]], args: Any, *, reading: bool = False
+) -> int:
     home = Home.resolve()
     setup_logging(home.logs)
-    office = await Office.open(home)
+    office = await Office.open(home, reading=reading)
     try:
         return await handler(office, args)
     finally:

@@ -123,6 +123,25 @@ def test_help_does_not_import_litellm_or_qt() -> None:
     assert result.stdout.strip() == "[]", result.stderr
 
 
+READ_ONLY = (["roster"], ["tasks"], ["log", "Ada"], ["approvals"], ["budget"], ["catalog"])
+HEAVY = ("litellm", "panda3d", "direct", "alembic", "PySide6", "qasync")
+
+
+@pytest.mark.parametrize("command", READ_ONLY, ids=lambda c: c[0])
+def test_read_only_commands_import_nothing_heavy(worked: Path, command: list[str]) -> None:
+    """Showing what is stored needs no model library, no renderer and no migration tool."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(worked), OFFSET_ENV: OFFSET}
+    code = (
+        "import sys, contextlib, io\n"
+        "from app.launcher import main\n"
+        "out = io.StringIO()\n"
+        f"with contextlib.redirect_stdout(out): code = main({command!r})\n"
+        f"print(code, out.getvalue().count('\\n') > 0, sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=180)
+    assert result.stdout.strip() == "0 True []", result.stdout + result.stderr
+
+
 def test_new_role_from_answers_then_hire_it(tmp_path: Path) -> None:
     home = tmp_path / "home"
     answers = "Grant writer\ncustom\nFind three grants a month\nDraft every application\n\n\n\n"
