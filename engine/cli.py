@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import sys
+import threading
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -106,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "run":
+        _load_model_library()
     try:
         if args.command in WITHOUT_OFFICE:
             return WITHOUT_OFFICE[args.command](args)
@@ -127,6 +130,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _load_model_library() -> None:
+    """Import litellm (seconds) on a thread of its own while the office opens and recovers; the first
+    model call waits only for what is left of it."""
+    from engine.llm.provider import prewarm
+
+    threading.Thread(target=prewarm, name="headcount-prewarm", daemon=True).start()
 
 
 def _only_shows(args: argparse.Namespace) -> bool:
