@@ -166,21 +166,31 @@ class Writer:
         assert raw is not None
         if full:
             raw.execute("PRAGMA synchronous=FULL")
+        # The transaction is the driver's own (it begins before the first change, as under SQLAlchemy's
+        # `begin()`, whose begin is a no-op for SQLite). Plain SQL goes straight to the driver; SQLAlchemy
+        # keeps books only when a Core statement or a function uses `conn`, and then commits the same
+        # transaction. Skipping its begin/commit bookkeeping otherwise saves ~10% of a one-row commit.
         try:
-            with conn.begin():
-                for request in batch:
-                    for statement, params in request.ops:
-                        if isinstance(statement, str):
-                            # Straight to the driver: same connection and transaction, a third of the cost.
-                            raw.execute(statement, params or {})
-                        elif callable(statement):
-                            statement(conn)
-                        else:
-                            conn.execute(statement, params)
-                for hook in self.commit_hooks:
-                    hook(conn)
+            for request in batch:
+                for statement, params in request.ops:
+                    if isinstance(statement, str):
+                        raw.execute(statement, params or {})
+                    elif callable(statement):
+                        statement(conn)
+                    else:
+                        conn.execute(statement, params)
+            for hook in self.commit_hooks:
+                hook(conn)
+            if conn.in_transaction():
+                conn.commit()  # the driver's commit, with SQLAlchemy's books closed
+            else:
+                raw.commit()
             self.commits += 1
             self.rows += sum(len(r.ops) for r in batch)
+        except BaseException:
+            conn.rollback()  # also clears a transaction SQLAlchemy marked failed (a commit refused)
+            raw.rollback()
+            raise
         finally:
             if full:
                 raw.execute("PRAGMA synchronous=NORMAL")

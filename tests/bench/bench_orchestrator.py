@@ -6,6 +6,8 @@ Figures (all with a zero-latency model unless said otherwise):
 - sqlite_floor_us_per_step: one step-sized row + commit, raw sqlite3, WAL, same disk and pragmas.
 - engine_us_per_step: one employee working long tasks (model step, tool step, model step, ...);
   wall time divided by durable steps. Includes journaling, events, tool dispatch; no model.
+- sqlite_full_floor_us_per_step: the same with synchronous=FULL (each commit fsynced): the guarded
+  step's reference.
 - guarded_us_per_step: the same with every guardrail on: budget reservations, approval policy,
   and a hash-chained audit row per step in the same transaction, committed with fsync (FULL).
 - litellm_us_per_call: one bare `litellm.acompletion` to the offline provider, same reply.
@@ -90,13 +92,16 @@ def _reply_for(steps: int) -> FunctionModel:
     return FunctionModel(lambda messages, tools: _decide(messages, steps))
 
 
-def sqlite_floor(root: Path, n: int) -> float:
-    """Raw sqlite3, no engine: one realistic step row into the real `steps` table, one commit each."""
-    path = root / "floor.db"
+def sqlite_floor(root: Path, n: int, synchronous: str = "NORMAL") -> float:
+    """Raw sqlite3, no engine: one realistic step row into the real `steps` table, one commit each.
+
+    `synchronous="FULL"`: every commit fsynced, as the guarded step's audit-grade commits are.
+    """
+    path = root / f"floor-{synchronous}.db"
     open_database(path, root / "floor-backups").dispose()  # the real schema, indexes included
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=OFF")  # no parent rows here; the engine's check costs are its own
     message = json.dumps(
         {
@@ -228,6 +233,7 @@ async def main_async(tasks: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as tmp:
         root = Path(tmp)
         floor = sqlite_floor(root, 3000)
+        full_floor = sqlite_floor(root, 1000, "FULL")
         await one_employee(root, "warmup", ZeroModel(TASK_STEPS), 2)
         elapsed, durable = await one_employee(root, "engine", ZeroModel(TASK_STEPS), tasks)
         engine_us = elapsed / durable * 1e6
@@ -238,12 +244,17 @@ async def main_async(tasks: int) -> dict[str, float]:
         bare, total = await litellm_figures(root, max(tasks // 4, 2))
     return {
         "sqlite_floor_us_per_step": round(floor, 1),
+        "sqlite_full_floor_us_per_step": round(full_floor, 1),
         "engine_us_per_step": round(engine_us, 1),
         "guarded_us_per_step": round(guarded_us, 1),
         "litellm_us_per_call": round(bare, 1),
         "total_us_per_step": round(total, 1),
         "steps_per_s_50": round(per_s, 0),
         "guarded_steps_per_s_50": round(guarded_per_s, 0),
+        # the targets as ratios and differences of same-run figures
+        "engine_x_floor": round(engine_us / floor, 2),
+        "guarded_x_full_floor": round(guarded_us / full_floor, 2),
+        "model_step_over_litellm_us": round(total - bare, 1),
     }
 
 
@@ -255,7 +266,11 @@ def main() -> None:
     results = asyncio.run(main_async(args.tasks))
     targets = {
         "engine_us_per_step": f"<= 3 x floor ({3 * results['sqlite_floor_us_per_step']:.0f}) and < 150",
+        "guarded_us_per_step": f"<= 2 x FULL floor ({2 * results['sqlite_full_floor_us_per_step']:.0f})",
         "steps_per_s_50": ">= 3000",
+        "engine_x_floor": "<= 3",
+        "guarded_x_full_floor": "<= 2",
+        "model_step_over_litellm_us": "<= 300",
         "total_us_per_step": f"<= litellm + 300 ({results['litellm_us_per_call'] + 300:.0f})",
     }
     print(f"{'figure':<28}{'value':>12}  target")

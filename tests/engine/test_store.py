@@ -71,6 +71,21 @@ async def test_ops_in_one_write_are_atomic(tmp_path: Path) -> None:
     assert _count(path) == 1  # "new" was rolled back with its failing partner
 
 
+async def test_plain_sql_ops_in_one_write_are_atomic_too(tmp_path: Path) -> None:
+    """The hot path's driver-level statements share the write's one transaction with Core ones."""
+    path, writer = _open(tmp_path)
+    add = "INSERT INTO settings (key, value) VALUES (:key, :value)"
+    await writer.write((add, {"key": "dup", "value": "1"}))
+    with pytest.raises(Exception, match="UNIQUE"):
+        await writer.write((add, {"key": "new", "value": "1"}), (add, {"key": "dup", "value": "2"}))
+    with pytest.raises(Exception, match="UNIQUE"):
+        await writer.write((add, {"key": "new", "value": "1"}), (insert(settings), {"key": "dup", "value": "2"}))
+    await writer.write((insert(settings), {"key": "core", "value": "1"}), (add, {"key": "plain", "value": "1"}))
+    await writer.close()
+    with sqlite3.connect(path) as conn:
+        assert sorted(r[0] for r in conn.execute("SELECT key FROM settings")) == ["core", "dup", "plain"]
+
+
 async def test_full_disk_gives_a_clear_error_and_keeps_what_was_saved(tmp_path: Path) -> None:
     path, writer = _open(tmp_path)
     await writer.write((insert(settings), {"key": "kept", "value": "1"}))
