@@ -54,6 +54,9 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
     if window._painted:
         _settle(painted)
     await painted
+    from app.timing import log_first_frame
+
+    log_first_frame(window.office_view)  # cold start -> first office frame, in the log
     window.start_office()
     warm = prewarm_in_background()
     try:
