@@ -3,10 +3,11 @@
 Producers `await writer.write(...)`; the call returns once the rows are committed, so an
 acknowledged write survives `kill -9`. Many producers waiting at once share one commit.
 
-A colocated writer (the headless office, whose loop draws nothing) commits a write on the caller's
-thread when nothing is queued and no transaction is open: the same connection, serialized by the same
-lock, minus two thread wake-ups that cost more than the commit itself. Audit-grade (FULL) writes always
-go to the thread, so an fsync never holds the loop and concurrent ones share it.
+A colocated writer (the headless office, whose loop draws nothing) commits the writes made in one
+round of the event loop on the loop's own thread, together, when the thread has nothing queued and no
+transaction open: the same connection, serialized by the same lock, and group commit still, minus two
+thread wake-ups that cost more than the commit itself. Audit-grade (FULL) writes always go to the
+thread, so an fsync never holds the loop and concurrent ones share it.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class _Request:
 
 
 _STOP = object()
+Resolve = Callable[[list["_Request"], BaseException | None], None]
 
 
 class Writer:
@@ -72,6 +74,7 @@ class Writer:
         self._lock = threading.Lock()  # held while a transaction is open, on the writer thread or inline
         self._count_lock = threading.Lock()
         self._pending = 0  # requests queued and not yet committed
+        self._here: list[_Request] = []  # writes of the loop's current round, to commit on its thread
         self._conn: Connection | None = None  # the writer's connection, once the thread opened it
         self._started = False
         self.closed = False
@@ -98,6 +101,7 @@ class Writer:
 
     async def close(self) -> None:
         self.closed = True
+        self._send_round()  # this round's writes, committed by the thread before it stops
         if self._started and self._thread.is_alive():
             self._queue.put(_STOP)
             await asyncio.to_thread(self._thread.join)
@@ -109,27 +113,48 @@ class Writer:
         """Commit `ops` atomically (in one transaction with whatever else is waiting)."""
         if self.closed:
             raise StoreError("the database writer is closed; nothing more can be saved")
-        if self._inline and not full and self._conn is not None and self._lock.acquire(blocking=False):
-            try:
-                if self._pending == 0:  # nothing queued may commit after this: order is kept
-                    self._commit_here(self._conn, ops)
-                    return
-            finally:
-                self._lock.release()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        with self._count_lock:
-            self._pending += 1
-        self._queue.put(_Request(ops, full, loop, future))
+        request = _Request(ops, full, loop, future)
+        if self._inline and not full and self._conn is not None:
+            # Committed on this thread at the end of the loop's current round, with every other write
+            # made in it: group commit without the thread's two wake-ups.
+            self._here.append(request)
+            if len(self._here) == 1:
+                loop.call_soon(self._commit_round)
+        else:
+            self._to_thread(request)
         await future
 
-    def _commit_here(self, conn: Connection, ops: Sequence[Op]) -> None:
-        """Commit `ops` on this thread (the lock held); raises what a queued write would have."""
+    def _to_thread(self, request: _Request) -> None:
+        self._send_round()  # writes made earlier in this round go first
+        with self._count_lock:
+            self._pending += 1
+        self._queue.put(request)
+
+    def _send_round(self) -> None:
+        batch, self._here = self._here, []
+        for request in batch:
+            with self._count_lock:
+                self._pending += 1
+            self._queue.put(request)
+
+    def _commit_round(self) -> None:
+        """Commit this round's writes here, unless the thread has work queued or a transaction open."""
+        conn = self._conn
+        if not self._here or conn is None:
+            return
+        if not self._lock.acquire(blocking=False):
+            self._send_round()
+            return
         try:
-            self._apply(conn, [ops], False)
-        except Exception as exc:
-            self._rolled_back()
-            raise _store_error(conn, exc) from exc
+            if self._pending:  # queued writes commit first: order is kept
+                self._send_round()
+                return
+            batch, self._here = self._here, []
+            self._commit(conn, batch, _settle)  # producers wait on this very loop: no wake-up needed
+        finally:
+            self._lock.release()
 
     # --- the writer thread ---------------------------------------------------------------------
 
@@ -172,21 +197,22 @@ class Writer:
         while (item := self._queue.get()) is not _STOP:
             self._resolve([item], StoreError(reason))  # type: ignore[list-item]
 
-    def _commit(self, conn: Connection, batch: list[_Request]) -> None:
+    def _commit(self, conn: Connection, batch: list[_Request], resolve: Resolve | None = None) -> None:
+        resolve = resolve or self._resolve
         full = any(r.full for r in batch)
         try:
             self._apply(conn, [r.ops for r in batch], full)
-            self._resolve(batch, None)
+            resolve(batch, None)
         except Exception:
             self._rolled_back()
             # Isolate the failing request so one bad write never fails the others.
             for request in batch:
                 try:
                     self._apply(conn, [request.ops], request.full)
-                    self._resolve([request], None)
+                    resolve([request], None)
                 except Exception as exc:
                     self._rolled_back()
-                    self._resolve([request], _store_error(conn, exc))
+                    resolve([request], _store_error(conn, exc))
 
     def _rolled_back(self) -> None:
         for listener in self.rollback_listeners:
