@@ -10,7 +10,8 @@ Figures (all with a zero-latency model unless said otherwise):
   step's reference.
 - guarded_us_per_step: the same with every guardrail on: budget reservations, approval policy,
   and a hash-chained audit row per step in the same transaction, committed with fsync (FULL).
-- litellm_us_per_call: one bare `litellm.acompletion` to the offline provider, same reply.
+- litellm_us_per_call: one bare call through the LiteLLM client to the offline provider: the very
+  requests the office sent in total_us_per_step, replayed (same conversations, same replies).
 - total_us_per_step: the same task with every model call made through litellm's offline provider;
   wall time per model step (each followed by its tool step).
 - steps_per_s_50: durable steps per second with 50 employees working at once (model excluded);
@@ -193,35 +194,41 @@ async def litellm_figures(root: Path, tasks: int) -> tuple[float, float]:
     client = LiteLLMClient()
     config = ModelConfig(model=_reply_for(TASK_STEPS).as_litellm("bench"), price=Price(0.0, 0.0))
 
+    requests: list[ModelRequest] = []  # what the office sent, replayed bare for the reference
+
     class ThroughLiteLLM:
         async def complete(self, request: ModelRequest) -> ModelReply:
-            routed = ModelRequest(config, request.messages, request.tools, request.on_text)
-            return await client.complete(routed)
+            requests.append(ModelRequest(config, list(request.messages), request.tools))  # as sent, then
+            return await client.complete(ModelRequest(config, request.messages, request.tools, request.on_text))
 
-    # Both figures are taken with the office open (same thread placement) and as means.
+    # Both figures are taken with the office open (same thread placement) and as means, over the same
+    # requests: the bare figure replays exactly what the office sent (litellm's own cost grows with the
+    # conversation, which compaction keeps short), so the difference is the office's alone.
     office = await _office(root, "litellm", ThroughLiteLLM())
     record = await office.hire(office.bench_brief)  # type: ignore[attr-defined]
-    # The bare call gets a conversation as long as the average one in the task (litellm's own cost
-    # grows with the number of messages), so the two figures compare like with like.
-    messages: list[Message] = [{"role": "system", "content": "bench"}, {"role": "user", "content": "tick away"}]
-    for n in range(TASK_STEPS // 2):
-        messages.append(_decide(messages, TASK_STEPS).assistant_message())
-        messages.append({"role": "tool", "tool_call_id": f"c{n}", "content": f"tick {n}"})
-    request = ModelRequest(config, messages, [TICK.spec.schema()])
-    for _ in range(20):
+    await office.assign(record.id, "tick away")
+    await office.run(until_idle=True)  # warm-up: litellm's first calls, the office's first steps
+    warm = list(requests)
+    for request in warm:
         await client.complete(request)
-    start = time.perf_counter()
-    for _ in range(300):
-        await client.complete(request)
-    bare = (time.perf_counter() - start) / 300 * 1e6
-
+        await asyncio.sleep(0)
+    requests.clear()
     for _ in range(tasks):
         await office.assign(record.id, "tick away")
     start = time.perf_counter()
     await office.run(until_idle=True)
     elapsed = time.perf_counter() - start
+    start = time.perf_counter()
+    for request in requests:
+        await client.complete(request)
+        # litellm schedules its own logging after each call; the office's loop runs it between steps,
+        # and so must the reference (an in-process reply never suspends, so the loop would not).
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+    bare = (time.perf_counter() - start) / len(requests) * 1e6
     await office.close()
     model_steps = tasks * (TASK_STEPS + 1)
+    assert len(requests) == model_steps, (len(requests), model_steps)
     return bare, elapsed / model_steps * 1e6
 
 
