@@ -17,8 +17,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from app.attach import watching_text, work_or_watch
 from app.audit_rows import show_audit, verify_audit
-from app.forms import BriefProblem, CustomRole, RoleInfo, SettingsValues
+from app.connections_bridge import connections_callbacks
+from app.doctor_data import check_machine
+from app.forms import BriefProblem, CustomRole, DoctorRow, Graphics, RoleInfo, SettingsValues
+from app.memory_rows import MemoryCommands
 from app.onboarding import hire_starter_team, is_first_run
+from app.panels.connections import ConnectionsCallbacks
 from app.rows import brief_problem, rehearsal_pace, role_summary, step_row
 from app.settings_apply import apply_settings, load_settings, store_settings
 from app.state import OfficeState
@@ -255,6 +259,10 @@ class Bridge:
             text = await office.history.brief_text(employee_id, employee.record.brief_version)
             self.state.set_brief(employee_id, text or "", f"Version {employee.record.brief_version[:12]}")
 
+    def memory(self, employee_id: str) -> MemoryCommands:
+        """The employee panel's Memory tab commands (app/memory_rows.py)."""
+        return MemoryCommands(employee_id, self._office, self.spawn)
+
     def validate_brief(self, employee_id: str, text: str) -> BriefProblem | None:
         """Run the briefs loader on the edited text; the exact error and its line, or None."""
         from engine.briefs import BriefError
@@ -407,8 +415,15 @@ class Bridge:
         cancelled = await self._office().dismiss(employee_id)
         self.state.tell(f"{name} has left; {cancelled} open task(s) cancelled. Their log stays.")
 
+    def connections(self) -> ConnectionsCallbacks:
+        return connections_callbacks(self._office)  # the settings' Connections tab (engine.apps)
+
     def employees(self) -> list[tuple[str, str]]:
         return sorted(((e.id, e.name) for e in self.state.employees.values()), key=lambda p: p[1])
+
+    def doctor(self, online: bool, graphics: Graphics) -> Awaitable[list[DoctorRow]]:
+        """The doctor page's checks for this office (app/doctor_data.py), run off the event loop."""
+        return self.spawn(check_machine(self._office().home, graphics=graphics, online=online), "check this machine")
 
     def dismiss_welcome(self) -> None:
         self._welcome_dismissed = True

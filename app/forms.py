@@ -82,6 +82,7 @@ class SettingsValues(BaseModel):
     end: str = "17:00"
     days: tuple[int, ...] = (0, 1, 2, 3, 4)
     connected_apps: tuple[str, ...] = ()
+    start_at_login: bool = False  # the owner's choice; the login entry follows it (app/autostart.py)
 
 
 @dataclass(slots=True)
@@ -162,6 +163,19 @@ class ChatMessage:
     streaming: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class DoctorRow:
+    """One line of the doctor page: what `headcount doctor` says, and its fix when something is wrong."""
+
+    name: str
+    status: Literal["ok", "warn", "problem", "skip"]
+    summary: str
+    fix: str = ""
+
+
+Graphics = dict[str, object] | str  # the pipe the office view draws with, or why it shows the 2D plan
+
+
 class Commands(Protocol):
     """What the window asks of the engine side. Every method returns at once."""
 
@@ -195,3 +209,4 @@ class Commands(Protocol):
     def let_go(self, employee_id: str) -> None: ...
     def employees(self) -> list[tuple[str, str]]: ...
     def dismiss_welcome(self) -> None: ...
+    def doctor(self, online: bool, graphics: Graphics) -> list[DoctorRow] | Awaitable[list[DoctorRow]]: ...

@@ -112,6 +112,7 @@ def main() -> int:
 
     from app.bridge import Bridge
     from app.office.state import OfficeState as SceneState
+    from app.single import SingleInstance, ask_running, server_name
     from app.state import OfficeState
     from app.theme import apply_theme
     from app.window import MainWindow
@@ -121,9 +122,16 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.WARNING)  # the terminal hears of problems only
-    setup_logging(Home.resolve().logs)  # the full log, secrets masked, in the data folder
+    home = Home.resolve()
+    setup_logging(home.logs)  # the full log, secrets masked, in the data folder
     app = QApplication.instance() or QApplication(sys.argv[:1])  # Qt would eat options such as --display
     assert isinstance(app, QApplication)
+    name = server_name(home.root)
+    running = ask_running(name)  # app/single.py: one window per office
+    if running is not False:
+        said = "its window is now in front" if running else "it did not answer yet; look for it in the tray"
+        print(f"Headcount is already open for {home.root}: {said}. This launch opens nothing more.")
+        return 0
     app.setApplicationName("Headcount")
     app.setQuitOnLastWindowClosed(False)  # we quit once the office has closed cleanly
     apply_theme(app)
@@ -133,6 +141,9 @@ def main() -> int:
     scene = SceneState()  # the 3D office: fed every engine event by the bridge, drawn by the viewport
     bridge = Bridge(state, scene=scene.apply)
     window = MainWindow(state, bridge, scene=scene)
+    single = SingleInstance(name, SingleInstance.bring_forward(window), window)
+    if not single.listen():
+        log.warning("a second launch will open a second window: %s", single.server.errorString())
     window.show()
     # Ctrl-C in the terminal closes the window as its close button would: the office stops between
     # steps and everything journaled stays. (Python's default handler would raise inside a Qt timer.)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from app import autostart
 from app.forms import PROVIDERS, SettingsValues
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,12 @@ async def apply_settings(office: Office, old: SettingsValues, new: SettingsValue
         if _schedule(new) != _schedule(old):
             await office.set_hours(None, office_hours(new))
             result.done.append("one schedule for the office" if new.office_hours else "each brief's own hours")
+        if new.start_at_login != old.start_at_login or (new.start_at_login and not autostart.is_enabled()):
+            result.done.append(autostart.set_start_at_login(new.start_at_login, office.home.root))
+    except autostart.AutostartUnsupported as exc:
+        result.error = str(exc)
+    except OSError as exc:
+        result.error = f"the login entry could not be written: {exc.strerror or exc} ({exc.filename})"
     except (ModelConfigError, OwnerError, ValueError) as exc:
         result.error = str(exc)
     return result

@@ -30,9 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.doctor_data import graphics_in_use
 from app.forms import AuditRow, BriefProblem, Commands
+from app.memory_rows import MemoryCommands
 from app.panels.audit import AuditPanel
 from app.panels.common import Card, heading, muted
+from app.panels.doctor import DoctorDialog
 from app.panels.employee import EmployeePanel
 from app.panels.hire import HireDialog
 from app.panels.inbox import InboxCallbacks, InboxPanel
@@ -162,6 +165,10 @@ class MainWindow(QMainWindow):
         self.hire_button.clicked.connect(self.open_hire)
         self.settings_button = QPushButton("Settings")
         self.settings_button.clicked.connect(self.open_settings)
+        self.doctor_button = QPushButton("Doctor")
+        self.doctor_button.setToolTip("Check this machine: graphics, keyring, data, backups, model, connected apps")
+        self.doctor_button.clicked.connect(self.open_doctor)
+        bar.addWidget(self.doctor_button)
         bar.addWidget(self.settings_button)
         bar.addWidget(self.hire_button)
 
@@ -290,6 +297,7 @@ class MainWindow(QMainWindow):
                 validate_brief=lambda text: self.commands.validate_brief(employee_id, text),
                 on_save_brief=lambda text: self.commands.save_brief(employee_id, text),
                 on_let_go=lambda: self._let_go(employee_id),
+                memory=self._memory_commands(employee_id),
             )
             self.employee_panels[employee_id] = panel
             index = self.side.addTab(panel, emp.name)
@@ -310,6 +318,10 @@ class MainWindow(QMainWindow):
             self.commands.employee_opened(employee_id)
         self.side.setCurrentWidget(panel)
         return panel
+
+    def _memory_commands(self, employee_id: str) -> MemoryCommands | None:
+        memory = getattr(self.commands, "memory", None)  # the bridge has it; a window without an engine does not
+        return memory(employee_id) if callable(memory) else None
 
     def _let_go(self, employee_id: str) -> None:
         self.commands.let_go(employee_id)
@@ -348,7 +360,15 @@ class MainWindow(QMainWindow):
             parent=self,
             employees=self.commands.employees(),
             on_call_in=self.commands.call_in,
+            connections=self.commands.connections() if hasattr(self.commands, "connections") else None,
         )
+        dialog.open()
+        return dialog
+
+    def open_doctor(self) -> DoctorDialog:
+        """The same checks as `headcount doctor`, the graphics line from the pipe this window draws with."""
+        graphics = graphics_in_use(self.office_view) or str(getattr(self.office_view, "reason", "no 3D office"))
+        dialog = DoctorDialog(lambda online: self.commands.doctor(online, graphics), parent=self)
         dialog.open()
         return dialog
 

@@ -30,16 +30,14 @@ Kinds and the payload each carries (keys are a convention, the log stores any JS
 - `brief_changed`: old_version, new_version
 - `task_parked`: task_id, reason
 
-Never holds a secret: every string (keys included) goes through the injected `redact` and a
-built-in scrub of well-known credential shapes, and any value under a secret-looking key
-(`api_key`, `password`, `access_token`, `authorization`, ...) becomes `"***"`, at any depth.
+Never holds a secret: every payload passes `engine.redaction.Redactor`, the one redactor the database,
+workspace and logs use too (stored secrets and credential shapes masked; any value under a
+secret-looking key such as `api_key`, `password`, `access_token` or `authorization` becomes `"***"`,
+at any depth), after an injected `redact` step when one is given.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -56,14 +54,13 @@ from engine.audit_export import (
     parse_anchor,
     payload_parts,
 )
+from engine.redaction import Redactor
 from engine.store import Connection
 from engine.store import audit as audit_table
 from engine.store.settings import upsert_setting
 from engine.store.writer import Op, Writer
 
 __all__ = ["GENESIS", "KINDS", "AuditLog", "AuditRow", "Redactor", "VerifyReport", "canonical_json", "digest"]
-
-MASK: Final = "***"
 
 KINDS: Final = frozenset(
     {
@@ -90,117 +87,6 @@ KINDS: Final = frozenset(
     }
 )
 
-# --- redaction ---------------------------------------------------------------------------------------
-
-_SECRET_KEY_ENDINGS = (
-    "password",
-    "passwd",
-    "passphrase",
-    "secret",
-    "token",  # `prompt_tokens` ends in "tokens" and stays readable
-    "apikey",
-    "accesskey",
-    "privatekey",
-    "secretkey",
-    "signingkey",
-    "authorization",
-    "cookie",
-    "credential",
-    "credentials",
-)
-_SECRET_KEYS = frozenset({"auth", "pwd", "pin", "otp", "sessionid"})
-
-# (lowercase substrings one of which the pattern needs, pattern, replacement). The substring test
-# is a fast C scan, so ordinary prose runs at most a pattern or two instead of all of them.
-_SCRUBS: Final[list[tuple[tuple[str, ...], re.Pattern[str], str]]] = [
-    (
-        ("private key",),
-        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.S),
-        MASK,
-    ),
-    (("sk-", "pk-", "rk-"), re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_\-]{16,}"), MASK),  # OpenAI, Anthropic, kin
-    (("_live_", "_test_"), re.compile(r"\b(?:sk|rk|pk|whsec)_(?:live|test)_[A-Za-z0-9]{10,}"), MASK),  # Stripe
-    (
-        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"),
-        MASK,
-    ),
-    (("xox",), re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), MASK),  # Slack
-    (("akia", "asia"), re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), MASK),  # AWS access key id
-    (("aiza",), re.compile(r"\bAIza[0-9A-Za-z_\-]{30,}"), MASK),  # Google
-    (("eyj",), re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), MASK),  # JWT
-    (("bearer",), re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=\-]{16,}"), rf"\1{MASK}"),
-    (("basic",), re.compile(r"\b(Basic\s+)(?=[A-Za-z0-9+/]*[0-9=])[A-Za-z0-9+/]{12,}={0,2}"), rf"\1{MASK}"),
-    (("://",), re.compile(r"(://[^/\s:@]+:)[^/\s@]+@"), rf"\1{MASK}@"),  # credentials in URLs
-    (
-        ("key", "token", "secret", "pass", "pwd", "authorization"),
-        re.compile(
-            r"(?i)((?:api[_-]?key|token|secret|password|passwd|pwd|authorization)"
-            r"[\"']?\s*[=:]\s*[\"']?)(?!\*\*\*|(?i:bearer|basic)\s)[^\s\"'&,;}]+"
-        ),
-        rf"\1{MASK}",
-    ),
-]
-
-_ANY_NEEDLE: Final = re.compile("|".join(re.escape(needle) for needles, _, _ in _SCRUBS for needle in needles))
-
-
-@functools.lru_cache(maxsize=4096)  # keys repeat in every payload of a kind
-def is_secret_key(key: str) -> bool:
-    normal = re.sub(r"[^a-z0-9]", "", key.lower())
-    return normal in _SECRET_KEYS or normal.endswith(_SECRET_KEY_ENDINGS)
-
-
-def scrub_text(text: str) -> str:
-    """Mask well-known credential shapes in free text (API keys, tokens, URL passwords, key=value)."""
-    lowered = text.lower()
-    if _ANY_NEEDLE.search(lowered) is None:  # the common case, in one pass
-        return text
-    for needles, pattern, replacement in _SCRUBS:
-        if any(needle in lowered for needle in needles):
-            text = pattern.sub(replacement, text)
-    return text
-
-
-_scrub_key = functools.lru_cache(maxsize=4096)(scrub_text)
-
-
-class Redactor:
-    """Makes a payload safe to keep: injected `redact`, built-in scrub, and secret-key masking."""
-
-    def __init__(self, redact: Callable[[str], str] | None = None) -> None:
-        self._redact = redact or (lambda text: text)
-
-    def __call__(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self._text(value)
-        if isinstance(value, Mapping):
-            clean: dict[str, Any] = {}
-            for key, item in value.items():
-                if not isinstance(key, str):
-                    raise TypeError(f"audit data keys must be strings, not {type(key).__name__}: {key!r}")
-                masked = is_secret_key(key) and item is not None and not isinstance(item, bool)
-                clean[_scrub_key(self._redact(key))] = MASK if masked else self(item)
-            return clean
-        if isinstance(value, list | tuple):
-            return [self(item) for item in value]
-        return value  # numbers, booleans, None; anything else fails canonical_json at the edge
-
-    def _text(self, text: str) -> str:
-        text = self._redact(text)
-        stripped = text.lstrip()
-        if stripped[:1] in ("{", "["):  # JSON inside a string (tool arguments as sent): mask by key too
-            try:
-                parsed = json.loads(text)
-            except ValueError:
-                parsed = None
-            if isinstance(parsed, dict | list):
-                clean = self(parsed)
-                if clean != parsed:
-                    return canonical_json(clean)
-        return scrub_text(text)
-
-
 # --- the log ----------------------------------------------------------------------------------------
 
 
@@ -208,6 +94,7 @@ class AuditLog:
     """Writes audit rows through the one writer, chaining each to the last committed row."""
 
     def __init__(self, writer: Writer, *, redact: Callable[[str], str] | None = None) -> None:
+        """`redact`: an extra step before the shared redactor's (engine.redaction), e.g. in a test."""
         self._writer = writer
         self._redactor = Redactor(redact)
         self._head: tuple[int, str] | None = None  # (seq, hash) as of the open transaction

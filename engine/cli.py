@@ -13,13 +13,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from keyring.errors import KeyringError
+
 from engine import cli_input
+from engine.audit_text import summarize
 from engine.briefs import BriefError
 from engine.briefs.catalog import catalog_json, load_catalog
 from engine.briefs.newrole import new_role_brief, prompt_new_role
 from engine.cli_connect import add_commands as add_connect_commands  # issue 13
 from engine.cli_memory import add_commands as add_memory_commands  # memory hook
 from engine.cli_owner import add_commands, key_command
+from engine.cli_passphrase import ask_passphrase
 from engine.cli_store import add_commands as add_store_commands
 from engine.cli_teams import add_commands as add_team_commands  # teams: board, sprint, reassign, summary
 from engine.doctor import add_command as add_doctor_command
@@ -110,10 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         _load_model_library()
     try:
+        ask_passphrase(Home.resolve().root, args.command)  # only where keys live in the encrypted file
         if args.command in WITHOUT_OFFICE:
             return WITHOUT_OFFICE[args.command](args)
         return asyncio.run(_with_office(COMMANDS[args.command], args, reading=_only_shows(args)))
-    except (OfficeError, OwnerError, StoreError, BriefError, ModelError) as exc:
+    except (OfficeError, OwnerError, StoreError, BriefError, ModelError, KeyringError) as exc:
         print(f"headcount: {exc}", file=sys.stderr)
         return 1
     except EOFError:  # a question asked with nothing to answer it (stdin closed or piped empty)
@@ -297,7 +302,11 @@ def explain_held(held: Sequence[Held]) -> list[str]:
         elif h.kind == "over_budget":
             lines.append(
                 f"{h.employee} is {h.reason}. Raise it for today: headcount budget raise {_quoted(h.employee)} "
-                "--once 1 (or headcount budget set)"
+                "--once 1 (or headcount budget set); a running office retries it when a new budget day begins"
+            )
+        elif h.kind == "parked" and h.reason.startswith("the owner rejected"):  # a bare resume is no go-ahead
+            lines.append(
+                f'{h.employee}: {h.title} stopped: {h.reason}. Say how: headcount resume {h.task_id} --note "…"'
             )
         else:
             lines.append(f"{h.employee}: {h.title} is parked ({h.reason}). Let it go on: headcount resume {h.task_id}")
@@ -357,6 +366,13 @@ async def _log(office: Office, args: argparse.Namespace) -> int:
         }
         for s in steps
     ]
+    # What the steps cannot show: a call billed above its worst case (its scopes now count as spent).
+    for row in await office.history.audit_rows(
+        employee_id=employee_id, kind="provider_overbilled", since=None, until=None, limit=1000
+    ):
+        rows.append({"kind": "audit", "tool": None, "model": row.data.get("model"), "status": row.kind,
+                     "rehearsal": False, "started_at": row.ts, "summary": summarize(row.kind, row.data)})  # fmt: skip
+    rows.sort(key=lambda r: str(r["started_at"]))
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0

@@ -11,6 +11,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from engine import cli_apps as apps_cli
+from engine.cli_email import add_parser as add_email_parser
+from engine.cli_email import connect_email, disconnect_email, email_rows
 from engine.connections import SECRET_IN_ARGS, connect, disconnect
 from engine.office import Office, OwnerError
 from engine.tools.ask import answer
@@ -40,19 +43,22 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     )
     m.add_argument("--timeout", type=float, default=CALL_TIMEOUT_S, metavar="SECONDS", help="per tool call")
     m.add_argument("--no-check", action="store_true", help="keep it without starting it once to list its tools")
+    add_email_parser(kinds)  # `connect email NAME …` (engine.cli_email)
+    apps_cli.add_kinds(kinds)  # calendar, github, google, microsoft (engine.cli_apps)
 
-    p = sub.add_parser("connections", help="connected MCP servers, each started once to show whether it works")
+    p = sub.add_parser("connections", help="connected MCP servers and email accounts, each tried once")
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-check", action="store_true", help="list them without starting them")
 
-    p = sub.add_parser("disconnect", help="forget a connected MCP server")
+    p = sub.add_parser("disconnect", help="forget a connected MCP server or email account")
     p.add_argument("name")
 
     p = sub.add_parser("answer", help="answer the question an employee asked you (the task goes on)")
     p.add_argument("task", help="task id (shown by `headcount run` and `headcount tasks`)")
     p.add_argument("text", help="your answer")
 
-    return {"connect": _connect, "connections": _connections, "disconnect": _disconnect, "answer": _answer}
+    handlers: dict[str, Handler] = {"connect": _connect, "connections": _connections, "disconnect": _disconnect}
+    return {**handlers, "answer": _answer, **apps_cli.add_commands(sub)}
 
 
 class _ServerCommandLine(argparse.ArgumentParser):
@@ -103,6 +109,10 @@ def _pairs(items: list[str], option: str, *, default_to_name: bool) -> dict[str,
 
 
 async def _connect(office: Office, args: argparse.Namespace) -> int:
+    if args.kind == "email":
+        return await connect_email(office, args)
+    if args.kind != "mcp":
+        return int(await args.run(office, args))
     config = config_from(args)
     tools: tuple[str, ...] = ()
     if not args.no_check:
@@ -126,11 +136,20 @@ async def _connections(office: Office, args: argparse.Namespace) -> int:
     configs = await office.connections.configs()
     checks = [_status(office, c, args.no_check) for c in configs.values()]
     rows = await asyncio.gather(*checks)
+    mail = await email_rows(office, check=not args.no_check)
+    apps = await apps_cli.app_rows(office, not args.no_check)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps([*rows, *mail, *apps], indent=2))
         return 0
-    if not rows:
+    for app in apps:
+        state = {"ok": "ok", "unchecked": "not checked"}.get(app["status"], f"does not work: {app['error']}")
+        granted = ", ".join(app["granted"]) or "nobody yet"
+        print(f"{app['name']:<14} {app['runs']}\n{'':<14} {state}; granted to {granted}")
+    if not rows and not mail and not apps:
         print("No MCP servers are connected. Connect one with: headcount connect mcp NAME -- COMMAND ARGS…")
+    for row in mail:
+        state = {"ok": "ok", "unchecked": "not checked"}.get(row["status"], f"does not work: {row['error']}")
+        print(f"{row['name']:<14} email: {row['runs']}\n{'':<14} {state}; grant as {row['grants']}")
     for row in rows:
         if row["status"] == "ok":
             state = f"ok, {len(row['tools'])} tools: {_names(row['tools'])}"
@@ -163,6 +182,10 @@ async def _status(office: Office, config: McpServerConfig, skip: bool) -> dict[s
 
 
 async def _disconnect(office: Office, args: argparse.Namespace) -> int:
+    if await disconnect_email(office, args.name.removeprefix("email:")) or await apps_cli.disconnect_app(
+        office, args.name
+    ):
+        return 0
     granted = await disconnect(office, args.name)
     print(f"Disconnected the MCP server '{args.name}'.")
     if granted:

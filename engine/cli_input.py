@@ -181,3 +181,17 @@ def domain(text: str) -> str:
         return _domain(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+MAX_MEMORY_CHARS = 2000  # engine.memory.book.MAX_TEXT
+
+
+def memory_words(text: str) -> str:
+    """A word of a memory command (an id, search words, a memory's new text): printable and not too long."""
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError("a memory cannot contain a NUL character")
+    if len(text) > MAX_MEMORY_CHARS:
+        raise argparse.ArgumentTypeError(
+            f"a memory is at most {MAX_MEMORY_CHARS:,} characters; this has {len(text):,}. Say it shorter"
+        )
+    return text

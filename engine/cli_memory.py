@@ -1,4 +1,11 @@
-"""CLI commands for what employees remember: `memory`, `remember` and `forget`. Safe while the office works."""
+"""CLI commands for what employees remember: `memory`, `remember` and `forget`. Safe while the office works.
+
+`headcount memory EMPLOYEE edit ID TEXT` rewrites a memory the owner's way: the new wording becomes a new
+memory (source `owner`, dated now, pinned as before) and the old one is kept, marked superseded by it, so
+the history of a fact stays readable (`memory EMPLOYEE --all`); with `--forget-old` the old wording is
+forgotten for good instead (as `forget` does). `pin ID` / `unpin ID` set whether a memory is given with
+every task. Every change is a row in the office's database: a running office reads it on its next task.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +17,26 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 
+from engine import cli_input
 from engine.errors import OfficeError
 from engine.memory import KINDS, Consolidation, MemoryBook, MemoryRecord, MemoryRefused, Profile
 from engine.office import Office
 
 Handler = Callable[[Office, argparse.Namespace], Awaitable[int]]
+ACTIONS = ("search", "edit", "pin", "unpin", "consolidate")
 
 
 def add_commands(sub: Any) -> dict[str, Handler]:
     p = sub.add_parser("memory", help="what an employee remembers: list, search, or consolidate a day")
     p.add_argument("employee", help="name or id")
-    p.add_argument("action", nargs="?", choices=["search", "consolidate"], help="search TEXT, or consolidate a day")
-    p.add_argument("text", nargs="?", help="with search: the words to look for")
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=ACTIONS,
+        help="search TEXT; edit ID TEXT; pin ID; unpin ID; or consolidate a day",
+    )
+    p.add_argument("words", nargs="*", type=cli_input.memory_words, help="search: the words; edit: ID and new text")
+    p.add_argument("--forget-old", action="store_true", help="with edit: forget the old wording for good")
     p.add_argument("--all", action="store_true", help="also memories superseded or past the brief's retention")
     p.add_argument("--day", type=_day, help="with consolidate: the day, YYYY-MM-DD (default: today)")
     p.add_argument("--json", action="store_true")
@@ -60,15 +75,55 @@ async def _memory(office: Office, args: argparse.Namespace) -> int:
         today = office.clock.now().astimezone(zoneinfo.ZoneInfo(profile.timezone)).date()
         report = await book.consolidate(profile, args.day or today)
         return _print_consolidation(report, as_json=args.json)
+    words: list[str] = args.words
     if args.action == "search":
-        if not args.text:
+        text = " ".join(words)
+        if not text.strip():
             raise OfficeError("memory search needs the words to look for: headcount memory EMPLOYEE search TEXT")
-        found = await book.recall(profile, args.text, include_journal=True, limit=20, retained_only=not args.all)
-        return _print(found, as_json=args.json, empty=f"Nothing remembered matches {args.text!r}.")
-    if args.text:
-        raise OfficeError(f"unexpected {args.text!r}; to search: headcount memory {args.employee} search TEXT")
+        found = await book.recall(profile, text, include_journal=True, limit=20, retained_only=not args.all)
+        return _print(found, as_json=args.json, empty=f"Nothing remembered matches {text!r}.")
+    if args.action == "edit":
+        return await _edit(office, profile, words, forget_old=args.forget_old, as_json=args.json)
+    if args.action in ("pin", "unpin"):
+        return await _pin(office, profile, args.action, words, as_json=args.json)
+    if words:
+        raise OfficeError(f"unexpected {' '.join(words)!r}; to search: headcount memory {args.employee} search TEXT")
     memories = await book.listing(profile, include_superseded=args.all, retained_only=not args.all)
     return _print([(m, None) for m in memories], as_json=args.json, empty="Nothing remembered yet.")
+
+
+async def _edit(office: Office, profile: Profile, words: list[str], *, forget_old: bool, as_json: bool) -> int:
+    if len(words) < 2 or not " ".join(words[1:]).strip():
+        raise OfficeError("memory edit needs the id and the new text: headcount memory EMPLOYEE edit ID TEXT")
+    memory_id, text = words[0], " ".join(words[1:])
+    try:
+        new, old = await office.memory.edit(profile, memory_id, text, forget_old=forget_old)
+    except MemoryRefused as exc:
+        raise OfficeError(str(exc)) from None
+    if as_json:
+        print(json.dumps({"memory": _row(new, None), "replaced": old.id, "forgot_old": forget_old}, indent=2))
+    elif new.id == old.id:
+        print(f"{old.id} already says that; nothing changed.")
+    else:
+        kept = "the old wording is forgotten for good" if forget_old else f"{old.id} is kept, marked superseded"
+        print(f"Edited: {new.id} now says it ({kept}).")
+    return 0
+
+
+async def _pin(office: Office, profile: Profile, action: str, words: list[str], *, as_json: bool) -> int:
+    if len(words) != 1:
+        raise OfficeError(f"memory {action} needs one memory id: headcount memory EMPLOYEE {action} ID")
+    try:
+        memory = await office.memory.set_pinned(profile, words[0], action == "pin")
+    except MemoryRefused as exc:
+        raise OfficeError(str(exc)) from None
+    if as_json:
+        print(json.dumps(_row(memory, None), indent=2, ensure_ascii=False))
+    elif memory.pinned:
+        print(f"Pinned {memory.id}: it is given with every task.")
+    else:
+        print(f"Unpinned {memory.id}: it is given when a task is about it.")
+    return 0
 
 
 async def _remember(office: Office, args: argparse.Namespace) -> int:

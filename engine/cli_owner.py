@@ -11,6 +11,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine import cli_input
+from engine.audit import KINDS
+from engine.audit_text import summarize
 from engine.briefs import DEFAULT_MAX_TOOLS, HARD_MAX_TOOLS, WorkingHours
 from engine.hours import describe
 from engine.llm.types import Price
@@ -109,6 +111,12 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     p = sub.add_parser("audit", help="the tamper-evident audit log")
     asub = p.add_subparsers(dest="audit_action", metavar="ACTION", required=True)
     asub.add_parser("verify", help="check that no row was edited, deleted or reordered")
+    show = asub.add_parser("show", help="the newest rows, one readable line each")
+    show.add_argument("employee", nargs="?", help="only this employee's rows")
+    show.add_argument(
+        "--kind", choices=sorted(KINDS), metavar="KIND", help="only rows of this kind, e.g. provider_overbilled"
+    )
+    show.add_argument("--limit", type=cli_input.count(1, 10_000), default=50, help="how many (default 50)")
     e = asub.add_parser("export", help="write the log for safekeeping")
     e.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     e.add_argument(
@@ -331,6 +339,16 @@ async def _audit(office: Office, args: argparse.Namespace) -> int:
         for problem in report.problems:
             print(f"  - {problem}")
         return 1
+    if args.audit_action == "show":
+        employee_id = await office.history.whose(args.employee) if args.employee else None
+        names = await office.history.everyone()
+        rows = await office.history.audit_rows(
+            employee_id=employee_id, kind=args.kind, since=None, until=None, limit=args.limit
+        )
+        for row in reversed(rows):  # oldest first, like a log
+            who = names.get(row.employee_id, row.employee_id) if row.employee_id else "owner/office"
+            print(f"{row.ts[:19]} {who:<12} {row.kind:<20} {summarize(row.kind, row.data)}")
+        return 0
     out = args.out or _export_path(office, args.format)
     count = await office.journal.read(lambda conn: audit.export(conn, out, args.format))
     print(f"Wrote {count} rows to {out}")

@@ -16,8 +16,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from engine.apps.email import Mail, unbound_email_tools
+from engine.apps.plane import AppPlane, app_tools
 from engine.audit import AuditLog
 from engine.briefs import Brief
+from engine.briefs.vocabulary import as_mcp_grant
 from engine.clock import Clock
 from engine.errors import OwnerError
 from engine.loop import AgentLoop, Outcome, TaskWork
@@ -30,7 +33,7 @@ from engine.store.records import EmployeeRecord, StepRecord
 from engine.store.settings import bump_owner_version, delete_setting, put_setting, read_settings_starting
 from engine.store.writer import Op
 from engine.tools.ask import ask_owner_tool
-from engine.tools.base import Tool
+from engine.tools.base import CrashCheck, Interrupted, Tool
 from engine.tools.builtin import builtin_tools
 from engine.tools.mcp_config import START_TIMEOUT_S, McpServerConfig, McpStartError, Secret
 from engine.tools.names import WILDCARD, split
@@ -66,15 +69,15 @@ def read_servers(conn: Connection) -> dict[str, McpServerConfig]:
 
 
 def plane_tools() -> list[Tool]:
-    """The engine's own tools: the workspace's, `ask_owner`, and `web_fetch` (bound per brief at work)."""
-    return [*builtin_tools(), ask_owner_tool(), web_fetch_tool()]
+    """The engine's own tools: the workspace's, `ask_owner`, and `web_fetch` and email (bound per brief at work)."""
+    return [*builtin_tools(), ask_owner_tool(), web_fetch_tool(), *unbound_email_tools()]
 
 
 def mcp_grants(tools: Sequence[str]) -> dict[str, set[str]]:
     """What a brief's tool names grant of each MCP server: tool names, or `*` for all of them."""
     grants: dict[str, set[str]] = {}
     for name in tools:
-        namespace, bare = split(name)
+        namespace, bare = split(as_mcp_grant(name) or name)  # `crm_lookup` grants the `crm` server's tools
         if namespace.startswith(MCP_PREFIX):
             grants.setdefault(namespace.removeprefix(MCP_PREFIX), set()).add(bare)
     return grants
@@ -84,7 +87,13 @@ class Connections:
     """This office's MCP servers, as this process runs them. Also the registry's on-demand namespaces."""
 
     def __init__(
-        self, journal: Journal, home: Home, *, secret: Secret | None = None, start_timeout_s: float = START_TIMEOUT_S
+        self,
+        journal: Journal,
+        home: Home,
+        *,
+        secret: Secret | None = None,
+        start_timeout_s: float = START_TIMEOUT_S,
+        clock: Clock | None = None,
     ) -> None:
         self._journal = journal
         self._home = home
@@ -93,14 +102,20 @@ class Connections:
         self._servers: dict[str, McpConnection] = {}
         self._lock = asyncio.Lock()
         self._closed = False
+        self.mail = Mail(journal, home, clock, self._secret)  # email accounts (engine.apps.email)
+        self._apps = AppPlane(journal, self._secret)  # calendars and GitHub, bound per employee (engine.apps)
 
     def registry(self, extra: Iterable[Tool] = ()) -> ToolRegistry:
         """The office's installed tools: the engine's, `extra` (an integrator's), and this office's servers'."""
-        return ToolRegistry([*plane_tools(), *extra], on_demand=self)
+        extra = list(extra)
+        theirs = {t.spec.qualified_name for t in extra}  # an integrator's tool replaces the engine's of that name
+        ours = [*plane_tools(), *app_tools()]
+        return ToolRegistry([*(t for t in ours if t.spec.qualified_name not in theirs), *extra], on_demand=self)
 
     def namespaces(self) -> list[str]:
         """`mcp:<name>` for each connected server, as stored now (read on every brief check)."""
-        return [config.namespace for config in self._journal.read_now(read_servers).values()]
+        servers = [config.namespace for config in self._journal.read_now(read_servers).values()]
+        return [*servers, *self.mail.namespaces()]
 
     async def configs(self) -> dict[str, McpServerConfig]:
         return await self._journal.read(read_servers)
@@ -153,16 +168,21 @@ class Connections:
                     belt = belt.with_tool(tool)
         if "web_fetch" in belt.qualified_names():
             belt = belt.with_tool(web_fetch_tool(brief.allowed_domains))
-        return belt
+        return await self.mail.equip(brief, belt)
 
     async def run(self, loop: AgentLoop, work: TaskWork, history: Sequence[StepRecord]) -> Outcome:
         """Work a task with its employee's belt equipped; a server that cannot start parks the task."""
         if work.brief is not None:
             try:
-                work = dataclasses.replace(work, belt=await self.equip(work.brief, work.belt))
+                belt = await self._apps.equip(work.employee_id, work.belt)
+                work = dataclasses.replace(work, belt=await self.equip(work.brief, belt))
             except Parked as parked:
                 return Outcome(parked.status, parked.reason, parked.employee_status)
         return await loop.run(work, history)
+
+    async def after_crash(self, step: Interrupted) -> CrashCheck | None:
+        """What the tool that was interrupted can find out about it (an email's Sent copy), or None."""
+        return await self.mail.after_crash(step)
 
     async def check(self, config: McpServerConfig) -> tuple[str, ...]:
         """Start the server on its own, list its tools' names, stop it. Raises McpStartError."""

@@ -1,7 +1,8 @@
 """`headcount doctor`: what matters on this machine, each problem with the command or step that fixes it.
 
 Headless and read-only: it never opens the office, never takes the run lock, never calls a model
-(unless `--online`, and then only opens a connection to a local server's address). The graphics
+(unless `--online`, and then only opens a connection to a local model server's or a connected app's
+address). The graphics
 check asks the app's own code when the app is installed alongside (`app.office.pipes`); the engine
 never imports Qt or Panda3D itself.
 """
@@ -13,50 +14,40 @@ import importlib
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import Any
 
 from engine.clock import SystemClock
+from engine.doctor_apps import connected_apps
+from engine.doctor_check import Check, KeyLookup, Status, reach
 from engine.paths import Home
 from engine.runlock import lock_holder
 from engine.store.backups import damaged_advice, newest_backup
 from engine.store.health import quick_check, schema_revision, settings_like
 
-Status = Literal["ok", "warn", "problem", "skip"]
 Command = Callable[[argparse.Namespace], int]
 
 LOW_DISK = 500 * 1024**2  # bytes: below this, backups and the journal may soon fail
 BACKUP_STALE = timedelta(days=2)  # the office takes one a day while it works
-CONNECT_TIMEOUT_S = 2.0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Check:
-    """One line of the report; `fix` says what to do whenever `status` is warn or problem."""
-
-    name: str
-    status: Status
-    summary: str
-    fix: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 GraphicsProbe = Callable[[], Check]
-KeyLookup = Callable[[str], bool]  # is a key stored under this name?
 
 
 def add_command(sub: Any) -> dict[str, Command]:
     """Register `doctor` (it needs no office): `WITHOUT_OFFICE.update(add_command(sub))`."""
-    p = sub.add_parser("doctor", help="check this machine: graphics, keyring, data, backups, model, run lock")
+    p = sub.add_parser(
+        "doctor", help="check this machine: graphics, keyring, data, backups, model, connected apps, run lock"
+    )
     p.add_argument("--json", action="store_true")
-    p.add_argument("--online", action="store_true", help="also try to connect to a local model server's address")
+    p.add_argument(
+        "--online", action="store_true", help="also try the addresses of a local model server and connected apps"
+    )
     return {"doctor": _doctor}
 
 
@@ -77,13 +68,15 @@ def examine(
     online: bool = False,
 ) -> list[Check]:
     """Every check, in the order the report shows them. Tests pass the probes that would touch the machine."""
+    lookup = has_key or _keyring_lookup(home.root)
     return [
         (graphics or app_graphics)(),
         keyring or keyring_check(home.root),
         data_folder(home.root),
         database(home.database),
         last_backup(home.backups, now, has_database=home.database.is_file()),
-        *models(home.database, has_key or _keyring_lookup(home.root), online=online),
+        *models(home.database, lookup, online=online),
+        *connected_apps(home.database, lookup, online=online),
         run_lock(home.root / "run.lock"),
     ]
 
@@ -121,6 +114,11 @@ def graphics_check(found: dict[str, Any]) -> Check:
     return Check(name="graphics", status="ok", summary=f"{pipe} ({interface}, hardware)", details=found)
 
 
+def no_graphics(reason: str) -> Check:
+    """The graphics line when the 3D office cannot draw (the window shows its 2D floor plan)."""
+    return _no_graphics(reason)
+
+
 def _no_graphics(reason: str) -> Check:
     return Check(
         name="graphics",
@@ -147,14 +145,14 @@ def keyring_check(home: Path) -> Check:
     backend = os_keyring()
     if backend is not None:
         return Check(name="keyring", status="ok", summary=f"OS keyring ({type(backend).__name__})")
-    path = home / "secrets.cfg"
+    path = home / "secrets.enc"
     return Check(
         name="keyring",
-        status="warn",
-        summary=f"no OS keyring found: keys go to the file {path} (not encrypted, readable only by you)",
+        status="ok",
+        summary=f"no OS keyring found: keys go to the encrypted file {path}, opened with your passphrase",
         fix=(
-            "for encrypted keys, run a Secret Service in your desktop session (GNOME Keyring or KWallet, "
-            "unlocked at login); Headcount uses it by itself, then store keys again with: headcount key set NAME"
+            "commands that use keys ask for the passphrase in a terminal; a headless run gives it in "
+            "HEADCOUNT_KEYRING_PASSPHRASE"
         ),
         details={"file": str(path)},
     )
@@ -162,15 +160,20 @@ def keyring_check(home: Path) -> Check:
 
 def _keyring_lookup(home: Path) -> KeyLookup:
     def has_key(name: str) -> bool:
-        from engine.secrets import Secrets, file_keyring, os_keyring
+        from keyring.errors import KeyringError
+
+        from engine.secretfile import FILE_NAME
+        from engine.secrets import Secrets, encrypted_keyring, os_keyring
 
         backend = os_keyring()
         if backend is None and not os.environ.get("PYTHON_KEYRING_BACKEND"):
-            path = home / "secrets.cfg"
-            if not path.is_file():  # asking must not create the file
-                return False
-            backend = file_keyring(path)
-        return bool(Secrets(backend, home).get(name))
+            if not (home / FILE_NAME).is_file() and not (home / "secrets.cfg").is_file():
+                return False  # asking must not create the file
+            backend = encrypted_keyring(home)
+        try:
+            return bool(Secrets(backend, home).get(name))
+        except KeyringError:  # locked, or the wrong passphrase: the key cannot be seen from here
+            return False
 
     return has_key
 
@@ -298,7 +301,7 @@ def _model_check(key: str, value: str, has_key: KeyLookup, online: bool) -> Chec
                 details=details,
             )
     if config.api_base and online:
-        reached = _reach(config.api_base)
+        reached = reach(config.api_base)
         details["reached"] = reached is None
         if reached is not None:
             return Check(
@@ -315,18 +318,6 @@ def _model_check(key: str, value: str, has_key: KeyLookup, online: bool) -> Chec
         contacted = "not contacted (add --online to try its address)"
     summary = f"{scope}: {config.model}{where}{key_note}; {contacted}"
     return Check(name="model", status="ok", summary=summary, details=details)
-
-
-def _reach(api_base: str) -> str | None:
-    """None when a TCP connection to the server's host and port opens, else why not."""
-    parts = urlsplit(api_base if "//" in api_base else f"http://{api_base}")
-    host = parts.hostname or "127.0.0.1"
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
-            return None
-    except OSError as exc:
-        return f"cannot connect to {host}:{port} ({exc.strerror or exc})"
 
 
 # --- run lock ------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 On a desktop we use the real OS store (Secret Service, KWallet, macOS Keychain, Windows Credential Locker).
 Headless Linux has none, and keyring's own default there either fails or silently picks a plain file in
-some other folder; we pick a plain file inside the Headcount home instead, readable only by the owner, and
-say so in `backend_description()`. Nothing here ever prompts on a terminal.
+some other folder; we use an encrypted file inside the Headcount home instead, unlocked by a passphrase the
+owner sets once (`engine.secretfile`). Nothing here ever prompts on a terminal: the CLI and the window ask.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import contextlib
 import json
 import logging
 import os
-import re
-import threading
 from pathlib import Path
 
 import keyring
@@ -21,9 +19,11 @@ import keyring.backend
 from keyring.errors import PasswordDeleteError
 
 from engine.paths import Home
+from engine.redaction import MASK, RedactingFilter, redact, remember
+
+__all__ = ["MASK", "SERVICE", "MemoryKeyring", "RedactingFilter", "Secrets", "redact", "remember"]
 
 SERVICE = "Headcount"
-MASK = "***"
 _INDEX = "__names__"  # keyring cannot list entries, so we keep our own index of names
 _OS_BACKENDS = (
     "keyring.backends.SecretService",
@@ -32,16 +32,6 @@ _OS_BACKENDS = (
     "keyring.backends.macOS",
     "keyring.backends.Windows",
 )
-# Shapes of provider keys, caught even when the key was never stored here (pasted into a brief, say).
-_KEY_PATTERNS = re.compile(
-    r"(?:sk-[A-Za-z0-9_\-]{8,}|gsk_[A-Za-z0-9]{8,}|xai-[A-Za-z0-9]{8,}|AIza[0-9A-Za-z_\-]{20,}"
-    r"|(?<=Bearer )[A-Za-z0-9._\-]{8,})"
-)
-_MIN_SECRET_LEN = 4  # shorter values would mask ordinary words
-
-_known: set[str] = set()
-_known_lock = threading.Lock()
-_ordered: tuple[str, ...] = ()  # _known, longest first; rebuilt only when a secret is learnt
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -99,7 +89,23 @@ def select_backend(home: Path | None = None) -> keyring.backend.KeyringBackend:
     current = keyring.get_keyring()
     if isinstance(current, MemoryKeyring) or os.environ.get("PYTHON_KEYRING_BACKEND"):
         return current
-    return os_keyring() or file_keyring((home or Home.resolve().root) / "secrets.cfg")
+    return os_keyring() or encrypted_keyring(home or Home.resolve().root)
+
+
+def encrypted_keyring(home: Path) -> keyring.backend.KeyringBackend:
+    """The encrypted key file in `home`; keys left in the old plain file move into it once it is unlocked."""
+    from engine.secretfile import FILE_NAME, EncryptedFileKeyring, import_plain, passphrase_for
+
+    path = home / FILE_NAME
+    backend = EncryptedFileKeyring(path)
+    plain = home / "secrets.cfg"
+    if plain.is_file() and not path.exists() and passphrase_for(path):
+        old = file_keyring(plain)
+        names = Secrets(old, home).names()
+        moved = import_plain(old, backend, SERVICE, [*names, _INDEX]) - 1  # the index is not a key
+        plain.unlink()
+        logging.getLogger(__name__).info("moved %d keys from the plain file %s into %s", moved, plain, path)
+    return backend
 
 
 class Secrets:
@@ -116,6 +122,8 @@ class Secrets:
         """One line for the settings screen: where keys are kept and how safe that is."""
         backend = self._backend
         path = getattr(backend, "file_path", None)
+        if path and type(backend).__name__ == "EncryptedFileKeyring":
+            return f"encrypted key file at {path} (no OS keyring found; opened with your passphrase)"
         if path and type(backend).__module__.startswith("keyrings.alt"):
             return f"file keyring at {path} (not encrypted: no OS keyring found; readable only by you)"
         if isinstance(backend, MemoryKeyring):
@@ -172,37 +180,3 @@ def _check(name: str) -> str:
     if not name or name == _INDEX or name.strip() != name:
         raise ValueError(f"{name!r} is not a usable secret name")
     return name
-
-
-def remember(value: str) -> None:
-    """Mask `value` in everything `redact` sees from now on."""
-    global _ordered
-    if len(value) >= _MIN_SECRET_LEN:
-        with _known_lock:
-            if value not in _known:
-                _known.add(value)
-                _ordered = tuple(sorted(_known, key=len, reverse=True))
-
-
-def redact(text: str, *extra: str) -> str:
-    """`text` with every known secret value, any of `extra`, and anything shaped like an API key masked."""
-    values = _ordered  # redact runs on every audited string: no lock, no sort on the hot path
-    if extra:
-        values = tuple(sorted({*values, *(e for e in extra if e and len(e) >= _MIN_SECRET_LEN)}, key=len, reverse=True))
-    for value in values:  # longest first, so a key that contains another is masked whole
-        if value in text:
-            text = text.replace(value, MASK)
-    return _KEY_PATTERNS.sub(MASK, text)
-
-
-class RedactingFilter(logging.Filter):
-    """Masks secrets in log messages and tracebacks: `handler.addFilter(RedactingFilter())`."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        return True

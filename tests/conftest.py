@@ -6,8 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 pytest_plugins = ["tests.plugin"]
+
+# Property tests judge behaviour, not speed: on a loaded 2-core machine an example may take longer than
+# hypothesis's 200 ms deadline or its generation look "slow", and neither says anything about the code.
+settings.register_profile("headcount", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("headcount")
 
 
 @pytest.fixture(autouse=True)
@@ -17,4 +23,6 @@ def headcount_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     home.mkdir()
     monkeypatch.setenv("HEADCOUNT_HOME", str(home))
     monkeypatch.setenv("HEADCOUNT_REHEARSAL_PACE", "0")  # the app paces rehearsal for people; tests don't wait
+    # Without an OS keyring keys go to an encrypted file; a headless run gives its passphrase here.
+    monkeypatch.setenv("HEADCOUNT_KEYRING_PASSPHRASE", "test-passphrase")
     yield home

@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.forms import BriefProblem, ChatMessage, EmployeeRow, StepRow
+from app.memory_rows import MemoryCommands
 from app.panels.chart import SpendChart
 from app.panels.common import Pill, heading, muted, rehearsal_pill, row
+from app.panels.memory import MemoryTab, memory_tab
 from app.theme import ACCENT, BORDER, MUTED, REHEARSAL, REHEARSAL_SOFT, SURFACE_ALT, money, task_style
 
 BriefValidator = Callable[[str], BriefProblem | None]
@@ -90,6 +92,7 @@ class EmployeePanel(QWidget):
         validate_brief: BriefValidator | None = None,
         on_save_brief: Callable[[str], None] | None = None,
         on_let_go: Callable[[], None] | None = None,
+        memory: MemoryCommands | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -121,6 +124,9 @@ class EmployeePanel(QWidget):
         self.tabs.addTab(self._brief_tab(), "Brief")
         self.tabs.addTab(self._budget_tab(), "Budget")
         self.tabs.addTab(self._steps_tab(), "Steps")
+        self.memory: MemoryTab | None = memory_tab(memory) if memory is not None else None  # memory hook
+        if self.memory is not None:
+            self.tabs.addTab(self.memory, "Memory")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 8)
         layout.setSpacing(8)

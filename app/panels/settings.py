@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import autostart
 from app.forms import PROVIDERS, SettingsValues
 from app.panels.common import muted, row
+from app.panels.connections import ConnectionsCallbacks, ConnectionsTab
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -48,6 +50,7 @@ class SettingsDialog(QDialog):
         *,
         employees: Sequence[tuple[str, str]] = (),
         on_call_in: Callable[[str | None, float], None] | None = None,
+        connections: ConnectionsCallbacks | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -59,7 +62,11 @@ class SettingsDialog(QDialog):
         self._pending: asyncio.Future[str | None] | None = None
         self.tabs = QTabWidget()
         self.tabs.addTab(self._model_tab(keyring_note), "Model")
-        self.tabs.addTab(self._apps_tab(values.connected_apps), "Connected apps")
+        if connections is not None:  # the owner's apps: connect, test, grant, revoke (app/panels/connections.py)
+            self.connections = ConnectionsTab(connections, self._employees)
+            self.tabs.addTab(self.connections, "Connections")
+        else:
+            self.tabs.addTab(self._apps_tab(values.connected_apps), "Connected apps")
         self.tabs.addTab(self._ceilings_tab(), "Ceilings")
         self.tabs.addTab(self._hours_tab(), "Working hours")
         self.error = QLabel()
@@ -198,6 +205,10 @@ class SettingsDialog(QDialog):
         self.call_button.clicked.connect(self._call_in)
         self.call_button.setEnabled(self._on_call_in is not None)
         layout.addLayout(row(self.call_who, self.call_hours, self.call_button))
+        self.start_at_login = QCheckBox("Start Headcount in the tray when I log in, so work goes on")
+        self.start_at_login.setChecked(v.start_at_login)
+        self.start_at_login.setVisible(autostart.supported())  # Windows, macOS: the installer's login item
+        layout.addWidget(self.start_at_login)
         layout.addStretch(1)
         self._hours_enabled(v.always_on)
         return tab
@@ -246,6 +257,7 @@ class SettingsDialog(QDialog):
                 start=self.start.time().toString("HH:mm"),
                 end=self.end.time().toString("HH:mm"),
                 days=tuple(i for i, box in enumerate(self.days) if box.isChecked()),
+                start_at_login=self.start_at_login.isChecked(),
             )
         )
 

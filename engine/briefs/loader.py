@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from engine.briefs.errors import BriefError, Problem, suggest
 from engine.briefs.frontmatter import Document, locate, parse, problems_from
 from engine.briefs.model import Brief, BriefFields
-from engine.briefs.vocabulary import APP_TOOLS, CONNECTIONS, TOOLS, not_provided
+from engine.briefs.vocabulary import APP_TOOLS, CONNECTIONS, TOOLS, as_mcp_grant, not_provided
 from engine.tools.names import qualify, resolve, split
 
 CATALOG_BELT = 12  # the catalog keeps every belt this small; above it the loader warns
@@ -163,7 +163,7 @@ def _check_tools(fields: BriefFields, doc: Document, installed: set[str], missin
     written: set[str] = set()  # the names so far, as written (`_check` reports those twice)
     for i, name in enumerate(fields.tools):
         written_as = qualify(*split(name))
-        match = resolve(name, installed)
+        match = resolve(as_mcp_grant(name) or name, installed)  # `crm_lookup`: the `crm` MCP server's tools
         message = None
         if len(match) > 1:
             choices = " or ".join(f"'{q}'" for q in match)

@@ -254,6 +254,14 @@ class ApprovalPolicy(_Strict):
         "destructive",
     )
 
+    # Per tool name: the risk its calls count as. Raising always applies; lowering never takes a call
+    # below external communication or below what its arguments show (engine.tools.argrisk.overridden).
+    risk: dict[ToolName, Risk] = Field(default_factory=dict, max_length=100)
+
+    def risk_override(self, *tool_names: str) -> Risk | None:
+        """The brief's risk for a tool known by any of `tool_names`, if it sets one."""
+        return next((self.risk[name] for name in tool_names if name in self.risk), None)
+
     def needs_approval(self, risk: Risk, *tool_names: str) -> bool:
         """Whether a call of this risk, to a tool known by any of `tool_names`, waits for the owner."""
         return risk in self.require or any(name in self.require for name in tool_names)

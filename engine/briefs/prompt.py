@@ -11,17 +11,17 @@ from collections.abc import Iterable
 from engine.briefs.model import Brief
 from engine.briefs.skills import Skill
 
-USE_SKILL_LINE = "Call the `use_skill` tool with a skill's name to load its instructions when a task needs it."
-
 
 def render_system_prompt(brief: Brief, skills: Iterable[Skill]) -> str:
-    """The employee's system prompt. Only skills the brief attaches are listed, in the brief's order."""
+    """The employee's system prompt. Only skills the brief attaches are listed, in the brief's order.
+
+    Lean on purpose: one opening line, then each part under a short label (no markdown headers, no
+    preamble); every token here is sent with every request of every task.
+    """
     given = {s.name: s for s in skills}
     attached = [given[n] for n in brief.skills if n in given]
     parts = [
-        f"# Role: {brief.title}\n"
-        f"You are the {brief.title} of a small business, working for its owner as an AI employee. "
-        "Work only within this role; use only the tools you are given.",
+        f"You are the {_clean(brief.title)} of a small business, working for its owner.",
         _section("Goals", _bullets(brief.goals)),
         _section("Tone", _clean(brief.tone)),
     ]
@@ -31,12 +31,12 @@ def render_system_prompt(brief: Brief, skills: Iterable[Skill]) -> str:
         parts.append(_section("Success criteria", _bullets(brief.success_criteria)))
     if brief.escalate:
         rules = [f"{_clean(r.when)} -> {_recipient(r.to)}" for r in brief.escalate]
-        parts.append(_section("Escalate", "Stop and hand over when:\n" + _bullets(rules)))
+        parts.append(_section("Stop and hand over when", _bullets(rules)))
     if brief.body.strip():
-        parts.append(_section("Brief", _clean(brief.body)))
+        parts.append(_clean(brief.body))
     if attached:
         listed = "\n".join(f"- {s.name}: {_clean(s.description)}" for s in attached)
-        parts.append(_section("Skills", f"{listed}\n\n{USE_SKILL_LINE}"))
+        parts.append(_section("Skills", listed))  # the `use_skill` tool says how to load one
     return "\n\n".join(parts) + "\n"
 
 
@@ -45,7 +45,8 @@ def _recipient(to: str) -> str:
 
 
 def _section(title: str, text: str) -> str:
-    return f"## {title}\n{text}"
+    # One line stays on the label's line ("Tone: Warm."); a list or paragraphs go below it.
+    return f"{title}: {text}" if "\n" not in text and not text.startswith("- ") else f"{title}:\n{text}"
 
 
 def _bullets(items: Iterable[str]) -> str:

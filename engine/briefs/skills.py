@@ -101,8 +101,9 @@ def attached_skills(skill_names: Iterable[str], available: Mapping[str, Skill]) 
 class UseSkillArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(description="The skill's name, as listed under Skills in your instructions")
-    file: str | None = Field(default=None, description="Optional: one of the skill's reference files")
+    # One argument, no descriptions: the tool's own says it all, and an unused skill costs every request
+    # these tokens. A reference file is named `skill/file` (as `render_skill` lists them).
+    name: str
 
 
 def use_skill_tool(skills: Iterable[Skill]) -> FunctionTool[UseSkillArgs]:
@@ -110,23 +111,24 @@ def use_skill_tool(skills: Iterable[Skill]) -> FunctionTool[UseSkillArgs]:
     own = {s.name: s for s in skills}
 
     async def use_skill(ctx: ToolContext, args: UseSkillArgs) -> str:
-        skill = own.get(args.name)
+        name, _, file = args.name.strip().partition("/")
+        skill = own.get(name)
         if skill is None:
             names = ", ".join(sorted(own)) or "none"
-            raise ToolError(f"you have no skill called {args.name!r} (your skills: {names})")
-        if args.file is None:
+            raise ToolError(f"you have no skill called {name!r} (your skills: {names})")
+        if not file:
             return render_skill(skill)
-        if args.file not in skill.references:
-            listed = ", ".join(skill.references) or "none"
-            raise ToolError(f"skill {skill.name!r} has no file {args.file!r} (its files: {listed})")
-        text = await asyncio.to_thread((skill.folder / args.file).read_text, "utf-8", "replace")
+        if file not in skill.references:
+            listed = ", ".join(f"{skill.name}/{r}" for r in skill.references) or "none"
+            raise ToolError(f"skill {skill.name!r} has no file {file!r} (its files: {listed})")
+        text = await asyncio.to_thread((skill.folder / file).read_text, "utf-8", "replace")
         if len(text) > MAX_REFERENCE_CHARS:
             text = text[:MAX_REFERENCE_CHARS] + f"\n[... truncated, {len(text)} characters in all]"
         return text
 
     return FunctionTool(
         "use_skill",
-        "Load the full instructions of one of your skills, or one of its reference files.",
+        "Load a skill, or one of its files (skill/file).",
         UseSkillArgs,
         use_skill,
         risk="read_only",
@@ -138,6 +140,6 @@ def render_skill(skill: Skill) -> str:
     """What `use_skill` returns: the instructions, then the reference files it can open."""
     text = f"# Skill: {skill.name}\n\n{skill.body.strip()}\n"
     if skill.references:
-        listed = "\n".join(f"- {r}" for r in skill.references)
-        text += f"\n## Reference files\nCall use_skill with name and file to read one:\n{listed}\n"
+        listed = "\n".join(f"- {skill.name}/{r}" for r in skill.references)
+        text += f"\n## Reference files\nCall use_skill with one of these as the name to read it:\n{listed}\n"
     return text

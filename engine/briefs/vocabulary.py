@@ -1,10 +1,13 @@
 """The catalog's tool and connection vocabulary, in one place.
 
 `TOOLS` are the names a brief may grant that the engine itself provides: the workspace tools,
-`web_fetch` (limited to the brief's `allowed_domains`) and `ask_owner`. Any other tool comes from
-a connection or an MCP server and is named with its namespace (`mcp:crm.search_contacts`,
-`mcp:crm.*`). `APP_TOOLS` are names the catalog once used for apps Headcount cannot connect yet:
-naming one is an error that says how to get the same through an MCP server, never a silent drop.
+`web_fetch` (limited to the brief's `allowed_domains`), `ask_owner`, the email tools on the
+office's email account (`read_inbox`, `draft_email`, `send_email`; `email:NAME.*` names one of
+several), and the calendar and GitHub tools of the app granted to the employee (engine.apps). Any
+other tool comes from a connection or an MCP server and is named with its namespace
+(`mcp:crm.search_contacts`, `mcp:crm.*`). `APP_TOOLS` are the catalog's names for apps reached
+through an MCP server: `crm_lookup` grants every tool of the server the owner connected as `crm`
+(`mcp:crm.*`); while none is, naming it is an error that says how to connect one, never a silent drop.
 """
 
 from __future__ import annotations
@@ -37,6 +40,17 @@ TOOLS: dict[str, ToolInfo] = {
     # built-in: the owner, and the public web as far as the brief allows
     "ask_owner": ToolInfo("Ask the owner a question; the task waits for the answer.", "read_only"),
     "web_fetch": ToolInfo("Fetch a web page, from the domains the brief allows, as text.", "read_only", "web"),
+    # the office's email account (engine.apps.email; `headcount connect email`), or email:NAME.* for one of several
+    "read_inbox": ToolInfo("Read or search the owner's mailbox.", "read_only", "email"),
+    "draft_email": ToolInfo("Save an email in the owner's Drafts folder.", "internal_write", "email"),
+    "send_email": ToolInfo("Send an email (recipients outside your domains need approval).", "external_comm", "email"),
+    # connected apps (engine.apps): on an employee's belt only while the owner grants it such an app
+    "calendar_list": ToolInfo("List calendar events and busy times in a range.", "read_only", "calendar"),
+    "calendar_create": ToolInfo("Book an event, inviting attendees.", "internal_write", "calendar"),
+    "github_issues": ToolInfo("List a repository's issues.", "read_only", "github"),
+    "github_issue_create": ToolInfo("Open an issue.", "internal_write", "github"),
+    "github_comment": ToolInfo("Comment on an issue or pull request.", "internal_write", "github"),
+    "github_pulls": ToolInfo("List a repository's pull requests.", "read_only", "github"),
 }
 
 # The workspace tools: every catalog role works with these alone, offline and in rehearsal.
@@ -44,14 +58,9 @@ BUILTIN_TOOLS: frozenset[str] = frozenset(
     ("list_files", "read_file", "write_file", "save_note", "search_notes", "use_skill")
 )
 
-# Apps the catalog's roles will use once Headcount connects them (issue 13, "Connected apps"). Until
-# then each is an MCP server the owner connects under the app's name and grants as `mcp:<app>.*`.
+# Apps the catalog's roles reach through an MCP server the owner connects under the app's name: the tool
+# name grants that server's tools (`as_mcp_grant`). Email is engine.apps' (issue 13); README lists servers.
 APP_TOOLS: dict[str, str] = {
-    "read_inbox": "email",
-    "draft_email": "email",
-    "send_email": "email",
-    "calendar_list": "calendar",
-    "calendar_create": "calendar",
     "web_search": "search",
     "crm_lookup": "crm",
     "crm_update": "crm",
@@ -63,7 +72,6 @@ APP_TOOLS: dict[str, str] = {
     "ledger_categorize": "accounting",
     "invoice_create": "accounting",
     "doc_read": "drive",
-    "github_issues": "github",
     "chat_post": "chat",
 }
 
@@ -81,6 +89,12 @@ CONNECTIONS: dict[str, str] = {
 }
 
 
+def as_mcp_grant(name: str) -> str | None:
+    """`mcp:crm.*` for `crm_lookup`: what a catalog app tool name grants; None for any other name."""
+    app = APP_TOOLS.get(name)
+    return f"mcp:{app}.*" if app else None
+
+
 def missing_tools(tools: Sequence[str], installed: Collection[str]) -> list[str]:
     """The tools a brief names that this office has not installed, in the brief's order."""
     return [name for name in tools if name not in installed]
@@ -95,10 +109,18 @@ def not_provided(name: str, installed: Collection[str]) -> str | None:
     if name in APP_TOOLS:
         app = APP_TOOLS[name]
         return (
-            f"tool '{name}' needs the {app} app, which Headcount cannot connect yet: connect an MCP server "
-            f"for it with {connect.format(app)} and grant its tools as 'mcp:{app}.*' or 'mcp:{app}.TOOL'"
+            f"tool '{name}' needs the {app} app's MCP server, which is not connected: connect one with "
+            f"{connect.format(app)} (the README lists servers that fit); '{name}' then grants all its tools"
         )
     namespace, dot, _ = name.partition(".")
+    if dot and namespace.startswith("email:"):
+        account = namespace.removeprefix("email:")
+        accounts = sorted(n.removeprefix("email:").removesuffix(".*") for n in installed if n.startswith("email:"))
+        known = f" (connected: {', '.join(accounts)})" if accounts else " (none is connected)"
+        return (
+            f"'{name}' names the email account '{account}', which is not connected{known}: "
+            f"`headcount connect email {account} --imap-host HOST --smtp-host HOST --user USER`"
+        )
     if dot and namespace.startswith("mcp:"):
         server = namespace.removeprefix("mcp:")
         servers = sorted(n.removeprefix("mcp:").removesuffix(".*") for n in installed if n.startswith("mcp:"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -100,6 +100,8 @@ class BudgetLedger:
         self._turn_reserved: dict[str, float] = defaultdict(float)
         self._overrun: dict[tuple[str, str], float] = {}  # (scope, day) -> the day limit when it was overrun
         self._waiters: list[asyncio.Future[None]] = []  # woken whenever a reservation is settled or released
+        # Told (synchronously) of every settlement or release: the scheduler looks at parked work then.
+        self.listeners: list[Callable[[], None]] = []
 
     # --- set-up ---------------------------------------------------------------------------------
 
@@ -191,6 +193,8 @@ class BudgetLedger:
         return len(self._waiters)
 
     def _wake(self) -> None:
+        for listener in self.listeners:
+            listener()
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
             if not waiter.done():
@@ -230,6 +234,14 @@ class BudgetLedger:
         if scope.startswith("employee:") and (who := self._who.get(scope.partition(":")[2])):
             zone = who.zone
         return when.astimezone(zone).date().isoformat()
+
+    def rolled_over(self, employee_id: str, since: datetime, now: datetime) -> bool:
+        """Whether a new budget day began for any of the employee's scopes between `since` and `now`.
+
+        Only that (or the owner) can free work parked over budget: a call waits, rather than parks,
+        whenever others' reservations are all that stand in its way, and spend never goes down.
+        """
+        return any(self.day_of(scope, since) != self.day_of(scope, now) for scope in self.scopes_of(employee_id))
 
     def scopes_of(self, employee_id: str) -> list[str]:
         who = self._who.get(employee_id)

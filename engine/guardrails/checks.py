@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from engine.audit_text import OVERBILLED  # one wording, here and in the audit rows
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import ApprovalRequested, EscalationRaised, SpendChanged
@@ -18,10 +19,9 @@ from engine.guardrails.pricing import Estimator, Pricing
 from engine.llm.types import Message, ModelReply, ToolCall
 from engine.loop import Parked, TaskWork
 from engine.store.writer import Op
-from engine.tools.argrisk import inside
+from engine.tools.argrisk import inside, overridden
 from engine.tools.base import Bounds, Judged, ToolError, ToolSpec
 
-OVERBILLED = "the provider billed more than the worst case"
 STOPPED = "its budgets count as spent for today until you raise them"
 
 
@@ -169,7 +169,12 @@ class Guardrails:
         return Bounds(owner, tuple(brief.allowed_domains) if brief is not None else ())
 
     def judge(self, work: TaskWork, spec: ToolSpec, arguments: dict[str, Any]) -> Judged:
-        return spec.judge(arguments, self.bounds(work))
+        """The call's risk from its arguments, then as the brief raises (or, within limits, lowers) it."""
+        judged = spec.judge(arguments, self.bounds(work))
+        if work.brief is None:
+            return judged
+        override = work.brief.approvals.risk_override(spec.qualified_name, spec.name)
+        return overridden(judged, override, spec.qualified_name)
 
     async def before_tool(
         self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]
@@ -196,12 +201,7 @@ class Guardrails:
             if existing.status == "expired":
                 raise ToolError(f"nobody approved {call.name} in time; it was escalated to the owner")
             raise Parked("waiting", f"waiting for the owner to approve {spec.qualified_name}", "awaiting_approval")
-        if (work.employee_id, spec.qualified_name) in self.auto_approved:
-            if self.audit is not None:
-                data = {"task_id": work.task_id, "tool": spec.qualified_name, "risk": judged.risk,
-                        "decision": "approved", "auto": True, "arguments": arguments}  # fmt: skip
-                await self._write(self.audit.op("approval_decided", data, employee_id=work.employee_id, ts=self._now()))
-            return arguments
+        # Before any auto-approval: a standing setting is no go-ahead after the owner said no in this task.
         rejected = await self.approvals.stopped_by(work.task_id)
         if rejected is not None:
             raise Parked(
@@ -209,6 +209,12 @@ class Guardrails:
                 f"the owner rejected {rejected.tool}; ask before trying another risky action "
                 f"(this task wanted {spec.qualified_name} next; reply to the task to let it go on)",
             )
+        if (work.employee_id, spec.qualified_name) in self.auto_approved:
+            if self.audit is not None:
+                data = {"task_id": work.task_id, "tool": spec.qualified_name, "risk": judged.risk,
+                        "decision": "approved", "auto": True, "arguments": arguments}  # fmt: skip
+                await self._write(self.audit.op("approval_decided", data, employee_id=work.employee_id, ts=self._now()))
+            return arguments
         request = self.approvals.new_request(
             self.ids.new("appr"),
             employee_id=work.employee_id,

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.llm.compaction import SUMMARY_MARK, folded_calls
+from engine.llm.rehearsal_calendar import calendar_steps
 from engine.llm.rehearsal_draft import Brief, compose, keywords, parse_brief, slug, stem, topic
+from engine.llm.rehearsal_mail import EMAIL_TOOLS, mail_steps, unavailable
 from engine.llm.schema_fill import Hint, fill_arguments
 from engine.llm.types import Message, ToolCall, ToolSchema
 
@@ -46,7 +48,7 @@ def decide(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> tuple[st
     brief = parse_brief(_system(messages))
     offered = _offered(tools)
     turn = _read_turn(messages)
-    failed = next(((n, r) for n, r in turn.last_results if _looks_failed(r)), None)
+    failed = next(((n, r) for n, r in turn.last_results if _looks_failed(r) and not unavailable(n, r)), None)
     if failed is not None:
         name, result = failed
         first_line = result.strip().splitlines()[0] if result.strip() else "(no details)"
@@ -155,7 +157,7 @@ def _plan(brief: Brief, turn: _Turn, offered: dict[str, dict[str, Any]]) -> list
     steps' results, so a step computed again later has the same arguments and is recognised as done."""
     task, done = turn.task, {name for name, _ in turn.calls}
     words = keywords(task)
-    steps: list[tuple[str, dict[str, Any]]] = []
+    steps = mail_steps(brief, task, turn.results, offered)  # an assistant's morning: the inbox first
     if "list_files" in offered:
         steps.append(("list_files", {}))
     elif "search_notes" in offered and words:
@@ -175,8 +177,11 @@ def _plan(brief: Brief, turn: _Turn, offered: dict[str, dict[str, Any]]) -> list
         keywords=" ".join(words[:4]) or topic(task),
         path=draft_path,
     )
-    for name in _extra_tools(task, offered)[:MAX_EXTRA_TOOLS]:
-        if name not in done:
+    steps += calendar_steps(task, turn.results, offered, topic(task))  # look at the day, then book a free hour
+    mail_planned = "read_inbox" in offered  # then the email tools follow their own plan (mail_steps)
+    extras = [n for n in _extra_tools(task, offered) if not (mail_planned and n in EMAIL_TOOLS)]
+    for name in extras[:MAX_EXTRA_TOOLS]:
+        if name not in done and not name.startswith("calendar_"):
             steps.append((name, fill_arguments(offered[name].get("parameters") or {}, hint)))
     if "save_note" in offered and "save_note" not in done and turn.calls:
         steps.append(("save_note", {"title": f"Rehearsal: {topic(task)}", "text": _note(turn, draft_path)}))
@@ -184,7 +189,7 @@ def _plan(brief: Brief, turn: _Turn, offered: dict[str, dict[str, Any]]) -> list
 
 
 def _remembered(brief: Brief) -> list[str]:
-    """What the engine recalled for this task (its `## Memory` section), as lines for the draft."""
+    """What the engine recalled for this task (its `Memory:` part), as lines for the draft."""
     lines = brief.sections.get("memory", "").splitlines()
     return [f"Kept in mind: {line.split('): ', 1)[-1]}" for line in lines if line.startswith("- [")][:4]
 

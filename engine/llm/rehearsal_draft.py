@@ -38,20 +38,41 @@ class Brief:
     sections: dict[str, str] = field(default_factory=dict)
 
 
+_LABEL = re.compile(
+    r"(?i)^(goals|tone|constraints|success criteria|stop and hand over when|memory|skills)\b[^:\n]{0,80}:\s*(.*)$"
+)
+_OPENING = re.compile(r"^You are the (.+?) of a small business")
+
+
 def parse_brief(system: str) -> Brief:
-    """Read `# Role: <title>` and `## Section` blocks leniently; anything missing gets a default."""
+    """Read the prompt's `Label:` parts (and markdown `# Role:` / `## Section` blocks) leniently.
+
+    A labelled part ends at a blank line; anything missing gets a default.
+    """
     title = "Employee"
     sections: dict[str, list[str]] = {}
     current: str | None = None
+    labelled = False  # the current part came from a `Label:` line, so a blank line ends it
     for line in system.splitlines():
         heading = re.match(r"^\s*(#{1,6})\s*(.+?)\s*#*\s*$", line)
-        if heading and len(heading.group(1)) == 1:
+        label = _LABEL.match(line)
+        opening = _OPENING.match(line)
+        if opening and title == "Employee":
+            title, current = opening.group(1).strip(), None
+        elif label:
+            current, labelled = label.group(1).lower(), True
+            sections.setdefault(current, [])
+            if label.group(2).strip():
+                sections[current].append(label.group(2))
+        elif heading and len(heading.group(1)) == 1:
             role = re.match(r"(?i)role\s*[:\-]\s*(.+)", heading.group(2))
             title = (role.group(1) if role else heading.group(2)).strip() or title
             current = None
         elif heading:
-            current = heading.group(2).strip().lower()
+            current, labelled = heading.group(2).strip().lower(), False
             sections.setdefault(current, [])
+        elif labelled and not line.strip():
+            current = None
         elif current is not None:
             sections[current].append(line)
     texts = {name: "\n".join(lines).strip() for name, lines in sections.items()}

@@ -24,6 +24,7 @@ from engine.llm.types import Message, ModelClient, ModelError, ModelReply, Model
 from engine.loop.guard import Guard
 from engine.loop.work import Outcome, TaskWork
 from engine.parked import Parked
+from engine.redaction import MASK, masked_fields
 from engine.store import writes
 from engine.store.journal import Journal
 from engine.store.memory import given_ops
@@ -251,6 +252,12 @@ class _Run:
                     f"you have no tool named {call.name!r}. Your tools are: {', '.join(work.belt.names())}."
                 )
             arguments = await loop._guard.before_tool(work, call, tool.spec, parse_arguments(call.arguments))
+            if masked := masked_fields(arguments):
+                raise ToolError(
+                    f"{', '.join(masked)} was masked as a secret ({MASK}) when this call was saved: Headcount never "
+                    "keeps secrets, so the call cannot run from its saved copy. Ask the owner to do this step "
+                    "by hand, or to connect the account the secret belongs to."
+                )
         except ToolError as exc:
             # Refused before running: unknown tool, malformed arguments, or the owner said no.
             status, result = "failed", f"error: {exc}"
@@ -305,7 +312,7 @@ class _Run:
         self, tool: Tool, call: ToolCall, arguments: dict[str, Any]
     ) -> tuple[StepStatus, str, str | None]:
         spec = tool.spec
-        ctx = ToolContext(self.work.employee_id, self.work.task_id, self.work.workspace)
+        ctx = ToolContext(self.work.employee_id, self.work.task_id, self.work.workspace, call.id)
         try:
             async with asyncio.timeout(spec.timeout_s):  # unlike wait_for, no extra task per call
                 result = await tool.run(ctx, arguments)

@@ -188,6 +188,29 @@ class Memories:
         await self.journal.write(*store.insert_ops(new), store.supersede_op(old.id, new.id))
         return new
 
+    async def edit(
+        self, profile: Profile, memory_id: str, text: str, *, forget_old: bool = False
+    ) -> tuple[MemoryRecord, MemoryRecord]:
+        """The owner's rewording: (the new memory, the old one). The old one stays, superseded, unless
+        `forget_old`, when its text is removed for good as `forget` does. Unchanged text changes nothing.
+        """
+        old = await self.visible(profile, memory_id)
+        if len(" ".join(text.split())) > MAX_TEXT:
+            raise MemoryRefused(f"a memory is at most {MAX_TEXT} characters; say it shorter")
+        new = await self.correct(profile, memory_id, text, source="owner")
+        if forget_old and new.id != old.id:
+            await self.forget(old.id)
+        return new, old
+
+    async def set_pinned(self, profile: Profile, memory_id: str, pinned: bool) -> MemoryRecord:
+        """Pin (given with every task) or unpin one of `profile`'s memories."""
+        memory = await self.visible(profile, memory_id)
+        if memory.superseded_by is not None:
+            raise MemoryRefused(f"{memory_id} was replaced by {memory.superseded_by}; pin that one")
+        if memory.pinned == pinned:
+            return memory
+        return await self.pin(memory_id, pinned)
+
     async def forget(self, memory_id: str) -> MemoryRecord | None:
         """Remove a memory for good (see `engine.store.memory.forget_fn`); None when there is no such memory."""
         found: list[MemoryRecord] = []

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from engine.loop import TaskWork
     from engine.memory.book import Memories
 
-HEADER = "## Memory\nWhat you remember that bears on this task:"
+HEADER = "Memory (what you remember that bears on this task):"
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,7 +96,7 @@ class Office:
         self.tools = tools
         self.ledger = ledger
         self.approvals = ApprovalBook(journal, redact=redact)
-        self.audit = AuditLog(journal.writer, redact=redact)
+        self.audit = AuditLog(journal.writer)  # masks with engine.redaction, as every other writer does
         recorder = Recorder(journal, self.audit, clock)
         belts = Belts(journal, home, tools, recorder)
         briefs = BriefVersions(journal, home, belts, recorder)
@@ -133,7 +133,7 @@ class Office:
         scheduler = Scheduler(
             home, journal, bus, clock, roster=roster, workers=workers, board=board, sync=decisions, owner=owner,
             reviews=reviews, agent_loop=self.agent_loop, connections=connections, recorder=recorder,
-            memory=self.memory, teams=teams,
+            memory=self.memory, teams=teams, ledger=ledger,
         )  # fmt: skip
         queries = OfficeQueries(journal, clock, roster, self.approvals, self.guardrails)
         self.parts = Parts(
@@ -173,7 +173,7 @@ class Office:
 
             model = LiteLLMClient()
         journal = Journal(engine, writer)
-        connections = Connections(journal, home)
+        connections = Connections(journal, home, clock=clock)
         office = cls(
             home,
             journal,

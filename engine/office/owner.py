@@ -85,6 +85,12 @@ class Owner:
     async def resume(self, task_id: str, note: str = "") -> None:
         """Let a parked task go on (after the action limit, a model outage, a budget raise...)."""
         task = await self._board.get(task_id, "parked", "failed")
+        rejected = await self._approvals.stopped_by(task_id)
+        if rejected is not None and not note.strip():  # a bare resume is no go-ahead after a rejection
+            raise OwnerError(
+                f"task {task_id} stopped after you rejected {rejected.tool}; say how it should proceed: "
+                f'headcount resume {task_id} --note "…"'
+            )
         ops: list[Op] = [self._board.owner_step(task, note)] if note else []
         await self._recorder.owner_action("resume", {"task_id": task_id, "note": note}, task.employee_id)
         await self._board.requeue(task, "the owner let it continue", *ops)

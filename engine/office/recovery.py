@@ -2,33 +2,51 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from engine.clock import Clock
 from engine.store import writes
 from engine.store.journal import Journal
 from engine.store.recovery import read_interrupted
+from engine.store.writer import Op
+from engine.tools.base import AfterCrash, CrashCheck, Interrupted
 
 log = logging.getLogger(__name__)
 
 
-async def recover(journal: Journal, clock: Clock) -> list[str]:
+async def recover(journal: Journal, clock: Clock, after_crash: AfterCrash | None = None) -> list[str]:
     """Requeue tasks that were running; park as uncertain those with an intent and no result.
 
-    Only the process holding the run lock may call this: in any other, a task marked running is
-    being worked right now. Returns the ids of the tasks it changed; employees' statuses are the
-    caller's to derive from them.
+    An interrupted call whose tool can check its own effect (`after_crash`: an email looked up in
+    the Sent folder) is settled by that check instead: done (its result is journaled and the task
+    goes on), not done (the task goes on and the call runs again), or unknown (parked for the owner,
+    with the check's reason). Only the process holding the run lock may call this: in any other, a
+    task marked running is being worked right now. Returns the ids of the tasks it changed;
+    employees' statuses are the caller's to derive from them.
     """
     now = clock.now().isoformat()
     running, intents = await journal.read(read_interrupted)
     changed: list[str] = []
     for task_id, employee_id in running:
         if task_id in intents:
-            step_id, tool, arguments = intents[task_id]
+            step_id, tool, arguments, call_id = intents[task_id]
+            check = await _check(after_crash, Interrupted(task_id, employee_id, call_id or "", tool, arguments))
+            if check is not None and check.happened is not None:
+                await journal.write(
+                    writes.mark_step(step_id, "uncertain", now),  # answered by the check, as the owner would
+                    *await _settled(journal, task_id, step_id, check, now),
+                    writes.task_status(task_id, "queued", f"after a restart, {tool}: {check.result}", now),
+                )
+                log.info("task %s: the interrupted %s was checked: %s", task_id, tool, check.result)
+                changed.append(task_id)
+                continue
             reason = (
                 f"Headcount stopped while {tool} was running ({arguments}); it may or may not have happened. "
                 "Check, then tell me whether it happened or should be retried."
             )
+            if check is not None:
+                reason += f" ({check.result})"
             await journal.write(
                 writes.mark_step(step_id, "uncertain", now),
                 writes.task_status(task_id, "uncertain", reason, now),
@@ -40,3 +58,24 @@ async def recover(journal: Journal, clock: Clock) -> list[str]:
         changed.append(task_id)
     # An intent whose task was not running (already parked by an earlier recovery) stays as is.
     return changed
+
+
+async def _check(after_crash: AfterCrash | None, step: Interrupted) -> CrashCheck | None:
+    if after_crash is None or not step.call_id:
+        return None
+    try:
+        return await after_crash(step)
+    except Exception as exc:  # a check that breaks must not stop the office: the owner decides instead
+        log.warning("checking the interrupted %s failed: %s", step.tool, exc, exc_info=True)
+        return CrashCheck(None, f"checking it failed: {exc}")
+
+
+async def _settled(journal: Journal, task_id: str, step_id: str, check: CrashCheck, now: str) -> list[Op]:
+    """Done: the call's result, journaled as the owner's confirmation would be. Not done: nothing, so it runs again."""
+    if not check.happened:
+        return []
+    (step,) = [s for s in await journal.steps(task_id=task_id) if s.id == step_id]
+    done = dataclasses.replace(
+        step, id=f"{step_id}-checked", status="finished", result=check.result, started_at=now, finished_at=now
+    )
+    return [writes.insert_step(done)]

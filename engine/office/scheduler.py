@@ -18,6 +18,7 @@ from engine.clock import Clock
 from engine.connections import Connections
 from engine.errors import OfficeError
 from engine.events import EscalationRaised, Status, StatusChanged
+from engine.guardrails import BudgetLedger
 from engine.loop import AgentLoop, Outcome, TaskWork
 from engine.memory import MemoryBook
 from engine.memory.records import Profile
@@ -28,7 +29,7 @@ from engine.office.recorder import Recorder
 from engine.office.recovery import recover
 from engine.office.reviews import Reviews
 from engine.office.roster import Roster
-from engine.office.standing import OPEN, standing
+from engine.office.standing import OPEN, is_over_budget, standing
 from engine.office.tasks import TaskBoard
 from engine.office.teamwork import TeamBelts
 from engine.office.workers import Workers
@@ -65,6 +66,7 @@ class Scheduler:
         recorder: Recorder,
         memory: MemoryBook,
         teams: Teams | None = None,
+        ledger: BudgetLedger | None = None,
     ) -> None:
         self._home = home
         self._journal = journal
@@ -83,6 +85,10 @@ class Scheduler:
         self._teams = teams  # teams: sprint cards queued, stuck work escalated, stand-ups (engine.teams)
         self._team_belts = TeamBelts(teams, journal) if teams is not None else None
         self.daily_backup = DailyBackup(home.database, home.backups, clock)
+        self._ledger = ledger
+        self._settled = asyncio.Event()  # a reservation was settled or released: parked work is looked at
+        if ledger is not None:
+            ledger.listeners.append(self._settled.set)
         # Words per second the rehearsal model writes at; 0 = instantly (headless, tests). The app
         # paces it like a person so the office shows work happening, not a blur of finished tasks.
         self.rehearsal_pace = 0.0
@@ -107,18 +113,21 @@ class Scheduler:
                     for employee in list(self._roster.employees.values()):
                         self._workers.start(employee)
                     poll = group.create_task(self._poll_journal())  # also keeps an empty office serving
+                    watch = group.create_task(self._watch_budgets())
                     if duration is not None:
                         await self._clock.sleep(duration)
-                        for worker in [*self._workers.all(), poll]:
+                        for worker in [*self._workers.all(), poll, watch]:
                             worker.cancel()
                     elif until_idle:
                         while pending := self._workers.running():
                             await asyncio.wait(pending)
                         poll.cancel()
+                        watch.cancel()
                 self._workers.stop_serving()
                 if duration is not None or not until_idle:
                     return
                 await self._poll_once()  # assigned or decided in the last moments: go on if it can be worked
+                await self.retry_parked_over_budget()  # a new day that began while the last ones worked
                 now = self._clock.now()
                 if not any(e.queue and self._roster.on_duty(e, now) for e in self._roster.employees.values()):
                     return
@@ -135,7 +144,7 @@ class Scheduler:
 
     async def _recover(self) -> None:
         """After a crash: requeue or park what was running, then show everyone as their tasks say."""
-        for task_id in await recover(self._journal, self._clock):
+        for task_id in await recover(self._journal, self._clock, self._connections.after_crash):
             task = await self._journal.task(task_id)
             if task is not None:
                 self._board.publish(task, task.status, task.reason)
@@ -169,6 +178,37 @@ class Scheduler:
             if employee is not None and not self._workers.is_queued_or_active(employee, task.id):
                 self._board.publish(task, "queued", task.reason)  # queued by another process: show it
                 self._workers.enqueue(employee, task.id)
+
+    # --- budgets --------------------------------------------------------------------------------
+
+    async def _watch_budgets(self) -> None:
+        """Whenever a reservation is settled or released, requeue parked work a new budget day freed."""
+        with contextlib.suppress(asyncio.CancelledError):
+            while True:
+                await self._settled.wait()
+                self._settled.clear()
+                await self.retry_parked_over_budget()
+
+    async def retry_parked_over_budget(self, employee_id: str | None = None) -> int:
+        """Requeue tasks parked over budget whose budget day has changed since; how many.
+
+        Work parked over budget is freed only by a new day or by the owner (whose every change of a
+        ceiling requeues it all, engine.office.decisions): a call whose only obstacle is others'
+        reservations waits for them instead of parking (engine.guardrails.checks).
+        """
+        if self._ledger is None:
+            return 0
+        now, freed = self._clock.now(), 0
+        for task in await self._journal.tasks(employee_id=employee_id, statuses=["parked"]):
+            since = datetime.fromisoformat(task.updated_at)
+            if (
+                is_over_budget(task)
+                and task.employee_id in self._roster.employees
+                and self._ledger.rolled_over(task.employee_id, since, now)
+            ):
+                await self._board.requeue(task, "a new budget day began")
+                freed += 1
+        return freed
 
     # --- the work -------------------------------------------------------------------------------
 
@@ -217,7 +257,7 @@ class Scheduler:
     async def _heartbeat(self, employee: Employee) -> None:
         """Periodic check during working hours: expired approvals, a new day for budgets, parked work."""
         await self._owner.expire_approvals()
-        await self._board.retry_over_budget(employee.id, "a new budget period may have started")
+        await self.retry_parked_over_budget(employee.id)
         await self._consolidate(employee)
 
     async def _consolidate(self, employee: Employee) -> None:

@@ -7,14 +7,16 @@ from sqlalchemy import Connection, select
 from engine.store.schema import steps, tasks
 
 
-def read_interrupted(conn: Connection) -> tuple[list[tuple[str, str]], dict[str, tuple[str, str, str | None]]]:
-    """(task id, employee id) of running tasks, and task id -> (step id, tool, arguments) of open intents."""
+def read_interrupted(
+    conn: Connection,
+) -> tuple[list[tuple[str, str]], dict[str, tuple[str, str, str | None, str | None]]]:
+    """(task id, employee id) of running tasks, and task id -> (step id, tool, arguments, call id) of open intents."""
     running = [
         (r[0], r[1]) for r in conn.execute(select(tasks.c.id, tasks.c.employee_id).where(tasks.c.status == "running"))
     ]
     intents = conn.execute(
-        select(steps.c.task_id, steps.c.id, steps.c.tool, steps.c.arguments).where(
+        select(steps.c.task_id, steps.c.id, steps.c.tool, steps.c.arguments, steps.c.call_id).where(
             steps.c.status == "started", steps.c.kind == "tool"
         )
     )
-    return running, {r[0]: (r[1], r[2], r[3]) for r in intents}
+    return running, {r[0]: (r[1], r[2], r[3], r[4]) for r in intents}

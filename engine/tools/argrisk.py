@@ -120,3 +120,21 @@ def judged_by(*checks: RiskOf, least: Risk = "read_only") -> RiskOf:
         return Judged(top, "; ".join(r.why for r in results if r.risk == top and r.why))
 
     return check
+
+
+def overridden(judged: Judged, override: Risk | None, tool: str) -> Judged:
+    """A call's risk after its brief's `approvals.risk` entry for `tool` (None: no entry).
+
+    Raising always applies. Lowering applies only to a tool's plain declared risk: never to a call
+    judged external communication (an outside recipient or link, or a tool that reaches outside,
+    such as an MCP tool without annotations), nor to one its arguments flagged (a credential
+    change, a payment). Then the call keeps its risk, and the approval says the brief asked for less.
+    """
+    if override is None or override == judged.risk:
+        return judged
+    if RISKS.index(override) > RISKS.index(judged.risk):
+        return Judged(override, "; ".join(filter(None, (judged.why, f"the brief raises {tool} to {override}"))))
+    if judged.risk == "external_comm" or judged.why:
+        kept = f"the brief lowers {tool} to {override}, which never applies to {judged.risk.replace('_', ' ')}"
+        return Judged(judged.risk, "; ".join(filter(None, (judged.why, kept))))
+    return Judged(override)

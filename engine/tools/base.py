@@ -11,6 +11,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from engine.llm.types import ToolSchema
+from engine.tools.lean import lean_schema
 from engine.tools.names import BUILTIN, qualify
 
 Risk = Literal["read_only", "internal_write", "external_comm", "spends_money", "destructive"]
@@ -55,6 +56,11 @@ class ToolSpec:
     namespace: str = BUILTIN  # where it comes from: `builtin`, or a connection or server (`acme`, `mcp:github`)
     max_result_chars: int = MAX_RESULT_CHARS  # the most of its result the model reads (`cap_result`)
     risk_of: RiskOf | None = field(default=None, compare=False)  # None: every call is `risk`
+    # What the model is shown of `parameters` (see engine.tools.lean), made once: every request sends it.
+    shown: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shown", lean_schema(self.parameters))
 
     def judge(self, arguments: Mapping[str, Any], bounds: Bounds) -> Judged:
         """The risk of calling this tool with `arguments`: the declared check's, else the static risk."""
@@ -71,7 +77,7 @@ class ToolSpec:
         """The function schema the model sees, under `name` (its name on the belt) when given."""
         return {
             "type": "function",
-            "function": {"name": name or self.name, "description": self.description, "parameters": self.parameters},
+            "function": {"name": name or self.name, "description": self.description, "parameters": self.shown},
         }
 
 
@@ -80,6 +86,34 @@ class ToolContext:
     employee_id: str
     task_id: str
     workspace: Path
+    call_id: str = ""  # the model's id for this call: the same on every attempt, so effects can be keyed by it
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupted:
+    """A non-idempotent call a crash cut short: its intent is journaled, its result is not."""
+
+    task_id: str
+    employee_id: str
+    call_id: str
+    tool: str  # qualified name
+    arguments: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CrashCheck:
+    """What the tool's own check found out about an interrupted call.
+
+    `happened` True: it took effect, and `result` is what the model reads; False: it certainly did not,
+    so it may run again; None: the check cannot tell, and `result` says why (the owner decides).
+    """
+
+    happened: bool | None
+    result: str
+
+
+# Asked after a crash about each interrupted call; None when no tool of this office can check it.
+AfterCrash = Callable[[Interrupted], Awaitable[CrashCheck | None]]
 
 
 class ToolError(Exception):

@@ -96,3 +96,7 @@ class Belt:
         """This belt plus `tool` (replacing a tool of the same qualified name)."""
         others = [t for t in self._tools.values() if t.spec.qualified_name != tool.spec.qualified_name]
         return Belt([*others, tool])
+
+    def without(self, names: Collection[str]) -> Belt:
+        """This belt less the tools the model calls by any of `names`."""
+        return Belt(t for n, t in self._tools.items() if n not in names)

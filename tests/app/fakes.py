@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from app.forms import AuditRow, BriefProblem, CustomRole, InboxItem, RoleInfo, SettingsValues
+from app.forms import AuditRow, BriefProblem, CustomRole, DoctorRow, Graphics, InboxItem, RoleInfo, SettingsValues
 from app.state import OfficeState
 from engine.events import (
     ApprovalRequested,
@@ -37,6 +37,7 @@ class Recorder:
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self.settings = SettingsValues()
         self.brief_problem: BriefProblem | None = None
+        self.doctor_rows: list[DoctorRow] = []
 
     def _record(self, name: str, *args: Any) -> None:
         self.calls.append((name, args))
@@ -128,6 +129,10 @@ class Recorder:
 
     def dismiss_welcome(self) -> None:
         self._record("dismiss_welcome")
+
+    def doctor(self, online: bool, graphics: Graphics) -> list[DoctorRow]:
+        self._record("doctor", online, graphics)
+        return list(self.doctor_rows)
 
 
 def populate(state: OfficeState) -> None:

@@ -35,11 +35,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine import loop as agent_loop
 from engine.briefs.model import MemorySettings
 from engine.clock import FakeClock, SequentialIds
 from engine.llm.compaction import Compactor, request_tokens, tool_results
 from engine.llm.types import Message, ModelReply, ToolCall, ToolSchema
+from engine.loop import agent as agent_loop
 from engine.memory import Profile
 from engine.memory.text import keywords
 from engine.office import Office

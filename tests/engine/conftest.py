@@ -14,6 +14,7 @@ from engine.llm.types import ModelClient
 from engine.office import Office
 from engine.paths import Home
 from engine.tools.base import Tool
+from tests.engine.mailservers import dovecot, smtp_sink  # noqa: F401  (real IMAP and SMTP servers on 127.0.0.1)
 
 BriefWriter = Callable[..., Path]
 

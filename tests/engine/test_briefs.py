@@ -18,6 +18,7 @@ from engine.briefs import (
     missing_tools,
     parse_brief,
 )
+from engine.briefs.vocabulary import TOOLS
 from engine.llm.types import REHEARSAL_MODEL, Price
 from engine.paths import SHIPPED_BRIEFS
 
@@ -52,16 +53,20 @@ def error_of(tmp_path: Path, text: str | bytes, **kwargs: object) -> BriefError:
     return info.value
 
 
-def test_the_assistant_loads_clean_with_only_the_builtins_installed() -> None:
+def test_the_assistant_loads_clean_with_the_builtins_and_app_tools_installed() -> None:
+    from engine.apps.plane import app_tools
+
     path = SHIPPED_BRIEFS / "roles" / "assistant.md"
-    brief = load_brief(path, known_tools=BUILTIN_TOOLS)
+    installed = {*BUILTIN_TOOLS, *(t.spec.qualified_name for t in app_tools())}
+    brief = load_brief(path, known_tools=installed)
     assert brief.id == "assistant" and brief.function == "assistant" and brief.team == "assistant"
     assert brief.warnings == ()
     assert brief.source == path
     assert brief.version == hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     assert brief.model.to_config().is_rehearsal
     assert brief.body.startswith("You look after one busy person")
-    assert missing_tools(brief.tools, BUILTIN_TOOLS) == []  # every name it grants works (issue 13)
+    assert missing_tools(brief.tools, TOOLS) == []  # every name it grants is the engine's own (issue 13)
+    assert {"read_inbox", "draft_email", "send_email", "calendar_list", "calendar_create"} <= set(brief.tools)
 
 
 def test_a_minimal_brief_gets_the_documented_defaults(tmp_path: Path) -> None:

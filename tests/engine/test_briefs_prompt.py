@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -30,37 +31,30 @@ Write for busy owners.<trailing spaces>
 Keep it short.
 """.replace("<trailing spaces>", "   ")
 
-EXPECTED = """# Role: Writer
-You are the Writer of a small business, working for its owner as an AI employee. \
-Work only within this role; use only the tools you are given.
+EXPECTED = """You are the Writer of a small business, working for its owner.
 
-## Goals
+Goals:
 - Write one article a week
 - Keep a list of ideas
 
-## Tone
-Warm and plain.
+Tone: Warm and plain.
 
-## Constraints
+Constraints:
 - Never publish without approval
 
-## Success criteria
+Success criteria:
 - Drafts need one round of edits at most
 
-## Escalate
 Stop and hand over when:
 - A claim needs checking -> the marketing-lead role
 - Anything about money -> the owner
 
-## Brief
 Write for busy owners.
 
 Keep it short.
 
-## Skills
+Skills:
 - brand-voice: {description}
-
-Call the `use_skill` tool with a skill's name to load its instructions when a task needs it.
 """
 
 
@@ -90,12 +84,11 @@ def test_sections_are_in_order_and_nothing_volatile_leaks(tmp_path: Path) -> Non
     catalog = load_catalog(SHIPPED_BRIEFS)
     for brief in catalog.roles.values():
         prompt = render_system_prompt(brief, catalog.skills.values())
-        assert prompt.startswith(f"# Role: {brief.title}\n")
-        headings = [line for line in prompt.splitlines() if line.startswith("## ")]
-        assert headings == [
-            "## Goals", "## Tone", "## Constraints", "## Success criteria", "## Escalate", "## Brief",
-            *(["## Skills"] if brief.skills else []),
-        ]  # fmt: skip
+        assert prompt.startswith(f"You are the {brief.title} of a small business")
+        labels = [line.split(":")[0] for line in prompt.splitlines() if re.match(r"^[A-Z][a-z ]+( \(.*\))?:", line)]
+        assert labels[:5] == ["Goals", "Tone", "Constraints", "Success criteria", "Stop and hand over when"]
+        assert ("Skills" in labels) == bool(brief.skills)
+        assert brief.body.strip().splitlines()[0].strip() in prompt  # the body follows, with no header
         assert brief.version not in prompt
         assert str(brief.source) not in prompt
         assert brief.id not in prompt.splitlines()[0]
@@ -107,5 +100,5 @@ def test_prompt_changes_when_the_brief_changes(tmp_path: Path) -> None:
     before = render_system_prompt(load_brief(path), ())
     path.write_text(SMALL.replace("Warm and plain.", "Crisp."), encoding="utf-8")
     after = render_system_prompt(load_brief(path), ())
-    assert before != after and "## Tone\nCrisp.\n" in after
-    assert "## Skills" not in after  # no skill objects given, so none listed
+    assert before != after and "\nTone: Crisp.\n" in after
+    assert "Skills" not in after  # no skill objects given, so none listed

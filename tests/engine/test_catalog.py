@@ -228,7 +228,7 @@ def test_prompt_new_role_asks_again_until_answers_are_valid(tmp_path: Path) -> N
             "",
             "",  # default tone
             "read_file, write_fle",  # typo
-            "read_file, write_file, calendar_list",  # an app Headcount cannot connect yet
+            "read_file, write_file, crm_lookup",  # an app reached through an MCP server, none connected
             "read_file, write_file, web_fetch",
         ]
     )
@@ -246,6 +246,6 @@ def test_prompt_new_role_asks_again_until_answers_are_valid(tmp_path: Path) -> N
     assert result.tools == ("read_file", "write_file", "web_fetch")
     assert any("did you mean 'events'" in p or "one of" in p for p in printed)
     assert any("unknown tool 'write_fle' (did you mean 'write_file'?)" in p for p in printed)
-    assert any("'calendar_list' needs the calendar app" in p and "headcount connect mcp calendar" in p for p in printed)
+    assert any("'crm_lookup' needs the crm app's MCP server" in p and "headcount connect mcp crm" in p for p in printed)
     path = new_role_brief(result, Home(tmp_path))
     assert load_brief(path).warnings == ("tool 'web_fetch' needs the 'web' connection, which is not listed",)

@@ -200,7 +200,9 @@ VALUES = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(command=st.sampled_from(COMMANDS), value=VALUES)
 @example(command=("audit", "export", "--out"), value="\x00")  # found by hypothesis: a NUL in a file name
 def test_random_values_never_raise_a_traceback(

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from engine import doctor
+from engine import doctor, doctor_apps
+from engine.apps.email_config import EmailAccount
 from engine.cli import main as cli_main
-from engine.doctor import Check, examine, render
+from engine.connections import connect
+from engine.doctor import examine, render
+from engine.doctor_apps import AppKind, register
+from engine.doctor_check import Check
 from engine.paths import Home
 from engine.runlock import RunLock, lock_holder
 from engine.store.backups import DAILY, take_backup
+from engine.store.settings import put_setting
 from engine.testing import ScriptedModel
+from engine.tools.mcp_config import McpServerConfig
 from tests.engine.conftest import OfficeFactory
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -51,7 +58,8 @@ def no_app_graphics(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_a_new_data_folder_has_no_problems_and_the_report_says_so(headcount_home: Path) -> None:
     checks = run(headcount_home)
-    assert [c.status for c in checks.values()] == ["ok"] * 7
+    assert [c.status for c in checks.values()] == ["ok"] * 8
+    assert checks["apps"].summary.startswith("none connected")
     assert checks["model"].summary.startswith("rehearsal")
     assert checks["database"].summary.startswith("none yet")
     assert checks["run lock"].summary.startswith("free")
@@ -136,6 +144,105 @@ async def test_online_tries_a_local_servers_address_and_only_with_online(
         assert run(headcount_home, online=True)["model"].summary.endswith("reached")
 
 
+def apps(home: Path, *, keys: frozenset[str] = frozenset(), online: bool = False) -> dict[str, Check]:
+    """The connected-apps lines by connection name."""
+    checks = examine(
+        Home.resolve(home),
+        now=NOW,
+        graphics=lambda: GRAPHICS,
+        keyring=KEYRING,
+        has_key=keys.__contains__,
+        online=online,
+    )
+    assert all(c.fix for c in checks if c.status in ("warn", "problem")), "every problem names its fix"
+    return {str(c.details["name"]): c for c in checks if c.name == "apps"}
+
+
+async def test_each_connected_app_is_checked_for_its_keys_its_command_and_online_its_address(
+    headcount_home: Path, make_office: OfficeFactory
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        office = await make_office(ScriptedModel())
+        await connect(office, McpServerConfig(name="files", command=sys.executable, env={"TOKEN": "files_token"}))
+        await connect(office, McpServerConfig(name="gone", command="/nowhere/mcp-server-gone"))
+        await connect(
+            office, McpServerConfig(name="web", url=f"http://127.0.0.1:{port}/mcp", headers={"X-Key": "web_token"})
+        )
+        await office.journal.write(put_setting("mcp:broken", '{"command": 3}'))
+        await office.close()
+        found = apps(headcount_home)
+        assert found["files"].status == "problem" and found["files"].fix.endswith("headcount key set files_token")
+        assert found["gone"].status == "problem" and "not found" in found["gone"].summary
+        assert "/full/path/to/mcp-server-gone" in found["gone"].fix
+        assert found["broken"].status == "problem" and "cannot be read" in found["broken"].summary
+        assert "headcount connect mcp broken" in found["broken"].fix
+        keyed = apps(headcount_home, keys=frozenset({"files_token", "web_token"}))
+        assert keyed["files"].status == "ok" and "'files_token' stored" in keyed["files"].summary
+        assert keyed["web"].status == "ok" and "not contacted" in keyed["web"].summary, "no connection without --online"
+        refused = apps(headcount_home, keys=frozenset({"files_token", "web_token"}), online=True)["web"]
+    assert refused.status == "problem" and f"127.0.0.1:{port}" in refused.summary
+    assert "headcount connect mcp web" in refused.fix
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", port))
+        server.listen()
+        reached = apps(headcount_home, keys=frozenset({"files_token", "web_token"}), online=True)["web"]
+        assert reached.status == "ok" and reached.summary.endswith("reached")
+
+
+async def test_an_email_account_needs_its_password_and_online_both_its_servers(
+    headcount_home: Path, make_office: OfficeFactory
+) -> None:
+    with socket.socket() as imap, socket.socket() as closed:
+        imap.bind(("127.0.0.1", 0))
+        imap.listen()
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: the SMTP server is down
+        account = EmailAccount(
+            name="work", address="me@example.com", user="me", imap_host="127.0.0.1",
+            imap_port=imap.getsockname()[1], imap_security="plain", smtp_host="127.0.0.1",
+            smtp_port=closed.getsockname()[1], smtp_security="plain",
+        )  # fmt: skip
+        office = await make_office(ScriptedModel())
+        await office.journal.write(put_setting(f"email:{account.name}", account.stored()))
+        await office.close()
+        missing = apps(headcount_home)["work"]
+        assert missing.status == "problem" and missing.fix.endswith(f"headcount key set {account.password_key}")
+        offline = apps(headcount_home, keys=frozenset({account.password_key}))["work"]
+        assert offline.status == "ok" and "not contacted" in offline.summary
+        down = apps(headcount_home, keys=frozenset({account.password_key}), online=True)["work"]
+        assert down.status == "problem" and f"SMTP server 127.0.0.1:{closed.getsockname()[1]}" in down.summary
+        assert "headcount connect email work" in down.fix
+
+
+async def test_a_new_kind_of_connection_is_checked_by_the_generic_check_and_a_faulty_one_is_contained(
+    headcount_home: Path, make_office: OfficeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    office = await make_office(ScriptedModel())
+    await office.journal.write(put_setting("mailbox:work", json.dumps({"key": "imap_work", "host": "127.0.0.1:1"})))
+    await office.journal.write(put_setting("cal:home", "{}"))
+    await office.close()
+
+    def fails(kind: AppKind, name: str, value: str, has_key: object, online: bool) -> Check:
+        raise RuntimeError("a bug in this kind's check")
+
+    monkeypatch.setattr(doctor_apps, "KINDS", dict(doctor_apps.KINDS))  # register() below is undone after
+    mailbox = AppKind(
+        prefix="mailbox:",
+        label="mailbox",
+        keys=lambda n, v: [json.loads(v)["key"]],
+        address=lambda n, v: json.loads(v)["host"],
+        reconnect="headcount connect email {name}",
+    )
+    register(mailbox)
+    register(AppKind(prefix="cal:", label="calendar", keys=lambda n, v: [], reconnect="x", check=fails))
+    found = apps(headcount_home)
+    assert found["work"].status == "problem" and found["work"].fix.endswith("headcount key set imap_work")
+    keyed = apps(headcount_home, keys=frozenset({"imap_work"}), online=True)["work"]
+    assert keyed.status == "problem" and "127.0.0.1:1" in keyed.summary and "headcount connect email work" in keyed.fix
+    assert found["home"].status == "warn" and "RuntimeError" in found["home"].summary
+
+
 def test_the_run_lock_names_the_process_that_works_the_office(headcount_home: Path) -> None:
     path = headcount_home / "run.lock"
     assert lock_holder(path) is None and not path.exists(), "asking creates no lock file"
@@ -178,6 +285,7 @@ def test_the_command_prints_json_and_fails_on_a_problem(
         "database",
         "backup",
         "model",
+        "apps",
         "run lock",
     ]
     (headcount_home / "headcount.db").write_bytes(b"not a database at all" * 100)

@@ -102,8 +102,8 @@ async def test_day_three_recalls_tone_preference_and_decision_but_not_chatter(
     await office.run(until_idle=True)
     request = model.requests[-1]
     memory = request.messages[1]
-    assert request.messages[0]["content"].startswith("# Role: Marketer")  # the brief first, unchanged
-    assert memory["role"] == "system" and memory["content"].startswith("## Memory")
+    assert request.messages[0]["content"].startswith("You are the Marketer")  # the brief first, unchanged
+    assert memory["role"] == "system" and memory["content"].startswith("Memory (what you remember")
     assert TONE in memory["content"] and PREFERENCE in memory["content"] and DECISION in memory["content"]
     assert "Why: We have too much winter stock." in memory["content"]
     assert request.messages[2] == {"role": "user", "content": "Draft the spring sale email for Acme Bakery."}

@@ -54,7 +54,7 @@ async def test_the_brief_is_the_same_prefix_on_every_call(make_office: OfficeFac
     await office.run(until_idle=True)
     systems = [r.messages[0] for r in model.requests]
     assert all(m == systems[0] for m in systems) and systems[0]["role"] == "system"
-    assert systems[0]["content"].startswith("# Role: Office Clerk")
+    assert systems[0]["content"].startswith("You are the Office Clerk of a small business")
     assert "Answer every customer within a day" in systems[0]["content"]
     assert all(r.tool_names == model.requests[0].tool_names for r in model.requests)
     assert model.requests[0].messages[1] == {"role": "user", "content": "Tidy up"}

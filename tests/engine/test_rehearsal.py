@@ -229,7 +229,7 @@ schemas = st.recursive(
 )
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(objects(schemas))
 def test_filled_arguments_match_the_schema(schema: dict[str, Any]) -> None:
     arguments = fill_arguments(schema, HINT)
@@ -259,7 +259,7 @@ def test_filled_arguments_follow_refs_and_field_names() -> None:
     }
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(
     st.lists(st.sampled_from([*BUILTINS, SEND_EMAIL]), unique_by=lambda t: t["function"]["name"]),
     st.text(max_size=80),

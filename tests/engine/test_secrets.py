@@ -64,15 +64,15 @@ def test_logging_filter_masks_messages_arguments_and_tracebacks(caplog: pytest.L
     assert f"calling with {MASK}" in caplog.text and f"bad key {MASK}" in caplog.text
 
 
-def test_headless_falls_back_to_a_private_file_in_the_home(
+def test_headless_falls_back_to_a_private_encrypted_file_in_the_home(
     headcount_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
     monkeypatch.setattr(secrets_module, "os_keyring", lambda: None)
     store = Secrets()
-    path = headcount_home / "secrets.cfg"
+    path = headcount_home / "secrets.enc"  # more in test_secret_file.py
     assert store.backend_description() == (
-        f"file keyring at {path} (not encrypted: no OS keyring found; readable only by you)"
+        f"encrypted key file at {path} (no OS keyring found; opened with your passphrase)"
     )
     store.set("openai", "sk-file-000111222333")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

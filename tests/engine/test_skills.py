@@ -119,15 +119,15 @@ async def test_skills_are_names_only_until_use_skill_loads_the_body(tmp_path: Pa
     assert "- weekly-report: " in prompt
     assert "contract-red-flags" not in prompt  # in the library, not attached
     assert voice.body.splitlines()[2] not in prompt  # the instructions stay out of the prompt
-    assert "use_skill" in prompt
+    assert "Skills:\n- brand-voice" in prompt
 
     tool = use_skill_tool(library[n] for n in brief.skills)
     assert tool.spec.name == "use_skill" and tool.spec.risk == "read_only" and tool.spec.idempotent
     loaded = await tool.run(ctx, {"name": "brand-voice"})
     assert loaded.startswith("# Skill: brand-voice\n")
     assert voice.body.strip() in loaded
-    assert "- checklist.md" in loaded
-    checklist = await tool.run(ctx, {"name": "brand-voice", "file": "checklist.md"})
+    assert "- brand-voice/checklist.md" in loaded
+    checklist = await tool.run(ctx, {"name": "brand-voice/checklist.md"})
     assert checklist == (SHIPPED_SKILLS / "brand-voice" / "checklist.md").read_text(encoding="utf-8")
 
 
@@ -137,7 +137,7 @@ async def test_use_skill_refuses_skills_that_are_not_attached(ctx: ToolContext) 
     with pytest.raises(ToolError, match=r"no skill called 'contract-red-flags' \(your skills: brand-voice\)"):
         await tool.run(ctx, {"name": "contract-red-flags"})
     with pytest.raises(ToolError, match=r"has no file '\.\./\.\./secrets'"):
-        await tool.run(ctx, {"name": "brand-voice", "file": "../../secrets"})
+        await tool.run(ctx, {"name": "brand-voice/../../secrets"})
     with pytest.raises(ToolError, match="your skills: none"):
         await use_skill_tool([]).run(ctx, {"name": "brand-voice"})
 

@@ -23,7 +23,7 @@ PACKAGE = ROOT / "build" / "package"
 TARGET_FIRST_FRAME_S = 2.0  # the product's target; asserted loosely below, a busy CI machine is not an owner's
 CEILING_FIRST_FRAME_S = 10.0
 PYINSTALLER = (sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN")
-CEILING_BUNDLE_BYTES = 400 * 1024**2  # a guard against a dependency dragging in half of PyPI (now ~345 MiB)
+CEILING_BUNDLE_BYTES = 300 * 1024**2  # the size target (README); 293.8 MiB after leaving out litellm's Rust bridge
 
 pytestmark = [
     pytest.mark.package,

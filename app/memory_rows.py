@@ -1,0 +1,165 @@
+"""An employee's memories as the Memory tab shows them, and the owner's hand on them (edit, pin, forget).
+
+Qt-free: `MemoryCommands` asks the office (`office.memory`, `office.history`) and hands the tab a
+`MemoryView`. Every change is a row in the office's database, so a running office (this process or
+another) gives it with its next task; nothing here is kept but the view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from app.rows import step_row
+
+if TYPE_CHECKING:
+    from engine.office import Office
+
+Layer = Literal["facts", "decisions", "journal", "team"]
+LAYERS: tuple[Layer, ...] = ("facts", "decisions", "journal", "team")
+LAYER_TITLES: dict[Layer, str] = {"facts": "Facts", "decisions": "Decisions", "journal": "Journal", "team": "Team"}
+SEARCH_LIMIT = 50
+GIVEN_STEPS = 40  # newest model steps shown with what they were given
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryRow:
+    id: str
+    layer: Layer
+    kind: str
+    subject: str
+    text: str
+    pinned: bool
+    source: str  # owner | task | consolidation
+    created_at: str
+    why: str = ""
+
+    @property
+    def editable(self) -> bool:
+        return self.kind != "journal"  # journal entries are rewritten by consolidation
+
+
+@dataclass(frozen=True, slots=True)
+class GivenStep:
+    """One model request and the memories it was given (a forgotten one as its bare id)."""
+
+    step_id: str
+    when: str
+    summary: str
+    memories: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryView:
+    rows: tuple[MemoryRow, ...]
+    given: tuple[GivenStep, ...]
+    query: str = ""
+
+
+def layer_of(memory: Any) -> Layer:
+    if memory.employee_id is None:
+        return "team"
+    if memory.kind == "journal":
+        return "journal"
+    return "decisions" if memory.kind == "decisions" else "facts"
+
+
+def to_row(memory: Any) -> MemoryRow:
+    """An `engine.memory.MemoryRecord` as the tab's row."""
+    return MemoryRow(
+        id=memory.id,
+        layer=layer_of(memory),
+        kind=memory.kind,
+        subject=memory.subject,
+        text=" ".join(memory.text.split()),
+        pinned=bool(memory.pinned),
+        source=memory.source,
+        created_at=memory.created_at,
+        why=memory.why,
+    )
+
+
+def by_layer(rows: Sequence[MemoryRow]) -> dict[Layer, list[MemoryRow]]:
+    """Rows grouped by layer, pinned first in each, then in the order given (newest or best first)."""
+    out: dict[Layer, list[MemoryRow]] = {layer: [] for layer in LAYERS}
+    for r in rows:
+        out[r.layer].append(r)
+    return {layer: sorted(found, key=lambda r: not r.pinned) for layer, found in out.items()}
+
+
+def given_line(memory: Any) -> str:
+    if isinstance(memory, str):
+        return f"[{memory}] (forgotten since)"
+    subject = f", {memory.subject}" if memory.subject else ""
+    return f"[{memory.id}] {memory.kind}{subject}: {' '.join(memory.text.split())}"
+
+
+Spawn = Callable[[Coroutine[Any, Any, Any], str], Any]
+Deliver = Callable[[MemoryView], None]
+
+
+class MemoryCommands:
+    """The Memory tab's commands for one employee; each runs as an owned task, then delivers a fresh view."""
+
+    def __init__(self, employee_id: str, office: Callable[[], Office], spawn: Spawn) -> None:
+        self.employee_id = employee_id
+        self._office = office
+        self._spawn = spawn
+
+    def load(self, query: str, deliver: Deliver) -> None:
+        self._spawn(self._deliver(query, deliver), "read the memories")
+
+    def edit(self, memory_id: str, text: str, query: str, deliver: Deliver) -> None:
+        self._spawn(self._after(self.edit_now(memory_id, text), query, deliver), "edit the memory")
+
+    def pin(self, memory_id: str, pinned: bool, query: str, deliver: Deliver) -> None:
+        what = "pin the memory" if pinned else "unpin the memory"
+        self._spawn(self._after(self.pin_now(memory_id, pinned), query, deliver), what)
+
+    def forget(self, memory_id: str, query: str, deliver: Deliver) -> None:
+        self._spawn(self._after(self.forget_now(memory_id), query, deliver), "forget the memory")
+
+    # --- the work, awaitable (tests await these directly) -------------------------------------------
+
+    async def view(self, query: str = "") -> MemoryView:
+        office = self._office()
+        profile = office.memory_profile(self.employee_id)
+        if query.strip():
+            found = await office.memory.recall(profile, query, include_journal=True, limit=SEARCH_LIMIT)
+            memories = [m for m, _ in found]
+        else:
+            memories = await office.memory.listing(profile)
+        return MemoryView(tuple(map(to_row, memories)), await self.given(), query)
+
+    async def given(self) -> tuple[GivenStep, ...]:
+        office = self._office()
+        steps = [s for s in await office.history.steps(self.employee_id) if s.kind == "model"][-GIVEN_STEPS:]
+        links = await office.memory.given(step_ids=[s.id for s in steps]) if steps else {}
+        shown = [
+            GivenStep(s.id, s.started_at, step_row(s).summary, tuple(given_line(m) for m in links.get(s.id, ())))
+            for s in steps
+        ]
+        return tuple(reversed(shown))  # newest first
+
+    async def edit_now(self, memory_id: str, text: str) -> None:
+        office = self._office()
+        await office.memory.edit(office.memory_profile(self.employee_id), memory_id, text)
+
+    async def pin_now(self, memory_id: str, pinned: bool) -> None:
+        office = self._office()
+        await office.memory.set_pinned(office.memory_profile(self.employee_id), memory_id, pinned)
+
+    async def forget_now(self, memory_id: str) -> None:
+        office = self._office()
+        await office.memory.visible(office.memory_profile(self.employee_id), memory_id)  # only its own or team's
+        await office.memory.forget(memory_id)
+
+    async def _deliver(self, query: str, deliver: Deliver) -> None:
+        deliver(await self.view(query))
+
+    async def _after(self, change: Coroutine[Any, Any, None], query: str, deliver: Deliver) -> None:
+        try:
+            await change
+        finally:
+            deliver(await self.view(query))  # refused or not, the tab shows what is stored

@@ -1,0 +1,177 @@
+"""The owner's connected apps (calendars, GitHub, Google and Microsoft accounts) and who may use them.
+
+Each is the settings row `app:<name>` -> JSON, read by every process from there. The row holds
+where the app is and whose it is, never a password or token: those are the keyring entry
+`app:<name>` (`secret_key`). An app is granted to employees by id; an employee never sees the tools
+of an app it was not granted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from engine.audit import AuditLog
+from engine.clock import Clock
+from engine.errors import OwnerError
+from engine.store import Connection
+from engine.store.journal import Journal
+from engine.store.records import EmployeeRecord
+from engine.store.settings import bump_owner_version, delete_setting, put_setting, read_settings_starting
+from engine.store.writer import Op
+
+log = logging.getLogger(__name__)
+
+APP_PREFIX = "app:"
+AppKind = Literal["calendar", "github", "google", "microsoft"]
+KINDS: tuple[AppKind, ...] = ("calendar", "github", "google", "microsoft")
+APP_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+class AppConfig(BaseModel):
+    """One connected app. `url` is the CalDAV calendar home or the API's base; `user` the account's name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    kind: AppKind
+    url: str
+    user: str = ""
+    client_id: str = ""  # OAuth apps: the owner's registered client
+    auth_url: str = ""  # OAuth: where the owner signs in (device flow: the device-code endpoint)
+    token_url: str = ""
+    scopes: tuple[str, ...] = ()
+    granted: tuple[str, ...] = ()  # employee ids
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not APP_NAME.match(value):
+            raise ValueError(f"an app's name is lowercase letters, digits, - or _ (at most 32), got {value!r}")
+        return value
+
+    @field_validator("url", "auth_url", "token_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"an address starts with https:// (or http://), got {value!r}")
+        return value.rstrip("/") if value.count("/") > 2 else value
+
+    @property
+    def secret_key(self) -> str:
+        """The keyring entry holding its password or tokens."""
+        return f"{APP_PREFIX}{self.name}"
+
+    def stored(self) -> str:
+        return self.model_dump_json(exclude={"name"})
+
+    @classmethod
+    def from_stored(cls, name: str, value: str) -> AppConfig:
+        try:
+            return cls.model_validate({**json.loads(value), "name": name})
+        except (ValidationError, json.JSONDecodeError, TypeError) as exc:
+            raise ValueError(str(exc).splitlines()[0]) from None
+
+    def describe(self) -> str:
+        who = f"{self.user} at " if self.user else ""
+        return f"{self.kind}: {who}{self.url}"
+
+
+def app_key(name: str) -> str:
+    return f"{APP_PREFIX}{name}"
+
+
+def read_apps(conn: Connection) -> dict[str, AppConfig]:
+    """Every connected app by name; a row that no longer parses is skipped with a warning."""
+    found: dict[str, AppConfig] = {}
+    for key, value in read_settings_starting(conn, APP_PREFIX):
+        name = key.removeprefix(APP_PREFIX)
+        try:
+            found[name] = AppConfig.from_stored(name, value)
+        except ValueError as exc:
+            log.warning("ignoring the stored app %s: %s", key, exc)
+    return found
+
+
+def granted_to(apps: Mapping[str, AppConfig], employee_id: str, kind: AppKind) -> AppConfig | None:
+    """The app of `kind` granted to the employee (the first by name when several are)."""
+    return next((a for _, a in sorted(apps.items()) if a.kind == kind and employee_id in a.granted), None)
+
+
+class _Seated(Protocol):
+    @property
+    def record(self) -> EmployeeRecord: ...
+
+
+class AppOffice(Protocol):
+    """What changing the owner's apps needs of the office (the Office front has it)."""
+
+    @property
+    def journal(self) -> Journal: ...
+
+    @property
+    def employees(self) -> Mapping[str, _Seated]: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+
+async def _decide(office: AppOffice, data: dict[str, Any], op: Op) -> None:
+    audit = office.audit.op("owner_action", data, employee_id=None, ts=office.clock.now().isoformat())
+    await office.journal.write(op, bump_owner_version(), audit, full=True)
+
+
+async def apps_of(office: AppOffice) -> dict[str, AppConfig]:
+    return await office.journal.read(read_apps)
+
+
+async def app_named(office: AppOffice, name: str) -> AppConfig:
+    app = (await apps_of(office)).get(name)
+    if app is None:
+        raise OwnerError(f"no app '{name}' is connected (see `headcount connections`)")
+    return app
+
+
+async def save_app(office: AppOffice, app: AppConfig) -> bool:
+    """Keep `app` (its grants carried over from one of the same name); True when it replaced one."""
+    before = (await apps_of(office)).get(app.name)
+    if before is not None and not app.granted:
+        app = app.model_copy(update={"granted": before.granted})
+    data = {"action": "connect_app", "name": app.name, "app": app.describe()}
+    await _decide(office, data, put_setting(app_key(app.name), app.stored()))
+    return before is not None
+
+
+def employee_id(office: AppOffice, who: str) -> str:
+    """The id of the employee called `who` (by id or by name, any case). Raises OwnerError."""
+    for eid, seated in office.employees.items():
+        if who in (eid, seated.record.name) or who.lower() == seated.record.name.lower():
+            return eid
+    names = ", ".join(sorted(s.record.name for s in office.employees.values())) or "nobody is hired"
+    raise OwnerError(f"no employee '{who}' (employees: {names})")
+
+
+async def grant(office: AppOffice, name: str, who: str, *, allow: bool = True) -> AppConfig:
+    """Grant the app to an employee (or take it back with `allow=False`)."""
+    app = await app_named(office, name)
+    eid = employee_id(office, who)
+    granted = sorted({*app.granted, eid} if allow else set(app.granted) - {eid})
+    app = app.model_copy(update={"granted": tuple(granted)})
+    data = {"action": "grant_app" if allow else "revoke_app", "name": name, "employee": eid}
+    await _decide(office, data, put_setting(app_key(name), app.stored()))
+    return app
+
+
+async def forget(office: AppOffice, name: str) -> AppConfig:
+    """Disconnect an app (its keyring entry is the caller's to delete)."""
+    app = await app_named(office, name)
+    await _decide(office, {"action": "disconnect_app", "name": name}, delete_setting(app_key(name)))
+    return app

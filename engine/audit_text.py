@@ -1,0 +1,65 @@
+"""Audit rows as one line a person can read: the window's audit viewer and `headcount audit show` share it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+OVERBILLED: Final = "the provider billed more than the worst case"
+
+
+def summarize(kind: str, data: Mapping[str, Any]) -> str:
+    """One line a person can read for one audit row."""
+    get = data.get
+    if kind == "model_call":
+        tokens = f"{get('prompt_tokens', 0)}+{get('completion_tokens', 0)} tokens"
+        tags = " · rehearsal" if get("rehearsal") else ""
+        tags += " · simulated price" if get("simulated") else ""
+        return f"{get('model', 'model')}: {tokens}{tags}"
+    if kind == "tool_call":
+        risk = str(get("risk", "")).replace("_", " ")
+        return f"{get('tool')} ({risk}): {get('status', '')} {_args(get('arguments'))}"
+    if kind == "approval_requested":
+        return f"asked to use {get('tool')} {_args(get('arguments'))}"
+    if kind == "approval_decided":
+        edited = " with edited arguments" if get("edited") else ""
+        note = f": {get('note')}" if get("note") else ""
+        return f"owner {get('decision')}{edited}{note}"
+    if kind == "budget_changed":
+        scope = str(get("scope", ""))
+        if "usd" in data:
+            return f"{scope}: +${float(get('usd') or 0):.2f} today only"
+        return f"{scope}: per turn {_usd(get('per_turn_usd'))}, per day {_usd(get('per_day_usd'))}"
+    if kind == "provider_overbilled":
+        return (
+            f"{get('reason') or OVERBILLED}: ${float(get('billed_usd') or 0):.4f} billed, "
+            f"${float(get('reserved_usd') or 0):.4f} reserved ({get('model', 'model')}, "
+            f"{get('prompt_tokens', 0)}+{get('completion_tokens', 0)} tokens); today's budgets count as spent"
+        )
+    if kind == "budget_refused":
+        return str(get("reason") or get("message") or "a call would cross a ceiling")
+    if kind == "owner_action":
+        rest = {k: v for k, v in data.items() if k != "action" and v not in (None, "")}
+        return f"{get('action')}: " + ", ".join(f"{k}={v}" for k, v in rest.items())
+    if kind == "hired":
+        return f"hired {get('name')} as {get('role')}" + (f" ({get('team')} team)" if get("team") else "")
+    if kind == "brief_changed":
+        return f"brief {str(get('from', ''))[:10]} → {str(get('to', ''))[:10]}" + (" by the owner" if get("by") else "")
+    if kind == "task_parked":
+        return f"parked: {get('reason')}"
+    if kind == "hours_changed":
+        return f"now {str(get('status', '')).replace('_', ' ')}"
+    if kind.startswith("deliverable"):
+        return ", ".join(f"{k}={v}" for k, v in data.items() if k not in ("content",))[:200]
+    return ", ".join(f"{k}={v}" for k, v in data.items())[:200]
+
+
+def _args(value: Any) -> str:
+    if not isinstance(value, dict) or not value:
+        return ""
+    text = ", ".join(f"{k}={v!r}" for k, v in value.items())
+    return f"({text[:140]}{'…' if len(text) > 140 else ''})"
+
+
+def _usd(value: Any) -> str:
+    return "none" if value is None else f"${float(value):.2f}"

@@ -1,0 +1,196 @@
+"""`headcount connect calendar|github|google|microsoft NAME`, `grant`, `revoke`, and apps in `connections`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import getpass
+from typing import Any
+
+import httpx
+
+from engine.apps.accounts import AppConfig, apps_of, forget, grant, save_app
+from engine.apps.calendar import CalDav, CalendarError
+from engine.apps.github import API_URL, LOGIN_URL, GitHub, GitHubError, poll_token, request_device_code
+from engine.apps.oauth import PROVIDERS, OAuthError, access_token, show_url, sign_in
+from engine.errors import OwnerError
+from engine.office import Office
+from engine.secrets import Secrets
+
+CLIENT_SECRET = "{}:client-secret"  # keyring entry of a Google desktop client's (not secret) secret
+
+
+def add_kinds(kinds: Any) -> None:
+    """The app kinds of `headcount connect` (beside `mcp`)."""
+    c = kinds.add_parser("calendar", help="a CalDAV calendar (Fastmail, iCloud, Nextcloud, Radicale…)")
+    c.add_argument("name", help="what you call it: lowercase letters, digits, - or _ (e.g. work)")
+    c.add_argument("--url", required=True, help="the calendar's CalDAV address, or the account's home")
+    c.add_argument("--user", required=True, help="the account's user name (often the email address)")
+    c.add_argument("--no-check", action="store_true", help="keep it without reading the calendar once")
+    c.set_defaults(run=_connect_calendar)
+
+    g = kinds.add_parser("github", help="a GitHub account, signed in with a code you enter on github.com")
+    g.add_argument("name")
+    g.add_argument("--client-id", required=True, help="the client id of your GitHub OAuth app (device flow on)")
+    g.add_argument("--api-url", default=API_URL, help="the REST API's base (GitHub Enterprise: https://HOST/api/v3)")
+    g.add_argument("--login-url", default=LOGIN_URL, help="where the code is entered (GitHub Enterprise: https://HOST)")
+    g.add_argument("--scopes", default="repo", help="space-separated OAuth scopes (default: repo)")
+    g.set_defaults(run=_connect_github)
+
+    for kind, what in (
+        ("google", "a Google account (Gmail, Calendar)"),
+        ("microsoft", "a Microsoft account (Outlook)"),
+    ):
+        provider = PROVIDERS[kind]  # type: ignore[index]
+        o = kinds.add_parser(kind, help=f"{what}, signed in through your browser")
+        o.add_argument("name")
+        o.add_argument("--client-id", required=True, help="your OAuth client id (a desktop / public client)")
+        o.add_argument("--user", default="", help="the account's address (shown in lists)")
+        o.add_argument("--auth-url", default=provider.auth_url)
+        o.add_argument("--token-url", default=provider.token_url)
+        o.add_argument("--scopes", default=" ".join(provider.scopes))
+        o.add_argument("--client-secret", action="store_true", help="ask for the client's secret (Google desktop)")
+        o.set_defaults(run=_connect_oauth, kind_name=kind)
+
+
+def add_commands(sub: Any) -> dict[str, Any]:
+    for verb, text in (("grant", "let an employee use a connected app"), ("revoke", "take a connected app back")):
+        p = sub.add_parser(verb, help=text)
+        p.add_argument("app", help="the app's name (see `headcount connections`)")
+        p.add_argument("employee", help="the employee's name")
+    return {"grant": _grant, "revoke": _revoke}
+
+
+def _secrets(office: Office) -> Secrets:
+    return Secrets(home=office.home.root)
+
+
+def _app(**fields: Any) -> AppConfig:
+    from pydantic import ValidationError
+
+    try:
+        return AppConfig(**fields)
+    except ValidationError as exc:
+        raise OwnerError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())) from None
+
+
+async def _connect_calendar(office: Office, args: argparse.Namespace) -> int:
+    app = _app(name=args.name, kind="calendar", url=args.url, user=args.user)
+    password = getpass.getpass(f"Password for {app.user} at {app.url}: ")
+    if not password:
+        raise OwnerError("no password given; nothing was saved")
+    if not args.no_check:
+        now = office.clock.now()
+        try:
+            events = await asyncio.to_thread(CalDav(app, password).events, now, now + dt.timedelta(days=7))
+        except CalendarError as exc:
+            raise OwnerError(f"{exc}\nNothing was saved; fix it and try again (or add --no-check).") from None
+        print(f"Read the calendar: {len(events)} events in the next 7 days.")
+    _secrets(office).set(app.secret_key, password)
+    return await _saved(office, app, ("calendar_list", "calendar_create"))
+
+
+async def _connect_github(office: Office, args: argparse.Namespace) -> int:
+    app = _app(name=args.name, kind="github", url=args.api_url, auth_url=args.login_url, client_id=args.client_id,
+               scopes=tuple(args.scopes.split()))  # fmt: skip
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            code = await request_device_code(client, app)
+            print(f"Open {code.verification_uri} and enter the code {code.user_code}", flush=True)
+            print(f"(waiting for you; the code works for {code.expires_in // 60} minutes)", flush=True)
+            token = await poll_token(client, app, code)
+        login = await GitHub(app, token).user()
+    except GitHubError as exc:
+        raise OwnerError(str(exc)) from None
+    except httpx.HTTPError as exc:
+        raise OwnerError(f"cannot reach GitHub at {app.auth_url}: {type(exc).__name__}") from None
+    app = app.model_copy(update={"user": login})
+    _secrets(office).set(app.secret_key, token)
+    print(f"Signed in to GitHub as {login}.")
+    return await _saved(office, app, ("github_issues", "github_issue_create", "github_comment", "github_pulls"))
+
+
+async def _connect_oauth(office: Office, args: argparse.Namespace) -> int:
+    kind = args.kind_name
+    app = _app(name=args.name, kind=kind, url=PROVIDERS[kind].token_url, user=args.user, client_id=args.client_id,
+               auth_url=args.auth_url, token_url=args.token_url, scopes=tuple(args.scopes.split()))  # fmt: skip
+    secrets = _secrets(office)
+    client_secret = None
+    if args.client_secret:
+        client_secret = getpass.getpass("The OAuth client's secret: ") or None
+    try:
+        tokens = await sign_in(app, office.clock, show_url, client_secret=client_secret)
+    except OAuthError as exc:
+        raise OwnerError(f"{exc}; nothing was saved") from None
+    if client_secret:
+        secrets.set(CLIENT_SECRET.format(app.secret_key), client_secret)
+    secrets.set(app.secret_key, tokens.dumps())
+    print(f"Signed in to {kind.title()}; the tokens are in the keyring and refresh by themselves.")
+    return await _saved(office, app, ())
+
+
+async def _saved(office: Office, app: AppConfig, tools: tuple[str, ...]) -> int:
+    replaced = await save_app(office, app)
+    print(f"{'Reconnected' if replaced else 'Connected'} the {app.kind} app '{app.name}' ({app.describe()}).")
+    if tools:
+        print(f"Its tools: {', '.join(tools)}. Name them in a brief, then: headcount grant {app.name} EMPLOYEE")
+    return 0
+
+
+async def _grant(office: Office, args: argparse.Namespace) -> int:
+    app = await grant(office, args.app, args.employee)
+    print(f"Granted '{app.name}' to {args.employee}; its tools join their next task.")
+    return 0
+
+
+async def _revoke(office: Office, args: argparse.Namespace) -> int:
+    app = await grant(office, args.app, args.employee, allow=False)
+    print(f"Took '{app.name}' back from {args.employee}; their next task goes without it.")
+    return 0
+
+
+async def disconnect_app(office: Office, name: str) -> bool:
+    """Forget the app `name` and its keyring entries; False when no app has that name."""
+    if name not in await apps_of(office):
+        return False
+    app = await forget(office, name)
+    secrets = _secrets(office)
+    secrets.delete(app.secret_key)
+    secrets.delete(CLIENT_SECRET.format(app.secret_key))
+    print(f"Disconnected the {app.kind} app '{name}' and deleted its credential from the keyring.")
+    return True
+
+
+async def app_rows(office: Office, check: bool) -> list[dict[str, Any]]:
+    """A row per connected app for `connections`, each tried once unless `check` is False."""
+    names = {e: s.record.name for e, s in office.employees.items()}
+    rows = []
+    for app in (await apps_of(office)).values():
+        row: dict[str, Any] = {"name": app.name, "kind": app.kind, "runs": app.describe(), "status": "unchecked",
+                               "granted": [names.get(e, e) for e in app.granted], "error": None}  # fmt: skip
+        if check:
+            try:
+                await try_app(office, app)
+                row["status"] = "ok"
+            except (CalendarError, GitHubError, OAuthError, OwnerError) as exc:
+                row["status"], row["error"] = "error", str(exc)
+        rows.append(row)
+    return rows
+
+
+async def try_app(office: Office, app: AppConfig) -> str:
+    """Use the app once with its stored credential; what it answered, in a few words. Raises on failure."""
+    secrets = _secrets(office)
+    credential = secrets.get(app.secret_key)
+    if not credential:
+        raise OwnerError(f"no credential for '{app.name}' in the keyring; connect it again")
+    if app.kind == "calendar":
+        now = office.clock.now()
+        events = await asyncio.to_thread(CalDav(app, credential).events, now, now + dt.timedelta(days=1))
+        return f"{len(events)} events today"
+    if app.kind == "github":
+        return f"signed in as {await GitHub(app, credential).user()}"
+    secret = secrets.get(CLIENT_SECRET.format(app.secret_key))
+    await access_token(app, office.clock, secrets.get, secrets.set, client_secret=secret)
+    return "signed in"

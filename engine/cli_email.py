@@ -1,0 +1,156 @@
+"""`headcount connect email NAME …`: an email account the owner's employees can be granted.
+
+The password is asked for on the terminal (or read from the first line of stdin when it is not a
+terminal), never taken from the command line, and kept in the keyring; the database keeps only
+where the servers are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.apps.email_check import check_account
+from engine.apps.email_config import EmailAccount, account_key, default_security, read_accounts
+from engine.apps.email_imap import MailError
+from engine.office import Office, OwnerError
+from engine.secrets import Secrets
+from engine.store.settings import bump_owner_version, delete_setting, put_setting
+from engine.store.writer import Op
+
+
+def add_parser(kinds: Any) -> None:
+    e = kinds.add_parser(
+        "email",
+        help="an email account: read and search over IMAP, draft, send over SMTP",
+        description="Connect an email account. The password is asked for (or read from stdin) and kept in the "
+        "keyring. Briefs grant read_inbox, draft_email and send_email (the office's account), or email:NAME.* "
+        "when several accounts are connected.",
+    )
+    e.add_argument("name", help="what briefs call it: lowercase letters, digits, - or _ (e.g. work)")
+    e.add_argument("--imap-host", required=True)
+    e.add_argument("--imap-port", type=int, default=None, help="default 993 (TLS), 143 with --starttls/--plain")
+    e.add_argument("--smtp-host", required=True)
+    e.add_argument("--smtp-port", type=int, default=None, help="default 465 (TLS), 587 with --starttls/--plain")
+    e.add_argument("--user", required=True, help="the login (often the address)")
+    e.add_argument("--address", help="the From address (default: --user when it is an address)")
+    how = e.add_mutually_exclusive_group()
+    how.add_argument("--ssl", dest="security", action="store_const", const="ssl", help="TLS from the start")
+    how.add_argument("--starttls", dest="security", action="store_const", const="starttls", help="STARTTLS")
+    how.add_argument(
+        "--plain", dest="security", action="store_const", const="plain", help="no TLS (a server on this machine only)"
+    )
+    e.add_argument("--sent-folder", help="default: the folder the server marks as Sent")
+    e.add_argument("--drafts-folder", help="default: the folder the server marks as Drafts")
+    e.add_argument("--no-check", action="store_true", help="keep it without logging in once")
+
+
+def account_from(args: argparse.Namespace) -> EmailAccount:
+    """The account `connect email` describes. Raises OwnerError with what to change."""
+    security = args.security
+    imap_port = args.imap_port or (993 if security in (None, "ssl") else 143)
+    smtp_port = args.smtp_port or (465 if security in (None, "ssl") else 587)
+    address = args.address or (args.user if "@" in args.user else None)
+    if address is None:
+        raise OwnerError("give the account's address with --address you@example.com (the login is not an address)")
+    try:
+        return EmailAccount(
+            name=args.name,
+            address=address,
+            user=args.user,
+            imap_host=args.imap_host,
+            imap_port=imap_port,
+            imap_security=security or default_security(imap_port, implicit_tls_ports=(993,)),
+            smtp_host=args.smtp_host,
+            smtp_port=smtp_port,
+            smtp_security=security or default_security(smtp_port, implicit_tls_ports=(465,)),
+            sent_folder=args.sent_folder or "Sent",
+            drafts_folder=args.drafts_folder or "Drafts",
+        )
+    except ValidationError as exc:
+        raise OwnerError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())) from None
+
+
+def read_password(account: EmailAccount) -> str:
+    """From a hidden prompt on a terminal, else the first line of stdin; never from argv."""
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {account.user} at {account.imap_host}: ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise OwnerError("no password given: type it at the prompt, or pipe it in on stdin")
+    return password
+
+
+async def connect_email(office: Office, args: argparse.Namespace) -> int:
+    account = account_from(args)
+    password = read_password(account)
+    if not args.no_check:
+        try:
+            folders = await check_account(account, password)
+        except MailError as exc:
+            raise OwnerError(f"{exc}\nNothing was saved; fix it and try again (or add --no-check).") from None
+        account = account.model_copy(
+            update={
+                "sent_folder": args.sent_folder or folders.get("sent", account.sent_folder),
+                "drafts_folder": args.drafts_folder or folders.get("drafts", account.drafts_folder),
+            }
+        )
+    before = (await office.journal.read(read_accounts)).get(account.name)
+    Secrets(home=office.home.root).set(account.password_key, password)
+    data = {"action": "connect_email", "name": account.name, "account": account.describe()}
+    await _owner_action(office, data, put_setting(account_key(account.name), account.stored()))
+    print(f"{'Reconnected' if before else 'Connected'} the email account '{account.name}': {account.describe()}.")
+    print(f"Sent messages are kept in '{account.sent_folder}', drafts in '{account.drafts_folder}'.")
+    print(
+        "Grant it in a brief's tools as read_inbox, draft_email, send_email (the office's only account) "
+        f"or email:{account.name}.*; send_email asks your approval for anyone outside your domains "
+        "(`headcount domains`)."
+    )
+    return 0
+
+
+async def disconnect_email(office: Office, name: str) -> bool:
+    """Forget the email account `name` (and its password); False when there is none of that name."""
+    account = (await office.journal.read(read_accounts)).get(name)
+    if account is None:
+        return False
+    await _owner_action(office, {"action": "disconnect_email", "name": name}, delete_setting(account_key(name)))
+    Secrets(home=office.home.root).delete(account.password_key)
+    print(f"Disconnected the email account '{name}'; its password is gone from the keyring.")
+    return True
+
+
+async def email_rows(office: Office, *, check: bool) -> list[dict[str, Any]]:
+    """The connected email accounts as `headcount connections` shows them, each logged in to once."""
+    secrets = Secrets(home=office.home.root)
+    rows: list[dict[str, Any]] = []
+    for account in (await office.journal.read(read_accounts)).values():
+        row: dict[str, Any] = {
+            "name": account.name,
+            "kind": "email",
+            "runs": account.describe(),
+            "grants": f"read_inbox, draft_email, send_email or email:{account.name}.*",
+            "status": "unchecked",
+            "error": None,
+        }
+        if check:
+            password = secrets.get(account.password_key)
+            try:
+                if not password:
+                    raise MailError(f"its password is not in the keyring: connect it again ({account.password_key})")
+                await check_account(account, password)
+                row["status"] = "ok"
+            except MailError as exc:
+                row["status"], row["error"] = "error", str(exc)
+        rows.append(row)
+    return rows
+
+
+async def _owner_action(office: Office, data: dict[str, Any], op: Op) -> None:
+    audit = office.audit.op("owner_action", data, employee_id=None, ts=office.clock.now().isoformat())
+    await office.journal.write(op, bump_owner_version(), audit, full=True)

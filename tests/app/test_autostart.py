@@ -1,0 +1,127 @@
+"""Start at login: the owner's switch is kept in the office's database and the XDG login entry follows it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app import autostart
+from app.forms import SettingsValues
+from app.panels.settings import SettingsDialog
+from app.settings_apply import apply_settings, load_settings, store_settings
+from engine.office import Office
+from engine.paths import Home
+from engine.testing import ScriptedModel
+
+
+@pytest.fixture
+def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    return folder
+
+
+def exec_words(text: str) -> list[str]:
+    """The Exec line's arguments as a desktop environment reads them (Desktop Entry spec 1.5, "The Exec key")."""
+    (line,) = [x.removeprefix("Exec=") for x in text.splitlines() if x.startswith("Exec=")]
+    singles = {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
+    value = re.sub(r"\\(.)", lambda m: singles.get(m[1], "\\" + m[1]), line)  # the string rule comes first
+    words: list[str] = []
+    word: str | None = None
+    quoted, escaped = False, False
+    for c in value:
+        if quoted and escaped:
+            word, escaped = (word or "") + c, False
+        elif quoted and c == "\\":
+            escaped = True
+        elif c == '"':
+            quoted, word = not quoted, word or ""
+        elif c == " " and not quoted:
+            if word is not None:
+                words.append(word)
+            word = None
+        else:
+            word = (word or "") + c
+    if word is not None:
+        words.append(word)
+    return [w.replace("%%", "%") for w in words]
+
+
+async def test_the_switch_is_kept_in_the_database_and_writes_then_removes_the_login_entry(
+    headcount_home: Path, config_home: Path
+) -> None:
+    entry = config_home / "autostart" / "headcount.desktop"
+    office = await Office.open(Home.resolve(headcount_home), model=ScriptedModel())
+    try:
+        old = await load_settings(office)
+        assert old.start_at_login is False and not entry.exists()
+        on = old.model_copy(update={"start_at_login": True})
+        applied = await apply_settings(office, old, on)
+        assert applied.error is None and str(entry) in applied.done[-1]
+        await store_settings(office, on)
+    finally:
+        await office.close()
+    words = exec_words(entry.read_text())
+    assert words[:2] == ["env", "HEADCOUNT_START_HIDDEN=1"] and f"HEADCOUNT_HOME={headcount_home}" in words
+    assert "Hidden=true" not in entry.read_text() and "X-GNOME-Autostart-enabled=true" in entry.read_text()
+
+    office = await Office.open(Home.resolve(headcount_home), model=ScriptedModel())  # as the next process would
+    try:
+        kept = await load_settings(office)
+        assert kept.start_at_login is True, "the owner's choice is durable, in the database"
+        entry.unlink()  # removed behind Headcount's back: saving the settings writes it again
+        assert (await apply_settings(office, kept, kept)).error is None and entry.is_file()
+        off = kept.model_copy(update={"start_at_login": False})
+        assert (await apply_settings(office, kept, off)).error is None
+        await store_settings(office, off)
+        assert not entry.exists()
+        assert (await load_settings(office)).start_at_login is False
+    finally:
+        await office.close()
+
+
+@pytest.fixture
+def blocked(config_home: Path) -> Path:
+    """A file where the autostart folder should be: no user, not even root, can write the entry."""
+    config_home.mkdir()
+    (config_home / "autostart").write_text("not a folder")
+    return config_home
+
+
+async def test_a_folder_that_cannot_be_written_is_one_clear_error_and_nothing_is_kept(
+    headcount_home: Path, blocked: Path
+) -> None:
+    office = await Office.open(Home.resolve(headcount_home), model=ScriptedModel())
+    try:
+        old = await load_settings(office)
+        applied = await apply_settings(office, old, old.model_copy(update={"start_at_login": True}))
+        assert applied.error is not None and "autostart" in applied.error
+        assert applied.error.startswith("the login entry could not be written")
+        assert (await load_settings(office)).start_at_login is False, "nothing was kept"
+    finally:
+        await office.close()
+
+
+def test_a_data_folder_with_spaces_and_quotes_survives_the_entry(tmp_path: Path) -> None:
+    home = tmp_path / 'my "office" $HOME \\ 100% `x`'
+    assert f"HEADCOUNT_HOME={home}" in exec_words(autostart.desktop_entry(home))
+    assert exec_words(autostart.desktop_entry(None))[:2] == ["env", "HEADCOUNT_START_HIDDEN=1"]
+
+
+def test_windows_and_macos_name_their_installer_login_item() -> None:
+    with pytest.raises(autostart.AutostartUnsupported, match="Login Items"):
+        autostart.entry_path("darwin")
+    assert not autostart.supported("win32") and autostart.supported("linux")
+
+
+def test_the_dialog_shows_the_switch_and_sends_it(qtbot: QtBot) -> None:
+    got: list[SettingsValues] = []
+    dialog = SettingsDialog(SettingsValues(start_at_login=True), on_save=lambda v: got.append(v) or None)
+    qtbot.addWidget(dialog)
+    assert dialog.start_at_login.isChecked()
+    dialog.start_at_login.setChecked(False)
+    dialog.save_button.click()
+    assert got[-1].start_at_login is False

@@ -1,0 +1,284 @@
+"""Real mail servers on 127.0.0.1 for tests: Dovecot (IMAP) and aiosmtpd (SMTP), started by the suite.
+
+Dovecot runs from its own config in a fresh folder, in the foreground (`dovecot -F -c …`), never as
+the system service, with one passwd-file user per mailbox. Its login processes refuse to run as
+root, so when the suite is root (CI) the whole server runs as `nobody`. Use the fixtures:
+
+    from tests.engine.mailservers import dovecot, smtp_sink  # noqa: F401  (pytest fixtures)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import grp
+import imaplib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DOVECOT = shutil.which("dovecot") or next(
+    (p for p in ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot") if Path(p).exists()), None
+)
+OWNER = "owner@example.com"
+OWNER_PASSWORD = "imap-Secret-7731"  # the test mailbox's password: must never reach the database or a log
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"dovecot exited ({proc.returncode}): {log.read_text() if log.exists() else ''}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"dovecot did not listen on {port}: {log.read_text() if log.exists() else ''}")
+
+
+@dataclass
+class Dovecot:
+    """A running Dovecot with one mailbox per user (INBOX, Sent, Drafts)."""
+
+    root: Path
+    port: int
+    proc: subprocess.Popen[bytes]
+    users: dict[str, str]
+
+    def append(self, user: str, raw: bytes, folder: str = "INBOX") -> None:
+        """Deliver a message into a folder, through the server as a mail client would."""
+        with self._session(user) as client:
+            typ, data = client.append(folder, None, None, raw)
+            assert typ == "OK", data
+
+    def messages(self, user: str, folder: str) -> list[EmailMessage]:
+        with self._session(user) as client:
+            client.select(folder, readonly=True)
+            _, data = client.uid("SEARCH", "ALL")
+            found: list[EmailMessage] = []
+            for uid in (data[0] or b"").split():
+                _, parts = client.uid("FETCH", uid.decode(), "(BODY.PEEK[])")
+                raw = next(p[1] for p in parts if isinstance(p, tuple))
+                message = message_from_bytes(raw, policy=policy.default)
+                assert isinstance(message, EmailMessage)
+                found.append(message)
+            return found
+
+    def log(self) -> str:
+        path = self.root / "dovecot.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    @contextlib.contextmanager
+    def _session(self, user: str) -> Iterator[imaplib.IMAP4]:
+        client = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
+        try:
+            client.login(user, self.users[user])
+            yield client
+        finally:
+            with contextlib.suppress(Exception):
+                client.logout()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_dovecot(users: dict[str, str]) -> Dovecot:
+    """Start Dovecot on a free port; skipped (with the reason) only when the binary is absent."""
+    if DOVECOT is None:
+        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd; see .ci/sysdeps)")
+    # Not under pytest's tmp_path: that folder is private to root, and the server may run as nobody.
+    root = Path(tempfile.mkdtemp(prefix="hc-dovecot-"))
+    runner = pwd.getpwnam("nobody") if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
+    group = runner.pw_gid
+    port = free_port()
+    for sub in ("run", "state", "home"):
+        (root / sub).mkdir()
+    (root / "passwd").write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in users.items()))
+    (root / "dovecot.conf").write_text(
+        _CONFIG.format(
+            root=root,
+            port=port,
+            user=runner.pw_name,
+            group=grp.getgrgid(group).gr_name,
+            uid=runner.pw_uid,
+            gid=group,
+            instance=root.name.lower(),
+        )
+    )
+    if os.geteuid() == 0:
+        for path in [root, *root.rglob("*")]:
+            os.chown(path, runner.pw_uid, group)
+    root.chmod(0o755)
+    extra: dict[str, Any] = {"user": runner.pw_uid, "group": group} if os.geteuid() == 0 else {}
+    proc = subprocess.Popen(
+        [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        **extra,
+    )
+    server = Dovecot(root, port, proc, dict(users))
+    try:
+        _wait_for_port(port, proc, root / "dovecot.log")
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+_CONFIG = """\
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+instance_name = {instance}
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = {user}
+default_internal_group = {group}
+default_login_user = {user}
+first_valid_uid = {uid}
+last_valid_uid = {uid}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={root}/home/%u
+}}
+mail_location = maildir:~/Maildir
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = create
+  }}
+  mailbox Drafts {{
+    special_use = \\Drafts
+    auto = create
+  }}
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+
+@dataclass
+class SmtpSink:
+    """An SMTP server (aiosmtpd) that offers AUTH and keeps what it is given, in order, with who logged in."""
+
+    port: int
+    users: dict[str, str]
+    received: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    logins: list[str | None] = field(default_factory=list)  # the login of each message's session
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        with self._lock:
+            self.received.append(message)
+            self.envelopes.append((envelope.mail_from, tuple(envelope.rcpt_tos)))
+            login = session.auth_data
+            self.logins.append(login.decode() if isinstance(login, bytes) else login)
+        return "250 OK"
+
+    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        ok = isinstance(auth_data, LoginPassword) and self.users.get(auth_data.login.decode()) == (
+            auth_data.password.decode()
+        )
+        return AuthResult(success=ok, auth_data=auth_data.login if ok else None)
+
+    def with_id(self, message_id: str) -> list[EmailMessage]:
+        with self._lock:
+            return [m for m in self.received if m["Message-ID"] == message_id]
+
+
+@contextlib.contextmanager
+def running_smtp(users: dict[str, str]) -> Iterator[SmtpSink]:
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink(free_port(), dict(users))
+    controller = Controller(
+        sink,
+        hostname="127.0.0.1",
+        port=sink.port,
+        authenticator=sink.authenticate,
+        auth_require_tls=False,  # AUTH over plain text on 127.0.0.1 (auth_required too would warn, per connection)
+    )
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    server = start_dovecot({OWNER: OWNER_PASSWORD})
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    with running_smtp({OWNER: OWNER_PASSWORD}) as sink:
+        yield sink
+
+
+def letter(sender: str, to: str, subject: str, body: str, message_id: str, date: str) -> bytes:
+    """A plain message as another mail program would write it."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = date
+    message["Message-ID"] = message_id
+    message.set_content(body)
+    return bytes(message)

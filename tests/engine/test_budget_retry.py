@@ -1,0 +1,65 @@
+"""Work parked over budget goes on by itself when a new budget day begins, even in `run --until-idle`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from engine.cli import explain_held
+from engine.clock import FakeClock
+from engine.events import TaskChanged
+from engine.guardrails import worst_case_cost
+from engine.llm.types import Message, ModelReply, ToolSchema
+from engine.testing import FunctionModel
+from tests.engine.conftest import BriefWriter, OfficeFactory
+from tests.engine.test_budget_paths import CONFIG, PRICE, PRICED
+
+WORK = [{"role": "user", "content": "Work"}]
+WORST = worst_case_cost(CONFIG, WORK, [], PRICE)
+BEN_GOAL = "Work through the night"
+
+
+async def test_a_new_day_during_an_until_idle_run_frees_parked_work(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    clock = FakeClock()
+    parked = asyncio.Event()
+
+    async def reply(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> ModelReply:
+        if BEN_GOAL in str(messages[0]["content"]) and not parked.is_set():
+            # Ben's call is in flight across midnight; Ada parks meanwhile (yields to the loop, no wall time).
+            while not parked.is_set():  # noqa: ASYNC110
+                await asyncio.sleep(0)
+            clock.advance(86_400)  # the next budget day
+        return ModelReply(text="done", tool_calls=(), model="gpt-4o-mini", cost_usd=WORST)
+
+    office = await make_office(FunctionModel(reply), clock=clock)
+    office.bus.subscribe(lambda e: parked.set() if isinstance(e, TaskChanged) and e.status == "parked" else None)
+    ada = await office.hire(office.brief_for(str(write_brief(model=PRICED, budget={"per_day_usd": WORST * 1.5}))),
+                            name="Ada")  # fmt: skip
+    ben = await office.hire(office.brief_for(str(write_brief(id="ben", model=PRICED, goals=[BEN_GOAL]))), name="Ben")
+    first = await office.assign(ada.id, "Work")
+    second = await office.assign(ada.id, "Work")  # one worst case fits Ada's day, two do not
+    await office.assign(ben.id, "Work")
+    await office.run(until_idle=True)
+    assert parked.is_set()
+    assert [t.status for t in await office.journal.tasks()] == ["done", "done", "done"]  # retried, not left parked
+    assert {first.id, second.id} <= {t.id for t in await office.journal.tasks(employee_id=ada.id)}
+
+
+async def test_an_until_idle_run_ends_when_nothing_can_free_parked_work_and_says_why(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    def reply(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> ModelReply:
+        return ModelReply(text="done", tool_calls=(), model="gpt-4o-mini", cost_usd=WORST)
+
+    office = await make_office(FunctionModel(reply), clock=FakeClock())
+    ada = await office.hire(office.brief_for(str(write_brief(model=PRICED, budget={"per_day_usd": WORST * 1.5}))),
+                            name="Ada")  # fmt: skip
+    for _ in range(2):
+        await office.assign(ada.id, "Work")
+    await asyncio.wait_for(office.run(until_idle=True), 60)  # ends: only tomorrow or the owner can free it
+    assert [t.status for t in await office.journal.tasks()] == ["done", "parked"]
+    (line,) = explain_held(await office.held_work())
+    assert line.startswith("Ada is over budget: today's employee Ada ceiling")
+    assert "headcount budget raise Ada" in line and "a new budget day" in line
