@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from app.attach import watching_text, work_or_watch
 from app.audit_rows import show_audit, verify_audit
+from app.board_routes import BoardRoutes
 from app.connections_bridge import connections_callbacks
 from app.doctor_data import check_machine
 from app.forms import BriefProblem, CustomRole, DoctorRow, Graphics, RoleInfo, SettingsValues
@@ -48,6 +49,7 @@ class Bridge:
         self._unsubscribe: Any = None
         self._audit_filter: tuple[str | None, str | None, str | None] = (None, None, None)
         self.settings = SettingsValues()
+        self.board = BoardRoutes(lambda: self.office, self.spawn)  # the board tab's routes (app/board_routes.py)
 
     # --- life cycle --------------------------------------------------------------------------------
 
@@ -65,6 +67,7 @@ class Bridge:
         for event in await office.snapshot():  # the office as it stands; after this, events alone
             self._fan_out(event)
         self.settings = await self._load_settings()
+        self.board.opened()
         await self._seed_spend()
         first_run = starter_team and await is_first_run(office)
         self._runner = self.spawn(self._keep_working(), "keep the office working")
@@ -131,6 +134,7 @@ class Bridge:
 
     def _on_event(self, event: Event) -> None:
         self._fan_out(event)
+        self.board.on_event(event)
         if isinstance(event, DecisionsChanged):  # a model, hours or a ceiling changed (maybe in another process)
             self._update_model_label()  # new ceilings arrive as SpendChanged events
 

@@ -34,6 +34,7 @@ from app.doctor_data import graphics_in_use
 from app.forms import AuditRow, BriefProblem, Commands
 from app.memory_rows import MemoryCommands
 from app.panels.audit import AuditPanel
+from app.panels.board import BoardPanel
 from app.panels.common import Card, heading, muted
 from app.panels.doctor import DoctorDialog
 from app.panels.employee import EmployeePanel
@@ -138,6 +139,12 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
 
         self.notifier = Notifier(self, self._bring_to_front)
+        self.board: BoardPanel | None = None
+        routes = getattr(commands, "board", None)  # the bridge's board routes (app/board_routes.py)
+        if routes is not None:
+            self.board = BoardPanel(routes, notify=self.notifier.notify)
+            self.side.addTab(self.board, "Board")
+            routes.attach(self.board)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(REFRESH_MS)

@@ -84,6 +84,10 @@ KINDS: Final = frozenset(
         "sprint_approved",
         "task_reassigned",
         "task_escalated",
+        "sprint_edited",
+        "task_split",
+        "escalated_to_owner",
+        "sprint_rolled_over",
     }
 )
 

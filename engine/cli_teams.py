@@ -1,4 +1,4 @@
-"""CLI commands for teams: `board`, `sprint`, `reassign` and `summary`.
+"""CLI commands for teams: `board`, `sprint` (plan, show, edit, approve), `reassign`, `split`, `escalate`, `summary`.
 
 `board` and `summary` only read (safe while the office works; `summary` also saves its Markdown).
 Planning a sprint asks the lead's model in this process; the running office queues the approved
@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from engine.errors import OfficeError
 from engine.office import Office
-from engine.teams import TeamError
+from engine.teams import Plan, TeamError
 
 Handler = Callable[[Office, argparse.Namespace], Awaitable[int]]
 
@@ -24,9 +28,14 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     p.add_argument("team")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("sprint", help='the lead plans a sprint: sprint TEAM "GOAL" [--days N]; sprint approve SPRINT')
-    p.add_argument("team", help="the team, or `approve`")
-    p.add_argument("goal", help="the sprint's goal, or with approve: the sprint's id")
+    p = sub.add_parser(
+        "sprint",
+        help='the lead plans a sprint: sprint TEAM "GOAL" [--days N]; sprint show|edit|approve SPRINT',
+    )
+    p.add_argument("team", help="the team, or `show`, `edit` or `approve`")
+    p.add_argument("goal", help="the sprint's goal, or with show, edit, approve: the sprint's id")
+    p.add_argument("--file", help="with edit: the edited plan, as JSON (`sprint show SPRINT --json` writes one)")
+    p.add_argument("--json", action="store_true", help="with show: the plan as JSON, to edit")
     p.add_argument("--days", type=int, default=5, help="how long the sprint runs (default: 5)")
     p.add_argument("--auto", choices=["on", "off"], help="from now on, approve the team's sprints without asking")
 
@@ -34,9 +43,25 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     p.add_argument("task")
     p.add_argument("employee", help="name or id")
 
+    p = sub.add_parser("split", help="split a waiting task of a team into two for its owner")
+    p.add_argument("task")
+    p.add_argument("first", help="the first half, in a few words")
+    p.add_argument("second", help="the second half")
+
+    p = sub.add_parser("escalate", help="park a team's stuck task with a question for the owner")
+    p.add_argument("task")
+    p.add_argument("question")
+
     p = sub.add_parser("summary", help="a team's weekly summary (saved in the team's workspace)")
     p.add_argument("team")
-    return {"board": _board, "sprint": _sprint, "reassign": _reassign, "summary": _summary}
+    return {
+        "board": _board,
+        "sprint": _sprint,
+        "reassign": _reassign,
+        "split": _split,
+        "escalate": _escalate,
+        "summary": _summary,
+    }
 
 
 async def _board(office: Office, args: argparse.Namespace) -> int:
@@ -53,6 +78,16 @@ async def _board(office: Office, args: argparse.Namespace) -> int:
 
 async def _sprint(office: Office, args: argparse.Namespace) -> int:
     try:
+        if args.team == "show":
+            return await _show(office, args.goal, as_json=args.json)
+        if args.team == "edit":
+            if not args.file:
+                raise OfficeError(
+                    "sprint edit needs --file PLAN.json (write one with `headcount sprint show SPRINT --json`)"
+                )
+            await office.teams.edit_plan(args.goal, _read_plan(args.file))
+            print(f"Sprint {args.goal}: the plan is now yours")
+            return await _show(office, args.goal, as_json=False)
         if args.team == "approve":
             sprint = await office.teams.approve(args.goal)
             print(f"Sprint {sprint.id} approved: its first tasks are queued (`headcount run` works them)")
@@ -70,6 +105,50 @@ async def _sprint(office: Office, args: argparse.Namespace) -> int:
         print(f"  {card.key:<8} {card.title[:60]:<60} {names.get(card.owner_id, card.owner_id)}, due {card.due}{deps}")
     if sprint.status == "proposed":
         print(f"Approve it with: headcount sprint approve {sprint.id}")
+    return 0
+
+
+async def _show(office: Office, sprint_id: str, *, as_json: bool) -> int:
+    sprint, plan = await office.teams.plan_of(sprint_id)
+    if as_json:
+        print(plan.model_dump_json(indent=2))
+        return 0
+    print(f"Sprint {sprint.id} of {sprint.team}: {sprint.goal} ({sprint.starts} to {sprint.ends}), {sprint.status}")
+    for t in plan.tasks:
+        deps = f" after {', '.join(t.depends_on)}" if t.depends_on else ""
+        print(f"  {t.key:<8} {t.title[:60]:<60} {t.owner}, due {t.due}{deps}")
+    return 0
+
+
+def _read_plan(path: str) -> Plan:
+    """The plan in a JSON file, checked for shape (its owners, tools and cycles are checked by the desk)."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise OfficeError(f"cannot read the plan {path}: {exc.strerror}") from None
+    try:
+        return Plan.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise OfficeError(f"the plan in {path} is not valid: {where}: {first['msg']}") from None
+
+
+async def _split(office: Office, args: argparse.Namespace) -> int:
+    try:
+        one, two = await office.teams.split(args.task, args.first, args.second)
+    except TeamError as exc:
+        raise OfficeError(str(exc)) from None
+    print(f"Task {args.task} is split into {one.id} and {two.id}, both queued")
+    return 0
+
+
+async def _escalate(office: Office, args: argparse.Namespace) -> int:
+    try:
+        await office.teams.escalate_to_owner(args.task, args.question)
+    except TeamError as exc:
+        raise OfficeError(str(exc)) from None
+    print(f"Task {args.task} waits for the owner (answer with `headcount resume {args.task} NOTE`)")
     return 0
 
 

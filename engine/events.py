@@ -200,3 +200,13 @@ class HandOff(Event):
     to_employee: str
     task_id: str
     title: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SummarySent(Event):
+    """A team's weekly summary was written at the end of the week (a notification for the owner)."""
+
+    team: str
+    week: str  # ISO week, e.g. 2026-W02
+    path: str
+    text: str

@@ -47,3 +47,9 @@ class Notifier:
             self.last_message = (title, newest.title)
             if self.tray is not None and self.tray.supportsMessages():
                 self.tray.showMessage(title, newest.title, app_icon(count), 8000)
+
+    def notify(self, title: str, message: str) -> None:
+        """A one-off notification (a team's weekly summary), not counted in the badge."""
+        self.last_message = (title, message)
+        if self.tray is not None and self.tray.supportsMessages():
+            self.tray.showMessage(title, message, app_icon(self.count), 8000)

@@ -24,6 +24,7 @@ from engine.clock import Clock
 
 LOGIN_TIMEOUT_S = 300.0
 EARLY_S = 60  # refresh a minute before the token expires
+CLIENT_SECRET = "{}:client-secret"  # keyring entry of a Google desktop client's (not secret) secret
 
 
 @dataclass(frozen=True, slots=True)

@@ -224,6 +224,7 @@ def _found(turn: _Turn) -> list[str]:
 # a task's words (a first-day "introduce yourself in a short note" once became a hand-off to nobody).
 _NEVER_GUESSED = frozenset(
     {"hand_off", "move_card", "team_write", "team_read", "team_board", "ask_owner", "remember", "correct"}
+    | {"reassign_task", "split_task", "escalate_to_owner"}
 )
 
 

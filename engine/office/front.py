@@ -127,7 +127,8 @@ class Office:
         reviews = Reviews(journal, bus, ids, roster=roster, board=board, recorder=recorder, workspace=home.workspace)
         teams = build_teams(
             home, journal, bus, clock, ids, roster=roster, board=board, workers=workers, recorder=recorder,
-            model=model, leads=functools.cache(lambda: {t.id: t.lead for t in belts.catalog().teams.values()}),
+            model=model, guard=guard or self.guardrails,
+            leads=functools.cache(lambda: {t.id: t.lead for t in belts.catalog().teams.values()}),
         )  # fmt: skip
         spending = Spending(journal, clock, ledger, model, roster=roster, recorder=recorder, refresh=decisions.refresh)
         scheduler = Scheduler(

@@ -22,6 +22,7 @@ from engine.guardrails import BudgetLedger
 from engine.loop import AgentLoop, Outcome, TaskWork
 from engine.memory import MemoryBook
 from engine.memory.records import Profile
+from engine.office.claims import Claims
 from engine.office.decisions import DecisionSync
 from engine.office.employee import Employee
 from engine.office.owner import Owner
@@ -85,6 +86,7 @@ class Scheduler:
         self._teams = teams  # teams: sprint cards queued, stuck work escalated, stand-ups (engine.teams)
         self._team_belts = TeamBelts(teams, journal) if teams is not None else None
         self.daily_backup = DailyBackup(home.database, home.backups, clock)
+        self.claims = Claims(journal, clock)  # one worker per task, durable, with a lease (engine.office.claims)
         self._ledger = ledger
         self._settled = asyncio.Event()  # a reservation was settled or released: parked work is looked at
         if ledger is not None:
@@ -104,6 +106,7 @@ class Scheduler:
         except AlreadyRunning as exc:
             raise OfficeError(str(exc)) from None
         try:
+            self.claims.new_run()
             await self._recover()  # only here, with the lock: elsewhere a running task is being worked
             await self.daily_backup.take_if_due()
             await self._poll_once()  # tasks and decisions other processes wrote meanwhile
@@ -144,6 +147,7 @@ class Scheduler:
 
     async def _recover(self) -> None:
         """After a crash: requeue or park what was running, then show everyone as their tasks say."""
+        await self.claims.forget_earlier_runs()  # the run lock proves their holders are gone
         for task_id in await recover(self._journal, self._clock, self._connections.after_crash):
             task = await self._journal.task(task_id)
             if task is not None:
@@ -169,8 +173,22 @@ class Scheduler:
         if await self._sync.moved():
             await self._sync.refresh()
         await self._journal_queued()
+        await self._leases()
         if self._teams is not None:
             await self._teams.advance()
+
+    async def _leases(self) -> None:
+        """Renew the leases of the tasks worked here; requeue a running task whose worker stopped renewing."""
+        await self.claims.renew()
+        running = [t for t in await self._journal.tasks(statuses=["running"]) if t.id not in self._workers.active]
+        for task_id in await self.claims.expired([t.id for t in running]):
+            task = await self._journal.task(task_id)
+            employee = self._roster.employees.get(task.employee_id) if task is not None else None
+            if task is None or employee is None or task.status != "running":
+                continue
+            reason = "its worker stopped; the lease ran out"
+            await self._board.set_status(task, "queued", reason, status="idle", detail="")
+            self._workers.enqueue(employee, task_id)
 
     async def _journal_queued(self) -> None:
         for task in await self._journal.tasks(statuses=["queued"]):
@@ -274,6 +292,15 @@ class Scheduler:
         task = await self._journal.task(task_id)
         if task is None or task.status not in ("queued", "running") or task.employee_id != employee.id:
             return None  # decided elsewhere meanwhile (cancelled, resolved, reassigned to a teammate)
+        if not await self.claims.take(task_id, employee.id):
+            return None  # another worker holds it; the poll offers it again once that lease runs out
+        try:
+            return await self._work_claimed(employee, task)
+        finally:
+            await self.claims.release(task_id)
+
+    async def _work_claimed(self, employee: Employee, task: TaskRecord) -> Outcome | None:
+        task_id = task.id
         history = await self._journal.steps(task_id=task_id)
         await self._board.set_status(task, "running", "", status="thinking", detail=task.title)
         # With the employee's MCP tools on its belt (their servers started as needed).

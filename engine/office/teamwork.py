@@ -6,16 +6,18 @@ from collections.abc import Callable
 
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
-from engine.llm.types import ModelClient, ModelConfig
+from engine.llm.types import ModelClient, ModelConfig, ModelReply, ModelRequest
+from engine.loop import Guard, TaskWork
 from engine.office.employee import Employee
 from engine.office.recorder import Recorder
 from engine.office.roster import Roster
 from engine.office.tasks import TaskBoard
 from engine.office.workers import Workers
+from engine.parked import Parked
 from engine.paths import Home
 from engine.store.journal import Journal
 from engine.store.records import TaskRecord
-from engine.teams import TEAM_TOOLS, Member, Teams, team_tools
+from engine.teams import TEAM_TOOLS, Member, TeamError, Teams, lead_tools, team_tools
 from engine.tools.registry import Belt
 
 
@@ -31,6 +33,7 @@ def build_teams(
     workers: Workers,
     recorder: Recorder,
     model: ModelClient,
+    guard: Guard,
     leads: Callable[[], dict[str, str]],
 ) -> Teams:
     def members() -> list[Member]:
@@ -59,9 +62,33 @@ def build_teams(
     def config_of(employee_id: str) -> ModelConfig:
         return roster.employees[employee_id].config
 
+    async def complete(lead_id: str, request: ModelRequest) -> ModelReply:
+        """The lead's planning call, held to the same guardrails as a step of a task (budgets, hours, audit)."""
+        employee = roster.employees[lead_id]
+        work = TaskWork(
+            employee_id=lead_id, task_id=f"sprint-planning:{employee.record.team}", task_body="",
+            brief_version=employee.record.brief_version, system_prompt="", belt=employee.belt, config=request.config,
+            workspace=home.workspace(lead_id), brief=employee.brief, team=employee.record.team,
+            turn_id=ids.new("turn"),
+        )  # fmt: skip
+        try:
+            await guard.before_model(work, request.messages)
+        except Parked as exc:
+            raise TeamError(f"{employee.record.name} cannot plan the sprint now: {exc}") from None
+        try:
+            reply = await model.complete(request)
+        except BaseException:
+            guard.release(work)
+            raise
+        reply, ops = guard.settle(work, reply)
+        if ops:
+            await journal.write(*ops, full=True)
+        guard.settled(work, reply)
+        return reply
+
     return Teams(
         journal, bus, clock, ids, root=home.root / "teams", members=members, leads=leads, assign=board.assign,
-        enqueue=enqueue, audit_ops=recorder.audit_ops, model=model, config_of=config_of,
+        enqueue=enqueue, audit_ops=recorder.audit_ops, complete=complete, config_of=config_of,
     )  # fmt: skip
 
 
@@ -69,11 +96,14 @@ class TeamBelts:
     """Gives each team member the team tools for the task it works."""
 
     def __init__(self, teams: Teams, journal: Journal) -> None:
+        self._teams = teams
         self._tools = team_tools(teams, journal)
+        self._lead_tools = lead_tools(teams)  # only the lead's belt has them
 
     def equip(self, employee: Employee, belt: Belt) -> Belt:
         if not employee.record.team:
             return belt
-        for tool in self._tools:
+        lead = self._teams.lead(employee.record.team).id == employee.id
+        for tool in [*self._tools, *(self._lead_tools if lead else ())]:
             belt = belt.with_tool(tool)
         return belt

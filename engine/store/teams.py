@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, Index, Integer, String, Table, Text, func, insert, select, update
+from sqlalchemy import Column, Connection, Index, Integer, String, Table, Text, delete, func, insert, select, update
 
 from engine.store.records import TaskRecord, fields_of
 from engine.store.schema import metadata, steps, tasks
@@ -65,6 +65,25 @@ team_artifacts = Table(
     Column("created_at", String, nullable=False),
 )
 
+team_summaries = Table(
+    "team_summaries",
+    metadata,
+    Column("team", String, primary_key=True),
+    Column("week", String, primary_key=True),  # ISO week: the summary is sent once a week
+    Column("path", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("sent_at", String, nullable=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRecord:
+    team: str
+    week: str
+    path: str
+    text: str
+    sent_at: str
+
 
 @dataclass(frozen=True, slots=True)
 class CardRecord:
@@ -113,6 +132,11 @@ def update_card(card_id: str, **values: object) -> Op:
     return (update(team_cards).where(team_cards.c.id == card_id), values)
 
 
+def delete_sprint_cards(sprint_id: str) -> Op:
+    """Every card of a sprint (its plan is replaced before any of them was queued)."""
+    return (delete(team_cards).where(team_cards.c.sprint_id == sprint_id, team_cards.c.task_id.is_(None)), None)
+
+
 def insert_sprint(sprint: SprintRecord) -> Op:
     return (insert(sprints), fields_of(sprint))
 
@@ -139,6 +163,10 @@ def insert_artifact(
         "created_at": when,
     }
     return (insert(team_artifacts), values)
+
+
+def insert_summary(record: SummaryRecord) -> Op:
+    return (insert(team_summaries).prefix_with("OR IGNORE"), fields_of(record))
 
 
 # --- reads --------------------------------------------------------------------------------------------
@@ -217,3 +245,11 @@ def read_spent(conn: Connection, task_ids: list[str], since: str) -> float:
         steps.c.task_id.in_(task_ids), steps.c.started_at >= since
     )
     return float(conn.execute(stmt).scalar() or 0.0)
+
+
+def read_summaries(conn: Connection, team: str | None = None, limit: int = 20) -> list[SummaryRecord]:
+    """The summaries sent, newest first."""
+    stmt = select(team_summaries).order_by(team_summaries.c.sent_at.desc()).limit(limit)
+    if team is not None:
+        stmt = stmt.where(team_summaries.c.team == team)
+    return [SummaryRecord(**r._asdict()) for r in conn.execute(stmt)]

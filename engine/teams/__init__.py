@@ -5,12 +5,14 @@ team members the `team_tools`; the CLI reaches it through `office.teams`.
 """
 
 from engine.teams.board import COLUMNS, Card
-from engine.teams.desk import Proposal, Settings, TeamError, Teams
+from engine.teams.desk import Proposal, Settings, Teams
+from engine.teams.errors import TeamError
 from engine.teams.plan import Member, Plan, PlanError, PlannedTask, check_plan, find_cycle, rehearsal_plan
-from engine.teams.tools import TEAM_TOOLS, team_tools
+from engine.teams.tools import LEAD_TOOLS, TEAM_TOOLS, lead_tools, team_tools
 
 __all__ = [
     "COLUMNS",
+    "LEAD_TOOLS",
     "TEAM_TOOLS",
     "Card",
     "Member",
@@ -23,6 +25,7 @@ __all__ = [
     "Teams",
     "check_plan",
     "find_cycle",
+    "lead_tools",
     "rehearsal_plan",
     "team_tools",
 ]

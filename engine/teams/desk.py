@@ -9,24 +9,28 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from pydantic import ValidationError
+
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import EscalationRaised, HandOff, MeetingEnded, MeetingStarted
-from engine.llm.types import ModelClient, ModelConfig, ModelRequest
+from engine.llm.types import ModelConfig, ModelReply, ModelRequest
 from engine.store import teams as store
 from engine.store import writes
 from engine.store.journal import Journal
 from engine.store.records import TaskRecord
 from engine.store.settings import put_setting, read_settings_starting
-from engine.store.teams import CardRecord, SprintRecord
+from engine.store.teams import CardRecord, SprintRecord, SummaryRecord
 from engine.store.writer import Op
 from engine.teams.board import CLOSED, Card, cards_of
+from engine.teams.errors import TeamError
+from engine.teams.lead import Lead
 from engine.teams.plan import (
     Member,
     Plan,
@@ -43,10 +47,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_STUCK_STEPS = 30
 DEFAULT_STUCK_MINUTES = 240
-
-
-class TeamError(Exception):
-    """A team command cannot be done (the message says why, for the owner or the employee)."""
 
 
 class Assign(Protocol):
@@ -82,7 +82,7 @@ class Teams:
         assign: Assign,
         enqueue: Callable[[TaskRecord], None],
         audit_ops: Callable[[str, Mapping[str, Any], str | None], list[Op]],
-        model: ModelClient,
+        complete: Callable[[str, ModelRequest], Awaitable[ModelReply]],
         config_of: Callable[[str], ModelConfig],
     ) -> None:
         self._journal = journal
@@ -95,14 +95,20 @@ class Teams:
         self._assign = assign
         self._enqueue = enqueue
         self._audit_ops = audit_ops
-        self._model = model
+        self._complete = complete  # the lead's model call, through the guardrails (budgets, hours, audit)
         self._config_of = config_of
         self._rituals = Rituals(
             journal, bus, clock, board=self.board, members=self.members, lead=self.lead, names=self.names,
             workspace=self.workspace, sprints=self.sprints,
         )  # fmt: skip
+        self.lead_desk = Lead(
+            journal, bus, clock, ids, members=self.members, names=self.names, assign=assign, audit_ops=audit_ops
+        )  # plan edits, split, escalate to the owner, roll-over (engine/teams/lead.py)
 
     # --- who ----------------------------------------------------------------------------------------
+
+    def team_names(self) -> list[str]:
+        return sorted({m.team for m in self._members()})
 
     def members(self, team: str) -> list[Member]:
         return [m for m in self._members() if m.team == team]
@@ -260,7 +266,7 @@ class Teams:
             messages=[{"role": "system", "content": "You are the team's lead."}, {"role": "user", "content": prompt}],
             tools=[],
         )
-        reply = await self._model.complete(request)
+        reply = await self._complete(lead.id, request)
         try:
             return parse_plan(reply.text)
         except PlanError as exc:
@@ -291,10 +297,16 @@ class Teams:
 
         active, cards, tasks = await self._journal.read(query)
         queued: list[TaskRecord] = []
+        today = self._clock.now().date().isoformat()
         for sprint in active:
             mine = [c for c in cards if c.sprint_id == sprint.id]
             by_key = {c.key: c for c in mine}
             status = {c.key: tasks[c.task_id].status if c.task_id and c.task_id in tasks else None for c in mine}
+            if sprint.ends < today:  # it ended: what is still open goes on in the next sprint
+                open_ = [c for c in mine if status[c.key] not in CLOSED and not (c.escalated_at and c.task_id is None)]
+                if open_:
+                    await self.lead_desk.roll_over(sprint, open_, {k for k, v in status.items() if v == "done"})
+                    continue
             for card in mine:
                 if card.task_id is not None or card.escalated_at is not None:
                     continue
@@ -358,6 +370,7 @@ class Teams:
             await self.release()
             await self._check_stuck()
             await self._rituals.standups(sorted({m.team for m in self._members()}))
+            await self._rituals.weekly(sorted({m.team for m in self._members()}))
         except Exception:
             log.exception("team upkeep failed; it is tried again at the next poll")
 
@@ -371,7 +384,11 @@ class Teams:
                     continue
                 task_id = r.task_id
                 steps, last = await self._journal.read(lambda c, t=task_id: store.read_progress(c, t))  # type: ignore[misc]
-                since = datetime.fromisoformat(last) if last else datetime.fromisoformat(r.created_at)
+                # From the last deliverable or the task's last change (reassigned, split, parked), whichever
+                # is later: a card just split or reassigned starts a fresh count.
+                task = await self._journal.task(task_id)
+                changed = task.updated_at if task is not None else r.created_at
+                since = datetime.fromisoformat(max(last, changed) if last else changed)
                 waited = (now - since).total_seconds() / 60
                 if steps >= settings.stuck_steps:
                     await self._escalate(r, f"{steps} steps without a deliverable")
@@ -383,7 +400,8 @@ class Teams:
         lead = self.lead(card.team)
         text = (
             f"Unstick: {card.title}\n\n{self.names().get(card.owner_id, card.owner_id)}'s card {card.id} is stuck "
-            f"({reason}). Decide: reassign it (the owner runs `headcount reassign`), split it, or ask the owner."
+            f"({reason}). Decide: reassign it (reassign_task), split it (split_task), or ask the owner "
+            f"(escalate_to_owner); its task is {card.task_id}."
         )
         audit = self._audit_ops(
             "task_escalated", {"card_id": card.id, "task_id": card.task_id, "reason": reason}, lead.id
@@ -394,6 +412,36 @@ class Teams:
         )
         self._bus.publish(EscalationRaised(employee_id=card.owner_id, task_id=card.task_id, reason=reason))
 
+    # --- the lead's changes (engine/teams/lead.py) -------------------------------------------------
+
+    async def plan_of(self, sprint_id: str) -> tuple[SprintRecord, Plan]:
+        """A sprint's cards as the plan the owner reads and edits."""
+        return await self.lead_desk.plan_of(sprint_id)
+
+    async def edit_plan(self, sprint_id: str, plan: Plan) -> list[CardRecord]:
+        """The owner's edit of a proposed sprint's plan, checked like the lead's (owners, tools, no cycles)."""
+        return await self.lead_desk.edit(sprint_id, plan)
+
+    async def edit_plan_json(self, sprint_id: str, text: str) -> list[CardRecord]:
+        """`edit_plan` from the plan as JSON text (the window's editor); bad JSON is one clear TeamError."""
+        try:
+            plan = Plan.model_validate_json(text)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "the plan"
+            raise TeamError(f"the plan is not valid: {where}: {first['msg']}") from None
+        return await self.edit_plan(sprint_id, plan)
+
+    async def split(
+        self, task_id: str, first: str, second: str, by: str | None = None
+    ) -> tuple[TaskRecord, TaskRecord]:
+        """Split a waiting task into two for its owner; what depended on it waits for both halves."""
+        return await self.lead_desk.split(task_id, first, second, by)
+
+    async def escalate_to_owner(self, task_id: str, question: str, by: str | None = None) -> TaskRecord:
+        """Park a stuck task with the lead's question for the owner."""
+        return await self.lead_desk.escalate_to_owner(task_id, question, by)
+
     # --- stand-ups and summaries (engine/teams/rituals.py) ------------------------------------------
 
     async def standup(self, team: str, cards: list[Card] | None = None) -> Path:
@@ -403,6 +451,10 @@ class Teams:
     async def summary(self, team: str) -> tuple[str, Path]:
         """The week's summary (shipped, blocked, spent, decisions needed), saved in the team's workspace."""
         return await self._rituals.summary(team)
+
+    async def summaries(self, team: str | None = None) -> list[SummaryRecord]:
+        """The weekly summaries sent to the owner, newest first."""
+        return await self._journal.read(lambda c: store.read_summaries(c, team))
 
     def now(self) -> str:
         return self._clock.now().isoformat()

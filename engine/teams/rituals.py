@@ -1,6 +1,8 @@
 """A team's rituals: the stand-up at the start of each working day and the weekly summary.
 
 Both read the board and write Markdown in the team's workspace; the desk hands in what they read.
+The weekly summary is also sent: at the end of each week (Friday, SUMMARY_HOUR on the office's clock)
+one durable row per team and week, and a `SummarySent` event the window notifies the owner with.
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ from pathlib import Path
 
 from engine.bus import EventBus
 from engine.clock import Clock
-from engine.events import MeetingEnded, MeetingStarted
+from engine.events import MeetingEnded, MeetingStarted, SummarySent
 from engine.store import teams as store
 from engine.store.journal import Journal
 from engine.store.settings import put_setting, read_settings_starting
-from engine.store.teams import SprintRecord
+from engine.store.teams import SprintRecord, SummaryRecord
 from engine.teams.board import Card
 from engine.teams.plan import Member
 from engine.teams.summary import weekly_summary
+
+SUMMARY_WEEKDAY = 4  # Friday
+SUMMARY_HOUR = 17
 
 
 class Rituals:
@@ -76,6 +81,25 @@ class Rituals:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         self._bus.publish(MeetingEnded(team=team))
         return path
+
+    async def weekly(self, teams: list[str]) -> list[SummaryRecord]:
+        """Send each team's summary once its week has ended (Friday evening), once per week."""
+        now = self._clock.now()
+        if (now.weekday(), now.hour) < (SUMMARY_WEEKDAY, SUMMARY_HOUR):
+            return []
+        year, number, _ = now.isocalendar()
+        week = f"{year}-W{number:02d}"
+        sent = {(r.team, r.week) for r in await self._journal.read(lambda c: store.read_summaries(c, None, 200))}
+        out = []
+        for team in teams:
+            if (team, week) in sent or not await self._board(team):
+                continue
+            text, path = await self.summary(team)
+            record = SummaryRecord(team=team, week=week, path=str(path), text=text, sent_at=now.isoformat())
+            await self._journal.write(store.insert_summary(record))
+            self._bus.publish(SummarySent(team=team, week=week, path=str(path), text=text))
+            out.append(record)
+        return out
 
     async def summary(self, team: str) -> tuple[str, Path]:
         now = self._clock.now()

@@ -16,10 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.store import teams as store
 from engine.store.journal import Journal
 from engine.teams.board import MOVABLE
-from engine.teams.desk import TeamError, Teams
+from engine.teams.desk import Teams
+from engine.teams.errors import TeamError
 from engine.tools.base import FunctionTool, Tool, ToolContext, ToolError
 
 TEAM_TOOLS = ("team_board", "move_card", "hand_off", "team_read", "team_write")
+LEAD_TOOLS = ("reassign_task", "split_task", "escalate_to_owner")  # the lead's, for stuck work
 
 
 class NoArgs(BaseModel):
@@ -135,6 +137,67 @@ def team_tools(teams: Teams, journal: Journal) -> list[Tool]:
             idempotent=False,
         ),
     ]
+
+
+class ReassignArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    task: str = Field(description="The stuck task's id")
+    to: str = Field(description="The teammate's name or id")
+
+
+class SplitArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    task: str = Field(description="The stuck task's id")
+    first: str = Field(description="The first half, in a sentence")
+    second: str = Field(description="The second half, in a sentence")
+
+
+class EscalateArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    task: str = Field(description="The stuck task's id")
+    question: str = Field(description="What the owner should decide")
+
+
+def lead_tools(teams: Teams) -> list[Tool]:
+    """The lead's three answers to stuck work: reassign, split, or ask the owner."""
+
+    def own(ctx: ToolContext) -> None:
+        team = teams.team_of(ctx.employee_id)
+        if team is None or teams.lead(team).id != ctx.employee_id:
+            raise ToolError("only the team's lead can do this")
+
+    async def reassign(ctx: ToolContext, args: ReassignArgs) -> str:
+        own(ctx)
+        try:
+            task = await teams.reassign(args.task, args.to)
+        except TeamError as exc:
+            raise ToolError(str(exc)) from None
+        return f"{task.id} is now {teams.names().get(task.employee_id, task.employee_id)}'s, queued"
+
+    async def split(ctx: ToolContext, args: SplitArgs) -> str:
+        own(ctx)
+        try:
+            one, two = await teams.split(args.task, args.first, args.second, by=ctx.employee_id)
+        except TeamError as exc:
+            raise ToolError(str(exc)) from None
+        return f"split into {one.id} and {two.id}, both queued"
+
+    async def escalate(ctx: ToolContext, args: EscalateArgs) -> str:
+        own(ctx)
+        try:
+            await teams.escalate_to_owner(args.task, args.question, by=ctx.employee_id)
+        except TeamError as exc:
+            raise ToolError(str(exc)) from None
+        return f"{args.task} waits for the owner's answer"
+
+    return [
+        FunctionTool("reassign_task", "Give a stuck task of your team to another member.", ReassignArgs, reassign,
+                     risk="internal_write", idempotent=False),
+        FunctionTool("split_task", "Split a stuck task of your team into two for its owner.", SplitArgs, split,
+                     risk="internal_write", idempotent=False),
+        FunctionTool("escalate_to_owner", "Park a stuck task of your team with a question for the owner.",
+                     EscalateArgs, escalate, risk="internal_write", idempotent=False),
+    ]  # fmt: skip
 
 
 def _inside(root: Path, relative: str) -> Path:

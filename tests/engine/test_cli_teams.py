@@ -27,3 +27,29 @@ def test_a_sprint_from_the_command_line(tmp_path: Path) -> None:
     assert "## Shipped" in summary and "saved to" in summary
     refused = headcount(home, "reassign", cards[0]["task_id"], "nobody", ok=False)
     assert refused.returncode == 1 and "not on the team" in refused.stderr
+
+
+def test_the_owner_edits_a_plan_then_splits_and_escalates_from_the_command_line(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    headcount(home, "hire-team", "legal")
+    planned = headcount(home, "sprint", "legal", "Review the supplier NDA", "--days", "2").stdout
+    sprint_id = re.search(r"Sprint (\S+) of legal", planned).group(1)  # type: ignore[union-attr]
+    plan = json.loads(headcount(home, "sprint", "show", sprint_id, "--json").stdout)
+    plan["tasks"] = plan["tasks"][:1]
+    plan["tasks"][0]["title"] = "Read the NDA closely"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"tasks": [{**plan["tasks"][0], "depends_on": ["nope"]}]}))
+    refused = headcount(home, "sprint", "edit", sprint_id, "--file", str(bad), ok=False)
+    assert refused.returncode == 1 and "depends on unknown task 'nope'" in refused.stderr
+    good = tmp_path / "plan.json"
+    good.write_text(json.dumps(plan))
+    shown = headcount(home, "sprint", "edit", sprint_id, "--file", str(good)).stdout
+    assert "Read the NDA closely" in shown and "ship" not in shown
+    headcount(home, "sprint", "approve", sprint_id)
+    (card,) = json.loads(headcount(home, "board", "legal", "--json").stdout)
+    split = headcount(home, "split", card["task_id"], "Skim it", "Mark the risky clauses").stdout
+    halves = re.findall(r"task_\w+", split.split("into", 1)[1])
+    assert len(halves) == 2
+    headcount(home, "escalate", halves[1], "Is clause 7 acceptable?")
+    columns = {c["title"]: c["column"] for c in json.loads(headcount(home, "board", "legal", "--json").stdout)}
+    assert columns == {"Skim it": "backlog", "Mark the risky clauses": "waiting_owner"}

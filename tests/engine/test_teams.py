@@ -14,7 +14,7 @@ import pytest
 from engine.clock import FakeClock
 from engine.events import EscalationRaised, Event, HandOff, MeetingEnded, MeetingStarted
 from engine.llm import rehearsal
-from engine.llm.types import Message, ModelReply, ToolSchema
+from engine.llm.types import Message, ModelReply, Price, ToolSchema
 from engine.office import Office
 from engine.store.audit import read_page
 from engine.teams import Member, PlannedTask, TeamError, check_plan, find_cycle
@@ -143,7 +143,7 @@ async def test_a_real_lead_plans_in_json_and_a_bad_plan_is_refused(
     office = await make_office(model, clock=FakeClock(MONDAY_9))
     await _team(office, write_brief, size=2)
     for employee in office.employees.values():  # as if connected to a real model
-        employee.config = type(employee.config)(model="openai/gpt-test")
+        employee.config = type(employee.config)(model="openai/gpt-test", price=Price(0.15, 0.6))
     with pytest.raises(TeamError, match="'Nobody' is not on the team"):
         await office.teams.plan_sprint("studio", "Launch", days=3)
     proposal = await office.teams.plan_sprint("studio", "Launch", days=3)
