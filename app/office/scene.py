@@ -71,7 +71,15 @@ def _text(text: str, *, scale: float, color: pal.RGBA, align: int = TextNode.ACe
 class ActorView:
     """The nodes of one employee: figure joints, name tag, desk marker, gauge and pick volumes."""
 
-    def __init__(self, actor: Actor, models: ModelLibrary, parent: NodePath, markers: NodePath, tags: NodePath) -> None:
+    def __init__(
+        self,
+        actor: Actor,
+        models: ModelLibrary,
+        parent: NodePath,
+        markers: NodePath,
+        tags: NodePath,
+        gauges: NodePath,
+    ) -> None:
         self.employee_id = actor.employee_id
         self.loose = parent
         self.group: int | None = None  # index of the combined group the figure is drawn in, if any
@@ -130,9 +138,13 @@ class ActorView:
         desk_pick.setFromCollideMask(BitMask32.allOff())
         desk_pick.setTag("employee_id", actor.employee_id)
         self.desk_root.attachNewNode(desk_pick)
-        self.gauge = models.copy("gauge_fill", self.desk_root)
+        # The gauge sits apart from the desk's markers so it can be drawn in a combined group too.
+        self.gauge_root = gauges.attachNewNode(f"gauge-{actor.employee_id}")
+        self.gauge = models.copy("gauge_fill", self.gauge_root)
         self.gauge.setPos(-0.5, -0.39, 0.6)
         self.gauge_color: pal.RGBA | None = None
+        self.gauge_sx = -1.0
+        self.recolored = False  # set when the gauge changed colour (its group must be collected again)
         self.marker = self.desk_root.attachNewNode("marker")
         self.marker.setZ(3.15)
         self.marker_kind: str | None = None
@@ -147,6 +159,7 @@ class ActorView:
         if self.desk != (desk.x, desk.y):
             self.desk = (desk.x, desk.y)
             self.desk_root.setPos(desk.x, desk.y, 0)
+            self.gauge_root.setPos(desk.x, desk.y, 0)
 
     def _set_marker(self, kind: str | None) -> None:
         if kind == self.marker_kind:
@@ -230,17 +243,21 @@ class ActorView:
             self.marker.setZ(3.15 + 0.08 * math.sin(actor.phase * 2.5))
 
         fraction = actor.spend_fraction
-        g = actor.gauge
-        self.gauge.setSx(max(0.001, g))
+        sx = max(0.001, actor.gauge)
+        if sx != self.gauge_sx:
+            self.gauge_sx = sx
+            self.gauge.setSx(sx)
         color = pal.GAUGE_BG if fraction is None else _gauge_color(fraction)
         if color != self.gauge_color:
             self.gauge_color = color
             self.gauge.setColorScale(*color)
+            self.recolored = True
 
     def destroy(self) -> None:
         self.root.removeNode()
         self.tag_lod.removeNode()
         self.desk_root.removeNode()
+        self.gauge_root.removeNode()
 
 
 _HIDDEN = 1e-3
@@ -267,10 +284,12 @@ class OfficeScene:
         self.people = self.root.attachNewNode("people")
         self.desks = self.root.attachNewNode("desks")
         self.tags = self.root.attachNewNode("tags")
+        self.gauges = self.root.attachNewNode("gauges")
         self.views: dict[str, ActorView] = {}
         # Still-coloured, visible figures are drawn GROUP_SIZE at a time by a RigidBodyCombiner: one
         # vertex-animated geom per group instead of five geoms a figure (the software pipe pays per geom).
         self.groups: list[NodePath] = []
+        self.gauge_groups: list[NodePath] = []
         self._dirty: set[int] = set()
         self._slots: dict[str, int] = {}
         self._layout_version = -1
@@ -410,13 +429,16 @@ class OfficeScene:
             view = self.views.pop(gone)
             if view.group is not None:
                 self._dirty.add(view.group)
+            self._dirty.add(self._group_of(gone))  # its gauge
             self._slots.pop(gone, None)
             view.destroy()
         for employee_id, actor in state.actors.items():
             view = self.views.get(employee_id)
             if view is None:
-                view = ActorView(actor, self.models, self.people, self.desks, self.tags)
+                view = ActorView(actor, self.models, self.people, self.desks, self.tags, self.gauges)
                 self.views[employee_id] = view
+                index = self._group_of(employee_id)
+                view.gauge_root.reparentTo(self.gauge_groups[index])
             view.place_desk(state.plan.desks[employee_id])
             groupable = view.groupable(actor)
             if view.group is not None and not groupable:
@@ -424,14 +446,18 @@ class OfficeScene:
                 view.group = None
                 view.root.reparentTo(self.people)
             view.sync(actor)
+            if view.recolored:
+                view.recolored = False
+                self._dirty.add(self._group_of(employee_id))
             if groupable and view.group is None:
                 view.group = self._group_of(employee_id)
                 view.root.reparentTo(self.groups[view.group])
                 self._dirty.add(view.group)
         for index in self._dirty:
-            combiner = self.groups[index].node()
-            assert isinstance(combiner, RigidBodyCombiner)
-            combiner.collect()
+            for group in (self.groups[index], self.gauge_groups[index]):
+                combiner = group.node()
+                assert isinstance(combiner, RigidBodyCombiner)
+                combiner.collect()
         self._dirty.clear()
         self._sync_bubble()
 
@@ -444,6 +470,7 @@ class OfficeScene:
         index = slot // GROUP_SIZE
         while len(self.groups) <= index:
             self.groups.append(self.people.attachNewNode(RigidBodyCombiner(f"group-{len(self.groups)}")))
+            self.gauge_groups.append(self.gauges.attachNewNode(RigidBodyCombiner(f"gauges-{len(self.gauge_groups)}")))
         return index
 
     def show_bubble(self, employee_id: str | None) -> None:
