@@ -426,12 +426,12 @@ class OfficeScene:
             if self._area_keys.get(area.team) != self._area_key(area.team):
                 self._build_area(area.team)
         for gone in set(self.views) - set(state.actors):
-            view = self.views.pop(gone)
-            if view.group is not None:
-                self._dirty.add(view.group)
+            old = self.views.pop(gone)
+            if old.group is not None:
+                self._dirty.add(old.group)
             self._dirty.add(self._group_of(gone))  # its gauge
             self._slots.pop(gone, None)
-            view.destroy()
+            old.destroy()
         for employee_id, actor in state.actors.items():
             view = self.views.get(employee_id)
             if view is None:
