@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from app.office.snapshot import parse_size, snapshot
-from engine.events import ApprovalRequested, StatusChanged
+from engine.events import ApprovalRequested, EmployeeLeft, StatusChanged
 from models3d import palette as pal
 from tests.office.conftest import hire, office, three_teams
 
@@ -131,3 +131,20 @@ def test_a_fading_figure_leaves_its_group_and_comes_back(renderer: Any) -> None:
         renderer.render_frame(0.05)
     assert state.actors["ada"].dim > 0.99
     assert view.group is not None  # settled: grouped again, with the dimmed colour collected
+
+
+def test_someone_leaving_leaves_the_groups_and_the_rest_still_draw(renderer: Any) -> None:
+    state = office(three_teams(2))
+    renderer.attach(state)
+    renderer.render_frame(0.0)
+    state.apply(EmployeeLeft(employee_id="eng0"))
+    for _ in range(600):
+        renderer.render_frame(0.1)
+        if "eng0" not in state.actors:
+            break
+    renderer.render_frame(0.0)
+    scene = renderer.scene
+    assert "eng0" not in scene.views and scene.root.find("**/gauge-eng0").isEmpty()
+    assert scene.root.find("**/employee-eng0").isEmpty()
+    x, y = renderer.project("eng1", 1.0)
+    assert renderer.pick(x, y) == "eng1"
