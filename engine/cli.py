@@ -21,6 +21,7 @@ from engine.paths import Home
 if TYPE_CHECKING:  # the office and its parts load only for the command that runs (a reading command is fast)
     from engine.events import Event
     from engine.office import Held, Office
+    from engine.office.reading import Stored
 
 # Which module adds which commands: a command's grammar and handler load only when it runs, so a
 # read-only command does not pay for importing every other command's implementation (HTTP clients,
@@ -199,10 +200,21 @@ async def _with_office(
     handler: Callable[[Office, argparse.Namespace], Awaitable[int]], args: Any, *, reading: bool = False
 ) -> int:
     from engine.logs import setup_logging
-    from engine.office import Office
 
     home = Home.resolve()
     setup_logging(home.logs)
+    shows = FROM_STORE.get(args.command) if reading else None
+    if shows is not None:
+        from engine.office.reading import Reading
+
+        stored = await Reading.open(home)  # None: no database yet, or one to migrate first
+        if stored is not None:
+            try:
+                return await shows(stored, args)
+            finally:
+                await stored.close()
+    from engine.office import Office
+
     office = await Office.open(home, reading=reading)
     try:
         return await handler(office, args)
@@ -408,7 +420,7 @@ def _describe(event: Event, names: dict[str, str]) -> str | None:
     return None
 
 
-async def _log(office: Office, args: argparse.Namespace) -> int:
+async def _log(office: Stored, args: argparse.Namespace) -> int:
     from engine.audit_text import summarize
 
     employee_id = await office.history.whose(args.employee)  # also someone let go: their log is kept
@@ -460,7 +472,7 @@ def _step_summary(kind: str, tool: str | None, arguments: str | None, result: st
     return str(message.get("content") or "")[:80].replace("\n", " ")
 
 
-async def _tasks(office: Office, args: argparse.Namespace) -> int:
+async def _tasks(office: Stored, args: argparse.Namespace) -> int:
     employee_id = await office.history.whose(args.employee) if args.employee else None
     tasks = await office.journal.tasks(employee_id=employee_id)
     names = await office.history.everyone()
@@ -505,6 +517,8 @@ COMMANDS: dict[str, Callable[[Office, argparse.Namespace], Awaitable[int]]] = {
     "resolve": _resolve,
 }
 
+# Commands that show stored rows alone: answered without building the office (engine.office.reading).
+FROM_STORE: dict[str, Callable[[Stored, argparse.Namespace], Awaitable[int]]] = {"log": _log, "tasks": _tasks}
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -144,6 +144,25 @@ def test_read_only_commands_import_nothing_heavy(worked: Path, command: list[str
     assert result.stdout.strip() == "0 True []", result.stdout + result.stderr
 
 
+# `tasks` and `log` read the stored rows through engine.office.reading: not even the office is built.
+OFFICE = ("engine.office.front", "engine.connections", "engine.loop", "keyring", "engine.secrets", "engine.briefs")
+OFFICE += ("pydantic", "yaml", "jsonschema", "engine.guardrails", "engine.memory")
+
+
+@pytest.mark.parametrize("command", [["tasks"], ["log", "Ada"]], ids=lambda c: c[0])
+def test_stored_rows_are_read_without_the_office(worked: Path, command: list[str]) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(worked), OFFSET_ENV: OFFSET}
+    code = (
+        "import sys, contextlib, io\n"
+        "from engine.cli import main\n"
+        "out = io.StringIO()\n"
+        f"with contextlib.redirect_stdout(out): code = main({command!r})\n"
+        f"print(code, out.getvalue().count('\\n') > 0, sorted(m for m in {OFFICE!r} if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=180)
+    assert result.stdout.strip() == "0 True []", result.stdout + result.stderr
+
+
 def test_catalog_opens_no_database_and_no_keyring(tmp_path: Path) -> None:
     """`catalog` reads brief files only: no SQLAlchemy, no office, no keyring or key-file crypto."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(tmp_path / "home")}
