@@ -6,8 +6,6 @@ import getpass
 import sys
 from pathlib import Path
 
-from engine.secretfile import FILE_NAME, PASSPHRASE_ENV, WrongPassphrase, choose, unlock
-
 # Commands that read or store keys; the others never open the key file, so they never ask.
 NEEDS_KEYS = frozenset({"key", "connect", "connections", "disconnect", "run", "model"})
 TRIES = 3
@@ -19,10 +17,13 @@ def ask_passphrase(home: Path, command: str) -> None:
     The first time, the owner chooses the passphrase (typed twice). Without a terminal nothing is asked;
     the command then fails with how to give it (HEADCOUNT_KEYRING_PASSPHRASE).
     """
-    path = home / FILE_NAME
     if command not in NEEDS_KEYS or not sys.stdin.isatty():
         return
-    from engine.secrets import passphrase_needed  # keyring loads only for the commands that use keys
+    # keyring and cryptography load only for the commands that use keys
+    from engine.secretfile import FILE_NAME, PASSPHRASE_ENV, WrongPassphrase, choose, unlock
+    from engine.secrets import passphrase_needed
+
+    path = home / FILE_NAME
 
     need = passphrase_needed(home)
     if need is None:

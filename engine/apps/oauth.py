@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
-
 from engine.apps.accounts import AppConfig, AppKind
 from engine.clock import Clock
 
@@ -189,6 +187,8 @@ async def access_token(
 
 
 def _reason(exc: Exception) -> str:
+    import httpx  # loaded by the sign-in that failed; importing it up front slows every command
+
     if isinstance(exc, httpx.HTTPError):
         return f"cannot reach the server ({type(exc).__name__})"
     error = getattr(exc, "error", None)
