@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
-from engine.events import EscalationRaised, HandOff, MeetingEnded, MeetingStarted
+from engine.events import EscalationRaised, HandOff, MeetingEnded, MeetingStarted, TaskChanged
 from engine.llm.types import ModelConfig, ModelReply, ModelRequest
 from engine.store import teams as store
 from engine.store import writes
@@ -82,7 +82,7 @@ class Teams:
         assign: Assign,
         enqueue: Callable[[TaskRecord], None],
         audit_ops: Callable[[str, Mapping[str, Any], str | None], list[Op]],
-        complete: Callable[[str, ModelRequest], Awaitable[ModelReply]],
+        complete: Callable[[str, ModelRequest, str], Awaitable[tuple[ModelReply, str]]],
         config_of: Callable[[str], ModelConfig],
     ) -> None:
         self._journal = journal
@@ -95,7 +95,9 @@ class Teams:
         self._assign = assign
         self._enqueue = enqueue
         self._audit_ops = audit_ops
-        self._complete = complete  # the lead's model call, through the guardrails (budgets, hours, audit)
+        # The lead's model call, through the guardrails (budgets, hours, audit), journaled as a task of the
+        # lead's with the given title, whose step holds the spend; returns the reply and that task's id.
+        self._complete = complete
         self._config_of = config_of
         self._rituals = Rituals(
             journal, bus, clock, board=self.board, members=self.members, lead=self.lead, names=self.names,
@@ -220,12 +222,15 @@ class Teams:
         ends = starts + timedelta(days=max(days, 1) - 1)
         self._bus.publish(MeetingStarted(team=team, kind="sprint_planning", attendees=tuple(m.id for m in members)))
         try:
-            plan = await self._plan(goal, lead, members, starts, max(days, 1))
+            plan, planning = await self._plan(goal, lead, members, starts, max(days, 1))
         finally:
             self._bus.publish(MeetingEnded(team=team))
-        problems = check_plan(plan, members, starts, ends)
-        if problems:
-            raise TeamError("the lead's plan cannot be used: " + "; ".join(problems))
+        problems = check_plan(plan, members, starts, ends) if isinstance(plan, Plan) else [plan]
+        if problems or not isinstance(plan, Plan):
+            reason = "the lead's plan cannot be used: " + "; ".join(problems)
+            if planning is not None:  # the call was made (and paid for): its task says why nothing came of it
+                await self._planning_failed(planning, reason)
+            raise TeamError(reason)
         now = self._now()
         sprint = SprintRecord(
             id=self._ids.new("sprint"), team=team, goal=goal.strip(), lead_id=lead.id, status="proposed",
@@ -256,9 +261,12 @@ class Teams:
             sprint = await self.approve(sprint.id)
         return Proposal(sprint, cards)
 
-    async def _plan(self, goal: str, lead: Member, members: list[Member], starts: date, days: int) -> Plan:
+    async def _plan(
+        self, goal: str, lead: Member, members: list[Member], starts: date, days: int
+    ) -> tuple[Plan | str, str | None]:
+        """The lead's plan (or why its reply is no plan) and the id of the task its model call was journaled as."""
         if lead.rehearsal:
-            return rehearsal_plan(goal, lead, members, starts, days)
+            return rehearsal_plan(goal, lead, members, starts, days), None
         ends = starts + timedelta(days=days - 1)
         prompt = planning_prompt(goal, members, starts, ends)
         request = ModelRequest(
@@ -266,11 +274,21 @@ class Teams:
             messages=[{"role": "system", "content": "You are the team's lead."}, {"role": "user", "content": prompt}],
             tools=[],
         )
-        reply = await self._complete(lead.id, request)
+        reply, task_id = await self._complete(lead.id, request, f"Plan the sprint: {goal.strip()}")
         try:
-            return parse_plan(reply.text)
+            return parse_plan(reply.text), task_id
         except PlanError as exc:
-            raise TeamError(f"the lead's plan cannot be used: {exc}") from None
+            return str(exc), task_id
+
+    async def _planning_failed(self, task_id: str, reason: str) -> None:
+        await self._journal.write(writes.task_status(task_id, "failed", reason, self._now()))
+        task = await self._journal.task(task_id)
+        if task is not None:
+            self._bus.publish(
+                TaskChanged(
+                    task_id=task_id, employee_id=task.employee_id, title=task.title, status="failed", reason=reason
+                )
+            )
 
     async def sprints(self, team: str | None = None) -> list[SprintRecord]:
         return await self._journal.read(lambda c: store.read_sprints(c, team))
