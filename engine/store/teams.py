@@ -193,11 +193,16 @@ def read_sprints(conn: Connection, team: str | None = None) -> list[SprintRecord
     return [SprintRecord(**r._asdict()) for r in conn.execute(stmt)]
 
 
-def read_tasks_by_id(conn: Connection, task_ids: list[str]) -> dict[str, TaskRecord]:
-    if not task_ids:
-        return {}
-    rows = conn.execute(select(tasks).where(tasks.c.id.in_(task_ids)))
-    return {r.id: TaskRecord(**r._asdict()) for r in rows}
+def read_card_tasks(conn: Connection, team: str, sprint_id: str | None = None) -> dict[str, TaskRecord]:
+    """The tasks working a team's cards (of one sprint, when given), by id.
+
+    A join, never a list of ids as parameters: an `IN (?, ?, ...)` as long as the board is a new SQL
+    text each time the board grows, and every connection's statement cache keeps the prepared ones.
+    """
+    stmt = select(tasks).join(team_cards, team_cards.c.task_id == tasks.c.id).where(team_cards.c.team == team)
+    if sprint_id is not None:
+        stmt = stmt.where(team_cards.c.sprint_id == sprint_id)
+    return {r.id: TaskRecord(**r._asdict()) for r in conn.execute(stmt)}
 
 
 def read_artifact_version(conn: Connection, team: str, path: str) -> int:
@@ -237,12 +242,12 @@ def read_progress(conn: Connection, task_id: str) -> tuple[int, str | None]:
     return int(since or 0), (str(last[1]) if last is not None and last[1] is not None else None)
 
 
-def read_spent(conn: Connection, task_ids: list[str], since: str) -> float:
-    """Dollars spent on these tasks' steps since `since` (ISO)."""
-    if not task_ids:
-        return 0.0
-    stmt = select(func.coalesce(func.sum(steps.c.cost_usd), 0.0)).where(
-        steps.c.task_id.in_(task_ids), steps.c.started_at >= since
+def read_spent(conn: Connection, team: str, since: str) -> float:
+    """Dollars spent on the steps of the tasks working a team's cards since `since` (ISO)."""
+    stmt = (
+        select(func.coalesce(func.sum(steps.c.cost_usd), 0.0))
+        .select_from(steps.join(team_cards, team_cards.c.task_id == steps.c.task_id))
+        .where(team_cards.c.team == team, steps.c.started_at >= since)
     )
     return float(conn.execute(stmt).scalar() or 0.0)
 

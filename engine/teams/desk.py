@@ -149,8 +149,7 @@ class Teams:
     async def board(self, team: str) -> list[Card]:
         def query(conn: Any) -> list[Card]:
             records = store.read_cards(conn, team)
-            tasks = store.read_tasks_by_id(conn, [r.task_id for r in records if r.task_id])
-            return cards_of(records, tasks)
+            return cards_of(records, store.read_card_tasks(conn, team))
 
         return await self._journal.read(query)
 
@@ -311,7 +310,8 @@ class Teams:
         def query(conn: Any) -> tuple[list[SprintRecord], list[CardRecord], dict[str, TaskRecord]]:
             active = [s for s in store.read_sprints(conn) if s.status == "active"]
             cards = [c for s in active for c in store.read_cards(conn, s.team, s.id)]
-            return active, cards, store.read_tasks_by_id(conn, [c.task_id for c in cards if c.task_id])
+            tasks = {k: v for s in active for k, v in store.read_card_tasks(conn, s.team, s.id).items()}
+            return active, cards, tasks
 
         active, cards, tasks = await self._journal.read(query)
         queued: list[TaskRecord] = []
