@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_STUCK_STEPS = 30
 DEFAULT_STUCK_MINUTES = 240
+BOARD_DAYS = 7  # closed cards stay on the board for a week, the weekly summary's window
 
 
 class Assign(Protocol):
@@ -146,10 +147,12 @@ class Teams:
 
     # --- the board ----------------------------------------------------------------------------------
 
-    async def board(self, team: str) -> list[Card]:
+    async def board(self, team: str, *, closed_limit: int | None = None) -> list[Card]:
+        """The team's board: every open card, and the cards closed in the last week (the newest `closed_limit`)."""
+        since = (self._clock.now() - timedelta(days=BOARD_DAYS)).isoformat()
+
         def query(conn: Any) -> list[Card]:
-            records = store.read_cards(conn, team)
-            return cards_of(records, store.read_card_tasks(conn, team))
+            return cards_of(*store.read_board(conn, team, since, closed_limit))
 
         return await self._journal.read(query)
 
@@ -308,7 +311,7 @@ class Teams:
         """Queue every card of an active sprint whose dependencies are done (each once: card and task in one write)."""
 
         def query(conn: Any) -> tuple[list[SprintRecord], list[CardRecord], dict[str, TaskRecord]]:
-            active = [s for s in store.read_sprints(conn) if s.status == "active"]
+            active = store.read_sprints(conn, status="active")
             cards = [c for s in active for c in store.read_cards(conn, s.team, s.id)]
             tasks = {k: v for s in active for k, v in store.read_card_tasks(conn, s.team, s.id).items()}
             return active, cards, tasks
@@ -396,7 +399,7 @@ class Teams:
         now = self._clock.now()
         for team in sorted({m.team for m in self._members()}):
             settings = await self.settings(team)
-            for card in await self.board(team):
+            for card in await self.board(team, closed_limit=0):  # only open work can be stuck
                 r = card.record
                 if r.task_id is None or r.escalated_at or card.task_status in CLOSED or card.task_status is None:
                     continue
