@@ -80,9 +80,16 @@ def build_teams(
             brief=employee.brief, team=employee.record.team, turn_id=ids.new("turn"),
         )  # fmt: skip
         try:
+            return await _plan_call(work, request, title)
+        finally:
+            guard.turn_ended(work)
+
+    async def _plan_call(work: TaskWork, request: ModelRequest, title: str) -> tuple[ModelReply, str]:
+        lead_id = work.employee_id
+        try:
             await guard.before_model(work, request.messages)
         except Parked as exc:
-            raise TeamError(f"{employee.record.name} cannot plan the sprint now: {exc}") from None
+            raise TeamError(f"{roster.employees[lead_id].record.name} cannot plan the sprint now: {exc}") from None
         started = clock.now().isoformat()
         try:
             reply = await model.complete(request)
