@@ -66,10 +66,14 @@ bench: venv
 	mkdir -p bench-results
 	$(BIN)/python tests/bench/bench_orchestrator.py --json bench-results/orchestrator.json
 	$(BIN)/python tests/bench/bench_memory.py --litellm --json bench-results/memory.json
+	$(BIN)/python tests/bench/bench_cli.py --json bench-results/cli.json
 	$(BIN)/python tests/bench/bench_requests.py --json bench-results/requests.json
 	$(BIN)/python tests/bench/bench_team_soak.py --minutes 1 --sample 10 --json bench-results/team_soak.json
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_office.py --json bench-results/office.json
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_shell.py --json bench-results/shell.json
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_shell.py --idle --employees 4 --json bench-results/shell-idle.json
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_shell.py --idle --employees 4 --every-frame \
+		--json bench-results/shell-idle-every-frame.json  # the reference: drawn whether anything moves or not
 
 # The downloads (packaging/README.md): the one-folder bundle, its .tar.gz and a .deb in dist/.
 PKG := build/package

@@ -6,18 +6,48 @@ import asyncio
 import datetime as dt
 from collections.abc import Callable
 
-from app.panels.connections import ConnectionRow, ConnectionsCallbacks
+from pydantic import ValidationError
+
+from app.panels.connections import ConnectionRow, ConnectionsCallbacks, EmailForm
 from engine.apps.accounts import AppConfig, forget, grant, save_app
 from engine.apps.calendar import CalDav, CalendarError
+from engine.apps.email_check import check_account
+from engine.apps.email_config import EmailAccount, read_accounts
+from engine.apps.email_imap import MailError
 from engine.cli_apps import CLIENT_SECRET, app_rows, try_app
+from engine.cli_email import credential_of, email_rows, forget_account, keep_account
 from engine.office import Office
 from engine.secrets import Secrets
+
+BY_BRIEF = "employees whose brief names its tools"
 
 
 def connections_callbacks(office_of: Callable[[], Office]) -> ConnectionsCallbacks:
     async def rows() -> list[ConnectionRow]:
         found = await app_rows(office_of(), check=False)
-        return [ConnectionRow(r["name"], r["kind"], r["runs"], tuple(r["granted"])) for r in found]
+        apps = [ConnectionRow(r["name"], r["kind"], r["runs"], tuple(r["granted"])) for r in found]
+        accounts = await email_rows(office_of(), check=False)
+        mail = [ConnectionRow(r["name"], "email", r["runs"], (BY_BRIEF,)) for r in accounts]
+        return apps + mail
+
+    async def connect_email(form: EmailForm) -> str | None:
+        office = office_of()
+        try:
+            account = EmailAccount(
+                name=form.name, address=form.user, user=form.user, imap_host=form.imap_host,
+                imap_port=form.imap_port, imap_security=form.security, smtp_host=form.smtp_host,
+                smtp_port=form.smtp_port, smtp_security=form.security,
+            )  # fmt: skip
+        except ValidationError as exc:
+            return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        try:
+            await keep_account(office, account, form.password)
+        except MailError as exc:
+            return f"{exc}. Nothing was saved."
+        return None
+
+    async def email_named(name: str) -> EmailAccount | None:
+        return (await office_of().journal.read(read_accounts)).get(name)
 
     async def connect_calendar(name: str, url: str, user: str, password: str) -> str | None:
         office = office_of()
@@ -36,6 +66,13 @@ def connections_callbacks(office_of: Callable[[], Office]) -> ConnectionsCallbac
 
     async def test(name: str) -> str:
         office = office_of()
+        account = await email_named(name)
+        if account is not None:
+            try:
+                folders = await check_account(account, await credential_of(office, account))
+            except MailError as exc:
+                return f"does not work: {exc}"
+            return f"logged in to both servers (Sent: {folders.get('sent', account.sent_folder)})"
         found = {r["name"]: r for r in await app_rows(office, check=False)}
         if name not in found:
             return "no longer connected"
@@ -47,6 +84,11 @@ def connections_callbacks(office_of: Callable[[], Office]) -> ConnectionsCallbac
             return f"does not work: {exc}"
 
     async def grant_to(name: str, employee_id: str, allow: bool) -> str | None:
+        if await email_named(name) is not None:
+            return (
+                f"An email account is granted by a brief's tools, not here: read_inbox, draft_email and send_email "
+                f"(the office's only account) or email:{name}.* in the role's brief."
+            )
         try:
             await grant(office_of(), name, employee_id, allow=allow)
         except Exception as exc:
@@ -55,6 +97,8 @@ def connections_callbacks(office_of: Callable[[], Office]) -> ConnectionsCallbac
 
     async def disconnect(name: str) -> str | None:
         office = office_of()
+        if await forget_account(office, name) is not None:
+            return None
         try:
             app = await forget(office, name)
         except Exception as exc:
@@ -64,4 +108,4 @@ def connections_callbacks(office_of: Callable[[], Office]) -> ConnectionsCallbac
         secrets.delete(CLIENT_SECRET.format(app.secret_key))
         return None
 
-    return ConnectionsCallbacks(rows, connect_calendar, test, grant_to, disconnect)
+    return ConnectionsCallbacks(rows, connect_calendar, test, grant_to, disconnect, connect_email)

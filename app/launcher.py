@@ -14,11 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from engine.cli import build_parser
+from engine.cli import build_parser, command_of
 from engine.cli import main as engine_main
 from engine.cli_input import existing_folder_for
-from engine.events import EmployeeHired
-from engine.office import OfficeError, StoreError
 
 APP_COMMANDS = ("snapshot",)
 
@@ -32,6 +30,8 @@ def _add_app_commands(sub: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if command_of(args) is not None:  # a headless command: the engine parses it, loading only what it needs
+        return engine_main(args)
     parsed = build_parser(_add_app_commands).parse_args(args)
     if parsed.home:
         os.environ["HEADCOUNT_HOME"] = str(Path(parsed.home).expanduser().resolve())
@@ -46,7 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _snapshot(args: argparse.Namespace) -> int:
     from app.office.snapshot import parse_size, snapshot_command
-    from engine.office import Office
+    from engine.events import EmployeeHired
+    from engine.office import Office, OfficeError, StoreError
     from engine.paths import Home
 
     try:

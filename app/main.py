@@ -54,6 +54,15 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
     if window._painted:
         _settle(painted)
     await painted
+    from app.passphrase import ask_for_keys, show_locked_banner
+    from app.timing import log_first_frame
+    from engine.paths import Home
+
+    home = Home.resolve().root
+    if not await ask_for_keys(window, home):  # only where keys live in the encrypted file (no OS keyring)
+        show_locked_banner(window, home)
+        bridge.state.tell("Your keys are locked: model keys and connected apps cannot be used until you unlock them.")
+    log_first_frame(window.office_view)  # cold start -> first office frame, in the log
     window.start_office()
     warm = prewarm_in_background()
     try:

@@ -1,7 +1,9 @@
 """OfficeViewport: the Qt widget that paints OfficeRenderer frames and forwards input.
 
 Frames are stepped by an asyncio task (qasync's loop on Qt's thread) at a capped rate that backs
-off when frames are slow and pauses while the widget is hidden. Never `base.run()`.
+off when frames are slow and pauses while the widget is hidden. Never `base.run()`. The rate follows
+what moves: full while someone walks or types, a few frames a second for a slow sway, none while the
+office is still (the simulation still ticks, and input or a change wakes the frames at once).
 """
 
 from __future__ import annotations
@@ -26,10 +28,13 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from app.office.renderer import OfficeRenderer
+from app.office.state import Motion
 
 DRAG_THRESHOLD = 4.0  # pixels: less than this between press and release is a click
 ORBIT_DEG_PER_PX = 0.3
 KEY_PAN_M = 1.0
+CALM_FPS = 10.0  # a sway, a bobbing marker, an idle stroll: ambient, smooth enough at this rate
+STILL_TICK_S = 0.1  # a still office: the simulation ticks this often, nothing is drawn
 
 
 class OfficeViewport(QWidget):
@@ -55,6 +60,7 @@ class OfficeViewport(QWidget):
         self._last_mouse: QPointF | None = None
         self._dragged = False
         self._visible = asyncio.Event()
+        self._wake = asyncio.Event()  # input or a resize: draw now, whatever the rate
         self._task: asyncio.Task[None] | None = None
         self.setMinimumSize(320, 240)
         self.setMouseTracking(True)
@@ -92,12 +98,46 @@ class OfficeViewport(QWidget):
         while True:
             await self._visible.wait()
             started = time.perf_counter()
+            motion = self.renderer.motion()
+            if await self._still_tick(motion, started):
+                continue
             self.render_once()
             took = time.perf_counter() - started
             # Back off when frames are slow so the loop keeps slack for the engine's tasks.
-            budget = 1.0 / self.max_fps
+            budget = 1.0 / self.fps_for(motion)
             self.interval = budget if took < budget * 0.7 else min(0.25, took * 1.6)
-            await asyncio.sleep(max(0.001, self.interval - took))
+            await self._pause(motion, max(0.001, self.interval - took))
+
+    def fps_for(self, motion: Motion) -> float:
+        """The frame rate a scene in this state needs: full while busy, a few frames a second when calm."""
+        return self.max_fps if motion == "busy" else min(self.max_fps, CALM_FPS)
+
+    async def _still_tick(self, motion: Motion, now: float) -> bool:
+        """For a still office: move the simulation on without drawing, nap, and say so (True)."""
+        if motion != "still" or self._wake.is_set():
+            self._wake.clear()
+            return False
+        self.renderer.advance(min(now - self._last_step, 0.25))
+        self._last_step = now
+        await self._nap(STILL_TICK_S)
+        return True
+
+    async def _pause(self, motion: Motion, seconds: float) -> None:
+        """Wait for the next frame: a busy scene's pace is fixed; a calm one wakes for input."""
+        if motion == "busy":
+            await asyncio.sleep(seconds)
+        else:
+            await self._nap(seconds)
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep, unless input wakes the frames first."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
+
+    def _changed(self) -> None:
+        """Something on screen changed outside the simulation (camera, hover, size): draw it."""
+        self._wake.set()
 
     # ------------------------------------------------------------------ Qt events
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -110,9 +150,11 @@ class OfficeViewport(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.renderer.resize(event.size().width(), event.size().height())
+        self._changed()
 
     def showEvent(self, event: QShowEvent) -> None:
         self._visible.set()
+        self._changed()
 
     def hideEvent(self, event: QHideEvent) -> None:
         self._visible.clear()
@@ -122,6 +164,7 @@ class OfficeViewport(QWidget):
         self._dragged = False
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        self._changed()
         pos = event.position()
         if self._last_mouse is not None and event.buttons() != Qt.MouseButton.NoButton:
             dx, dy = pos.x() - self._last_mouse.x(), pos.y() - self._last_mouse.y()
@@ -136,6 +179,7 @@ class OfficeViewport(QWidget):
             self.renderer.hover(pos.x(), pos.y())
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._changed()
         if event.button() == Qt.MouseButton.LeftButton and not self._dragged:
             pos = event.position()
             employee_id = self.renderer.pick(pos.x(), pos.y())
@@ -144,10 +188,12 @@ class OfficeViewport(QWidget):
         self._press = self._last_mouse = None
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self._changed()
         pos = event.position()
         self.renderer.follow(self.renderer.pick(pos.x(), pos.y()))
 
     def wheelEvent(self, event: QWheelEvent) -> None:
+        self._changed()
         steps = event.angleDelta().y() / 120.0
         self.renderer.zoom(0.88**steps)
 
@@ -178,3 +224,4 @@ class OfficeViewport(QWidget):
             super().keyPressEvent(event)
             return
         action()
+        self._changed()

@@ -4,40 +4,64 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import os
 import sys
+import threading
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-from keyring.errors import KeyringError
+from typing import TYPE_CHECKING, Any
 
 from engine import cli_input
-from engine.audit_text import summarize
-from engine.briefs import BriefError
-from engine.briefs.catalog import catalog_json, load_catalog
-from engine.briefs.newrole import new_role_brief, prompt_new_role
-from engine.cli_connect import add_commands as add_connect_commands  # issue 13
-from engine.cli_memory import add_commands as add_memory_commands  # memory hook
-from engine.cli_owner import add_commands, key_command
 from engine.cli_passphrase import ask_passphrase
-from engine.cli_store import add_commands as add_store_commands
-from engine.cli_teams import add_commands as add_team_commands  # teams: board, sprint, reassign, summary
-from engine.doctor import add_command as add_doctor_command
-from engine.events import Event, StatusChanged, StepFinished, TaskChanged
-from engine.faults import environment_error, file_fault
-from engine.llm.types import ModelError
-from engine.logs import setup_logging
-from engine.office import Held, Office, OfficeError, OwnerError
-from engine.paths import SHIPPED_BRIEFS, Home
-from engine.store.db import StoreError
-from engine.tools.ask import question_of  # issue 13
+from engine.paths import Home
+
+if TYPE_CHECKING:  # the office and its parts load only for the command that runs (a reading command is fast)
+    from engine.events import Event
+    from engine.office import Held, Office
+    from engine.office.reading import Stored
+
+# Which module adds which commands: a command's grammar and handler load only when it runs, so a
+# read-only command does not pay for importing every other command's implementation (HTTP clients,
+# the keyring, e-mail, calendars). tests/engine/test_cli.py checks this table against the modules.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "engine.cli_owner": (
+        "accept", "approvals", "approve", "audit", "belt-ceiling", "budget", "call-in", "dismiss", "domains",
+        "hours", "key", "model", "probation", "reject", "resume", "review", "revise",
+    ),
+    "engine.cli_connect": ("answer", "connect", "connections", "disconnect", "grant", "revoke"),  # issue 13
+    "engine.cli_memory": ("forget", "memory", "remember"),  # memory hook
+    "engine.cli_teams": ("board", "escalate", "reassign", "split", "sprint", "summary"),  # teams hook
+    "engine.cli_store": ("backup", "restore"),
+    "engine.doctor": ("doctor",),
+}  # fmt: skip
+CORE_COMMANDS = ("hire", "hire-team", "catalog", "new-role", "roster", "assign", "run", "log", "tasks", "resolve")
+# Modules whose commands need no office (their handlers take only the parsed arguments).
+_WITHOUT_OFFICE_MODULES = ("engine.cli_store", "engine.doctor")
 
 
-def build_parser(extra: Callable[[Any], None] | None = None) -> argparse.ArgumentParser:
-    """The command-line grammar; `extra(subparsers)` lets the app add its own commands."""
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command word of `argv`, found without building the grammar; None for none, help or a typo
+    (the full parser then says what is wrong)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--home":
+            next(words, None)
+        elif word.startswith("--home="):
+            continue
+        elif word.startswith("-"):
+            return None
+        else:
+            known = word in CORE_COMMANDS or any(word in names for names in COMMAND_MODULES.values())
+            return word if known else None
+    return None
+
+
+def build_parser(extra: Callable[[Any], None] | None = None, *, only: str | None = None) -> argparse.ArgumentParser:
+    """The command-line grammar; `extra(subparsers)` lets the app add its own commands. With `only`,
+    just the grammar that command needs: its own module's commands beside the core ones."""
     parser = argparse.ArgumentParser(
         prog="headcount",
         description="Hire AI employees and watch them work. With no command, opens the office window.",
@@ -88,12 +112,18 @@ def build_parser(extra: Callable[[Any], None] | None = None) -> argparse.Argumen
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--happened", action="store_true", help="the interrupted action did happen; carry on")
     group.add_argument("--retry", action="store_true", help="it did not happen; run it again")
-    COMMANDS.update(add_commands(sub))
-    COMMANDS.update(add_connect_commands(sub))  # issue 13: connect, connections, disconnect, answer
-    COMMANDS.update(add_memory_commands(sub))  # memory hook: memory, remember, forget
-    COMMANDS.update(add_team_commands(sub))  # teams hook: board, sprint, reassign, summary
-    WITHOUT_OFFICE.update(add_store_commands(sub))
-    WITHOUT_OFFICE.update(add_doctor_command(sub))  # engine/doctor.py
+    for module_name, names in COMMAND_MODULES.items():
+        if only is not None and only not in names:
+            continue
+        module = importlib.import_module(module_name)
+        adder = getattr(module, "add_commands", None) or module.add_command
+        handlers = adder(sub)
+        if module_name in _WITHOUT_OFFICE_MODULES:
+            WITHOUT_OFFICE.update(handlers)
+        else:
+            COMMANDS.update(handlers)
+        if module_name == "engine.cli_owner":
+            WITHOUT_OFFICE["key"] = module.key_command
     if extra is not None:
         extra(sub)
     cli_input.add_everywhere(parser, "--home", help="data folder (also accepted before the command)")
@@ -103,19 +133,22 @@ def build_parser(extra: Callable[[Any], None] | None = None) -> argparse.Argumen
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one headless command. (`headcount` with no command is the app: see app/launcher.py.)"""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(only=command_of(words))
+    args = parser.parse_args(words)
     if args.home:
         os.environ["HEADCOUNT_HOME"] = str(Path(args.home).expanduser().resolve())
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "run":
+        _load_model_library()
     try:
         ask_passphrase(Home.resolve().root, args.command)  # only where keys live in the encrypted file
         if args.command in WITHOUT_OFFICE:
             return WITHOUT_OFFICE[args.command](args)
-        return asyncio.run(_with_office(COMMANDS[args.command], args))
-    except (OfficeError, OwnerError, StoreError, BriefError, ModelError, KeyringError) as exc:
+        return asyncio.run(_with_office(COMMANDS[args.command], args, reading=_only_shows(args)))
+    except _expected_errors() as exc:  # looked up only when something went wrong
         print(f"headcount: {exc}", file=sys.stderr)
         return 1
     except EOFError:  # a question asked with nothing to answer it (stdin closed or piped empty)
@@ -125,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as exc:
+        from engine.faults import environment_error, file_fault
+
         fault = environment_error(exc)
         if fault is None:
             raise
@@ -134,10 +169,53 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-async def _with_office(handler: Callable[[Office, argparse.Namespace], Awaitable[int]], args: Any) -> int:
+def _expected_errors() -> tuple[type[Exception], ...]:
+    """Errors with a message meant for the owner: printed as one line, never as a traceback."""
+    from keyring.errors import KeyringError
+
+    from engine.briefs import BriefError
+    from engine.errors import OfficeError, OwnerError
+    from engine.llm.types import ModelError
+    from engine.store.db import StoreError
+
+    return (OfficeError, OwnerError, StoreError, BriefError, ModelError, KeyringError)
+
+
+def _load_model_library() -> None:
+    """Import litellm (seconds) on a thread of its own while the office opens and recovers; the first
+    model call waits only for what is left of it."""
+    from engine.llm.provider import prewarm
+
+    threading.Thread(target=prewarm, name="headcount-prewarm", daemon=True).start()
+
+
+def _only_shows(args: argparse.Namespace) -> bool:
+    """The command reads and prints, nothing more (`budget` and `approvals` with no action)."""
+    if args.command in ("roster", "tasks", "log"):
+        return True
+    return args.command in ("budget", "approvals") and getattr(args, f"{args.command}_action", None) is None
+
+
+async def _with_office(
+    handler: Callable[[Office, argparse.Namespace], Awaitable[int]], args: Any, *, reading: bool = False
+) -> int:
+    from engine.logs import setup_logging
+
     home = Home.resolve()
     setup_logging(home.logs)
-    office = await Office.open(home)
+    shows = FROM_STORE.get(args.command) if reading else None
+    if shows is not None:
+        from engine.office.reading import Reading
+
+        stored = await Reading.open(home)  # None: no database yet, or one to migrate first
+        if stored is not None:
+            try:
+                return await shows(stored, args)
+            finally:
+                await stored.close()
+    from engine.office import Office
+
+    office = await Office.open(home, reading=reading)
     try:
         return await handler(office, args)
     finally:
@@ -153,6 +231,8 @@ async def _hire(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _hire_team(office: Office, args: argparse.Namespace) -> int:
+    from engine.errors import OfficeError
+
     catalog = office.catalog()
     if args.team not in catalog.teams:
         raise OfficeError(f"no team {args.team!r} in the catalog (teams: {', '.join(sorted(catalog.teams))})")
@@ -164,6 +244,9 @@ async def _hire_team(office: Office, args: argparse.Namespace) -> int:
 
 
 def _catalog(args: argparse.Namespace) -> int:
+    from engine.briefs.catalog import catalog_json, load_catalog
+    from engine.paths import SHIPPED_BRIEFS
+
     catalog = load_catalog(SHIPPED_BRIEFS, Home.resolve().briefs)
     data = catalog_json(catalog)
     if args.json:
@@ -180,6 +263,9 @@ def _catalog(args: argparse.Namespace) -> int:
 
 
 def _new_role(args: argparse.Namespace) -> int:
+    from engine.briefs.newrole import new_role_brief, prompt_new_role
+    from engine.errors import OfficeError
+
     home = Home.resolve()
     taken = {p.stem for p in (home.briefs / "roles").glob("*.md")}
     answers = prompt_new_role(input, print, taken)
@@ -217,6 +303,8 @@ def _cut(text: str, width: int) -> str:
 
 
 async def _assign(office: Office, args: argparse.Namespace) -> int:
+    from engine.errors import OfficeError
+
     try:
         text = cli_input.read_task(args.text) if args.text is not None else args.file
     except ValueError as exc:
@@ -227,6 +315,8 @@ async def _assign(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _run(office: Office, args: argparse.Namespace) -> int:
+    from engine.events import TaskChanged
+
     names = {e.id: e.record.name for e in office.employees.values()}
     rehearsal = {e.id for e in office.employees.values() if e.config.is_rehearsal}
 
@@ -262,6 +352,8 @@ async def _run(office: Office, args: argparse.Namespace) -> int:
 
 def explain_held(held: Sequence[Held]) -> list[str]:
     """One line per held task: who, what holds it (times in this machine's zone), and the command."""
+    from engine.tools.ask import question_of  # issue 13
+
     lines = []
     for h in held:
         if h.kind == "off_duty":
@@ -315,6 +407,8 @@ class _Version(argparse.Action):
 
 
 def _describe(event: Event, names: dict[str, str]) -> str | None:
+    from engine.events import StatusChanged, StepFinished, TaskChanged
+
     if isinstance(event, TaskChanged):
         reason = f" ({event.reason})" if event.reason else ""
         return f"{names.get(event.employee_id, event.employee_id)}: task {event.status}: {event.title}{reason}"
@@ -326,7 +420,9 @@ def _describe(event: Event, names: dict[str, str]) -> str | None:
     return None
 
 
-async def _log(office: Office, args: argparse.Namespace) -> int:
+async def _log(office: Stored, args: argparse.Namespace) -> int:
+    from engine.audit_text import summarize
+
     employee_id = await office.history.whose(args.employee)  # also someone let go: their log is kept
     steps = await office.history.steps(employee_id)
     rows: list[dict[str, Any]] = [
@@ -376,7 +472,7 @@ def _step_summary(kind: str, tool: str | None, arguments: str | None, result: st
     return str(message.get("content") or "")[:80].replace("\n", " ")
 
 
-async def _tasks(office: Office, args: argparse.Namespace) -> int:
+async def _tasks(office: Stored, args: argparse.Namespace) -> int:
     employee_id = await office.history.whose(args.employee) if args.employee else None
     tasks = await office.journal.tasks(employee_id=employee_id)
     names = await office.history.everyone()
@@ -408,7 +504,6 @@ async def _resolve(office: Office, args: argparse.Namespace) -> int:
 WITHOUT_OFFICE: dict[str, Callable[[argparse.Namespace], int]] = {
     "catalog": _catalog,
     "new-role": _new_role,
-    "key": key_command,
 }
 
 COMMANDS: dict[str, Callable[[Office, argparse.Namespace], Awaitable[int]]] = {
@@ -422,6 +517,8 @@ COMMANDS: dict[str, Callable[[Office, argparse.Namespace], Awaitable[int]]] = {
     "resolve": _resolve,
 }
 
+# Commands that show stored rows alone: answered without building the office (engine.office.reading).
+FROM_STORE: dict[str, Callable[[Stored, argparse.Namespace], Awaitable[int]]] = {"log": _log, "tasks": _tasks}
 
 if __name__ == "__main__":
     raise SystemExit(main())

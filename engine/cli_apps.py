@@ -13,12 +13,12 @@ import httpx
 from engine.apps.accounts import AppConfig, apps_of, forget, grant, save_app
 from engine.apps.calendar import CalDav, CalendarError
 from engine.apps.github import API_URL, LOGIN_URL, GitHub, GitHubError, poll_token, request_device_code
-from engine.apps.oauth import PROVIDERS, OAuthError, access_token, show_url, sign_in
+from engine.apps.oauth import CLIENT_SECRET, PROVIDERS, OAuthError, access_token, show_url, sign_in
 from engine.errors import OwnerError
 from engine.office import Office
 from engine.secrets import Secrets
 
-CLIENT_SECRET = "{}:client-secret"  # keyring entry of a Google desktop client's (not secret) secret
+__all__ = ["CLIENT_SECRET", "add_commands", "add_kinds", "app_rows", "disconnect_app", "try_app"]
 
 
 def add_kinds(kinds: Any) -> None:

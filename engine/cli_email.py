@@ -14,8 +14,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from engine.apps.accounts import AppConfig, read_apps
+from engine.apps.email_auth import LoginError, credential, oauth_app
 from engine.apps.email_check import check_account
-from engine.apps.email_config import EmailAccount, account_key, default_security, read_accounts
+from engine.apps.email_config import PRESETS, EmailAccount, account_key, default_security, read_accounts
 from engine.apps.email_imap import MailError
 from engine.office import Office, OwnerError
 from engine.secrets import Secrets
@@ -32,11 +34,17 @@ def add_parser(kinds: Any) -> None:
         "when several accounts are connected.",
     )
     e.add_argument("name", help="what briefs call it: lowercase letters, digits, - or _ (e.g. work)")
-    e.add_argument("--imap-host", required=True)
+    e.add_argument("--imap-host", help="required unless --oauth names a Google or Microsoft connection")
     e.add_argument("--imap-port", type=int, default=None, help="default 993 (TLS), 143 with --starttls/--plain")
-    e.add_argument("--smtp-host", required=True)
+    e.add_argument("--smtp-host", help="required unless --oauth names a Google or Microsoft connection")
     e.add_argument("--smtp-port", type=int, default=None, help="default 465 (TLS), 587 with --starttls/--plain")
-    e.add_argument("--user", required=True, help="the login (often the address)")
+    e.add_argument("--user", help="the login (often the address; with --oauth: the connection's account)")
+    e.add_argument(
+        "--oauth",
+        metavar="CONNECTION",
+        help="sign in with a Google or Microsoft connection (Gmail, Outlook: XOAUTH2) instead of a password; "
+        "the servers default to Gmail's or Outlook's",
+    )
     e.add_argument("--address", help="the From address (default: --user when it is an address)")
     how = e.add_mutually_exclusive_group()
     how.add_argument("--ssl", dest="security", action="store_const", const="ssl", help="TLS from the start")
@@ -49,27 +57,39 @@ def add_parser(kinds: Any) -> None:
     e.add_argument("--no-check", action="store_true", help="keep it without logging in once")
 
 
-def account_from(args: argparse.Namespace) -> EmailAccount:
-    """The account `connect email` describes. Raises OwnerError with what to change."""
+def account_from(args: argparse.Namespace, app: AppConfig | None = None) -> EmailAccount:
+    """The account `connect email` describes (`app`: the OAuth connection `--oauth` names). Raises OwnerError
+    with what to change."""
     security = args.security
-    imap_port = args.imap_port or (993 if security in (None, "ssl") else 143)
-    smtp_port = args.smtp_port or (465 if security in (None, "ssl") else 587)
-    address = args.address or (args.user if "@" in args.user else None)
+    preset = PRESETS.get(app.kind) if app is not None else None
+    imap_host = args.imap_host or (preset.imap_host if preset else None)
+    smtp_host = args.smtp_host or (preset.smtp_host if preset else None)
+    user = args.user or (app.user if app is not None else None)
+    if not imap_host or not smtp_host or not user:
+        missing = [f"--{n}" for n, v in (("imap-host", imap_host), ("smtp-host", smtp_host), ("user", user)) if not v]
+        raise OwnerError(f"give {', '.join(missing)} (or --oauth with a Google or Microsoft connection)")
+    default_imap, default_smtp = (993, 465) if security in (None, "ssl") else (143, 587)
+    if preset is not None and security is None:
+        default_imap, default_smtp = preset.imap_port, preset.smtp_port
+    imap_port = args.imap_port or default_imap
+    smtp_port = args.smtp_port or default_smtp
+    address = args.address or (user if "@" in user else None)
     if address is None:
         raise OwnerError("give the account's address with --address you@example.com (the login is not an address)")
     try:
         return EmailAccount(
             name=args.name,
             address=address,
-            user=args.user,
-            imap_host=args.imap_host,
+            user=user,
+            imap_host=imap_host,
             imap_port=imap_port,
             imap_security=security or default_security(imap_port, implicit_tls_ports=(993,)),
-            smtp_host=args.smtp_host,
+            smtp_host=smtp_host,
             smtp_port=smtp_port,
             smtp_security=security or default_security(smtp_port, implicit_tls_ports=(465,)),
             sent_folder=args.sent_folder or "Sent",
             drafts_folder=args.drafts_folder or "Drafts",
+            oauth=args.oauth or "",
         )
     except ValidationError as exc:
         raise OwnerError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())) from None
@@ -87,25 +107,31 @@ def read_password(account: EmailAccount) -> str:
 
 
 async def connect_email(office: Office, args: argparse.Namespace) -> int:
-    account = account_from(args)
-    password = read_password(account)
-    if not args.no_check:
+    app = None
+    if args.oauth:
         try:
-            folders = await check_account(account, password)
+            app = oauth_app(args.name, args.oauth, await office.journal.read(read_apps))
+        except LoginError as exc:
+            raise OwnerError(str(exc)) from None
+    account = account_from(args, app)
+    if app is None:
+        password = read_password(account)
+    else:
+        try:
+            password = await credential_of(office, account)
         except MailError as exc:
-            raise OwnerError(f"{exc}\nNothing was saved; fix it and try again (or add --no-check).") from None
-        account = account.model_copy(
-            update={
-                "sent_folder": args.sent_folder or folders.get("sent", account.sent_folder),
-                "drafts_folder": args.drafts_folder or folders.get("drafts", account.drafts_folder),
-            }
-        )
-    before = (await office.journal.read(read_accounts)).get(account.name)
-    Secrets(home=office.home.root).set(account.password_key, password)
-    data = {"action": "connect_email", "name": account.name, "account": account.describe()}
-    await _owner_action(office, data, put_setting(account_key(account.name), account.stored()))
+            raise OwnerError(f"{exc}\nNothing was saved.") from None
+    try:
+        account, before = await keep_account(
+            office, account, password, check=not args.no_check, keep_password=app is None,
+            folders=(args.sent_folder, args.drafts_folder),
+        )  # fmt: skip
+    except MailError as exc:
+        raise OwnerError(f"{exc}\nNothing was saved; fix it and try again (or add --no-check).") from None
     print(f"{'Reconnected' if before else 'Connected'} the email account '{account.name}': {account.describe()}.")
     print(f"Sent messages are kept in '{account.sent_folder}', drafts in '{account.drafts_folder}'.")
+    if account.oauth:
+        print(f"It signs in with the connection '{account.oauth}' (XOAUTH2); its token refreshes by itself.")
     print(
         "Grant it in a brief's tools as read_inbox, draft_email, send_email (the office's only account) "
         f"or email:{account.name}.*; send_email asks your approval for anyone outside your domains "
@@ -114,20 +140,53 @@ async def connect_email(office: Office, args: argparse.Namespace) -> int:
     return 0
 
 
+async def keep_account(
+    office: Office,
+    account: EmailAccount,
+    password: str,
+    *,
+    check: bool = True,
+    keep_password: bool = True,
+    folders: tuple[str | None, str | None] = (None, None),
+) -> tuple[EmailAccount, EmailAccount | None]:
+    """Log in once (finding Sent and Drafts unless `folders` names them), then keep the account and its
+    password. Raises MailError, with nothing saved, when a server cannot be reached or refuses the login.
+    Returns the account as kept and the one it replaced, if any."""
+    if check:
+        found = await check_account(account, password)
+        account = account.model_copy(
+            update={
+                "sent_folder": folders[0] or found.get("sent", account.sent_folder),
+                "drafts_folder": folders[1] or found.get("drafts", account.drafts_folder),
+            }
+        )
+    before = (await office.journal.read(read_accounts)).get(account.name)
+    if keep_password:
+        Secrets(home=office.home.root).set(account.password_key, password)
+    data = {"action": "connect_email", "name": account.name, "account": account.describe()}
+    await _owner_action(office, data, put_setting(account_key(account.name), account.stored()))
+    return account, before
+
+
+async def forget_account(office: Office, name: str) -> EmailAccount | None:
+    """Forget the email account `name` and its password; None when there is none of that name."""
+    account = (await office.journal.read(read_accounts)).get(name)
+    if account is not None:
+        await _owner_action(office, {"action": "disconnect_email", "name": name}, delete_setting(account_key(name)))
+        Secrets(home=office.home.root).delete(account.password_key)
+    return account
+
+
 async def disconnect_email(office: Office, name: str) -> bool:
     """Forget the email account `name` (and its password); False when there is none of that name."""
-    account = (await office.journal.read(read_accounts)).get(name)
-    if account is None:
+    if await forget_account(office, name) is None:
         return False
-    await _owner_action(office, {"action": "disconnect_email", "name": name}, delete_setting(account_key(name)))
-    Secrets(home=office.home.root).delete(account.password_key)
     print(f"Disconnected the email account '{name}'; its password is gone from the keyring.")
     return True
 
 
 async def email_rows(office: Office, *, check: bool) -> list[dict[str, Any]]:
     """The connected email accounts as `headcount connections` shows them, each logged in to once."""
-    secrets = Secrets(home=office.home.root)
     rows: list[dict[str, Any]] = []
     for account in (await office.journal.read(read_accounts)).values():
         row: dict[str, Any] = {
@@ -139,16 +198,20 @@ async def email_rows(office: Office, *, check: bool) -> list[dict[str, Any]]:
             "error": None,
         }
         if check:
-            password = secrets.get(account.password_key)
             try:
-                if not password:
-                    raise MailError(f"its password is not in the keyring: connect it again ({account.password_key})")
-                await check_account(account, password)
+                await check_account(account, await credential_of(office, account))
                 row["status"] = "ok"
             except MailError as exc:
                 row["status"], row["error"] = "error", str(exc)
         rows.append(row)
     return rows
+
+
+async def credential_of(office: Office, account: EmailAccount) -> str:
+    """The password, or the OAuth connection's current access token (refreshed and kept when it expired)."""
+    secrets = Secrets(home=office.home.root)
+    apps = await office.journal.read(read_apps) if account.oauth else {}
+    return await credential(account, get=secrets.get, put=secrets.set, clock=office.clock, apps=apps)
 
 
 async def _owner_action(office: Office, data: dict[str, Any], op: Op) -> None:

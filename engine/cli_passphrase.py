@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import getpass
-import os
 import sys
 from pathlib import Path
-
-from engine.secretfile import FILE_NAME, PASSPHRASE_ENV, WrongPassphrase, passphrase_for, unlock
 
 # Commands that read or store keys; the others never open the key file, so they never ask.
 NEEDS_KEYS = frozenset({"key", "connect", "connections", "disconnect", "run", "model"})
@@ -20,23 +17,23 @@ def ask_passphrase(home: Path, command: str) -> None:
     The first time, the owner chooses the passphrase (typed twice). Without a terminal nothing is asked;
     the command then fails with how to give it (HEADCOUNT_KEYRING_PASSPHRASE).
     """
-    import keyring
-
-    from engine.secrets import MemoryKeyring, os_keyring
+    if command not in NEEDS_KEYS or not sys.stdin.isatty():
+        return
+    # keyring and cryptography load only for the commands that use keys
+    from engine.secretfile import FILE_NAME, PASSPHRASE_ENV, WrongPassphrase, choose, unlock
+    from engine.secrets import passphrase_needed
 
     path = home / FILE_NAME
-    if command not in NEEDS_KEYS or passphrase_for(path) or os.environ.get("PYTHON_KEYRING_BACKEND"):
+
+    need = passphrase_needed(home)
+    if need is None:
         return
-    if isinstance(keyring.get_keyring(), MemoryKeyring) or not sys.stdin.isatty() or os_keyring() is not None:
-        return
-    if not path.exists():
+    if need == "choose":
         print(f"No OS keyring here: your keys go to an encrypted file, {path}.", file=sys.stderr)
         print("Choose a passphrase for it (you will need it for every command that uses keys;", file=sys.stderr)
         print(f"a headless run can give it in {PASSPHRASE_ENV}).", file=sys.stderr)
         first = getpass.getpass("New passphrase: ")
-        if not first or first != getpass.getpass("Again: "):
-            raise WrongPassphrase("the two passphrases were empty or not the same; nothing was saved")
-        unlock(path, first)
+        choose(path, first, getpass.getpass("Again: "))
         return
     for attempt in range(TRIES):
         try:

@@ -13,9 +13,10 @@ import logging
 import shutil
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from engine.apps.accounts import APP_PREFIX, AppConfig
 from engine.apps.email_config import EMAIL_PREFIX, EmailAccount
 from engine.doctor_check import Check, KeyLookup, reach
 from engine.store.health import settings_like
@@ -154,13 +155,53 @@ def _email_check(kind: AppKind, name: str, value: str, has_key: KeyLookup, onlin
 EMAIL = AppKind(
     prefix=EMAIL_PREFIX,
     label="email account",
-    keys=lambda name, value: [_email(name, value).password_key],
+    keys=lambda name, value: [_email(name, value).credential_key],  # an OAuth one: its connection's tokens
     address=lambda name, value: f"{_email(name, value).imap_host}:{_email(name, value).imap_port}",
     reconnect="headcount connect email {name} …",
     check=_email_check,
 )
 
-KINDS: dict[str, AppKind] = {MCP.prefix: MCP, EMAIL.prefix: EMAIL}
+_APP_LABELS = {"calendar": "calendar", "github": "GitHub account", "google": "Google account",
+               "microsoft": "Microsoft account"}  # fmt: skip
+
+
+def _app(name: str, value: str) -> AppConfig:
+    try:
+        return AppConfig.from_stored(name, value)
+    except ValueError as exc:
+        raise ValueError(str(exc).splitlines()[0]) from None
+
+
+def _app_check(kind: AppKind, name: str, value: str, has_key: KeyLookup, online: bool) -> Check:
+    """The generic check, named for what the app is (a calendar, a GitHub or Google account); a missing
+    credential is signed in again (a token cannot be typed in with `headcount key set`)."""
+    app = _app(name, value)
+    how = "calendar {name} --url … --user …" if app.kind == "calendar" else f"{app.kind} {{name}} --client-id …"
+    own = replace(kind, label=_APP_LABELS.get(app.kind, app.kind), reconnect=f"headcount connect {how}")
+    found = generic_check(own, name, value, has_key, online)
+    if found.details.get("missing_keys"):
+        return replace(
+            found, fix=f"connect it again (its credential is gone from the keyring): {own.reconnect}".format(name=name)
+        )
+    return found
+
+
+def _app_address(name: str, value: str) -> str:
+    """The CalDAV server, the GitHub API, or the Google/Microsoft token endpoint (what a refresh reaches)."""
+    app = _app(name, value)
+    return (app.token_url or app.url) if app.kind in ("google", "microsoft") else app.url
+
+
+APP = AppKind(
+    prefix=APP_PREFIX,
+    label="app",
+    keys=lambda name, value: [_app(name, value).secret_key],
+    address=_app_address,
+    reconnect="headcount connect … {name}",
+    check=_app_check,
+)
+
+KINDS: dict[str, AppKind] = {MCP.prefix: MCP, EMAIL.prefix: EMAIL, APP.prefix: APP}
 
 
 def register(kind: AppKind) -> None:

@@ -8,7 +8,7 @@ import logging.handlers
 import sys
 from pathlib import Path
 
-from engine.secrets import RedactingFilter
+from engine.redaction import RedactingFilter  # the same filter, without loading the keyring
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

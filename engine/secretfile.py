@@ -48,6 +48,13 @@ def unlock(path: Path, passphrase: str) -> None:
     _unlocked[str(path)] = passphrase
 
 
+def choose(path: Path, passphrase: str, again: str) -> None:
+    """Set the passphrase of a new key file (typed twice). Raises WrongPassphrase when the two differ."""
+    if not passphrase or passphrase != again:
+        raise WrongPassphrase("the two passphrases were empty or not the same; nothing was saved")
+    unlock(path, passphrase)
+
+
 def passphrase_for(path: Path) -> str | None:
     """The passphrase this process was given for `path`, or the environment's, or None."""
     return _unlocked.get(str(path)) or os.environ.get(PASSPHRASE_ENV) or None

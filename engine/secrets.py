@@ -13,6 +13,7 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import Literal
 
 import keyring
 import keyring.backend
@@ -23,6 +24,7 @@ from engine.redaction import MASK, RedactingFilter, redact, remember
 
 __all__ = ["MASK", "SERVICE", "MemoryKeyring", "RedactingFilter", "Secrets", "redact", "remember"]
 
+Need = Literal["choose", "enter"]  # what the owner is asked for the key file: set its passphrase, or type it
 SERVICE = "Headcount"
 _INDEX = "__names__"  # keyring cannot list entries, so we keep our own index of names
 _OS_BACKENDS = (
@@ -106,6 +108,20 @@ def encrypted_keyring(home: Path) -> keyring.backend.KeyringBackend:
         plain.unlink()
         logging.getLogger(__name__).info("moved %d keys from the plain file %s into %s", moved, plain, path)
     return backend
+
+
+def passphrase_needed(home: Path) -> Need | None:
+    """Whether this process must be given the passphrase before it reads keys: "choose" (no key file
+    yet: the owner sets one, typed twice), "enter" (the file exists), or None (an OS keyring holds the
+    keys, a backend was chosen explicitly, or the passphrase was already given)."""
+    from engine.secretfile import FILE_NAME, passphrase_for
+
+    path = home / FILE_NAME
+    if passphrase_for(path) or os.environ.get("PYTHON_KEYRING_BACKEND"):
+        return None
+    if isinstance(keyring.get_keyring(), MemoryKeyring) or os_keyring() is not None:
+        return None
+    return "enter" if path.exists() else "choose"
 
 
 class Secrets:

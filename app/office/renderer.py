@@ -33,7 +33,7 @@ from panda3d.core import (
 
 from app.office.camera import CameraRig
 from app.office.scene import PICK_MASK, ModelLibrary, OfficeScene
-from app.office.state import OfficeState
+from app.office.state import Motion, OfficeState
 from models3d import palette as pal
 
 PIPE_ENV = "HEADCOUNT_PANDA_PIPE"
@@ -257,6 +257,19 @@ class OfficeRenderer:
         self.base.camLens.setFov(math.degrees(hfov), rig.fov)
 
     # ------------------------------------------------------------------ frames
+    def motion(self) -> Motion:
+        """How much the next frame would differ (see `OfficeState.motion`); following someone is busy,
+        a speech bubble on screen at least calm (its text follows the employee)."""
+        if self.camera.follow is not None:
+            return "busy"
+        motion = self.state.motion()
+        return "calm" if motion == "still" and self.scene.bubble_for is not None else motion
+
+    def advance(self, dt: float) -> None:
+        """Move the simulation on without drawing (a still office: nothing on screen would change)."""
+        if dt > 0:
+            self.state.advance(dt)
+
     def render_frame(self, dt: float = 0.0) -> Frame:
         """Advance the office by `dt` seconds, draw, and return the pixels."""
         if dt > 0:

@@ -10,10 +10,25 @@ import math
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from app.office.layout import Desk, OfficePlan, Spot, plan_office, route
 from app.office.paths import Point
-from app.office.poses import BEHAVIOURS, POSES, SIT, STATUS_LABELS, Marker, Pose, blend, blend_factor
+from app.office.poses import (
+    ARM_SWING,
+    BEHAVIOURS,
+    POSES,
+    SIT,
+    STATUS_LABELS,
+    SWAY,
+    TYPE_AMP,
+    WALK_AMP,
+    WAVE,
+    Marker,
+    Pose,
+    blend,
+    blend_factor,
+)
 from engine.events import (
     ApprovalRequested,
     ApprovalResolved,
@@ -321,6 +336,22 @@ class OfficeState:
         elif actor.roam_leg % 2 == 1:
             actor.roam_leg += 1  # called back to work: the next idle spell starts at the desk
 
+    def motion(self) -> Motion:
+        """How much the picture changes now, for the frame rate: "busy" (someone at work types, walks
+        or eases into a pose; a marker fades), "calm" (a slow sway, a bobbing marker, or idle people
+        strolling to the kitchen: ambient, drawn at a few frames a second) or "still" (nothing moves).
+        """
+        calm = False
+        for actor in self.actors.values():
+            moving = bool(actor.path) or not _near(actor.pose, actor.target) or _turning(actor)
+            moving = moving or any(actor.target[j] for j in _FAST)
+            if actor.errand is not None or actor.leaving or _easing(actor):
+                return "busy"
+            if moving and actor.status != "idle":
+                return "busy"
+            calm = calm or moving or bool(actor.target[SWAY]) or actor.marker is not None
+        return "calm" if calm else "still"
+
     def settle(self) -> None:
         """Put every actor at its goal in its final pose at once (snapshots and tests, not animation)."""
         leaving = [eid for eid, a in self.actors.items() if a.leaving]
@@ -339,6 +370,34 @@ class OfficeState:
             actor.gauge = min(1.0, actor.spend_fraction or 0.0)
             actor.carrying = goal.carry
             actor.roam_timer = self.rng.uniform(2.0, 8.0)
+
+
+Motion = Literal["still", "calm", "busy"]
+_FAST = (TYPE_AMP, WALK_AMP, ARM_SWING, WAVE)  # oscillations that need every frame
+_SETTLED = 1e-3  # closer than this to its target, a joint or a fade no longer shows any change
+
+
+def _near(pose: Pose, target: Pose) -> bool:
+    return all(abs(a - b) < _SETTLED for a, b in zip(pose, target, strict=True))
+
+
+def _easing(actor: Actor) -> bool:
+    """A fade still on its way: the lamp's dimming, the marker, the spend gauge."""
+    dim = 1.0 if BEHAVIOURS[actor.status].dim else 0.0
+    marker = 1.0 if actor.marker else 0.0
+    gauge = min(1.0, actor.spend_fraction or 0.0)
+    return (
+        abs(actor.dim - dim) > _SETTLED
+        or abs(actor.marker_level - marker) > _SETTLED
+        or abs(actor.gauge - gauge) > _SETTLED
+    )
+
+
+def _turning(actor: Actor) -> bool:
+    if actor.goal is None:
+        return False
+    gap = (actor.goal.spot.heading - actor.heading + 180.0) % 360.0 - 180.0
+    return abs(gap) > 0.1
 
 
 def _heading_to(a: Point, b: Point) -> float:

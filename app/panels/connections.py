@@ -16,12 +16,16 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -43,12 +47,27 @@ class ConnectionRow:
 
 
 @dataclass(frozen=True, slots=True)
+class EmailForm:
+    """An email account as the owner typed it: the engine checks it (logs in once) before keeping it."""
+
+    name: str
+    user: str  # the login, usually the address
+    password: str
+    imap_host: str
+    imap_port: int
+    smtp_host: str
+    smtp_port: int
+    security: str  # "ssl", "starttls" or "plain" (a server on this machine only)
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectionsCallbacks:
     rows: Callable[[], Maybe[list[ConnectionRow]]]
     connect_calendar: Callable[[str, str, str, str], Maybe[str | None]]  # name, url, user, password -> error
     test: Callable[[str], Maybe[str]]  # -> what happened, in words
     grant: Callable[[str, str, bool], Maybe[str | None]]  # app, employee id, allow -> error
     disconnect: Callable[[str], Maybe[str | None]]
+    connect_email: Callable[[EmailForm], Maybe[str | None]] | None = None  # -> error
 
 
 class ConnectionsTab(QWidget):
@@ -99,21 +118,78 @@ class ConnectionsTab(QWidget):
         form.addRow("", self.connect_button)
         box = QGroupBox("Connect a calendar")
         box.setLayout(form)
+        self.email_box = self._email_form()
 
-        layout = QVBoxLayout(self)
+        # Everything scrolls as one page: the settings dialog is small, and two forms must not squash.
+        page = QWidget()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(page)
+        QVBoxLayout(self).addWidget(scroll)
+        self.forms = QTabWidget()
+        self.forms.addTab(box, "Calendar")
+        self.forms.addTab(self.email_box, "Email")
+        if self._cb.connect_email is None:
+            self.forms.setTabVisible(1, False)
+        self.table.setMinimumHeight(130)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table, 1)
         layout.addLayout(row(self.test_button, self.disconnect_button))
         layout.addLayout(row(QLabel("Employee"), self.employee, self.grant_button, self.revoke_button))
         layout.addWidget(self.status)
-        layout.addWidget(box)
+        layout.addWidget(self.forms)
         layout.addWidget(
             muted(
                 "GitHub, Google and Microsoft sign in through their own pages: run `headcount connect github NAME`, "
-                "`headcount connect google NAME` or `headcount connect microsoft NAME` in a terminal. MCP servers: "
+                "`headcount connect google NAME` or `headcount connect microsoft NAME` in a terminal; Gmail and "
+                "Outlook then join with `headcount connect email NAME --oauth ACCOUNT`. MCP servers: "
                 "`headcount connect mcp NAME -- COMMAND`."
             )
         )
         self.refresh()
+
+    def _email_form(self) -> QGroupBox:
+        self.mail_name = QLineEdit()
+        self.mail_name.setPlaceholderText("work")
+        self.mail_user = QLineEdit()
+        self.mail_user.setPlaceholderText("you@example.com")
+        self.mail_password = QLineEdit()
+        self.mail_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.mail_password.setPlaceholderText("kept in your keyring")
+        self.imap_host = QLineEdit()
+        self.imap_host.setPlaceholderText("imap.example.com")
+        self.imap_port = _port(993)
+        self.smtp_host = QLineEdit()
+        self.smtp_host.setPlaceholderText("smtp.example.com")
+        self.smtp_port = _port(465)
+        self.security = QComboBox()
+        for label, value in (("TLS (SSL)", "ssl"), ("STARTTLS", "starttls"), ("None (this computer only)", "plain")):
+            self.security.addItem(label, value)
+        self.security.currentIndexChanged.connect(self._default_ports)
+        self.mail_button = QPushButton("Connect email")
+        self.mail_button.clicked.connect(self._connect_email)
+        form = QFormLayout()
+        form.addRow("Name", self.mail_name)
+        form.addRow("Login", self.mail_user)
+        form.addRow("Password", self.mail_password)
+        form.addRow("IMAP server", row(self.imap_host, self.imap_port, stretch_after=False))
+        form.addRow("SMTP server", row(self.smtp_host, self.smtp_port, stretch_after=False))
+        form.addRow("Security", self.security)
+        form.addRow("", self.mail_button)
+        box = QGroupBox("Connect an email account (IMAP and SMTP)")
+        box.setLayout(form)
+        return box
+
+    def _default_ports(self) -> None:
+        """The usual ports of the chosen security, unless the owner typed others."""
+        ports = {"ssl": (993, 465), "starttls": (143, 587), "plain": (143, 587)}
+        imap, smtp = ports[str(self.security.currentData())]
+        if self.imap_port.value() in (993, 143):
+            self.imap_port.setValue(imap)
+        if self.smtp_port.value() in (465, 587):
+            self.smtp_port.setValue(smtp)
 
     # --- data in ---------------------------------------------------------------------------------
 
@@ -165,6 +241,39 @@ class ConnectionsTab(QWidget):
 
         self._when(self._cb.connect_calendar(*fields, password), done)
 
+    def _connect_email(self) -> None:
+        if self._cb.connect_email is None:
+            return
+        form = EmailForm(
+            name=self.mail_name.text().strip(),
+            user=self.mail_user.text().strip(),
+            password=self.mail_password.text(),
+            imap_host=self.imap_host.text().strip(),
+            imap_port=self.imap_port.value(),
+            smtp_host=self.smtp_host.text().strip(),
+            smtp_port=self.smtp_port.value(),
+            security=str(self.security.currentData()),
+        )
+        if not all((form.name, form.user, form.password, form.imap_host, form.smtp_host)):
+            self.status.setText("Fill in the name, the login, the password and both servers.")
+            return
+        self.status.setText(f"Logging in to {form.imap_host} and {form.smtp_host}…")
+        self.mail_button.setEnabled(False)
+
+        def done(error: str | None) -> None:
+            self.mail_button.setEnabled(True)
+            if error:
+                self.status.setText(error)  # the form keeps what was typed: nothing is lost
+                return
+            self.mail_password.clear()
+            self.status.setText(
+                f"Connected the email account {form.name}. Briefs grant it as read_inbox, draft_email and "
+                f"send_email (or email:{form.name}.*); sending asks you first."
+            )
+            self.refresh()
+
+        self._when(self._cb.connect_email(form), done)
+
     def _test(self) -> None:
         name = self.selected()
         if name:
@@ -195,6 +304,12 @@ class ConnectionsTab(QWidget):
 
             self._when(self._cb.disconnect(name), done)
 
+    async def answered(self) -> None:
+        """Wait until every answer the tab is waiting for has come and been shown."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            await asyncio.sleep(0)  # the done-callbacks run on the next turn (and may ask again: refresh)
+
     def _when(self, answer: Maybe[T], then: Callable[[T], None]) -> None:
         if not inspect.isawaitable(answer):
             then(answer)
@@ -212,3 +327,10 @@ class ConnectionsTab(QWidget):
             then(f.result())
 
         future.add_done_callback(finished)
+
+
+def _port(value: int) -> QSpinBox:
+    port = QSpinBox()
+    port.setRange(1, 65535)
+    port.setValue(value)
+    return port

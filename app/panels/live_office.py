@@ -7,7 +7,6 @@ wake up: a late wake-up means the loop is busy, and the frame rate steps down un
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Sequence
 
@@ -81,13 +80,20 @@ class LiveOffice(OfficeViewport):
         while True:
             await self._visible.wait()
             started = time.perf_counter()
+            if self.renderer.state is not self.scene or self.scene.layout_version != self._layout_seen:
+                self._changed()  # a borrowed renderer or a new layout: draw (and reframe) now
+            motion = self.renderer.motion()
+            if await self._still_tick(motion, started):
+                late = 0.0
+                continue
             self.render_once()
             took = time.perf_counter() - started
-            self.interval = next_interval(self.interval, took, late, self.max_fps)
+            fps = self.fps_for(motion)
+            self.interval = next_interval(min(self.interval, 1.0 / fps), took, late, fps)
             pause = max(0.001, self.interval - took)
             woke = time.perf_counter()
-            await asyncio.sleep(pause)
-            late = time.perf_counter() - woke - pause
+            await self._pause(motion, pause)
+            late = time.perf_counter() - woke - pause if motion == "busy" else 0.0
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

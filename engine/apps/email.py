@@ -20,6 +20,8 @@ from email.utils import format_datetime, getaddresses
 from pydantic import BaseModel, Field, field_validator
 
 from engine.apps import email_imap as imap
+from engine.apps.accounts import read_apps
+from engine.apps.email_auth import credential, smtp_login
 from engine.apps.email_config import EmailAccount, read_accounts
 from engine.apps.email_outbox import Handed, Outbox, call_key
 from engine.apps.email_read import render_messages
@@ -34,6 +36,7 @@ from engine.tools.names import BUILTIN, WILDCARD, split
 from engine.tools.registry import Belt
 
 Secret = Callable[[str], str | None]
+Put = Callable[[str, str], None]
 EMAIL_TOOLS = ("read_inbox", "draft_email", "send_email")
 NOT_CONNECTED = "no email account is connected"
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
@@ -71,10 +74,14 @@ class Letter(BaseModel):
 class Mail:
     """This office's email accounts and the tools on them, as each process uses them."""
 
-    def __init__(self, journal: Journal, home: Home, clock: Clock | None, secret: Secret) -> None:
+    def __init__(
+        self, journal: Journal, home: Home, clock: Clock | None, secret: Secret, put: Put | None = None
+    ) -> None:
         self._journal = journal
+        self._home = home
         self._clock = clock
         self._secret = secret
+        self._put = put  # where a refreshed OAuth token is kept (default: the keyring)
         self._outbox = Outbox(home)
 
     def namespaces(self) -> list[str]:
@@ -133,10 +140,13 @@ class Mail:
         if handed is None:
             return CrashCheck(False, "not sent: Headcount stopped before the message was handed to the mail server")
         account = (await self.accounts()).get(handed.account)
-        password = self._secret(account.password_key) if account else None
-        if account is None or not password:
+        if account is None:
             why = f"the email account '{handed.account}' is no longer connected, so its Sent folder cannot be checked"
             return CrashCheck(None, why)
+        try:
+            password = await self.password(account)
+        except imap.MailError as exc:
+            return CrashCheck(None, f"the Sent folder could not be checked: {exc}")
         try:
             found = await asyncio.to_thread(imap.has_message, account, password, account.sent_folder, handed.message_id)
         except imap.MailError as exc:
@@ -173,8 +183,7 @@ class Mail:
         try:
             await smtp.connect()
             await smtp.ehlo()  # the extensions (AUTH) are known only after EHLO
-            if smtp.supports_extension("auth"):
-                await smtp.login(account.user, password)
+            await smtp_login(smtp, account, password)
             await smtp.mail(account.address)
             refused = []
             for address in everyone:
@@ -222,37 +231,40 @@ class Mail:
         message.set_content(args.body)
         return message
 
-    def password(self, account: EmailAccount) -> str:
-        """The account's password from the keyring. Raises ToolError when it is not there."""
-        password = self._secret(account.password_key)
-        if not password:
-            raise ToolError(
-                f"the password of the email account '{account.name}' is not in the keyring: the owner connects "
-                f"it again with `headcount connect email {account.name} …`"
-            )
-        return password
+    async def password(self, account: EmailAccount) -> str:
+        """The account's password from the keyring, or its OAuth connection's access token (refreshed when
+        it expired). Raises LoginError (a ToolError) with what the owner does about it."""
+        apps = await self._journal.read(read_apps) if account.oauth else {}
+        return await credential(account, get=self._secret, put=self._store, clock=self._clock, apps=apps)
+
+    def _store(self, name: str, value: str) -> None:
+        if self._put is None:
+            from engine.secrets import Secrets
+
+            self._put = Secrets(home=self._home.root).set
+        self._put(name, value)
 
 
 def email_tools(mail: Mail | None, account: EmailAccount | None, namespace: str = BUILTIN) -> list[Tool]:
     """The three tools on `account`; without one, tools that say no account is connected."""
 
-    def login() -> tuple[Mail, EmailAccount, str]:
+    async def login() -> tuple[Mail, EmailAccount, str]:
         if mail is None or account is None:
             raise ToolError(
                 f"{NOT_CONNECTED}: the owner connects one with `headcount connect email NAME --imap-host … "
                 "--smtp-host … --user …`; until then work from the files in your workspace"
             )
-        return mail, account, mail.password(account)
+        return mail, account, await mail.password(account)
 
     async def read_inbox(ctx: ToolContext, args: ReadInbox) -> str:
-        _, acct, password = login()
+        _, acct, password = await login()
         found = await asyncio.to_thread(
             imap.fetch, acct, password, args.folder, query=args.query, unread=args.unread_only, limit=args.limit
         )
         return render_messages(found, args.folder, args.query)
 
     async def draft_email(ctx: ToolContext, args: Letter) -> str:
-        owner, acct, password = login()
+        owner, acct, password = await login()
         message = owner.compose(ctx, acct, args, "draft")
         folder = acct.drafts_folder
         added = await asyncio.to_thread(
@@ -265,7 +277,7 @@ def email_tools(mail: Mail | None, account: EmailAccount | None, namespace: str 
         )
 
     async def send_email(ctx: ToolContext, args: Letter) -> str:
-        owner, acct, password = login()
+        owner, acct, password = await login()
         return await owner.send(ctx, acct, password, args)
 
     return [

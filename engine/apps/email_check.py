@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 
 from engine.apps import email_imap as imap
+from engine.apps.email_auth import smtp_login
 from engine.apps.email_config import EmailAccount
 
 
 async def check_account(account: EmailAccount, password: str) -> dict[str, str]:
     """The special folders the IMAP server names ({'sent': …, 'drafts': …}); raises MailError when
-    either server cannot be reached or refuses the login."""
+    either server cannot be reached or refuses the login. `password` is the access token of an
+    account that signs in with OAuth (`email_auth.credential`)."""
     folders = await asyncio.to_thread(imap.special_folders, account, password)
     await check_smtp(account, password)
     return folders
@@ -30,8 +32,7 @@ async def check_smtp(account: EmailAccount, password: str) -> None:
     try:
         await smtp.connect()
         await smtp.ehlo()  # the extensions (AUTH) are known only after EHLO
-        if smtp.supports_extension("auth"):
-            await smtp.login(account.user, password)
+        await smtp_login(smtp, account, password)
         await smtp.quit()
     except aiosmtplib.SMTPAuthenticationError as exc:
         raise imap.MailError(f"{where} refused the login of {account.user}: {exc.code} {exc.message}") from None

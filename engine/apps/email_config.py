@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -40,6 +41,7 @@ class EmailAccount(BaseModel):
     sent_folder: str = "Sent"
     drafts_folder: str = "Drafts"
     timeout_s: float = Field(default=TIMEOUT_S, gt=0, le=600)
+    oauth: str = ""  # a Google or Microsoft connection to sign in with (XOAUTH2) instead of a password
 
     @field_validator("name")
     @classmethod
@@ -80,10 +82,16 @@ class EmailAccount(BaseModel):
     def domain(self) -> str:
         return self.address.rpartition("@")[2].lower()
 
+    @property
+    def credential_key(self) -> str:
+        """The keyring entry it logs in with: its password, or its OAuth connection's tokens."""
+        return f"app:{self.oauth}" if self.oauth else self.password_key
+
     def describe(self) -> str:
+        signed = f", signed in with '{self.oauth}'" if self.oauth else ""
         return (
             f"{self.address} (IMAP {self.imap_host}:{self.imap_port} {self.imap_security}, "
-            f"SMTP {self.smtp_host}:{self.smtp_port} {self.smtp_security})"
+            f"SMTP {self.smtp_host}:{self.smtp_port} {self.smtp_security}{signed})"
         )
 
     def stored(self) -> str:
@@ -95,6 +103,23 @@ class EmailAccount(BaseModel):
             return cls.model_validate({**json.loads(value), "name": name})
         except (json.JSONDecodeError, TypeError) as exc:
             raise ValueError(f"not a stored email account: {exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    """Where a provider's mail servers are, for accounts signed in through its OAuth connection."""
+
+    imap_host: str
+    imap_port: int
+    smtp_host: str
+    smtp_port: int
+    smtp_security: Security
+
+
+PRESETS: dict[str, Preset] = {  # by the OAuth connection's kind
+    "google": Preset("imap.gmail.com", 993, "smtp.gmail.com", 465, "ssl"),
+    "microsoft": Preset("outlook.office365.com", 993, "smtp.office365.com", 587, "starttls"),
+}
 
 
 def default_security(port: int, *, implicit_tls_ports: tuple[int, ...]) -> Security:

@@ -17,14 +17,12 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from engine.apps.email_auth import MailError, imap_login
 from engine.apps.email_config import EmailAccount
-from engine.tools.base import ToolError
+
+__all__ = ["Fetched", "MailError", "append_once", "fetch", "has_message", "session", "special_folders"]
 
 _LIST_LINE = re.compile(rb'^\((?P<flags>[^)]*)\) (?:"[^"]*"|NIL) (?P<name>.+)$')
-
-
-class MailError(ToolError):
-    """The mail server refused or could not be reached; the message is safe to show (no password)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +51,7 @@ def session(account: EmailAccount, password: str) -> Iterator[imaplib.IMAP4]:
         raise MailError(f"cannot reach {where}: {exc}") from None
     try:
         try:
-            client.login(account.user, password)
+            imap_login(client, account, password)
         except imaplib.IMAP4.error as exc:
             raise MailError(f"{where} refused the login of {account.user}: {_text(exc)}") from None
         yield client

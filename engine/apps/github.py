@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
 from pydantic import BaseModel, Field
 
 from engine.apps.accounts import AppConfig
 from engine.tools.base import FunctionTool, Tool, ToolContext, ToolError
+
+if TYPE_CHECKING:  # httpx loads on the first call to GitHub, not with every command
+    import httpx
 
 NAMESPACE = "github"
 API_URL = "https://api.github.com"
@@ -114,6 +116,8 @@ class GitHub:
             "X-GitHub-Api-Version": API_VERSION,
             "User-Agent": "Headcount",
         }
+        import httpx
+
         try:
             async with httpx.AsyncClient(timeout=TIMEOUT_S, transport=self._transport) as client:
                 r = await client.request(method, f"{self._base}{path}", headers=headers, **kwargs)

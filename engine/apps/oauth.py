@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
-
 from engine.apps.accounts import AppConfig, AppKind
 from engine.clock import Clock
 
 LOGIN_TIMEOUT_S = 300.0
 EARLY_S = 60  # refresh a minute before the token expires
+CLIENT_SECRET = "{}:client-secret"  # keyring entry of a Google desktop client's (not secret) secret
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +187,8 @@ async def access_token(
 
 
 def _reason(exc: Exception) -> str:
+    import httpx  # loaded by the sign-in that failed; importing it up front slows every command
+
     if isinstance(exc, httpx.HTTPError):
         return f"cannot reach the server ({type(exc).__name__})"
     error = getattr(exc, "error", None)

@@ -4,15 +4,42 @@
 collaborators passed in: the roster (roster.py, with belts.py and briefing.py), the task board
 (tasks.py) and workers (workers.py), the scheduler (scheduler.py), the owner's decisions (owner.py,
 decisions.py), probation reviews (reviews.py), money and models (spending.py) and read-only
-queries (queries.py).
+queries (queries.py). `Reading` (reading.py) shows what is stored without building any of them.
+
+The names below load on first use, so a command that only reads (engine.office.reading) does not
+import the whole office with this package.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from engine.errors import OfficeError, OwnerError
-from engine.office.employee import Employee
-from engine.office.front import Office
-from engine.office.history import AUDIT_KINDS
-from engine.office.queries import Held
-from engine.office.scheduler import POLL_S
 from engine.store.db import StoreError
 
+if TYPE_CHECKING:
+    from engine.office.employee import Employee
+    from engine.office.front import Office
+    from engine.office.history import AUDIT_KINDS
+    from engine.office.queries import Held
+    from engine.office.scheduler import POLL_S
+
+_LAZY = {
+    "AUDIT_KINDS": "engine.office.history",
+    "Employee": "engine.office.employee",
+    "Held": "engine.office.queries",
+    "Office": "engine.office.front",
+    "POLL_S": "engine.office.scheduler",
+}
+
 __all__ = ["AUDIT_KINDS", "POLL_S", "Employee", "Held", "Office", "OfficeError", "OwnerError", "StoreError"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # looked up once
+    return value

@@ -153,11 +153,14 @@ class Office:
         tools: Iterable[Tool] = (),
         guard: Guard | None = None,
         colocate_writer: bool = True,
+        reading: bool = False,
     ) -> Office:
         """Open the office in `home`.
 
         `guard` replaces the guardrails (tests of the bare loop); `colocate_writer=False` for the
-        desktop app, whose loop thread also renders (see Writer).
+        desktop app, whose loop thread also renders (see Writer). `reading=True` is for commands that
+        only show what is stored: the keyring (a third of a second) is not read, since only what is
+        written needs its keys redacted.
         """
         try:
             clock = clock or default_clock()
@@ -184,11 +187,12 @@ class Office:
             ledger=BudgetLedger(clock.now().astimezone().tzinfo or clock.now().tzinfo),  # type: ignore[arg-type]
             connections=connections,
         )
-        await office._load()
+        await office._load(secrets=not reading)
         return office
 
-    async def _load(self) -> None:
-        await asyncio.to_thread(_remember_secrets, self.home)
+    async def _load(self, *, secrets: bool = True) -> None:
+        if secrets:
+            await asyncio.to_thread(_remember_secrets, self.home)
         decisions = await self.journal.read(read_decisions)
         # Models and hours first: everyone is seated with the model and schedule the owner chose.
         self.parts.roster.use_decisions(decisions.models, decisions.hours, decisions.call_ins)

@@ -14,13 +14,14 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-from alembic.config import Config
-from alembic.script import ScriptDirectory
+from typing import TYPE_CHECKING
 
 from engine.store.backups import BEFORE_RESTORE, BackupError, take_backup
 from engine.store.db import MIGRATIONS
 from engine.store.schema import metadata
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ def check_backup(path: Path) -> str:
     if row is None or missing:
         raise RestoreError(f"{path} is not a Headcount database (missing {', '.join(sorted(missing)) or 'a version'})")
     revision = str(row[0])
+    from alembic.script import ScriptDirectory  # a third of a second: only when restoring
+
     scripts = ScriptDirectory.from_config(_config())
     if revision not in {r.revision for r in scripts.walk_revisions()}:
         raise RestoreError(f"{path} was written by a newer version of Headcount (schema {revision}); update first")
@@ -154,6 +157,8 @@ def _copy_database(source: Path, dest_path: Path) -> None:
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config

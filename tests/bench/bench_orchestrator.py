@@ -6,9 +6,12 @@ Figures (all with a zero-latency model unless said otherwise):
 - sqlite_floor_us_per_step: one step-sized row + commit, raw sqlite3, WAL, same disk and pragmas.
 - engine_us_per_step: one employee working long tasks (model step, tool step, model step, ...);
   wall time divided by durable steps. Includes journaling, events, tool dispatch; no model.
+- sqlite_full_floor_us_per_step: the same with synchronous=FULL (each commit fsynced): the guarded
+  step's reference.
 - guarded_us_per_step: the same with every guardrail on: budget reservations, approval policy,
   and a hash-chained audit row per step in the same transaction, committed with fsync (FULL).
-- litellm_us_per_call: one bare `litellm.acompletion` to the offline provider, same reply.
+- litellm_us_per_call: one bare call through the LiteLLM client to the offline provider: the very
+  requests the office sent in total_us_per_step, replayed (same conversations, same replies).
 - total_us_per_step: the same task with every model call made through litellm's offline provider;
   wall time per model step (each followed by its tool step).
 - steps_per_s_50: durable steps per second with 50 employees working at once (model excluded);
@@ -27,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -90,13 +94,16 @@ def _reply_for(steps: int) -> FunctionModel:
     return FunctionModel(lambda messages, tools: _decide(messages, steps))
 
 
-def sqlite_floor(root: Path, n: int) -> float:
-    """Raw sqlite3, no engine: one realistic step row into the real `steps` table, one commit each."""
-    path = root / "floor.db"
+def sqlite_floor(root: Path, n: int, synchronous: str = "NORMAL") -> float:
+    """Raw sqlite3, no engine: one realistic step row into the real `steps` table, one commit each.
+
+    `synchronous="FULL"`: every commit fsynced, as the guarded step's audit-grade commits are.
+    """
+    path = root / f"floor-{synchronous}.db"
     open_database(path, root / "floor-backups").dispose()  # the real schema, indexes included
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=OFF")  # no parent rows here; the engine's check costs are its own
     message = json.dumps(
         {
@@ -179,7 +186,7 @@ async def fifty(root: Path, steps: int, guarded: bool = False) -> float:
     return durable / elapsed
 
 
-async def litellm_figures(root: Path, tasks: int) -> tuple[float, float]:
+async def litellm_figures(root: Path, tasks: int) -> tuple[float, float, float]:
     from engine.llm.client import LiteLLMClient
     from engine.llm.provider import prewarm
     from engine.llm.types import ModelConfig, Price
@@ -188,36 +195,55 @@ async def litellm_figures(root: Path, tasks: int) -> tuple[float, float]:
     client = LiteLLMClient()
     config = ModelConfig(model=_reply_for(TASK_STEPS).as_litellm("bench"), price=Price(0.0, 0.0))
 
+    requests: list[ModelRequest] = []  # what the office sent, replayed bare for the reference
+
     class ThroughLiteLLM:
         async def complete(self, request: ModelRequest) -> ModelReply:
-            routed = ModelRequest(config, request.messages, request.tools, request.on_text)
-            return await client.complete(routed)
+            requests.append(ModelRequest(config, list(request.messages), request.tools))  # as sent, then
+            return await client.complete(ModelRequest(config, request.messages, request.tools, request.on_text))
 
-    # Both figures are taken with the office open (same thread placement) and as means.
+    # Both figures are taken with the office open (same thread placement) and as means, over the same
+    # requests: the bare figure replays exactly what the office sent (litellm's own cost grows with the
+    # conversation, which compaction keeps short), so the difference is the office's alone.
     office = await _office(root, "litellm", ThroughLiteLLM())
     record = await office.hire(office.bench_brief)  # type: ignore[attr-defined]
-    # The bare call gets a conversation as long as the average one in the task (litellm's own cost
-    # grows with the number of messages), so the two figures compare like with like.
-    messages: list[Message] = [{"role": "system", "content": "bench"}, {"role": "user", "content": "tick away"}]
-    for n in range(TASK_STEPS // 2):
-        messages.append(_decide(messages, TASK_STEPS).assistant_message())
-        messages.append({"role": "tool", "tool_call_id": f"c{n}", "content": f"tick {n}"})
-    request = ModelRequest(config, messages, [TICK.spec.schema()])
-    for _ in range(20):
-        await client.complete(request)
-    start = time.perf_counter()
-    for _ in range(300):
-        await client.complete(request)
-    bare = (time.perf_counter() - start) / 300 * 1e6
-
+    await office.assign(record.id, "tick away")
+    await office.run(until_idle=True)  # warm-up: litellm's first calls, the office's first steps
+    for request in list(requests):
+        await _bare_call(client, request)
+    # Paired, one task at a time: the office works a task, then its very requests are replayed bare.
+    # litellm finishes each call's logging on its own thread pool and loop tasks afterwards; alternating
+    # (with an untimed pause at each switch) lets that backlog fall on both figures alike.
+    office_s = bare_s = office_cpu = bare_cpu = 0.0  # wall, and CPU of the whole process (load-proof)
     for _ in range(tasks):
+        requests.clear()
         await office.assign(record.id, "tick away")
-    start = time.perf_counter()
-    await office.run(until_idle=True)
-    elapsed = time.perf_counter() - start
+        start, cpu = time.perf_counter(), time.process_time()
+        await office.run(until_idle=True)
+        office_s += time.perf_counter() - start
+        office_cpu += time.process_time() - cpu
+        await asyncio.sleep(0.02)
+        start, cpu = time.perf_counter(), time.process_time()
+        for request in requests:
+            await _bare_call(client, request)
+        bare_s += time.perf_counter() - start
+        bare_cpu += time.process_time() - cpu
+        await asyncio.sleep(0.02)
+        assert len(requests) == TASK_STEPS + 1, len(requests)
     await office.close()
     model_steps = tasks * (TASK_STEPS + 1)
-    return bare, elapsed / model_steps * 1e6
+    over_cpu = (office_cpu - bare_cpu) / model_steps * 1e6
+    return bare_s / model_steps * 1e6, office_s / model_steps * 1e6, over_cpu
+
+
+async def _bare_call(client: Any, request: ModelRequest) -> None:
+    """One call, and the logging tasks litellm starts after it: the office's loop runs those between its
+    steps, so the reference must too (an in-process reply never suspends, so the loop would not)."""
+    before = asyncio.all_tasks()
+    await client.complete(request)
+    started = asyncio.all_tasks() - before
+    if started:
+        await asyncio.wait(started, timeout=1.0)
 
 
 COLOCATE = os.environ.get("HEADCOUNT_COLOCATE", "1") == "1"
@@ -228,6 +254,7 @@ async def main_async(tasks: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as tmp:
         root = Path(tmp)
         floor = sqlite_floor(root, 3000)
+        full_floor = sqlite_floor(root, 1000, "FULL")
         await one_employee(root, "warmup", ZeroModel(TASK_STEPS), 2)
         elapsed, durable = await one_employee(root, "engine", ZeroModel(TASK_STEPS), tasks)
         engine_us = elapsed / durable * 1e6
@@ -235,15 +262,21 @@ async def main_async(tasks: int) -> dict[str, float]:
         guarded_us = elapsed / durable * 1e6
         per_s = await fifty(root, TASK_STEPS)
         guarded_per_s = await fifty(root, TASK_STEPS, guarded=True)
-        bare, total = await litellm_figures(root, max(tasks // 4, 2))
+        bare, total, over_cpu = await litellm_figures(root, max(tasks // 4, 2))
     return {
         "sqlite_floor_us_per_step": round(floor, 1),
+        "sqlite_full_floor_us_per_step": round(full_floor, 1),
         "engine_us_per_step": round(engine_us, 1),
         "guarded_us_per_step": round(guarded_us, 1),
         "litellm_us_per_call": round(bare, 1),
         "total_us_per_step": round(total, 1),
         "steps_per_s_50": round(per_s, 0),
         "guarded_steps_per_s_50": round(guarded_per_s, 0),
+        # the targets as ratios and differences of same-run figures
+        "engine_x_floor": round(engine_us / floor, 2),
+        "guarded_x_full_floor": round(guarded_us / full_floor, 2),
+        "model_step_over_litellm_us": round(total - bare, 1),
+        "model_step_over_litellm_cpu_us": round(over_cpu, 1),  # the same in process CPU time
     }
 
 
@@ -255,7 +288,12 @@ def main() -> None:
     results = asyncio.run(main_async(args.tasks))
     targets = {
         "engine_us_per_step": f"<= 3 x floor ({3 * results['sqlite_floor_us_per_step']:.0f}) and < 150",
+        "guarded_us_per_step": f"<= 2 x FULL floor ({2 * results['sqlite_full_floor_us_per_step']:.0f})",
         "steps_per_s_50": ">= 3000",
+        "engine_x_floor": "<= 3",
+        "guarded_x_full_floor": "<= 2",
+        "model_step_over_litellm_us": "<= 300",
+        "model_step_over_litellm_cpu_us": "<= 300 (CPU: steadier on a busy machine)",
         "total_us_per_step": f"<= litellm + 300 ({results['litellm_us_per_call'] + 300:.0f})",
     }
     print(f"{'figure':<28}{'value':>12}  target")

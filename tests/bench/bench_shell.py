@@ -2,7 +2,8 @@
 
     QT_QPA_PLATFORM=offscreen python tests/bench/bench_shell.py --json shell.json [--employees 50 --seconds 10]
 
-Reports how late a 10 ms asyncio timer fires (p50, p99, max) while the window follows the office
+With --idle: the share of a core an office of idle people uses (--every-frame: drawn regardless, the
+reference). Otherwise reports how late a 10 ms asyncio timer fires (p50, p99, max) while the window follows the office
 and the 3D office renders (its own frame task, as in the app), the office's frame rate, and cold
 start (process start to the first painted office frame).
 Not a timed test: it prints a table and writes JSON.
@@ -72,7 +73,8 @@ async def scenario(
         record = await office.hire(office.brief_for("assistant"))
         await office.put_on_probation(record.id, 0)  # no review round trips: keep everyone working
         await office.call_in(record.id, hours=8)  # catalog hours: the bench runs at any time of day
-        bridge._seed_employee(record.id)
+    if args.idle:
+        return result | await idle_figures(args, window, office, bridge)
     tasks_done = 0
 
     def keep_busy(event: Event) -> None:
@@ -131,10 +133,32 @@ async def scenario(
     return result
 
 
+async def idle_figures(args: argparse.Namespace, window: Any, office: Any, bridge: Any) -> dict[str, Any]:
+    """An office where nobody works: the share of one core the whole process uses, and the frame rate."""
+    window.settle_office()
+    view = window.office_view
+    await asyncio.sleep(args.warmup)
+    frames_before = getattr(view, "frames", 0)
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    await asyncio.sleep(args.seconds)
+    cpu, elapsed = time.process_time() - cpu0, time.perf_counter() - t0
+    figures = {
+        "idle_employees": len(office.employees),
+        "idle_cpu_pct_of_core": round(100 * cpu / elapsed, 1),
+        "idle_office_fps": round((getattr(view, "frames", 0) - frames_before) / elapsed, 1),
+        "seconds": round(elapsed, 2),
+    }
+    await window.stop_office()
+    await bridge.close()
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--employees", type=int, default=50)
+    parser.add_argument("--idle", action="store_true", help="hire --employees and give them nothing to do: CPU use")
+    parser.add_argument("--every-frame", action="store_true", help="draw every frame, still or not (reference)")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--no-freeze", action="store_true", help="skip gc.freeze() after start-up (comparison)")
@@ -163,6 +187,10 @@ def main() -> int:
     from app.theme import apply_theme
     from app.window import MainWindow
 
+    if args.every_frame:
+        from app.office.renderer import OfficeRenderer
+
+        OfficeRenderer.motion = lambda self: "busy"  # type: ignore[method-assign]
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     apply_theme(app)
@@ -181,6 +209,12 @@ def main() -> int:
     window.show()
     with loop:
         result = loop.run_until_complete(scenario(args, window, bridge, painted))
+    if args.idle:
+        for key, value in result.items():
+            print(f"{key:<40}{value:>12}")
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        return 0
     result["rehearsal_pace_wps"] = rehearsal_pace()  # words/s the rehearsal model writes at ($HEADCOUNT_REHEARSAL_PACE)
     rows = [
         ("cold start → first painted office frame", f"{result['cold_start_to_first_office_frame_s']:.3f} s"),

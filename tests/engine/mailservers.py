@@ -108,8 +108,12 @@ class Dovecot:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_dovecot(users: dict[str, str]) -> Dovecot:
-    """Start Dovecot on a free port; skipped (with the reason) only when the binary is absent."""
+def start_dovecot(users: dict[str, str], mechanisms: str = "plain login") -> Dovecot:
+    """Start Dovecot on a free port; skipped (with the reason) only when the binary is absent.
+
+    With `mechanisms="plain login xoauth2"` it also takes SASL XOAUTH2, as Gmail and Outlook do: Dovecot
+    2.3 checks the bearer token against the passdb, so a user's "password" is then the access token the
+    test's authorization server issues."""
     if DOVECOT is None:
         pytest.skip("dovecot is not installed (apt-get install dovecot-imapd; see .ci/sysdeps)")
     # Not under pytest's tmp_path: that folder is private to root, and the server may run as nobody.
@@ -129,6 +133,7 @@ def start_dovecot(users: dict[str, str]) -> Dovecot:
             uid=runner.pw_uid,
             gid=group,
             instance=root.name.lower(),
+            mechanisms=mechanisms,
         )
     )
     if os.geteuid() == 0:
@@ -161,7 +166,7 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 default_internal_user = {user}
 default_internal_group = {group}
 default_login_user = {user}
@@ -238,11 +243,34 @@ class SmtpSink:
             return [m for m in self.received if m["Message-ID"] == message_id]
 
 
+@dataclass
+class OAuthSmtpSink(SmtpSink):
+    """An SMTP sink that also offers AUTH XOAUTH2 (as smtp.gmail.com does), taking the bearer tokens in `tokens`."""
+
+    tokens: dict[str, str] = field(default_factory=dict)  # user -> the access token it must bring
+    refused: list[str] = field(default_factory=list)  # the tokens it turned away
+
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> Any:  # aiosmtpd's hook for the mechanism
+        import base64
+
+        from aiosmtpd.smtp import AuthResult
+
+        if len(args) < 2:  # aiosmtplib sends the initial response on the AUTH line
+            return AuthResult(success=False)
+        fields = dict(part.split("=", 1) for part in base64.b64decode(args[1]).decode().split("\x01") if "=" in part)
+        user, bearer = fields.get("user", ""), fields.get("auth", "").removeprefix("Bearer ")
+        if not user or self.tokens.get(user) != bearer:
+            self.refused.append(bearer)
+            return AuthResult(success=False)
+        return AuthResult(success=True, auth_data=user)
+
+
 @contextlib.contextmanager
-def running_smtp(users: dict[str, str]) -> Iterator[SmtpSink]:
+def running_smtp(users: dict[str, str], tokens: dict[str, str] | None = None) -> Iterator[SmtpSink]:
     from aiosmtpd.controller import Controller
 
-    sink = SmtpSink(free_port(), dict(users))
+    port = free_port()
+    sink = OAuthSmtpSink(port, dict(users), tokens=dict(tokens)) if tokens else SmtpSink(port, dict(users))
     controller = Controller(
         sink,
         hostname="127.0.0.1",

@@ -123,6 +123,80 @@ def test_help_does_not_import_litellm_or_qt() -> None:
     assert result.stdout.strip() == "[]", result.stderr
 
 
+READ_ONLY = (["roster"], ["tasks"], ["log", "Ada"], ["approvals"], ["budget"], ["catalog"])
+# httpx (apps, OAuth) and every other command's module stay off the read-only path too (issue 16).
+HEAVY = ("litellm", "panda3d", "direct", "alembic", "PySide6", "qasync", "httpx", "authlib", "mcp", "caldav")
+HEAVY += ("aiosmtplib", "engine.cli_connect", "engine.cli_apps", "engine.cli_memory", "engine.cli_teams")
+
+
+@pytest.mark.parametrize("command", READ_ONLY, ids=lambda c: c[0])
+def test_read_only_commands_import_nothing_heavy(worked: Path, command: list[str]) -> None:
+    """Showing what is stored needs no model library, no renderer and no migration tool."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(worked), OFFSET_ENV: OFFSET}
+    code = (
+        "import sys, contextlib, io\n"
+        "from app.launcher import main\n"
+        "out = io.StringIO()\n"
+        f"with contextlib.redirect_stdout(out): code = main({command!r})\n"
+        f"print(code, out.getvalue().count('\\n') > 0, sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=180)
+    assert result.stdout.strip() == "0 True []", result.stdout + result.stderr
+
+
+# `tasks` and `log` read the stored rows through engine.office.reading: not even the office is built.
+OFFICE = ("engine.office.front", "engine.connections", "engine.loop", "keyring", "engine.secrets", "engine.briefs")
+OFFICE += ("pydantic", "yaml", "jsonschema", "engine.guardrails", "engine.memory")
+
+
+@pytest.mark.parametrize("command", [["tasks"], ["log", "Ada"]], ids=lambda c: c[0])
+def test_stored_rows_are_read_without_the_office(worked: Path, command: list[str]) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(worked), OFFSET_ENV: OFFSET}
+    code = (
+        "import sys, contextlib, io\n"
+        "from engine.cli import main\n"
+        "out = io.StringIO()\n"
+        f"with contextlib.redirect_stdout(out): code = main({command!r})\n"
+        f"print(code, out.getvalue().count('\\n') > 0, sorted(m for m in {OFFICE!r} if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=180)
+    assert result.stdout.strip() == "0 True []", result.stdout + result.stderr
+
+
+def test_catalog_opens_no_database_and_no_keyring(tmp_path: Path) -> None:
+    """`catalog` reads brief files only: no SQLAlchemy, no office, no keyring or key-file crypto."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(tmp_path / "home")}
+    code = (
+        "import sys, contextlib, io\n"
+        "from app.launcher import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): code = main(['catalog'])\n"
+        "print(code, sorted(m for m in ('sqlalchemy', 'engine.office', 'keyring', 'cryptography', 'httpx')"
+        " if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=180)
+    assert result.stdout.strip() == "0 []", result.stdout + result.stderr
+
+
+def test_command_table_names_what_each_module_adds() -> None:
+    """engine.cli loads a command's module by this table; a command missing from it could not be run."""
+    import argparse
+    import importlib
+
+    from engine.cli import COMMAND_MODULES, CORE_COMMANDS, build_parser, command_of
+
+    for module_name, names in COMMAND_MODULES.items():
+        module = importlib.import_module(module_name)
+        sub = argparse.ArgumentParser().add_subparsers()
+        (getattr(module, "add_commands", None) or module.add_command)(sub)
+        assert sorted(sub.choices) == sorted(names), module_name
+    full = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    listed = set(CORE_COMMANDS).union(*COMMAND_MODULES.values())
+    assert set(full) == listed
+    assert command_of(["--home", "/x", "budget", "raise"]) == "budget"
+    assert command_of(["--home=/x", "roster"]) == "roster"
+    assert command_of(["rooster"]) is None and command_of(["--help"]) is None and command_of([]) is None
+
+
 def test_new_role_from_answers_then_hire_it(tmp_path: Path) -> None:
     home = tmp_path / "home"
     answers = "Grant writer\ncustom\nFind three grants a month\nDraft every application\n\n\n\n"

@@ -292,3 +292,54 @@ def test_the_command_prints_json_and_fails_on_a_problem(
     assert cli_main(["doctor", "--home", str(headcount_home)]) == 1
     out = capsys.readouterr().out
     assert "problem  database" in out and "fix: " in out and out.rstrip().endswith("each says how to fix it.")
+
+
+async def test_calendars_github_and_google_accounts_need_their_credential_and_online_their_address(
+    headcount_home: Path, make_office: OfficeFactory
+) -> None:
+    from engine.apps.accounts import AppConfig, save_app
+
+    with socket.socket() as caldav, socket.socket() as closed:
+        caldav.bind(("127.0.0.1", 0))
+        caldav.listen()
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: the token endpoint is down
+        office = await make_office(ScriptedModel())
+        await save_app(office, AppConfig(name="cal", kind="calendar", url=f"http://127.0.0.1:{caldav.getsockname()[1]}/a",
+                                         user="ann"))  # fmt: skip
+        up = caldav.getsockname()[1]
+        await save_app(office, AppConfig(name="gh", kind="github", url=f"http://127.0.0.1:{up}/api", client_id="I"))
+        token_url = f"http://127.0.0.1:{closed.getsockname()[1]}/token"
+        await save_app(office, AppConfig(name="work-google", kind="google", url=token_url, token_url=token_url,
+                                         client_id="c", user="ann@example.com"))  # fmt: skip
+        gmail = EmailAccount(
+            name="gmail", address="ann@example.com", user="ann@example.com", imap_host="127.0.0.1",
+            imap_port=up, imap_security="ssl", smtp_host="127.0.0.1", smtp_port=up, smtp_security="ssl",
+            oauth="work-google",
+        )  # fmt: skip
+        await office.journal.write(put_setting("email:gmail", gmail.stored()))
+        await office.close()
+
+        bare = apps(headcount_home)
+        assert bare["cal"].status == "problem" and bare["cal"].summary.startswith("calendar 'cal': no key stored")
+        assert "headcount connect calendar cal --url" in bare["cal"].fix
+        assert bare["gh"].status == "problem" and bare["gh"].summary.startswith("GitHub account 'gh'")
+        assert "headcount connect github gh --client-id" in bare["gh"].fix and "key set" not in bare["gh"].fix
+        assert bare["work-google"].summary.startswith(
+            "Google account 'work-google': no key stored as 'app:work-google'"
+        )
+        assert (
+            bare["gmail"].status == "problem" and "'app:work-google'" in bare["gmail"].summary
+        )  # its sign-in's tokens
+
+        keys = frozenset({"app:cal", "app:gh", "app:work-google"})
+        offline = apps(headcount_home, keys=keys)
+        assert all(offline[n].status == "ok" for n in ("cal", "gh", "work-google", "gmail"))
+        assert "not contacted" in offline["cal"].summary and token_url in offline["work-google"].summary
+        online = apps(headcount_home, keys=keys, online=True)
+        assert online["cal"].status == "ok" and online["cal"].summary.endswith("reached")
+        assert online["gh"].status == "ok" and online["gmail"].status == "ok"
+        assert (
+            online["work-google"].status == "problem"
+            and f"127.0.0.1:{closed.getsockname()[1]}" in online["work-google"].summary
+        )
+        assert "headcount connect google work-google --client-id" in online["work-google"].fix

@@ -71,6 +71,51 @@ async def test_ops_in_one_write_are_atomic(tmp_path: Path) -> None:
     assert _count(path) == 1  # "new" was rolled back with its failing partner
 
 
+async def test_plain_sql_ops_in_one_write_are_atomic_too(tmp_path: Path) -> None:
+    """The hot path's driver-level statements share the write's one transaction with Core ones."""
+    path, writer = _open(tmp_path)
+    add = "INSERT INTO settings (key, value) VALUES (:key, :value)"
+    await writer.write((add, {"key": "dup", "value": "1"}))
+    with pytest.raises(Exception, match="UNIQUE"):
+        await writer.write((add, {"key": "new", "value": "1"}), (add, {"key": "dup", "value": "2"}))
+    with pytest.raises(Exception, match="UNIQUE"):
+        await writer.write((add, {"key": "new", "value": "1"}), (insert(settings), {"key": "dup", "value": "2"}))
+    await writer.write((insert(settings), {"key": "core", "value": "1"}), (add, {"key": "plain", "value": "1"}))
+    await writer.close()
+    with sqlite3.connect(path) as conn:
+        assert sorted(r[0] for r in conn.execute("SELECT key FROM settings")) == ["core", "dup", "plain"]
+
+
+async def test_a_colocated_writer_commits_a_rounds_writes_together_in_order(tmp_path: Path) -> None:
+    """The headless office's writer: one transaction per loop round, on the loop's thread; FULL writes
+    go to the thread, after what was written before them; a bad write fails alone."""
+    path = tmp_path / "h.db"
+    writer = Writer(open_database(path, tmp_path / "backups"), colocate=True)
+    writer.start()
+    add = "INSERT INTO settings (key, value) VALUES (:key, :value)"
+    await writer.write((add, {"key": "first", "value": "0"}))  # the thread has opened its connection by now
+    before = writer.commits
+    await asyncio.gather(*(writer.write((add, {"key": f"k{i}", "value": str(i)})) for i in range(20)))
+    assert writer.commits == before + 1  # twenty producers, one round, one commit
+    order = [
+        writer.write((add, {"key": "a", "value": "1"})),
+        writer.write(("UPDATE settings SET value = '2' WHERE key = 'a'", None), full=True),
+        writer.write(("UPDATE settings SET value = '3' WHERE key = 'a'", None)),
+    ]
+    await asyncio.gather(*order)
+    results = await asyncio.gather(
+        writer.write((add, {"key": "b", "value": "1"})),
+        writer.write((add, {"key": "a", "value": "dup"})),  # already there
+        writer.write((add, {"key": "c", "value": "1"})),
+        return_exceptions=True,
+    )
+    await writer.close()
+    assert results[0] is None and results[2] is None and "UNIQUE" in str(results[1])
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM settings WHERE key = 'a'").fetchone() == ("3",)
+    assert _count(path) == 1 + 20 + 3
+
+
 async def test_full_disk_gives_a_clear_error_and_keeps_what_was_saved(tmp_path: Path) -> None:
     path, writer = _open(tmp_path)
     await writer.write((insert(settings), {"key": "kept", "value": "1"}))

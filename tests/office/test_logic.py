@@ -228,3 +228,23 @@ def test_a_snapshot_never_shows_someone_who_left() -> None:
     state.apply(EmployeeLeft(employee_id="ada"))
     state.settle()
     assert list(state.actors) == ["ben"]
+
+
+def test_motion_says_how_much_the_picture_changes() -> None:
+    """Work is drawn at full rate, an idle stroll or a sway at a few frames a second, a still office not at all."""
+    state = office([hire("ada"), StatusChanged(employee_id="ada", status="typing")])
+    state.advance(DT)
+    assert state.motion() == "busy"  # typing at the desk
+    state.apply(StatusChanged(employee_id="ada", status="off_duty"))
+    state.advance(DT)
+    assert state.motion() == "busy"  # on her way out: walking, easing out of the chair
+    run_until(state, lambda: state.motion() == "still")
+    assert not state.actors["ada"].present  # gone home: nothing on screen moves
+    state.apply(StatusChanged(employee_id="ada", status="idle"))
+    state.advance(DT)
+    assert state.motion() == "calm"  # strolling back in, idle: ambient
+    state.apply(StatusChanged(employee_id="ada", status="blocked"))
+    state.advance(DT)
+    assert state.motion() == "busy"  # back to work: the marker fades in, she walks to her desk
+    run_until(state, lambda: state.motion() != "busy")
+    assert state.motion() == "calm"  # slumped at her desk under a bobbing marker

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from app.office.snapshot import parse_size, snapshot
-from engine.events import ApprovalRequested, StatusChanged
+from engine.events import ApprovalRequested, EmployeeLeft, StatusChanged
 from models3d import palette as pal
 from tests.office.conftest import hire, office, three_teams
 
@@ -102,3 +102,49 @@ def test_snapshot_writes_a_png_for_one_team(renderer: Any, tmp_path: Path) -> No
     ]
     out = snapshot(events, tmp_path / "office.png", size=parse_size("320x200"), team="Sales", renderer=renderer)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_still_figures_are_drawn_in_groups_and_still_picked(renderer: Any) -> None:
+    state = office(three_teams(2))
+    renderer.attach(state)
+    renderer.render_frame(0.0)
+    scene = renderer.scene
+    assert all(view.group is not None for view in scene.views.values())
+    assert len(scene.groups) == 1  # six figures: one combined group, not thirty geoms
+    x, y = renderer.project("sal1", 1.0)
+    assert renderer.pick(x, y) == "sal1"
+    tag = scene.views["sal1"].tag_lod.getPos(scene.root)
+    assert abs(tag.x - state.actors["sal1"].x) < 0.02 and tag.z > 1.5  # the name tag follows its figure
+
+
+def test_a_fading_figure_leaves_its_group_and_comes_back(renderer: Any) -> None:
+    state = office([hire("ada"), StatusChanged(employee_id="ada", status="typing")])
+    renderer.attach(state)
+    renderer.render_frame(0.0)
+    view = renderer.scene.views["ada"]
+    assert view.group is not None
+    state.apply(StatusChanged(employee_id="ada", status="over_budget"))  # a dimmed status
+    renderer.render_frame(0.05)
+    assert 0.0 < state.actors["ada"].dim < 1.0
+    assert view.group is None and view.root.getParent() == renderer.scene.people  # drawn alone while it fades
+    for _ in range(200):
+        renderer.render_frame(0.05)
+    assert state.actors["ada"].dim > 0.99
+    assert view.group is not None  # settled: grouped again, with the dimmed colour collected
+
+
+def test_someone_leaving_leaves_the_groups_and_the_rest_still_draw(renderer: Any) -> None:
+    state = office(three_teams(2))
+    renderer.attach(state)
+    renderer.render_frame(0.0)
+    state.apply(EmployeeLeft(employee_id="eng0"))
+    for _ in range(600):
+        renderer.render_frame(0.1)
+        if "eng0" not in state.actors:
+            break
+    renderer.render_frame(0.0)
+    scene = renderer.scene
+    assert "eng0" not in scene.views and scene.root.find("**/gauge-eng0").isEmpty()
+    assert scene.root.find("**/employee-eng0").isEmpty()
+    x, y = renderer.project("eng1", 1.0)
+    assert renderer.pick(x, y) == "eng1"

@@ -89,3 +89,58 @@ def test_frame_task_runs_under_qasync_and_pauses_when_hidden(viewport: OfficeVie
         loop.run_until_complete(main())
     finally:
         loop.close()
+
+
+def test_a_still_office_is_not_redrawn_until_something_changes(qtbot: Any, renderer: Any, qapp: Any) -> None:
+    import qasync
+
+    from engine.events import StatusChanged
+    from tests.office.conftest import hire
+
+    scene = office([hire("ada"), StatusChanged(employee_id="ada", status="off_duty")])  # gone home
+    renderer.attach(scene)
+    assert renderer.motion() == "still"
+    vp = OfficeViewport(renderer)
+    vp.setFixedSize(320, 240)
+    qtbot.addWidget(vp)
+    vp.show()
+    qtbot.waitExposed(vp)
+    loop = qasync.QEventLoop(qapp, already_running=False)
+
+    ticked: list[asyncio.Event] = []
+    draw, advance = vp.render_once, renderer.advance
+
+    def drawn_once() -> None:
+        draw()
+        ticked[0].set()
+
+    def advanced(dt: float) -> None:
+        advance(dt)
+        ticked[0].set()
+
+    vp.render_once = drawn_once  # type: ignore[method-assign]
+    renderer.advance = advanced
+
+    async def until(condition: Any) -> None:  # wait on state: each drawn frame or still tick
+        while not condition():
+            ticked[0].clear()
+            await ticked[0].wait()
+
+    async def main() -> None:
+        ticked.append(asyncio.Event())
+        vp.start()
+        await until(lambda: vp.frames >= 1)  # the first frame, once shown
+        drawn, simulated = vp.frames, scene.time
+        await until(lambda: scene.time >= simulated + 0.5)  # the simulation goes on...
+        assert vp.frames == drawn  # ...but nothing is drawn
+        qtbot.keyClick(vp, Qt.Key.Key_Q)  # the owner turns the camera: drawn at once
+        await until(lambda: vp.frames > drawn)
+        scene.apply(StatusChanged(employee_id="ada", status="typing"))  # called in: walks to work
+        await until(lambda: vp.frames > drawn + 5)
+        await vp.stop()
+
+    try:
+        loop.run_until_complete(asyncio.wait_for(main(), 60))
+    finally:
+        del renderer.advance  # the renderer is shared by the module's tests
+        loop.close()
