@@ -68,7 +68,6 @@ bench: venv
 	$(BIN)/python tests/bench/bench_memory.py --litellm --json bench-results/memory.json
 	$(BIN)/python tests/bench/bench_cli.py --json bench-results/cli.json
 	$(BIN)/python tests/bench/bench_requests.py --json bench-results/requests.json
-	$(BIN)/python tests/bench/bench_team_soak.py --minutes 1 --sample 10 --json bench-results/team_soak.json
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_office.py --json bench-results/office.json
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_shell.py --json bench-results/shell.json
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/bench_shell.py --idle --employees 4 --json bench-results/shell-idle.json
