@@ -177,6 +177,16 @@ class BudgetLedger:
     def release(self, reservation: Reservation) -> None:
         self.settle(reservation, 0.0)
 
+    def end_turn(self, turn: str) -> None:
+        """Forget a finished turn's spend: per-turn ceilings only look at the turn in progress."""
+        self._turn_spent.pop(turn, None)
+        self._turn_reserved.pop(turn, None)
+
+    @property
+    def turns(self) -> int:
+        """How many turns the ledger keeps track of (those in progress)."""
+        return len(self._turn_spent.keys() | self._turn_reserved.keys())
+
     async def released(self) -> None:
         """Wait until some reservation is settled or released (headroom may have come back)."""
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()

@@ -139,6 +139,11 @@ class Guardrails:
         if reply.cost_usd or reply.simulated_cost:
             self.publish_spend(work.employee_id, simulated=reply.simulated_cost)
 
+    def turn_ended(self, work: TaskWork) -> None:
+        self.release(work)  # a call still held (it never settled) gives its reservation back
+        self._overran.pop(work.turn_id, None)
+        self.ledger.end_turn(work.turn_id)
+
     def publish_spend(self, employee_id: str, *, simulated: bool = False) -> None:
         self.bus.publish(self.spend_event(employee_id, simulated=simulated))
 

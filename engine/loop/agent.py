@@ -78,6 +78,8 @@ class AgentLoop:
             return Outcome(parked.status, parked.reason, parked.employee_status)
         except ModelError as exc:
             return Outcome("parked", f"the model is unavailable: {exc}", "blocked")
+        finally:
+            self._guard.turn_ended(work)
 
     def _now(self) -> str:
         return self._clock.now().isoformat()

@@ -32,6 +32,10 @@ class Guard(Protocol):
         """The model step is durable; publish what follows from it."""
         ...
 
+    def turn_ended(self, work: TaskWork) -> None:
+        """The turn is over, however it ended: forget what was kept for it (per-turn spend)."""
+        ...
+
     async def before_tool(
         self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any]
     ) -> dict[str, Any]:
@@ -61,6 +65,9 @@ class OpenGuard:
         return reply, ()
 
     def settled(self, work: TaskWork, reply: ModelReply) -> None:
+        return None
+
+    def turn_ended(self, work: TaskWork) -> None:
         return None
 
     async def before_tool(

@@ -59,6 +59,7 @@ tasks = Table(
     Column("created_at", String, nullable=False),
     Column("updated_at", String, nullable=False),
     Index("ix_tasks_employee_status", "employee_id", "status"),
+    Index("ix_tasks_status_updated", "status", "updated_at"),  # open or lately closed, not the whole history
 )
 
 turns = Table(

@@ -12,11 +12,27 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, Index, Integer, String, Table, Text, delete, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from engine.store.records import TaskRecord, fields_of
 from engine.store.schema import metadata, steps, tasks
 from engine.store.writer import Op
+
+_CLOSED = ("done", "failed", "cancelled")  # a task in one of these never comes back (engine.teams.board.CLOSED)
+_OPEN = ("queued", "running", "waiting", "parked", "uncertain", "review")
 
 team_cards = Table(
     "team_cards",
@@ -181,23 +197,72 @@ def read_cards(conn: Connection, team: str | None = None, sprint_id: str | None 
     return [CardRecord(**r._asdict()) for r in conn.execute(stmt)]
 
 
+def read_board(
+    conn: Connection, team: str, closed_since: str, closed_limit: int | None = None
+) -> tuple[list[CardRecord], dict[str, TaskRecord]]:
+    """A team's board: every open card, and cards whose task closed since `closed_since` (the newest
+    `closed_limit` of them), oldest card first; with the tasks working them, by id.
+
+    Bounded by the open work and the window, never by the team's whole history: the board is read at
+    every poll, and a team that works for months has thousands of closed cards.
+    """
+    # Each query starts from an index on what is open or lately closed (ix_team_cards_task for the cards
+    # not queued yet, ix_tasks_status_updated for the tasks): the team is filtered here, since a filter
+    # on it in SQL lets the planner start from ix_team_cards_team, every card the team ever had.
+    unqueued = select(team_cards).where(team_cards.c.task_id.is_(None))
+    on_card = tasks.join(team_cards, team_cards.c.task_id == tasks.c.id)
+    working = select(team_cards, tasks).select_from(on_card).where(tasks.c.status.in_(_OPEN))
+    closed = (
+        select(team_cards, tasks)
+        .select_from(on_card)
+        .where(tasks.c.status.in_(_CLOSED), tasks.c.updated_at >= closed_since)
+        .order_by(tasks.c.updated_at.desc(), tasks.c.id.desc())
+    )
+    cards = [CardRecord(**r._asdict()) for r in conn.execute(unqueued) if r.team == team]
+    found: dict[str, TaskRecord] = {}
+    width = len(team_cards.c)
+    for stmt, limit in ((working, None), (closed, closed_limit)):
+        if limit == 0:
+            continue
+        kept = 0
+        for row in conn.execute(stmt):
+            if limit is not None and kept >= limit:
+                break
+            card = CardRecord(**dict(zip(team_cards.c.keys(), row[:width], strict=True)))
+            if card.team != team:
+                continue
+            kept += 1
+            cards.append(card)
+            task = TaskRecord(**dict(zip(tasks.c.keys(), row[width:], strict=True)))
+            found[task.id] = task
+    cards.sort(key=lambda c: (c.created_at, c.id))
+    return cards, found
+
+
 def read_card_of_task(conn: Connection, task_id: str) -> CardRecord | None:
     row = conn.execute(select(team_cards).where(team_cards.c.task_id == task_id)).first()
     return None if row is None else CardRecord(**row._asdict())
 
 
-def read_sprints(conn: Connection, team: str | None = None) -> list[SprintRecord]:
+def read_sprints(conn: Connection, team: str | None = None, status: str | None = None) -> list[SprintRecord]:
     stmt = select(sprints).order_by(sprints.c.created_at, sprints.c.id)
     if team is not None:
         stmt = stmt.where(sprints.c.team == team)
+    if status is not None:
+        stmt = stmt.where(sprints.c.status == status)
     return [SprintRecord(**r._asdict()) for r in conn.execute(stmt)]
 
 
-def read_tasks_by_id(conn: Connection, task_ids: list[str]) -> dict[str, TaskRecord]:
-    if not task_ids:
-        return {}
-    rows = conn.execute(select(tasks).where(tasks.c.id.in_(task_ids)))
-    return {r.id: TaskRecord(**r._asdict()) for r in rows}
+def read_card_tasks(conn: Connection, team: str, sprint_id: str | None = None) -> dict[str, TaskRecord]:
+    """The tasks working a team's cards (of one sprint, when given), by id.
+
+    A join, never a list of ids as parameters: an `IN (?, ?, ...)` as long as the board is a new SQL
+    text each time the board grows, and every connection's statement cache keeps the prepared ones.
+    """
+    stmt = select(tasks).join(team_cards, team_cards.c.task_id == tasks.c.id).where(team_cards.c.team == team)
+    if sprint_id is not None:
+        stmt = stmt.where(team_cards.c.sprint_id == sprint_id)
+    return {r.id: TaskRecord(**r._asdict()) for r in conn.execute(stmt)}
 
 
 def read_artifact_version(conn: Connection, team: str, path: str) -> int:
@@ -237,12 +302,12 @@ def read_progress(conn: Connection, task_id: str) -> tuple[int, str | None]:
     return int(since or 0), (str(last[1]) if last is not None and last[1] is not None else None)
 
 
-def read_spent(conn: Connection, task_ids: list[str], since: str) -> float:
-    """Dollars spent on these tasks' steps since `since` (ISO)."""
-    if not task_ids:
-        return 0.0
-    stmt = select(func.coalesce(func.sum(steps.c.cost_usd), 0.0)).where(
-        steps.c.task_id.in_(task_ids), steps.c.started_at >= since
+def read_spent(conn: Connection, team: str, since: str) -> float:
+    """Dollars spent on the steps of the tasks working a team's cards since `since` (ISO)."""
+    stmt = (
+        select(func.coalesce(func.sum(steps.c.cost_usd), 0.0))
+        .select_from(steps.join(team_cards, team_cards.c.task_id == steps.c.task_id))
+        .where(team_cards.c.team == team, steps.c.started_at >= since)
     )
     return float(conn.execute(stmt).scalar() or 0.0)
 

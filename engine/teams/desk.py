@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
-from engine.events import EscalationRaised, HandOff, MeetingEnded, MeetingStarted
+from engine.events import EscalationRaised, HandOff, MeetingEnded, MeetingStarted, TaskChanged
 from engine.llm.types import ModelConfig, ModelReply, ModelRequest
 from engine.store import teams as store
 from engine.store import writes
@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_STUCK_STEPS = 30
 DEFAULT_STUCK_MINUTES = 240
+BOARD_DAYS = 7  # closed cards stay on the board for a week, the weekly summary's window
 
 
 class Assign(Protocol):
@@ -82,7 +83,7 @@ class Teams:
         assign: Assign,
         enqueue: Callable[[TaskRecord], None],
         audit_ops: Callable[[str, Mapping[str, Any], str | None], list[Op]],
-        complete: Callable[[str, ModelRequest], Awaitable[ModelReply]],
+        complete: Callable[[str, ModelRequest, str], Awaitable[tuple[ModelReply, str]]],
         config_of: Callable[[str], ModelConfig],
     ) -> None:
         self._journal = journal
@@ -95,7 +96,9 @@ class Teams:
         self._assign = assign
         self._enqueue = enqueue
         self._audit_ops = audit_ops
-        self._complete = complete  # the lead's model call, through the guardrails (budgets, hours, audit)
+        # The lead's model call, through the guardrails (budgets, hours, audit), journaled as a task of the
+        # lead's with the given title, whose step holds the spend; returns the reply and that task's id.
+        self._complete = complete
         self._config_of = config_of
         self._rituals = Rituals(
             journal, bus, clock, board=self.board, members=self.members, lead=self.lead, names=self.names,
@@ -144,11 +147,12 @@ class Teams:
 
     # --- the board ----------------------------------------------------------------------------------
 
-    async def board(self, team: str) -> list[Card]:
+    async def board(self, team: str, *, closed_limit: int | None = None) -> list[Card]:
+        """The team's board: every open card, and the cards closed in the last week (the newest `closed_limit`)."""
+        since = (self._clock.now() - timedelta(days=BOARD_DAYS)).isoformat()
+
         def query(conn: Any) -> list[Card]:
-            records = store.read_cards(conn, team)
-            tasks = store.read_tasks_by_id(conn, [r.task_id for r in records if r.task_id])
-            return cards_of(records, tasks)
+            return cards_of(*store.read_board(conn, team, since, closed_limit))
 
         return await self._journal.read(query)
 
@@ -220,12 +224,15 @@ class Teams:
         ends = starts + timedelta(days=max(days, 1) - 1)
         self._bus.publish(MeetingStarted(team=team, kind="sprint_planning", attendees=tuple(m.id for m in members)))
         try:
-            plan = await self._plan(goal, lead, members, starts, max(days, 1))
+            plan, planning = await self._plan(goal, lead, members, starts, max(days, 1))
         finally:
             self._bus.publish(MeetingEnded(team=team))
-        problems = check_plan(plan, members, starts, ends)
-        if problems:
-            raise TeamError("the lead's plan cannot be used: " + "; ".join(problems))
+        problems = check_plan(plan, members, starts, ends) if isinstance(plan, Plan) else [plan]
+        if problems or not isinstance(plan, Plan):
+            reason = "the lead's plan cannot be used: " + "; ".join(problems)
+            if planning is not None:  # the call was made (and paid for): its task says why nothing came of it
+                await self._planning_failed(planning, reason)
+            raise TeamError(reason)
         now = self._now()
         sprint = SprintRecord(
             id=self._ids.new("sprint"), team=team, goal=goal.strip(), lead_id=lead.id, status="proposed",
@@ -256,9 +263,12 @@ class Teams:
             sprint = await self.approve(sprint.id)
         return Proposal(sprint, cards)
 
-    async def _plan(self, goal: str, lead: Member, members: list[Member], starts: date, days: int) -> Plan:
+    async def _plan(
+        self, goal: str, lead: Member, members: list[Member], starts: date, days: int
+    ) -> tuple[Plan | str, str | None]:
+        """The lead's plan (or why its reply is no plan) and the id of the task its model call was journaled as."""
         if lead.rehearsal:
-            return rehearsal_plan(goal, lead, members, starts, days)
+            return rehearsal_plan(goal, lead, members, starts, days), None
         ends = starts + timedelta(days=days - 1)
         prompt = planning_prompt(goal, members, starts, ends)
         request = ModelRequest(
@@ -266,11 +276,21 @@ class Teams:
             messages=[{"role": "system", "content": "You are the team's lead."}, {"role": "user", "content": prompt}],
             tools=[],
         )
-        reply = await self._complete(lead.id, request)
+        reply, task_id = await self._complete(lead.id, request, f"Plan the sprint: {goal.strip()}")
         try:
-            return parse_plan(reply.text)
+            return parse_plan(reply.text), task_id
         except PlanError as exc:
-            raise TeamError(f"the lead's plan cannot be used: {exc}") from None
+            return str(exc), task_id
+
+    async def _planning_failed(self, task_id: str, reason: str) -> None:
+        await self._journal.write(writes.task_status(task_id, "failed", reason, self._now()))
+        task = await self._journal.task(task_id)
+        if task is not None:
+            self._bus.publish(
+                TaskChanged(
+                    task_id=task_id, employee_id=task.employee_id, title=task.title, status="failed", reason=reason
+                )
+            )
 
     async def sprints(self, team: str | None = None) -> list[SprintRecord]:
         return await self._journal.read(lambda c: store.read_sprints(c, team))
@@ -291,9 +311,10 @@ class Teams:
         """Queue every card of an active sprint whose dependencies are done (each once: card and task in one write)."""
 
         def query(conn: Any) -> tuple[list[SprintRecord], list[CardRecord], dict[str, TaskRecord]]:
-            active = [s for s in store.read_sprints(conn) if s.status == "active"]
+            active = store.read_sprints(conn, status="active")
             cards = [c for s in active for c in store.read_cards(conn, s.team, s.id)]
-            return active, cards, store.read_tasks_by_id(conn, [c.task_id for c in cards if c.task_id])
+            tasks = {k: v for s in active for k, v in store.read_card_tasks(conn, s.team, s.id).items()}
+            return active, cards, tasks
 
         active, cards, tasks = await self._journal.read(query)
         queued: list[TaskRecord] = []
@@ -378,7 +399,7 @@ class Teams:
         now = self._clock.now()
         for team in sorted({m.team for m in self._members()}):
             settings = await self.settings(team)
-            for card in await self.board(team):
+            for card in await self.board(team, closed_limit=0):  # only open work can be stuck
                 r = card.record
                 if r.task_id is None or r.escalated_at or card.task_status in CLOSED or card.task_status is None:
                     continue

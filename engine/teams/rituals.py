@@ -105,8 +105,7 @@ class Rituals:
         now = self._clock.now()
         since = (now - timedelta(days=7)).isoformat()
         cards = await self._board(team)
-        task_ids = [c.record.task_id for c in cards if c.record.task_id]
-        spent = await self._journal.read(lambda c: store.read_spent(c, task_ids, since))
+        spent = await self._journal.read(lambda c: store.read_spent(c, team, since))
         proposed = [s for s in await self._sprints(team) if s.status == "proposed"]
         text = weekly_summary(team, now, cards, self._names(), spent, proposed, since)
         year, week, _ = now.isocalendar()

@@ -22,6 +22,7 @@ from engine.tools.base import FunctionTool, Tool, ToolContext, ToolError
 
 TEAM_TOOLS = ("team_board", "move_card", "hand_off", "team_read", "team_write")
 LEAD_TOOLS = ("reassign_task", "split_task", "escalate_to_owner")  # the lead's, for stuck work
+BOARD_CLOSED_SHOWN = 20  # closed cards in the team_board tool's answer: a model's context is no archive
 
 
 class NoArgs(BaseModel):
@@ -66,7 +67,7 @@ def team_tools(teams: Teams, journal: Journal) -> list[Tool]:
 
     async def board(ctx: ToolContext, _: NoArgs) -> str:
         names = teams.names()
-        cards = [c.as_json(names) for c in await teams.board(team(ctx))]
+        cards = [c.as_json(names) for c in await teams.board(team(ctx), closed_limit=BOARD_CLOSED_SHOWN)]
         return json.dumps(cards, indent=1) if cards else "(the board is empty)"
 
     async def move(ctx: ToolContext, args: MoveArgs) -> str:
@@ -115,7 +116,12 @@ def team_tools(teams: Teams, journal: Journal) -> list[Tool]:
         return f"wrote {args.path} version {version}"
 
     return [
-        FunctionTool("team_board", "Read your team's board: every card, its owner and column.", NoArgs, board),
+        FunctionTool(
+            "team_board",
+            "Read your team's board: every open card and the latest closed ones, each with its owner and column.",
+            NoArgs,
+            board,
+        ),
         FunctionTool(
             "move_card", "Move one of your own cards on the team board.", MoveArgs, move, risk="internal_write"
         ),

@@ -14,11 +14,13 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
+from engine.clock import FakeClock
 from engine.office import Office
 from engine.paths import Home
 from engine.testing import FunctionModel
@@ -49,8 +51,6 @@ def _brief(folder: Path, role: str, title: str) -> Path:
 
 
 async def _plan(home: Path, briefs: Path) -> str:
-    from engine.clock import FakeClock
-
     office = await Office.open(Home.resolve(home), model=FunctionModel(rehearse), clock=FakeClock(START))
     try:
         for role, title in ROLES:
@@ -120,7 +120,9 @@ def test_a_sprint_survives_sigkill_at_random_points_over_a_simulated_day(tmp_pat
 
 
 async def _check(home: Path, sprint_id: str) -> None:
-    office = await Office.open(Home.resolve(home), model=FunctionModel(rehearse))
+    # At the end of the simulated day: the board shows the last week's closed cards, on the office's clock.
+    end = FakeClock(START + timedelta(hours=24))
+    office = await Office.open(Home.resolve(home), model=FunctionModel(rehearse), clock=end)
     try:
         cards = [c for c in await office.teams.board("studio") if c.record.sprint_id == sprint_id]
         assert len(cards) == 6

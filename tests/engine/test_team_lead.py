@@ -54,6 +54,41 @@ async def test_the_planning_call_goes_through_the_budget_guardrails(
     assert len(await _audit(office, "model_call")) == 1  # audited like any step's call
 
 
+PRICED = {"name": "gpt-4o-mini", "price": {"input_per_mtok": 2.0, "output_per_mtok": 8.0}, "max_output_tokens": 200}
+
+
+@pytest.mark.parametrize("ceiling", ["Lead", "studio", "office"])
+async def test_the_planning_calls_spend_survives_a_restart_and_counts_toward_every_ceiling(
+    make_office: OfficeFactory, write_brief: BriefWriter, ceiling: str
+) -> None:
+    plan = {"tasks": [{"key": "a", "title": "Write it", "owner": "Writer", "due": "2026-01-06"}]}
+    clock = FakeClock(MONDAY_9)
+    planner = ScriptedModel(say(json.dumps(plan), cost_usd=0.01))
+    office = await make_office(planner, clock=clock)
+    lead, _ = await _team(office, write_brief, size=2, model=PRICED)
+    proposal = await office.teams.plan_sprint("studio", "Launch", days=3)
+    planner.assert_complete()
+    await office.close()
+
+    model = ScriptedModel()  # no call may be made: the ceiling is spent
+    office = await make_office(model, clock=clock)
+    report = await office.budget_report()
+    spent = {e["scope"]: e["today"] for e in [*report["employees"], *report["teams"], report["office"]]}
+    assert spent[f"employee:{lead}"] == spent["team:studio"] == spent["office"] == pytest.approx(0.01)
+    planning = [t for t in await office.journal.tasks(employee_id=lead)]
+    assert [(t.title, t.status) for t in planning] == [("Plan the sprint: Launch", "done")]
+    assert [s.cost_usd for s in await office.journal.steps(task_id=planning[0].id)] == [pytest.approx(0.01)]
+    assert proposal.sprint.status == "proposed"
+
+    await office.set_ceiling(ceiling, per_day=0.0105)  # above the planning call, below it plus one more call
+    task = await office.assign(lead, "Write the launch note")
+    await office.run(until_idle=True)
+    parked = await office.journal.task(task.id)
+    assert parked is not None and parked.status == "parked" and "over budget" in parked.reason
+    assert "$0.0100 spent" in parked.reason
+    assert model.requests == []
+
+
 async def test_the_owner_edits_the_plan_before_work_starts(
     make_office: OfficeFactory, write_brief: BriefWriter
 ) -> None:

@@ -149,7 +149,12 @@ async def test_a_real_lead_plans_in_json_and_a_bad_plan_is_refused(
     proposal = await office.teams.plan_sprint("studio", "Launch", days=3)
     assert proposal.sprint.status == "proposed" and [c.title for c in proposal.cards] == ["Write it"]
     assert "Plan a sprint for the goal: Launch" in model.requests[0].messages[-1]["content"]
-    assert await office.journal.tasks() == []  # nothing queued before the owner approves
+    # Nothing queued before the owner approves; each planning call is journaled as the lead's task, with its cost.
+    planned = [(t.title, t.status, t.reason) for t in await office.journal.tasks()]
+    assert planned == [
+        ("Plan the sprint: Launch", "failed", "the lead's plan cannot be used: a: 'Nobody' is not on the team"),
+        ("Plan the sprint: Launch", "done", ""),
+    ]
     model.assert_complete()
 
 
