@@ -33,7 +33,7 @@ from app.office.state import Motion
 DRAG_THRESHOLD = 4.0  # pixels: less than this between press and release is a click
 ORBIT_DEG_PER_PX = 0.3
 KEY_PAN_M = 1.0
-CALM_FPS = 10.0  # a sway, a bobbing marker, an idle stroll: ambient, smooth enough at this rate
+CALM_FPS = 7.0  # a sway, a bobbing marker, an idle stroll: ambient; at 7 a still-ish office stays under 5% of a core
 STILL_TICK_S = 0.1  # a still office: the simulation ticks this often, nothing is drawn
 
 
