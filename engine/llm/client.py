@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import random
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +30,12 @@ from engine.llm.types import (
     ToolCall,
     ToolSchema,
 )
+
+# litellm's acompletion builds the provider's coroutine on an executor thread; when our deadline cancels
+# the call while that thread runs, the coroutine comes back to no one and is collected never started (no
+# request was made). Python then warns "never awaited": expected on a timeout, so not shown to the owner.
+_UNSTARTED = r"coroutine '\w+\.acompletion' was never awaited"
+warnings.filterwarnings("ignore", message=_UNSTARTED, category=RuntimeWarning)
 
 log = logging.getLogger(__name__)
 _LOCAL_PLACEHOLDER_KEY = "no-key-needed"  # the OpenAI client refuses to run without some key
