@@ -330,8 +330,16 @@ async def test_one_process_works_an_office_and_sees_tasks_others_queue(
     await other.assign("ada", "Queued from the terminal")
     await other.close()
 
-    clock.advance(POLL_S)
-    await asyncio.wait_for(done.wait(), 10)
+    # Polls come on the office clock: advance it until the running office has seen the queued task (an
+    # advance before the office first sleeps would be missed, so one advance is not enough).
+    for _ in range(40):
+        clock.advance(POLL_S)
+        try:
+            await asyncio.wait_for(done.wait(), 0.25)
+            break
+        except TimeoutError:
+            continue
+    assert done.is_set()
     runner.cancel()
     await asyncio.gather(runner, return_exceptions=True)
     model.assert_complete()
