@@ -146,6 +146,8 @@ def start_dovecot(users: dict[str, str], mechanisms: str = "plain login") -> Dov
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        # The server is the user's real dovecot: it keeps real time when the suite runs under faketime.
+        env={k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")},
         **extra,
     )
     server = Dovecot(root, port, proc, dict(users))
