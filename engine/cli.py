@@ -141,8 +141,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    if args.command == "run":
-        _load_model_library()
     try:
         ask_passphrase(Home.resolve().root, args.command)  # only where keys live in the encrypted file
         if args.command in WITHOUT_OFFICE:
@@ -183,7 +181,12 @@ def _expected_errors() -> tuple[type[Exception], ...]:
 
 def _load_model_library() -> None:
     """Import litellm (seconds) on a thread of its own while the office opens and recovers; the first
-    model call waits only for what is left of it."""
+    model call waits only for what is left of it.
+
+    Started once the office's code is imported, not before: an import runs Python under the GIL, so
+    importing both at once would only slow the office's path to its first step (the first reply
+    comes no later, the CPU work being the same).
+    """
     from engine.llm.provider import prewarm
 
     threading.Thread(target=prewarm, name="headcount-prewarm", daemon=True).start()
@@ -215,6 +218,8 @@ async def _with_office(
                 await stored.close()
     from engine.office import Office
 
+    if args.command == "run":  # after the office's own imports, which would otherwise share the GIL with it
+        _load_model_library()
     office = await Office.open(home, reading=reading)
     try:
         return await handler(office, args)

@@ -9,9 +9,11 @@ owner sets once (`engine.secretfile`). Nothing here ever prompts on a terminal: 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -34,6 +36,7 @@ _OS_BACKENDS = (
     "keyring.backends.macOS",
     "keyring.backends.Windows",
 )
+_PLATFORM = {"keyring.backends.macOS": "darwin", "keyring.backends.Windows": "win32"}
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -57,14 +60,28 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
 
 def os_keyring() -> keyring.backend.KeyringBackend | None:
-    """The best real OS keyring that says it works here, or None."""
-    candidates = [
-        backend
-        for backend in keyring.backend.get_all_keyring()
-        # Every KeyringBackend subclass in the process registers itself (file backends, test doubles):
-        # only a whitelisted OS store counts, and only when it rates itself usable.
-        if type(backend).__module__.startswith(_OS_BACKENDS) and backend.priority >= 1
-    ]
+    """The best real OS keyring that says it works here, or None.
+
+    Only the whitelisted OS stores are imported and asked, not keyring's every plugin: loading and
+    rating those (keyrings.alt's file backends import a cipher library to do it) cost 0.1-0.2 s of
+    every `run`'s start, for backends that never count here.
+    """
+    for name in _OS_BACKENDS:
+        platform = _PLATFORM.get(name)  # macOS and Windows stores rate themselves unusable elsewhere
+        if platform is None or sys.platform.startswith(platform):
+            with contextlib.suppress(Exception):  # a store whose module cannot load here does not count
+                importlib.import_module(name)
+    # Every KeyringBackend subclass in the process registers itself (file backends, test doubles):
+    # only a whitelisted OS store counts, and only when it rates itself usable.
+    classes = [cls for cls in keyring.backend.KeyringBackend._classes if cls.__module__.startswith(_OS_BACKENDS)]
+    candidates = []
+    for cls in classes:
+        if not cls.viable:
+            continue
+        with contextlib.suppress(TypeError):  # one that needs arguments cannot be the default (as keyring does)
+            backend = cls()
+            if backend.priority >= 1:
+                candidates.append(backend)
     return max(candidates, key=lambda b: b.priority) if candidates else None
 
 
@@ -88,9 +105,10 @@ def select_backend(home: Path | None = None) -> keyring.backend.KeyringBackend:
     An explicit choice wins (`PYTHON_KEYRING_BACKEND`, or a `MemoryKeyring` a test installed), then a real
     OS keyring, then the file in the Headcount home.
     """
-    current = keyring.get_keyring()
-    if isinstance(current, MemoryKeyring) or os.environ.get("PYTHON_KEYRING_BACKEND"):
-        return current
+    if os.environ.get("PYTHON_KEYRING_BACKEND"):
+        return keyring.get_keyring()
+    if isinstance(installed := _installed(), MemoryKeyring):
+        return installed
     return os_keyring() or encrypted_keyring(home or Home.resolve().root)
 
 
@@ -110,6 +128,15 @@ def encrypted_keyring(home: Path) -> keyring.backend.KeyringBackend:
     return backend
 
 
+def _installed() -> keyring.backend.KeyringBackend | None:
+    """The backend installed with `keyring.set_keyring`, if any, read without keyring's own detection
+    (which loads and rates every plugin, when all we ask is whether a test installed its double)."""
+    import keyring.core
+
+    backend: keyring.backend.KeyringBackend | None = keyring.core._keyring_backend
+    return backend
+
+
 def passphrase_needed(home: Path) -> Need | None:
     """Whether this process must be given the passphrase before it reads keys: "choose" (no key file
     yet: the owner sets one, typed twice), "enter" (the file exists), or None (an OS keyring holds the
@@ -119,7 +146,7 @@ def passphrase_needed(home: Path) -> Need | None:
     path = home / FILE_NAME
     if passphrase_for(path) or os.environ.get("PYTHON_KEYRING_BACKEND"):
         return None
-    if isinstance(keyring.get_keyring(), MemoryKeyring) or os_keyring() is not None:
+    if isinstance(_installed(), MemoryKeyring) or os_keyring() is not None:
         return None
     return "enter" if path.exists() else "choose"
 

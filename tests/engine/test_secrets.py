@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import keyring
@@ -82,6 +85,30 @@ def test_headless_falls_back_to_a_private_encrypted_file_in_the_home(
 def test_a_test_keyring_wins_over_the_os(memory_keyring: MemoryKeyring) -> None:
     assert select_backend() is memory_keyring
     assert Secrets().backend_description() == "in-memory keyring (tests only: nothing is saved)"
+
+
+def test_choosing_a_backend_loads_no_keyring_plugin(tmp_path: Path) -> None:
+    """Only the OS stores are asked: keyring's plugins (keyrings.alt, whose rating imports a cipher library)
+    stay unloaded, and the choice is the one keyring's own detection makes among the OS stores."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHON_KEYRING_BACKEND"}
+    code = (
+        "import sys; from pathlib import Path; from engine.secrets import _OS_BACKENDS, select_backend, os_keyring\n"
+        f"chosen = select_backend(Path({str(tmp_path)!r}))\n"
+        "print(sorted(m for m in ('keyrings.alt', 'Crypto') if m in sys.modules))\n"
+        "import keyring.backend\n"
+        "found = os_keyring()\n"
+        "every = [b for b in keyring.backend.get_all_keyring()"
+        " if type(b).__module__.startswith(_OS_BACKENDS) and b.priority >= 1]\n"
+        "best = max(every, key=lambda b: b.priority) if every else None\n"
+        "print(type(found).__name__, type(best).__name__, type(chosen).__name__ == type(found or chosen).__name__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parents[2]
+    )
+    loaded, same = result.stdout.splitlines()
+    assert loaded == "[]", result.stderr
+    found, best, chosen_is_found = same.split()
+    assert found == best and chosen_is_found == "True"
 
 
 def test_only_real_os_keyrings_count() -> None:
