@@ -123,6 +123,37 @@ def test_help_does_not_import_litellm_or_qt() -> None:
     assert result.stdout.strip() == "[]", result.stderr
 
 
+def test_run_imports_litellm_beside_the_opening_office_and_no_alembic_or_keyring_plugin(tmp_path: Path) -> None:
+    """`run` starts litellm's import once the office's own code is in (both are Python under one GIL, so
+    together they only slow the office's path); by the first model call, with the schema at head, neither
+    Alembic nor keyring's plugins (keyrings.alt and its cipher library) were imported."""
+    home = tmp_path / "home"
+    headcount(home, "hire", "assistant", "--name", "Ada")
+    headcount(home, "call-in", "Ada", "--hours", "24")
+    headcount(home, "assign", "Ada", "Say hello")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(home), OFFSET_ENV: OFFSET}
+    code = (
+        "import contextlib, io, json, sys\n"
+        "import engine.llm.client as client, engine.llm.provider as provider\n"
+        "seen = {}\n"
+        "def loaded(*names): return sorted(m for m in names if m in sys.modules)\n"
+        "prewarm, complete = provider.prewarm, client.LiteLLMClient.complete\n"
+        "def early():\n"
+        "    seen.setdefault('prewarm', loaded('engine.office.front', 'engine.connections', 'sqlalchemy'))\n"
+        "    prewarm()\n"
+        "async def first(self, request):\n"
+        "    seen.setdefault('step', loaded('alembic', 'keyrings.alt', 'Crypto'))\n"
+        "    return await complete(self, request)\n"
+        "provider.prewarm, client.LiteLLMClient.complete = early, first\n"
+        "from app.launcher import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): code = main(['run'])\n"
+        "print(code, json.dumps(seen, sort_keys=True))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=180)
+    expected = '0 {"prewarm": ["engine.connections", "engine.office.front", "sqlalchemy"], "step": []}'
+    assert result.stdout.strip() == expected, result.stdout + result.stderr
+
+
 READ_ONLY = (["roster"], ["tasks"], ["log", "Ada"], ["approvals"], ["budget"], ["catalog"])
 # httpx (apps, OAuth) and every other command's module stay off the read-only path too (issue 16).
 HEAVY = ("litellm", "panda3d", "direct", "alembic", "PySide6", "qasync", "httpx", "authlib", "mcp", "caldav")
