@@ -124,6 +124,7 @@ def build_parser(extra: Callable[[Any], None] | None = None, *, only: str | None
             COMMANDS.update(handlers)
         if module_name == "engine.cli_owner":
             WITHOUT_OFFICE["key"] = module.key_command
+            FROM_STORE.update(module.SHOWN)
     if extra is not None:
         extra(sub)
     cli_input.add_everywhere(parser, "--home", help="data folder (also accepted before the command)")
@@ -199,22 +200,23 @@ def _only_shows(args: argparse.Namespace) -> bool:
 async def _with_office(
     handler: Callable[[Office, argparse.Namespace], Awaitable[int]], args: Any, *, reading: bool = False
 ) -> int:
-    from engine.logs import setup_logging
-
     home = Home.resolve()
-    setup_logging(home.logs)
     shows = FROM_STORE.get(args.command) if reading else None
     if shows is not None:
-        from engine.office.reading import Reading
+        from engine.office.reading import NotStored, Reading
 
         stored = await Reading.open(home)  # None: no database yet, or one to migrate first
         if stored is not None:
             try:
                 return await shows(stored, args)
+            except NotStored:  # a brief to parse again, or the owner's own hours: the office answers
+                pass
             finally:
                 await stored.close()
+    from engine.logs import setup_logging
     from engine.office import Office
 
+    setup_logging(home.logs)
     office = await Office.open(home, reading=reading)
     try:
         return await handler(office, args)
@@ -277,7 +279,7 @@ def _new_role(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _roster(office: Office, args: argparse.Namespace) -> int:
+async def _roster(office: Stored, args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = await office.roster()
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -518,7 +520,12 @@ COMMANDS: dict[str, Callable[[Office, argparse.Namespace], Awaitable[int]]] = {
 }
 
 # Commands that show stored rows alone: answered without building the office (engine.office.reading).
-FROM_STORE: dict[str, Callable[[Stored, argparse.Namespace], Awaitable[int]]] = {"log": _log, "tasks": _tasks}
+# engine.cli_owner adds `approvals` and `budget` (its SHOWN) when its grammar loads.
+FROM_STORE: dict[str, Callable[[Stored, argparse.Namespace], Awaitable[int]]] = {
+    "log": _log,
+    "roster": _roster,
+    "tasks": _tasks,
+}
 
 if __name__ == "__main__":
     raise SystemExit(main())
