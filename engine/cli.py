@@ -246,11 +246,11 @@ async def _hire_team(office: Office, args: argparse.Namespace) -> int:
 
 
 def _catalog(args: argparse.Namespace) -> int:
-    from engine.briefs.catalog import catalog_json, load_catalog
+    from engine.briefs.catalog_cache import catalog_shown
     from engine.paths import SHIPPED_BRIEFS
 
-    catalog = load_catalog(SHIPPED_BRIEFS, Home.resolve().briefs)
-    data = catalog_json(catalog)
+    home = Home.resolve()
+    data, errors = catalog_shown(SHIPPED_BRIEFS, home.briefs, home.root / "cache" / "catalog.json")
     if args.json:
         print(json.dumps(data, indent=2))
     else:
@@ -259,7 +259,7 @@ def _catalog(args: argparse.Namespace) -> int:
             for role in team["roles"]:
                 lead = "  (lead)" if role["id"] == team["lead"] else ""
                 print(f"  {role['id']:<22} {role['title']}{lead}")
-    for error in catalog.errors:
+    for error in errors:
         print(f"warning: {error}", file=sys.stderr)
     return 0
 
