@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import json
 import os
 import sys
 import threading
 import unicodedata
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,8 @@ if TYPE_CHECKING:  # the office and its parts load only for the command that run
     from engine.events import Event
     from engine.office import Held, Office
     from engine.office.reading import Stored
+
+Shows = Callable[["Stored", argparse.Namespace], Coroutine[Any, Any, int]]  # a command on either front
 
 # Which module adds which commands: a command's grammar and handler load only when it runs, so a
 # read-only command does not pay for importing every other command's implementation (HTTP clients,
@@ -148,7 +149,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         ask_passphrase(Home.resolve().root, args.command)  # only where keys live in the encrypted file
         if args.command in WITHOUT_OFFICE:
             return WITHOUT_OFFICE[args.command](args)
-        return asyncio.run(_with_office(COMMANDS[args.command], args, reading=_only_shows(args)))
+        reading = _only_shows(args)
+        shown = _from_store(FROM_STORE[args.command], args) if reading and args.command in FROM_STORE else None
+        if shown is not None:
+            return shown
+        import asyncio  # the office's loop (a command answered from the stored rows needs none)
+
+        return asyncio.run(_with_office(COMMANDS[args.command], args, reading=reading))
     except _expected_errors() as exc:  # looked up only when something went wrong
         print(f"headcount: {exc}", file=sys.stderr)
         return 1
@@ -197,25 +204,29 @@ def _only_shows(args: argparse.Namespace) -> bool:
     return args.command in ("budget", "approvals") and getattr(args, f"{args.command}_action", None) is None
 
 
+def _from_store(shows: Shows, args: argparse.Namespace) -> int | None:
+    """Answer from the stored rows alone (engine.office.reading): no office, no event loop. None when
+    they cannot: no database yet, one to migrate, a brief to parse again (the office answers then)."""
+    from engine.office.reading import NotStored, Reading, settle
+
+    stored = Reading.open(Home.resolve())
+    if stored is None:
+        return None
+    try:
+        return settle(shows(stored, args))
+    except NotStored:
+        return None
+    finally:
+        stored.close()
+
+
 async def _with_office(
     handler: Callable[[Office, argparse.Namespace], Awaitable[int]], args: Any, *, reading: bool = False
 ) -> int:
-    home = Home.resolve()
-    shows = FROM_STORE.get(args.command) if reading else None
-    if shows is not None:
-        from engine.office.reading import NotStored, Reading
-
-        stored = await Reading.open(home)  # None: no database yet, or one to migrate first
-        if stored is not None:
-            try:
-                return await shows(stored, args)
-            except NotStored:  # a brief to parse again, or the owner's own hours: the office answers
-                pass
-            finally:
-                await stored.close()
     from engine.logs import setup_logging
     from engine.office import Office
 
+    home = Home.resolve()
     setup_logging(home.logs)
     office = await Office.open(home, reading=reading)
     try:
@@ -317,6 +328,8 @@ async def _assign(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _run(office: Office, args: argparse.Namespace) -> int:
+    import asyncio
+
     from engine.events import TaskChanged
 
     names = {e.id: e.record.name for e in office.employees.values()}
@@ -521,7 +534,7 @@ COMMANDS: dict[str, Callable[[Office, argparse.Namespace], Awaitable[int]]] = {
 
 # Commands that show stored rows alone: answered without building the office (engine.office.reading).
 # engine.cli_owner adds `approvals` and `budget` (its SHOWN) when its grammar loads.
-FROM_STORE: dict[str, Callable[[Stored, argparse.Namespace], Awaitable[int]]] = {
+FROM_STORE: dict[str, Shows] = {
     "log": _log,
     "roster": _roster,
     "tasks": _tasks,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,7 +141,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     }
 
 
-ShowHandler = Callable[["Stored", argparse.Namespace], Awaitable[int]]
+ShowHandler = Callable[["Stored", argparse.Namespace], Coroutine[Any, Any, int]]
 
 
 def _money(value: float | None) -> str:

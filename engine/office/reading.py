@@ -9,9 +9,9 @@ be created or migrated, or when a brief must be parsed again: see engine.office.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from engine import model_choice
 from engine.clock import default_clock
@@ -27,6 +27,21 @@ from engine.store.records import ApprovalRecord, AuditRow, EmployeeRecord, StepR
 
 BELT_CEILING = "tools:max_per_employee"  # as engine.office.belts stores it
 CALL_IN_PREFIX = "callin:"  # as engine.office.decisions stores it
+
+
+T = TypeVar("T")
+
+
+def settle(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a command against the reading front to its end, without an event loop (importing asyncio
+    alone is a fifth of such a command's time). Every read here is synchronous SQLite, so the command
+    never suspends; one that does is a bug, said as such."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("a command on the reading front waited for something: its reads must not suspend")
 
 
 class NotStored(Exception):
@@ -117,13 +132,13 @@ class Reading:
             raise OfficeError(str(exc)) from None
 
     @classmethod
-    async def open(cls, home: Home) -> Reading | None:
+    def open(cls, home: Home) -> Reading | None:
         """The office in `home` for reading; None when its database is missing or not at the latest
         schema (the full office then creates or migrates it). Raises StoreError."""
         rows = open_for_reading(home.database)
         return None if rows is None else cls(home, rows)
 
-    async def close(self) -> None:
+    def close(self) -> None:
         self.journal.close()
 
     async def roster(self) -> list[dict[str, Any]]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from engine.store.backups import damaged_advice
-
 __all__ = ["StoreError", "describe_sqlite_error"]
 
 
@@ -20,6 +18,8 @@ def describe_sqlite_error(path: Path, exc: BaseException) -> str:
     if "locked" in text or "busy" in text:
         return f"the database {path} is locked by another Headcount process; close it and try again"
     if "not a database" in text or "malformed" in text or "corrupt" in text:
+        from engine.store.backups import damaged_advice  # which backup to restore: only when it is needed
+
         return f"the database {path} is damaged ({exc}); {damaged_advice(path)}"
     # SQLite reports a full disk as SQLITE_FULL, or as an I/O error when its shared-memory file cannot grow.
     io_error = "disk i/o error" in text or getattr(exc, "sqlite_errorname", "").startswith("SQLITE_IOERR")

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from engine.clock import OFFSET_ENV
-from engine.store.reading import head_revision
-from engine.store.reading import open_for_reading
+from engine.store.reading import head_revision, open_for_reading
 from tests.engine.test_cli import OFFSET, ROOT, headcount, worked
 
 __all__ = ["worked"]  # the office where Ada finished a task in rehearsal (a real run)
@@ -33,8 +32,7 @@ def shown(home: Path, command: list[str], *, full: bool) -> tuple[str, list[str]
         "import sys, contextlib, io, json\n"
         "import engine.cli\n"
         "import engine.office.reading\n"
-        "async def nothing(home): return None\n"
-        f"if {full!r}: engine.office.reading.Reading.open = nothing\n"
+        f"if {full!r}: engine.office.reading.Reading.open = lambda home: None\n"
         "out = io.StringIO()\n"
         f"with contextlib.redirect_stdout(out): code = engine.cli.main({command!r})\n"
         "assert code == 0, code\n"
