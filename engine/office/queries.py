@@ -121,7 +121,7 @@ class OfficeQueries:
         running = {t.employee_id: t.title for t in await self._journal.tasks(statuses=["running"])}
         shown = await self.statuses(records)
         configs = {e.id: e.config for e in self._roster.employees.values()}
-        return roster_rows(records, running, shown, configs, self._roster.brief_errors)  # type: ignore[arg-type]
+        return roster_rows(records, running, shown, configs, self._roster.brief_errors)
 
     async def held_work(self) -> list[Held]:
         """Every open task nobody can work now, and why: hours, the owner, a budget, a crash."""

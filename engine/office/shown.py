@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +19,7 @@ COST_WINDOW = timedelta(days=32)  # a month and a day: every period `budget` sho
 def roster_rows(
     records: Sequence[EmployeeRecord],
     running: dict[str, str],
-    shown: dict[str, tuple[str, str]],
+    shown: Mapping[str, tuple[str, str]],
     configs: dict[str, ModelConfig],
     brief_errors: dict[str, str],
 ) -> list[dict[str, Any]]:
