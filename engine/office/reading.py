@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Coroutine, Sequence
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from engine import model_choice
 from engine.clock import default_clock
 from engine.errors import OfficeError
-from engine.llm.types import ModelConfig
 from engine.office.brief_facts import BriefFacts, recall
 from engine.office.history import everyone_in, whose_in
 from engine.office.shown import COST_WINDOW, budget_report, roster_rows
@@ -24,6 +22,9 @@ from engine.office.standing import OPEN, standing
 from engine.paths import Home
 from engine.store.reading import StoredRows, open_for_reading
 from engine.store.records import ApprovalRecord, AuditRow, EmployeeRecord, StepRecord, TaskRecord, audit_row
+
+if TYPE_CHECKING:  # the model's types load for `roster` alone
+    from engine.llm.types import ModelConfig
 
 BELT_CEILING = "tools:max_per_employee"  # as engine.office.belts stores it
 CALL_IN_PREFIX = "callin:"  # as engine.office.decisions stores it
@@ -143,6 +144,8 @@ class Reading:
 
     async def roster(self) -> list[dict[str, Any]]:
         """As `Office.roster`; NotStored when a brief must be parsed again."""
+        from engine import model_choice
+
         records, facts, settings = await self._briefed()
         overrides = _models(settings)
         configs = {
@@ -214,6 +217,8 @@ def _belt_ceiling(value: str | None) -> int:
 
 def _models(settings: dict[str, str]) -> dict[str, ModelConfig]:
     """The owner's models as `engine.office.decisions.read_decisions` reads them (a bad one skipped)."""
+    from engine import model_choice
+
     found = {}
     for key, value in settings.items():
         if key.startswith("model:"):

@@ -7,11 +7,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.guardrails.budget import OFFICE, BudgetLedger, employee_scope, period_days, team_scope
-from engine.llm.types import ModelConfig
 from engine.store.records import EmployeeRecord
+
+if TYPE_CHECKING:
+    from engine.llm.types import ModelConfig
 
 COST_WINDOW = timedelta(days=32)  # a month and a day: every period `budget` shows
 
