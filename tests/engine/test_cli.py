@@ -165,6 +165,25 @@ def test_catalog_opens_no_database_and_no_keyring(tmp_path: Path) -> None:
     assert result.stdout.strip() == "0 []", result.stdout + result.stderr
 
 
+def test_catalog_kept_between_runs_follows_the_owners_files(tmp_path: Path) -> None:
+    """`catalog` answers from what it kept only while no catalog file changed: a role the owner adds,
+    breaks or removes shows at once, warnings included."""
+    home = tmp_path / "home"
+    first = headcount(home, "catalog", "--json").stdout
+    assert headcount(home, "catalog", "--json").stdout == first  # the second from what was kept
+    roles = home / "briefs" / "roles"
+    roles.mkdir(parents=True)
+    text = (ROOT / "briefs" / "roles" / "assistant.md").read_text(encoding="utf-8")
+    (roles / "my-helper.md").write_text(text.replace("id: assistant", "id: my-helper"), encoding="utf-8")
+    assert "my-helper" in headcount(home, "catalog").stdout
+    (roles / "my-helper.md").write_text(text.replace("id: assistant", "id: my-helper").replace("goals:", "goal:"))
+    for _ in range(2):  # parsed, then kept: the warning says the same both times
+        result = headcount(home, "catalog")
+        assert "my-helper" not in result.stdout and "my-helper.md" in result.stderr and "goals" in result.stderr
+    (roles / "my-helper.md").unlink()
+    assert headcount(home, "catalog", "--json").stdout == first
+
+
 def test_command_table_names_what_each_module_adds() -> None:
     """engine.cli loads a command's module by this table; a command missing from it could not be run."""
     import argparse
