@@ -298,7 +298,10 @@ async def _roster(office: Stored, args: argparse.Namespace) -> int:
     if not rows:
         print("Nobody works here yet. Try: headcount hire assistant")
     for row in rows:
-        mode = "rehearsal" if row["rehearsal"] else (row["model"] or "cannot work: see its brief")
+        if row["brief_error"] or not row["model"]:
+            mode = "cannot work: see its brief"
+        else:
+            mode = "rehearsal" if row["rehearsal"] else row["model"]
         task = f" — {row['current_task']}" if row["current_task"] else ""
         print(f"{_cut(row['name'], 12)} {_cut(row['title'], 28)} {row['status']:<18} [{mode}]{task}")
     return 0

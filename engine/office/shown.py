@@ -44,7 +44,7 @@ def roster_rows(
                 "status": status,
                 "detail": detail,
                 "current_task": running.get(r.id),
-                "rehearsal": config.is_rehearsal if config else True,
+                "rehearsal": config.is_rehearsal if config else False,  # one who cannot work rehearses nothing
                 "model": config.model if config else None,  # what it thinks with
                 "probation_left": r.probation_left,
                 "brief_error": brief_errors.get(r.id),

@@ -134,6 +134,9 @@ def test_a_changed_or_broken_brief_is_parsed_again_by_the_office(worked: Path, t
     assert "engine.office.front" in fronts
     (bo,) = [row for row in json.loads(out) if row["name"] == "Bo"]
     assert "helper.md:5" in bo["brief_error"] and "goals" in bo["brief_error"] and bo["model"] is None
+    assert bo["rehearsal"] is False  # one who cannot work is not rehearsing either
+    (line,) = [line for line in shown(worked, ["roster"], full=False)[0].splitlines() if line.startswith("Bo ")]
+    assert "[cannot work: see its brief]" in line
     for command in (["roster", "--json"], ["roster"], ["budget", "--json"]):
         light, fronts = shown(worked, command, full=False)
         assert fronts == ["engine.office.reading"]
