@@ -27,6 +27,7 @@ from app.panels.connections import ConnectionsCallbacks
 from app.rows import brief_problem, rehearsal_pace, role_summary, step_row
 from app.settings_apply import apply_settings, load_settings, store_settings
 from app.state import OfficeState
+from app.timing import mark
 from engine.events import DecisionsChanged, Event
 
 EventSink = Callable[[Event], None]
@@ -50,6 +51,7 @@ class Bridge:
         self._audit_filter: tuple[str | None, str | None, str | None] = (None, None, None)
         self.settings = SettingsValues()
         self.board = BoardRoutes(lambda: self.office, self.spawn)  # the board tab's routes (app/board_routes.py)
+        self.on_seeded: Callable[[], None] | None = None  # the scene holds the office's snapshot (first frame)
 
     # --- life cycle --------------------------------------------------------------------------------
 
@@ -60,12 +62,16 @@ class Bridge:
             from engine.paths import Home
 
             self.office = await Office.open(Home.resolve(), colocate_writer=False)
+            mark("office open")
         office = self.office
         office.stream = True  # replies stream into chat as they are written
         office.rehearsal_pace = rehearsal_pace()
         self._unsubscribe = office.bus.subscribe(self._on_event)
         for event in await office.snapshot():  # the office as it stands; after this, events alone
             self._fan_out(event)
+        mark("scene seeded")
+        if self.on_seeded is not None:
+            self.on_seeded()
         self.settings = await self._load_settings()
         self.board.opened()
         await self._seed_spend()

@@ -54,6 +54,9 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
     if window._painted:
         _settle(painted)
     await painted
+    from app.timing import mark
+
+    mark("painted")
     from app.passphrase import ask_for_keys, show_locked_banner
     from app.timing import log_first_frame
     from engine.paths import Home
@@ -62,7 +65,8 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
     if not await ask_for_keys(window, home):  # only where keys live in the encrypted file (no OS keyring)
         show_locked_banner(window, home)
         bridge.state.tell("Your keys are locked: model keys and connected apps cannot be used until you unlock them.")
-    log_first_frame(window.office_view)  # cold start -> first office frame, in the log
+    log_first_frame(window.office_view)  # cold start -> first frame of the office as stored, in the log
+    bridge.on_seeded = getattr(window.office_view, "office_opened", None)
     window.start_office()
     warm = prewarm_in_background()
     try:
@@ -113,6 +117,9 @@ def main() -> int:
     if problem:
         print(f"headcount: {problem}", file=sys.stderr)
         return 1
+    from app.timing import mark
+
+    mark("python")
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -125,6 +132,7 @@ def main() -> int:
     from engine.logs import setup_logging
     from engine.paths import Home
 
+    mark("imports")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.WARNING)  # the terminal hears of problems only
@@ -138,6 +146,7 @@ def main() -> int:
         said = "its window is now in front" if running else "it did not answer yet; look for it in the tray"
         print(f"Headcount is already open for {home.root}: {said}. This launch opens nothing more.")
         return 0
+    mark("qapplication")
     app.setApplicationName("Headcount")
     app.setQuitOnLastWindowClosed(False)  # we quit once the office has closed cleanly
     apply_theme(app)
@@ -147,6 +156,7 @@ def main() -> int:
     scene = SceneState()  # the 3D office: fed every engine event by the bridge, drawn by the viewport
     bridge = Bridge(state, scene=scene.apply)
     window = MainWindow(state, bridge, scene=scene)
+    mark("window")
     single = SingleInstance(name, SingleInstance.bring_forward(window), window)
     if not single.listen():
         log.warning("a second launch will open a second window: %s", single.server.errorString())
