@@ -18,12 +18,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from app.attach import watching_text, work_or_watch
 from app.audit_rows import show_audit, verify_audit
 from app.board_routes import BoardRoutes
-from app.connections_bridge import connections_callbacks
 from app.doctor_data import check_machine
 from app.forms import BriefProblem, CustomRole, DoctorRow, Graphics, RoleInfo, SettingsValues
 from app.memory_rows import MemoryCommands
 from app.onboarding import hire_starter_team, is_first_run
-from app.panels.connections import ConnectionsCallbacks
 from app.rows import brief_problem, rehearsal_pace, role_summary, step_row
 from app.settings_apply import apply_settings, load_settings, store_settings
 from app.state import OfficeState
@@ -33,6 +31,7 @@ from engine.events import DecisionsChanged, Event
 EventSink = Callable[[Event], None]
 
 if TYPE_CHECKING:
+    from app.panels.connections import ConnectionsCallbacks
     from engine.office import Office
 
 log = logging.getLogger(__name__)
@@ -426,6 +425,9 @@ class Bridge:
         self.state.tell(f"{name} has left; {cancelled} open task(s) cancelled. Their log stays.")
 
     def connections(self) -> ConnectionsCallbacks:
+        # imported here, not at start-up: engine.apps and the CLI modules it shares (a tenth of a second)
+        from app.connections_bridge import connections_callbacks
+
         return connections_callbacks(self._office)  # the settings' Connections tab (engine.apps)
 
     def employees(self) -> list[tuple[str, str]]:

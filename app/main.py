@@ -67,8 +67,20 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
         bridge.state.tell("Your keys are locked: model keys and connected apps cannot be used until you unlock them.")
     log_first_frame(window.office_view)  # cold start -> first frame of the office as stored, in the log
     bridge.on_seeded = getattr(window.office_view, "office_opened", None)
+    warm: threading.Thread | None = None
+
+    def after_first_frame() -> None:
+        # litellm's import holds the GIL for seconds: started any earlier, it halves the speed of the
+        # office opening and the first frame. A model call before it is done imports it off the loop too.
+        nonlocal warm
+        gc.enable()  # off since main(): see there
+        if warm is None:
+            warm = prewarm_in_background()
+
+    first_frame = getattr(window.office_view, "firstFrame", None)  # the 2D plan has none
+    if first_frame is not None:
+        first_frame.connect(after_first_frame)
     window.start_office()
-    warm = prewarm_in_background()
     try:
         await bridge.open(starter_team=starter_team)
         await KeepWorking.install(window, bridge)  # app/tray.py: closing the window keeps it working (owned by it)
@@ -82,6 +94,7 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
         bridge.state.set_engine_status(f"The office could not open: {exc}")
         window.show_problem("The office could not open", str(exc))
     window.settle_office()
+    after_first_frame()  # no frame yet (or no 3D office): now anyway
     if warm is not None:
         await asyncio.to_thread(warm.join)
     settle_heap()
@@ -120,6 +133,14 @@ def main() -> int:
     from app.timing import mark
 
     mark("python")
+    # Start-up allocates millions of long-lived objects and no garbage worth a pass: the collector's
+    # automatic passes cost a tenth of the time to the first frame. It is back on from that frame.
+    gc.disable()
+    # The engine before Qt: once PySide6 is loaded it reads the source of every module imported after
+    # it (shiboken's __feature__ check), some 500 modules of the engine, SQLAlchemy and pydantic.
+    from engine.office import Office
+
+    assert Office  # opened by the bridge once the window shows; imported here for the order above
     import qasync
     from PySide6.QtWidgets import QApplication
 

@@ -103,9 +103,14 @@ class LiveOffice(OfficeViewport):
             late = time.perf_counter() - woke - pause if motion == "busy" else 0.0
 
     def office_opened(self) -> None:
-        """The scene now holds the office as stored: the next frame shows it (and times the start-up)."""
+        """The scene now holds the office as stored: seat everyone and draw it now, ahead of the engine's
+        first tasks (the first frame the owner sees, and the one the start-up time is logged at)."""
         self._opened = True
-        self._changed()
+        self.scene.settle()  # people already hired are at their desks, not walking in from the door
+        if self.isVisible():
+            self.render_once()  # painted at Qt's next turn of the loop
+        else:
+            self._changed()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

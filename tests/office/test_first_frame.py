@@ -34,3 +34,17 @@ def test_frames_painted_before_the_office_opened_are_not_the_first_office_frame(
     view.render_once()
     view.grab()  # paints the widget now, as the screen would
     assert len(firsts) == 1  # once only
+
+
+def test_the_office_opening_seats_everyone_and_draws_them_at_once(qtbot: Any, renderer: Any) -> None:
+    scene = OfficeState()
+    view, firsts = live(qtbot, renderer, scene)
+    scene.apply_all(three_teams(2))  # hired earlier: without settling they would walk in from the door
+    door = scene.plan.door
+    assert all((a.x, a.y) == (door.x, door.y) for a in scene.actors.values())
+    frames = view.frames
+    view.office_opened()
+    assert view.frames == frames + 1  # drawn now, not at the frame task's next turn
+    for eid, actor in scene.actors.items():
+        assert (actor.x, actor.y) == scene.desk(eid).seat and actor.arrived
+    qtbot.waitUntil(lambda: len(firsts) == 1)  # painted at Qt's next turn
