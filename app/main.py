@@ -66,7 +66,14 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
         show_locked_banner(window, home)
         bridge.state.tell("Your keys are locked: model keys and connected apps cannot be used until you unlock them.")
     log_first_frame(window.office_view)  # cold start -> first frame of the office as stored, in the log
-    bridge.on_seeded = getattr(window.office_view, "office_opened", None)
+    view_opened = getattr(window.office_view, "office_opened", None)  # the 2D plan follows the rows
+
+    def seeded() -> None:  # the office as stored is in the state: show it in the first frame, roster too
+        window.refresh()
+        if view_opened is not None:
+            view_opened()
+
+    bridge.on_seeded = seeded
     warm: threading.Thread | None = None
 
     def after_first_frame() -> None:
