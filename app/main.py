@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import importlib
 import logging
 import os
 import signal
@@ -145,9 +146,7 @@ def main() -> int:
     gc.disable()
     # The engine before Qt: once PySide6 is loaded it reads the source of every module imported after
     # it (shiboken's __feature__ check), some 500 modules of the engine, SQLAlchemy and pydantic.
-    from engine.office import Office
-
-    assert Office  # opened by the bridge once the window shows; imported here for the order above
+    importlib.import_module("engine.office.front")  # the Office the bridge opens once the window shows
     import qasync
     from PySide6.QtWidgets import QApplication
 
