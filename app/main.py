@@ -15,6 +15,11 @@ import os
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.bridge import Bridge
+    from app.window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +72,7 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
         show_locked_banner(window, home)
         bridge.state.tell("Your keys are locked: model keys and connected apps cannot be used until you unlock them.")
     log_first_frame(window.office_view)  # cold start -> first frame of the office as stored, in the log
-    view_opened = getattr(window.office_view, "office_opened", None)  # the 2D plan follows the rows
-
-    def seeded() -> None:  # the office as stored is in the state: show it in the first frame, roster too
-        window.refresh()
-        if view_opened is not None:
-            view_opened()
-
-    bridge.on_seeded = seeded
+    show_when_seeded(window, bridge)
     warm: threading.Thread | None = None
 
     def after_first_frame() -> None:
@@ -111,6 +109,19 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
     await window.stop_office()
     await bridge.close()
     return 0
+
+
+def show_when_seeded(window: MainWindow, bridge: Bridge) -> None:
+    """Once the bridge has the office as stored, show it at once: the roster and the seated 3D office
+    (whose first frame from then on is the one the start-up time is logged at)."""
+    view_opened = getattr(window.office_view, "office_opened", None)  # the 2D plan follows the rows
+
+    def seeded() -> None:
+        window.refresh()
+        if view_opened is not None:
+            view_opened()
+
+    bridge.on_seeded = seeded
 
 
 def _settle(future: asyncio.Future[None]) -> None:
