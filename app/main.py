@@ -1,7 +1,9 @@
 """`headcount` with no command: the desktop app. One asyncio loop (qasync) on Qt's thread runs the engine.
 
-Order matters for start-up: the window paints first, then the office opens (database on a thread),
-and litellm's slow import is warmed on a thread so the first real model call does not stall the loop.
+Order matters for start-up: the engine is imported before Qt, the window paints, the office opens
+(database on a thread) and is drawn as stored, everyone seated: that first office frame is logged with
+the time since the process started. Only then is litellm's slow import warmed on a thread (so the first
+real model call does not stall the loop) and the garbage collector switched back on.
 """
 
 from __future__ import annotations
@@ -60,12 +62,11 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
     if window._painted:
         _settle(painted)
     await painted
-    from app.timing import mark
+    from app.passphrase import ask_for_keys, show_locked_banner
+    from app.timing import log_first_frame, mark
+    from engine.paths import Home
 
     mark("painted")
-    from app.passphrase import ask_for_keys, show_locked_banner
-    from app.timing import log_first_frame
-    from engine.paths import Home
 
     home = Home.resolve().root
     if not await ask_for_keys(window, home):  # only where keys live in the encrypted file (no OS keyring)
