@@ -7,6 +7,7 @@ sprint cards whose dependencies are done, escalates stuck work to the lead, and 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -100,6 +101,7 @@ class Teams:
         # lead's with the given title, whose step holds the spend; returns the reply and that task's id.
         self._complete = complete
         self._config_of = config_of
+        self._releasing = asyncio.Lock()
         self._rituals = Rituals(
             journal, bus, clock, board=self.board, members=self.members, lead=self.lead, names=self.names,
             workspace=self.workspace, sprints=self.sprints,
@@ -308,8 +310,15 @@ class Teams:
         return next(s for s in await self.sprints() if s.id == sprint_id)
 
     async def release(self) -> list[TaskRecord]:
-        """Queue every card of an active sprint whose dependencies are done (each once: card and task in one write)."""
+        """Queue every card of an active sprint whose dependencies are done (each once: card and task in one write).
 
+        One at a time: workers that finish together each call it, and two that read the board before either
+        wrote would both queue the card their parts unblocked.
+        """
+        async with self._releasing:
+            return await self._release()
+
+    async def _release(self) -> list[TaskRecord]:
         def query(conn: Any) -> tuple[list[SprintRecord], list[CardRecord], dict[str, TaskRecord]]:
             active = store.read_sprints(conn, status="active")
             cards = [c for s in active for c in store.read_cards(conn, s.team, s.id)]
