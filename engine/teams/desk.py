@@ -8,7 +8,6 @@ sprint cards whose dependencies are done, escalates stuck work to the lead, and 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from engine.store.teams import CardRecord, SprintRecord, SummaryRecord
 from engine.store.writer import Op
 from engine.teams.board import CLOSED, Card, cards_of
 from engine.teams.errors import TeamError
-from engine.teams.lead import Lead
+from engine.teams.lead import Lead, plan_cards
 from engine.teams.plan import (
     Member,
     Plan,
@@ -240,25 +239,7 @@ class Teams:
             id=self._ids.new("sprint"), team=team, goal=goal.strip(), lead_id=lead.id, status="proposed",
             starts=starts.isoformat(), ends=ends.isoformat(), created_at=now, approved_at=None,
         )  # fmt: skip
-        cards = [
-            CardRecord(
-                id=self._ids.new("card"),
-                team=team,
-                sprint_id=sprint.id,
-                key=t.key,
-                title=t.title,
-                body=t.body or t.title,
-                owner_id=find_member(members, t.owner).id,  # type: ignore[union-attr]
-                depends_on=json.dumps(t.depends_on),
-                deliverable=t.deliverable,
-                due=t.due.isoformat(),
-                task_id=None,
-                moved_to=None,
-                escalated_at=None,
-                created_at=now,
-            )
-            for t in plan.tasks
-        ]
+        cards = plan_cards(plan, sprint, members, self._ids, now)
         audit = self._audit_ops("sprint_planned", {"sprint_id": sprint.id, "goal": sprint.goal}, lead.id)
         await self._journal.write(store.insert_sprint(sprint), *[store.insert_card(c) for c in cards], *audit)
         if (await self.settings(team)).auto_approve:
