@@ -30,7 +30,7 @@ from engine.secrets import Secrets
 from engine.store import Connection
 from engine.store.journal import Journal
 from engine.store.records import EmployeeRecord, StepRecord
-from engine.store.settings import bump_owner_version, delete_setting, put_setting, read_settings_starting
+from engine.store.settings import bump_owner_version, delete_setting, put_setting, read_named
 from engine.store.writer import Op
 from engine.tools.ask import ask_owner_tool
 from engine.tools.base import CrashCheck, Interrupted, Tool
@@ -58,14 +58,7 @@ def server_key(name: str) -> str:
 
 def read_servers(conn: Connection) -> dict[str, McpServerConfig]:
     """Every connected MCP server by name; a row that no longer parses is skipped with a warning."""
-    found: dict[str, McpServerConfig] = {}
-    for key, value in read_settings_starting(conn, MCP_PREFIX):
-        name = key.removeprefix(MCP_PREFIX)
-        try:
-            found[name] = McpServerConfig.from_stored(name, value)
-        except ValueError as exc:
-            log.warning("ignoring the stored MCP server %s: %s", key, exc)
-    return found
+    return read_named(conn, MCP_PREFIX, McpServerConfig.from_stored, "MCP server")
 
 
 def plane_tools() -> list[Tool]:

@@ -9,7 +9,6 @@ of an app it was not granted.
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Mapping
 from typing import Any, Literal, Protocol
@@ -22,10 +21,8 @@ from engine.errors import OwnerError
 from engine.store import Connection
 from engine.store.journal import Journal
 from engine.store.records import EmployeeRecord
-from engine.store.settings import bump_owner_version, delete_setting, put_setting, read_settings_starting
+from engine.store.settings import bump_owner_version, delete_setting, put_setting, read_named
 from engine.store.writer import Op
-
-log = logging.getLogger(__name__)
 
 APP_PREFIX = "app:"
 AppKind = Literal["calendar", "github", "google", "microsoft"]
@@ -88,14 +85,7 @@ def app_key(name: str) -> str:
 
 def read_apps(conn: Connection) -> dict[str, AppConfig]:
     """Every connected app by name; a row that no longer parses is skipped with a warning."""
-    found: dict[str, AppConfig] = {}
-    for key, value in read_settings_starting(conn, APP_PREFIX):
-        name = key.removeprefix(APP_PREFIX)
-        try:
-            found[name] = AppConfig.from_stored(name, value)
-        except ValueError as exc:
-            log.warning("ignoring the stored app %s: %s", key, exc)
-    return found
+    return read_named(conn, APP_PREFIX, AppConfig.from_stored, "app")
 
 
 def granted_to(apps: Mapping[str, AppConfig], employee_id: str, kind: AppKind) -> AppConfig | None:
