@@ -20,9 +20,9 @@ from engine.apps.email_check import check_account
 from engine.apps.email_config import PRESETS, EmailAccount, account_key, default_security, read_accounts
 from engine.apps.email_imap import MailError
 from engine.office import Office, OwnerError
+from engine.owner_action import owner_action
 from engine.secrets import Secrets
-from engine.store.settings import bump_owner_version, delete_setting, put_setting
-from engine.store.writer import Op
+from engine.store.settings import delete_setting, put_setting
 
 
 def add_parser(kinds: Any) -> None:
@@ -164,7 +164,7 @@ async def keep_account(
     if keep_password:
         Secrets(home=office.home.root).set(account.password_key, password)
     data = {"action": "connect_email", "name": account.name, "account": account.describe()}
-    await _owner_action(office, data, put_setting(account_key(account.name), account.stored()))
+    await owner_action(office, data, put_setting(account_key(account.name), account.stored()))
     return account, before
 
 
@@ -172,7 +172,7 @@ async def forget_account(office: Office, name: str) -> EmailAccount | None:
     """Forget the email account `name` and its password; None when there is none of that name."""
     account = (await office.journal.read(read_accounts)).get(name)
     if account is not None:
-        await _owner_action(office, {"action": "disconnect_email", "name": name}, delete_setting(account_key(name)))
+        await owner_action(office, {"action": "disconnect_email", "name": name}, delete_setting(account_key(name)))
         Secrets(home=office.home.root).delete(account.password_key)
     return account
 
@@ -212,8 +212,3 @@ async def credential_of(office: Office, account: EmailAccount) -> str:
     secrets = Secrets(home=office.home.root)
     apps = await office.journal.read(read_apps) if account.oauth else {}
     return await credential(account, get=secrets.get, put=secrets.set, clock=office.clock, apps=apps)
-
-
-async def _owner_action(office: Office, data: dict[str, Any], op: Op) -> None:
-    audit = office.audit.op("owner_action", data, employee_id=None, ts=office.clock.now().isoformat())
-    await office.journal.write(op, bump_owner_version(), audit, full=True)

@@ -14,24 +14,23 @@ import dataclasses
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from engine.apps.email import Mail, unbound_email_tools
 from engine.apps.plane import AppPlane, app_tools
-from engine.audit import AuditLog
 from engine.briefs import Brief
 from engine.briefs.vocabulary import as_mcp_grant
 from engine.clock import Clock
 from engine.errors import OwnerError
 from engine.loop import AgentLoop, Outcome, TaskWork
+from engine.owner_action import OwnerDesk, owner_action
 from engine.parked import Parked
 from engine.paths import Home
 from engine.secrets import Secrets
 from engine.store import Connection
 from engine.store.journal import Journal
 from engine.store.records import EmployeeRecord, StepRecord
-from engine.store.settings import bump_owner_version, delete_setting, put_setting, read_settings_starting
-from engine.store.writer import Op
+from engine.store.settings import delete_setting, put_setting, read_named
 from engine.tools.ask import ask_owner_tool
 from engine.tools.base import CrashCheck, Interrupted, Tool
 from engine.tools.builtin import builtin_tools
@@ -58,14 +57,7 @@ def server_key(name: str) -> str:
 
 def read_servers(conn: Connection) -> dict[str, McpServerConfig]:
     """Every connected MCP server by name; a row that no longer parses is skipped with a warning."""
-    found: dict[str, McpServerConfig] = {}
-    for key, value in read_settings_starting(conn, MCP_PREFIX):
-        name = key.removeprefix(MCP_PREFIX)
-        try:
-            found[name] = McpServerConfig.from_stored(name, value)
-        except ValueError as exc:
-            log.warning("ignoring the stored MCP server %s: %s", key, exc)
-    return found
+    return read_named(conn, MCP_PREFIX, McpServerConfig.from_stored, "MCP server")
 
 
 def plane_tools() -> list[Tool]:
@@ -226,26 +218,11 @@ class _Seated(Protocol):
     def brief(self) -> Brief: ...
 
 
-class _Office(Protocol):
+class _Office(OwnerDesk, Protocol):
     """What connecting a server needs of the office (the Office front has it)."""
 
     @property
-    def journal(self) -> Journal: ...
-
-    @property
     def employees(self) -> Mapping[str, _Seated]: ...
-
-    @property
-    def audit(self) -> AuditLog: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-
-async def _owner_action(office: _Office, data: dict[str, Any], op: Op) -> None:
-    """Commit a connection change as an owner decision: the row, the version bump, the audit row."""
-    audit = office.audit.op("owner_action", data, employee_id=None, ts=office.clock.now().isoformat())
-    await office.journal.write(op, bump_owner_version(), audit, full=True)
 
 
 async def connect(office: _Office, config: McpServerConfig) -> bool:
@@ -255,7 +232,7 @@ async def connect(office: _Office, config: McpServerConfig) -> bool:
     before = (await office.journal.read(read_servers)).get(config.name)
     op = put_setting(server_key(config.name), config.stored())
     data = {"action": "connect_mcp", "name": config.name, "runs": config.describe(), "keys": list(config.key_names)}
-    await _owner_action(office, data, op)
+    await owner_action(office, data, op)
     return before is not None
 
 
@@ -264,7 +241,7 @@ async def disconnect(office: _Office, name: str) -> list[str]:
     if name not in await office.journal.read(read_servers):
         raise OwnerError(f"no MCP server '{name}' is connected (see `headcount connections`)")
     data = {"action": "disconnect_mcp", "name": name}
-    await _owner_action(office, data, delete_setting(server_key(name)))
+    await owner_action(office, data, delete_setting(server_key(name)))
     return sorted(e.record.name for e in office.employees.values() if name in mcp_grants(e.brief.tools))
 
 

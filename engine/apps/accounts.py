@@ -9,23 +9,17 @@ of an app it was not granted.
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Mapping
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from engine.audit import AuditLog
-from engine.clock import Clock
 from engine.errors import OwnerError
+from engine.owner_action import OwnerDesk, owner_action
 from engine.store import Connection
-from engine.store.journal import Journal
 from engine.store.records import EmployeeRecord
-from engine.store.settings import bump_owner_version, delete_setting, put_setting, read_settings_starting
-from engine.store.writer import Op
-
-log = logging.getLogger(__name__)
+from engine.store.settings import delete_setting, put_setting, read_named
 
 APP_PREFIX = "app:"
 AppKind = Literal["calendar", "github", "google", "microsoft"]
@@ -88,14 +82,7 @@ def app_key(name: str) -> str:
 
 def read_apps(conn: Connection) -> dict[str, AppConfig]:
     """Every connected app by name; a row that no longer parses is skipped with a warning."""
-    found: dict[str, AppConfig] = {}
-    for key, value in read_settings_starting(conn, APP_PREFIX):
-        name = key.removeprefix(APP_PREFIX)
-        try:
-            found[name] = AppConfig.from_stored(name, value)
-        except ValueError as exc:
-            log.warning("ignoring the stored app %s: %s", key, exc)
-    return found
+    return read_named(conn, APP_PREFIX, AppConfig.from_stored, "app")
 
 
 def granted_to(apps: Mapping[str, AppConfig], employee_id: str, kind: AppKind) -> AppConfig | None:
@@ -108,25 +95,11 @@ class _Seated(Protocol):
     def record(self) -> EmployeeRecord: ...
 
 
-class AppOffice(Protocol):
+class AppOffice(OwnerDesk, Protocol):
     """What changing the owner's apps needs of the office (the Office front has it)."""
 
     @property
-    def journal(self) -> Journal: ...
-
-    @property
     def employees(self) -> Mapping[str, _Seated]: ...
-
-    @property
-    def audit(self) -> AuditLog: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-
-async def _decide(office: AppOffice, data: dict[str, Any], op: Op) -> None:
-    audit = office.audit.op("owner_action", data, employee_id=None, ts=office.clock.now().isoformat())
-    await office.journal.write(op, bump_owner_version(), audit, full=True)
 
 
 async def apps_of(office: AppOffice) -> dict[str, AppConfig]:
@@ -146,7 +119,7 @@ async def save_app(office: AppOffice, app: AppConfig) -> bool:
     if before is not None and not app.granted:
         app = app.model_copy(update={"granted": before.granted})
     data = {"action": "connect_app", "name": app.name, "app": app.describe()}
-    await _decide(office, data, put_setting(app_key(app.name), app.stored()))
+    await owner_action(office, data, put_setting(app_key(app.name), app.stored()))
     return before is not None
 
 
@@ -166,12 +139,12 @@ async def grant(office: AppOffice, name: str, who: str, *, allow: bool = True) -
     granted = sorted({*app.granted, eid} if allow else set(app.granted) - {eid})
     app = app.model_copy(update={"granted": tuple(granted)})
     data = {"action": "grant_app" if allow else "revoke_app", "name": name, "employee": eid}
-    await _decide(office, data, put_setting(app_key(name), app.stored()))
+    await owner_action(office, data, put_setting(app_key(name), app.stored()))
     return app
 
 
 async def forget(office: AppOffice, name: str) -> AppConfig:
     """Disconnect an app (its keyring entry is the caller's to delete)."""
     app = await app_named(office, name)
-    await _decide(office, {"action": "disconnect_app", "name": name}, delete_setting(app_key(name)))
+    await owner_action(office, {"action": "disconnect_app", "name": name}, delete_setting(app_key(name)))
     return app

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from engine.apps import email_imap as imap
 from engine.apps.accounts import read_apps
-from engine.apps.email_auth import credential, smtp_login
+from engine.apps.email_auth import credential, smtp_client, smtp_open, smtp_where
 from engine.apps.email_config import EmailAccount, read_accounts
 from engine.apps.email_outbox import Handed, Outbox, call_key
 from engine.apps.email_read import render_messages
@@ -172,18 +172,9 @@ class Mail:
             return f"Already sent (found in {folder}); Message-ID {message_id}. Nothing was sent again."
         del message["Bcc"]
         everyone = [*args.to, *args.cc, *args.bcc]
-        smtp = aiosmtplib.SMTP(
-            hostname=account.smtp_host,
-            port=account.smtp_port,
-            use_tls=account.smtp_security == "ssl",
-            start_tls=account.smtp_security == "starttls",
-            timeout=account.timeout_s,
-        )
-        where = f"the SMTP server {account.smtp_host}:{account.smtp_port}"
+        smtp, where = smtp_client(account), smtp_where(account)
         try:
-            await smtp.connect()
-            await smtp.ehlo()  # the extensions (AUTH) are known only after EHLO
-            await smtp_login(smtp, account, password)
+            await smtp_open(smtp, account, password)
             await smtp.mail(account.address)
             refused = []
             for address in everyone:

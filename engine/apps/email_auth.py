@@ -43,6 +43,30 @@ def imap_login(client: imaplib.IMAP4, account: EmailAccount, secret: str) -> Non
         client.login(account.user, secret)
 
 
+def smtp_client(account: EmailAccount) -> Any:
+    """An aiosmtplib client for the account's SMTP server, not connected yet (the import is paid only here)."""
+    import aiosmtplib
+
+    return aiosmtplib.SMTP(
+        hostname=account.smtp_host,
+        port=account.smtp_port,
+        use_tls=account.smtp_security == "ssl",
+        start_tls=account.smtp_security == "starttls",
+        timeout=account.timeout_s,
+    )
+
+
+def smtp_where(account: EmailAccount) -> str:
+    return f"the SMTP server {account.smtp_host}:{account.smtp_port}"
+
+
+async def smtp_open(smtp: Any, account: EmailAccount, secret: str) -> None:
+    """Connect the client, say EHLO (the extensions, AUTH among them, are known only after it) and log in."""
+    await smtp.connect()
+    await smtp.ehlo()
+    await smtp_login(smtp, account, secret)
+
+
 async def smtp_login(smtp: Any, account: EmailAccount, secret: str) -> None:
     """Log in to a connected aiosmtplib client (after EHLO) the way the account does."""
     if account.oauth:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from engine.apps import email_imap as imap
-from engine.apps.email_auth import smtp_login
+from engine.apps.email_auth import smtp_client, smtp_open, smtp_where
 from engine.apps.email_config import EmailAccount
 
 
@@ -21,18 +21,9 @@ async def check_account(account: EmailAccount, password: str) -> dict[str, str]:
 async def check_smtp(account: EmailAccount, password: str) -> None:
     import aiosmtplib
 
-    smtp = aiosmtplib.SMTP(
-        hostname=account.smtp_host,
-        port=account.smtp_port,
-        use_tls=account.smtp_security == "ssl",
-        start_tls=account.smtp_security == "starttls",
-        timeout=account.timeout_s,
-    )
-    where = f"the SMTP server {account.smtp_host}:{account.smtp_port}"
+    smtp, where = smtp_client(account), smtp_where(account)
     try:
-        await smtp.connect()
-        await smtp.ehlo()  # the extensions (AUTH) are known only after EHLO
-        await smtp_login(smtp, account, password)
+        await smtp_open(smtp, account, password)
         await smtp.quit()
     except aiosmtplib.SMTPAuthenticationError as exc:
         raise imap.MailError(f"{where} refused the login of {account.user}: {exc.code} {exc.message}") from None

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from engine.store import Connection
-from engine.store.settings import read_settings_starting
+from engine.store.settings import read_named
 
 EMAIL_PREFIX = "email:"  # settings key and tool namespace of an account: `email:<name>`
 ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -133,14 +133,7 @@ def account_key(name: str) -> str:
 
 def read_accounts(conn: Connection) -> dict[str, EmailAccount]:
     """Every connected email account by name; a row that no longer parses is left out."""
-    found: dict[str, EmailAccount] = {}
-    for key, value in read_settings_starting(conn, EMAIL_PREFIX):
-        name = key.removeprefix(EMAIL_PREFIX)
-        try:
-            found[name] = EmailAccount.from_stored(name, value)
-        except ValueError:
-            continue
-    return found
+    return read_named(conn, EMAIL_PREFIX, EmailAccount.from_stored)
 
 
 def _loopback(host: str) -> bool:

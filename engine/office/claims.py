@@ -1,6 +1,7 @@
 """Durable per-task claims with leases: one worker holds a task at a time, and a dead worker's hold runs out.
 
-The scheduler takes a task's claim before working it and releases it once the task leaves its hands;
+The scheduler takes a task's claim before working it and releases it once the task leaves its hands
+(in the same write that marks it done, parked or queued again, so a stop never falls in between);
 the poll renews the leases of the tasks it is working and hands back to the queue a running task whose
 lease ran out (its worker died without letting go). Recovery, holding the run lock, drops the claims of
 earlier runs: the lock proves their process is gone, so their tasks need not wait for the lease.
@@ -16,6 +17,7 @@ from engine.clock import Clock
 from engine.store import claims as store
 from engine.store.claims import ClaimRecord
 from engine.store.journal import Journal
+from engine.store.writer import Op
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,15 @@ class Claims:
         holder = self._held.pop(task_id, None)
         if holder is not None:
             await self._journal.write(store.release(task_id, holder))
+
+    def letting_go(self, task_id: str) -> list[Op]:
+        """The release of this run's claim, for the write that takes the task out of its worker's hands."""
+        holder = self._held.get(task_id)
+        return [store.release(task_id, holder)] if holder is not None else []
+
+    def let_go(self, task_id: str) -> None:
+        """That write is done: the claim is gone, nothing more to release."""
+        self._held.pop(task_id, None)
 
     async def renew(self) -> None:
         """Push the lease of every task this run works."""

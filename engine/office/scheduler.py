@@ -306,15 +306,22 @@ class Scheduler:
         # With the employee's MCP tools on its belt (their servers started as needed).
         work = await self._memory.prepare(self._task_work(employee, task))  # with what it remembers
         outcome = await self._connections.run(self._agent_loop, work, history)
+        let_go = self.claims.letting_go(task_id)  # the claim goes in the write that settles the task
         if outcome.employee_status == "off_duty":  # hours ended mid-task: carry on next shift
-            await self._board.set_status(task, "queued", "waiting for working hours", status="off_duty", detail="")
+            await self._board.set_status(
+                task, "queued", "waiting for working hours", status="off_duty", detail="", also=let_go
+            )
+            self.claims.let_go(task_id)
             self._workers.enqueue(employee, task.id, first=True)
             return outcome
         if outcome.status == "done" and employee.record.probation_left > 0:
             await self._reviews.submit(employee, task, outcome.summary)
             return outcome
         reason = "" if outcome.status == "done" else outcome.summary
-        await self._board.set_status(task, outcome.status, reason, status=outcome.employee_status, detail=reason)
+        await self._board.set_status(
+            task, outcome.status, reason, status=outcome.employee_status, detail=reason, also=let_go
+        )
+        self.claims.let_go(task_id)
         if outcome.status in ("parked", "uncertain"):
             self._bus.publish(EscalationRaised(employee_id=employee.id, task_id=task.id, reason=reason))
             await self._journal.write(

@@ -83,12 +83,13 @@ class TaskBoard:
         )
 
     async def set_status(
-        self, task: TaskRecord, state: TaskStatus, reason: str, *, status: Status, detail: str
+        self, task: TaskRecord, state: TaskStatus, reason: str, *, status: Status, detail: str, also: Sequence[Op] = ()
     ) -> None:
-        """Move the task to `state` and show its employee as `status`, in one write."""
+        """Move the task to `state` and show its employee as `status`, in one write (with `also`)."""
         await self._journal.write(
             writes.task_status(task.id, state, reason, self._now()),
             writes.update_employee(task.employee_id, status=status, status_detail=detail),
+            *also,
         )
         employee = self._roster.employees.get(task.employee_id)
         if employee is not None:

@@ -6,10 +6,17 @@ Every owner decision is written together with `bump_owner_version()`; running of
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
 from sqlalchemy import Connection, delete, insert, select
 
 from engine.store.schema import settings
 from engine.store.writer import Op
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 OWNER_VERSION = "owner:version"
 
@@ -54,6 +61,22 @@ def read_settings_starting(conn: Connection, prefix: str) -> list[tuple[str, str
     """The settings whose key starts with `prefix`, as (key, value)."""
     rows = conn.execute(select(settings.c.key, settings.c.value).where(settings.c.key.startswith(prefix)))
     return [(str(key), str(value)) for key, value in rows]
+
+
+def read_named(conn: Connection, prefix: str, parse: Callable[[str, str], T], what: str | None = None) -> dict[str, T]:
+    """The settings under `prefix` by name (the key without it), each read by `parse(name, value)`.
+
+    A row that no longer parses is left out, with a warning that names it as `what` when that is given.
+    """
+    found: dict[str, T] = {}
+    for key, value in read_settings_starting(conn, prefix):
+        name = key.removeprefix(prefix)
+        try:
+            found[name] = parse(name, value)
+        except ValueError as exc:
+            if what is not None:
+                log.warning("ignoring the stored %s %s: %s", what, key, exc)
+    return found
 
 
 def read_owner_version(conn: Connection) -> int:

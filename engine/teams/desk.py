@@ -7,7 +7,7 @@ sprint cards whose dependencies are done, escalates stuck work to the lead, and 
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,7 +30,7 @@ from engine.store.teams import CardRecord, SprintRecord, SummaryRecord
 from engine.store.writer import Op
 from engine.teams.board import CLOSED, Card, cards_of
 from engine.teams.errors import TeamError
-from engine.teams.lead import Lead
+from engine.teams.lead import Lead, plan_cards
 from engine.teams.plan import (
     Member,
     Plan,
@@ -100,6 +100,7 @@ class Teams:
         # lead's with the given title, whose step holds the spend; returns the reply and that task's id.
         self._complete = complete
         self._config_of = config_of
+        self._releasing = asyncio.Lock()
         self._rituals = Rituals(
             journal, bus, clock, board=self.board, members=self.members, lead=self.lead, names=self.names,
             workspace=self.workspace, sprints=self.sprints,
@@ -238,25 +239,7 @@ class Teams:
             id=self._ids.new("sprint"), team=team, goal=goal.strip(), lead_id=lead.id, status="proposed",
             starts=starts.isoformat(), ends=ends.isoformat(), created_at=now, approved_at=None,
         )  # fmt: skip
-        cards = [
-            CardRecord(
-                id=self._ids.new("card"),
-                team=team,
-                sprint_id=sprint.id,
-                key=t.key,
-                title=t.title,
-                body=t.body or t.title,
-                owner_id=find_member(members, t.owner).id,  # type: ignore[union-attr]
-                depends_on=json.dumps(t.depends_on),
-                deliverable=t.deliverable,
-                due=t.due.isoformat(),
-                task_id=None,
-                moved_to=None,
-                escalated_at=None,
-                created_at=now,
-            )
-            for t in plan.tasks
-        ]
+        cards = plan_cards(plan, sprint, members, self._ids, now)
         audit = self._audit_ops("sprint_planned", {"sprint_id": sprint.id, "goal": sprint.goal}, lead.id)
         await self._journal.write(store.insert_sprint(sprint), *[store.insert_card(c) for c in cards], *audit)
         if (await self.settings(team)).auto_approve:
@@ -308,8 +291,15 @@ class Teams:
         return next(s for s in await self.sprints() if s.id == sprint_id)
 
     async def release(self) -> list[TaskRecord]:
-        """Queue every card of an active sprint whose dependencies are done (each once: card and task in one write)."""
+        """Queue every card of an active sprint whose dependencies are done (each once: card and task in one write).
 
+        One at a time: workers that finish together each call it, and two that read the board before either
+        wrote would both queue the card their parts unblocked.
+        """
+        async with self._releasing:
+            return await self._release()
+
+    async def _release(self) -> list[TaskRecord]:
         def query(conn: Any) -> tuple[list[SprintRecord], list[CardRecord], dict[str, TaskRecord]]:
             active = store.read_sprints(conn, status="active")
             cards = [c for s in active for c in store.read_cards(conn, s.team, s.id)]

@@ -26,6 +26,31 @@ from engine.teams.plan import Member, Plan, PlannedTask, check_plan, find_member
 AuditOps = Callable[[str, Mapping[str, Any], str | None], list[Op]]
 
 
+def plan_cards(
+    plan: Plan, sprint: SprintRecord, members: Sequence[Member], ids: IdSource, now: str
+) -> list[CardRecord]:
+    """The sprint's cards for a checked plan (every owner is on the team), none queued yet."""
+    return [
+        CardRecord(
+            id=ids.new("card"),
+            team=sprint.team,
+            sprint_id=sprint.id,
+            key=t.key,
+            title=t.title,
+            body=t.body or t.title,
+            owner_id=find_member(members, t.owner).id,  # type: ignore[union-attr]
+            depends_on=json.dumps(t.depends_on),
+            deliverable=t.deliverable,
+            due=t.due.isoformat(),
+            task_id=None,
+            moved_to=None,
+            escalated_at=None,
+            created_at=now,
+        )
+        for t in plan.tasks
+    ]
+
+
 class Lead:
     def __init__(
         self,
@@ -78,25 +103,7 @@ class Lead:
         if problems:
             raise TeamError("the edited plan cannot be used: " + "; ".join(problems))
         now = self._clock.now().isoformat()
-        cards = [
-            CardRecord(
-                id=self._ids.new("card"),
-                team=sprint.team,
-                sprint_id=sprint.id,
-                key=t.key,
-                title=t.title,
-                body=t.body or t.title,
-                owner_id=find_member(members, t.owner).id,  # type: ignore[union-attr]
-                depends_on=json.dumps(t.depends_on),
-                deliverable=t.deliverable,
-                due=t.due.isoformat(),
-                task_id=None,
-                moved_to=None,
-                escalated_at=None,
-                created_at=now,
-            )
-            for t in plan.tasks
-        ]
+        cards = plan_cards(plan, sprint, members, self._ids, now)
         audit = self._audit_ops("sprint_edited", {"sprint_id": sprint_id, "tasks": len(cards)}, by)
         await self._journal.write(
             store.delete_sprint_cards(sprint_id), *[store.insert_card(c) for c in cards], *audit, full=True

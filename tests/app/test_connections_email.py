@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import qasync
 from pytestqt.qtbot import QtBot
 
@@ -18,22 +16,7 @@ from engine.llm.client import LiteLLMClient
 from engine.office import Office
 from engine.paths import Home
 from engine.secrets import Secrets
-from tests.engine.mailservers import OWNER, OWNER_PASSWORD, Dovecot, SmtpSink, running_smtp, start_dovecot
-
-
-@pytest.fixture
-def imap() -> Iterator[Dovecot]:
-    server = start_dovecot({OWNER: OWNER_PASSWORD})
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    with running_smtp({OWNER: OWNER_PASSWORD}) as sink:
-        yield sink
+from tests.engine.mailservers import OWNER, OWNER_PASSWORD, Dovecot, SmtpSink
 
 
 def _fill(tab: ConnectionsTab, d: Dovecot, sink: SmtpSink, password: str) -> None:
@@ -52,8 +35,8 @@ def test_connect_an_email_account_from_the_tab(
     qtbot: QtBot,
     qapp: object,
     headcount_home: Path,
-    imap: Dovecot,
-    smtp: SmtpSink,
+    dovecot: Dovecot,
+    smtp_sink: SmtpSink,
 ) -> None:
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
@@ -66,7 +49,7 @@ def test_connect_an_email_account_from_the_tab(
             tab.resize(1000, 720)
             tab.show()
 
-            _fill(tab, imap, smtp, "not-the-password")
+            _fill(tab, dovecot, smtp_sink, "not-the-password")
             tab.mail_button.click()
             await asyncio.wait_for(tab.answered(), 30)
             assert "refused the login of owner@example.com" in tab.status.text()
@@ -79,7 +62,7 @@ def test_connect_an_email_account_from_the_tab(
             assert tab.names() == ["work"]
             assert tab.status.text().startswith("Connected the email account work") and tab.mail_password.text() == ""
             account = (await office.journal.read(read_accounts))["work"]
-            assert (account.imap_port, account.smtp_port, account.sent_folder) == (imap.port, smtp.port, "Sent")
+            assert (account.imap_port, account.smtp_port, account.sent_folder) == (dovecot.port, smtp_sink.port, "Sent")
             assert Secrets(home=headcount_home).get("email:work") == OWNER_PASSWORD  # in the keyring, not the row
             assert tab.table.item(0, 1).text() == "email" and tab.table.item(0, 3).text() == BY_BRIEF
             tab.window().grab().save("/tmp/apps2-connections-email.png")

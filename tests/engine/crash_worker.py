@@ -3,7 +3,9 @@
 Run: python tests/engine/crash_worker.py HOME LEDGER_DIR [--hire N]
 Each task asks for STEPS actions alternating a side-effecting tool (appends to a ledger, not
 idempotent) and an idempotent one. The model appends every call it serves to a ledger too, so
-the test can count calls that were made again after a restart.
+the test can count calls that were made again after a restart. It prints a line as each model call
+("call") and each tool ("tool") starts: the test kills it after a random number of those lines, so
+its kill points follow the work, not the wall clock.
 """
 
 from __future__ import annotations
@@ -52,16 +54,19 @@ def _append(path: Path, line: str) -> None:
 
 def build(ledgers: Path) -> tuple[FunctionModel, list[FunctionTool[Entry]]]:
     async def record_entry(ctx: ToolContext, args: Entry) -> str:
+        print("tool", flush=True)
         _append(ledgers / "side_effects.txt", f"{args.task}:{args.n}")
         return f"recorded {args.n}"
 
     async def stamp(ctx: ToolContext, args: Entry) -> str:
+        print("tool", flush=True)
         (ctx.workspace / f"{ctx.task_id}-{args.n}.stamp").write_text("ok")
         return f"stamped {args.n}"
 
     def reply(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> ModelReply:
         task = str(messages[1]["content"])
         done = sum(1 for m in messages if m["role"] == "tool")
+        print("call", flush=True)
         _append(ledgers / "model_calls.txt", f"{task}:{done}")
         if done >= STEPS:
             return ModelReply(text=f"finished {task}", tool_calls=(), model="scripted/crash", cost_usd=0.001)

@@ -1,8 +1,9 @@
 """Real mail servers on 127.0.0.1 for tests: Dovecot (IMAP) and aiosmtpd (SMTP), started by the suite.
 
-Dovecot runs from its own config in a fresh folder, in the foreground (`dovecot -F -c …`), never as
-the system service, with one passwd-file user per mailbox. Its login processes refuse to run as
-root, so when the suite is root (CI) the whole server runs as `nobody`. Use the fixtures:
+Dovecot runs from its own config in a fresh folder (`dovecot -c …`), never as the system service, with
+one passwd-file user per mailbox. It binds its ports before it detaches, so once the command returns
+the server listens: nothing waits for the port. Its login processes refuse to run as root, so when the
+suite is root (CI) the whole server runs as `nobody`. Use the fixtures:
 
     from tests.engine.mailservers import dovecot, smtp_sink  # noqa: F401  (pytest fixtures)
 """
@@ -14,13 +15,13 @@ import grp
 import imaplib
 import os
 import pwd
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -44,15 +45,15 @@ def free_port() -> int:
         return port
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"dovecot exited ({proc.returncode}): {log.read_text() if log.exists() else ''}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"dovecot did not listen on {port}: {log.read_text() if log.exists() else ''}")
+def _master_of(config: Path) -> int:
+    """The pid of the Dovecot master started with this config (it detached: it is nobody's child)."""
+    wanted = f"-c\0{config}\0".encode()
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            cmdline = (entry / "cmdline").read_bytes()
+            if entry.name.isdigit() and cmdline.startswith(f"{DOVECOT}\0".encode()) and wanted in cmdline:
+                return int(entry.name)
+    raise RuntimeError(f"no dovecot runs with {config}")
 
 
 @dataclass
@@ -61,7 +62,7 @@ class Dovecot:
 
     root: Path
     port: int
-    proc: subprocess.Popen[bytes]
+    pid: int  # the master's
     users: dict[str, str]
 
     def append(self, user: str, raw: bytes, folder: str = "INBOX") -> None:
@@ -98,13 +99,16 @@ class Dovecot:
                 client.logout()
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+        """Stop the master and wait for it to be gone (on its process handle: it is not our child)."""
+        with contextlib.suppress(ProcessLookupError):
+            handle = os.pidfd_open(self.pid)
             try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                os.kill(self.pid, signal.SIGTERM)
+                if not select.select([handle], [], [], 10)[0]:
+                    os.kill(self.pid, signal.SIGKILL)
+                    select.select([handle], [], [], 10)
+            finally:
+                os.close(handle)
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -141,22 +145,23 @@ def start_dovecot(users: dict[str, str], mechanisms: str = "plain login") -> Dov
             os.chown(path, runner.pw_uid, group)
     root.chmod(0o755)
     extra: dict[str, Any] = {"user": runner.pw_uid, "group": group} if os.geteuid() == 0 else {}
-    proc = subprocess.Popen(
-        [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        # The server is the user's real dovecot: it keeps real time when the suite runs under faketime.
-        env={k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")},
-        **extra,
-    )
-    server = Dovecot(root, port, proc, dict(users))
-    try:
-        _wait_for_port(port, proc, root / "dovecot.log")
-    except BaseException:
-        server.stop()
-        raise
-    return server
+    config, start_out = root / "dovecot.conf", root / "start.out"
+    with start_out.open("wb") as out:  # a file, not a pipe: the detached server would hold a pipe open
+        started = subprocess.run(
+            [DOVECOT, "-c", str(config)],  # returns once it listens: it binds its ports, then detaches
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            # The server is the user's real dovecot: it keeps real time when the suite runs under faketime.
+            env={k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")},
+            **extra,
+        )
+    if started.returncode != 0:
+        log = root / "dovecot.log"
+        said = start_out.read_text(errors="replace") + (log.read_text(errors="replace") if log.exists() else "")
+        shutil.rmtree(root, ignore_errors=True)
+        raise RuntimeError(f"dovecot did not start ({started.returncode}): {said}")
+    return Dovecot(root, port, _master_of(config), dict(users))
 
 
 _CONFIG = """\

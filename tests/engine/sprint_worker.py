@@ -2,7 +2,9 @@
 
 Run: python tests/engine/sprint_worker.py HOME
 The simulated hour lives in HOME/sim-hour (written after each hour), so a restarted worker goes on
-from the hour it was in. Each model call also takes a little real time, so a kill lands mid-task.
+from the hour it was in. It prints a line as each model call starts ("call") and each hour ends
+("hour N"): the test kills it after a random number of those, so its kills follow the work, not the
+wall clock. Each model call also takes a little real time, so a kill after "call" lands mid-task.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ async def rehearse(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> 
     return ModelReply(text=text, tool_calls=calls, model="rehearsal", finish_reason="tool_calls" if calls else "stop")
 
 
+async def _announced(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> ModelReply:
+    print("call", flush=True)
+    return await rehearse(messages, tools)
+
+
 def hour_of(home: Path) -> int:
     path = home / "sim-hour"
     return int(path.read_text()) if path.exists() else 0
@@ -46,7 +53,7 @@ async def main(home_dir: str) -> None:
     home = Path(home_dir)
     hour = hour_of(home)
     clock = FakeClock(START + timedelta(hours=hour))
-    office = await Office.open(Home.resolve(home), model=FunctionModel(rehearse), clock=clock, ids=RandomIds())
+    office = await Office.open(Home.resolve(home), model=FunctionModel(_announced), clock=clock, ids=RandomIds())
     try:
         print("running", flush=True)
         while hour < HOURS:
@@ -54,6 +61,7 @@ async def main(home_dir: str) -> None:
             hour += 1
             clock.advance(3600)
             _save_hour(home, hour)
+            print(f"hour {hour}", flush=True)
         await office.run(until_idle=True)
         print("idle", flush=True)
     finally:

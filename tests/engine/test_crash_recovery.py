@@ -10,7 +10,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -31,6 +30,17 @@ WORKER = Path(__file__).with_name("crash_worker.py")
 EMPLOYEES = 3
 TASKS_PER_EMPLOYEE = 3
 STEPS = 6
+MOST_EVENTS = 10  # a kill comes after 0..this many of the worker's progress lines (model calls, tools)
+
+
+def _reached(proc: subprocess.Popen[str], events: int) -> bool:
+    """Read the worker's progress until `events` lines went by; False when it went idle first."""
+    assert proc.stdout is not None
+    for _ in range(events):
+        line = proc.stdout.readline().strip()
+        if not line or line == "idle":
+            return False
+    return proc.poll() is None
 
 
 def _worker(home: Path, ledgers: Path, *extra: str) -> subprocess.Popen[str]:
@@ -132,8 +142,7 @@ def test_kill_9_at_random_points_never_repeats_finished_work(tmp_path: Path) -> 
         assert proc.stdout is not None
         if proc.stdout.readline().strip() != "running":  # the office is open and working
             pytest.fail(f"the worker did not start: {proc.communicate()[1]}")
-        time.sleep(rng.uniform(0.0, 0.15))
-        if proc.poll() is None:
+        if _reached(proc, rng.randint(0, MOST_EVENTS)):  # kill points counted in work, not in wall time
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.communicate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 from collections import Counter
@@ -16,6 +17,7 @@ from engine.events import EscalationRaised, Event, HandOff, MeetingEnded, Meetin
 from engine.llm import rehearsal
 from engine.llm.types import Message, ModelReply, Price, ToolSchema
 from engine.office import Office
+from engine.store import teams as team_store
 from engine.store.audit import read_page
 from engine.teams import Member, PlannedTask, TeamError, check_plan, find_cycle
 from engine.teams.plan import Plan
@@ -184,6 +186,20 @@ async def test_a_five_person_sprint_over_a_day_finishes_every_card_once(
     await _assert_sprint_done(office, proposal.sprint.id)
 
 
+async def test_workers_that_finish_together_queue_the_next_card_once(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    # Each worker that finishes a card releases what it unblocked; several finish at once (the parts of a
+    # sprint), and each read the board before any wrote: the card they unblock must still be queued once.
+    office = await make_office(FunctionModel(rehearse), clock=FakeClock(MONDAY_9))
+    await _team(office, write_brief)
+    proposal = await office.teams.plan_sprint("studio", "Launch the spring newsletter", days=2)
+    await office.journal.write(team_store.update_sprint(proposal.sprint.id, status="active"))
+    released = await asyncio.gather(*[office.teams.release() for _ in range(4)])
+    assert sorted(len(r) for r in released) == [0, 0, 0, 1]
+    assert [t.title for t in await office.journal.tasks()] == ["Brief for: Launch the spring newsletter"]
+
+
 async def test_a_sprint_survives_closing_and_reopening_the_office(
     make_office: OfficeFactory, write_brief: BriefWriter
 ) -> None:
@@ -209,6 +225,7 @@ async def _assert_sprint_done(office: Office, sprint_id: str) -> None:
     tasks = await office.journal.tasks()
     per_card = Counter(t.id for t in tasks if any(c.record.task_id == t.id for c in cards))
     assert len(per_card) == len(cards) and set(per_card.values()) == {1}  # none lost, none done twice
+    assert sorted(t.title for t in tasks) == sorted(c.record.title for c in cards)  # and no task beside them
     assert all(t.status == "done" for t in tasks)
     assert (await office.teams.sprints("studio"))[0].status == "closed"
     ship = next(c for c in cards if c.record.key == "ship")

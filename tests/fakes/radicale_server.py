@@ -6,7 +6,7 @@ import contextlib
 import socket
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,20 +43,33 @@ def radicale(root: Path, users: dict[str, str]) -> Iterator[Radicale]:
         "--storage-filesystem-folder", str(root / "collections"),
         "--auth-type", "htpasswd", "--auth-htpasswd-filename", str(htpasswd),
         "--auth-htpasswd-encryption", "plain", "--rights-type", "owner_only",
-        "--logging-level", "warning",
+        "--logging-level", "info",  # for its "Radicale server ready" line
     ]  # fmt: skip
-    log = (root / "radicale.log").open("w")
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ready, listening = threading.Event(), threading.Event()
+    copier = threading.Thread(target=_copy_log, args=(proc, root / "radicale.log", ready, listening), daemon=True)
+    copier.start()
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"radicale did not start: {(root / 'radicale.log').read_text()}")
-            time.sleep(0.05)
+        # The server says when it listens; the wait ends then (the bound is only for a server that hangs).
+        if not ready.wait(START_TIMEOUT_S) or not listening.is_set():
+            raise RuntimeError(f"radicale did not start: {(root / 'radicale.log').read_text()}")
         yield Radicale(f"http://127.0.0.1:{port}", dict(users), root / "collections")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-        log.close()
+        copier.join(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def _copy_log(proc: subprocess.Popen[str], path: Path, ready: threading.Event, listening: threading.Event) -> None:
+    """Copy the server's output to its log file; `ready` is set once it listens (`listening` too), or exits."""
+    assert proc.stdout is not None
+    with path.open("w") as log:
+        for line in proc.stdout:
+            log.write(line)
+            log.flush()
+            if "Radicale server ready" in line:
+                listening.set()
+                ready.set()
+    ready.set()  # it exited: the caller sees why in the log
