@@ -29,7 +29,7 @@ from sqlalchemy import (
 
 from engine.store.records import TaskRecord, fields_of
 from engine.store.schema import metadata, steps, tasks
-from engine.store.writer import Op
+from engine.store.writer import Op, WriteFn
 
 _CLOSED = ("done", "failed", "cancelled")  # a task in one of these never comes back (engine.teams.board.CLOSED)
 _OPEN = ("queued", "running", "waiting", "parked", "uncertain", "review")
@@ -146,6 +146,24 @@ def insert_card(card: CardRecord) -> Op:
 
 def update_card(card_id: str, **values: object) -> Op:
     return (update(team_cards).where(team_cards.c.id == card_id), values)
+
+
+class CardTaken(Exception):
+    """The card was already linked to a task (another process queued it first); nothing was written."""
+
+
+def link_card_task(card_id: str, task_id: str) -> Op:
+    """Link an unqueued card to the task that works it; raises CardTaken (rolling back the write it is
+    in, the task's insert with it) when the card already has one, so two processes releasing the same
+    card never both queue it."""
+    stmt = update(team_cards).where(team_cards.c.id == card_id, team_cards.c.task_id.is_(None))
+
+    def run(conn: Connection) -> None:
+        if conn.execute(stmt, {"task_id": task_id}).rowcount != 1:
+            raise CardTaken(card_id)
+
+    fn: WriteFn = run
+    return (fn, None)
 
 
 def delete_sprint_cards(sprint_id: str) -> Op:

@@ -294,7 +294,8 @@ class Teams:
         """Queue every card of an active sprint whose dependencies are done (each once: card and task in one write).
 
         One at a time: workers that finish together each call it, and two that read the board before either
-        wrote would both queue the card their parts unblocked.
+        wrote would both queue the card their parts unblocked. Across processes the card's link to its task
+        is conditional (store.link_card_task): the second one's write is rolled back, task and all.
         """
         async with self._releasing:
             return await self._release()
@@ -325,13 +326,14 @@ class Teams:
                 if any(status.get(d) in ("failed", "cancelled") for d in deps):
                     await self._escalate(card, f"a task it depends on was dropped: {card.title}")
                     continue
-                if all(status.get(d) == "done" for d in deps):
-                    queued.append(await self._queue(card, by_key))
+                if all(status.get(d) == "done" for d in deps) and (task := await self._queue(card, by_key)):
+                    queued.append(task)
             if mine and all(status[c.key] == "done" or c.escalated_at for c in mine):
                 await self._journal.write(store.update_sprint(sprint.id, status="closed"))
         return queued
 
-    async def _queue(self, card: CardRecord, by_key: dict[str, CardRecord]) -> TaskRecord:
+    async def _queue(self, card: CardRecord, by_key: dict[str, CardRecord]) -> TaskRecord | None:
+        """The card's task, queued; None when another process queued the card first (nothing written)."""
         body = card.body
         if card.deliverable:
             body += f"\nDeliverable: {card.deliverable}"
@@ -340,10 +342,14 @@ class Teams:
         parents = [by_key[d].task_id for d in card.dependencies if d in by_key]
         task_id = self._ids.new("task")
         text = f"{card.title}\n\n{body}"
-        return await self._assign(
-            card.owner_id, text, parent_id=parents[-1] if parents else None, task_id=task_id,
-            also=[store.update_card(card.id, task_id=task_id)],
-        )  # fmt: skip
+        try:
+            return await self._assign(
+                card.owner_id, text, parent_id=parents[-1] if parents else None, task_id=task_id,
+                also=[store.link_card_task(card.id, task_id)],
+            )  # fmt: skip
+        except store.CardTaken:
+            log.info("card %s was queued by another process first", card.key)
+            return None
 
     # --- recovery -----------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from engine.clock import FakeClock
+from engine.clock import FakeClock, RandomIds
 from engine.events import EscalationRaised, Event, HandOff, MeetingEnded, MeetingStarted
 from engine.llm import rehearsal
 from engine.llm.types import Message, ModelReply, Price, ToolSchema
@@ -198,6 +198,25 @@ async def test_workers_that_finish_together_queue_the_next_card_once(
     released = await asyncio.gather(*[office.teams.release() for _ in range(4)])
     assert sorted(len(r) for r in released) == [0, 0, 0, 1]
     assert [t.title for t in await office.journal.tasks()] == ["Brief for: Launch the spring newsletter"]
+
+
+async def test_two_processes_releasing_together_queue_the_next_card_once(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    # Another process (a CLI `approve`, a second office) releases beside the running office: each read
+    # the board before either wrote, and no lock is shared. The card's link to its task is conditional,
+    # so the later write is rolled back with the task it would have made.
+    office = await make_office(FunctionModel(rehearse), clock=FakeClock(MONDAY_9))
+    await _team(office, write_brief)
+    proposal = await office.teams.plan_sprint("studio", "Launch the spring newsletter", days=2)
+    await office.journal.write(team_store.update_sprint(proposal.sprint.id, status="active"))
+    other = await make_office(FunctionModel(rehearse), clock=FakeClock(MONDAY_9), ids=RandomIds())
+    released = await asyncio.gather(office.teams.release(), other.teams.release(), office.teams.release())
+    assert sorted(len(r) for r in released) == [0, 0, 1]
+    (task,) = await office.journal.tasks()
+    assert task.title == "Brief for: Launch the spring newsletter"
+    linked = [c.record.task_id for c in await other.teams.board("studio") if c.record.task_id]
+    assert linked == [task.id]
 
 
 async def test_a_sprint_survives_closing_and_reopening_the_office(
