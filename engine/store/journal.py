@@ -1,8 +1,9 @@
 """The journal: every durable fact about employees, tasks, turns and steps, written through the one writer.
 
 `write` commits ops (built by engine.store.writes and the other store modules) and returns once they are
-durable; reads run on a worker thread so the event loop never blocks on SQLite. `read(fn)` runs any
-store query that takes a connection.
+durable; reads run on a worker thread so the event loop never blocks on SQLite (in the headless office,
+whose writer commits on the loop's thread, on the loop's thread too). `read(fn)` runs any store query
+that takes a connection.
 """
 
 from __future__ import annotations
@@ -92,6 +93,13 @@ class Journal:
     # --- reads ----------------------------------------------------------------------------------
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
+        if self.writer.colocated:
+            # The headless office commits on the loop's thread already: a read there costs a fraction
+            # of the two thread hops (and GIL hand-overs) a worker thread takes. WAL readers never wait
+            # on the writer. Then one yield, so a loop that only reads still lets the others run.
+            result = self.read_now(fn)
+            await asyncio.sleep(0)
+            return result
         return await asyncio.to_thread(self.read_now, fn)
 
     def read_now(self, fn: Callable[[Connection], T]) -> T:

@@ -83,6 +83,11 @@ class Writer:
         self.rollback_listeners: list[Callable[[], None]] = []  # caches to drop after a failed batch
         self.commit_hooks: list[Callable[[Connection], None]] = []  # run once per transaction, inside it
 
+    @property
+    def colocated(self) -> bool:
+        """Writes commit on the loop's thread (the headless office); reads may run there too."""
+        return self._inline
+
     def start(self) -> None:
         """Start the writer thread. Call from the thread that runs the producers' event loop."""
         if not self._started:
