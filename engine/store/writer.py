@@ -267,6 +267,17 @@ class Writer:
                 loop.call_soon_threadsafe(_settle, requests, error)
 
 
+def driver(conn: Connection) -> sqlite3.Connection:
+    """The driver's connection under `conn`, for a write function's statements on the hot path.
+
+    The writer's transaction is the driver's own (see `Writer._apply`), so statements run here join it,
+    without SQLAlchemy's per-statement bookkeeping.
+    """
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
+
+
 def _settle(requests: list[_Request], error: BaseException | None) -> None:
     for request in requests:
         if request.future.done():
