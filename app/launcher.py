@@ -7,7 +7,6 @@ adds the commands that need the renderer (`snapshot`).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Sequence
@@ -45,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _snapshot(args: argparse.Namespace) -> int:
+    import asyncio  # not at the top: a read-only command runs without an event loop (issue 16)
+
     from app.office.snapshot import parse_size, snapshot_command
     from engine.events import EmployeeHired
     from engine.office import Office, OfficeError, StoreError

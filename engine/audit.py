@@ -40,13 +40,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 from engine import audit_export
 from engine.audit_export import (
     ANCHOR_KEY,
     GENESIS,
-    AuditRow,
     VerifyReport,
     canonical_json,
     chain_hash,
@@ -54,42 +53,16 @@ from engine.audit_export import (
     parse_anchor,
     payload_parts,
 )
+from engine.audit_text import KINDS as KINDS
 from engine.redaction import Redactor
 from engine.store import Connection
 from engine.store import audit as audit_table
+from engine.store.records import AuditRow
 from engine.store.settings import upsert_setting
 from engine.store.writer import Op, Writer
 
 __all__ = ["GENESIS", "KINDS", "AuditLog", "AuditRow", "Redactor", "VerifyReport", "canonical_json", "digest"]
 
-KINDS: Final = frozenset(
-    {
-        "model_call",
-        "tool_call",
-        "approval_requested",
-        "approval_decided",
-        "deliverable_submitted",
-        "deliverable_decided",
-        "budget_refused",
-        "provider_overbilled",
-        "budget_changed",
-        "hours_changed",
-        "owner_action",
-        "hired",
-        "brief_changed",
-        "task_parked",
-        # teams (engine.teams)
-        "hand_off",
-        "sprint_planned",
-        "sprint_approved",
-        "task_reassigned",
-        "task_escalated",
-        "sprint_edited",
-        "task_split",
-        "escalated_to_owner",
-        "sprint_rolled_over",
-    }
-)
 
 # --- the log ----------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from typing import Any, Final, Literal
 from engine.store import Connection
 from engine.store import audit as audit_table
 from engine.store.audit import COLUMNS
+from engine.store.records import AuditRow, audit_row
 
 GENESIS: Final = "0" * 64
 ANCHOR_KEY: Final = "audit_head"
@@ -77,17 +78,6 @@ class VerifyReport:
     rows: int
     problems: list[str] = field(default_factory=list)
     head: str = GENESIS  # hash of the newest row: note it down to catch a rewrite of the whole chain
-
-
-@dataclass(frozen=True, slots=True)
-class AuditRow:
-    seq: int
-    ts: str
-    employee_id: str | None
-    kind: str
-    data: dict[str, Any]
-    prev_hash: str
-    hash: str
 
 
 @dataclass(slots=True)
@@ -271,24 +261,10 @@ def rows(
     offset: int = 0,
 ) -> list[AuditRow]:
     """Rows for the audit viewer, newest first; `since <= ts < until` (ISO timestamps)."""
-    found = []
     page = audit_table.read_page(
         conn, employee_id=employee_id, kind=kind, since=since, until=until, limit=limit, offset=offset
     )
-    for row in page:
-        data = _load(row.data)
-        found.append(
-            AuditRow(
-                seq=row.seq,
-                ts=row.ts,
-                employee_id=row.employee_id,
-                kind=row.kind,
-                data=data if isinstance(data, dict) else {"unreadable": row.data},
-                prev_hash=row.prev_hash,
-                hash=row.hash,
-            )
-        )
-    return found
+    return [audit_row(tuple(row)) for row in page]
 
 
 def _load(text: Any) -> Any:

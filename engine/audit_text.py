@@ -5,6 +5,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+# Every kind of row the audit log holds (what the viewer and `audit show --kind` filter on).
+KINDS: Final = frozenset(
+    {
+        "model_call",
+        "tool_call",
+        "approval_requested",
+        "approval_decided",
+        "deliverable_submitted",
+        "deliverable_decided",
+        "budget_refused",
+        "provider_overbilled",
+        "budget_changed",
+        "hours_changed",
+        "owner_action",
+        "hired",
+        "brief_changed",
+        "task_parked",
+        # teams (engine.teams)
+        "hand_off",
+        "sprint_planned",
+        "sprint_approved",
+        "task_reassigned",
+        "task_escalated",
+        "sprint_edited",
+        "task_split",
+        "escalated_to_owner",
+        "sprint_rolled_over",
+    }
+)
+
 OVERBILLED: Final = "the provider billed more than the worst case"
 
 

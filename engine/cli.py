@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import json
 import os
 import sys
 import threading
 import unicodedata
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,8 @@ if TYPE_CHECKING:  # the office and its parts load only for the command that run
     from engine.events import Event
     from engine.office import Held, Office
     from engine.office.reading import Stored
+
+Shows = Callable[["Stored", argparse.Namespace], Coroutine[Any, Any, int]]  # a command on either front
 
 # Which module adds which commands: a command's grammar and handler load only when it runs, so a
 # read-only command does not pay for importing every other command's implementation (HTTP clients,
@@ -124,6 +125,7 @@ def build_parser(extra: Callable[[Any], None] | None = None, *, only: str | None
             COMMANDS.update(handlers)
         if module_name == "engine.cli_owner":
             WITHOUT_OFFICE["key"] = module.key_command
+            FROM_STORE.update(module.SHOWN)
     if extra is not None:
         extra(sub)
     cli_input.add_everywhere(parser, "--home", help="data folder (also accepted before the command)")
@@ -147,7 +149,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         ask_passphrase(Home.resolve().root, args.command)  # only where keys live in the encrypted file
         if args.command in WITHOUT_OFFICE:
             return WITHOUT_OFFICE[args.command](args)
-        return asyncio.run(_with_office(COMMANDS[args.command], args, reading=_only_shows(args)))
+        reading = _only_shows(args)
+        shown = _from_store(FROM_STORE[args.command], args) if reading and args.command in FROM_STORE else None
+        if shown is not None:
+            return shown
+        import asyncio  # the office's loop (a command answered from the stored rows needs none)
+
+        return asyncio.run(_with_office(COMMANDS[args.command], args, reading=reading))
     except _expected_errors() as exc:  # looked up only when something went wrong
         print(f"headcount: {exc}", file=sys.stderr)
         return 1
@@ -196,25 +204,30 @@ def _only_shows(args: argparse.Namespace) -> bool:
     return args.command in ("budget", "approvals") and getattr(args, f"{args.command}_action", None) is None
 
 
+def _from_store(shows: Shows, args: argparse.Namespace) -> int | None:
+    """Answer from the stored rows alone (engine.office.reading): no office, no event loop. None when
+    they cannot: no database yet, one to migrate, a brief to parse again (the office answers then)."""
+    from engine.office.reading import NotStored, Reading, settle
+
+    stored = Reading.open(Home.resolve())
+    if stored is None:
+        return None
+    try:
+        return settle(shows(stored, args))
+    except NotStored:
+        return None
+    finally:
+        stored.close()
+
+
 async def _with_office(
     handler: Callable[[Office, argparse.Namespace], Awaitable[int]], args: Any, *, reading: bool = False
 ) -> int:
     from engine.logs import setup_logging
+    from engine.office import Office
 
     home = Home.resolve()
     setup_logging(home.logs)
-    shows = FROM_STORE.get(args.command) if reading else None
-    if shows is not None:
-        from engine.office.reading import Reading
-
-        stored = await Reading.open(home)  # None: no database yet, or one to migrate first
-        if stored is not None:
-            try:
-                return await shows(stored, args)
-            finally:
-                await stored.close()
-    from engine.office import Office
-
     office = await Office.open(home, reading=reading)
     try:
         return await handler(office, args)
@@ -244,11 +257,11 @@ async def _hire_team(office: Office, args: argparse.Namespace) -> int:
 
 
 def _catalog(args: argparse.Namespace) -> int:
-    from engine.briefs.catalog import catalog_json, load_catalog
+    from engine.briefs.catalog_cache import catalog_shown
     from engine.paths import SHIPPED_BRIEFS
 
-    catalog = load_catalog(SHIPPED_BRIEFS, Home.resolve().briefs)
-    data = catalog_json(catalog)
+    home = Home.resolve()
+    data, errors = catalog_shown(SHIPPED_BRIEFS, home.briefs, home.root / "cache" / "catalog.json")
     if args.json:
         print(json.dumps(data, indent=2))
     else:
@@ -257,7 +270,7 @@ def _catalog(args: argparse.Namespace) -> int:
             for role in team["roles"]:
                 lead = "  (lead)" if role["id"] == team["lead"] else ""
                 print(f"  {role['id']:<22} {role['title']}{lead}")
-    for error in catalog.errors:
+    for error in errors:
         print(f"warning: {error}", file=sys.stderr)
     return 0
 
@@ -277,7 +290,7 @@ def _new_role(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _roster(office: Office, args: argparse.Namespace) -> int:
+async def _roster(office: Stored, args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = await office.roster()
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -285,7 +298,10 @@ async def _roster(office: Office, args: argparse.Namespace) -> int:
     if not rows:
         print("Nobody works here yet. Try: headcount hire assistant")
     for row in rows:
-        mode = "rehearsal" if row["rehearsal"] else (row["model"] or "cannot work: see its brief")
+        if row["brief_error"] or not row["model"]:
+            mode = "cannot work: see its brief"
+        else:
+            mode = "rehearsal" if row["rehearsal"] else row["model"]
         task = f" — {row['current_task']}" if row["current_task"] else ""
         print(f"{_cut(row['name'], 12)} {_cut(row['title'], 28)} {row['status']:<18} [{mode}]{task}")
     return 0
@@ -315,6 +331,8 @@ async def _assign(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _run(office: Office, args: argparse.Namespace) -> int:
+    import asyncio
+
     from engine.events import TaskChanged
 
     names = {e.id: e.record.name for e in office.employees.values()}
@@ -518,7 +536,12 @@ COMMANDS: dict[str, Callable[[Office, argparse.Namespace], Awaitable[int]]] = {
 }
 
 # Commands that show stored rows alone: answered without building the office (engine.office.reading).
-FROM_STORE: dict[str, Callable[[Stored, argparse.Namespace], Awaitable[int]]] = {"log": _log, "tasks": _tasks}
+# engine.cli_owner adds `approvals` and `budget` (its SHOWN) when its grammar loads.
+FROM_STORE: dict[str, Shows] = {
+    "log": _log,
+    "roster": _roster,
+    "tasks": _tasks,
+}
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from engine import cli_input
-from engine.audit import KINDS
-from engine.audit_text import summarize
-from engine.briefs import DEFAULT_MAX_TOOLS, HARD_MAX_TOOLS, WorkingHours
-from engine.hours import describe
-from engine.llm.types import Price
-from engine.office import Office
+from engine.audit_text import KINDS, summarize
+from engine.briefs.limits import DEFAULT_MAX_TOOLS, HARD_MAX_TOOLS
 
-Handler = Callable[[Office, argparse.Namespace], Awaitable[int]]
+if TYPE_CHECKING:  # the office loads only for a command that changes it (issue 16: reading stays light)
+    from engine.office import Office
+    from engine.office.reading import Stored
+
+Handler = Callable[["Office", argparse.Namespace], Awaitable[int]]
 
 
 def add_commands(sub: Any) -> dict[str, Handler]:
@@ -143,6 +141,9 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     }
 
 
+ShowHandler = Callable[["Stored", argparse.Namespace], Coroutine[Any, Any, int]]
+
+
 def _money(value: float | None) -> str:
     return "—" if value is None else f"${value:,.4f}"
 
@@ -166,6 +167,10 @@ async def _budget(office: Office, args: argparse.Namespace) -> int:
         await office.raise_once(args.target, args.once)
         print(f"{args.target} may spend ${args.once:,.2f} more today.")
         return 0
+    return await _show_budget(office, args)
+
+
+async def _show_budget(office: Stored, args: argparse.Namespace) -> int:
     report = await office.budget_report()
     if args.json:
         print(json.dumps(report, indent=2))
@@ -199,8 +204,12 @@ async def _approvals(office: Office, args: argparse.Namespace) -> int:
         state = "asks you again before" if args.off else "no longer asks before"
         print(f"{office.find(args.employee).record.name} {state} {args.tool}")
         return 0
+    return await _show_approvals(office, args)
+
+
+async def _show_approvals(office: Stored, args: argparse.Namespace) -> int:
     records = await office.approvals.list(None if args.all else "pending")
-    names = {e.id: e.record.name for e in office.employees.values()}
+    names = await office.history.everyone()  # those let go included, like `tasks` and `log`
     rows = [
         {
             "id": r.id,
@@ -297,6 +306,11 @@ async def _dismiss(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _hours(office: Office, args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from engine.briefs import WorkingHours
+    from engine.hours import describe
+
     hours = None
     if args.always:
         hours = WorkingHours.model_validate("24/7")
@@ -356,6 +370,8 @@ async def _audit(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _model(office: Office, args: argparse.Namespace) -> int:
+    from engine.llm.types import Price
+
     if args.model_action == "connect":
         price = None
         if args.price_in is not None or args.price_out is not None:
@@ -406,3 +422,7 @@ def key_command(args: argparse.Namespace) -> int:
     secrets.set(args.name, value)
     print(f"Stored the key {args.name!r} in {secrets.backend_description()}.")
     return 0
+
+
+# What `budget` and `approvals` show, on either front (engine.cli.FROM_STORE).
+SHOWN: dict[str, ShowHandler] = {"budget": _show_budget, "approvals": _show_approvals}

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # asyncio loads with the first sleep: a command that only reads never sleeps
+    import asyncio
 
 
 class Clock(Protocol):
@@ -24,6 +26,8 @@ class SystemClock:
         return datetime.now(UTC)
 
     async def sleep(self, seconds: float) -> None:
+        import asyncio
+
         await asyncio.sleep(seconds)
 
 
@@ -66,6 +70,8 @@ class FakeClock:
         return self._now
 
     async def sleep(self, seconds: float) -> None:
+        import asyncio
+
         if seconds <= 0:
             await asyncio.sleep(0)
             return
@@ -79,6 +85,8 @@ class FakeClock:
 
     def next_sleep(self) -> asyncio.Future[None]:
         """Done when someone next goes to sleep on this clock: a test's cue that the office is waiting."""
+        import asyncio
+
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._nappers.append(waiter)
         return waiter

@@ -10,21 +10,14 @@ from pydantic import ValidationError
 
 from engine.briefs.errors import BriefError, Problem, suggest
 from engine.briefs.frontmatter import Document, locate, parse, problems_from
+from engine.briefs.limits import CATALOG_BELT as CATALOG_BELT
+from engine.briefs.limits import CEILING_COMMAND as CEILING_COMMAND
+from engine.briefs.limits import DEFAULT_MAX_TOOLS as DEFAULT_MAX_TOOLS
+from engine.briefs.limits import HARD_MAX_TOOLS as HARD_MAX_TOOLS
+from engine.briefs.limits import check_ceiling as check_ceiling
 from engine.briefs.model import Brief, BriefFields
 from engine.briefs.vocabulary import APP_TOOLS, CONNECTIONS, TOOLS, as_mcp_grant, not_provided
 from engine.tools.names import qualify, resolve, split
-
-CATALOG_BELT = 12  # the catalog keeps every belt this small; above it the loader warns
-DEFAULT_MAX_TOOLS = 20
-HARD_MAX_TOOLS = 30
-CEILING_COMMAND = "headcount belt-ceiling"  # how the owner raises an office's ceiling
-
-
-def check_ceiling(max_tools: int) -> int:
-    """The tool-belt ceiling, refused when it is above the hard maximum of 30."""
-    if not 1 <= max_tools <= HARD_MAX_TOOLS:
-        raise ValueError(f"the tool-belt ceiling must be between 1 and {HARD_MAX_TOOLS}, got {max_tools}")
-    return max_tools
 
 
 def load_brief(

@@ -9,12 +9,15 @@ reservation (the worst case) marks its scopes spent for the day: fail closed unt
 
 from __future__ import annotations
 
-import asyncio
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # asyncio loads with the first wait for a settled reservation (a running office)
+    import asyncio
 
 OFFICE = "office"
 
@@ -189,6 +192,8 @@ class BudgetLedger:
 
     async def released(self) -> None:
         """Wait until some reservation is settled or released (headroom may have come back)."""
+        import asyncio
+
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:

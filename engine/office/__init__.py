@@ -16,30 +16,30 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import OfficeError, OwnerError
-from engine.store.db import StoreError
+from engine.store.errors import StoreError
 
 if TYPE_CHECKING:
+    from engine.audit import KINDS as AUDIT_KINDS
     from engine.office.employee import Employee
     from engine.office.front import Office
-    from engine.office.history import AUDIT_KINDS
     from engine.office.queries import Held
     from engine.office.scheduler import POLL_S
 
-_LAZY = {
-    "AUDIT_KINDS": "engine.office.history",
-    "Employee": "engine.office.employee",
-    "Held": "engine.office.queries",
-    "Office": "engine.office.front",
-    "POLL_S": "engine.office.scheduler",
+_LAZY = {  # name -> (module, its name there)
+    "AUDIT_KINDS": ("engine.audit", "KINDS"),  # what the audit viewer can filter on
+    "Employee": ("engine.office.employee", "Employee"),
+    "Held": ("engine.office.queries", "Held"),
+    "Office": ("engine.office.front", "Office"),
+    "POLL_S": ("engine.office.scheduler", "POLL_S"),
 }
 
 __all__ = ["AUDIT_KINDS", "POLL_S", "Employee", "Held", "Office", "OfficeError", "OwnerError", "StoreError"]
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
+    found = _LAZY.get(name)
+    if found is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(found[0]), found[1])
     globals()[name] = value  # looked up once
     return value

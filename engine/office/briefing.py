@@ -7,8 +7,10 @@ import dataclasses
 import functools
 from pathlib import Path
 
+from engine import model_choice
 from engine.briefs import Brief, BriefError, parse_brief
 from engine.office.belts import Belts
+from engine.office.brief_facts import BriefFacts, key_of, remember
 from engine.office.recorder import Recorder
 from engine.paths import Home
 from engine.store import writes
@@ -26,7 +28,28 @@ class BriefVersions:
         self._recorder = recorder
 
     async def current(self, record: EmployeeRecord) -> tuple[Brief, EmployeeRecord]:
-        """The brief as its file says now; an edit since the last start becomes a new version."""
+        """The brief as its file says now; an edit since the last start becomes a new version.
+
+        What reading commands need of it is kept for them (engine.office.brief_facts), error or not."""
+        ceiling = await self._belts.ceiling()
+        key = key_of(record, ceiling)  # before the read: a file changed meanwhile then fails the key
+        try:
+            brief, record = await self._current(record, ceiling)
+        except BriefError as exc:
+            remember(self._home.root, record.id, key, BriefFacts(None, None, None, None, str(exc)))
+            raise
+        key[3] = record.brief_version  # the version it now works from
+        facts = BriefFacts(
+            model_choice.dump(brief.model.to_config()),
+            brief.hours.model_dump(mode="json"),
+            brief.budget.per_turn_usd,
+            brief.budget.per_day_usd,
+            None,
+        )
+        remember(self._home.root, record.id, key, facts)
+        return brief, record
+
+    async def _current(self, record: EmployeeRecord, ceiling: int) -> tuple[Brief, EmployeeRecord]:
         path = Path(record.brief_path)
         raw = await asyncio.to_thread(_read_or_none, path)
         # Under the office's own ceiling; a tool removed since hiring must not stop the employee.
@@ -34,7 +57,7 @@ class BriefVersions:
             parse_brief,
             known_tools=self._belts.tools.names(),
             missing_tools_ok=True,
-            max_tools=await self._belts.ceiling(),
+            max_tools=ceiling,
         )
         if raw is None:  # the file is gone: keep working from the version we stored
             stored = await self._journal.brief_text(record.id, record.brief_version)

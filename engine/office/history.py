@@ -7,16 +7,37 @@ holds the journal, builds an operation or reads the audit table itself.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from engine.audit import KINDS, AuditLog, AuditRow, VerifyReport
 from engine.errors import OfficeError
-from engine.store.journal import Journal
-from engine.store.records import StepRecord
-from engine.store.settings import put_setting
+from engine.store.records import AuditRow, EmployeeRecord, StepRecord
 
-AUDIT_KINDS = KINDS  # what the audit viewer can filter on
+if TYPE_CHECKING:  # the audit log and the journal load with the office; a reading command needs neither
+    from engine.audit import VerifyReport
+    from engine.store.journal import Journal
+
 SHELL_PREFIX = "shell."  # the window's own preferences: the only settings a view may write directly
+
+
+class Staff(Protocol):
+    """Where the names come from: the journal, or the rows a reading command opened."""
+
+    async def employees(self, include_departed: bool = False) -> list[EmployeeRecord]: ...
+
+
+async def everyone_in(staff: Staff) -> dict[str, str]:
+    """Every employee's name by id, those let go included: their logs and tasks are kept."""
+    return {r.id: r.name for r in await staff.employees(include_departed=True)}
+
+
+def whose_in(names: dict[str, str], who: str) -> str:
+    """The id of an employee, current or let go, by id or name (case-insensitive); OfficeError if none."""
+    if who in names:
+        return who
+    matches = [eid for eid, name in names.items() if name.lower() == who.lower()]
+    if not matches:
+        raise OfficeError(f"no employee called {who!r} (the office has had: {', '.join(sorted(names.values()))})")
+    return matches[-1]  # the latest of that name
 
 
 class History:
@@ -29,17 +50,11 @@ class History:
 
     async def everyone(self) -> dict[str, str]:
         """Every employee's name by id, those let go included: their logs and tasks are kept."""
-        return {r.id: r.name for r in await self._journal.employees(include_departed=True)}
+        return await everyone_in(self._journal)
 
     async def whose(self, who: str) -> str:
         """The id of an employee, current or let go, by id or name (case-insensitive); OfficeError if none."""
-        names = await self.everyone()
-        if who in names:
-            return who
-        matches = [eid for eid, name in names.items() if name.lower() == who.lower()]
-        if not matches:
-            raise OfficeError(f"no employee called {who!r} (the office has had: {', '.join(sorted(names.values()))})")
-        return matches[-1]  # the latest of that name
+        return whose_in(await self.everyone(), who)
 
     async def brief_text(self, employee_id: str, version: str) -> str | None:
         """The brief as the employee worked from it at `version`."""
@@ -49,16 +64,22 @@ class History:
         self, *, employee_id: str | None, kind: str | None, since: str | None, until: str | None, limit: int
     ) -> list[AuditRow]:
         """Audit rows for the viewer, newest first; `since <= ts < until`."""
+        from engine.audit import AuditLog
+
         return await self._journal.read(
             lambda conn: AuditLog.rows(conn, employee_id=employee_id, kind=kind, since=since, until=until, limit=limit)
         )
 
     async def audit_verify(self) -> VerifyReport:
         """Recompute the hash chain over everything committed so far."""
+        from engine.audit import AuditLog
+
         await self._journal.flush()
         return await self._journal.read(AuditLog.verify)
 
     async def audit_export(self, path: Path, fmt: Literal["jsonl", "csv"]) -> int:
+        from engine.audit import AuditLog
+
         await self._journal.flush()
         return await self._journal.read(lambda conn: AuditLog.export(conn, path, fmt))
 
@@ -67,6 +88,8 @@ class History:
 
     async def set_shell_setting(self, key: str, value: str) -> None:
         """A preference of the window's own (layout, tray, first run); owner decisions have their own calls."""
+        from engine.store.settings import put_setting
+
         await self._journal.write(put_setting(_shell_key(key), value))
 
 

@@ -16,6 +16,7 @@ from engine.hours import next_change
 from engine.office.employee import employee_event, unseated_event
 from engine.office.reviews import submitted_event
 from engine.office.roster import Roster
+from engine.office.shown import roster_rows
 from engine.office.standing import OPEN, is_over_budget, standing
 from engine.store.journal import Journal
 from engine.store.records import Deliverable, EmployeeRecord
@@ -119,27 +120,8 @@ class OfficeQueries:
         records = await self._journal.employees()
         running = {t.employee_id: t.title for t in await self._journal.tasks(statuses=["running"])}
         shown = await self.statuses(records)
-        rows: list[dict[str, Any]] = []
-        for r in records:
-            employee = self._roster.employees.get(r.id)
-            status, detail = shown[r.id]
-            rows.append(
-                {
-                    "id": r.id,
-                    "name": r.name,
-                    "role": r.role,
-                    "title": r.title,
-                    "team": r.team,
-                    "status": status,
-                    "detail": detail,
-                    "current_task": running.get(r.id),
-                    "rehearsal": employee.config.is_rehearsal if employee else True,
-                    "model": employee.config.model if employee else None,  # what it thinks with
-                    "probation_left": r.probation_left,
-                    "brief_error": self._roster.brief_errors.get(r.id),
-                }
-            )
-        return rows
+        configs = {e.id: e.config for e in self._roster.employees.values()}
+        return roster_rows(records, running, shown, configs, self._roster.brief_errors)
 
     async def held_work(self) -> list[Held]:
         """Every open task nobody can work now, and why: hours, the owner, a budget, a crash."""

@@ -17,10 +17,11 @@ from typing import Any
 from engine import model_choice
 from engine.clock import Clock
 from engine.errors import OwnerError
-from engine.guardrails import OFFICE, BudgetLedger, Ceiling, Guardrails, employee_scope, period_days, team_scope
+from engine.guardrails import OFFICE, BudgetLedger, Ceiling, Guardrails, employee_scope, team_scope
 from engine.llm.types import ModelClient, ModelConfig, ModelConfigError, Price
 from engine.office.recorder import Recorder
 from engine.office.roster import Roster
+from engine.office.shown import COST_WINDOW, budget_report
 from engine.store.journal import Journal
 from engine.store.settings import bump_owner_version, delete_setting, put_setting
 from engine.store.spend import add_allowance, put_ceiling, read_costs_since
@@ -102,46 +103,10 @@ class Spending:
 
     async def budget_report(self) -> dict[str, Any]:
         """Spend per employee, team and office for today, this week and this month."""
-        since = (self._clock.now() - timedelta(days=32)).isoformat()
+        since = (self._clock.now() - COST_WINDOW).isoformat()
         rows = await self._journal.read(functools.partial(read_costs_since, since=since))
-        now = self._clock.now()
-        report: dict[str, Any] = {"employees": [], "teams": [], "office": None}
-        totals: dict[str, dict[str, float]] = {}
-        simulated: dict[str, bool] = {}
-
-        def add(scope: str, when: datetime, usd: float, rehearsal: bool) -> None:
-            today = datetime.fromisoformat(self._ledger.day_of(scope, now)).date()
-            day = datetime.fromisoformat(self._ledger.day_of(scope, when)).date()
-            bucket = totals.setdefault(scope, {"today": 0.0, "week": 0.0, "month": 0.0})
-            for period in ("today", "week", "month"):
-                first, last = period_days(today, period)
-                if first <= day <= last:
-                    bucket[period] += usd
-            simulated[scope] = simulated.get(scope, False) or rehearsal
-
-        for employee_id, started, usd, rehearsal in rows:
-            for scope in self._ledger.scopes_of(employee_id):
-                add(scope, datetime.fromisoformat(started), usd, bool(rehearsal))
-
-        def entry(scope: str, **extra: Any) -> dict[str, Any]:
-            ceiling = self._ledger.ceiling(scope)
-            day = self._ledger.day_of(scope, now)
-            spend = totals.get(scope, {"today": 0.0, "week": 0.0, "month": 0.0})
-            return {
-                **extra,
-                "scope": scope,
-                **{k: round(v, 6) for k, v in spend.items()},
-                "per_day_usd": _finite(self._ledger.day_limit(scope, day)),
-                "per_turn_usd": _finite(ceiling.per_turn_usd),
-                "simulated": simulated.get(scope, False),
-            }
-
-        for employee in self._roster.employees.values():
-            report["employees"].append(entry(employee_scope(employee.id), id=employee.id, name=employee.record.name))
-        for team in sorted(self._ledger.teams()):
-            report["teams"].append(entry(team_scope(team), id=team))
-        report["office"] = entry(OFFICE)
-        return report
+        seated = [(e.id, e.record.name) for e in self._roster.employees.values()]
+        return budget_report(rows, self._ledger, seated, self._clock.now())
 
     # --- models ---------------------------------------------------------------------------------
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from engine.events import Status, TaskStatus
-from engine.store.records import TaskRecord
+if TYPE_CHECKING:  # names only: a reading command does not build every event class
+    from engine.events import Status, TaskStatus
+    from engine.store.records import TaskRecord
 
 # Tasks that are not finished one way or another: what an employee's standing is read from.
 OPEN: tuple[TaskStatus, ...] = ("queued", "running", "waiting", "parked", "uncertain", "review")

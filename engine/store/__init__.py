@@ -8,14 +8,27 @@ build a writer `Op` (committed with `Journal.write`) or read on a connection (ru
 - `writes` (employees, tasks, turns, steps), `settings`, `approvals`, `deliverables`, `spend`,
   `recovery`, `audit`: the statements of each table or concern.
 - `db`, `schema`, `writer`, `backups`, `restore`: opening, migrating, writing and copying the database.
+- `reading`: an existing database read with the standard library alone, for commands that only show it.
+
+The names below load on first use: importing `engine.store.reading` (or `errors`, `records`) does not
+import SQLAlchemy with this package.
 """
 
-from sqlalchemy import Connection
+from __future__ import annotations
 
-from engine.store.db import StoreError
-from engine.store.journal import Journal
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from engine.store.errors import StoreError
 from engine.store.records import ApprovalRecord, Deliverable, EmployeeRecord, StepRecord, TaskRecord
-from engine.store.writer import Op
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from engine.store.journal import Journal
+    from engine.store.writer import Op
+
+_LAZY = {"Connection": "sqlalchemy", "Journal": "engine.store.journal", "Op": "engine.store.writer"}
 
 __all__ = [
     "ApprovalRecord",
@@ -28,3 +41,12 @@ __all__ = [
     "StoreError",
     "TaskRecord",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # looked up once
+    return value

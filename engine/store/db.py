@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -14,14 +13,21 @@ from sqlalchemy.exc import DBAPIError
 
 from engine.clock import Clock, SystemClock
 from engine.store.backups import BEFORE_MIGRATION, BackupError, damaged_advice, take_backup
+from engine.store.errors import StoreError, describe_sqlite_error
+from engine.store.reading import MIGRATIONS, head_revision
+
+__all__ = [
+    "MIGRATIONS",
+    "StoreError",
+    "alembic_config",
+    "describe_sqlite_error",
+    "head_revision",
+    "make_engine",
+    "open_database",
+    "stored_revision",
+]
 
 log = logging.getLogger(__name__)
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-class StoreError(Exception):
-    """The database cannot be used: corrupt, locked by another process, disk full, unwritable."""
 
 
 def _pragmas(dbapi_connection: Any, _record: Any, busy_ms: int = 5000) -> None:
@@ -38,16 +44,6 @@ def make_engine(path: Path, *, busy_ms: int = 5000) -> Engine:
     engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
     event.listen(engine, "connect", lambda conn, record: _pragmas(conn, record, busy_ms))
     return engine
-
-
-def head_revision() -> str | None:
-    """The newest migration, read from the files' names (`NNNN_what.py` holds revision "NNNN").
-
-    Opening an office only compares this with the stored version; Alembic (a third of a second to
-    import) is loaded only when there is something to migrate. A test holds this to Alembic's head.
-    """
-    names = sorted(p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
-    return names[-1] if names else None
 
 
 def stored_revision(conn: Connection) -> str | None:
@@ -122,32 +118,3 @@ def _has_tables(engine: Engine) -> bool:
     with engine.connect() as conn:
         row = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()
     return bool(row and row[0])
-
-
-def describe_sqlite_error(path: Path, exc: BaseException) -> str:
-    exc = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
-        return f"the database {path} is locked by another Headcount process; close it and try again"
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return f"the database {path} is damaged ({exc}); {damaged_advice(path)}"
-    # SQLite reports a full disk as SQLITE_FULL, or as an I/O error when its shared-memory file cannot grow.
-    io_error = "disk i/o error" in text or getattr(exc, "sqlite_errorname", "").startswith("SQLITE_IOERR")
-    if "full" in text or (io_error and _nearly_full(path)):
-        return f"the disk holding {path} is full; free some space: nothing already saved was lost"
-    if "readonly" in text or "unable to open" in text:
-        return f"cannot write the database {path}: check the folder's permissions"
-    if io_error:
-        return (
-            f"cannot write the database {path}: the disk refused the write ({exc}); check the disk and the "
-            "file's permissions: nothing already saved was lost"
-        )
-    return f"database error on {path}: {exc}"
-
-
-def _nearly_full(path: Path, margin: int = 1 << 20) -> bool:
-    """Less than `margin` bytes free where the database lives: too little for SQLite to work in."""
-    try:
-        return shutil.disk_usage(path.parent).free < margin
-    except OSError:
-        return False

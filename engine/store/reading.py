@@ -1,35 +1,163 @@
-"""Opening an existing database only to read it: one schema-version read, no migration, no writer."""
+"""An existing database, read with the standard library alone: one schema-version read, no migration,
+no writer, no SQLAlchemy (a third of a read-only command's time went to importing it).
+
+These are the reads of the commands that only show the office (`roster`, `tasks`, `log`, `approvals`,
+`budget`), written against sqlite3 directly. Each mirrors a read of `Journal` or of a store module
+(named in its docstring) and returns the same records; tests/engine/test_reading.py holds every command
+to the same output through either front.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
-from sqlalchemy.exc import DBAPIError
+from engine.store.errors import StoreError, describe_sqlite_error
+from engine.store.records import ApprovalRecord, EmployeeRecord, StepRecord, TaskRecord
 
-from engine.store.db import StoreError, describe_sqlite_error, head_revision, make_engine, stored_revision
-from engine.store.journal import Journal
-from engine.store.writer import Writer
+T = TypeVar("T")
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def open_for_reading(path: Path, *, busy_ms: int = 5000) -> tuple[Journal, Callable[[], None]] | None:
-    """A journal over the database at `path` and the call that closes it, for reads only.
+def head_revision() -> str | None:
+    """The newest migration, read from the files' names (`NNNN_what.py` holds revision "NNNN").
+
+    Opening an office only compares this with the stored version; Alembic (a third of a second to
+    import) is loaded only when there is something to migrate. A test holds this to Alembic's head.
+    """
+    names = sorted(p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    return names[-1] if names else None
+
+
+def _columns(record: type[Any]) -> str:
+    return ", ".join(f.name for f in dataclasses.fields(record))
+
+
+_EMPLOYEES, _TASKS, _STEPS = _columns(EmployeeRecord), _columns(TaskRecord), _columns(StepRecord)
+_APPROVALS = _columns(ApprovalRecord)
+_REHEARSAL = [f.name for f in dataclasses.fields(StepRecord)].index("rehearsal")
+
+
+def _in(values: Sequence[str]) -> str:
+    return ", ".join("?" * len(values))
+
+
+class StoredRows:
+    """The stored office's rows on one read-only connection; every method raises StoreError."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self._path = path
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise StoreError(describe_sqlite_error(self._path, exc)) from exc
+        except sqlite3.DatabaseError as exc:
+            if type(exc) is not sqlite3.DatabaseError:
+                raise  # a bad statement is a bug, not a fault of the database or its disk
+            raise StoreError(describe_sqlite_error(self._path, exc)) from exc
+
+    async def employees(self, include_departed: bool = False) -> list[EmployeeRecord]:
+        """As `Journal.employees`."""
+        where = "" if include_departed else " WHERE left_at IS NULL"
+        return [EmployeeRecord(*r) for r in self._rows(f"SELECT {_EMPLOYEES} FROM employees{where} ORDER BY hired_at")]
+
+    async def tasks(self, employee_id: str | None = None, statuses: Sequence[str] | None = None) -> list[TaskRecord]:
+        """As `Journal.tasks`."""
+        where, params = [], []
+        if employee_id:
+            where.append("employee_id = ?")
+            params.append(employee_id)
+        if statuses:
+            where.append(f"status IN ({_in(statuses)})")
+            params.extend(statuses)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        sql = f"SELECT {_TASKS} FROM tasks{clause} ORDER BY created_at, id"
+        return [TaskRecord(*r) for r in self._rows(sql, params)]
+
+    async def steps(self, *, employee_id: str) -> list[StepRecord]:
+        """As `Journal.steps(employee_id=...)`: an employee's steps, oldest first."""
+        sql = f"SELECT {_STEPS} FROM steps WHERE employee_id = ? ORDER BY started_at, seq"
+        found = []
+        for row in self._rows(sql, (employee_id,)):
+            values = list(row)
+            values[_REHEARSAL] = bool(values[_REHEARSAL])  # SQLite keeps a Boolean as 0 or 1
+            found.append(StepRecord(*values))
+        return found
+
+    async def settings(self) -> list[tuple[str, str]]:
+        """As `engine.store.settings.read_settings`."""
+        return [(str(k), str(v)) for k, v in self._rows("SELECT key, value FROM settings")]
+
+    async def setting(self, key: str) -> str | None:
+        """As `Journal.setting`."""
+        rows = self._rows("SELECT value FROM settings WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    async def approvals(self, status: str | None) -> list[ApprovalRecord]:
+        """As `engine.store.approvals.read_all`."""
+        where, params = (" WHERE status = ?", (status,)) if status else ("", ())
+        sql = f"SELECT {_APPROVALS} FROM approvals{where} ORDER BY created_at"
+        return [ApprovalRecord(*r) for r in self._rows(sql, params)]
+
+    async def ceilings(self) -> list[tuple[str, float | None, float | None]]:
+        """As `engine.store.spend.read_ceilings`."""
+        return [(r[0], r[1], r[2]) for r in self._rows("SELECT scope, per_turn_usd, per_day_usd FROM ceilings")]
+
+    async def allowances(self) -> list[tuple[str, str, float]]:
+        """As `engine.store.spend.read_allowances`."""
+        return [(r[0], r[1], r[2]) for r in self._rows("SELECT scope, day, usd FROM allowances")]
+
+    async def costs_since(self, since: str) -> list[tuple[str, str, float, bool]]:
+        """As `engine.store.spend.read_costs_since`."""
+        sql = "SELECT employee_id, started_at, cost_usd, rehearsal FROM steps WHERE started_at >= ? AND cost_usd > 0"
+        return [(r[0], r[1], r[2], bool(r[3])) for r in self._rows(sql, (since,))]
+
+    async def audit_page(
+        self, *, employee_id: str | None, kind: str | None, since: str | None, until: str | None, limit: int
+    ) -> list[tuple[Any, ...]]:
+        """As `engine.store.audit.read_page`: rows (in its COLUMNS) newest first; `since <= ts < until`."""
+        where, params = [], []
+        for clause, value in (("employee_id = ?", employee_id), ("kind = ?", kind), ("ts >= ?", since),
+                              ("ts < ?", until)):  # fmt: skip
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        sql = "SELECT seq, ts, employee_id, kind, data, prev_hash, hash FROM audit"
+        sql += f" WHERE {' AND '.join(where)}" if where else ""
+        return [tuple(r) for r in self._rows(f"{sql} ORDER BY seq DESC LIMIT ?", [*params, limit])]
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def open_for_reading(path: Path, *, busy_ms: int = 5000) -> StoredRows | None:
+    """The rows of the database at `path`, on a connection that cannot write.
 
     None when there is no database yet or its schema is not the latest: the full office opens it then
-    (and creates or migrates it). Raises StoreError when the file cannot be read as a database. The
-    journal's writer is never started: a write through it is a bug.
+    (and creates or migrates it). Raises StoreError when the file cannot be read as a database.
     """
     if not path.is_file() or path.stat().st_size == 0:
         return None
-    engine = make_engine(path, busy_ms=busy_ms)
     try:
-        with engine.connect() as conn:
-            current = stored_revision(conn)
-    except (sqlite3.DatabaseError, DBAPIError) as exc:
-        engine.dispose()
+        # Not mode=ro: a reader of a WAL database may need to create its shared-memory file.
+        conn = sqlite3.connect(path, timeout=busy_ms / 1000, check_same_thread=False)
+    except sqlite3.Error as exc:
         raise StoreError(describe_sqlite_error(path, exc)) from None
-    if current is None or current != head_revision():
-        engine.dispose()
+    try:
+        conn.execute("PRAGMA query_only=ON")  # a write through this connection is a bug: SQLite refuses it
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        version = "SELECT version_num FROM alembic_version"
+        row = conn.execute(version).fetchone() if "alembic_version" in tables else None
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(describe_sqlite_error(path, exc)) from None
+    if row is None or str(row[0]) != head_revision():
+        conn.close()
         return None
-    return Journal(engine, Writer(engine)), engine.dispose
+    return StoredRows(conn, path)

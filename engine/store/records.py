@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.events import StepKind, StepStatus, TaskStatus
+if TYPE_CHECKING:  # names only: a reading command does not build every event class
+    from engine.events import StepKind, StepStatus, TaskStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,37 @@ class Deliverable:
     comment: str
     created_at: str
     decided_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """A row of the audit log, its data parsed (a damaged row's text kept under "unreadable")."""
+
+    seq: int
+    ts: str
+    employee_id: str | None
+    kind: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+def audit_row(values: tuple[Any, ...]) -> AuditRow:
+    """An audit row from its columns in table order (engine.store.audit.COLUMNS)."""
+    seq, ts, employee_id, kind, text, prev_hash, row_hash = values
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError):
+        data = None
+    return AuditRow(
+        seq=seq,
+        ts=ts,
+        employee_id=employee_id,
+        kind=kind,
+        data=data if isinstance(data, dict) else {"unreadable": text},
+        prev_hash=prev_hash,
+        hash=row_hash,
+    )
 
 
 def fields_of(record: Any) -> dict[str, Any]:

@@ -124,14 +124,21 @@ def test_help_does_not_import_litellm_or_qt() -> None:
 
 
 READ_ONLY = (["roster"], ["tasks"], ["log", "Ada"], ["approvals"], ["budget"], ["catalog"])
-# httpx (apps, OAuth) and every other command's module stay off the read-only path too (issue 16).
+# httpx (apps, OAuth) and every other command's module stay off the read-only path too (issue 16), and so do
+# SQLAlchemy (the rows are read with sqlite3), the office's parts and the brief parser (YAML, pydantic): what
+# a brief says is kept by the office when it seats someone, and the catalog between runs.
 HEAVY = ("litellm", "panda3d", "direct", "alembic", "PySide6", "qasync", "httpx", "authlib", "mcp", "caldav")
 HEAVY += ("aiosmtplib", "engine.cli_connect", "engine.cli_apps", "engine.cli_memory", "engine.cli_teams")
+HEAVY += ("sqlalchemy", "pydantic", "yaml", "jsonschema", "keyring", "cryptography", "engine.office.front")
+HEAVY += ("engine.connections", "engine.loop", "engine.secrets", "engine.guardrails.checks", "engine.memory")
+HEAVY += ("engine.tools.registry", "engine.briefs.model", "engine.briefs.loader", "engine.audit", "engine.logs")
 
 
 @pytest.mark.parametrize("command", READ_ONLY, ids=lambda c: c[0])
 def test_read_only_commands_import_nothing_heavy(worked: Path, command: list[str]) -> None:
-    """Showing what is stored needs no model library, no renderer and no migration tool."""
+    """Showing what is stored needs no model library, no renderer, no migration tool, no SQLAlchemy and
+    no brief parsed again (once the office or a first `catalog` has kept what the briefs say)."""
+    headcount(worked, *command)  # a first `catalog` keeps what it parsed
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(worked), OFFSET_ENV: OFFSET}
     code = (
         "import sys, contextlib, io\n"
@@ -139,25 +146,6 @@ def test_read_only_commands_import_nothing_heavy(worked: Path, command: list[str
         "out = io.StringIO()\n"
         f"with contextlib.redirect_stdout(out): code = main({command!r})\n"
         f"print(code, out.getvalue().count('\\n') > 0, sorted(m for m in {HEAVY!r} if m in sys.modules))"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=180)
-    assert result.stdout.strip() == "0 True []", result.stdout + result.stderr
-
-
-# `tasks` and `log` read the stored rows through engine.office.reading: not even the office is built.
-OFFICE = ("engine.office.front", "engine.connections", "engine.loop", "keyring", "engine.secrets", "engine.briefs")
-OFFICE += ("pydantic", "yaml", "jsonschema", "engine.guardrails", "engine.memory")
-
-
-@pytest.mark.parametrize("command", [["tasks"], ["log", "Ada"]], ids=lambda c: c[0])
-def test_stored_rows_are_read_without_the_office(worked: Path, command: list[str]) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(worked), OFFSET_ENV: OFFSET}
-    code = (
-        "import sys, contextlib, io\n"
-        "from engine.cli import main\n"
-        "out = io.StringIO()\n"
-        f"with contextlib.redirect_stdout(out): code = main({command!r})\n"
-        f"print(code, out.getvalue().count('\\n') > 0, sorted(m for m in {OFFICE!r} if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=180)
     assert result.stdout.strip() == "0 True []", result.stdout + result.stderr
@@ -175,6 +163,25 @@ def test_catalog_opens_no_database_and_no_keyring(tmp_path: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=180)
     assert result.stdout.strip() == "0 []", result.stdout + result.stderr
+
+
+def test_catalog_kept_between_runs_follows_the_owners_files(tmp_path: Path) -> None:
+    """`catalog` answers from what it kept only while no catalog file changed: a role the owner adds,
+    breaks or removes shows at once, warnings included."""
+    home = tmp_path / "home"
+    first = headcount(home, "catalog", "--json").stdout
+    assert headcount(home, "catalog", "--json").stdout == first  # the second from what was kept
+    roles = home / "briefs" / "roles"
+    roles.mkdir(parents=True)
+    text = (ROOT / "briefs" / "roles" / "assistant.md").read_text(encoding="utf-8")
+    (roles / "my-helper.md").write_text(text.replace("id: assistant", "id: my-helper"), encoding="utf-8")
+    assert "my-helper" in headcount(home, "catalog").stdout
+    (roles / "my-helper.md").write_text(text.replace("id: assistant", "id: my-helper").replace("goals:", "goal:"))
+    for _ in range(2):  # parsed, then kept: the warning says the same both times
+        result = headcount(home, "catalog")
+        assert "my-helper" not in result.stdout and "my-helper.md" in result.stderr and "goals" in result.stderr
+    (roles / "my-helper.md").unlink()
+    assert headcount(home, "catalog", "--json").stdout == first
 
 
 def test_command_table_names_what_each_module_adds() -> None:

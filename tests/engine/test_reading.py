@@ -1,4 +1,5 @@
-"""The reading front (engine.office.reading): `tasks` and `log` say the same as through the full office."""
+"""The reading front (engine.office.reading): `roster`, `tasks`, `log`, `approvals` and `budget` say the same
+as through the full office."""
 
 from __future__ import annotations
 
@@ -12,15 +13,15 @@ from pathlib import Path
 import pytest
 
 from engine.clock import OFFSET_ENV
-from engine.store.db import head_revision
-from engine.store.reading import open_for_reading
+from engine.store.reading import head_revision, open_for_reading
 from tests.engine.test_cli import OFFSET, ROOT, headcount, worked
 
 __all__ = ["worked"]  # the office where Ada finished a task in rehearsal (a real run)
 
 SHOWN = (
     ["tasks"], ["tasks", "--json"], ["tasks", "--employee", "Ada"], ["tasks", "--employee", "Ada", "--json"],
-    ["log", "Ada"], ["log", "Ada", "--json"],
+    ["log", "Ada"], ["log", "Ada", "--json"], ["roster"], ["roster", "--json"], ["approvals"],
+    ["approvals", "--json"], ["approvals", "--all", "--json"], ["budget"], ["budget", "--json"],
 )  # fmt: skip
 
 
@@ -30,7 +31,8 @@ def shown(home: Path, command: list[str], *, full: bool) -> tuple[str, list[str]
     code = (
         "import sys, contextlib, io, json\n"
         "import engine.cli\n"
-        f"if {full!r}: engine.cli.FROM_STORE.clear()\n"
+        "import engine.office.reading\n"
+        f"if {full!r}: engine.office.reading.Reading.open = lambda home: None\n"
         "out = io.StringIO()\n"
         f"with contextlib.redirect_stdout(out): code = engine.cli.main({command!r})\n"
         "assert code == 0, code\n"
@@ -60,7 +62,7 @@ def test_a_new_or_older_database_goes_through_the_full_office(tmp_path: Path) ->
     assert out.strip() == "[]" and "engine.office.front" in fronts  # created and migrated by the office
     opened = open_for_reading(home / "headcount.db")
     assert opened is not None
-    opened[1]()
+    opened.close()
     with sqlite3.connect(home / "headcount.db") as conn:  # as if written by an older Headcount
         conn.execute("UPDATE alembic_version SET version_num = '0001'")
     assert head_revision() != "0001" and open_for_reading(home / "headcount.db") is None
@@ -69,3 +71,82 @@ def test_a_new_or_older_database_goes_through_the_full_office(tmp_path: Path) ->
     headcount(home, "hire", "assistant", "--name", "Ada")
     _out, fronts = shown(home, ["log", "Ada"], full=False)
     assert fronts == ["engine.office.reading"]
+
+
+def test_rows_read_with_sqlite3_are_the_journals(worked: Path) -> None:
+    """Every read of the reading front returns what the journal's own read returns."""
+    import asyncio
+
+    from engine.store import spend
+    from engine.store.approvals import read_all
+    from engine.store.db import make_engine
+    from engine.store.journal import Journal
+    from engine.store.settings import read_settings
+    from engine.store.writer import Writer
+
+    rows = open_for_reading(worked / "headcount.db")
+    assert rows is not None
+    engine = make_engine(worked / "headcount.db")
+    journal = Journal(engine, Writer(engine))
+
+    async def both() -> None:
+        ada = (await journal.employees())[0].id
+        assert await rows.employees() == await journal.employees()
+        assert await rows.employees(include_departed=True) == await journal.employees(include_departed=True)
+        assert await rows.tasks() == await journal.tasks() and await rows.tasks()
+        assert await rows.tasks(employee_id=ada, statuses=["done"]) == await journal.tasks(ada, ["done"])
+        steps = await rows.steps(employee_id=ada)
+        assert steps == await journal.steps(employee_id=ada) and any(s.rehearsal for s in steps)
+        assert await rows.settings() == await journal.read(read_settings)
+        assert await rows.approvals(None) == await journal.read(lambda conn: read_all(conn, None))
+        assert await rows.ceilings() == await journal.read(spend.read_ceilings)
+        assert await rows.allowances() == await journal.read(spend.read_allowances)
+        since = "2000-01-01"
+        assert await rows.costs_since(since) == await journal.read(lambda c: spend.read_costs_since(c, since))
+
+    try:
+        asyncio.run(both())
+    finally:
+        rows.close()
+        engine.dispose()
+
+
+def test_a_changed_or_broken_brief_is_parsed_again_by_the_office(worked: Path, tmp_path: Path) -> None:
+    """`roster` and `budget` use what the office kept of each brief only while the file is as it was: an
+    edited brief, a broken one or the owner's own hours send them through the full office, which says
+    what is wrong (file, line, field) and keeps it for the next reading."""
+    brief = tmp_path / "helper.md"
+    brief.write_text(
+        "---\nid: helper\ntitle: Helper\nfunction: ops\ngoals: [Help]\ntone: terse\ntools: [write_file]\n"
+        "probation: 0\nhours: 24/7\nbudget: {per_day_usd: 3}\n---\nHelps.\n"
+    )
+    headcount(worked, "hire", str(brief), "--name", "Bo")
+    headcount(worked, "budget", "set", "office", "--per-day", "9")  # an office that seated Bo kept his brief
+    for command in (["roster", "--json"], ["budget", "--json"]):
+        light, fronts = shown(worked, command, full=False)
+        assert fronts == ["engine.office.reading"]
+        assert light == shown(worked, command, full=True)[0]
+    report = json.loads(shown(worked, ["budget", "--json"], full=False)[0])
+    assert [e["per_day_usd"] for e in report["employees"] if e["name"] == "Bo"] == [3.0]
+    assert report["office"]["per_day_usd"] == 9.0
+    brief.write_text(brief.read_text().replace("goals: [Help]", "goal: [Help]"))  # line 5: a typo
+    out, fronts = shown(worked, ["roster", "--json"], full=False)
+    assert "engine.office.front" in fronts
+    (bo,) = [row for row in json.loads(out) if row["name"] == "Bo"]
+    assert "helper.md:5" in bo["brief_error"] and "goals" in bo["brief_error"] and bo["model"] is None
+    assert bo["rehearsal"] is False  # one who cannot work is not rehearsing either
+    (line,) = [line for line in shown(worked, ["roster"], full=False)[0].splitlines() if line.startswith("Bo ")]
+    assert "[cannot work: see its brief]" in line
+    for command in (["roster", "--json"], ["roster"], ["budget", "--json"]):
+        light, fronts = shown(worked, command, full=False)
+        assert fronts == ["engine.office.reading"]
+        assert light == shown(worked, command, full=True)[0]
+    headcount(worked, "hours", "--always")
+    _out, fronts = shown(worked, ["roster"], full=False)
+    assert "engine.office.front" in fronts  # the owner's hours are parsed by the office
+
+
+def test_the_reading_front_names_settings_as_the_office_stores_them() -> None:
+    from engine.office import belts, decisions, reading
+
+    assert reading.BELT_CEILING == belts.BELT_CEILING and reading.CALL_IN_PREFIX == decisions.CALL_IN_PREFIX
