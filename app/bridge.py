@@ -18,20 +18,20 @@ from typing import TYPE_CHECKING, Any, Literal
 from app.attach import watching_text, work_or_watch
 from app.audit_rows import show_audit, verify_audit
 from app.board_routes import BoardRoutes
-from app.connections_bridge import connections_callbacks
 from app.doctor_data import check_machine
 from app.forms import BriefProblem, CustomRole, DoctorRow, Graphics, RoleInfo, SettingsValues
 from app.memory_rows import MemoryCommands
 from app.onboarding import hire_starter_team, is_first_run
-from app.panels.connections import ConnectionsCallbacks
 from app.rows import brief_problem, rehearsal_pace, role_summary, step_row
 from app.settings_apply import apply_settings, load_settings, store_settings
 from app.state import OfficeState
+from app.timing import mark
 from engine.events import DecisionsChanged, Event
 
 EventSink = Callable[[Event], None]
 
 if TYPE_CHECKING:
+    from app.panels.connections import ConnectionsCallbacks
     from engine.office import Office
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ class Bridge:
         self._audit_filter: tuple[str | None, str | None, str | None] = (None, None, None)
         self.settings = SettingsValues()
         self.board = BoardRoutes(lambda: self.office, self.spawn)  # the board tab's routes (app/board_routes.py)
+        self.on_seeded: Callable[[], None] | None = None  # the scene holds the office's snapshot (first frame)
 
     # --- life cycle --------------------------------------------------------------------------------
 
@@ -60,12 +61,16 @@ class Bridge:
             from engine.paths import Home
 
             self.office = await Office.open(Home.resolve(), colocate_writer=False)
+            mark("office open")
         office = self.office
         office.stream = True  # replies stream into chat as they are written
         office.rehearsal_pace = rehearsal_pace()
         self._unsubscribe = office.bus.subscribe(self._on_event)
         for event in await office.snapshot():  # the office as it stands; after this, events alone
             self._fan_out(event)
+        mark("scene seeded")
+        if self.on_seeded is not None:
+            self.on_seeded()
         self.settings = await self._load_settings()
         self.board.opened()
         await self._seed_spend()
@@ -420,6 +425,9 @@ class Bridge:
         self.state.tell(f"{name} has left; {cancelled} open task(s) cancelled. Their log stays.")
 
     def connections(self) -> ConnectionsCallbacks:
+        # imported here, not at start-up: engine.apps and the CLI modules it shares (a tenth of a second)
+        from app.connections_bridge import connections_callbacks
+
         return connections_callbacks(self._office)  # the settings' Connections tab (engine.apps)
 
     def employees(self) -> list[tuple[str, str]]:

@@ -1,7 +1,9 @@
 """`headcount` with no command: the desktop app. One asyncio loop (qasync) on Qt's thread runs the engine.
 
-Order matters for start-up: the window paints first, then the office opens (database on a thread),
-and litellm's slow import is warmed on a thread so the first real model call does not stall the loop.
+Order matters for start-up: the engine is imported before Qt, the window paints, the office opens
+(database on a thread) and is drawn as stored, everyone seated: that first office frame is logged with
+the time since the process started. Only then is litellm's slow import warmed on a thread (so the first
+real model call does not stall the loop) and the garbage collector switched back on.
 """
 
 from __future__ import annotations
@@ -9,11 +11,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import importlib
 import logging
 import os
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.bridge import Bridge
+    from app.window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +63,31 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
         _settle(painted)
     await painted
     from app.passphrase import ask_for_keys, show_locked_banner
-    from app.timing import log_first_frame
+    from app.timing import log_first_frame, mark
     from engine.paths import Home
+
+    mark("painted")
 
     home = Home.resolve().root
     if not await ask_for_keys(window, home):  # only where keys live in the encrypted file (no OS keyring)
         show_locked_banner(window, home)
         bridge.state.tell("Your keys are locked: model keys and connected apps cannot be used until you unlock them.")
-    log_first_frame(window.office_view)  # cold start -> first office frame, in the log
+    log_first_frame(window.office_view)  # cold start -> first frame of the office as stored, in the log
+    show_when_seeded(window, bridge)
+    warm: threading.Thread | None = None
+
+    def after_first_frame() -> None:
+        # litellm's import holds the GIL for seconds: started any earlier, it halves the speed of the
+        # office opening and the first frame. A model call before it is done imports it off the loop too.
+        nonlocal warm
+        gc.enable()  # off since main(): see there
+        if warm is None:
+            warm = prewarm_in_background()
+
+    first_frame = getattr(window.office_view, "firstFrame", None)  # the 2D plan has none
+    if first_frame is not None:
+        first_frame.connect(after_first_frame)
     window.start_office()
-    warm = prewarm_in_background()
     try:
         await bridge.open(starter_team=starter_team)
         await KeepWorking.install(window, bridge)  # app/tray.py: closing the window keeps it working (owned by it)
@@ -78,6 +101,7 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
         bridge.state.set_engine_status(f"The office could not open: {exc}")
         window.show_problem("The office could not open", str(exc))
     window.settle_office()
+    after_first_frame()  # no frame yet (or no 3D office): now anyway
     if warm is not None:
         await asyncio.to_thread(warm.join)
     settle_heap()
@@ -86,6 +110,19 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
     await window.stop_office()
     await bridge.close()
     return 0
+
+
+def show_when_seeded(window: MainWindow, bridge: Bridge) -> None:
+    """Once the bridge has the office as stored, show it at once: the roster and the seated 3D office
+    (whose first frame from then on is the one the start-up time is logged at)."""
+    view_opened = getattr(window.office_view, "office_opened", None)  # the 2D plan follows the rows
+
+    def seeded() -> None:
+        window.refresh()
+        if view_opened is not None:
+            view_opened()
+
+    bridge.on_seeded = seeded
 
 
 def _settle(future: asyncio.Future[None]) -> None:
@@ -113,6 +150,15 @@ def main() -> int:
     if problem:
         print(f"headcount: {problem}", file=sys.stderr)
         return 1
+    from app.timing import mark
+
+    mark("python")
+    # Start-up allocates millions of long-lived objects and no garbage worth a pass: the collector's
+    # automatic passes cost a tenth of the time to the first frame. It is back on from that frame.
+    gc.disable()
+    # The engine before Qt: once PySide6 is loaded it reads the source of every module imported after
+    # it (shiboken's __feature__ check), some 500 modules of the engine, SQLAlchemy and pydantic.
+    importlib.import_module("engine.office.front")  # the Office the bridge opens once the window shows
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -125,6 +171,7 @@ def main() -> int:
     from engine.logs import setup_logging
     from engine.paths import Home
 
+    mark("imports")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.WARNING)  # the terminal hears of problems only
@@ -138,6 +185,7 @@ def main() -> int:
         said = "its window is now in front" if running else "it did not answer yet; look for it in the tray"
         print(f"Headcount is already open for {home.root}: {said}. This launch opens nothing more.")
         return 0
+    mark("qapplication")
     app.setApplicationName("Headcount")
     app.setQuitOnLastWindowClosed(False)  # we quit once the office has closed cleanly
     apply_theme(app)
@@ -147,6 +195,7 @@ def main() -> int:
     scene = SceneState()  # the 3D office: fed every engine event by the bridge, drawn by the viewport
     bridge = Bridge(state, scene=scene.apply)
     window = MainWindow(state, bridge, scene=scene)
+    mark("window")
     single = SingleInstance(name, SingleInstance.bring_forward(window), window)
     if not single.listen():
         log.warning("a second launch will open a second window: %s", single.server.errorString())

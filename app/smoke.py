@@ -93,6 +93,9 @@ async def _exercise(window: Any, bridge: Any, report: Report) -> None:
 
     await _until(lambda: bool(window._painted), "the window's first paint")
     report.step("window_painted_s")
+    from app.main import show_when_seeded
+
+    show_when_seeded(window, bridge)  # as the app does: the first frame shows the office as stored
     window.start_office()
     await bridge.open(starter_team=True)
     window.settle_office()

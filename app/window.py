@@ -36,21 +36,21 @@ from app.memory_rows import MemoryCommands
 from app.panels.audit import AuditPanel
 from app.panels.board import BoardPanel
 from app.panels.common import Card, heading, muted
-from app.panels.doctor import DoctorDialog
-from app.panels.employee import EmployeePanel
-from app.panels.hire import HireDialog
 from app.panels.inbox import InboxCallbacks, InboxPanel
 from app.panels.notify import Notifier
 from app.panels.office_view import make_office_view
 from app.panels.roster import RosterPanel
-from app.panels.settings import SettingsDialog
 from app.panels.tasks import TasksPanel
 from app.panels.welcome import WelcomeBanner
 from app.state import OfficeState
 from app.theme import REHEARSAL, app_icon, badge_icon, money
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the dialogs and the employee panel are imported when first opened (start-up time)
     from app.office.state import OfficeState as SceneState
+    from app.panels.doctor import DoctorDialog
+    from app.panels.employee import EmployeePanel
+    from app.panels.hire import HireDialog
+    from app.panels.settings import SettingsDialog
 
 REFRESH_MS = 80
 
@@ -298,6 +298,8 @@ class MainWindow(QMainWindow):
             return None
         panel = self.employee_panels.get(employee_id)
         if panel is None:
+            from app.panels.employee import EmployeePanel
+
             panel = EmployeePanel(
                 employee_id,
                 on_send=lambda text: self.commands.assign(employee_id, text),
@@ -348,6 +350,8 @@ class MainWindow(QMainWindow):
             self._state_changed(frozenset({"tasks"}))
 
     def open_hire(self) -> HireDialog:
+        from app.panels.hire import HireDialog
+
         dialog = HireDialog(
             self.commands.roles(),
             on_hire=self.commands.hire,
@@ -360,6 +364,8 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_settings(self) -> SettingsDialog:
+        from app.panels.settings import SettingsDialog
+
         dialog = SettingsDialog(
             self.commands.settings,
             self.commands.save_settings,
@@ -374,6 +380,8 @@ class MainWindow(QMainWindow):
 
     def open_doctor(self) -> DoctorDialog:
         """The same checks as `headcount doctor`, the graphics line from the pipe this window draws with."""
+        from app.panels.doctor import DoctorDialog
+
         graphics = graphics_in_use(self.office_view) or str(getattr(self.office_view, "reason", "no 3D office"))
         dialog = DoctorDialog(lambda online: self.commands.doctor(online, graphics), parent=self)
         dialog.open()

@@ -53,6 +53,8 @@ notify-level-device fatal
 notify-level-glgsg fatal
 default-directnotify-level warning
 model-cache-dir
+# The models are .bam files: do not scan every installed package for Python model loaders at start-up.
+loader-support-entry-points false
 """
 
 

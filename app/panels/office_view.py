@@ -155,8 +155,11 @@ def make_office_view(on_open: Callable[[str], object], scene: SceneState | None 
     try:  # Panda3D is imported only here: a window without a scene never pays for it
         from app.office.renderer import shared_renderer
         from app.panels.live_office import LiveOffice
+        from app.timing import mark
 
+        mark("panda3d import")
         renderer = shared_renderer(size=(960, 480))
+        mark("renderer")
     except Exception as exc:
         log.warning("the 3D office cannot render, showing the 2D floor plan: %s", exc)
         return FloorPlan(on_open, f"3D office unavailable: {exc}")
