@@ -35,10 +35,13 @@ class RunLock:
                 f"this office is already at work in {holder} (the window or `headcount run`); "
                 "stop that one first, or use the window"
             ) from None
+        mine = f"process {os.getpid()}"
         handle.seek(0)
-        handle.truncate()
-        handle.write(f"process {os.getpid()}")
-        handle.flush()
+        if handle.read() != mine:  # already ours after an earlier run in this process: no rewrite
+            handle.seek(0)
+            handle.truncate()
+            handle.write(mine)
+            handle.flush()
         self._file = handle
 
     def release(self) -> None:

@@ -258,6 +258,15 @@ class BudgetLedger:
         """
         return any(self.day_of(scope, since) != self.day_of(scope, now) for scope in self.scopes_of(employee_id))
 
+    def days(self, now: datetime) -> frozenset[tuple[str, str]]:
+        """The budget day `now` falls on in every time zone the ledger counts in.
+
+        While this stays the same, no budget day has begun anywhere, so `rolled_over` is false for all
+        work parked since: the scheduler reads parked work again only when it changes.
+        """
+        zones = {id(self._office_zone): self._office_zone, **{id(w.zone): w.zone for w in self._who.values()}}
+        return frozenset((str(zone), now.astimezone(zone).date().isoformat()) for zone in zones.values())
+
     def scopes_of(self, employee_id: str) -> list[str]:
         who = self._who.get(employee_id)
         scopes = [employee_scope(employee_id)]

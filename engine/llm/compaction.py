@@ -110,6 +110,7 @@ class Compactor:
         self._folded = 0  # steps folded into the summary
         self._window = 0  # tokens of the steps after them
         self._digest = _Digest()
+        self._summary: str | None = None  # the digest's text, kept between folds
 
     def fit(self, messages: Sequence[Message]) -> list[Message]:
         if self._limit is None:
@@ -119,9 +120,10 @@ class Compactor:
         # Fold points are decided step by step, as if each step had just arrived.
         for message in messages[self._read :]:
             if message.get("role") == "tool" and len(self._groups) > self._folded:
+                size = message_tokens(message)
                 self._groups[-1].append(message)
-                self._sizes[-1] += message_tokens(message)
-                self._window += message_tokens(message)
+                self._sizes[-1] += size
+                self._window += size
                 continue
             self._settle()
             self._groups.append([message])
@@ -131,7 +133,9 @@ class Compactor:
         self._settle()
         if self._folded == 0:
             return list(messages)
-        summary = self._digest.text(self.budget.summary_chars)
+        if self._summary is None:  # the same until the next fold
+            self._summary = self._digest.text(self.budget.summary_chars)
+        summary = self._summary
         recent = (m for g in self._groups[self._folded :] for m in g)
         return [*messages[: self.start], {"role": "assistant", "content": summary}, *recent]
 
@@ -143,6 +147,7 @@ class Compactor:
             return
         while self._folded < last_foldable and self._window > self._limit * self.budget.fold_to:
             self._digest.add(self._groups[self._folded])
+            self._summary = None
             self._window -= self._sizes[self._folded]
             self._folded += 1
 
@@ -207,13 +212,14 @@ def folded_calls(summary: str) -> dict[str, int]:
 
 def tool_results(messages: Sequence[Message]) -> int:
     """How many tool results a request stands for: those it shows and those folded into its summary."""
-    shown = sum(1 for m in messages if m.get("role") == "tool")
-    folded = sum(
-        sum(folded_calls(m["content"]).values())
-        for m in messages
-        if m.get("role") == "assistant" and isinstance(m.get("content"), str)
-    )
-    return shown + folded
+    count = 0
+    for m in messages:
+        role = m.get("role")
+        if role == "tool":
+            count += 1
+        elif role == "assistant" and isinstance(content := m.get("content"), str) and content.startswith(SUMMARY_MARK):
+            count += sum(folded_calls(content).values())
+    return count
 
 
 def _flat(content: Any) -> str:

@@ -247,13 +247,15 @@ class _Run:
         status: StepStatus
         error: str | None = None
         arguments: dict[str, Any] = {}
+        parsed: dict[str, Any] = {}
         spec = tool.spec if tool else None
         try:
             if tool is None:
                 raise ToolError(
                     f"you have no tool named {call.name!r}. Your tools are: {', '.join(work.belt.names())}."
                 )
-            arguments = await loop._guard.before_tool(work, call, tool.spec, parse_arguments(call.arguments))
+            parsed = parse_arguments(call.arguments)
+            arguments = await loop._guard.before_tool(work, call, tool.spec, dict(parsed))
             if masked := masked_fields(arguments):
                 raise ToolError(
                     f"{', '.join(masked)} was masked as a secret ({MASK}) when this call was saved: Headcount never "
@@ -276,7 +278,8 @@ class _Run:
             self._after_tool(step_id, call, name, status, result)
             return
         assert tool is not None
-        used = json.dumps(arguments, separators=(",", ":")) if arguments != _loads(call.arguments) else call.arguments
+        # As the model wrote them, unless the owner edited them (an approval): no second parse.
+        used = json.dumps(arguments, separators=(",", ":")) if arguments != parsed else call.arguments
         if not tool.spec.idempotent:
             # Journal the intent first: after a crash an intent with no result means "maybe done".
             await loop._journal.write(
@@ -403,13 +406,6 @@ def _redacted(message: Message, redact: Callable[[str], str]) -> Message:
             for c in out["tool_calls"]
         ]
     return out
-
-
-def _loads(raw: str) -> Any:
-    try:
-        return json.loads(raw or "{}")
-    except json.JSONDecodeError:
-        return None
 
 
 def _summary(reply: ModelReply) -> str:

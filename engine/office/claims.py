@@ -92,4 +92,5 @@ class Claims:
     async def forget_earlier_runs(self) -> None:
         """Recovery, with the run lock held: earlier runs are gone, so are their claims."""
         self._held.clear()
-        await self._journal.write(store.release_all(), full=True)
+        if await self._journal.read(store.any_claims):  # none after a clean stop: no fsynced write for nothing
+            await self._journal.write(store.release_all(), full=True)

@@ -200,12 +200,20 @@ class Scheduler:
     # --- budgets --------------------------------------------------------------------------------
 
     async def _watch_budgets(self) -> None:
-        """Whenever a reservation is settled or released, requeue parked work a new budget day freed."""
+        """Whenever a reservation is settled or released, requeue parked work a new budget day freed.
+
+        Parked work is read again only when a budget day changed since the last look (in any time zone
+        the ledger counts in): before that, none of it can have rolled over (every model step settles).
+        """
+        seen: frozenset[tuple[str, str]] | None = None
         with contextlib.suppress(asyncio.CancelledError):
             while True:
                 await self._settled.wait()
                 self._settled.clear()
-                await self.retry_parked_over_budget()
+                days = self._ledger.days(self._clock.now()) if self._ledger is not None else None
+                if days is None or days != seen:
+                    await self.retry_parked_over_budget()
+                    seen = days
 
     async def retry_parked_over_budget(self, employee_id: str | None = None) -> int:
         """Requeue tasks parked over budget whose budget day has changed since; how many.

@@ -14,6 +14,7 @@ from typing import Any, Final
 from sqlalchemy import Connection, Row, select
 
 from engine.store.schema import audit
+from engine.store.writer import driver
 
 COLUMNS: Final = ("seq", "ts", "employee_id", "kind", "data", "prev_hash", "hash")
 
@@ -26,7 +27,7 @@ _SELECT_ALL = f"SELECT {', '.join(COLUMNS)} FROM audit ORDER BY seq"
 
 def insert_row(conn: Connection, values: dict[str, Any]) -> None:
     """Append one row inside the writer's open transaction; `values` has every column."""
-    conn.exec_driver_sql(_INSERT, values)
+    driver(conn).execute(_INSERT, values)
 
 
 def read_newest(conn: Connection) -> tuple[int, str] | None:

@@ -67,5 +67,9 @@ def release_all() -> Op:
     return (delete(task_claims), None)
 
 
+def any_claims(conn: Connection) -> bool:
+    return conn.execute(select(task_claims.c.task_id).limit(1)).first() is not None
+
+
 def read_claims(conn: Connection) -> dict[str, ClaimRecord]:
     return {r.task_id: ClaimRecord(**r._asdict()) for r in conn.execute(select(task_claims))}

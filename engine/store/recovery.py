@@ -10,13 +10,21 @@ from engine.store.schema import steps, tasks
 def read_interrupted(
     conn: Connection,
 ) -> tuple[list[tuple[str, str]], dict[str, tuple[str, str, str | None, str | None]]]:
-    """(task id, employee id) of running tasks, and task id -> (step id, tool, arguments, call id) of open intents."""
+    """(task id, employee id) of running tasks, and task id -> (step id, tool, arguments, call id) of their intents.
+
+    Only running tasks' steps are looked at (through the task index, not a scan of every step ever made): an
+    intent whose task is not running was settled by an earlier recovery.
+    """
     running = [
         (r[0], r[1]) for r in conn.execute(select(tasks.c.id, tasks.c.employee_id).where(tasks.c.status == "running"))
     ]
+    if not running:
+        return running, {}
     intents = conn.execute(
         select(steps.c.task_id, steps.c.id, steps.c.tool, steps.c.arguments, steps.c.call_id).where(
-            steps.c.status == "started", steps.c.kind == "tool"
+            steps.c.task_id.in_([task_id for task_id, _ in running]),
+            steps.c.status == "started",
+            steps.c.kind == "tool",
         )
     )
     return running, {r[0]: (r[1], r[2], r[3], r[4]) for r in intents}

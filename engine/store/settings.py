@@ -13,7 +13,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, delete, insert, select
 
 from engine.store.schema import settings
-from engine.store.writer import Op
+from engine.store.writer import Op, driver
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,7 +44,7 @@ def bump_owner_version() -> Op:
 
 def upsert_setting(conn: Connection, key: str, value: str) -> None:
     """Set a setting inside the writer's open transaction (for writes made on the writer thread)."""
-    conn.exec_driver_sql(_UPSERT, {"key": key, "value": value})
+    driver(conn).execute(_UPSERT, {"key": key, "value": value})
 
 
 def read_setting(conn: Connection, key: str) -> str | None:

@@ -83,6 +83,11 @@ class Writer:
         self.rollback_listeners: list[Callable[[], None]] = []  # caches to drop after a failed batch
         self.commit_hooks: list[Callable[[Connection], None]] = []  # run once per transaction, inside it
 
+    @property
+    def colocated(self) -> bool:
+        """Writes commit on the loop's thread (the headless office); reads may run there too."""
+        return self._inline
+
     def start(self) -> None:
         """Start the writer thread. Call from the thread that runs the producers' event loop."""
         if not self._started:
@@ -260,6 +265,17 @@ class Writer:
         for loop, requests in by_loop.items():
             with contextlib.suppress(RuntimeError):  # the producer's loop has closed; nobody waits
                 loop.call_soon_threadsafe(_settle, requests, error)
+
+
+def driver(conn: Connection) -> sqlite3.Connection:
+    """The driver's connection under `conn`, for a write function's statements on the hot path.
+
+    The writer's transaction is the driver's own (see `Writer._apply`), so statements run here join it,
+    without SQLAlchemy's per-statement bookkeeping.
+    """
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
 
 
 def _settle(requests: list[_Request], error: BaseException | None) -> None:

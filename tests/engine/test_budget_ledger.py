@@ -133,3 +133,15 @@ async def test_settling_wakes_whoever_waits_for_headroom() -> None:
     assert not waiter.done()
     ledger.release(held)
     await asyncio.wait_for(waiter, 5)
+
+
+def test_the_budget_days_change_when_a_day_begins_in_any_zone_counted_in() -> None:
+    """The scheduler reads parked work again only when these change: every new budget day must show."""
+    ledger = _ledger()
+    late = datetime(2026, 3, 2, 10, 59, tzinfo=UTC)  # 23:59 in Auckland
+    midnight = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)  # a new day in Auckland only
+    before = ledger.days(late)
+    assert before == {("UTC", "2026-03-02"), ("Pacific/Auckland", "2026-03-02")}
+    assert ledger.days(datetime(2026, 3, 2, 1, 0, tzinfo=UTC)) == before
+    assert ledger.days(midnight) == {("UTC", "2026-03-02"), ("Pacific/Auckland", "2026-03-03")}
+    assert ledger.rolled_over("ben", late, midnight) and not ledger.rolled_over("ada", late, midnight)

@@ -7,14 +7,17 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Connection, Table, insert, select, text
 
 from engine.store.db import StoreError, alembic_config, head_revision, open_database
+from engine.store.journal import Journal
 from engine.store.schema import settings
+from engine.store.settings import read_setting
 from engine.store.writer import Writer
 
 
@@ -114,6 +117,37 @@ async def test_a_colocated_writer_commits_a_rounds_writes_together_in_order(tmp_
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT value FROM settings WHERE key = 'a'").fetchone() == ("3",)
     assert _count(path) == 1 + 20 + 3
+
+
+async def test_a_colocated_journal_reads_on_the_loop_thread_and_still_lets_others_run(tmp_path: Path) -> None:
+    """The headless office reads without a thread hop; a loop that only reads must not starve the rest."""
+    path = tmp_path / "h.db"
+    engine = open_database(path, tmp_path / "backups")
+    writer = Writer(engine, colocate=True)
+    writer.start()
+    journal = Journal(engine, writer)
+    await writer.write(("INSERT INTO settings (key, value) VALUES ('a', '1')", None))
+    threads: list[str] = []
+
+    def query(conn: Connection) -> str | None:
+        threads.append(threading.current_thread().name)
+        return read_setting(conn, "a")
+
+    others = 0
+
+    async def other() -> None:
+        nonlocal others
+        while True:
+            others += 1
+            await asyncio.sleep(0)
+
+    running = asyncio.ensure_future(other())
+    seen = [await journal.read(query) for _ in range(5)]
+    running.cancel()
+    await writer.close()
+    assert seen == ["1"] * 5  # what was committed
+    assert set(threads) == {threading.current_thread().name}  # the loop's own thread
+    assert others >= 4  # each read yielded once
 
 
 async def test_full_disk_gives_a_clear_error_and_keeps_what_was_saved(tmp_path: Path) -> None:
