@@ -21,6 +21,9 @@ class RunLock:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file: IO[str] | None = None
+        # Whether the last acquire found the lock last held by another process (or never by this one):
+        # only then can a crashed holder have left work half done.
+        self.taken_over = True
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,7 +40,8 @@ class RunLock:
             ) from None
         mine = f"process {os.getpid()}"
         handle.seek(0)
-        if handle.read() != mine:  # already ours after an earlier run in this process: no rewrite
+        self.taken_over = handle.read() != mine
+        if self.taken_over:  # already ours after an earlier run in this process: no rewrite
             handle.seek(0)
             handle.truncate()
             handle.write(mine)

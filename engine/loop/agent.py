@@ -67,9 +67,9 @@ class AgentLoop:
     async def run(self, work: TaskWork, history: Sequence[StepRecord]) -> Outcome:
         """Work the task from where its journal left off until it is done or must park."""
         turn_id = self._ids.new("turn")
-        await self._journal.write(
-            writes.start_turn(turn_id, work.task_id, work.employee_id, work.brief_version, self._now())
-        )
+        # Rides with the turn's first step (same commit, before it), or is flushed within DEFER_S: a turn
+        # lost in a crash before its first step had nothing in it.
+        self._journal.defer(writes.start_turn(turn_id, work.task_id, work.employee_id, work.brief_version, self._now()))
         work = dataclasses.replace(work, turn_id=turn_id)
         run = _Run(self, work, turn_id, history)
         try:

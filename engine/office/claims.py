@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+from collections.abc import Sequence
 
 from engine.clock import Clock
 from engine.store import claims as store
@@ -40,13 +41,17 @@ class Claims:
     def holder(self, employee_id: str) -> str:
         return f"{self.run}:{employee_id}"
 
-    async def take(self, task_id: str, employee_id: str) -> bool:
-        """Claim the task for this run's worker of `employee_id`; False when another holds a live lease."""
+    async def take(self, task_id: str, employee_id: str, then: Sequence[Op] = ()) -> bool:
+        """Claim the task for this run's worker of `employee_id`; False when another holds a live lease.
+
+        `then` commits with the claim, and only when it was won.
+        """
         now = self._clock.now()
         holder = self.holder(employee_id)
         won: list[bool] = []
         stamp = now.timestamp()
-        await self._journal.write(store.take(task_id, holder, stamp, stamp + self.lease_s, now.isoformat(), won))
+        take = store.take(task_id, holder, stamp, stamp + self.lease_s, now.isoformat(), won, then)
+        await self._journal.write(take)
         if won and won[0]:
             self._held[task_id] = holder
             return True
@@ -82,6 +87,8 @@ class Claims:
         A running task with no claim at all is left alone: its worker let go as it failed, and recovery
         decides at the next start whether what it was doing happened (a tool cut short is asked about).
         """
+        if not task_ids:
+            return []
         now = self._clock.now().timestamp()
         claims = await self._journal.read(store.read_claims)
         return [t for t in task_ids if t not in self._held and t in claims and claims[t].lease_until <= now]

@@ -40,7 +40,7 @@ from engine.store import writes
 from engine.store.backups import DailyBackup
 from engine.store.db import StoreError
 from engine.store.journal import Journal
-from engine.store.records import TaskRecord
+from engine.store.records import StepRecord, TaskRecord
 from engine.teams import Teams
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,7 @@ class Scheduler:
         # Words per second the rehearsal model writes at; 0 = instantly (headless, tests). The app
         # paces it like a person so the office shows work happening, not a blur of finished tasks.
         self.rehearsal_pace = 0.0
+        self._clean = False  # this office's last run returned normally (no task left marked running)
 
     async def run(self, *, until_idle: bool = True, duration: float | None = None) -> None:
         """Work queued tasks: until every queue is empty (or waits on hours), for `duration` s, or forever.
@@ -107,7 +108,11 @@ class Scheduler:
             raise OfficeError(str(exc)) from None
         try:
             self.claims.new_run()
-            await self._recover()  # only here, with the lock: elsewhere a running task is being worked
+            # Only here, with the lock: elsewhere a running task is being worked. Skipped when this office's
+            # last run ended cleanly and no other process has held the lock since: nothing was cut short.
+            clean, self._clean = self._clean, False
+            if lock.taken_over or not clean:
+                await self._recover()
             await self.daily_backup.take_if_due()
             await self._poll_once()  # tasks and decisions other processes wrote meanwhile
             while True:
@@ -128,11 +133,12 @@ class Scheduler:
                         watch.cancel()
                 self._workers.stop_serving()
                 if duration is not None or not until_idle:
-                    return
+                    return  # its workers were stopped, maybe mid-task: the next run recovers
                 await self._poll_once()  # assigned or decided in the last moments: go on if it can be worked
                 await self.retry_parked_over_budget()  # a new day that began while the last ones worked
                 now = self._clock.now()
                 if not any(e.queue and self._roster.on_duty(e, now) for e in self._roster.employees.values()):
+                    self._clean = True
                     return
         except BaseExceptionGroup as failed:
             store = _only_store_errors(failed)
@@ -172,15 +178,16 @@ class Scheduler:
     async def _poll_once(self) -> None:
         if await self._sync.moved():
             await self._sync.refresh()
-        await self._journal_queued()
-        await self._leases()
+        open_ = await self._journal.tasks(statuses=["queued", "running"])  # one read for both looks
+        self._journal_queued([t for t in open_ if t.status == "queued"])
+        await self._leases([t for t in open_ if t.status == "running"])
         if self._teams is not None:
             await self._teams.advance()
 
-    async def _leases(self) -> None:
+    async def _leases(self, running: list[TaskRecord]) -> None:
         """Renew the leases of the tasks worked here; requeue a running task whose worker stopped renewing."""
         await self.claims.renew()
-        running = [t for t in await self._journal.tasks(statuses=["running"]) if t.id not in self._workers.active]
+        running = [t for t in running if t.id not in self._workers.active]
         for task_id in await self.claims.expired([t.id for t in running]):
             task = await self._journal.task(task_id)
             employee = self._roster.employees.get(task.employee_id) if task is not None else None
@@ -190,8 +197,8 @@ class Scheduler:
             await self._board.set_status(task, "queued", reason, status="idle", detail="")
             self._workers.enqueue(employee, task_id)
 
-    async def _journal_queued(self) -> None:
-        for task in await self._journal.tasks(statuses=["queued"]):
+    def _journal_queued(self, queued: list[TaskRecord]) -> None:
+        for task in queued:
             employee = self._roster.employees.get(task.employee_id)
             if employee is not None and not self._workers.is_queued_or_active(employee, task.id):
                 self._board.publish(task, "queued", task.reason)  # queued by another process: show it
@@ -264,7 +271,7 @@ class Scheduler:
                     await self._work_task(employee, task_id)
                 finally:
                     self._workers.active.discard(task_id)
-                if self._teams is not None:  # a finished card may let the next ones start
+                if self._teams is not None and employee.record.team:  # a finished card may let the next ones start
                     await self._teams.advance()
 
     async def _wait(self, employee: Employee, until: datetime) -> None:
@@ -300,17 +307,20 @@ class Scheduler:
         task = await self._journal.task(task_id)
         if task is None or task.status not in ("queued", "running") or task.employee_id != employee.id:
             return None  # decided elsewhere meanwhile (cancelled, resolved, reassigned to a teammate)
-        if not await self.claims.take(task_id, employee.id):
+        # Read before the claim: only its holder writes a task's steps. The claim and the task marked running
+        # commit together (a task marked running always has its claim), and only when the claim is won.
+        history = await self._journal.steps(task_id=task_id)
+        running = self._board.status_ops(task, "running", "", status="thinking", detail=task.title)
+        if not await self.claims.take(task_id, employee.id, then=running):
             return None  # another worker holds it; the poll offers it again once that lease runs out
+        self._board.status_set(task, "running", "", status="thinking", detail=task.title)
         try:
-            return await self._work_claimed(employee, task)
+            return await self._work_claimed(employee, task, history)
         finally:
             await self.claims.release(task_id)
 
-    async def _work_claimed(self, employee: Employee, task: TaskRecord) -> Outcome | None:
+    async def _work_claimed(self, employee: Employee, task: TaskRecord, history: list[StepRecord]) -> Outcome | None:
         task_id = task.id
-        history = await self._journal.steps(task_id=task_id)
-        await self._board.set_status(task, "running", "", status="thinking", detail=task.title)
         # With the employee's MCP tools on its belt (their servers started as needed).
         work = await self._memory.prepare(self._task_work(employee, task))  # with what it remembers
         outcome = await self._connections.run(self._agent_loop, work, history)

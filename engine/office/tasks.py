@@ -86,11 +86,18 @@ class TaskBoard:
         self, task: TaskRecord, state: TaskStatus, reason: str, *, status: Status, detail: str, also: Sequence[Op] = ()
     ) -> None:
         """Move the task to `state` and show its employee as `status`, in one write (with `also`)."""
-        await self._journal.write(
+        await self._journal.write(*self.status_ops(task, state, reason, status=status, detail=detail), *also)
+        self.status_set(task, state, reason, status=status, detail=detail)
+
+    def status_ops(self, task: TaskRecord, state: TaskStatus, reason: str, *, status: Status, detail: str) -> list[Op]:
+        """The writes of `set_status`, for a caller that commits them with its own (then calls `status_set`)."""
+        return [
             writes.task_status(task.id, state, reason, self._now()),
             writes.update_employee(task.employee_id, status=status, status_detail=detail),
-            *also,
-        )
+        ]
+
+    def status_set(self, task: TaskRecord, state: TaskStatus, reason: str, *, status: Status, detail: str) -> None:
+        """Those writes are durable: show them."""
         employee = self._roster.employees.get(task.employee_id)
         if employee is not None:
             employee.shown = status

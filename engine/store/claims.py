@@ -8,12 +8,13 @@ task is free once the lease runs out. Times are seconds since the epoch on the o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Column, Connection, Float, String, Table, delete, select, text, update
 
 from engine.store.schema import metadata
-from engine.store.writer import Op, WriteFn
+from engine.store.writer import Op, WriteFn, apply_op, driver
 
 task_claims = Table(
     "task_claims",
@@ -41,12 +42,22 @@ class ClaimRecord:
     claimed_at: str
 
 
-def take(task_id: str, holder: str, now: float, until: float, at: str, won: list[bool]) -> Op:
-    """Claim the task for `holder` until `until`; `won` gets True when it did, False when another holds it."""
+def take(
+    task_id: str, holder: str, now: float, until: float, at: str, won: list[bool], then: Sequence[Op] = ()
+) -> Op:
+    """Claim the task for `holder` until `until`; `won` gets True when it did, False when another holds it.
+
+    `then` runs in the same transaction only when the claim was won (marking the task running, say: it
+    never commits without its claim).
+    """
 
     def run(conn: Connection) -> None:
         result = conn.execute(_TAKE, {"task_id": task_id, "holder": holder, "until": until, "at": at, "now": now})
         won.append(result.rowcount == 1)
+        if won[-1] and then:
+            raw = driver(conn)
+            for op in then:
+                apply_op(conn, raw, op)
 
     fn: WriteFn = run
     return (fn, None)

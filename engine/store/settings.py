@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from engine.store.schema import settings
 from engine.store.writer import Op, driver
@@ -47,8 +47,14 @@ def upsert_setting(conn: Connection, key: str, value: str) -> None:
     driver(conn).execute(_UPSERT, {"key": key, "value": value})
 
 
+_SETTING = select(settings.c.value).where(settings.c.key == bindparam("key"))  # built once: a hot read
+
+
+_STARTING = select(settings.c.key, settings.c.value).where(settings.c.key.startswith(bindparam("prefix")))
+
+
 def read_setting(conn: Connection, key: str) -> str | None:
-    row = conn.execute(select(settings.c.value).where(settings.c.key == key)).first()
+    row = conn.execute(_SETTING, {"key": key}).first()
     return None if row is None else str(row[0])
 
 
@@ -59,7 +65,7 @@ def read_settings(conn: Connection) -> list[tuple[str, str]]:
 
 def read_settings_starting(conn: Connection, prefix: str) -> list[tuple[str, str]]:
     """The settings whose key starts with `prefix`, as (key, value)."""
-    rows = conn.execute(select(settings.c.key, settings.c.value).where(settings.c.key.startswith(prefix)))
+    rows = conn.execute(_STARTING, {"prefix": prefix})
     return [(str(key), str(value)) for key, value in rows]
 
 

@@ -234,13 +234,8 @@ class Writer:
         # transaction. Skipping its begin/commit bookkeeping otherwise saves ~10% of a one-row commit.
         try:
             for ops in batch:
-                for statement, params in ops:
-                    if isinstance(statement, str):
-                        raw.execute(statement, params or {})
-                    elif callable(statement):
-                        statement(conn)
-                    else:
-                        conn.execute(statement, params)
+                for op in ops:
+                    apply_op(conn, raw, op)
             for hook in self.commit_hooks:
                 hook(conn)
             if conn.in_transaction():
@@ -265,6 +260,17 @@ class Writer:
         for loop, requests in by_loop.items():
             with contextlib.suppress(RuntimeError):  # the producer's loop has closed; nobody waits
                 loop.call_soon_threadsafe(_settle, requests, error)
+
+
+def apply_op(conn: Connection, raw: Any, op: Op) -> None:
+    """Run one op in the writer's open transaction (`raw`: the driver's connection under `conn`)."""
+    statement, params = op
+    if isinstance(statement, str):
+        raw.execute(statement, params or {})
+    elif callable(statement):
+        statement(conn)
+    else:
+        conn.execute(statement, params)
 
 
 def driver(conn: Connection) -> sqlite3.Connection:

@@ -382,7 +382,12 @@ class Teams:
         return moved
 
     async def advance(self) -> None:
-        """Queue what is ready, escalate stuck work, hold the day's stand-ups. A failure never stops the office."""
+        """Queue what is ready, escalate stuck work, hold the day's stand-ups. A failure never stops the office.
+
+        An office with nobody on a team has no card anyone could take and no stand-up to hold: nothing is read.
+        """
+        if not self._members():
+            return
         try:
             await self.release()
             await self._check_stuck()
