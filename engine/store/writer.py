@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import queue
 import sqlite3
 import threading
@@ -64,9 +63,6 @@ class Writer:
 
     def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH, colocate: bool = False) -> None:
         self._engine = engine
-        self._colocate = colocate and hasattr(os, "sched_setaffinity")
-        self._producer_tid = 0
-        self._producer_cpus: set[int] | None = None
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Request | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="headcount-writer", daemon=True)
@@ -92,17 +88,10 @@ class Writer:
         """Start the writer thread. Call from the thread that runs the producers' event loop."""
         if not self._started:
             self._started = True
-            if self._colocate:
-                self._pin_producer()
+            # No CPU pinning: every thread and subprocess started from the loop's thread would inherit it
+            # (a team's MCP servers crowded on one core), and on a shared machine every pinned office
+            # lands on the same core: measured, the durable step took twice as long pinned as not.
             self._thread.start()
-
-    def _pin_producer(self) -> None:
-        # On small VMs a cross-core wake-up costs ~30 µs each way, tripling the latency of a
-        # one-row commit; keeping the loop thread and the writer on one core avoids it. Both are
-        # GIL-bound, so little parallelism is lost. Restored on close.
-        self._producer_tid = threading.get_native_id()
-        self._producer_cpus = os.sched_getaffinity(self._producer_tid)
-        os.sched_setaffinity(self._producer_tid, {min(self._producer_cpus)})
 
     async def close(self) -> None:
         self.closed = True
@@ -110,9 +99,6 @@ class Writer:
         if self._started and self._thread.is_alive():
             self._queue.put(_STOP)
             await asyncio.to_thread(self._thread.join)
-        if self._producer_cpus is not None:
-            os.sched_setaffinity(self._producer_tid, self._producer_cpus)
-            self._producer_cpus = None
 
     async def write(self, *ops: Op, full: bool = False) -> None:
         """Commit `ops` atomically (in one transaction with whatever else is waiting)."""
@@ -164,8 +150,6 @@ class Writer:
     # --- the writer thread ---------------------------------------------------------------------
 
     def _run(self) -> None:
-        if self._producer_cpus is not None:
-            os.sched_setaffinity(0, {min(self._producer_cpus)})
         try:
             conn = self._engine.connect()
         except Exception as exc:  # unopenable: refuse every write rather than leave producers waiting
