@@ -13,7 +13,7 @@ from sqlalchemy import insert, update
 
 from engine.events import StepStatus, TaskStatus
 from engine.store.records import EmployeeRecord, StepRecord, TaskRecord, fields_of
-from engine.store.schema import brief_versions, employees, steps, tasks, turns
+from engine.store.schema import brief_versions, employees, steps, tasks
 from engine.store.writer import Op
 
 
@@ -30,6 +30,11 @@ _STEP_INSERT = _insert_sql(steps)
 _STEP_APPEND = _insert_sql(steps, seq="(SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE task_id = :task_id)")
 _STEP_FINISH = "UPDATE steps SET status=:status, result=:result, error=:error, finished_at=:finished_at WHERE id=:id"
 _TASK_STATUS = "UPDATE tasks SET status=:status, reason=:reason, updated_at=:updated_at WHERE id=:id"
+_EMPLOYEE_STATUS = "UPDATE employees SET status=:status, status_detail=:status_detail WHERE id=:id"
+_TURN_INSERT = (
+    "INSERT INTO turns (id, task_id, employee_id, brief_version, started_at) "
+    "VALUES (:id, :task_id, :employee_id, :brief_version, :started_at)"
+)
 
 
 def hire(record: EmployeeRecord, brief_text: str) -> list[Op]:
@@ -47,6 +52,8 @@ def brief_version(employee_id: str, version: str, content: str, when: str) -> Op
 
 
 def update_employee(employee_id: str, **values: Any) -> Op:
+    if values.keys() == {"status", "status_detail"}:  # what every task's start and end writes: plain SQL
+        return (_EMPLOYEE_STATUS, {"id": employee_id, **values})
     return (update(employees).where(employees.c.id == employee_id), values)
 
 
@@ -66,7 +73,7 @@ def start_turn(turn_id: str, task_id: str, employee_id: str, brief_version: str,
         "brief_version": brief_version,
         "started_at": when,
     }
-    return (insert(turns), values)
+    return (_TURN_INSERT, values)
 
 
 def insert_step(record: StepRecord) -> Op:
