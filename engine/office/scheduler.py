@@ -39,8 +39,9 @@ from engine.runlock import AlreadyRunning, RunLock
 from engine.store import writes
 from engine.store.backups import DailyBackup
 from engine.store.db import StoreError
-from engine.store.journal import Journal
+from engine.store.journal import Journal, read_steps, read_task, read_tasks
 from engine.store.records import StepRecord, TaskRecord
+from engine.store.settings import read_owner_version
 from engine.teams import Teams
 
 log = logging.getLogger(__name__)
@@ -176,9 +177,11 @@ class Scheduler:
                 await self.daily_backup.take_if_due()
 
     async def _poll_once(self) -> None:
-        if await self._sync.moved():
+        version, open_ = await self._journal.read(
+            lambda c: (read_owner_version(c), read_tasks(c, statuses=["queued", "running"]))
+        )  # one read for the three looks
+        if version != self._sync.version:  # the owner decided something, in some process, since the last look
             await self._sync.refresh()
-        open_ = await self._journal.tasks(statuses=["queued", "running"])  # one read for both looks
         self._journal_queued([t for t in open_ if t.status == "queued"])
         await self._leases([t for t in open_ if t.status == "running"])
         if self._teams is not None:
@@ -304,12 +307,12 @@ class Scheduler:
             log.exception("could not consolidate %s's memory; it is tried again at the next heartbeat", employee.id)
 
     async def _work_task(self, employee: Employee, task_id: str) -> Outcome | None:
-        task = await self._journal.task(task_id)
+        # The task and its steps in one read, before the claim: only the claim's holder writes a task's steps.
+        task, history = await self._journal.read(lambda c: (read_task(c, task_id), read_steps(c, task_id=task_id)))
         if task is None or task.status not in ("queued", "running") or task.employee_id != employee.id:
             return None  # decided elsewhere meanwhile (cancelled, resolved, reassigned to a teammate)
-        # Read before the claim: only its holder writes a task's steps. The claim and the task marked running
-        # commit together (a task marked running always has its claim), and only when the claim is won.
-        history = await self._journal.steps(task_id=task_id)
+        # The claim and the task marked running commit together (a task marked running always has its claim),
+        # and only when the claim is won.
         running = self._board.status_ops(task, "running", "", status="thinking", detail=task.title)
         if not await self.claims.take(task_id, employee.id, then=running):
             return None  # another worker holds it; the poll offers it again once that lease runs out

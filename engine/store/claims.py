@@ -43,9 +43,7 @@ class ClaimRecord:
     claimed_at: str
 
 
-def take(
-    task_id: str, holder: str, now: float, until: float, at: str, won: list[bool], then: Sequence[Op] = ()
-) -> Op:
+def take(task_id: str, holder: str, now: float, until: float, at: str, won: list[bool], then: Sequence[Op] = ()) -> Op:
     """Claim the task for `holder` until `until`; `won` gets True when it did, False when another holds it.
 
     `then` runs in the same transaction only when the claim was won (marking the task running, say: it

@@ -149,28 +149,13 @@ class Journal:
     async def tasks(
         self, employee_id: str | None = None, statuses: Sequence[TaskStatus] | None = None
     ) -> list[TaskRecord]:
-        def query(conn: Connection) -> list[TaskRecord]:
-            stmt = _TASKS[(bool(employee_id), bool(statuses))]
-            params = {"employee_id": employee_id, "statuses": list(statuses or ())}
-            return [_record(TaskRecord, r) for r in conn.execute(stmt, params)]
-
-        return await self.read(query)
+        return await self.read(functools.partial(read_tasks, employee_id=employee_id, statuses=statuses))
 
     async def task(self, task_id: str) -> TaskRecord | None:
-        def query(conn: Connection) -> TaskRecord | None:
-            row = conn.execute(_TASK, {"task_id": task_id}).first()
-            return None if row is None else _record(TaskRecord, row)
-
-        return await self.read(query)
+        return await self.read(functools.partial(read_task, task_id=task_id))
 
     async def steps(self, *, task_id: str | None = None, employee_id: str | None = None) -> list[StepRecord]:
-        def query(conn: Connection) -> list[StepRecord]:
-            stmt = _STEPS[(bool(task_id), bool(employee_id))]
-            return [
-                _record(StepRecord, r) for r in conn.execute(stmt, {"task_id": task_id, "employee_id": employee_id})
-            ]
-
-        return await self.read(query)
+        return await self.read(functools.partial(read_steps, task_id=task_id, employee_id=employee_id))
 
     async def setting(self, key: str) -> str | None:
         return await self.read(functools.partial(read_setting, key=key))
@@ -185,6 +170,25 @@ class Journal:
             return None if row is None else str(row[0])
 
         return await self.read(query)
+
+
+def read_tasks(
+    conn: Connection, employee_id: str | None = None, statuses: Sequence[TaskStatus] | None = None
+) -> list[TaskRecord]:
+    """Tasks (of one employee, in some statuses), oldest first: `Journal.tasks`, for a read of several things."""
+    stmt = _TASKS[(bool(employee_id), bool(statuses))]
+    params = {"employee_id": employee_id, "statuses": list(statuses or ())}
+    return [_record(TaskRecord, r) for r in conn.execute(stmt, params)]
+
+
+def read_task(conn: Connection, task_id: str) -> TaskRecord | None:
+    row = conn.execute(_TASK, {"task_id": task_id}).first()
+    return None if row is None else _record(TaskRecord, row)
+
+
+def read_steps(conn: Connection, task_id: str | None = None, employee_id: str | None = None) -> list[StepRecord]:
+    stmt = _STEPS[(bool(task_id), bool(employee_id))]
+    return [_record(StepRecord, r) for r in conn.execute(stmt, {"task_id": task_id, "employee_id": employee_id})]
 
 
 def read_departed_ids(conn: Connection) -> frozenset[str]:
