@@ -13,6 +13,7 @@ so they travel the real litellm code path, streaming included.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import threading
@@ -52,6 +53,10 @@ def litellm() -> Any:
                     logging.getLogger(name).setLevel(logging.WARNING)
                 _register(module)
                 _warm_up(module)
+                # litellm's module graph (half a million objects) lives as long as the process: frozen, the
+                # collector's full passes no longer walk it, each ~150 ms that stalled whatever step ran then
+                # (the app also settles its own heap after the first frame: app.main.settle_heap).
+                gc.freeze()
                 _litellm_module = module
     return _litellm_module
 
