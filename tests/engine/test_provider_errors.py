@@ -65,7 +65,8 @@ async def test_a_refused_connection_is_called_that(closed_port: int, stream: boo
     base = f"http://127.0.0.1:{closed_port}/v1"
     message = await failure(config(base), stream=stream)
     assert message.startswith(f"provider kept failing: refused connection to {base} x2 on openai/primary")
-    assert "500" not in message and "server error" not in message
+    said = message.replace(base, "")  # the port is random and may itself hold "500" (port 50083 once did)
+    assert "500" not in said and "server error" not in said
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -76,7 +77,8 @@ async def test_a_malformed_reply_is_called_that(fake_openai: FakeOpenAIServer, b
     assert message.startswith(
         f"provider kept failing: malformed reply from {fake_openai.base_url} x2 on openai/primary"
     )
-    assert "500" not in message and "server error" not in message
+    said = message.replace(fake_openai.base_url, "")  # its random port may hold "500"
+    assert "500" not in said and "server error" not in said
     assert fake_openai.hits("primary") == 2  # retried: a proxy's bad moment may pass
 
 
