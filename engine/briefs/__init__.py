@@ -6,8 +6,9 @@ one light part (the tool-belt limits, the errors) does not import YAML and pydan
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from engine.lazy import lazy_attribute
 
 if TYPE_CHECKING:
     from engine.briefs.catalog import CUSTOM_TEAM, Catalog, Team, catalog_json, load_catalog, load_team
@@ -138,9 +139,4 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # looked up once
-    return value
+    return lazy_attribute(__name__, _LAZY, globals(), name)

@@ -16,9 +16,9 @@ import SQLAlchemy with this package.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
+from engine.lazy import lazy_attribute
 from engine.store.errors import StoreError
 from engine.store.records import ApprovalRecord, Deliverable, EmployeeRecord, StepRecord, TaskRecord
 
@@ -44,9 +44,4 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # looked up once
-    return value
+    return lazy_attribute(__name__, _LAZY, globals(), name)
