@@ -16,7 +16,9 @@ Figures (all with a zero-latency model unless said otherwise):
   each model step timed by the office's own events, from the end of the step before it (or from "thinking",
   a task's first) to its StepFinished, published once the step is durable: prompt assembly, guardrails, the
   call, pricing, the journal's commit. Per task, the mean model step minus the mean of its very requests
-  replayed bare right after; the median over the tasks (the mean beside it).
+  replayed bare right after; the median over the tasks (the mean beside it). A task's bare replay varies by
+  ±10-40% from one task to the next on a shared VM, so many tasks are run. model_step_own_us: the office's
+  own time in a model step, the step minus the time inside its call, timed within the same step.
 - total_us_per_step: the same run's wall time per model step, its tool step and the task's own upkeep
   (claim, turn, status) included; run_over_litellm_us_per_model_step is its difference from the bare call.
 - steps_per_s_50: durable steps per second with 50 employees working at once (model excluded);
@@ -224,11 +226,16 @@ async def litellm_figures(root: Path, tasks: int) -> dict[str, float]:
     config = ModelConfig(model=_reply_for(TASK_STEPS).as_litellm("bench"), price=Price(0.0, 0.0))
 
     requests: list[ModelRequest] = []  # what the office sent, replayed bare for the reference
+    in_calls = [0.0]  # seconds inside the model call, this task
 
     class ThroughLiteLLM:
         async def complete(self, request: ModelRequest) -> ModelReply:
             requests.append(ModelRequest(config, list(request.messages), request.tools))  # as sent, then
-            return await client.complete(ModelRequest(config, request.messages, request.tools, request.on_text))
+            start = time.perf_counter()
+            try:
+                return await client.complete(ModelRequest(config, request.messages, request.tools, request.on_text))
+            finally:
+                in_calls[0] += time.perf_counter() - start
 
     # Both figures are taken with the office open (same thread placement) and as means, over the same
     # requests: the bare figure replays exactly what the office sent (litellm's own cost grows with the
@@ -246,9 +253,10 @@ async def litellm_figures(root: Path, tasks: int) -> dict[str, float]:
     # (with an untimed pause at each switch) lets that backlog fall on both figures alike.
     office_s = bare_s = office_cpu = bare_cpu = 0.0  # wall, and CPU of the whole process (load-proof)
     over: list[float] = []  # per task: its model steps' mean minus its replayed calls' mean, in µs
+    own: list[float] = []  # per task: its model steps' mean minus the time inside their calls, in µs
     for _ in range(tasks):
         requests.clear()
-        timer.total_s, timer.steps = 0.0, 0
+        timer.total_s, timer.steps, in_calls[0] = 0.0, 0, 0.0
         await office.assign(record.id, "tick away")
         start, cpu = time.perf_counter(), time.process_time()
         await office.run(until_idle=True)
@@ -265,12 +273,14 @@ async def litellm_figures(root: Path, tasks: int) -> dict[str, float]:
         await asyncio.sleep(0.02)
         assert len(requests) == timer.steps == TASK_STEPS + 1, (len(requests), timer.steps)
         over.append((task_model_s - task_bare_s) / (TASK_STEPS + 1) * 1e6)
+        own.append((task_model_s - in_calls[0]) / (TASK_STEPS + 1) * 1e6)
     await office.close()
     model_steps = tasks * (TASK_STEPS + 1)
     return {
         "bare_us": bare_s / model_steps * 1e6,
         "model_step_over_us": statistics.median(over),  # a pair hit by a burst of VM noise moves it least
         "model_step_over_mean_us": statistics.fmean(over),
+        "model_step_own_us": statistics.median(own),
         "total_us": office_s / model_steps * 1e6,
         "over_cpu_us": (office_cpu - bare_cpu) / model_steps * 1e6,
     }
@@ -321,7 +331,7 @@ async def main_async(tasks: int) -> dict[str, Any]:
         )
         per_s = await fifty(root, TASK_STEPS)
         guarded_per_s = await fifty(root, TASK_STEPS, guarded=True)
-        through = await litellm_figures(root, max(tasks // 2, 2))
+        through = await litellm_figures(root, max(tasks * 3 // 2, 2))
         bare, total = through["bare_us"], through["total_us"]
     return {
         "sqlite_floor_us_per_step": round(floor, 1),
@@ -340,6 +350,8 @@ async def main_async(tasks: int) -> dict[str, Any]:
         # per task, its model steps over the same requests replayed bare: the median of the tasks, and their mean
         "model_step_over_litellm_us": round(through["model_step_over_us"], 1),
         "model_step_over_litellm_mean_us": round(through["model_step_over_mean_us"], 1),
+        # the office's own share, timed within each step (no replay): the step minus the time inside its call
+        "model_step_own_us": round(through["model_step_own_us"], 1),
         # the whole run per model step (its tool step and the task's upkeep included), in wall and CPU time
         "run_over_litellm_us_per_model_step": round(total - bare, 1),
         "run_over_litellm_cpu_us_per_model_step": round(through["over_cpu_us"], 1),
