@@ -153,15 +153,19 @@ class Compactor:
 
 
 class _Digest:
-    """What the folded steps said and did, kept small: the summary is rebuilt from it in O(tools)."""
+    """What the folded steps said and did, kept small: the summary is rebuilt from it in O(tools).
+
+    Arguments, results and text are kept as sent and shortened only when the summary is written (once
+    per fold, which folds several steps): a step folded and then outlived by a newer one costs nothing.
+    """
 
     def __init__(self) -> None:
         self.steps = 0
         self.owner: list[str] = []
-        self.calls: dict[str, list[str]] = {}  # name -> [first arguments, last arguments]
+        self.calls: dict[str, list[Any]] = {}  # name -> [first arguments, last arguments], as sent
         self.counts: dict[str, int] = {}
-        self.results: dict[str, str] = {}
-        self.said = ""
+        self.results: dict[str, Any] = {}  # name -> its last result's content, as sent
+        self.said: Any = None  # the last assistant text, as sent
         self._names: dict[str, str] = {}
 
     def add(self, group: Sequence[Message]) -> None:
@@ -172,18 +176,18 @@ class _Digest:
             elif role == "assistant":
                 self.steps += 1
                 if message.get("content"):
-                    self.said = _flat(message.get("content"))
+                    self.said = message.get("content")
                 for call in message.get("tool_calls") or ():
                     function = call.get("function") or {}
                     name = str(function.get("name", "?"))
                     self._names[str(call.get("id"))] = name
-                    arguments = _args(function.get("arguments"))
-                    self.calls[name] = [self.calls.get(name, [arguments])[0], arguments]
+                    arguments = function.get("arguments")
+                    self.calls[name] = [self.calls[name][0] if name in self.calls else arguments, arguments]
                     self.counts[name] = self.counts.get(name, 0) + 1
             elif role == "tool":
                 name = self._names.pop(str(message.get("tool_call_id")), "")
                 if name:
-                    self.results[name] = _cut(_flat(message.get("content")), _PREVIEW)
+                    self.results[name] = message.get("content")
 
     def text(self, limit: int) -> str:
         lines = [f"{SUMMARY_MARK}: {self.steps} earlier steps]"]
@@ -192,12 +196,13 @@ class _Digest:
             parts = []
             for name, (first, last) in self.calls.items():
                 count = self.counts[name]
-                shown = first if count == 1 else f"first {first}, last {last}"
-                result = f" → {self.results[name]}" if name in self.results else ""
+                shown = _args(first) if count == 1 else f"first {_args(first)}, last {_args(last)}"
+                result = f" → {_cut(_flat(self.results[name]), _PREVIEW)}" if name in self.results else ""
                 parts.append(f"{name} ×{count} ({shown}){result}")
             lines.append(_CALLED + "; ".join(parts))
-        if self.said:
-            lines.append(f"You last wrote: “{_cut(self.said, 160)}”")
+        said = _flat(self.said)
+        if said:
+            lines.append(f"You last wrote: “{_cut(said, 160)}”")
         text = "\n".join(lines)
         return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -40,6 +40,7 @@ from engine.tools.base import (
 )
 
 NOT_RUN = "(not run: the task was paused before this call, then the owner replied)"
+_compact_json = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps with options builds an encoder per call
 
 
 class AgentLoop:
@@ -192,7 +193,7 @@ class _Run:
             tool=None,
             call_id=None,
             arguments=None,
-            result=json.dumps(_redacted(message, loop._redact), separators=(",", ":")),
+            result=_compact_json(_redacted(message, loop._redact)),
             model=reply.model,
             prompt_tokens=reply.prompt_tokens,
             completion_tokens=reply.completion_tokens,
@@ -279,7 +280,7 @@ class _Run:
             return
         assert tool is not None
         # As the model wrote them, unless the owner edited them (an approval): no second parse.
-        used = json.dumps(arguments, separators=(",", ":")) if arguments != parsed else call.arguments
+        used = _compact_json(arguments) if arguments != parsed else call.arguments
         if not tool.spec.idempotent:
             # Journal the intent first: after a crash an intent with no result means "maybe done".
             await loop._journal.write(
