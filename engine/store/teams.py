@@ -67,6 +67,7 @@ sprints = Table(
     Column("ends", String, nullable=False),  # ISO date, inclusive
     Column("created_at", String, nullable=False),
     Column("approved_at", String),
+    Index("ix_sprints_status", "status", "team"),  # the active or proposed ones, not every sprint ever planned
 )
 
 team_artifacts = Table(
@@ -269,6 +270,11 @@ def read_sprints(conn: Connection, team: str | None = None, status: str | None =
     if status is not None:
         stmt = stmt.where(sprints.c.status == status)
     return [SprintRecord(**r._asdict()) for r in conn.execute(stmt)]
+
+
+def read_sprint(conn: Connection, sprint_id: str) -> SprintRecord | None:
+    row = conn.execute(select(sprints).where(sprints.c.id == sprint_id)).first()
+    return None if row is None else SprintRecord(**row._asdict())
 
 
 def read_card_tasks(conn: Connection, team: str, sprint_id: str | None = None) -> dict[str, TaskRecord]:

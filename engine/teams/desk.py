@@ -278,9 +278,13 @@ class Teams:
     async def sprints(self, team: str | None = None) -> list[SprintRecord]:
         return await self._journal.read(lambda c: store.read_sprints(c, team))
 
+    async def sprint(self, sprint_id: str) -> SprintRecord | None:
+        """One sprint, by id (by its key: every sprint the team ever planned is not read to find it)."""
+        return await self._journal.read(lambda c: store.read_sprint(c, sprint_id))
+
     async def approve(self, sprint_id: str) -> SprintRecord:
         """The owner approves a proposed sprint; its cards are queued as their dependencies finish."""
-        sprint = next((s for s in await self.sprints() if s.id == sprint_id), None)
+        sprint = await self.sprint(sprint_id)
         if sprint is None:
             raise TeamError(f"no sprint {sprint_id!r}")
         if sprint.status != "proposed":
@@ -288,7 +292,9 @@ class Teams:
         audit = self._audit_ops("sprint_approved", {"sprint_id": sprint_id}, None)
         await self._journal.write(store.update_sprint(sprint_id, status="active", approved_at=self._now()), *audit)
         await self.release()
-        return next(s for s in await self.sprints() if s.id == sprint_id)
+        approved = await self.sprint(sprint_id)
+        assert approved is not None
+        return approved
 
     async def release(self) -> list[TaskRecord]:
         """Queue every card of an active sprint whose dependencies are done (each once: card and task in one write).

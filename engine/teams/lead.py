@@ -175,10 +175,10 @@ class Lead:
         return task, card
 
     async def _sprint(self, sprint_id: str) -> SprintRecord:
-        found = [s for s in await self._journal.read(store.read_sprints) if s.id == sprint_id]
-        if not found:
+        found = await self._journal.read(lambda c: store.read_sprint(c, sprint_id))
+        if found is None:
             raise TeamError(f"no sprint {sprint_id!r}")
-        return found[0]
+        return found
 
     # --- the end of a sprint ---------------------------------------------------------------------
 
