@@ -31,9 +31,9 @@ from engine.store.db import StoreError, describe_sqlite_error
 
 log = logging.getLogger(__name__)
 
-Params = dict[str, Any] | list[dict[str, Any]] | tuple[Any, ...] | None  # a tuple: plain SQL's ? marks
-# A statement is SQLAlchemy Core; for the hottest writes a plain SQL string with :named params
-# (executed at the driver level: a third of the cost of a Core statement per step); or a function
+Params = dict[str, Any] | list[dict[str, Any]] | tuple[Any, ...] | None
+# A statement is SQLAlchemy Core; for the hottest writes a plain SQL string with :named params, or ? marks
+# and a tuple (executed at the driver level: a third of the cost of a Core statement per step); or a function
 # run on the writer thread inside the transaction, for rows that depend on the rows before them
 # (the audit hash chain). Such functions must not await or block on anything but the connection.
 WriteFn = Callable[[Connection], None]

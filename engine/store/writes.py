@@ -27,7 +27,7 @@ def _insert_sql(table: Any, **values: str) -> str:
 
 # The hottest insert binds by position, straight from the record's attributes (no dict, no name lookups).
 _STEP_COLUMNS = tuple(c.name for c in steps.c)
-_STEP_INSERT = f"INSERT INTO steps ({', '.join(_STEP_COLUMNS)}) VALUES ({', '.join('?' * len(_STEP_COLUMNS))})"
+_STEP_INSERT = _insert_sql(steps, **dict.fromkeys(_STEP_COLUMNS, "?"))
 _step_values = operator.attrgetter(*_STEP_COLUMNS)
 # A step numbered inside its own INSERT: one statement, so no other writer (another process
 # included) can slip a step of the same task in between reading the last seq and using it.
