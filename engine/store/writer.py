@@ -3,11 +3,13 @@
 Producers `await writer.write(...)`; the call returns once the rows are committed, so an
 acknowledged write survives `kill -9`. Many producers waiting at once share one commit.
 
-A colocated writer (the headless office, whose loop draws nothing) commits the writes made in one
-round of the event loop on the loop's own thread, together, when the thread has nothing queued and no
-transaction open: the same connection, serialized by the same lock, and group commit still, minus two
-thread wake-ups that cost more than the commit itself. Audit-grade (FULL) writes always go to the
-thread, so an fsync never holds the loop and concurrent ones share it.
+A colocated writer (the headless office, whose loop draws nothing) commits on the loop's own thread
+when the thread has nothing queued and no transaction open: the same connection, serialized by the same
+lock, minus two thread wake-ups that cost more than the commit itself. A round's first write commits at
+once, inside its producer's call (a lone employee's step is durable without a trip round the loop);
+the writes that follow it in the same round commit together at the round's end (group commit, for many
+employees at once). Audit-grade (FULL) writes always go to the thread, so an fsync never holds the loop
+and concurrent ones share it.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class Writer:
         self._pending = 0  # requests queued and not yet committed
         self._here: list[_Request] = []  # writes of the loop's current round, to commit on its thread
         self._conn: Connection | None = None  # the writer's connection, once the thread opened it
+        self._round_open = False  # a write committed at once in the loop's current round
         self._started = False
         self.closed = False
         self.commits = 0
@@ -108,14 +111,36 @@ class Writer:
         future: asyncio.Future[None] = loop.create_future()
         request = _Request(ops, full, loop, future)
         if self._inline and not full and self._conn is not None:
-            # Committed on this thread at the end of the loop's current round, with every other write
-            # made in it: group commit without the thread's two wake-ups.
-            self._here.append(request)
-            if len(self._here) == 1:
-                loop.call_soon(self._commit_round)
+            if not self._round_open and not self._here and self._commit_at_once(request):
+                # The round's first write: committed already (the future holds its outcome). Writes that
+                # follow it in this round wait for the round's end, together.
+                self._round_open = True
+                loop.call_soon(self._end_round)
+            else:
+                # Committed on this thread at the end of the loop's current round, with every other write
+                # made in it: group commit without the thread's two wake-ups.
+                self._here.append(request)
+                if len(self._here) == 1:
+                    loop.call_soon(self._commit_round)
         else:
             self._to_thread(request)
         await future
+
+    def _commit_at_once(self, request: _Request) -> bool:
+        """Commit `request` now, on this thread, unless the writer thread has work queued or a transaction open."""
+        conn = self._conn
+        if conn is None or not self._lock.acquire(blocking=False):
+            return False
+        try:
+            if self._pending:  # queued writes commit first: order is kept
+                return False
+            self._commit(conn, [request], _settle)
+            return True
+        finally:
+            self._lock.release()
+
+    def _end_round(self) -> None:
+        self._round_open = False
 
     def _to_thread(self, request: _Request) -> None:
         self._send_round()  # writes made earlier in this round go first

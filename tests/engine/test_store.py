@@ -99,7 +99,7 @@ async def test_a_colocated_writer_commits_a_rounds_writes_together_in_order(tmp_
     await writer.write((add, {"key": "first", "value": "0"}))  # the thread has opened its connection by now
     before = writer.commits
     await asyncio.gather(*(writer.write((add, {"key": f"k{i}", "value": str(i)})) for i in range(20)))
-    assert writer.commits == before + 1  # twenty producers, one round, one commit
+    assert writer.commits == before + 2  # twenty producers, one round: the first at once, the other 19 together
     order = [
         writer.write((add, {"key": "a", "value": "1"})),
         writer.write(("UPDATE settings SET value = '2' WHERE key = 'a'", None), full=True),
@@ -117,6 +117,55 @@ async def test_a_colocated_writer_commits_a_rounds_writes_together_in_order(tmp_
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT value FROM settings WHERE key = 'a'").fetchone() == ("3",)
     assert _count(path) == 1 + 20 + 3
+
+
+async def test_a_lone_colocated_write_is_durable_before_the_loop_turns(tmp_path: Path) -> None:
+    """A lone employee's step commits inside its write: no round of the loop between the call and the commit."""
+    path = tmp_path / "h.db"
+    writer = Writer(open_database(path, tmp_path / "backups"), colocate=True)
+    writer.start()
+    add = "INSERT INTO settings (key, value) VALUES (:key, :value)"
+    await writer.write((add, {"key": "first", "value": "0"}))  # through the thread, which opens the connection
+    await asyncio.sleep(0)
+    turned: list[int] = []
+    asyncio.get_running_loop().call_soon(turned.append, 1)
+    before = writer.commits
+    await writer.write((add, {"key": "lone", "value": "1"}))
+    assert turned == [] and writer.commits == before + 1  # committed, and the loop has not gone round
+    with sqlite3.connect(path) as other:  # another connection, as another process would read it
+        assert other.execute("SELECT value FROM settings WHERE key = 'lone'").fetchone() == ("1",)
+    with pytest.raises(Exception, match="UNIQUE"):  # a lone bad write fails at once, alone
+        await writer.write((add, {"key": "lone", "value": "2"}))
+    await writer.close()
+
+
+async def test_a_deferred_write_rides_with_the_next_write_and_its_timer_goes_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A result deferred after a write has its own DEFER_S from when it was deferred, not what remained of an
+    earlier one's: otherwise it commits alone, in the middle of the next model call, instead of riding along."""
+    monkeypatch.setattr("engine.store.journal.DEFER_S", 0.5)  # wide margins: only the order of timers matters
+    path = tmp_path / "h.db"
+    engine = open_database(path, tmp_path / "backups")
+    writer = Writer(engine, colocate=True)
+    writer.start()
+    journal = Journal(engine, writer)
+    add = "INSERT INTO settings (key, value) VALUES (:key, :value)"
+    await journal.write((add, {"key": "first", "value": "0"}))
+    journal.defer((add, {"key": "a", "value": "1"}))  # its flush is due at 0.5 s
+    await asyncio.sleep(0.3)
+    before = writer.commits
+    await journal.write((add, {"key": "b", "value": "1"}))  # takes "a" along
+    assert writer.commits == before + 1 and _count(path) == 3
+    journal.defer((add, {"key": "c", "value": "1"}))  # due at 0.8 s, with the next write sooner
+    await asyncio.sleep(0.3)  # 0.6 s: past "a"'s old deadline, before "c"'s
+    assert writer.commits == before + 1 and _count(path) == 3  # "c" still waits to ride along
+    await journal.write((add, {"key": "d", "value": "1"}))
+    assert writer.commits == before + 2 and _count(path) == 5
+    journal.defer((add, {"key": "e", "value": "1"}))
+    await journal.flush()  # and a deferred write with nothing after it is still saved
+    await writer.close()
+    assert _count(path) == 6
 
 
 async def test_a_colocated_journal_reads_on_the_loop_thread_and_still_lets_others_run(tmp_path: Path) -> None:
