@@ -77,9 +77,6 @@ class Journal:
             ops = (*self._deferred, *ops)
             full = full or self._deferred_full
             self._deferred, self._deferred_full = [], False
-            if self._flush_timer is not None:  # nothing is left to flush: no commit of its own, mid-call
-                self._flush_timer.cancel()
-                self._flush_timer = None
         await self.writer.write(*ops, full=full)
 
     def defer(self, *ops: Op, full: bool = False) -> None:

@@ -139,35 +139,6 @@ async def test_a_lone_colocated_write_is_durable_before_the_loop_turns(tmp_path:
     await writer.close()
 
 
-async def test_a_deferred_write_rides_with_the_next_write_and_its_timer_goes_with_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A result deferred after a write has its own DEFER_S from when it was deferred, not what remained of an
-    earlier one's: otherwise it commits alone, in the middle of the next model call, instead of riding along."""
-    monkeypatch.setattr("engine.store.journal.DEFER_S", 0.5)  # wide margins: only the order of timers matters
-    path = tmp_path / "h.db"
-    engine = open_database(path, tmp_path / "backups")
-    writer = Writer(engine, colocate=True)
-    writer.start()
-    journal = Journal(engine, writer)
-    add = "INSERT INTO settings (key, value) VALUES (:key, :value)"
-    await journal.write((add, {"key": "first", "value": "0"}))
-    journal.defer((add, {"key": "a", "value": "1"}))  # its flush is due at 0.5 s
-    await asyncio.sleep(0.3)
-    before = writer.commits
-    await journal.write((add, {"key": "b", "value": "1"}))  # takes "a" along
-    assert writer.commits == before + 1 and _count(path) == 3
-    journal.defer((add, {"key": "c", "value": "1"}))  # due at 0.8 s, with the next write sooner
-    await asyncio.sleep(0.3)  # 0.6 s: past "a"'s old deadline, before "c"'s
-    assert writer.commits == before + 1 and _count(path) == 3  # "c" still waits to ride along
-    await journal.write((add, {"key": "d", "value": "1"}))
-    assert writer.commits == before + 2 and _count(path) == 5
-    journal.defer((add, {"key": "e", "value": "1"}))
-    await journal.flush()  # and a deferred write with nothing after it is still saved
-    await writer.close()
-    assert _count(path) == 6
-
-
 async def test_a_colocated_journal_reads_on_the_loop_thread_and_still_lets_others_run(tmp_path: Path) -> None:
     """The headless office reads without a thread hop; a loop that only reads must not starve the rest."""
     path = tmp_path / "h.db"
