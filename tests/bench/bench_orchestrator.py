@@ -13,12 +13,15 @@ Figures (all with a zero-latency model unless said otherwise):
 - litellm_us_per_call: one bare call through the LiteLLM client to the offline provider: the very
   requests the office sent in total_us_per_step, replayed (same conversations, same replies).
 - model_step_over_litellm_us: the same task with every model call made through litellm's offline provider;
-  each model step timed by the office's own events, from the end of the step before it (or from "thinking",
-  a task's first) to its StepFinished, published once the step is durable: prompt assembly, guardrails, the
-  call, pricing, the journal's commit. Per task, the mean model step minus the mean of its very requests
-  replayed bare right after; the median over the tasks (the mean beside it). A task's bare replay varies by
-  ±10-40% from one task to the next on a shared VM, so many tasks are run. model_step_own_us: the office's
-  own time in a model step, the step minus the time inside its call, timed within the same step.
+  each model step timed by the office's own events, from the end of the step before it (a task's first: from
+  the loop's "thinking" just before its call) to its StepFinished, published once the step is durable: prompt
+  assembly, guardrails, the call, pricing, the journal's commit. Per task, the mean model step minus the mean
+  of its very requests replayed bare right after; the median over the tasks (the mean beside it). A task's
+  bare replay varies by ±10-40% from one task to the next on a shared VM, so many tasks are run.
+  model_step_own_us: the office's own time in a model step, the step minus the time inside its call, timed
+  within the same step.
+  task_startup_us: per task, from its start (claimed, marked running: the office's first "thinking") to the
+  loop's "thinking" before its first call: what the employee remembers, the prompt, the turn; a cost per task.
 - total_us_per_step: the same run's wall time per model step, its tool step and the task's own upkeep
   (claim, turn, status) included; run_over_litellm_us_per_model_step is its difference from the bare call.
 - steps_per_s_50: durable steps per second with 50 employees working at once (model excluded);
@@ -200,22 +203,37 @@ async def fifty(root: Path, steps: int, guarded: bool = False) -> float:
 
 class ModelStepTimer:
     """Times each model step by the office's own events: the step begins where the one before it ended
-    (a tool's StepFinished) or, a task's first, at "thinking"; it ends at its StepFinished, once durable."""
+    (a tool's StepFinished) or, a task's first, at the loop's "thinking" just before its call; it ends at its
+    StepFinished, once durable. A task's start-up before its first step (the claim, what the employee
+    remembers, the prompt) is a cost per task, not per model step: timed apart, from the office's first
+    "thinking" for the task to the loop's."""
 
     def __init__(self) -> None:
         self.total_s = 0.0
         self.steps = 0
+        self.startup_s = 0.0
         self._began: dict[str, float] = {}  # employee id -> when its current model step began
+        self._task_began: dict[str, float] = {}  # employee id -> the first "thinking" of its current task
+        self._after_tool: set[str] = set()  # employees whose current model step follows a tool step
 
     def __call__(self, event: Event) -> None:
         now = time.perf_counter()
         if isinstance(event, StatusChanged) and event.status == "thinking":
-            self._began.setdefault(event.employee_id, now)
+            employee = event.employee_id
+            if employee in self._after_tool:
+                return  # the loop's "thinking" inside a step already begun
+            if employee not in self._task_began:
+                self._task_began[employee] = now  # the task starts: claimed, marked running
+            else:
+                self.startup_s += now - self._task_began.pop(employee)
+                self._began[employee] = now  # the loop's, just before the task's first call
         elif isinstance(event, StepFinished) and event.kind == "tool":
             self._began[event.employee_id] = now
+            self._after_tool.add(event.employee_id)
         elif isinstance(event, StepFinished) and event.kind == "model":
             self.total_s += now - self._began.pop(event.employee_id)
             self.steps += 1
+            self._after_tool.discard(event.employee_id)
 
 
 async def litellm_figures(root: Path, tasks: int) -> dict[str, float]:
@@ -256,9 +274,10 @@ async def litellm_figures(root: Path, tasks: int) -> dict[str, float]:
     office_s = bare_s = office_cpu = bare_cpu = 0.0  # wall, and CPU of the whole process (load-proof)
     over: list[float] = []  # per task: its model steps' mean minus its replayed calls' mean, in µs
     own: list[float] = []  # per task: its model steps' mean minus the time inside their calls, in µs
+    startup: list[float] = []  # per task: from its start to the loop's "thinking" before its first call, in µs
     for _ in range(tasks):
         requests.clear()
-        timer.total_s, timer.steps, in_calls[0] = 0.0, 0, 0.0
+        timer.total_s, timer.steps, timer.startup_s, in_calls[0] = 0.0, 0, 0.0, 0.0
         await office.assign(record.id, "tick away")
         start, cpu = time.perf_counter(), time.process_time()
         await office.run(until_idle=True)
@@ -276,6 +295,7 @@ async def litellm_figures(root: Path, tasks: int) -> dict[str, float]:
         assert len(requests) == timer.steps == TASK_STEPS + 1, (len(requests), timer.steps)
         over.append((task_model_s - task_bare_s) / (TASK_STEPS + 1) * 1e6)
         own.append((task_model_s - in_calls[0]) / (TASK_STEPS + 1) * 1e6)
+        startup.append(timer.startup_s * 1e6)
     await office.close()
     model_steps = tasks * (TASK_STEPS + 1)
     return {
@@ -283,6 +303,7 @@ async def litellm_figures(root: Path, tasks: int) -> dict[str, float]:
         "model_step_over_us": statistics.median(over),  # a pair hit by a burst of VM noise moves it least
         "model_step_over_mean_us": statistics.fmean(over),
         "model_step_own_us": statistics.median(own),
+        "task_startup_us": statistics.median(startup),
         "total_us": office_s / model_steps * 1e6,
         "over_cpu_us": (office_cpu - bare_cpu) / model_steps * 1e6,
     }
@@ -354,6 +375,8 @@ async def main_async(tasks: int) -> dict[str, Any]:
         "model_step_over_litellm_mean_us": round(through["model_step_over_mean_us"], 1),
         # the office's own share, timed within each step (no replay): the step minus the time inside its call
         "model_step_own_us": round(through["model_step_own_us"], 1),
+        # per task, before its first model step: claimed, marked running, memory recalled, the prompt built
+        "task_startup_us": round(through["task_startup_us"], 1),
         # the whole run per model step (its tool step and the task's upkeep included), in wall and CPU time
         "run_over_litellm_us_per_model_step": round(total - bare, 1),
         "run_over_litellm_cpu_us_per_model_step": round(through["over_cpu_us"], 1),
