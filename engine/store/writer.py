@@ -7,9 +7,10 @@ A colocated writer (the headless office, whose loop draws nothing) commits on th
 when the thread has nothing queued and no transaction open: the same connection, serialized by the same
 lock, minus two thread wake-ups that cost more than the commit itself. A round's first write commits at
 once, inside its producer's call (a lone employee's step is durable without a trip round the loop);
-the writes that follow it in the same round commit together at the round's end (group commit, for many
-employees at once). Audit-grade (FULL) writes always go to the thread, so an fsync never holds the loop
-and concurrent ones share it.
+the writes that follow it in the same round commit together at the round's end. While rounds end with
+several producers' writes (many employees at once), every write waits for its round's end: one commit
+per round, group commit, until a round ends with one write again. Audit-grade (FULL) writes always go
+to the thread, so an fsync never holds the loop and concurrent ones share it.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class Writer:
         self._here: list[_Request] = []  # writes of the loop's current round, to commit on its thread
         self._conn: Connection | None = None  # the writer's connection, once the thread opened it
         self._round_open = False  # a write committed at once in the loop's current round
+        self._crowded = False  # the last round's end committed several producers' writes: keep them together
         self._started = False
         self.closed = False
         self.commits = 0
@@ -111,7 +113,7 @@ class Writer:
         future: asyncio.Future[None] = loop.create_future()
         request = _Request(ops, full, loop, future)
         if self._inline and not full and self._conn is not None:
-            if not self._round_open and not self._here and self._commit_at_once(request):
+            if not (self._crowded or self._round_open or self._here) and self._commit_at_once(request):
                 # The round's first write: committed already (the future holds its outcome). Writes that
                 # follow it in this round wait for the round's end, together.
                 self._round_open = True
@@ -168,6 +170,7 @@ class Writer:
                 self._send_round()
                 return
             batch, self._here = self._here, []
+            self._crowded = len(batch) > 1
             self._commit(conn, batch, _settle)  # producers wait on this very loop: no wake-up needed
         finally:
             self._lock.release()

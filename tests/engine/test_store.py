@@ -100,6 +100,8 @@ async def test_a_colocated_writer_commits_a_rounds_writes_together_in_order(tmp_
     before = writer.commits
     await asyncio.gather(*(writer.write((add, {"key": f"k{i}", "value": str(i)})) for i in range(20)))
     assert writer.commits == before + 2  # twenty producers, one round: the first at once, the other 19 together
+    await asyncio.gather(*(writer.write((add, {"key": f"m{i}", "value": str(i)})) for i in range(20)))
+    assert writer.commits == before + 3  # still crowded: all twenty at the round's end, in one commit
     order = [
         writer.write((add, {"key": "a", "value": "1"})),
         writer.write(("UPDATE settings SET value = '2' WHERE key = 'a'", None), full=True),
@@ -116,7 +118,7 @@ async def test_a_colocated_writer_commits_a_rounds_writes_together_in_order(tmp_
     assert results[0] is None and results[2] is None and "UNIQUE" in str(results[1])
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT value FROM settings WHERE key = 'a'").fetchone() == ("3",)
-    assert _count(path) == 1 + 20 + 3
+    assert _count(path) == 1 + 40 + 3
 
 
 async def test_a_lone_colocated_write_is_durable_before_the_loop_turns(tmp_path: Path) -> None:
@@ -126,6 +128,8 @@ async def test_a_lone_colocated_write_is_durable_before_the_loop_turns(tmp_path:
     writer.start()
     add = "INSERT INTO settings (key, value) VALUES (:key, :value)"
     await writer.write((add, {"key": "first", "value": "0"}))  # through the thread, which opens the connection
+    await asyncio.gather(*(writer.write((add, {"key": f"k{i}", "value": "x"})) for i in range(3)))  # a crowd
+    await writer.write((add, {"key": "after", "value": "x"}))  # the crowd's last round: waits for the round's end
     await asyncio.sleep(0)
     turned: list[int] = []
     asyncio.get_running_loop().call_soon(turned.append, 1)
