@@ -51,9 +51,9 @@ def decide(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> tuple[st
     failed = next(((n, r) for n, r in turn.last_results if _looks_failed(r) and not unavailable(n, r)), None)
     if failed is not None:
         name, result = failed
-        first_line = result.strip().splitlines()[0] if result.strip() else "(no details)"
         return (
-            f"{PREFIX} I stopped: {name} did not go through ({first_line[:200]}). Nothing else was done.",
+            f"{PREFIX} I stopped: {name} did not go through ({_first_line(result, '(no details)', 200)}). "
+            "Nothing else was done.",
             (),
         )
     if len(turn.calls) >= MAX_TOOL_STEPS:
@@ -213,11 +213,15 @@ def _found(turn: _Turn) -> list[str]:
         files = [line.strip() for line in listing.splitlines() if line.strip() and not line.startswith("(")]
         found.append(f"Workspace files: {', '.join(files[:6])}" if files else "Workspace: empty so far")
     if "search_notes" in turn.results:
-        found.append(f"Notes search: {turn.results['search_notes'].strip().splitlines()[0][:120]}")
+        found.append(f"Notes search: {_first_line(turn.results['search_notes'], '(nothing found)')}")
     if "read_file" in turn.results:
-        first = next((ln for ln in turn.results["read_file"].splitlines() if ln.strip()), "(empty)")
-        found.append(f"Read a related file, starting: {first.strip()[:120]}")
+        found.append(f"Read a related file, starting: {_first_line(turn.results['read_file'], '(empty)')}")
     return found
+
+
+def _first_line(text: str, otherwise: str, limit: int = 120) -> str:
+    """The first line with something on it, shortened; `otherwise` for a result with nothing in it."""
+    return next((line.strip()[:limit] for line in text.splitlines() if line.strip()), otherwise)
 
 
 # Tools that act on colleagues, the owner or memory: a rehearsal never guesses its way into them from

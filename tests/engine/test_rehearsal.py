@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import jsonschema
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -278,6 +279,17 @@ def test_any_tools_any_task_any_results_stays_within_the_rules(
     assert len(keyed) == len(set(keyed)) <= MAX_TOOL_STEPS
     assert messages[-1]["content"].startswith(PREFIX)
     assert run(tools, task=task, results=results) == messages
+
+
+@pytest.mark.parametrize("empty", ["", "  \n \n"])
+def test_an_empty_notes_search_is_said_so_in_the_draft_not_a_crash(empty: str) -> None:
+    """Found by the property test above: a notes search that returns nothing once raised IndexError."""
+    tools = [t for t in BUILTINS if t["function"]["name"] in ("search_notes", "read_file", "write_file")]
+    messages = run(tools, task="000", results={"search_notes": empty})
+    assert [n for n, _ in called(messages)][:2] == ["search_notes", "write_file"]
+    draft = next(a["content"] for n, a in called(messages) if n == "write_file")
+    assert "Notes search: (nothing found)" in draft
+    assert messages[-1]["content"].startswith(PREFIX)
 
 
 def test_a_first_day_note_is_not_guessed_into_a_hand_off_or_a_memory() -> None:
