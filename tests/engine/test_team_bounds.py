@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, event
 
 from engine.clock import FakeClock
@@ -21,7 +22,7 @@ ROUNDS = 30  # sprints of a day, an hour of office time apart: over a day bounda
 
 
 async def test_sprint_after_sprint_leaves_nothing_growing(
-    make_office: OfficeFactory, write_brief: BriefWriter, monkeypatch: Any
+    make_office: OfficeFactory, write_brief: BriefWriter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = FakeClock(MONDAY_9)
     office = await make_office(FunctionModel(rehearse), clock=clock)
