@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -24,7 +24,7 @@ from app.memory_rows import MemoryCommands
 from app.onboarding import hire_starter_team, is_first_run
 from app.rows import brief_problem, rehearsal_pace, role_summary, step_row
 from app.settings_apply import apply_settings, load_settings, store_settings
-from app.state import OfficeState
+from app.state import SPEND_DAYS, STEP_LOG_LIMIT, OfficeState
 from app.timing import mark
 from engine.events import DecisionsChanged, Event
 
@@ -256,13 +256,11 @@ class Bridge:
 
     async def _load_employee(self, employee_id: str) -> None:
         office = self._office()
-        steps = await office.history.steps(employee_id)
+        steps = await office.history.steps(employee_id, latest=STEP_LOG_LIMIT)  # a journal of months holds millions
         self.state.load_steps(employee_id, [step_row(s) for s in steps])
-        per_day: dict[date, float] = {}
-        for s in steps:
-            day = date.fromisoformat(s.started_at[:10])
-            per_day[day] = per_day.get(day, 0.0) + s.cost_usd
-        self.state.set_spend_history(employee_id, per_day)
+        since = (office.clock.now() - timedelta(days=SPEND_DAYS)).date().isoformat()
+        spent = await office.history.spend_by_day(employee_id, since)
+        self.state.set_spend_history(employee_id, {date.fromisoformat(day): usd for day, usd in spent.items()})
         employee = office.employees.get(employee_id)
         if employee is not None:
             text = await office.history.brief_text(employee_id, employee.record.brief_version)

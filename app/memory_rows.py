@@ -134,7 +134,8 @@ class MemoryCommands:
 
     async def given(self) -> tuple[GivenStep, ...]:
         office = self._office()
-        steps = [s for s in await office.history.steps(self.employee_id) if s.kind == "model"][-GIVEN_STEPS:]
+        latest = await office.history.steps(self.employee_id, latest=GIVEN_STEPS * 4)  # tool steps between them
+        steps = [s for s in latest if s.kind == "model"][-GIVEN_STEPS:]
         links = await office.memory.given(step_ids=[s.id for s in steps]) if steps else {}
         shown = [
             GivenStep(s.id, s.started_at, step_row(s).summary, tuple(given_line(m) for m in links.get(s.id, ())))

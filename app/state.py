@@ -31,6 +31,7 @@ from engine.events import (
 )
 
 STEP_LOG_LIMIT = 500  # per employee, in memory; the journal keeps everything
+SPEND_DAYS = 31  # per-day spend read for an employee's chart (it shows the last 14 days)
 
 
 @dataclass(slots=True)

@@ -38,6 +38,8 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "engine.cli_store": ("backup", "restore"),
     "engine.doctor": ("doctor",),
 }  # fmt: skip
+LOG_LATEST = 200  # `log` shows an employee's latest steps; `--all` every one (a journal of months holds millions)
+TASKS_CLOSED = 50  # `tasks` shows every open task and the last closed ones; `--all` every one
 CORE_COMMANDS = ("hire", "hire-team", "catalog", "new-role", "roster", "assign", "run", "log", "tasks", "resolve")
 # Modules whose commands need no office (their handlers take only the parsed arguments).
 _WITHOUT_OFFICE_MODULES = ("engine.cli_store", "engine.doctor")
@@ -100,12 +102,20 @@ def build_parser(extra: Callable[[Any], None] | None = None, *, only: str | None
     p.add_argument("--for", dest="seconds", type=cli_input.seconds, help="keep working for this many seconds")
     p.add_argument("--background", action="store_true", help="keep working until stopped (a service, login autostart)")
 
-    p = sub.add_parser("log", help="an employee's steps, oldest first")
+    p = sub.add_parser("log", help=f"an employee's latest steps ({LOG_LATEST}), oldest first")
     p.add_argument("employee", help="name or id")
+    shown = p.add_mutually_exclusive_group()
+    latest = cli_input.count(1, 1_000_000)
+    shown.add_argument("--latest", type=latest, default=LOG_LATEST, metavar="N", help="the N latest steps")
+    shown.add_argument("--all", action="store_true", help="every step the employee ever took")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("tasks", help="tasks and their status")
+    p = sub.add_parser("tasks", help=f"open tasks and the {TASKS_CLOSED} last closed, with their status")
     p.add_argument("--employee", help="only this employee's tasks")
+    shown = p.add_mutually_exclusive_group()
+    closed = cli_input.count(0, 1_000_000)
+    shown.add_argument("--closed", type=closed, default=TASKS_CLOSED, metavar="N", help="the N last closed")
+    shown.add_argument("--all", action="store_true", help="every task the office ever had")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("resolve", help="decide about a task parked as uncertain after a crash")
@@ -447,7 +457,10 @@ async def _log(office: Stored, args: argparse.Namespace) -> int:
     from engine.audit_text import summarize
 
     employee_id = await office.history.whose(args.employee)  # also someone let go: their log is kept
-    steps = await office.history.steps(employee_id)
+    latest = None if args.all else args.latest
+    steps = await office.history.steps(employee_id, None if latest is None else latest + 1)  # one more: any earlier?
+    earlier = latest is not None and len(steps) > latest
+    steps = steps[1:] if earlier else steps
     rows: list[dict[str, Any]] = [
         {
             "step_id": s.id,
@@ -472,9 +485,13 @@ async def _log(office: Stored, args: argparse.Namespace) -> int:
         rows.append({"kind": "audit", "tool": None, "model": row.data.get("model"), "status": row.kind,
                      "rehearsal": False, "started_at": row.ts, "summary": summarize(row.kind, row.data)})  # fmt: skip
     rows.sort(key=lambda r: str(r["started_at"]))
+    if earlier:  # audit rows older than the first step shown belong to the steps not shown
+        rows = [r for r in rows if str(r["started_at"]) >= steps[0].started_at]
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
+    if earlier:
+        print(f"(the {latest} latest steps; earlier ones: --latest N, or --all)")
     for r in rows:
         label = " (rehearsal)" if r["rehearsal"] else ""
         what = r["tool"] if r["kind"] == "tool" else r["model"]
@@ -496,8 +513,18 @@ def _step_summary(kind: str, tool: str | None, arguments: str | None, result: st
 
 
 async def _tasks(office: Stored, args: argparse.Namespace) -> int:
+    from engine.store.records import CLOSED_TASKS
+
     employee_id = await office.history.whose(args.employee) if args.employee else None
-    tasks = await office.journal.tasks(employee_id=employee_id)
+    if args.all:
+        tasks = await office.journal.tasks(employee_id=employee_id)
+    else:  # one more closed than shown: were any left out?
+        tasks = await office.journal.recent_tasks(employee_id, closed=args.closed + 1)
+        closed = sorted((t for t in tasks if t.status in CLOSED_TASKS), key=lambda t: (t.updated_at, t.id))
+        if len(closed) > args.closed:
+            tasks = [t for t in tasks if t is not closed[0]]
+            if not args.json:
+                print(f"(open tasks and the {args.closed} last closed; the others: --closed N, or --all)")
     names = await office.history.everyone()
     rows = [
         {

@@ -21,6 +21,8 @@ from engine.office.standing import OPEN, is_over_budget, standing
 from engine.store.journal import Journal
 from engine.store.records import Deliverable, EmployeeRecord
 
+SNAPSHOT_CLOSED = 200  # closed tasks a view starts with; events bring the ones that close after
+
 
 @dataclass(frozen=True, slots=True)
 class Held:
@@ -92,12 +94,13 @@ class OfficeQueries:
     async def snapshot(self, reviews: list[Deliverable]) -> list[Event]:
         """Everything a view needs to start, as events; after it, events alone keep the view current.
 
-        The scene's events, then every task (done ones too, for the task list), the deliverables
-        waiting for review with their text, and the office's spend today.
+        The scene's events, then every open task and the latest closed ones (for the task list; an office
+        that ran for months closed hundreds of thousands), the deliverables waiting for review with their
+        text, and the office's spend today.
         """
         events = await self.scene_events()
         shown = {e.task_id for e in events if isinstance(e, TaskChanged)}
-        tasks = {t.id: t for t in await self._journal.tasks()}
+        tasks = {t.id: t for t in await self._journal.recent_tasks(closed=SNAPSHOT_CLOSED)}
         for t in tasks.values():
             if t.id not in shown:
                 events.append(

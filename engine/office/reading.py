@@ -55,9 +55,11 @@ class Tasks(Protocol):
         self, employee_id: str | None = None, statuses: Sequence[Any] | None = None
     ) -> list[TaskRecord]: ...
 
+    async def recent_tasks(self, employee_id: str | None = None, closed: int = 50) -> list[TaskRecord]: ...
+
 
 class Looks(Protocol):
-    async def steps(self, employee_id: str) -> list[StepRecord]: ...
+    async def steps(self, employee_id: str, latest: int | None = None) -> list[StepRecord]: ...
 
     async def everyone(self) -> dict[str, str]: ...
 
@@ -95,7 +97,9 @@ class StoredHistory:
     def __init__(self, rows: StoredRows) -> None:
         self._rows = rows
 
-    async def steps(self, employee_id: str) -> list[StepRecord]:
+    async def steps(self, employee_id: str, latest: int | None = None) -> list[StepRecord]:
+        if latest is not None:
+            return await self._rows.latest_steps(employee_id, latest)
         return await self._rows.steps(employee_id=employee_id)
 
     async def everyone(self) -> dict[str, str]:

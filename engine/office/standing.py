@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from engine.store.records import OPEN_TASKS
+
 if TYPE_CHECKING:  # names only: a reading command does not build every event class
-    from engine.events import Status, TaskStatus
+    from engine.events import Status
     from engine.store.records import TaskRecord
 
 # Tasks that are not finished one way or another: what an employee's standing is read from.
-OPEN: tuple[TaskStatus, ...] = ("queued", "running", "waiting", "parked", "uncertain", "review")
+OPEN = OPEN_TASKS
 OVER_BUDGET = "over budget"  # the prefix of every budget refusal's reason
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from engine.events import TaskStatus
 from engine.store.db import StoreError, describe_sqlite_error
-from engine.store.records import EmployeeRecord, StepRecord, TaskRecord
+from engine.store.records import CLOSED_TASKS, OPEN_TASKS, EmployeeRecord, StepRecord, TaskRecord
 from engine.store.schema import brief_versions, employees, steps, tasks
 from engine.store.settings import read_setting
 from engine.store.writer import Op, Writer
@@ -54,6 +54,26 @@ _STEPS = {
     )
     .order_by(*((steps.c.seq,) if by_task else (steps.c.started_at, steps.c.seq)))
     for by_task in (False, True)
+    for by_employee in (False, True)
+}
+
+# An employee's latest steps, newest first (then shown oldest first), by ix_steps_employee_time.
+_LATEST_STEPS = (
+    select(steps)
+    .where(steps.c.employee_id == bindparam("employee_id"))
+    .order_by(steps.c.started_at.desc(), steps.c.seq.desc())
+    .limit(bindparam("latest"))
+)
+# The latest closed tasks of one status, by ix_tasks_status_updated (one status per read: an IN over the
+# three would sort every closed task the office ever had).
+_LATEST_CLOSED = {
+    by_employee: select(tasks)
+    .where(
+        tasks.c.status == bindparam("status"),
+        tasks.c.employee_id == bindparam("employee_id") if by_employee else true(),
+    )
+    .order_by(tasks.c.updated_at.desc(), tasks.c.id.desc())
+    .limit(bindparam("latest"))
     for by_employee in (False, True)
 }
 
@@ -157,6 +177,14 @@ class Journal:
     async def steps(self, *, task_id: str | None = None, employee_id: str | None = None) -> list[StepRecord]:
         return await self.read(functools.partial(read_steps, task_id=task_id, employee_id=employee_id))
 
+    async def latest_steps(self, employee_id: str, latest: int) -> list[StepRecord]:
+        """The employee's `latest` most recent steps, oldest first."""
+        return await self.read(functools.partial(read_latest_steps, employee_id=employee_id, latest=latest))
+
+    async def recent_tasks(self, employee_id: str | None = None, closed: int = 50) -> list[TaskRecord]:
+        """Every open task and the `closed` most recently closed ones (of one employee), oldest first."""
+        return await self.read(functools.partial(read_recent_tasks, employee_id=employee_id, closed=closed))
+
     async def setting(self, key: str) -> str | None:
         return await self.read(functools.partial(read_setting, key=key))
 
@@ -189,6 +217,23 @@ def read_task(conn: Connection, task_id: str) -> TaskRecord | None:
 def read_steps(conn: Connection, task_id: str | None = None, employee_id: str | None = None) -> list[StepRecord]:
     stmt = _STEPS[(bool(task_id), bool(employee_id))]
     return [_record(StepRecord, r) for r in conn.execute(stmt, {"task_id": task_id, "employee_id": employee_id})]
+
+
+def read_latest_steps(conn: Connection, employee_id: str, latest: int) -> list[StepRecord]:
+    """The employee's `latest` most recent steps, oldest first: `Journal.latest_steps`."""
+    rows = conn.execute(_LATEST_STEPS, {"employee_id": employee_id, "latest": latest})
+    return [_record(StepRecord, r) for r in rows][::-1]
+
+
+def read_recent_tasks(conn: Connection, employee_id: str | None = None, closed: int = 50) -> list[TaskRecord]:
+    """Every open task and the `closed` most recently closed ones (of one employee), oldest first."""
+    found = read_tasks(conn, employee_id, OPEN_TASKS)
+    ended: list[TaskRecord] = []
+    for status in CLOSED_TASKS:
+        params = {"status": status, "employee_id": employee_id, "latest": closed}
+        ended.extend(_record(TaskRecord, r) for r in conn.execute(_LATEST_CLOSED[bool(employee_id)], params))
+    ended.sort(key=lambda t: (t.updated_at, t.id), reverse=True)
+    return sorted([*found, *ended[:closed]], key=lambda t: (t.created_at, t.id))
 
 
 def read_departed_ids(conn: Connection) -> frozenset[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from engine.store.errors import StoreError, describe_sqlite_error
-from engine.store.records import ApprovalRecord, EmployeeRecord, StepRecord, TaskRecord
+from engine.store.records import CLOSED_TASKS, OPEN_TASKS, ApprovalRecord, EmployeeRecord, StepRecord, TaskRecord
 
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -30,6 +30,25 @@ def head_revision() -> str | None:
     """
     names = sorted(p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
     return names[-1] if names else None
+
+
+# What each employee spent since a moment, summed per quarter hour: the quarter (`quarter_start` reads it),
+# USD, and whether any of it was rehearsal. Every time zone's offset is a whole number of quarter hours, so a
+# quarter falls on one calendar day wherever it is counted. Read from ix_steps_paid alone (it holds every
+# column named here, for the steps that cost something).
+SPENT_SINCE = """
+SELECT employee_id,
+       substr(started_at, 1, 14) || (CAST(substr(started_at, 15, 2) AS INTEGER) / 15) || substr(started_at, -6) AS q,
+       sum(cost_usd), max(rehearsal)
+FROM steps WHERE started_at >= ? AND cost_usd > 0
+GROUP BY employee_id, q
+"""
+
+
+def quarter_start(quarter: str) -> str:
+    """When a quarter of `SPENT_SINCE` began: `2026-11-30T13:` `2` `+00:00` is `2026-11-30T13:30+00:00`."""
+    offset = quarter[15:] if quarter[15:16] in ("+", "-") else ""  # a time stamped without one: none
+    return f"{quarter[:14]}{int(quarter[14]) * 15:02d}{offset}"
 
 
 def _columns(record: type[Any]) -> str:
@@ -83,12 +102,23 @@ class StoredRows:
     async def steps(self, *, employee_id: str) -> list[StepRecord]:
         """As `Journal.steps(employee_id=...)`: an employee's steps, oldest first."""
         sql = f"SELECT {_STEPS} FROM steps WHERE employee_id = ? ORDER BY started_at, seq"
-        found = []
-        for row in self._rows(sql, (employee_id,)):
-            values = list(row)
-            values[_REHEARSAL] = bool(values[_REHEARSAL])  # SQLite keeps a Boolean as 0 or 1
-            found.append(StepRecord(*values))
-        return found
+        return [_step(row) for row in self._rows(sql, (employee_id,))]
+
+    async def latest_steps(self, employee_id: str, latest: int) -> list[StepRecord]:
+        """As `Journal.latest_steps`: the employee's `latest` most recent steps, oldest first."""
+        sql = f"SELECT {_STEPS} FROM steps WHERE employee_id = ? ORDER BY started_at DESC, seq DESC LIMIT ?"
+        return [_step(row) for row in self._rows(sql, (employee_id, latest))][::-1]
+
+    async def recent_tasks(self, employee_id: str | None = None, closed: int = 50) -> list[TaskRecord]:
+        """As `Journal.recent_tasks`: every open task and the `closed` most recently closed, oldest first."""
+        found = await self.tasks(employee_id, OPEN_TASKS)
+        mine, params = (" AND employee_id = ?", [employee_id]) if employee_id else ("", [])
+        ended: list[TaskRecord] = []
+        for status in CLOSED_TASKS:  # one status per read: by ix_tasks_status_updated, newest first
+            sql = f"SELECT {_TASKS} FROM tasks WHERE status = ?{mine} ORDER BY updated_at DESC, id DESC LIMIT ?"
+            ended.extend(TaskRecord(*r) for r in self._rows(sql, [status, *params, closed]))
+        ended.sort(key=lambda t: (t.updated_at, t.id), reverse=True)
+        return sorted([*found, *ended[:closed]], key=lambda t: (t.created_at, t.id))
 
     async def settings(self) -> list[tuple[str, str]]:
         """As `engine.store.settings.read_settings`."""
@@ -115,8 +145,7 @@ class StoredRows:
 
     async def costs_since(self, since: str) -> list[tuple[str, str, float, bool]]:
         """As `engine.store.spend.read_costs_since`."""
-        sql = "SELECT employee_id, started_at, cost_usd, rehearsal FROM steps WHERE started_at >= ? AND cost_usd > 0"
-        return [(r[0], r[1], r[2], bool(r[3])) for r in self._rows(sql, (since,))]
+        return [(r[0], quarter_start(r[1]), r[2], bool(r[3])) for r in self._rows(SPENT_SINCE, (since,))]
 
     async def audit_page(
         self, *, employee_id: str | None, kind: str | None, since: str | None, until: str | None, limit: int
@@ -134,6 +163,12 @@ class StoredRows:
 
     def close(self) -> None:
         self._conn.close()
+
+
+def _step(row: Sequence[Any]) -> StepRecord:
+    values = list(row)
+    values[_REHEARSAL] = bool(values[_REHEARSAL])  # SQLite keeps a Boolean as 0 or 1
+    return StepRecord(*values)
 
 
 def open_for_reading(path: Path, *, busy_ms: int = 5000) -> StoredRows | None:

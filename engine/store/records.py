@@ -9,6 +9,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # names only: a reading command does not build every event class
     from engine.events import StepKind, StepStatus, TaskStatus
 
+# Tasks not finished one way or another, and those that are: a closed task never comes back.
+OPEN_TASKS: tuple[TaskStatus, ...] = ("queued", "running", "waiting", "parked", "uncertain", "review")
+CLOSED_TASKS: tuple[TaskStatus, ...] = ("done", "failed", "cancelled")
+
 
 @dataclass(frozen=True, slots=True)
 class EmployeeRecord:

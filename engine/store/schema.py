@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData()
@@ -97,7 +98,9 @@ steps = Table(
     Column("started_at", String, nullable=False),
     Column("finished_at", String),
     Index("ix_steps_task_seq", "task_id", "seq"),
-    Index("ix_steps_employee", "employee_id"),
+    Index("ix_steps_employee_time", "employee_id", "started_at"),  # an employee's latest steps, a day's spend
+    # What was spent since a moment: the paid steps only, with every column that read needs.
+    Index("ix_steps_paid", "started_at", "employee_id", "cost_usd", "rehearsal", sqlite_where=text("cost_usd > 0")),
 )
 
 employees.append_column(Column("probation_left", Integer, nullable=False, server_default="0"))

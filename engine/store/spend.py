@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
+from engine.store.reading import SPENT_SINCE, quarter_start
 from engine.store.schema import allowances, ceilings, steps
 from engine.store.writer import Op
 
@@ -29,9 +30,22 @@ def read_allowances(conn: Connection) -> list[tuple[str, str, float]]:
     return [(r.scope, r.day, r.usd) for r in conn.execute(select(allowances))]
 
 
-def read_costs_since(conn: Connection, since: str) -> list[tuple[str, str, float, bool]]:
-    """(employee_id, started_at, cost_usd, rehearsal) of every step that cost something since `since`."""
-    query = select(steps.c.employee_id, steps.c.started_at, steps.c.cost_usd, steps.c.rehearsal).where(
-        steps.c.started_at >= since, steps.c.cost_usd > 0
+def read_spend_by_day(conn: Connection, employee_id: str, since: str) -> dict[str, float]:
+    """What the employee's steps cost on each UTC day (`YYYY-MM-DD`) from `since` on, by ix_steps_employee_time."""
+    day = func.substr(steps.c.started_at, 1, 10)
+    query = (
+        select(day, func.sum(steps.c.cost_usd))
+        .where(steps.c.employee_id == employee_id, steps.c.started_at >= since)
+        .group_by(day)
     )
-    return [(r[0], r[1], r[2], r[3]) for r in conn.execute(query)]
+    return {str(d): float(usd) for d, usd in conn.execute(query)}
+
+
+def read_costs_since(conn: Connection, since: str) -> list[tuple[str, str, float, bool]]:
+    """(employee_id, quarter hour, USD, any rehearsal) of what each employee spent since `since`.
+
+    Summed per quarter hour (its start stands for when: no quarter straddles a day in any time zone), and
+    read from ix_steps_paid alone, which holds only the steps that cost something: a month of paid steps is
+    a few thousand rows, and free ones are never read. See `engine.store.reading.SPENT_SINCE`.
+    """
+    return [(r[0], quarter_start(r[1]), r[2], bool(r[3])) for r in conn.exec_driver_sql(SPENT_SINCE, (since,))]

@@ -27,12 +27,11 @@ from sqlalchemy import (
     update,
 )
 
-from engine.store.records import TaskRecord, fields_of
+from engine.store.records import CLOSED_TASKS, OPEN_TASKS, TaskRecord, fields_of
 from engine.store.schema import metadata, steps, tasks
 from engine.store.writer import Op, WriteFn
 
-_CLOSED = ("done", "failed", "cancelled")  # a task in one of these never comes back (engine.teams.board.CLOSED)
-_OPEN = ("queued", "running", "waiting", "parked", "uncertain", "review")
+_CLOSED, _OPEN = CLOSED_TASKS, OPEN_TASKS
 
 team_cards = Table(
     "team_cards",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from engine.store.records import TaskRecord
+from engine.store.records import CLOSED_TASKS, TaskRecord
 from engine.store.teams import CardRecord
 
 Column = Literal["backlog", "in_progress", "in_review", "waiting_owner", "done", "dropped"]
@@ -22,7 +22,7 @@ _BY_STATUS: dict[str, Column] = {
     "failed": "dropped",
     "cancelled": "dropped",
 }
-CLOSED = ("done", "failed", "cancelled")  # a task in one of these never comes back
+CLOSED = CLOSED_TASKS
 
 
 @dataclass(frozen=True, slots=True)
