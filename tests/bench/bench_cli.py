@@ -12,6 +12,9 @@ Figures:
 - <command>_ms: wall time of `roster`, `tasks`, `log Ada`, `approvals`, `budget`, `catalog`.
 - run_first_model_step_s: process start to the first model step's start (as journaled) in `run`,
   with a task queued; run_first_reply_s: to that step's finish (litellm's import included).
+- grown_<command>_ms: the same commands on a journal grown to --grown steps (default a million: Ada's
+  finished task copied into 50,000 tasks of 20 steps over 90 days, the model steps of every other task
+  paid), as an office that ran for months holds; grown_db_mb is its size.
 Not a timed test: it prints a table and writes JSON.
 """
 
@@ -84,10 +87,47 @@ def first_model_step(home: Path) -> tuple[float, float]:
     )
 
 
+def grow(home: Path, steps: int, per_task: int = 20, days: int = 90) -> int:
+    """Copy Ada's last finished task and its steps into `steps // per_task` tasks spread over `days`; the
+    database's size in bytes. Written by SQLite itself (a recursive count), with the office's own indexes."""
+    tasks = steps // per_task
+    span = days * 86400 / tasks  # seconds between tasks
+    with sqlite3.connect(home / "headcount.db") as conn:
+        (task_id,) = conn.execute("SELECT id FROM tasks WHERE status = 'done' ORDER BY updated_at DESC").fetchone()
+        (model,) = conn.execute("SELECT id FROM steps WHERE task_id = ? AND kind = 'model'", (task_id,)).fetchone()
+        (tool,) = conn.execute("SELECT id FROM steps WHERE task_id = ? AND kind = 'tool'", (task_id,)).fetchone()
+        when = f"strftime('%Y-%m-%dT%H:%M:%f', 'now', '-{days} days', (n.i * {span}) || ' seconds')"
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(tasks)")]
+        made = {"id": "'task_grown' || n.i", "status": "'done'", "created_at": f"{when} || '+00:00'",
+                "updated_at": f"{when} || '+00:00'", "parent_id": "NULL"}  # fmt: skip
+        conn.execute(
+            f"WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {tasks - 1}) "
+            f"INSERT INTO tasks ({', '.join(columns)}) SELECT {', '.join(made.get(c, 't.' + c) for c in columns)} "
+            "FROM n, tasks AS t WHERE t.id = ?",
+            (task_id,),
+        )
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(steps)")]
+        at = f"strftime('%Y-%m-%dT%H:%M:%f', 'now', '-{days} days', (n.i * {span} + m.j) || ' seconds') || '+00:00'"
+        kind = "CASE WHEN m.j % 2 = 0 THEN 'model' ELSE 'tool' END"
+        made = {"id": "'step_grown' || n.i || '_' || m.j", "task_id": "'task_grown' || n.i", "seq": "m.j + 1",
+                "started_at": at, "finished_at": at,
+                "cost_usd": f"CASE WHEN n.i % 2 = 1 AND {kind} = 'model' THEN 0.002 ELSE 0 END",
+                "rehearsal": f"CASE WHEN n.i % 2 = 1 AND {kind} = 'model' THEN 0 ELSE 1 END"}  # fmt: skip
+        conn.execute(
+            f"WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {tasks - 1}), "
+            f"m(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM m WHERE j < {per_task - 1}) "
+            f"INSERT INTO steps ({', '.join(columns)}) SELECT {', '.join(made.get(c, 's.' + c) for c in columns)} "
+            f"FROM n, m, steps AS s WHERE s.id = CASE WHEN m.j % 2 = 0 THEN ? ELSE ? END",
+            (model, tool),
+        )
+    return (home / "headcount.db").stat().st_size
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--grown", type=int, default=1_000_000, help="steps in the grown journal (0: skip it)")
     args = parser.parse_args()
     samples: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as tmp:
@@ -106,6 +146,13 @@ def main() -> None:
             start, reply = first_model_step(home)
             samples.setdefault("run_first_model_step_s", []).append(start)
             samples.setdefault("run_first_reply_s", []).append(reply)
+        if args.grown:
+            samples["grown_db_mb"] = [grow(home, args.grown) / 1e6]
+            for command in READ_ONLY:
+                headcount(home, *command)  # the first also waits for any checkpoint of the growth
+            for _ in range(args.rounds):
+                for command in READ_ONLY:
+                    samples.setdefault(f"grown_{command[0]}_ms", []).append(headcount(home, *command) * 1000)
     results = {key: round(statistics.median(values), 3 if key.endswith("_s") else 1) for key, values in samples.items()}
     results["load_average_1min"] = round(os.getloadavg()[0], 2)
     print(f"{'figure':<28}{'median':>10}  target")
