@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert, select
 
 from engine.store.reading import SPENT_SINCE, quarter_start
-from engine.store.schema import allowances, ceilings, steps
+from engine.store.schema import allowances, ceilings
 from engine.store.writer import Op
 
 
@@ -30,15 +30,19 @@ def read_allowances(conn: Connection) -> list[tuple[str, str, float]]:
     return [(r.scope, r.day, r.usd) for r in conn.execute(select(allowances))]
 
 
+# What one employee's steps cost on each UTC day from a moment on, read from ix_steps_paid alone (it holds the
+# paid steps, with their employee and cost): a month of steps, free or paid, is never fetched. The zero is
+# written out, not bound: SQLite uses a partial index only where the query's own terms imply its WHERE.
+SPEND_BY_DAY = """
+SELECT substr(started_at, 1, 10), sum(cost_usd) FROM steps INDEXED BY ix_steps_paid
+WHERE started_at >= ? AND cost_usd > 0 AND employee_id = ? GROUP BY 1
+"""
+
+
 def read_spend_by_day(conn: Connection, employee_id: str, since: str) -> dict[str, float]:
-    """What the employee's steps cost on each UTC day (`YYYY-MM-DD`) from `since` on, by ix_steps_employee_time."""
-    day = func.substr(steps.c.started_at, 1, 10)
-    query = (
-        select(day, func.sum(steps.c.cost_usd))
-        .where(steps.c.employee_id == employee_id, steps.c.started_at >= since)
-        .group_by(day)
-    )
-    return {str(d): float(usd) for d, usd in conn.execute(query)}
+    """What the employee's steps cost on each UTC day (`YYYY-MM-DD`) from `since` on; days of free steps only
+    are left out."""
+    return {str(d): float(usd) for d, usd in conn.exec_driver_sql(SPEND_BY_DAY, (since, employee_id))}
 
 
 def read_costs_since(conn: Connection, since: str) -> list[tuple[str, str, float, bool]]:

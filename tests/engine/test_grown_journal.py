@@ -24,6 +24,7 @@ from engine.store.db import alembic_config, make_engine, open_database
 from engine.store.journal import _LATEST_CLOSED, _LATEST_STEPS, Journal
 from engine.store.reading import SPENT_SINCE, open_for_reading, quarter_start
 from engine.store.records import CLOSED_TASKS
+from engine.store.spend import SPEND_BY_DAY
 from engine.store.writer import Writer
 from tests.engine.test_cli import headcount, worked
 from tests.engine.test_reading import shown
@@ -152,9 +153,8 @@ def test_every_read_of_a_grown_journal_goes_by_index(grown: Path, db: sqlite3.Co
         sql = compiled(_LATEST_CLOSED[by_employee])
         closed = _plan(db, sql, ("done", "x", 5, 0) if by_employee else ("done", 5, 0))
         assert "INDEX ix_tasks_status_updated" in closed and "SCAN" not in closed, closed
-    by_day = _plan(db, "SELECT substr(started_at, 1, 10), sum(cost_usd) FROM steps WHERE employee_id = ? "
-                   "AND started_at >= ? GROUP BY 1", ("x", "2026-01-01"))  # fmt: skip
-    assert "INDEX ix_steps_employee_time (employee_id=? AND started_at>?)" in by_day, by_day
+    by_day = _plan(db, SPEND_BY_DAY, ("2026-01-01", "x"))
+    assert "COVERING INDEX ix_steps_paid" in by_day, by_day
 
 
 def test_free_steps_never_enter_the_paid_index(grown: Path, db: sqlite3.Connection) -> None:
