@@ -524,7 +524,8 @@ async def _tasks(office: Stored, args: argparse.Namespace) -> int:
         if len(closed) > args.closed:
             tasks = [t for t in tasks if t is not closed[0]]
             if not args.json:
-                print(f"(open tasks and the {args.closed} last closed; the others: --closed N, or --all)")
+                shown = f"every open task and the last {args.closed} closed" if args.closed else "open tasks only"
+                print(f"({shown}; the closed ones: --closed N, or --all)")
     names = await office.history.everyone()
     rows = [
         {

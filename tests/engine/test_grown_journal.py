@@ -102,7 +102,10 @@ def test_tasks_shows_every_open_task_and_the_last_closed(grown: Path, db: sqlite
         shown_ids = [t["id"] for t in json.loads(headcount(grown, "tasks", "--closed", "3", "--json").stdout)]
         assert set(shown_ids) == {*opened, *closed[:3]} and shown_ids[0] == "task_old000"  # oldest first
         text = headcount(grown, "tasks", "--closed", "3").stdout.splitlines()
-        assert text[0].startswith("(open tasks and the 3 last closed") and len(text) == 1 + len(opened) + 3
+        assert text[0] == "(every open task and the last 3 closed; the closed ones: --closed N, or --all)"
+        assert len(text) == 1 + len(opened) + 3
+        only = headcount(grown, "tasks", "--closed", "0").stdout.splitlines()
+        assert only[0].startswith("(open tasks only;") and len(only) == 1 + len(opened)
         assert len(json.loads(headcount(grown, "tasks", "--all", "--json").stdout)) == TASKS + 1
         assert len(json.loads(headcount(grown, "tasks", "--json").stdout)) == len(opened) + 50  # 50 closed by default
     finally:
