@@ -2,8 +2,8 @@
 
 A journal that ran for months holds millions of steps; `headcount log`, the employee panel and the day's
 spend each read a few of them. `ix_steps_employee_time` (employee, started_at) replaces `ix_steps_employee`
-(same count of indexes on the hot path); `ix_steps_paid` holds only the steps that cost something (with every column
-the day's and the month's spend read), so a free step (rehearsal, a local model) never touches it.
+(the same count of indexes on the hot path). `ix_steps_paid` holds only the steps that cost something, with
+every column the day's and the month's spend read, so a free step (rehearsal, a local model) never touches it.
 
 Revision ID: 0009
 Revises: 0008
