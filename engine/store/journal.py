@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from engine.events import TaskStatus
 from engine.store.db import StoreError, describe_sqlite_error
+from engine.store.reading import recent
 from engine.store.records import CLOSED_TASKS, OPEN_TASKS, EmployeeRecord, StepRecord, TaskRecord
 from engine.store.schema import brief_versions, employees, steps, tasks
 from engine.store.settings import read_setting
@@ -232,8 +233,7 @@ def read_recent_tasks(conn: Connection, employee_id: str | None = None, closed: 
     for status in CLOSED_TASKS:
         params = {"status": status, "employee_id": employee_id, "latest": closed}
         ended.extend(_record(TaskRecord, r) for r in conn.execute(_LATEST_CLOSED[bool(employee_id)], params))
-    ended.sort(key=lambda t: (t.updated_at, t.id), reverse=True)
-    return sorted([*found, *ended[:closed]], key=lambda t: (t.created_at, t.id))
+    return recent(found, ended, closed)
 
 
 def read_departed_ids(conn: Connection) -> frozenset[str]:

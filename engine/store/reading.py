@@ -51,6 +51,12 @@ def quarter_start(quarter: str) -> str:
     return f"{quarter[:14]}{int(quarter[14]) * 15:02d}{offset}"
 
 
+def recent(opened: list[TaskRecord], ended: list[TaskRecord], closed: int) -> list[TaskRecord]:
+    """The open tasks and the `closed` most recently closed of `ended`, oldest first (both fronts' `recent_tasks`)."""
+    latest = sorted(ended, key=lambda t: (t.updated_at, t.id), reverse=True)[:closed]
+    return sorted([*opened, *latest], key=lambda t: (t.created_at, t.id))
+
+
 def _columns(record: type[Any]) -> str:
     return ", ".join(f.name for f in dataclasses.fields(record))
 
@@ -117,8 +123,7 @@ class StoredRows:
         for status in CLOSED_TASKS:  # one status per read: by ix_tasks_status_updated, newest first
             sql = f"SELECT {_TASKS} FROM tasks WHERE status = ?{mine} ORDER BY updated_at DESC, id DESC LIMIT ?"
             ended.extend(TaskRecord(*r) for r in self._rows(sql, [status, *params, closed]))
-        ended.sort(key=lambda t: (t.updated_at, t.id), reverse=True)
-        return sorted([*found, *ended[:closed]], key=lambda t: (t.created_at, t.id))
+        return recent(found, ended, closed)
 
     async def settings(self) -> list[tuple[str, str]]:
         """As `engine.store.settings.read_settings`."""
