@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -150,6 +150,7 @@ class Bridge:
             row = self.state.employees.get(str(entry["id"]))
             if row is not None:
                 row.spend_today = float(entry.get("today") or 0.0)
+                row.spend_day = date.fromisoformat(str(entry["day"])) if entry.get("day") else None
                 row.ceiling = entry.get("per_day_usd")
                 row.simulated = bool(entry.get("simulated"))
         whole = report.get("office") or {}
@@ -258,8 +259,7 @@ class Bridge:
         office = self._office()
         steps = await office.history.steps(employee_id, latest=STEP_LOG_LIMIT)  # a journal of months holds millions
         self.state.load_steps(employee_id, [step_row(s) for s in steps])
-        since = (office.clock.now() - timedelta(days=SPEND_DAYS)).date().isoformat()
-        spent = await office.history.spend_by_day(employee_id, since)
+        spent = await office.spend_by_day(employee_id, SPEND_DAYS)  # by its budget days, in its time zone
         self.state.set_spend_history(employee_id, {date.fromisoformat(day): usd for day, usd in spent.items()})
         employee = office.employees.get(employee_id)
         if employee is not None:

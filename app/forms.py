@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -96,6 +97,7 @@ class EmployeeRow:
     detail: str = ""
     current_task: str | None = None
     spend_today: float = 0.0
+    spend_day: date | None = None  # the budget day spend_today is for, in the employee's time zone (the engine's)
     ceiling: float | None = None
     simulated: bool = False
     rehearsal: bool = True

@@ -242,7 +242,10 @@ class OfficeState:
             emp = self.employees.get(event.employee_id)
             if emp is not None:
                 emp.spend_today, emp.ceiling, emp.simulated = event.today_usd, event.ceiling_usd, event.simulated
-                self.spend_history.setdefault(event.employee_id, {})[self._today()] = event.today_usd
+                if event.day:
+                    emp.spend_day = date.fromisoformat(event.day)
+                day = emp.spend_day or self._today()  # the employee's budget day, as the engine counts it
+                self.spend_history.setdefault(event.employee_id, {})[day] = event.today_usd
                 self._changed("roster", "status", f"employee:{event.employee_id}")
             if event.office_today_usd is not None:
                 self.set_office_spend(event.office_today_usd, event.office_ceiling_usd, self.simulating)

@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
         panel.set_steps(self.state.step_log(eid))
         panel.set_budget(
             self.state.spend_history.get(eid, {}),
-            self._today(),
+            emp.spend_day or self._today(),
             spend_today=emp.spend_today,
             ceiling=emp.ceiling,
             simulated=emp.simulated,

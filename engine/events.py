@@ -113,6 +113,7 @@ class SpendChanged(Event):
     today_usd: float
     ceiling_usd: float | None
     simulated: bool = False
+    day: str = ""  # the employee's budget day `today_usd` is for (`YYYY-MM-DD`, in its own time zone)
     office_today_usd: float | None = None  # the whole office today, for the status bar: no re-read after it
     office_ceiling_usd: float | None = None
 

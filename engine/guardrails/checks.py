@@ -159,6 +159,7 @@ class Guardrails:
             today_usd=self.ledger.spent(scope, day),
             ceiling_usd=None if limit is None or math.isinf(limit) else limit,  # removed by the owner: none
             simulated=simulated,
+            day=day,
             office_today_usd=self.ledger.spent(OFFICE, office_day),
             office_ceiling_usd=None if office_limit is None or math.isinf(office_limit) else office_limit,
         )
@@ -191,6 +192,7 @@ class Guardrails:
         if spec.price_usd > 0:
             held = await self._reserve(work, spec.price_usd)
             self.ledger.settle(held, spec.price_usd)  # a priced call costs its price once it runs
+            self.publish_spend(work.employee_id)  # the owner sees it at once, not at the next paid model call
         return arguments
 
     async def _gate(

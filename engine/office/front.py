@@ -353,6 +353,10 @@ class Office:
     async def budget_report(self) -> dict[str, Any]:
         return await self.parts.spending.budget_report()
 
+    async def spend_by_day(self, employee_id: str, days: int) -> dict[str, float]:
+        """What the employee spent on each of its last `days` budget days (its own time zone's), today's included."""
+        return await self.parts.spending.spend_by_day(employee_id, days)
+
     async def connect_model(
         self,
         model: str,

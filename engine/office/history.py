@@ -6,7 +6,6 @@ holds the journal, builds an operation or reads the audit table itself.
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -50,12 +49,6 @@ class History:
         if latest is not None:
             return await self._journal.latest_steps(employee_id, latest)
         return await self._journal.steps(employee_id=employee_id)
-
-    async def spend_by_day(self, employee_id: str, since: str) -> dict[str, float]:
-        """What the employee's steps cost on each UTC day (`YYYY-MM-DD`) from `since` on."""
-        from engine.store.spend import read_spend_by_day
-
-        return await self._journal.read(functools.partial(read_spend_by_day, employee_id=employee_id, since=since))
 
     async def everyone(self) -> dict[str, str]:
         """Every employee's name by id, those let go included: their logs and tasks are kept."""

@@ -89,6 +89,7 @@ def budget_report(
         return {
             **extra,
             "scope": scope,
+            "day": day,  # the scope's today, in the time zone its day counts in
             **{k: round(v, 6) for k, v in spend.items()},
             "per_day_usd": _finite(ledger.day_limit(scope, day)),
             "per_turn_usd": _finite(ceiling.per_turn_usd),

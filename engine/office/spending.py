@@ -24,7 +24,7 @@ from engine.office.roster import Roster
 from engine.office.shown import COST_WINDOW, budget_report
 from engine.store.journal import Journal
 from engine.store.settings import bump_owner_version, delete_setting, put_setting
-from engine.store.spend import add_allowance, put_ceiling, read_costs_since
+from engine.store.spend import add_allowance, put_ceiling, read_costs_since, read_spend_by_quarter
 from engine.store.writer import Op
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,24 @@ class Spending:
         rows = await self._journal.read(functools.partial(read_costs_since, since=since))
         seated = [(e.id, e.record.name) for e in self._roster.employees.values()]
         return budget_report(rows, self._ledger, seated, self._clock.now())
+
+    async def spend_by_day(self, employee_id: str, days: int) -> dict[str, float]:
+        """What the employee's steps cost on each of its last `days` budget days (`YYYY-MM-DD`, in the time
+        zone its ceiling counts in, as `SpendChanged.day`), today's included; days that cost nothing are left
+        out."""
+        scope = employee_scope(employee_id)
+        now = self._clock.now()
+        first = (datetime.fromisoformat(self._ledger.day_of(scope, now)) - timedelta(days=days - 1)).date().isoformat()
+        since = (now - timedelta(days=days + 1)).isoformat()  # a day more: every zone's day `first` starts after it
+        quarters = await self._journal.read(
+            functools.partial(read_spend_by_quarter, employee_id=employee_id, since=since)
+        )
+        spent: dict[str, float] = {}
+        for began, usd in quarters:
+            day = self._ledger.day_of(scope, datetime.fromisoformat(began))
+            if day >= first:
+                spent[day] = spent.get(day, 0.0) + usd
+        return spent
 
     # --- models ---------------------------------------------------------------------------------
 

@@ -36,10 +36,9 @@ def head_revision() -> str | None:
 # USD, and whether any of it was rehearsal. Every time zone's offset is a whole number of quarter hours, so a
 # quarter falls on one calendar day wherever it is counted. Read from ix_steps_paid alone (it holds every
 # column named here, for the steps that cost something).
-SPENT_SINCE = """
-SELECT employee_id,
-       substr(started_at, 1, 14) || (CAST(substr(started_at, 15, 2) AS INTEGER) / 15) || substr(started_at, -6) AS q,
-       sum(cost_usd), max(rehearsal)
+QUARTER = "substr(started_at, 1, 14) || (CAST(substr(started_at, 15, 2) AS INTEGER) / 15) || substr(started_at, -6)"
+SPENT_SINCE = f"""
+SELECT employee_id, {QUARTER} AS q, sum(cost_usd), max(rehearsal)
 FROM steps WHERE started_at >= ? AND cost_usd > 0
 GROUP BY employee_id, q
 """

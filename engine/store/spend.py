@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, insert, select
 
-from engine.store.reading import SPENT_SINCE, quarter_start
+from engine.store.reading import QUARTER, SPENT_SINCE, quarter_start
 from engine.store.schema import allowances, ceilings
 from engine.store.writer import Op
 
@@ -30,19 +30,20 @@ def read_allowances(conn: Connection) -> list[tuple[str, str, float]]:
     return [(r.scope, r.day, r.usd) for r in conn.execute(select(allowances))]
 
 
-# What one employee's steps cost on each UTC day from a moment on, read from ix_steps_paid alone (it holds the
-# paid steps, with their employee and cost): a month of steps, free or paid, is never fetched. The zero is
-# written out, not bound: SQLite uses a partial index only where the query's own terms imply its WHERE.
-SPEND_BY_DAY = """
-SELECT substr(started_at, 1, 10), sum(cost_usd) FROM steps INDEXED BY ix_steps_paid
-WHERE started_at >= ? AND cost_usd > 0 AND employee_id = ? GROUP BY 1
+# What one employee's steps cost since a moment, summed per quarter hour (as `SPENT_SINCE`, for one employee),
+# read from ix_steps_paid alone (it holds the paid steps, with their employee and cost): a month of steps, free
+# or paid, is never fetched. The zero is written out, not bound: SQLite uses a partial index only where the
+# query's own terms imply its WHERE.
+SPENT_BY_QUARTER = f"""
+SELECT {QUARTER} AS q, sum(cost_usd) FROM steps INDEXED BY ix_steps_paid
+WHERE started_at >= ? AND cost_usd > 0 AND employee_id = ? GROUP BY q
 """
 
 
-def read_spend_by_day(conn: Connection, employee_id: str, since: str) -> dict[str, float]:
-    """What the employee's steps cost on each UTC day (`YYYY-MM-DD`) from `since` on; days of free steps only
-    are left out."""
-    return {str(d): float(usd) for d, usd in conn.exec_driver_sql(SPEND_BY_DAY, (since, employee_id))}
+def read_spend_by_quarter(conn: Connection, employee_id: str, since: str) -> list[tuple[str, float]]:
+    """(when the quarter hour began, USD) of what the employee's steps cost from `since` on; a quarter of free
+    steps only is left out. A quarter hour falls on one calendar day in every time zone."""
+    return [(quarter_start(q), float(usd)) for q, usd in conn.exec_driver_sql(SPENT_BY_QUARTER, (since, employee_id))]
 
 
 def read_costs_since(conn: Connection, since: str) -> list[tuple[str, str, float, bool]]:

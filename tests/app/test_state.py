@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from app.state import OfficeState
@@ -112,3 +113,14 @@ async def test_the_settings_dialog_opens_with_the_offices_own_decisions(headcoun
         assert values.office_ceiling_per_day == 4.5
     finally:
         await office.close()
+
+
+def test_spend_goes_on_the_employees_own_budget_day_not_the_machines() -> None:
+    state = OfficeState(today=lambda: date(2026, 3, 2))  # the machine's date, in UTC
+    hired(state)
+    state.apply(SpendChanged(employee_id="e1", today_usd=0.4, ceiling_usd=2.0, day="2026-03-01"))  # Los Angeles
+    state.apply(SpendChanged(employee_id="e1", today_usd=0.9, ceiling_usd=2.0, day="2026-03-01"))
+    assert state.spend_history["e1"] == {date(2026, 3, 1): 0.9}
+    assert state.employees["e1"].spend_day == date(2026, 3, 1)
+    state.apply(SpendChanged(employee_id="e1", today_usd=0.1, ceiling_usd=2.0, day="2026-03-02"))  # midnight there
+    assert state.spend_history["e1"] == {date(2026, 3, 1): 0.9, date(2026, 3, 2): 0.1}

@@ -24,7 +24,7 @@ from engine.store.db import alembic_config, make_engine, open_database
 from engine.store.journal import _LATEST_CLOSED, _LATEST_STEPS, Journal
 from engine.store.reading import SPENT_SINCE, open_for_reading, quarter_start
 from engine.store.records import CLOSED_TASKS
-from engine.store.spend import SPEND_BY_DAY
+from engine.store.spend import SPENT_BY_QUARTER
 from engine.store.writer import Writer
 from tests.engine.test_cli import headcount, worked
 from tests.engine.test_reading import shown
@@ -156,8 +156,8 @@ def test_every_read_of_a_grown_journal_goes_by_index(grown: Path, db: sqlite3.Co
         sql = compiled(_LATEST_CLOSED[by_employee])
         closed = _plan(db, sql, ("done", "x", 5, 0) if by_employee else ("done", 5, 0))
         assert "INDEX ix_tasks_status_updated" in closed and "SCAN" not in closed, closed
-    by_day = _plan(db, SPEND_BY_DAY, ("2026-01-01", "x"))
-    assert "COVERING INDEX ix_steps_paid" in by_day, by_day
+    by_quarter = _plan(db, SPENT_BY_QUARTER, ("2026-01-01", "x"))
+    assert "COVERING INDEX ix_steps_paid" in by_quarter, by_quarter
 
 
 def test_free_steps_never_enter_the_paid_index(grown: Path, db: sqlite3.Connection) -> None:
@@ -248,8 +248,8 @@ def test_the_journal_reads_the_latest_steps_and_recent_tasks_as_the_reading_fron
         assert len([t for t in await journal.recent_tasks(closed=2) if t.status in CLOSED_TASKS]) == 2
         since = "2000-01-01"
         assert await rows.costs_since(since) == await journal.read(lambda c: spend.read_costs_since(c, since))
-        by_day = await journal.read(lambda c: spend.read_spend_by_day(c, ada, since))
-        assert sum(by_day.values()) == pytest.approx(TASKS // 2 * 2 * PAID)
+        quarters = await journal.read(lambda c: spend.read_spend_by_quarter(c, ada, since))
+        assert sum(usd for _, usd in quarters) == pytest.approx(TASKS // 2 * 2 * PAID)
 
     try:
         asyncio.run(both())

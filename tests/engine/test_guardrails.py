@@ -387,3 +387,40 @@ async def test_the_owners_schedule_overrides_the_briefs_and_survives_a_restart(
     await office.set_hours("ada", None)
     await office.set_hours(None, None)
     assert office.parts.roster.on_duty(ada, clock.now())  # back to the brief's 24/7
+
+
+async def test_the_spend_chart_counts_the_employees_own_days(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """Los Angeles is eight hours behind UTC in March: 06:30 UTC is still the 1st there, 09:00 is the 2nd."""
+
+    class Lookup(BaseModel):
+        company: str
+
+    async def enrich(ctx: ToolContext, args: Lookup) -> str:
+        return "42 employees"
+
+    tool = FunctionTool("enrich", "Paid company lookup", Lookup, enrich, price_usd=0.4)
+    clock = FakeClock(datetime(2026, 3, 2, 6, 30, tzinfo=UTC))
+    script = [call("enrich", company="A"), say("done"), call("enrich", company="B"), say("done")]
+    office = await make_office(ScriptedModel(*script), tools=[tool], clock=clock)
+    hours = {"always": True, "timezone": "America/Los_Angeles"}
+    await office.hire(office.brief_for(str(write_brief(tools=["enrich"], hours=hours))), name="Ada")
+    seen: list[SpendChanged] = []
+    office.bus.subscribe(lambda e: seen.append(e) if isinstance(e, SpendChanged) else None)
+    ada = office.find("ada").id
+
+    await office.assign("ada", "Look up A")
+    await office.run(until_idle=True)
+    assert seen[-1].day == "2026-03-01" and seen[-1].today_usd == 0.4
+    clock.advance(150 * 60)  # 09:00 UTC, 01:00 in Los Angeles
+    await office.assign("ada", "Look up B")
+    await office.run(until_idle=True)
+    assert seen[-1].day == "2026-03-02" and seen[-1].today_usd == 0.4  # a new day there, not another 0.4 today
+
+    assert await office.spend_by_day(ada, 14) == {"2026-03-01": 0.4, "2026-03-02": 0.4}  # not both on UTC's 2nd
+    assert await office.spend_by_day(ada, 1) == {"2026-03-02": 0.4}  # today only
+    (row,) = (await office.budget_report())["employees"]
+    assert row["day"] == "2026-03-02" and row["today"] == 0.4
+    clock.advance(14 * 86400)
+    assert await office.spend_by_day(ada, 14) == {}  # both days are older than the last fortnight
