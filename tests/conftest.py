@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,10 @@ pytest_plugins = ["tests.plugin"]
 # Property tests judge behaviour, not speed: on a loaded 2-core machine an example may take longer than
 # hypothesis's 200 ms deadline or its generation look "slow", and neither says anything about the code.
 settings.register_profile("headcount", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("headcount")
+# CI (`.ci/run` sets HYPOTHESIS_PROFILE=ci) draws the same examples on every run, so a red CI is always the
+# change's own doing; a developer's runs draw new ones each time and keep what failed in .hypothesis/.
+settings.register_profile("ci", parent=settings.get_profile("headcount"), derandomize=True, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "headcount"))
 
 
 @pytest.fixture(autouse=True)
