@@ -7,9 +7,10 @@ changed, a hand-off, a sprint planned); a `SummarySent` event shows the summary 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from app.coalesce import Coalesced, Spawn
 from app.panels.board import BoardCard, BoardPanel
 from engine.events import EmployeeHired, EmployeeLeft, Event, HandOff, SummarySent, TaskChanged
 
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Spawn = Callable[[Coroutine[Any, Any, Any], str], Any]
-
 
 class BoardRoutes:
     def __init__(self, office: Callable[[], Office | None], spawn: Spawn) -> None:
@@ -28,7 +27,7 @@ class BoardRoutes:
         self._spawn = spawn
         self.panel: BoardPanel | None = None
         self._shown: str | None = None
-        self._reloading = False
+        self._reload = Coalesced(self._load_shown, spawn, "refresh the board")
 
     def attach(self, panel: BoardPanel) -> None:
         self.panel = panel
@@ -131,16 +130,12 @@ class BoardRoutes:
         if isinstance(event, SummarySent):  # shown (and notified) whichever team is on screen
             self.panel.show_summary(event.team, event.text, sent=True)
             return
-        if isinstance(event, TaskChanged | HandOff) and not self._reloading:
-            self._reloading = True  # one reload at a time; a burst of changes ends in one more
-            self._spawn(self._reload(), "refresh the board")
+        if isinstance(event, TaskChanged | HandOff):
+            self._reload.ask()  # one reload at a time; a burst of changes ends in one more
 
-    async def _reload(self) -> None:
-        try:
-            if self._shown is not None:
-                await self._load(self._shown)
-        finally:
-            self._reloading = False
+    async def _load_shown(self) -> None:
+        if self._shown is not None:
+            await self._load(self._shown)
 
     def _say(self, text: str) -> None:
         if self.panel is not None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from app.coalesce import Coalesced, Spawn
 from app.rows import step_row
 
 if TYPE_CHECKING:
@@ -95,7 +96,6 @@ def given_line(memory: Any) -> str:
     return f"[{memory.id}] {memory.kind}{subject}: {' '.join(memory.text.split())}"
 
 
-Spawn = Callable[[Coroutine[Any, Any, Any], str], Any]
 Deliver = Callable[[MemoryView], None]
 
 
@@ -109,6 +109,10 @@ class MemoryCommands:
 
     def load(self, query: str, deliver: Deliver) -> None:
         self._spawn(self._deliver(query, deliver), "read the memories")
+
+    def reloader(self, query: Callable[[], str], deliver: Deliver) -> Coalesced:
+        """Reads the view again on each ask, with the query as it is then; asks during a read end in one more."""
+        return Coalesced(lambda: self._deliver(query(), deliver), self._spawn, "read the memories")
 
     def edit(self, memory_id: str, text: str, query: str, deliver: Deliver) -> None:
         self._spawn(self._after(self.edit_now(memory_id, text), query, deliver), "edit the memory")

@@ -279,7 +279,10 @@ class MainWindow(QMainWindow):
             return
         panel.set_employee(emp)
         panel.set_chat(self.state.chat(eid))
-        panel.set_steps(self.state.step_log(eid))
+        steps = self.state.step_log(eid)
+        panel.set_steps(steps)
+        if panel.memory is not None:
+            panel.memory.follow((steps[-1].step_id, steps[-1].status) if steps else None)
         panel.set_budget(
             self.state.spend_history.get(eid, {}),
             emp.spend_day or self._today(),

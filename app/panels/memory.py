@@ -46,6 +46,7 @@ class MemoryTab(QWidget):
         super().__init__(parent)
         self._on_search, self._on_edit, self._on_pin, self._on_forget = on_search, on_edit, on_pin, on_forget
         self._on_show = on_show
+        self._latest_step: tuple[str, str] | None = None
         self._rows: dict[str, MemoryRow] = {}
         self.loaded = False  # a view has arrived at least once
 
@@ -112,6 +113,15 @@ class MemoryTab(QWidget):
         super().showEvent(event)
         if self._on_show is not None:
             self._on_show()  # each visit reads the memories again: another process may have changed them
+
+    def follow(self, latest_step: tuple[str, str] | None) -> None:
+        """The employee's latest step (id, status): when it changes and the tab is on screen, read again, so
+        what the employee learns and what each model step was given appear as it works."""
+        if latest_step == self._latest_step:
+            return
+        self._latest_step = latest_step
+        if self.isVisible() and self._on_show is not None:
+            self._on_show()
 
     # --- data in ---------------------------------------------------------------------------------
 
@@ -264,11 +274,15 @@ def memory_tab(commands: MemoryCommands) -> MemoryTab:
     def query() -> str:
         return tab.search.text().strip()
 
+    def deliver(view: MemoryView) -> None:
+        tab.set_view(view)
+
+    reload = commands.reloader(query, deliver)  # a search, a visit, a step: one read at a time, the last query
     tab = MemoryTab(
-        on_search=lambda text: commands.load(text, tab.set_view),
+        on_search=lambda _text: reload.ask(),
         on_edit=lambda memory_id, text: commands.edit(memory_id, text, query(), tab.set_view),
         on_pin=lambda memory_id, pinned: commands.pin(memory_id, pinned, query(), tab.set_view),
         on_forget=lambda memory_id: commands.forget(memory_id, query(), tab.set_view),
-        on_show=lambda: commands.load(query(), tab.set_view),
+        on_show=reload.ask,
     )
     return tab

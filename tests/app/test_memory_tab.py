@@ -125,7 +125,7 @@ def _brief(tmp_path: Path) -> Path:
 def test_the_tab_on_a_real_office_edits_pins_and_forgets_for_good(
     qtbot: QtBot, tmp_path: Path, loop: _Loop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    model = ScriptedModel(say("Drafted."))
+    model = ScriptedModel(say("Drafted."), say("Sent the sale email."))
     office: Office = loop.run(
         Office.open(Home.resolve(tmp_path / "home"), model=model, clock=FakeClock(MONDAY), ids=SequentialIds())
     )
@@ -140,7 +140,6 @@ def test_the_tab_on_a_real_office_edits_pins_and_forgets_for_good(
         crew = loop.run(office.memory.remember(mia, "facts", "The team signs off as The Bakery.", team=True))
         loop.run(office.assign("Mia", "Write the Acme Bakery newsletter for Tuesday"))
         loop.run(office.run(until_idle=True))
-        model.assert_complete()
 
         panel = EmployeePanel(
             record.id, on_send=lambda text: None, memory=MemoryCommands(record.id, lambda: office, loop.spawn)
@@ -189,6 +188,20 @@ def test_the_tab_on_a_real_office_edits_pins_and_forgets_for_good(
         assert tab.layer_ids("decisions") == [sale.memory.id]
         (_, lines), *_ = tab.given_lines()
         assert f"[{crew.memory.id}] (forgotten since)" in lines  # the step was given it; its text is gone
+
+        # She works on while the tab is open: her next step shows what it was given, without a visit.
+        loop.run(office.assign("Mia", "Email the spring sale to Acme Bakery"))
+        loop.run(office.run(until_idle=True))
+        model.assert_complete()
+        (latest,) = loop.run(office.history.steps(record.id, latest=1))
+        tab.follow((latest.id, latest.status))  # what the window passes on each of her events
+        tab.follow((latest.id, latest.status))  # the same step again (streamed text, a status): no new read
+        assert len(loop.pending) == 1
+        loop.drain()
+        assert [step.split(" · ")[0] for step, _ in tab.given_lines()] == ["Sent the sale email.", "Drafted."]
+        panel.tabs.setCurrentIndex(0)  # another tab in front: the Memory tab reads nothing
+        tab.follow(("step_later", "finished"))
+        assert loop.pending == []
         assert loop.failed == []
     finally:
         loop.run(office.close())
