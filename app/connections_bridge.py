@@ -8,14 +8,18 @@ from collections.abc import Callable
 
 from pydantic import ValidationError
 
-from app.panels.connections import ConnectionRow, ConnectionsCallbacks, EmailForm
+from app.panels.connections import ConnectionRow, ConnectionsCallbacks, EmailForm, Show, SignInForm
 from engine.apps.accounts import AppConfig, forget, grant, save_app
 from engine.apps.calendar import CalDav, CalendarError
 from engine.apps.email_check import check_account
 from engine.apps.email_config import EmailAccount, read_accounts
 from engine.apps.email_imap import MailError
+from engine.apps.github import API_URL, DEFAULT_SCOPES, LOGIN_URL, DeviceCode
+from engine.apps.oauth import PROVIDERS
+from engine.apps.signin import sign_in_browser, sign_in_github
 from engine.cli_apps import CLIENT_SECRET, app_rows, try_app
 from engine.cli_email import credential_of, email_rows, forget_account, keep_account
+from engine.errors import OwnerError
 from engine.office import Office
 from engine.secrets import Secrets
 
@@ -39,11 +43,43 @@ def connections_callbacks(office_of: Callable[[], Office]) -> ConnectionsCallbac
                 smtp_port=form.smtp_port, smtp_security=form.security,
             )  # fmt: skip
         except ValidationError as exc:
-            return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            return _invalid(exc)
         try:
             await keep_account(office, account, form.password)
         except MailError as exc:
             return f"{exc}. Nothing was saved."
+        return None
+
+    async def sign_in(form: SignInForm, show: Show) -> str | None:
+        """GitHub's device flow, or Google's or Microsoft's browser sign-in; saved only once it worked."""
+        office = office_of()
+        try:
+            if form.service == "github":
+                app = AppConfig(name=form.name, kind="github", client_id=form.client_id, scopes=DEFAULT_SCOPES,
+                                url=form.api_url or API_URL, auth_url=form.sign_in_url or LOGIN_URL)  # fmt: skip
+            else:
+                provider = PROVIDERS[form.service]  # type: ignore[index]
+                app = AppConfig(name=form.name, kind=form.service, user=form.user, client_id=form.client_id,
+                                url=provider.token_url, auth_url=form.sign_in_url or provider.auth_url,
+                                token_url=form.api_url or provider.token_url, scopes=provider.scopes)  # fmt: skip
+        except ValidationError as exc:
+            return _invalid(exc)
+
+        async def code_shown(code: DeviceCode) -> None:
+            minutes = code.expires_in // 60
+            show(f"Enter the code {code.user_code} on GitHub's page (it works for {minutes} minutes); "
+                 "Headcount waits for you here.", code.verification_uri)  # fmt: skip
+
+        async def page_shown(url: str) -> None:
+            show("Sign in on the page that opened in your browser, then come back here. If none opened:", url)
+
+        try:
+            if form.service == "github":
+                await sign_in_github(office, app, code_shown)
+            else:
+                await sign_in_browser(office, app, page_shown, form.client_secret or None)
+        except OwnerError as exc:
+            return str(exc)
         return None
 
     async def email_named(name: str) -> EmailAccount | None:
@@ -108,4 +144,9 @@ def connections_callbacks(office_of: Callable[[], Office]) -> ConnectionsCallbac
         secrets.delete(CLIENT_SECRET.format(app.secret_key))
         return None
 
-    return ConnectionsCallbacks(rows, connect_calendar, test, grant_to, disconnect, connect_email)
+    return ConnectionsCallbacks(rows, connect_calendar, test, grant_to, disconnect, connect_email, sign_in)
+
+
+def _invalid(exc: ValidationError) -> str:
+    """What the owner typed wrong, in words (pydantic's messages without their prefix)."""
+    return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())

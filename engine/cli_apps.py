@@ -8,12 +8,11 @@ import datetime as dt
 import getpass
 from typing import Any
 
-import httpx
-
 from engine.apps.accounts import AppConfig, apps_of, forget, grant, save_app
 from engine.apps.calendar import CalDav, CalendarError
-from engine.apps.github import API_URL, LOGIN_URL, GitHub, GitHubError, poll_token, request_device_code
-from engine.apps.oauth import CLIENT_SECRET, PROVIDERS, OAuthError, access_token, show_url, sign_in
+from engine.apps.github import API_URL, LOGIN_URL, DeviceCode, GitHub, GitHubError
+from engine.apps.oauth import CLIENT_SECRET, PROVIDERS, OAuthError, access_token, show_url
+from engine.apps.signin import sign_in_browser, sign_in_github
 from engine.errors import OwnerError
 from engine.office import Office
 from engine.secrets import Secrets
@@ -94,44 +93,33 @@ async def _connect_calendar(office: Office, args: argparse.Namespace) -> int:
 async def _connect_github(office: Office, args: argparse.Namespace) -> int:
     app = _app(name=args.name, kind="github", url=args.api_url, auth_url=args.login_url, client_id=args.client_id,
                scopes=tuple(args.scopes.split()))  # fmt: skip
-    try:
-        async with httpx.AsyncClient(timeout=30) as client:
-            code = await request_device_code(client, app)
-            print(f"Open {code.verification_uri} and enter the code {code.user_code}", flush=True)
-            print(f"(waiting for you; the code works for {code.expires_in // 60} minutes)", flush=True)
-            token = await poll_token(client, app, code)
-        login = await GitHub(app, token).user()
-    except GitHubError as exc:
-        raise OwnerError(str(exc)) from None
-    except httpx.HTTPError as exc:
-        raise OwnerError(f"cannot reach GitHub at {app.auth_url}: {type(exc).__name__}") from None
-    app = app.model_copy(update={"user": login})
-    _secrets(office).set(app.secret_key, token)
-    print(f"Signed in to GitHub as {login}.")
-    return await _saved(office, app, ("github_issues", "github_issue_create", "github_comment", "github_pulls"))
+
+    async def show(code: DeviceCode) -> None:
+        print(f"Open {code.verification_uri} and enter the code {code.user_code}", flush=True)
+        print(f"(waiting for you; the code works for {code.expires_in // 60} minutes)", flush=True)
+
+    signed = await sign_in_github(office, app, show)
+    print(f"Signed in to GitHub as {signed.app.user}.")
+    return _said_saved(signed.app, signed.replaced, signed.tools)
 
 
 async def _connect_oauth(office: Office, args: argparse.Namespace) -> int:
     kind = args.kind_name
     app = _app(name=args.name, kind=kind, url=PROVIDERS[kind].token_url, user=args.user, client_id=args.client_id,
                auth_url=args.auth_url, token_url=args.token_url, scopes=tuple(args.scopes.split()))  # fmt: skip
-    secrets = _secrets(office)
     client_secret = None
     if args.client_secret:
         client_secret = getpass.getpass("The OAuth client's secret: ") or None
-    try:
-        tokens = await sign_in(app, office.clock, show_url, client_secret=client_secret)
-    except OAuthError as exc:
-        raise OwnerError(f"{exc}; nothing was saved") from None
-    if client_secret:
-        secrets.set(CLIENT_SECRET.format(app.secret_key), client_secret)
-    secrets.set(app.secret_key, tokens.dumps())
+    signed = await sign_in_browser(office, app, show_url, client_secret)
     print(f"Signed in to {kind.title()}; the tokens are in the keyring and refresh by themselves.")
-    return await _saved(office, app, ())
+    return _said_saved(signed.app, signed.replaced, signed.tools)
 
 
 async def _saved(office: Office, app: AppConfig, tools: tuple[str, ...]) -> int:
-    replaced = await save_app(office, app)
+    return _said_saved(app, await save_app(office, app), tools)
+
+
+def _said_saved(app: AppConfig, replaced: bool, tools: tuple[str, ...]) -> int:
     print(f"{'Reconnected' if replaced else 'Connected'} the {app.kind} app '{app.name}' ({app.describe()}).")
     if tools:
         print(f"Its tools: {', '.join(tools)}. Name them in a brief, then: headcount grant {app.name} EMPLOYEE")

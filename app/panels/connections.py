@@ -7,11 +7,14 @@ of it (the engine works asynchronously), and the tab shows the answer when it co
 from __future__ import annotations
 
 import asyncio
+import html
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
 
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -61,6 +64,22 @@ class EmailForm:
 
 
 @dataclass(frozen=True, slots=True)
+class SignInForm:
+    """An account to sign in to through its own pages: GitHub (a code typed on github.com), Google, Microsoft."""
+
+    service: str  # "github", "google" or "microsoft"
+    name: str
+    client_id: str  # the owner's OAuth app (GitHub: device flow on; Google, Microsoft: a desktop or public client)
+    client_secret: str = ""  # Google's desktop clients have one; kept in the keyring
+    user: str = ""  # the account's address, shown in lists (Google, Microsoft)
+    sign_in_url: str = ""  # blank: the service's own (GitHub Enterprise: https://HOST)
+    api_url: str = ""  # blank: the service's own (GitHub Enterprise: https://HOST/api/v3; else the token address)
+
+
+Show = Callable[[str, str], None]  # what to tell the owner, and the page to open
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectionsCallbacks:
     rows: Callable[[], Maybe[list[ConnectionRow]]]
     connect_calendar: Callable[[str, str, str, str], Maybe[str | None]]  # name, url, user, password -> error
@@ -68,14 +87,22 @@ class ConnectionsCallbacks:
     grant: Callable[[str, str, bool], Maybe[str | None]]  # app, employee id, allow -> error
     disconnect: Callable[[str], Maybe[str | None]]
     connect_email: Callable[[EmailForm], Maybe[str | None]] | None = None  # -> error
+    sign_in: Callable[[SignInForm, Show], Maybe[str | None]] | None = None  # -> error, once signed in or not
 
 
 class ConnectionsTab(QWidget):
     def __init__(
-        self, callbacks: ConnectionsCallbacks, employees: Sequence[tuple[str, str]], parent: QWidget | None = None
+        self,
+        callbacks: ConnectionsCallbacks,
+        employees: Sequence[tuple[str, str]],
+        parent: QWidget | None = None,
+        *,
+        open_url: Callable[[str], object] = lambda url: QDesktopServices.openUrl(QUrl(url)),
     ) -> None:
         super().__init__(parent)
         self._cb = callbacks
+        self._open_url = open_url
+        self._signing_in: asyncio.Future[Any] | None = None
         self._rows: list[ConnectionRow] = []
         self._tasks: set[asyncio.Future[Any]] = set()
         self.table = QTableWidget(0, len(COLUMNS))
@@ -119,6 +146,7 @@ class ConnectionsTab(QWidget):
         box = QGroupBox("Connect a calendar")
         box.setLayout(form)
         self.email_box = self._email_form()
+        self.sign_in_box = self._sign_in_form()
 
         # Everything scrolls as one page: the settings dialog is small, and two forms must not squash.
         page = QWidget()
@@ -130,8 +158,11 @@ class ConnectionsTab(QWidget):
         self.forms = QTabWidget()
         self.forms.addTab(box, "Calendar")
         self.forms.addTab(self.email_box, "Email")
+        self.forms.addTab(self.sign_in_box, "GitHub, Google, Microsoft")
         if self._cb.connect_email is None:
             self.forms.setTabVisible(1, False)
+        if self._cb.sign_in is None:
+            self.forms.setTabVisible(2, False)
         self.table.setMinimumHeight(130)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -142,9 +173,8 @@ class ConnectionsTab(QWidget):
         layout.addWidget(self.forms)
         layout.addWidget(
             muted(
-                "GitHub, Google and Microsoft sign in through their own pages: run `headcount connect github NAME`, "
-                "`headcount connect google NAME` or `headcount connect microsoft NAME` in a terminal; Gmail and "
-                "Outlook then join with `headcount connect email NAME --oauth ACCOUNT`. MCP servers: "
+                "Gmail and Outlook join as email accounts once their Google or Microsoft account is signed in: "
+                "`headcount connect email NAME --oauth ACCOUNT` in a terminal. MCP servers: "
                 "`headcount connect mcp NAME -- COMMAND`."
             )
         )
@@ -181,6 +211,73 @@ class ConnectionsTab(QWidget):
         box = QGroupBox("Connect an email account (IMAP and SMTP)")
         box.setLayout(form)
         return box
+
+    def _sign_in_form(self) -> QGroupBox:
+        self.service = QComboBox()
+        for label, value in (
+            ("GitHub", "github"),
+            ("Google (Gmail, Calendar)", "google"),
+            ("Microsoft (Outlook)", "microsoft"),
+        ):
+            self.service.addItem(label, value)
+        self.service.currentIndexChanged.connect(self._service_changed)
+        self.account_name = QLineEdit()
+        self.account_name.setPlaceholderText("work")
+        self.client_id = QLineEdit()
+        self.client_secret = QLineEdit()
+        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.client_secret.setPlaceholderText("a Google desktop client's; kept in your keyring")
+        self.account_user = QLineEdit()
+        self.account_user.setPlaceholderText("you@example.com (shown in lists)")
+        self.sign_in_url = QLineEdit()
+        self.api_url = QLineEdit()
+        self.sign_in_button = QPushButton("Sign in")
+        self.sign_in_button.clicked.connect(self._sign_in)
+        self.cancel_sign_in = QPushButton("Cancel")
+        self.cancel_sign_in.clicked.connect(self._cancel_sign_in)
+        self.cancel_sign_in.setEnabled(False)
+        self.sign_in_step = QLabel()  # the code to enter and where, or the page that opened
+        self.sign_in_step.setWordWrap(True)
+        self.sign_in_step.setOpenExternalLinks(True)
+        self.sign_in_step.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextBrowserInteraction | Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        form = QFormLayout()
+        form.addRow("Service", self.service)
+        form.addRow("Name", self.account_name)
+        form.addRow("Client ID", self.client_id)
+        form.addRow("Client secret", self.client_secret)
+        form.addRow("Account", self.account_user)
+        form.addRow("Sign-in address", self.sign_in_url)
+        form.addRow("API address", self.api_url)
+        form.addRow("", row(self.sign_in_button, self.cancel_sign_in))
+        form.addRow(self.sign_in_step)
+        self._sign_in_layout = form
+        box = QGroupBox("Sign in to an account through its own pages")
+        box.setLayout(form)
+        self._service_changed()
+        return box
+
+    def _service_changed(self) -> None:
+        """Only the fields the chosen service uses; the addresses say what blank means."""
+        service = str(self.service.currentData())
+        github = service == "github"
+        self._sign_in_layout.setRowVisible(self.client_secret, service == "google")
+        self._sign_in_layout.setRowVisible(self.account_user, not github)
+        label = self._sign_in_layout.labelForField(self.api_url)
+        if isinstance(label, QLabel):
+            label.setText("API address" if github else "Token address")
+        self.sign_in_url.setPlaceholderText(
+            "blank: github.com (Enterprise: https://HOST)" if github else "blank: the service's"
+        )
+        self.api_url.setPlaceholderText(
+            "blank: api.github.com (Enterprise: https://HOST/api/v3)"
+            if github
+            else "blank: the service's token address"
+        )
+        self.client_id.setPlaceholderText(
+            "your GitHub OAuth app's (device flow on)" if github else "your OAuth client's (a desktop or public client)"
+        )
 
     def _default_ports(self) -> None:
         """The usual ports of the chosen security, unless the owner typed others."""
@@ -274,6 +371,61 @@ class ConnectionsTab(QWidget):
 
         self._when(self._cb.connect_email(form), done)
 
+    def _sign_in(self) -> None:
+        if self._cb.sign_in is None:
+            return
+        form = SignInForm(
+            service=str(self.service.currentData()),
+            name=self.account_name.text().strip(),
+            client_id=self.client_id.text().strip(),
+            client_secret=self.client_secret.text() if self.service.currentData() == "google" else "",
+            user=self.account_user.text().strip() if self.service.currentData() != "github" else "",
+            sign_in_url=self.sign_in_url.text().strip(),
+            api_url=self.api_url.text().strip(),
+        )
+        if not form.name or not form.client_id:
+            self.status.setText("Fill in the name and the client ID.")
+            return
+        label = self.service.currentText().split(" (")[0]
+        self.status.setText(f"Signing in to {label}…")
+        self.sign_in_step.clear()
+        self.sign_in_button.setEnabled(False)
+        self.cancel_sign_in.setEnabled(True)
+
+        def show(text: str, url: str) -> None:
+            link = f'<a href="{html.escape(url)}">{html.escape(url)}</a>'
+            self.sign_in_step.setText(f"{html.escape(text)}<br>{link}")
+            self._open_url(url)
+
+        def done(error: str | None) -> None:
+            self._signing_in = None
+            self.sign_in_button.setEnabled(True)
+            self.cancel_sign_in.setEnabled(False)
+            self.sign_in_step.clear()
+            if error:
+                self.status.setText(error)  # the form keeps what was typed: nothing is lost
+                return
+            self.client_secret.clear()
+            said = f"Signed in to {label}: {form.name} is connected, its token in your keyring."
+            if form.service == "github":
+                said += " Briefs name its tools github_issues, github_issue_create, github_comment and github_pulls; "
+                said += "grant it to an employee below."
+            else:
+                said += " Its tokens refresh by themselves."
+            self.status.setText(said)
+            self.refresh()
+
+        self._signing_in = self._when(self._cb.sign_in(form, show), done)
+
+    def _cancel_sign_in(self) -> None:
+        if self._signing_in is not None:
+            self._signing_in.cancel()
+            self._signing_in = None
+        self.sign_in_button.setEnabled(True)
+        self.cancel_sign_in.setEnabled(False)
+        self.sign_in_step.clear()
+        self.status.setText("Sign-in cancelled; nothing was saved.")
+
     def _test(self) -> None:
         name = self.selected()
         if name:
@@ -310,10 +462,10 @@ class ConnectionsTab(QWidget):
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
             await asyncio.sleep(0)  # the done-callbacks run on the next turn (and may ask again: refresh)
 
-    def _when(self, answer: Maybe[T], then: Callable[[T], None]) -> None:
+    def _when(self, answer: Maybe[T], then: Callable[[T], None]) -> asyncio.Future[Any] | None:
         if not inspect.isawaitable(answer):
             then(answer)
-            return
+            return None
         future: asyncio.Future[Any] = asyncio.ensure_future(answer)
         self._tasks.add(future)
 
@@ -327,6 +479,7 @@ class ConnectionsTab(QWidget):
             then(f.result())
 
         future.add_done_callback(finished)
+        return future
 
 
 def _port(value: int) -> QSpinBox:
