@@ -9,18 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from engine.apps.accounts import AppConfig, save_app
+from engine.apps.accounts import AppConfig, AppOffice, save_app
 from engine.apps.github import DeviceCode, GitHub, GitHubError, poll_token, request_device_code
 from engine.apps.oauth import CLIENT_SECRET, OAuthError, sign_in
 from engine.errors import OwnerError
+from engine.paths import Home
 from engine.secrets import Secrets
 
-if TYPE_CHECKING:
-    from engine.office import Office
-
 GITHUB_TOOLS = ("github_issues", "github_issue_create", "github_comment", "github_pulls")
+
+
+class SignInOffice(AppOffice, Protocol):
+    """What a sign-in needs of the office (the Office front has it): where its keyring file lives, too."""
+
+    @property
+    def home(self) -> Home: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +35,9 @@ class SignedIn:
     tools: tuple[str, ...]  # what a brief names to use it; none for a sign-in other connectors use
 
 
-async def sign_in_github(office: Office, app: AppConfig, show: Callable[[DeviceCode], Awaitable[None]]) -> SignedIn:
+async def sign_in_github(
+    office: SignInOffice, app: AppConfig, show: Callable[[DeviceCode], Awaitable[None]]
+) -> SignedIn:
     """The device flow: `show` gets the code and where to enter it, then this waits for the owner."""
     import httpx
 
@@ -50,7 +57,7 @@ async def sign_in_github(office: Office, app: AppConfig, show: Callable[[DeviceC
 
 
 async def sign_in_browser(
-    office: Office, app: AppConfig, show: Callable[[str], Awaitable[None]], client_secret: str | None = None
+    office: SignInOffice, app: AppConfig, show: Callable[[str], Awaitable[None]], client_secret: str | None = None
 ) -> SignedIn:
     """Google's or Microsoft's sign-in: `show` gets the page to open in the browser; the tokens refresh later."""
     try:
