@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from engine.apps import email_imap as imap
 from engine.apps.accounts import read_apps
-from engine.apps.email_auth import credential, smtp_client, smtp_open, smtp_where
+from engine.apps.email_auth import credential, smtp_client, smtp_open, smtp_where, untrusted
 from engine.apps.email_config import EmailAccount, read_accounts
 from engine.apps.email_outbox import Handed, Outbox, call_key
 from engine.apps.email_read import render_messages
@@ -189,7 +189,7 @@ class Mail:
         except aiosmtplib.SMTPAuthenticationError as exc:
             raise ToolError(f"{where} refused the login of {account.user}: {exc.code}; nothing was sent") from None
         except (aiosmtplib.SMTPException, OSError) as exc:
-            raise ToolError(f"{where} failed: {exc}") from None
+            raise ToolError(untrusted(where, exc) or f"{where} failed: {exc}") from None
         finally:
             if smtp.is_connected:
                 try:

@@ -9,6 +9,7 @@ Google or Microsoft connection, refreshed first when the office clock says it ex
 from __future__ import annotations
 
 import imaplib
+import ssl
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -28,6 +29,24 @@ class MailError(ToolError):
 
 class LoginError(MailError):
     """The account's credential is missing or could not be refreshed; the message says what to do."""
+
+
+def untrusted(where: str, exc: BaseException) -> str | None:
+    """What to say when `exc` (or what caused it) is a TLS certificate this computer does not trust."""
+    seen: BaseException | None = exc
+    while seen is not None and not isinstance(seen, ssl.SSLCertVerificationError):
+        seen = seen.__cause__ or seen.__context__
+    if seen is None:
+        return None
+    return (
+        f"{where} presented a certificate this computer does not trust ({seen.verify_message}): check the "
+        "server's name and port; a provider's own certificate is trusted through the system's certificates"
+    )
+
+
+def unreachable(where: str, exc: BaseException) -> str:
+    """Why `where` could not be used, in words."""
+    return untrusted(where, exc) or f"cannot reach {where}: {exc}"
 
 
 def xoauth2(user: str, token: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from engine.apps import email_imap as imap
-from engine.apps.email_auth import smtp_client, smtp_open, smtp_where
+from engine.apps.email_auth import smtp_client, smtp_open, smtp_where, unreachable
 from engine.apps.email_config import EmailAccount
 
 
@@ -28,7 +28,7 @@ async def check_smtp(account: EmailAccount, password: str) -> None:
     except aiosmtplib.SMTPAuthenticationError as exc:
         raise imap.MailError(f"{where} refused the login of {account.user}: {exc.code} {exc.message}") from None
     except (aiosmtplib.SMTPException, OSError) as exc:
-        raise imap.MailError(f"cannot reach {where}: {exc}") from None
+        raise imap.MailError(unreachable(where, exc)) from None
     finally:
         if smtp.is_connected:
             smtp.close()

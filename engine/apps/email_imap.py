@@ -17,7 +17,7 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from engine.apps.email_auth import MailError, imap_login
+from engine.apps.email_auth import MailError, imap_login, unreachable
 from engine.apps.email_config import EmailAccount
 
 __all__ = ["Fetched", "MailError", "append_once", "fetch", "has_message", "session", "special_folders"]
@@ -48,7 +48,7 @@ def session(account: EmailAccount, password: str) -> Iterator[imaplib.IMAP4]:
             if account.imap_security == "starttls":
                 client.starttls(ssl.create_default_context())
     except (OSError, imaplib.IMAP4.error) as exc:
-        raise MailError(f"cannot reach {where}: {exc}") from None
+        raise MailError(unreachable(where, exc)) from None
     try:
         try:
             imap_login(client, account, password)

@@ -19,6 +19,7 @@ import select
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -61,9 +62,10 @@ class Dovecot:
     """A running Dovecot with one mailbox per user (INBOX, Sent, Drafts)."""
 
     root: Path
-    port: int
+    port: int  # IMAP; with TLS it also offers STARTTLS
     pid: int  # the master's
     users: dict[str, str]
+    tls_port: int | None = None  # IMAPS (TLS from the start), when started with a certificate
 
     def append(self, user: str, raw: bytes, folder: str = "INBOX") -> None:
         """Deliver a message into a folder, through the server as a mail client would."""
@@ -112,8 +114,13 @@ class Dovecot:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_dovecot(users: dict[str, str], mechanisms: str = "plain login") -> Dovecot:
+def start_dovecot(
+    users: dict[str, str], mechanisms: str = "plain login", tls: tuple[bytes, bytes] | None = None
+) -> Dovecot:
     """Start Dovecot on a free port; skipped (with the reason) only when the binary is absent.
+
+    With `tls` (a certificate chain and its key, PEM) it also listens for IMAPS on `tls_port` and offers
+    STARTTLS on `port`.
 
     With `mechanisms="plain login xoauth2"` it also takes SASL XOAUTH2, as Gmail and Outlook do: Dovecot
     2.3 checks the bearer token against the passdb, so a user's "password" is then the access token the
@@ -125,8 +132,14 @@ def start_dovecot(users: dict[str, str], mechanisms: str = "plain login") -> Dov
     runner = pwd.getpwnam("nobody") if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
     group = runner.pw_gid
     port = free_port()
+    tls_port = free_port() if tls else None
     for sub in ("run", "state", "home"):
         (root / sub).mkdir()
+    ssl = "ssl = no"
+    if tls:
+        (root / "cert.pem").write_bytes(tls[0])
+        (root / "key.pem").write_bytes(tls[1])
+        ssl = f"ssl = yes\nssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem"
     (root / "passwd").write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in users.items()))
     (root / "dovecot.conf").write_text(
         _CONFIG.format(
@@ -138,6 +151,8 @@ def start_dovecot(users: dict[str, str], mechanisms: str = "plain login") -> Dov
             gid=group,
             instance=root.name.lower(),
             mechanisms=mechanisms,
+            ssl=ssl,
+            imaps_port=tls_port or 0,
         )
     )
     if os.geteuid() == 0:
@@ -161,7 +176,7 @@ def start_dovecot(users: dict[str, str], mechanisms: str = "plain login") -> Dov
         said = start_out.read_text(errors="replace") + (log.read_text(errors="replace") if log.exists() else "")
         shutil.rmtree(root, ignore_errors=True)
         raise RuntimeError(f"dovecot did not start ({started.returncode}): {said}")
-    return Dovecot(root, port, _master_of(config), dict(users))
+    return Dovecot(root, port, _master_of(config), dict(users), tls_port)
 
 
 _CONFIG = """\
@@ -171,7 +186,7 @@ log_path = {root}/dovecot.log
 instance_name = {instance}
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = {mechanisms}
 default_internal_user = {user}
@@ -207,7 +222,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 service anvil {{
@@ -273,17 +289,29 @@ class OAuthSmtpSink(SmtpSink):
 
 
 @contextlib.contextmanager
-def running_smtp(users: dict[str, str], tokens: dict[str, str] | None = None) -> Iterator[SmtpSink]:
+def running_smtp(
+    users: dict[str, str],
+    tokens: dict[str, str] | None = None,
+    *,
+    tls: ssl.SSLContext | None = None,
+    starttls: ssl.SSLContext | None = None,
+) -> Iterator[SmtpSink]:
+    """An SMTP sink; with `tls` it speaks TLS from the start (SMTPS), with `starttls` it requires STARTTLS."""
     from aiosmtpd.controller import Controller
 
     port = free_port()
     sink = OAuthSmtpSink(port, dict(users), tokens=dict(tokens)) if tokens else SmtpSink(port, dict(users))
+    secure: dict[str, Any] = {"ssl_context": tls} if tls else {}
+    if starttls:
+        secure = {"tls_context": starttls, "require_starttls": True}
     controller = Controller(
         sink,
         hostname="127.0.0.1",
         port=sink.port,
         authenticator=sink.authenticate,
-        auth_require_tls=False,  # AUTH over plain text on 127.0.0.1 (auth_required too would warn, per connection)
+        # AUTH over plain text on 127.0.0.1 (auth_required too would warn, per connection); after STARTTLS else
+        auth_require_tls=bool(starttls),
+        **secure,
     )
     controller.start()
     try:
