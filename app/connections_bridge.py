@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import datetime as dt
 from collections.abc import Callable
@@ -9,8 +10,9 @@ from collections.abc import Callable
 from pydantic import ValidationError
 
 from app.panels.connections import ConnectionRow, ConnectionsCallbacks, EmailForm, Show, SignInForm
-from engine.apps.accounts import AppConfig, forget, grant, save_app
+from engine.apps.accounts import AppConfig, forget, grant, read_apps, save_app
 from engine.apps.calendar import CalDav, CalendarError
+from engine.apps.email_auth import LoginError, oauth_app
 from engine.apps.email_check import check_account
 from engine.apps.email_config import EmailAccount, read_accounts
 from engine.apps.email_imap import MailError
@@ -18,7 +20,7 @@ from engine.apps.github import API_URL, DEFAULT_SCOPES, LOGIN_URL, DeviceCode
 from engine.apps.oauth import PROVIDERS
 from engine.apps.signin import sign_in_browser, sign_in_github
 from engine.cli_apps import CLIENT_SECRET, app_rows, try_app
-from engine.cli_email import credential_of, email_rows, forget_account, keep_account
+from engine.cli_email import account_from, credential_of, email_rows, forget_account, keep_account
 from engine.errors import OwnerError
 from engine.office import Office
 from engine.secrets import Secrets
@@ -36,6 +38,8 @@ def connections_callbacks(office_of: Callable[[], Office]) -> ConnectionsCallbac
 
     async def connect_email(form: EmailForm) -> str | None:
         office = office_of()
+        if form.oauth:
+            return await _connect_oauth_email(office, form)
         try:
             account = EmailAccount(
                 name=form.name, address=form.user, user=form.user, imap_host=form.imap_host,
@@ -150,3 +154,29 @@ def connections_callbacks(office_of: Callable[[], Office]) -> ConnectionsCallbac
 def _invalid(exc: ValidationError) -> str:
     """What the owner typed wrong, in words (pydantic's messages without their prefix)."""
     return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+
+
+async def _connect_oauth_email(office: Office, form: EmailForm) -> str | None:
+    """Gmail or Outlook through its signed-in account: the provider's servers unless others are typed, as
+    `headcount connect email NAME --oauth ACCOUNT` does (the same code reads the form)."""
+    try:
+        app = oauth_app(form.name, form.oauth, await office.journal.read(read_apps))
+    except LoginError as exc:
+        return str(exc)
+    if not (form.user or app.user):
+        return f"Fill in the login: the address of the account {app.name} signed in to."
+    typed = bool(form.imap_host or form.smtp_host)  # servers typed: as typed, else the provider's, with its ports
+    args = argparse.Namespace(
+        name=form.name, oauth=form.oauth, user=form.user or None, address=None,
+        imap_host=form.imap_host or None, smtp_host=form.smtp_host or None,
+        imap_port=form.imap_port if typed else None, smtp_port=form.smtp_port if typed else None,
+        security=form.security if typed else None, sent_folder=None, drafts_folder=None,
+    )  # fmt: skip
+    try:
+        account = account_from(args, app)
+        await keep_account(office, account, await credential_of(office, account), keep_password=False)
+    except OwnerError as exc:
+        return str(exc)
+    except MailError as exc:
+        return f"{exc}. Nothing was saved."
+    return None

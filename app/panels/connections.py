@@ -61,6 +61,7 @@ class EmailForm:
     smtp_host: str
     smtp_port: int
     security: str  # "ssl", "starttls" or "plain" (a server on this machine only)
+    oauth: str = ""  # signs in through this Google or Microsoft connection (XOAUTH2) instead of a password
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,9 +174,9 @@ class ConnectionsTab(QWidget):
         layout.addWidget(self.forms)
         layout.addWidget(
             muted(
-                "Gmail and Outlook join as email accounts once their Google or Microsoft account is signed in: "
-                "`headcount connect email NAME --oauth ACCOUNT` in a terminal. MCP servers: "
-                "`headcount connect mcp NAME -- COMMAND`."
+                "Gmail and Outlook: sign in to the Google or Microsoft account first, then connect the email "
+                "account with “Signs in with” set to it (no password; the servers may stay blank). MCP servers: "
+                "`headcount connect mcp NAME -- COMMAND` in a terminal."
             )
         )
         self.refresh()
@@ -198,10 +199,14 @@ class ConnectionsTab(QWidget):
         for label, value in (("TLS (SSL)", "ssl"), ("STARTTLS", "starttls"), ("None (this computer only)", "plain")):
             self.security.addItem(label, value)
         self.security.currentIndexChanged.connect(self._default_ports)
+        self.mail_with = QComboBox()  # a password, or a signed-in Google or Microsoft account (Gmail, Outlook)
+        self.mail_with.addItem("A password", "")
+        self.mail_with.currentIndexChanged.connect(self._mail_with_changed)
         self.mail_button = QPushButton("Connect email")
         self.mail_button.clicked.connect(self._connect_email)
         form = QFormLayout()
         form.addRow("Name", self.mail_name)
+        form.addRow("Signs in with", self.mail_with)
         form.addRow("Login", self.mail_user)
         form.addRow("Password", self.mail_password)
         form.addRow("IMAP server", row(self.imap_host, self.imap_port, stretch_after=False))
@@ -279,6 +284,15 @@ class ConnectionsTab(QWidget):
             "your GitHub OAuth app's (device flow on)" if github else "your OAuth client's (a desktop or public client)"
         )
 
+    def _mail_with_changed(self) -> None:
+        """A Google or Microsoft account brings its own token and servers: no password, the hosts may stay blank."""
+        oauth = bool(self.mail_with.currentData())
+        self.mail_password.setEnabled(not oauth)
+        self.mail_password.setPlaceholderText("not needed: its sign-in is used" if oauth else "kept in your keyring")
+        self.mail_user.setPlaceholderText("blank: the signed-in account's" if oauth else "you@example.com")
+        self.imap_host.setPlaceholderText("blank: the provider's (Gmail, Outlook)" if oauth else "imap.example.com")
+        self.smtp_host.setPlaceholderText("blank: the provider's (Gmail, Outlook)" if oauth else "smtp.example.com")
+
     def _default_ports(self) -> None:
         """The usual ports of the chosen security, unless the owner typed others."""
         ports = {"ssl": (993, 465), "starttls": (143, 587), "plain": (143, 587)}
@@ -295,6 +309,16 @@ class ConnectionsTab(QWidget):
 
     def show_rows(self, rows: list[ConnectionRow]) -> None:
         self._rows = list(rows)
+        chosen = self.mail_with.currentData()
+        self.mail_with.blockSignals(True)
+        self.mail_with.clear()
+        self.mail_with.addItem("A password", "")
+        for r in rows:
+            if r.kind in ("google", "microsoft"):
+                self.mail_with.addItem(f"The {r.kind.title()} account {r.name}", r.name)
+        self.mail_with.setCurrentIndex(max(self.mail_with.findData(chosen), 0))
+        self.mail_with.blockSignals(False)
+        self._mail_with_changed()
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
             values = (r.name, r.kind, r.where, ", ".join(r.granted) or "nobody yet", r.status)
@@ -350,11 +374,16 @@ class ConnectionsTab(QWidget):
             smtp_host=self.smtp_host.text().strip(),
             smtp_port=self.smtp_port.value(),
             security=str(self.security.currentData()),
+            oauth=str(self.mail_with.currentData() or ""),
         )
-        if not all((form.name, form.user, form.password, form.imap_host, form.smtp_host)):
+        if form.oauth and not form.name:
+            self.status.setText("Fill in the name.")
+            return
+        if not form.oauth and not all((form.name, form.user, form.password, form.imap_host, form.smtp_host)):
             self.status.setText("Fill in the name, the login, the password and both servers.")
             return
-        self.status.setText(f"Logging in to {form.imap_host} and {form.smtp_host}…")
+        servers = f"{form.imap_host} and {form.smtp_host}" if form.imap_host else "the provider's servers"
+        self.status.setText(f"Logging in to {servers}…")
         self.mail_button.setEnabled(False)
 
         def done(error: str | None) -> None:

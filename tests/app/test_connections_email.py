@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 
 import qasync
@@ -12,11 +13,14 @@ from pytestqt.qtbot import QtBot
 from app.connections_bridge import BY_BRIEF, connections_callbacks
 from app.panels.connections import ConnectionsTab
 from engine.apps.email_config import read_accounts
+from engine.clock import FakeClock
 from engine.llm.client import LiteLLMClient
 from engine.office import Office
 from engine.paths import Home
 from engine.secrets import Secrets
-from tests.engine.mailservers import OWNER, OWNER_PASSWORD, Dovecot, SmtpSink
+from tests.engine.mailservers import OWNER, OWNER_PASSWORD, Dovecot, OAuthSmtpSink, SmtpSink
+from tests.engine.test_email_oauth import _office_signed_in
+from tests.fakes.oauth_server import auth_server
 
 
 def _fill(tab: ConnectionsTab, d: Dovecot, sink: SmtpSink, password: str) -> None:
@@ -76,6 +80,60 @@ def test_connect_an_email_account_from_the_tab(
             assert Secrets(home=headcount_home).get("email:work") is None
         finally:
             await office.close()
+
+    try:
+        loop.run_until_complete(scenario())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+def test_connect_gmail_through_its_signed_in_google_account_from_the_tab(
+    qtbot: QtBot,
+    qapp: object,
+    headcount_home: Path,
+    oauth_dovecot: Dovecot,
+    oauth_smtp: OAuthSmtpSink,
+) -> None:
+    """No password: the form names the Google account, whose stale token is refreshed, then used (XOAUTH2)."""
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+
+    async def scenario() -> None:
+        async with auth_server() as server:
+            clock = FakeClock(dt.datetime(2026, 11, 30, 9, tzinfo=dt.UTC))
+            office = await _office_signed_in(headcount_home, server, clock)
+            try:
+                tab = ConnectionsTab(connections_callbacks(lambda: office), [])
+                qtbot.addWidget(tab)
+                tab.show()
+                await asyncio.wait_for(tab.answered(), 30)
+                tab.forms.setCurrentWidget(tab.email_box)
+                tab.mail_with.setCurrentIndex(tab.mail_with.findData("work-google"))
+                assert tab.mail_with.currentText() == "The Google account work-google"
+                assert not tab.mail_password.isEnabled()
+                tab.mail_name.setText("gmail")
+                tab.imap_host.setText("127.0.0.1")
+                tab.smtp_host.setText("127.0.0.1")
+                tab.security.setCurrentIndex(tab.security.findData("plain"))
+                tab.imap_port.setValue(oauth_dovecot.port)
+                tab.smtp_port.setValue(oauth_smtp.port)
+                tab.resize(1000, 900)
+                tab.window().grab().save("/tmp/connections-gmail-oauth.png")
+                tab.mail_button.click()
+                await asyncio.wait_for(tab.answered(), 30)
+                assert tab.status.text().startswith("Connected the email account gmail"), tab.status.text()
+                account = (await office.journal.read(read_accounts))["gmail"]
+                assert (account.oauth, account.user, account.imap_port) == ("work-google", OWNER, oauth_dovecot.port)
+                secrets = Secrets(home=headcount_home)
+                assert secrets.get(account.password_key) is None  # no password: the sign-in's token
+                assert server.refreshes == 1  # the stale token was refreshed, then taken by both servers
+                tab.table.selectRow(tab.names().index("gmail"))
+                tab.test_button.click()
+                await asyncio.wait_for(tab.answered(), 30)
+                assert tab.status.text() == "gmail: logged in to both servers (Sent: Sent)"
+            finally:
+                await office.close()
 
     try:
         loop.run_until_complete(scenario())
