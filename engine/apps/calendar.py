@@ -32,16 +32,33 @@ class CalendarError(Exception):
     """The calendar could not be reached or refused us; the message says which and why, never the password."""
 
 
-def _when(value: str) -> dt.datetime:
+def _when(value: str, zone: dt.tzinfo = dt.UTC) -> dt.datetime:
+    """`value` as an aware date-time; one written without an offset (or a bare date) is in `zone`."""
     try:
         parsed = dt.datetime.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(f"{value!r} is not an ISO date or date-time (e.g. 2026-12-07T10:00+00:00)") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
+def _zone(ctx: ToolContext) -> dt.tzinfo:
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(ctx.timezone)
+
+
+def now_line(ctx: ToolContext) -> str:
+    """What a model cannot know by itself: today's date and the time where the employee works."""
+    now = ctx.clock.now().astimezone(_zone(ctx))
+    offset = now.strftime("%z")
+    return f"Now: {now:%A %Y-%m-%d %H:%M} in {ctx.timezone} (UTC{offset[:3]}:{offset[3:]})"
 
 
 class ListArgs(BaseModel):
-    start: str = Field(description="ISO date or date-time the range starts at; without an offset it is UTC")
+    start: str = Field(
+        "", description="ISO date or date-time the range starts at, in your time zone unless it has an offset "
+        "(default: today)"
+    )  # fmt: skip
     end: str = Field("", description="ISO date or date-time it ends at (default: one day after start)")
 
     @field_validator("start", "end")
@@ -54,7 +71,7 @@ class ListArgs(BaseModel):
 
 class CreateArgs(BaseModel):
     summary: str = Field(min_length=1, max_length=300, description="the event's title")
-    start: str = Field(description="ISO date-time it starts (with an offset, e.g. 2026-12-07T10:00+00:00)")
+    start: str = Field(description="ISO date-time it starts, in your time zone unless it has an offset")
     end: str = Field(description="ISO date-time it ends")
     attendees: list[str] = Field(default_factory=list, description="email addresses to invite")
     location: str = Field("", max_length=500)
@@ -126,9 +143,11 @@ class CalDav:
         event = Event()
         event.add("uid", uid)
         event.add("summary", args.summary)
-        event.add("dtstart", _when(args.start))
-        event.add("dtend", _when(args.end))
-        event.add("dtstamp", _when(args.start))  # deterministic: the same call writes the same bytes
+        # In UTC: a fixed offset (-08:00) has no TZID a calendar knows, and was read back as UTC, hours off.
+        start, end = _when(args.start).astimezone(dt.UTC), _when(args.end).astimezone(dt.UTC)
+        event.add("dtstart", start)
+        event.add("dtend", end)
+        event.add("dtstamp", start)  # deterministic: the same call writes the same bytes
         if args.location:
             event.add("location", args.location)
         if args.description:
@@ -202,15 +221,16 @@ def calendar_tools(connect: Connect | None) -> list[Tool]:
         return connect()
 
     async def list_events(ctx: ToolContext, args: ListArgs) -> str:
-        start = _when(args.start)
-        end = _when(args.end) if args.end else start + dt.timedelta(days=1)
+        zone = _zone(ctx)
+        start = _when(args.start or ctx.clock.now().astimezone(zone).date().isoformat(), zone)
+        end = _when(args.end, zone) if args.end else start + dt.timedelta(days=1)
         if end <= start:
             raise ToolError("end must be after start")
         try:
             rows = await asyncio.to_thread(session().events, start, end)
         except CalendarError as exc:
             raise ToolError(str(exc)) from None
-        lines = [f"Events from {start.isoformat()} to {end.isoformat()}: {len(rows)}"]
+        lines = [now_line(ctx), f"Events from {start.isoformat()} to {end.isoformat()}: {len(rows)}"]
         lines += [
             f"- {r['start']} to {r['end']}: {r['summary']}"
             + (f" at {r['location']}" if r["location"] else "")
@@ -222,7 +242,9 @@ def calendar_tools(connect: Connect | None) -> list[Tool]:
         return "\n".join(lines)
 
     async def create(ctx: ToolContext, args: CreateArgs) -> str:
-        start, end = _when(args.start), _when(args.end)
+        zone = _zone(ctx)
+        start, end = _when(args.start, zone), _when(args.end, zone)
+        args = args.model_copy(update={"start": start.isoformat(), "end": end.isoformat()})  # as booked
         if end <= start:
             raise ToolError("end must be after start")
         cal = session()

@@ -104,6 +104,7 @@ class _Run:
         self.final_text: str | None = None
         self.attempts: dict[str, int] = {}  # call id -> attempt number, after uncertain tries
         self.compactor = Compactor(len(work.context) + 2, work.belt.schemas())  # lean requests: old steps folded
+        self.zone = work.brief.hours.timezone if work.brief is not None else "UTC"  # its tools' local time
         self._replay(history)
 
     def _replay(self, history: Sequence[StepRecord]) -> None:
@@ -318,7 +319,9 @@ class _Run:
         self, tool: Tool, call: ToolCall, arguments: dict[str, Any]
     ) -> tuple[StepStatus, str, str | None]:
         spec = tool.spec
-        ctx = ToolContext(self.work.employee_id, self.work.task_id, self.work.workspace, call.id)
+        ctx = ToolContext(
+            self.work.employee_id, self.work.task_id, self.work.workspace, call.id, self.loop._clock, self.zone
+        )
         try:
             async with asyncio.timeout(spec.timeout_s):  # unlike wait_for, no extra task per call
                 result = await tool.run(ctx, arguments)

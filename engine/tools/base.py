@@ -10,6 +10,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from engine.clock import Clock, SystemClock
 from engine.llm.types import ToolSchema
 from engine.tools.lean import lean_schema
 from engine.tools.names import BUILTIN, qualify
@@ -87,6 +88,8 @@ class ToolContext:
     task_id: str
     workspace: Path
     call_id: str = ""  # the model's id for this call: the same on every attempt, so effects can be keyed by it
+    clock: Clock = field(default_factory=SystemClock)  # the office's: a tool that needs the time asks it
+    timezone: str = "UTC"  # the employee's (its working hours'): a time written without an offset is in it
 
 
 @dataclass(frozen=True, slots=True)

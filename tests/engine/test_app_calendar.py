@@ -10,6 +10,7 @@ import pytest
 
 from engine.apps.accounts import AppConfig, grant, save_app
 from engine.apps.calendar import CalDav, CalendarError, CreateArgs
+from engine.clock import FakeClock
 from engine.office import Office
 from engine.secrets import MemoryKeyring, Secrets
 from engine.testing import ScriptedModel, call, say
@@ -97,7 +98,9 @@ async def test_the_granted_assistant_books_a_meeting_and_an_outsider_invitation_
     await office.run(until_idle=True)
     assert {"calendar_list", "calendar_create"} <= set(model.requests[0].tool_names)
     results = [str(m["content"]) for m in model.requests[3].messages if m["role"] == "tool"]
-    assert results[0].startswith("Events from 2026-12-07T00:00:00+00:00") and "Busy: nothing, all free" in results[0]
+    now, listed = results[0].split("\n", 1)
+    assert now.startswith("Now: ") and now.endswith(" in UTC (UTC+00:00)")  # the brief's hours: 24/7, UTC
+    assert listed.startswith("Events from 2026-12-07T00:00:00+00:00") and "Busy: nothing, all free" in listed
     assert results[1].startswith("Booked 'Planning' from 2026-12-07T14:00:00+00:00") and "bob@example.com" in results[1]
     assert results[2].startswith("error: that time is busy: Planning (2026-12-07T14:00:00+00:00")
     assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
@@ -126,3 +129,34 @@ def test_stored_config_has_no_password(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="lowercase"):
         AppConfig(name="Bad Name", kind="calendar", url="https://x")
+
+
+async def test_times_are_the_employees_own_and_the_list_says_what_day_it_is(
+    make_office: OfficeFactory, write_brief: BriefWriter, server: Radicale, memory_keyring: MemoryKeyring
+) -> None:
+    """A real model knows neither today's date nor where its owner is: calendar_list says both, and a time
+    written without an offset is the employee's (Los Angeles: eight hours behind UTC in December)."""
+    app, cal = account(server, "ann", "local")
+    model = ScriptedModel(
+        call("calendar_list"),  # no date: today, where the employee works
+        call("calendar_create", summary="Planning", start="2026-12-07T14:00", end="2026-12-07T15:00"),
+        say("Booked."),
+    )
+    office = await make_office(model, clock=FakeClock(dt.datetime(2026, 12, 7, 17, 30, tzinfo=UTC)))
+    Secrets().set(app.secret_key, server.users["ann"])
+    await save_app(office, app)
+    hours = {"timezone": "America/Los_Angeles", "windows": ["mon-sun 00:00-23:59"]}
+    brief = write_brief(id="assistant", tools=["calendar_list", "calendar_create"], hours=hours)
+    await office.hire(office.brief_for(str(brief)), name="Ada")
+    await grant(office, "cal", "Ada")
+    await office.assign("Ada", "Book the planning meeting at two this afternoon")
+    await office.run(until_idle=True)
+    listing, booked = [str(m["content"]) for m in model.requests[2].messages if m["role"] == "tool"]
+    assert listing.startswith(
+        "Now: Monday 2026-12-07 09:30 in America/Los_Angeles (UTC-08:00)\n"
+        "Events from 2026-12-07T00:00:00-08:00 to 2026-12-08T00:00:00-08:00: 0"
+    ), listing
+    assert booked.startswith("Booked 'Planning' from 2026-12-07T14:00:00-08:00 to 2026-12-07T15:00:00-08:00"), booked
+    (event,) = cal.events(MONDAY, MONDAY + dt.timedelta(days=2))
+    assert dt.datetime.fromisoformat(event["start"]) == dt.datetime(2026, 12, 7, 22, tzinfo=UTC)  # 14:00 there
+    model.assert_complete()

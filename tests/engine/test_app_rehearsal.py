@@ -10,7 +10,7 @@ from engine.apps.accounts import AppConfig, grant, read_apps, save_app
 from engine.apps.calendar import CalDav, CreateArgs
 from engine.apps.plane import equip
 from engine.llm.client import LiteLLMClient
-from engine.llm.rehearsal_calendar import free_hour
+from engine.llm.rehearsal_calendar import calendar_steps, free_hour
 from engine.office import Office
 from engine.paths import Home
 from engine.secrets import MemoryKeyring, Secrets
@@ -23,6 +23,18 @@ def test_free_hour_reads_the_busy_line() -> None:
     listing = "Events …\nBusy: 2026-12-07T09:00:00+00:00 to 2026-12-07T10:30:00+00:00"
     assert free_hour(DAY.date(), listing) == dt.datetime(2026, 12, 7, 11, tzinfo=dt.UTC)
     assert free_hour(DAY.date(), "Busy: nothing, all free") == dt.datetime(2026, 12, 7, 9, tzinfo=dt.UTC)
+
+
+def test_rehearsal_books_working_hours_where_the_employee_works() -> None:
+    """calendar_list's first line names the employee's time zone: 09:00 in Los Angeles is 17:00 UTC, and a
+    stand-up from 17:00 to 18:00 UTC pushes the meeting to 10:00 there."""
+    now = "Now: Monday 2026-12-07 06:00 in America/Los_Angeles (UTC-08:00)\nEvents …\n"
+    first = free_hour(DAY.date(), now + "Busy: nothing, all free")
+    assert first is not None and first.isoformat() == "2026-12-07T09:00:00-08:00"
+    later = free_hour(DAY.date(), now + "Busy: 2026-12-07T17:00:00+00:00 to 2026-12-07T18:00:00+00:00")
+    assert later is not None and later.isoformat() == "2026-12-07T10:00:00-08:00"
+    steps = calendar_steps("Book a meeting on 2026-12-07", {}, {"calendar_list": {}, "calendar_create": {}}, "Plan")
+    assert steps == [("calendar_list", {"start": "2026-12-07"})]  # the day where the employee works
 
 
 async def test_the_assistant_books_a_free_hour_and_the_marketer_sees_no_github(
