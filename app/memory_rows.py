@@ -21,6 +21,7 @@ Layer = Literal["facts", "decisions", "journal", "team"]
 LAYERS: tuple[Layer, ...] = ("facts", "decisions", "journal", "team")
 LAYER_TITLES: dict[Layer, str] = {"facts": "Facts", "decisions": "Decisions", "journal": "Journal", "team": "Team"}
 SEARCH_LIMIT = 50
+LIST_LIMIT = 500  # memories listed without a search (pinned first, then newest): the tab reads them on every step
 GIVEN_STEPS = 40  # newest model steps shown with what they were given
 
 
@@ -56,6 +57,7 @@ class MemoryView:
     rows: tuple[MemoryRow, ...]
     given: tuple[GivenStep, ...]
     query: str = ""
+    more: bool = False  # older memories than the rows exist: a search finds them
 
 
 def layer_of(memory: Any) -> Layer:
@@ -133,8 +135,9 @@ class MemoryCommands:
             found = await office.memory.recall(profile, query, include_journal=True, limit=SEARCH_LIMIT)
             memories = [m for m, _ in found]
         else:
-            memories = await office.memory.listing(profile)
-        return MemoryView(tuple(map(to_row, memories)), await self.given(), query)
+            memories = await office.memory.listing(profile, limit=LIST_LIMIT + 1)
+        more = not query.strip() and len(memories) > LIST_LIMIT
+        return MemoryView(tuple(map(to_row, memories[:LIST_LIMIT])), await self.given(), query, more)
 
     async def given(self) -> tuple[GivenStep, ...]:
         office = self._office()

@@ -153,6 +153,8 @@ class MemoryTab(QWidget):
                     item.setSelected(True)
             top.setExpanded(bool(found))
         shown = f"{len(view.rows)} found for “{view.query}”" if view.query else f"{len(view.rows)} remembered"
+        if view.more:
+            shown = f"the {len(view.rows)} newest shown: search for older ones"
         self.count.setText(shown)
         self.count.setMinimumWidth(self.count.fontMetrics().horizontalAdvance(shown) + 8)
         self._set_given(view)

@@ -189,6 +189,14 @@ def test_the_tab_on_a_real_office_edits_pins_and_forgets_for_good(
         (_, lines), *_ = tab.given_lines()
         assert f"[{crew.memory.id}] (forgotten since)" in lines  # the step was given it; its text is gone
 
+        monkeypatch.setattr("app.memory_rows.LIST_LIMIT", 2)  # a long memory: the newest (pinned first) only
+        tab.follow(("step_a", "finished"))
+        loop.drain()
+        assert sum(len(tab.layer_ids(layer)) for layer in ("facts", "decisions", "journal", "team")) == 2
+        assert set(tab.layer_ids("facts")) == {tone.memory.id, new.id}  # both pinned: always among the shown
+        assert tab.count.text() == "the 2 newest shown: search for older ones"
+        monkeypatch.undo()
+
         # She works on while the tab is open: her next step shows what it was given, without a visit.
         loop.run(office.assign("Mia", "Email the spring sale to Acme Bakery"))
         loop.run(office.run(until_idle=True))
