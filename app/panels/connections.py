@@ -330,7 +330,7 @@ class ConnectionsTab(QWidget):
         has = bool(rows)
         for button in (self.test_button, self.grant_button, self.revoke_button, self.disconnect_button):
             button.setEnabled(has)
-        if not rows:
+        if not rows and not self.status.text():  # never over what an action in progress (or just done) says
             self.status.setText("No apps connected yet.")
 
     def names(self) -> list[str]:

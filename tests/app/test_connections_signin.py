@@ -163,6 +163,7 @@ def test_a_sign_in_the_owner_cancels_saves_nothing(
                 tab.sign_in_button.click()
                 await asyncio.wait_for(shown.wait(), 30)
                 assert "WDJB-MJHT" in tab.sign_in_step.text()
+                assert tab.status.text() == "Signing in to GitHub…"  # the table's answer did not write over it
                 tab.resize(1000, 900)
                 tab.show()
                 tab.window().grab().save("/tmp/connections-signin-waiting.png")
