@@ -63,9 +63,10 @@ def connections_callbacks(office_of: Callable[[], Office]) -> ConnectionsCallbac
                                 url=form.api_url or API_URL, auth_url=form.sign_in_url or LOGIN_URL)  # fmt: skip
             else:
                 provider = PROVIDERS[form.service]  # type: ignore[index]
+                token_url = form.api_url or provider.token_url
                 app = AppConfig(name=form.name, kind=form.service, user=form.user, client_id=form.client_id,
-                                url=provider.token_url, auth_url=form.sign_in_url or provider.auth_url,
-                                token_url=form.api_url or provider.token_url, scopes=provider.scopes)  # fmt: skip
+                                url=token_url, auth_url=form.sign_in_url or provider.auth_url, token_url=token_url,
+                                scopes=provider.scopes)  # fmt: skip
         except ValidationError as exc:
             return _invalid(exc)
 

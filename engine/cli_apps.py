@@ -105,7 +105,7 @@ async def _connect_github(office: Office, args: argparse.Namespace) -> int:
 
 async def _connect_oauth(office: Office, args: argparse.Namespace) -> int:
     kind = args.kind_name
-    app = _app(name=args.name, kind=kind, url=PROVIDERS[kind].token_url, user=args.user, client_id=args.client_id,
+    app = _app(name=args.name, kind=kind, url=args.token_url, user=args.user, client_id=args.client_id,
                auth_url=args.auth_url, token_url=args.token_url, scopes=tuple(args.scopes.split()))  # fmt: skip
     client_secret = None
     if args.client_secret:

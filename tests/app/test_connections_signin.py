@@ -132,6 +132,7 @@ def test_sign_in_to_google_through_the_browser_from_the_tab(
                 assert tab.client_secret.text() == ""
                 app = (await apps_of(office))["work-google"]
                 assert (app.kind, app.user, app.token_url) == ("google", "ann@example.com", f"{server.url}/token")
+                assert tab.table.item(0, 2).text() == f"google: ann@example.com at {server.url}/token"  # where it went
                 secrets = Secrets(home=headcount_home)
                 assert json.loads(secrets.get(app.secret_key) or "{}")["access_token"] == server.issued[0]
                 assert secrets.get(CLIENT_SECRET.format(app.secret_key)) == "the-client-secret"
