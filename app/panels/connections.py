@@ -273,7 +273,7 @@ class ConnectionsTab(QWidget):
         if isinstance(label, QLabel):
             label.setText("API address" if github else "Token address")
         self.sign_in_url.setPlaceholderText(
-            "blank: github.com (Enterprise: https://HOST)" if github else "blank: the service's"
+            "blank: github.com (Enterprise: https://HOST)" if github else "blank: the service's sign-in page"
         )
         self.api_url.setPlaceholderText(
             "blank: api.github.com (Enterprise: https://HOST/api/v3)"
