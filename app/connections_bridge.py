@@ -21,7 +21,7 @@ from engine.apps.oauth import PROVIDERS
 from engine.apps.signin import sign_in_browser, sign_in_github
 from engine.cli_apps import CLIENT_SECRET, app_rows, try_app
 from engine.cli_email import account_from, credential_of, email_rows, forget_account, keep_account
-from engine.errors import OwnerError
+from engine.errors import OwnerError, invalid_input
 from engine.office import Office
 from engine.secrets import Secrets
 
@@ -47,7 +47,7 @@ def connections_callbacks(office_of: Callable[[], Office]) -> ConnectionsCallbac
                 smtp_port=form.smtp_port, smtp_security=form.security,
             )  # fmt: skip
         except ValidationError as exc:
-            return _invalid(exc)
+            return invalid_input(exc)
         try:
             await keep_account(office, account, form.password)
         except MailError as exc:
@@ -68,7 +68,7 @@ def connections_callbacks(office_of: Callable[[], Office]) -> ConnectionsCallbac
                                 url=token_url, auth_url=form.sign_in_url or provider.auth_url, token_url=token_url,
                                 scopes=provider.scopes)  # fmt: skip
         except ValidationError as exc:
-            return _invalid(exc)
+            return invalid_input(exc)
 
         async def code_shown(code: DeviceCode) -> None:
             minutes = code.expires_in // 60
@@ -150,11 +150,6 @@ def connections_callbacks(office_of: Callable[[], Office]) -> ConnectionsCallbac
         return None
 
     return ConnectionsCallbacks(rows, connect_calendar, test, grant_to, disconnect, connect_email, sign_in)
-
-
-def _invalid(exc: ValidationError) -> str:
-    """What the owner typed wrong, in words (pydantic's messages without their prefix)."""
-    return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
 
 
 async def _connect_oauth_email(office: Office, form: EmailForm) -> str | None:

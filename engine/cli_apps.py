@@ -13,7 +13,7 @@ from engine.apps.calendar import CalDav, CalendarError
 from engine.apps.github import API_URL, LOGIN_URL, DeviceCode, GitHub, GitHubError
 from engine.apps.oauth import CLIENT_SECRET, PROVIDERS, OAuthError, access_token, show_url
 from engine.apps.signin import sign_in_browser, sign_in_github
-from engine.errors import OwnerError
+from engine.errors import OwnerError, invalid_input
 from engine.office import Office
 from engine.secrets import Secrets
 
@@ -71,7 +71,7 @@ def _app(**fields: Any) -> AppConfig:
     try:
         return AppConfig(**fields)
     except ValidationError as exc:
-        raise OwnerError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())) from None
+        raise OwnerError(invalid_input(exc)) from None
 
 
 async def _connect_calendar(office: Office, args: argparse.Namespace) -> int:

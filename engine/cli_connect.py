@@ -15,6 +15,7 @@ from engine import cli_apps as apps_cli
 from engine.cli_email import add_parser as add_email_parser
 from engine.cli_email import connect_email, disconnect_email, email_rows
 from engine.connections import SECRET_IN_ARGS, connect, disconnect
+from engine.errors import invalid_input
 from engine.office import Office, OwnerError
 from engine.tools.ask import answer
 from engine.tools.mcp_config import CALL_TIMEOUT_S, McpServerConfig, McpStartError
@@ -92,7 +93,7 @@ def config_from(args: argparse.Namespace) -> McpServerConfig:
             timeout_s=args.timeout,
         )
     except ValidationError as exc:
-        raise OwnerError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())) from None
+        raise OwnerError(invalid_input(exc)) from None
     if config.secret_looking() is not None:  # before it is started, printed or stored anywhere
         raise OwnerError(SECRET_IN_ARGS)
     return config

@@ -19,6 +19,7 @@ from engine.apps.email_auth import LoginError, credential, oauth_app
 from engine.apps.email_check import check_account
 from engine.apps.email_config import PRESETS, EmailAccount, account_key, default_security, read_accounts
 from engine.apps.email_imap import MailError
+from engine.errors import invalid_input
 from engine.office import Office, OwnerError
 from engine.owner_action import owner_action
 from engine.secrets import Secrets
@@ -92,7 +93,7 @@ def account_from(args: argparse.Namespace, app: AppConfig | None = None) -> Emai
             oauth=args.oauth or "",
         )
     except ValidationError as exc:
-        raise OwnerError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())) from None
+        raise OwnerError(invalid_input(exc)) from None
 
 
 def read_password(account: EmailAccount) -> str:

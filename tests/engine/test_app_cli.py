@@ -72,3 +72,16 @@ async def test_connect_github_by_device_flow(tmp_path: Path) -> None:
                                  "--login-url", server.url, ok=False)  # fmt: skip
         assert err.startswith("headcount: GitHub refused the sign-in (400)")
     assert not any(server.token.encode() in p.read_bytes() for p in home.rglob("*") if p.is_file())
+
+
+def test_a_mistake_in_two_fields_is_said_once() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from engine.apps.accounts import AppConfig
+    from engine.errors import invalid_input
+
+    with pytest.raises(ValidationError) as wrong:
+        AppConfig(name="me", kind="google", url="notaurl", token_url="notaurl", client_id="x")
+    assert len(wrong.value.errors()) == 2
+    assert invalid_input(wrong.value) == "an address starts with https:// (or http://), got 'notaurl'"
