@@ -30,3 +30,11 @@ def headcount_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     # Without an OS keyring keys go to an encrypted file; a headless run gives its passphrase here.
     monkeypatch.setenv("HEADCOUNT_KEYRING_PASSPHRASE", "test-passphrase")
     yield home
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The Qt tests' one asyncio loop closes with the process's tests (tests/qtloop.py)."""
+    import sys
+
+    if "tests.qtloop" in sys.modules:
+        sys.modules["tests.qtloop"].close()

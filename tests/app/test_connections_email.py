@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 from pathlib import Path
 
-import qasync
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.connections_bridge import BY_BRIEF, connections_callbacks
@@ -21,6 +21,7 @@ from engine.secrets import Secrets
 from tests.engine.mailservers import OWNER, OWNER_PASSWORD, Dovecot, OAuthSmtpSink, SmtpSink
 from tests.engine.test_email_oauth import _office_signed_in
 from tests.fakes.oauth_server import auth_server
+from tests.qtloop import run_on_qt_loop
 
 
 def _fill(tab: ConnectionsTab, d: Dovecot, sink: SmtpSink, password: str) -> None:
@@ -37,14 +38,11 @@ def _fill(tab: ConnectionsTab, d: Dovecot, sink: SmtpSink, password: str) -> Non
 
 def test_connect_an_email_account_from_the_tab(
     qtbot: QtBot,
-    qapp: object,
+    qapp: QApplication,
     headcount_home: Path,
     dovecot: Dovecot,
     smtp_sink: SmtpSink,
 ) -> None:
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-
     async def scenario() -> None:
         office = await Office.open(Home.resolve(headcount_home), model=LiteLLMClient(), colocate_writer=False)
         try:
@@ -81,23 +79,17 @@ def test_connect_an_email_account_from_the_tab(
         finally:
             await office.close()
 
-    try:
-        loop.run_until_complete(scenario())
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
+    run_on_qt_loop(qapp, scenario)
 
 
 def test_connect_gmail_through_its_signed_in_google_account_from_the_tab(
     qtbot: QtBot,
-    qapp: object,
+    qapp: QApplication,
     headcount_home: Path,
     oauth_dovecot: Dovecot,
     oauth_smtp: OAuthSmtpSink,
 ) -> None:
     """No password: the form names the Google account, whose stale token is refreshed, then used (XOAUTH2)."""
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
 
     async def scenario() -> None:
         async with auth_server() as server:
@@ -135,8 +127,4 @@ def test_connect_gmail_through_its_signed_in_google_account_from_the_tab(
             finally:
                 await office.close()
 
-    try:
-        loop.run_until_complete(scenario())
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
+    run_on_qt_loop(qapp, scenario)

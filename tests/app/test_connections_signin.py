@@ -10,8 +10,9 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-import qasync
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.connections_bridge import connections_callbacks
@@ -24,16 +25,7 @@ from engine.paths import Home
 from engine.secrets import Secrets
 from tests.engine.test_app_oauth import browser
 from tests.fakes.oauth_server import auth_server, github_server
-
-
-def _in_qasync(qapp: object, scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_until_complete(scenario())
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
+from tests.qtloop import run_on_qt_loop
 
 
 @pytest.fixture
@@ -45,7 +37,7 @@ def open_office(headcount_home: Path) -> Callable[[], Coroutine[Any, Any, Office
 
 
 def test_sign_in_to_github_from_the_tab(
-    qtbot: QtBot, qapp: object, headcount_home: Path, open_office: Callable[[], Coroutine[Any, Any, Office]]
+    qtbot: QtBot, qapp: QApplication, headcount_home: Path, open_office: Callable[[], Coroutine[Any, Any, Office]]
 ) -> None:
     opened: list[tuple[str, str]] = []  # (the page, what the tab said at that moment)
 
@@ -94,13 +86,13 @@ def test_sign_in_to_github_from_the_tab(
         finally:
             await office.close()
 
-    _in_qasync(qapp, scenario)
+    run_on_qt_loop(qapp, scenario)
     token = b"gho_localtesttoken0123456789"  # the fake GitHub's: in the keyring, in no file of the home
     assert not any(token in p.read_bytes() for p in headcount_home.rglob("*") if p.is_file())
 
 
 def test_sign_in_to_google_through_the_browser_from_the_tab(
-    qtbot: QtBot, qapp: object, headcount_home: Path, open_office: Callable[[], Coroutine[Any, Any, Office]]
+    qtbot: QtBot, qapp: QApplication, headcount_home: Path, open_office: Callable[[], Coroutine[Any, Any, Office]]
 ) -> None:
     browsing: list[asyncio.Task[None]] = []
 
@@ -142,11 +134,11 @@ def test_sign_in_to_google_through_the_browser_from_the_tab(
         finally:
             await office.close()
 
-    _in_qasync(qapp, scenario)
+    run_on_qt_loop(qapp, scenario)
 
 
 def test_a_sign_in_the_owner_cancels_saves_nothing(
-    qtbot: QtBot, qapp: object, open_office: Callable[[], Coroutine[Any, Any, Office]]
+    qtbot: QtBot, qapp: QApplication, open_office: Callable[[], Coroutine[Any, Any, Office]]
 ) -> None:
     async def scenario() -> None:
         office = await open_office()
@@ -155,7 +147,7 @@ def test_a_sign_in_the_owner_cancels_saves_nothing(
         qtbot.addWidget(tab)
         try:
             async with github_server() as server:
-                server.interval, server.pending = 1, 1000  # the owner never enters the code
+                server.interval, server.pending = 0, 10**9  # the owner never enters the code: it asks on and on
                 tab.forms.setCurrentWidget(tab.sign_in_box)
                 tab.account_name.setText("gh")
                 tab.client_id.setText(server.client_id)
@@ -168,15 +160,20 @@ def test_a_sign_in_the_owner_cancels_saves_nothing(
                 tab.resize(1000, 900)
                 tab.show()
                 tab.window().grab().save("/tmp/connections-signin-waiting.png")
+                signing_in = tab._signing_in
                 tab.cancel_sign_in.click()
                 await asyncio.wait_for(tab.answered(), 30)
+                assert signing_in is not None and signing_in.cancelled()
                 assert tab.status.text() == "Sign-in cancelled; nothing was saved."
                 assert tab.sign_in_step.text() == "" and tab.sign_in_button.isEnabled()
                 polls = server.polls
-                await asyncio.sleep(1.5)
+                # The server answers in turn: a poll still going on would be counted before these come back.
+                async with httpx.AsyncClient() as client:
+                    for _ in range(3):
+                        await client.get(f"{server.url}/user")
                 assert server.polls == polls  # it stopped asking GitHub
                 assert await apps_of(office) == {}
         finally:
             await office.close()
 
-    _in_qasync(qapp, scenario)
+    run_on_qt_loop(qapp, scenario)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel
@@ -24,20 +23,7 @@ from engine.office import Office
 from engine.paths import Home
 from engine.testing import FunctionModel, ScriptedModel, call, say
 from engine.tools.base import FunctionTool, Tool, ToolContext
-
-
-def run_on_qt_loop(qapp: QApplication, make: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    import qasync
-
-    qapp.setQuitOnLastWindowClosed(False)  # closing the window must not stop the loop mid-test
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_until_complete(make())
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
-
+from tests.qtloop import run_on_qt_loop
 
 _changed: asyncio.Event | None = None  # set whenever the window catches up with the office
 
