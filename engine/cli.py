@@ -397,6 +397,11 @@ def explain_held(held: Sequence[Held]) -> list[str]:
             )
         elif h.kind == "waiting":
             lines.append(f"{h.employee} waits for your approval: {h.title}. See: headcount approvals")
+        elif h.kind == "review":
+            lines.append(
+                f"{h.employee}'s deliverable waits for your review: {h.title}. "
+                "See: headcount review (then accept or revise it)"
+            )
         elif h.kind == "uncertain":
             lines.append(
                 f"{h.employee}: {h.title} stopped mid-action; did it happen? "

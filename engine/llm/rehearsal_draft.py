@@ -125,11 +125,23 @@ _LEADING = re.compile(
 )
 
 
+# "Content Writer: Launch the newsletter", as a sprint or an owner titles a part of a larger piece of work.
+_LABELLED = re.compile(r"^([^:]{1,40}):\s+(\S.*)$")
+_JOINING = frozenset({"for", "on", "about", "of", "to"})
+
+
 def topic(task: str, limit: int = 60) -> str:
-    """What the task is about, "Write the autumn newsletter and send it" -> "Autumn newsletter"."""
+    """What the task is about, "Write the autumn newsletter and send it" -> "Autumn newsletter".
+
+    A label before a colon gives way to what follows it ("Review and ship: Spring launch" -> "Spring
+    launch"), unless it reads on into it ("Brief for: Spring launch" -> "Brief for spring launch").
+    """
     text = headline(task, limit=200)
+    if labelled := _LABELLED.match(text):
+        label, rest = labelled.groups()
+        text = f"{label} {_lower_first(rest)}" if label.split()[-1].lower() in _JOINING else rest
     text = _LEADING.sub("", text, count=1)
-    text = re.split(r"\s+(?:and|then|so that|before|after)\s+|[,;:(]", text, maxsplit=1)[0].strip()
+    text = re.split(r"\s+(?:and|then|so that|before|after)\s+|[,;(]|:(?!\S)", text, maxsplit=1)[0].strip()
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0]
     return text[:1].upper() + text[1:] if text else headline(task)

@@ -29,7 +29,7 @@ class Held:
     """Work the office cannot do by itself now, and what holds it (for `run` to tell the owner)."""
 
     employee: str  # name
-    kind: str  # off_duty | waiting | uncertain | over_budget | parked
+    kind: str  # off_duty | waiting | uncertain | over_budget | parked | review
     task_id: str
     title: str
     reason: str
@@ -127,11 +127,12 @@ class OfficeQueries:
         return roster_rows(records, running, shown, configs, self._roster.brief_errors)
 
     async def held_work(self) -> list[Held]:
-        """Every open task nobody can work now, and why: hours, the owner, a budget, a crash."""
+        """Every open task nobody can work now, and why: hours, the owner (an approval, an answer, a review), a
+        budget, a crash."""
         now = self._clock.now()
         held: list[Held] = []
         roster = self._roster
-        for task in await self._journal.tasks(statuses=["queued", "waiting", "parked", "uncertain"]):
+        for task in await self._journal.tasks(statuses=["queued", "waiting", "parked", "uncertain", "review"]):
             employee = roster.employees.get(task.employee_id)
             if employee is None:
                 continue

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
+from engine.cli import explain_held
 from engine.clock import FakeClock
 from engine.events import ApprovalRequested, EscalationRaised, Event, SpendChanged, StatusChanged, TaskChanged
 from engine.guardrails import worst_case_cost
@@ -280,6 +281,10 @@ async def test_probation_sends_deliverables_to_review_and_revisions_go_round(
     (item,) = await office.reviews()
     assert item.round == 1 and "first draft" in item.content and "post.md" in item.content
     assert (await office.journal.task(task.id)).status == "review"  # type: ignore[union-attr]
+    # `run` ends by saying the work waits for the owner, not that every queue is empty.
+    assert explain_held(await office.held_work()) == [
+        "Ada's deliverable waits for your review: Write a post. See: headcount review (then accept or revise it)"
+    ]
 
     await office.revise(item.id, "Shorter, and mention the sale")
     await office.run(until_idle=True)

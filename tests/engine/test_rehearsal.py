@@ -192,6 +192,15 @@ def test_topic_strips_the_instruction() -> None:
     assert topic("") == "Untitled task"
 
 
+def test_topic_reads_past_a_label_and_keeps_times_and_addresses() -> None:
+    # A sprint's parts are titled "Role: goal"; the draft is about the goal, not the role.
+    assert topic("Content Writer: Launch the spring newsletter") == "Launch the spring newsletter"
+    assert topic("Review and ship: Launch the spring newsletter") == "Launch the spring newsletter"
+    assert topic("Brief for: Launch the spring newsletter") == "Brief for launch the spring newsletter"
+    assert topic("Meet at 10:30 with Sam") == "Meet at 10:30 with Sam"
+    assert topic("Open https://example.com: is it up") == "Open https://example.com"
+
+
 # --- arguments for unknown tools -----------------------------------------------------------------------
 
 HINT = Hint(headline="Spring launch", body="Body text", keywords="spring launch", path="drafts/spring.md")
