@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ from engine.briefs.limits import DEFAULT_MAX_TOOLS, HARD_MAX_TOOLS
 
 if TYPE_CHECKING:  # the office loads only for a command that changes it (issue 16: reading stays light)
     from engine.office import Office
+    from engine.office.queries import Shift
     from engine.office.reading import Stored
 
 Handler = Callable[["Office", argparse.Namespace], Awaitable[int]]
@@ -91,9 +92,11 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     p.add_argument("employee")
     p.add_argument("--reason", default="")
 
-    p = sub.add_parser("hours", help="set working hours for everyone (or one employee) over the briefs'")
+    p = sub.add_parser(
+        "hours", help="working hours: shows them, or sets them for everyone (or one employee) over the briefs'"
+    )
     p.add_argument("employee", nargs="?", help="only this employee (default: everyone)")
-    group = p.add_mutually_exclusive_group(required=True)
+    group = p.add_mutually_exclusive_group()
     group.add_argument("--always", action="store_true", help="24/7")
     group.add_argument("--window", action="append", metavar="'mon-fri 09:00-17:30'", help="repeatable")
     group.add_argument("--brief", action="store_true", help="back to the hours in each brief")
@@ -309,8 +312,14 @@ async def _hours(office: Office, args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from engine.briefs import WorkingHours
-    from engine.hours import describe
+    from engine.errors import invalid_input
 
+    if not (args.always or args.window or args.brief):
+        if args.tz:
+            raise SystemExit("headcount hours: --tz goes with --window, e.g. --window 'mon-fri 09:00-17:30' --tz …")
+        for line in describe_shifts(office.shifts(args.employee)):
+            print(line)
+        return 0
     hours = None
     if args.always:
         hours = WorkingHours.model_validate("24/7")
@@ -320,10 +329,29 @@ async def _hours(office: Office, args: argparse.Namespace) -> int:
         try:
             hours = WorkingHours.model_validate({"timezone": args.tz, "windows": args.window})
         except ValidationError as exc:
-            raise SystemExit(f"headcount hours: {exc.errors(include_url=False)[0]['msg']}") from None
+            raise SystemExit(f"headcount hours: {invalid_input(exc)}") from None
     await office.set_hours(args.employee, hours)
-    print(f"{args.employee or 'Everyone'}: {describe(hours) if hours else 'the hours in the brief'}.")
+    for line in describe_shifts(office.shifts(args.employee)):  # what now applies: --brief may leave the office's
+        print(line)
     return 0
+
+
+_SET_BY = {"employee": "set by you for them", "everyone": "set by you for everyone", "brief": "from the brief"}
+
+
+def describe_shifts(shifts: Sequence[Shift]) -> list[str]:
+    """One line per employee: hours, whose they are, on or off duty and until when (in this machine's zone)."""
+    if not shifts:
+        return ["Nobody works here yet. Try: headcount hire assistant"]
+    width = max(len(s.employee) for s in shifts)
+    lines = []
+    for s in shifts:
+        until = f" until {s.change.astimezone():%a %d %b %H:%M %Z}" if s.change else ""
+        now = ("on duty" if s.on_duty else "off duty") + until
+        if s.called_in_until:
+            now += " (called in)"
+        lines.append(f"{s.employee:<{width}}  {s.hours}, {_SET_BY[s.set_by]}; {now}")
+    return lines
 
 
 async def _belt_ceiling(office: Office, args: argparse.Namespace) -> int:

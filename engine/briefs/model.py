@@ -151,8 +151,19 @@ class Window(_Strict):
         return {"days": days, "start_minute": start, "end_minute": end}
 
     def __str__(self) -> str:
-        days = ",".join(DAYS[d] for d in self.days)
-        return f"{days} {_hhmm(self.start_minute)}-{_hhmm(self.end_minute)}"
+        return f"{_day_runs(self.days)} {_hhmm(self.start_minute)}-{_hhmm(self.end_minute)}"
+
+
+def _day_runs(days: tuple[int, ...]) -> str:
+    """Days as the owner writes them: three or more in a row as a range ("mon-fri,sun")."""
+    runs: list[list[int]] = []
+    for day in sorted(days):
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = [f"{DAYS[r[0]]}-{DAYS[r[-1]]}" if len(r) > 2 else ",".join(DAYS[d] for d in r) for r in runs]
+    return ",".join(parts)
 
 
 def _days(text: str, original: str) -> tuple[int, ...]:

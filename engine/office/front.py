@@ -31,7 +31,7 @@ from engine.office.decisions import DecisionSync, read_decisions
 from engine.office.employee import Employee
 from engine.office.history import History
 from engine.office.owner import Owner
-from engine.office.queries import Held, OfficeQueries
+from engine.office.queries import Held, OfficeQueries, Shift
 from engine.office.recorder import Recorder
 from engine.office.reviews import Reviews
 from engine.office.roster import Roster
@@ -398,6 +398,9 @@ class Office:
 
     async def held_work(self) -> list[Held]:
         return await self.parts.queries.held_work()
+
+    def shifts(self, who: str | None = None) -> list[Shift]:
+        return self.parts.queries.shifts(who)
 
 
 def _price_of(config: ModelConfig) -> Price:

@@ -12,7 +12,7 @@ from typing import Any
 from engine.clock import Clock
 from engine.events import ApprovalRequested, EscalationRaised, Event, Status, StatusChanged, TaskChanged
 from engine.guardrails import ApprovalBook, Guardrails
-from engine.hours import next_change
+from engine.hours import describe, next_change
 from engine.office.employee import employee_event, unseated_event
 from engine.office.reviews import submitted_event
 from engine.office.roster import Roster
@@ -34,6 +34,18 @@ class Held:
     title: str
     reason: str
     until: datetime | None = None  # off duty: when the next shift starts (None: no shift in sight)
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """An employee's working hours as they stand (for `hours` to show the owner)."""
+
+    employee: str  # name
+    hours: str  # "24/7" or "mon-fri 09:00-17:30 (Europe/London)"
+    set_by: str  # employee | everyone | brief: the owner's hours for it, for the office, or the brief's
+    on_duty: bool
+    change: datetime | None  # when it next comes on or goes off duty (a call-in's end counts); None: never
+    called_in_until: datetime | None  # called in outside its hours until then
 
 
 class OfficeQueries:
@@ -125,6 +137,25 @@ class OfficeQueries:
         shown = await self.statuses(records)
         configs = {e.id: e.config for e in self._roster.employees.values()}
         return roster_rows(records, running, shown, configs, self._roster.brief_errors)
+
+    def shifts(self, who: str | None = None) -> list[Shift]:
+        """Everyone's (or one employee's) working hours now, whose they are, and when they next change."""
+        now = self._clock.now()
+        roster = self._roster
+        chosen = [roster.find(who)] if who else sorted(roster.employees.values(), key=lambda e: e.record.hired_at)
+        found = []
+        for employee in chosen:
+            hours = roster.hours_of(employee)
+            until = employee.called_in_until
+            called = until if until and until > now and not hours.always else None  # 24/7: a call-in adds nothing
+            change = next_change(hours, now)
+            if called is not None:
+                change = min(change, called) if change else called
+            found.append(
+                Shift(employee.record.name, describe(hours), roster.hours_set_by(employee),
+                      roster.on_duty(employee, now), change, called)
+            )  # fmt: skip
+        return found
 
     async def held_work(self) -> list[Held]:
         """Every open task nobody can work now, and why: hours, the owner (an approval, an answer, a review), a

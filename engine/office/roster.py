@@ -233,6 +233,13 @@ class Roster:
             or employee.brief.hours
         )
 
+    def hours_set_by(self, employee: Employee) -> str:
+        """Whose are the hours `hours_of` gives: "employee" (the owner's for it), "everyone" (the owner's for
+        the office) or "brief"."""
+        if hours_key(employee.id) in self.hours_overrides:
+            return "employee"
+        return "everyone" if ALL_HOURS in self.hours_overrides else "brief"
+
     def on_duty(self, employee: Employee, now: datetime) -> bool:
         return on_duty(self.hours_of(employee), now, employee.called_in_until)
 

@@ -14,6 +14,7 @@ from engine.briefs import (
     Brief,
     BriefError,
     BriefFields,
+    Window,
     load_brief,
     missing_tools,
     parse_brief,
@@ -134,7 +135,11 @@ def test_working_hours_windows_timezone_and_days_off(tmp_path: Path) -> None:
     assert not hours.is_working(dt.datetime(2025, 12, 28, 11, 0, tzinfo=ny))  # Sunday
     assert not hours.is_working(dt.datetime(2025, 12, 25, 11, 0, tzinfo=ny))  # day off
     assert hours.is_working(dt.datetime(2025, 12, 22, 14, 0))  # naive means UTC: 09:00 in New York
-    assert [str(w) for w in hours.windows] == ["mon,tue,wed,thu,fri 09:00-17:30", "sat 10:00-14:00"]
+    assert [str(w) for w in hours.windows] == ["mon-fri 09:00-17:30", "sat 10:00-14:00"]
+    # Shown as the owner would write them, and read back to the same days.
+    for written in ("mon,wed-fri,sun 08:00-09:00", "sat,sun 10:00-14:00", "mon-sun 00:00-24:00"):
+        window = Window.model_validate(written)
+        assert str(window) == written and Window.model_validate(str(window)) == window
     assert load_brief(write(tmp_path, brief_text("hours: 24/7"))).hours.always
 
 

@@ -114,6 +114,30 @@ def test_hire_team_and_clear_errors(tmp_path: Path) -> None:
     assert result.returncode == 1 and "no employee called 'Nobody'" in result.stderr
 
 
+def test_hours_shows_what_applies_whose_it_is_and_until_when(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")  # times are shown in this machine's zone
+    home = tmp_path / "home"
+    headcount(home, "hire", "assistant", "--name", "Ada")
+    headcount(home, "hire", "bookkeeper", "--name", "Bo")
+    # Sunday 03:00 on the office clock: both keep London office hours (their briefs' own).
+    assert headcount(home, "hours").stdout.splitlines() == [
+        "Ada  mon-fri 08:00-18:00 (Europe/London), from the brief; off duty until Mon 07 Dec 08:00 UTC",
+        "Bo   mon-fri 09:00-17:00 (Europe/London), from the brief; off duty until Mon 07 Dec 09:00 UTC",
+    ]
+    weekend = headcount(home, "hours", "--window", "sat,sun 00:00-24:00", "--tz", "UTC").stdout
+    assert "Bo   sat,sun 00:00-24:00 (UTC), set by you for everyone; on duty until Mon 07 Dec 00:00 UTC" in weekend
+    ada = headcount(home, "hours", "ada", "--window", "mon-fri 09:00-17:00", "--tz", "America/New_York").stdout
+    assert (
+        ada == "Ada  mon-fri 09:00-17:00 (America/New_York), set by you for them; off duty until Mon 07 Dec 14:00 UTC\n"
+    )
+    back = headcount(home, "hours", "Ada", "--brief").stdout  # back to the office's hours, not the brief's
+    assert back == "Ada  sat,sun 00:00-24:00 (UTC), set by you for everyone; on duty until Mon 07 Dec 00:00 UTC\n"
+    wrong = headcount(home, "hours", "--window", "mon-fri 09:00-25:00", "--tz", "UTC", ok=False)
+    assert wrong.returncode != 0 and wrong.stderr.strip() == (
+        "headcount hours: expected times between 00:00 and 24:00 in 'mon-fri 09:00-25:00', got '25:00'"
+    )
+
+
 def test_help_does_not_import_litellm_or_qt() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     code = "import sys; from app.launcher import main; import contextlib, io\n" \
