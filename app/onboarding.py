@@ -29,7 +29,11 @@ FIRST_DAY_HOURS = 8.0  # catalog roles keep office hours; on first run the start
 
 
 async def is_first_run(office: Office) -> bool:
-    return await office.history.shell_setting(STARTER_KEY) is None
+    """A new office: the window never hired its starter team, and nobody was ever hired (an owner who
+    staffed it from the terminal first gets no one they did not ask for)."""
+    if await office.history.shell_setting(STARTER_KEY) is not None:
+        return False
+    return not await office.journal.employees(include_departed=True)
 
 
 async def hire_starter_team(
