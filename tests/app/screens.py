@@ -95,7 +95,8 @@ def shoot_live(out: Path, seconds: float = 0.6) -> list[Path]:
         window.refresh()
         saved = [out / "main-window.png", out / "employee-panel.png", out / "inbox.png"]
         window.grab().save(str(saved[0]))
-        first = next(e.id for e in state.employees.values() if e.role == "assistant")
+        staff = sorted(state.employees.values(), key=lambda e: e.role != "assistant")  # the assistant, if hired
+        first = staff[0].id
         window.open_employee(first)
         await _settle(window)
         window.grab().save(str(saved[1]))
