@@ -348,15 +348,21 @@ async def _assign(office: Office, args: argparse.Namespace) -> int:
 async def _run(office: Office, args: argparse.Namespace) -> int:
     import asyncio
 
+    from engine.errors import OfficeError
     from engine.events import TaskChanged
+    from engine.office.recovery import STOPPED
 
     names = {e.id: e.record.name for e in office.employees.values()}
     rehearsal = {e.id for e in office.employees.values() if e.config.is_rehearsal}
 
     working: dict[str, str] = {}  # task id -> "Name: title", while it runs
+    requeued: list[str] = []  # what the stopping office put back in the queue, said once at the end
 
     def show(event: Event) -> None:
         if isinstance(event, TaskChanged):
+            if event.status == "queued" and event.reason == STOPPED:
+                requeued.append(working.pop(event.task_id, event.title))
+                return
             if event.status == "running":
                 working[event.task_id] = f"{names.get(event.employee_id, event.employee_id)}: {event.title}"
             else:
@@ -366,13 +372,26 @@ async def _run(office: Office, args: argparse.Namespace) -> int:
             emp = getattr(event, "employee_id", "")
             print(("[rehearsal] " if emp in rehearsal else "") + line, flush=True)
 
+    def stopped() -> str:
+        if requeued:
+            said = f"Back in the queue: {'; '.join(requeued)}"
+        else:  # nothing was running, or the stop could not write (the next run recovers it then)
+            said = f"In progress: {'; '.join(working.values()) or 'nothing'}"
+        return f"\nStopped. {said}. The next `headcount run` goes on from the last saved step."
+
     office.bus.subscribe(show)
+    if pace := os.environ.get("HEADCOUNT_REHEARSAL_PACE"):  # watch rehearsal at a person's pace (words/s)
+        try:
+            office.rehearsal_pace = max(float(pace), 0.0)
+        except ValueError:
+            raise OfficeError(f"HEADCOUNT_REHEARSAL_PACE must be words per second, like 25; not {pace!r}") from None
     try:
         await office.run(until_idle=args.seconds is None and not args.background, duration=args.seconds)
     except asyncio.CancelledError:  # Ctrl-C: say what stopped; every finished step is already saved
-        stopped = "; ".join(working.values()) or "nothing was in progress"
-        print(f"\nStopped. In progress: {stopped}. The next `headcount run` goes on from the last saved step.")
+        print(stopped())
         raise
+    if requeued:  # --for N seconds ran out mid-task
+        print(stopped())
     held = await office.held_work()
     if held:
         print("\nWaiting, and what would let it go on:")

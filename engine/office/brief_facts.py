@@ -16,20 +16,29 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.store.records import EmployeeRecord
 
+if TYPE_CHECKING:  # pydantic's models: only the office, which has them loaded, keeps facts
+    from engine.briefs import WorkingHours
+
 FOLDER = ("cache", "briefs")
+FORMAT = 2  # of the kept facts; 2: windows as a brief writes them (1 kept a form WorkingHours did not read back)
 
 
 @dataclass(frozen=True, slots=True)
 class BriefFacts:
     model: str | None  # the brief's ModelConfig as `model_choice.dump` writes it; None: invalid
-    hours: Any  # the brief's WorkingHours as JSON data
+    hours: Any  # the brief's WorkingHours as JSON data (`kept_hours`)
     per_turn_usd: float | None
     per_day_usd: float | None
     error: str | None  # why the brief keeps the employee from working (file, line, field)
+
+
+def kept_hours(hours: WorkingHours) -> dict[str, Any]:
+    """`hours` as JSON data that `WorkingHours.model_validate` reads back (each window as a brief writes it)."""
+    return {**hours.model_dump(mode="json"), "windows": [str(w) for w in hours.windows]}
 
 
 def key_of(record: EmployeeRecord, ceiling: int) -> list[Any]:
@@ -39,7 +48,7 @@ def key_of(record: EmployeeRecord, ceiling: int) -> list[Any]:
         found: list[Any] = [stat.st_size, stat.st_mtime_ns]
     except OSError:
         found = [None, None]  # the file is gone: the office works from the stored version
-    return [record.brief_path, *found, record.brief_version, ceiling]
+    return [FORMAT, record.brief_path, *found, record.brief_version, ceiling]
 
 
 def _path(root: Path, employee_id: str) -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 from engine import model_choice
 from engine.briefs import Brief, BriefError, parse_brief
 from engine.office.belts import Belts
-from engine.office.brief_facts import BriefFacts, key_of, remember
+from engine.office.brief_facts import BriefFacts, kept_hours, key_of, remember
 from engine.office.recorder import Recorder
 from engine.paths import Home
 from engine.store import writes
@@ -38,10 +38,10 @@ class BriefVersions:
         except BriefError as exc:
             remember(self._home.root, record.id, key, BriefFacts(None, None, None, None, str(exc)))
             raise
-        key[3] = record.brief_version  # the version it now works from
+        key[-2] = record.brief_version  # the version it now works from (the key ends: version, ceiling)
         facts = BriefFacts(
             model_choice.dump(brief.model.to_config()),
-            brief.hours.model_dump(mode="json"),
+            kept_hours(brief.hours),
             brief.budget.per_turn_usd,
             brief.budget.per_day_usd,
             None,

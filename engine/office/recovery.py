@@ -15,15 +15,21 @@ from engine.tools.base import AfterCrash, CrashCheck, Interrupted
 log = logging.getLogger(__name__)
 
 
-async def recover(journal: Journal, clock: Clock, after_crash: AfterCrash | None = None) -> list[str]:
-    """Requeue tasks that were running; park as uncertain those with an intent and no result.
+RESTARTED = "resumed after a restart"
+STOPPED = "the office stopped while it ran; it goes on at the next run"
+
+
+async def recover(
+    journal: Journal, clock: Clock, after_crash: AfterCrash | None = None, requeued: str = RESTARTED
+) -> list[str]:
+    """Requeue tasks that were running (saying `requeued`); park as uncertain those with an intent and no result.
 
     An interrupted call whose tool can check its own effect (`after_crash`: an email looked up in
     the Sent folder) is settled by that check instead: done (its result is journaled and the task
     goes on), not done (the task goes on and the call runs again), or unknown (parked for the owner,
-    with the check's reason). Only the process holding the run lock may call this: in any other, a
-    task marked running is being worked right now. Returns the ids of the tasks it changed;
-    employees' statuses are the caller's to derive from them.
+    with the check's reason). Only the process holding the run lock may call this, with none of its own
+    workers running: in any other, a task marked running is being worked right now. Returns the ids of
+    the tasks it changed; employees' statuses are the caller's to derive from them.
     """
     now = clock.now().isoformat()
     running, intents = await journal.read(read_interrupted)
@@ -54,7 +60,7 @@ async def recover(journal: Journal, clock: Clock, after_crash: AfterCrash | None
             )
             log.warning("task %s is uncertain after a crash: %s", task_id, reason)
         else:
-            await journal.write(writes.task_status(task_id, "queued", "resumed after a restart", now))
+            await journal.write(writes.task_status(task_id, "queued", requeued, now))
         changed.append(task_id)
     # An intent whose task was not running (already parked by an earlier recovery) stays as is.
     return changed

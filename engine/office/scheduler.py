@@ -27,7 +27,7 @@ from engine.office.decisions import DecisionSync
 from engine.office.employee import Employee
 from engine.office.owner import Owner
 from engine.office.recorder import Recorder
-from engine.office.recovery import recover
+from engine.office.recovery import RESTARTED, STOPPED, recover
 from engine.office.reviews import Reviews
 from engine.office.roster import Roster
 from engine.office.standing import OPEN, is_over_budget, standing
@@ -150,12 +150,25 @@ class Scheduler:
             raise store from None
         finally:
             self._workers.stop_serving()
-            lock.release()
+            try:
+                if not self._clean:
+                    await self._stand_down()
+            finally:
+                lock.release()
 
-    async def _recover(self) -> None:
+    async def _stand_down(self) -> None:
+        """Stopped with work in hand (Ctrl-C, a duration, the window closing): every worker has stopped, so
+        what they held goes back in the queue now, as the next run would put it, and nobody shows as working
+        in a roster read after this process has gone."""
+        try:
+            await self._recover(STOPPED)
+        except StoreError as exc:  # the disk that stopped the office: the next run recovers instead
+            log.warning("could not put interrupted work back in the queue (the next run will): %s", exc)
+
+    async def _recover(self, requeued: str = RESTARTED) -> None:
         """After a crash: requeue or park what was running, then show everyone as their tasks say."""
         await self.claims.forget_earlier_runs()  # the run lock proves their holders are gone
-        for task_id in await recover(self._journal, self._clock, self._connections.after_crash):
+        for task_id in await recover(self._journal, self._clock, self._connections.after_crash, requeued):
             task = await self._journal.task(task_id)
             if task is not None:
                 self._board.publish(task, task.status, task.reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -136,6 +137,34 @@ def test_hours_shows_what_applies_whose_it_is_and_until_when(tmp_path: Path, mon
     assert wrong.returncode != 0 and wrong.stderr.strip() == (
         "headcount hours: expected times between 00:00 and 24:00 in 'mon-fri 09:00-25:00', got '25:00'"
     )
+
+
+def test_ctrl_c_puts_the_task_in_hand_back_in_the_queue_and_says_so(tmp_path: Path) -> None:
+    from engine.office.recovery import STOPPED
+
+    home = tmp_path / "home"
+    headcount(home, "hire", "assistant", "--name", "Ada")
+    headcount(home, "call-in", "Ada", "--hours", "8")
+    headcount(home, "assign", "Ada", "Write a welcome note for new customers")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(home), OFFSET_ENV: OFFSET}
+    env["HEADCOUNT_REHEARSAL_PACE"] = "1"  # a word a second: the task is in hand for minutes
+    command = [sys.executable, "-m", "app.launcher", "run"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as run:
+        assert run.stdout is not None
+        said = [next(run.stdout)]
+        assert "task running: Write a welcome note" in said[0], said
+        run.send_signal(signal.SIGINT)  # the owner's Ctrl-C
+        said += run.stdout.readlines()
+        assert run.wait(timeout=60) == 130, said
+    assert said[-1].strip() == (
+        "Stopped. Back in the queue: Ada: Write a welcome note for new customers. "
+        "The next `headcount run` goes on from the last saved step."
+    ), said
+    # Nobody shows as working once the process has gone: the task waits for the next run.
+    (task,) = json.loads(headcount(home, "tasks", "--json").stdout)
+    assert (task["status"], task["reason"]) == ("queued", STOPPED)
+    (row,) = json.loads(headcount(home, "roster", "--json").stdout)
+    assert (row["status"], row["current_task"]) == ("idle", None)
 
 
 def test_help_does_not_import_litellm_or_qt() -> None:

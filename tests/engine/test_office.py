@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
@@ -368,3 +369,37 @@ async def test_letting_an_employee_go_cancels_open_work_and_keeps_the_record(
     await office.close()
     reopened = await make_office(ScriptedModel())
     assert [e.record.id for e in reopened.employees.values()] == [again.id]
+
+
+async def test_a_stopped_office_puts_the_work_in_hand_back_in_the_queue(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """Ctrl-C, a run for N seconds, the window closing: nobody shows as working once the process has gone."""
+    from engine.office.recovery import STOPPED
+    from engine.testing import FunctionModel
+
+    thinking = asyncio.Event()
+
+    async def slow(messages: list[Any], tools: list[Any]) -> Any:
+        thinking.set()
+        await asyncio.Event().wait()  # a model call still out when the owner stops the office
+
+    office = await make_office(FunctionModel(slow))
+    await _hire(office, write_brief(), name="Ada")
+    task = await office.assign("ada", "Plan the week")
+    runner = asyncio.create_task(office.run(until_idle=False))
+    await asyncio.wait_for(thinking.wait(), 10)
+    assert (await office.roster())[0]["status"] == "thinking"
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+
+    stopped = await office.journal.task(task.id)
+    assert stopped is not None and (stopped.status, stopped.reason) == ("queued", STOPPED)
+    (row,) = await office.roster()
+    assert (row["status"], row["current_task"]) == ("idle", None)
+
+    model = ScriptedModel(say("Here is the plan."))  # the next run, in a new process, finishes it
+    again = await make_office(model)
+    await again.run(until_idle=True)
+    assert (await again.journal.task(task.id)).status in ("done", "review")  # type: ignore[union-attr]
+    model.assert_complete()

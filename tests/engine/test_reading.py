@@ -146,6 +146,21 @@ def test_a_changed_or_broken_brief_is_parsed_again_by_the_office(worked: Path, t
     assert "engine.office.front" in fronts  # the owner's hours are parsed by the office
 
 
+def test_queued_work_is_read_on_or_off_duty_from_the_briefs_hours(tmp_path: Path) -> None:
+    """The reading front decides on or off duty for queued work from the hours the office kept of each brief
+    (an office's kept hours once could not be read back: `roster` failed on the first queued task)."""
+    home = tmp_path / "home"
+    headcount(home, "hire", "assistant", "--name", "Ada")  # London office hours: off duty at Sunday 03:00
+    headcount(home, "hire", "bookkeeper", "--name", "Bo")
+    headcount(home, "call-in", "Bo", "--hours", "8")
+    headcount(home, "assign", "Ada", "Sort the inbox")
+    headcount(home, "assign", "Bo", "Reconcile November")
+    light, fronts = shown(home, ["roster", "--json"], full=False)
+    assert fronts == ["engine.office.reading"]
+    assert light == shown(home, ["roster", "--json"], full=True)[0]
+    assert {row["name"]: row["status"] for row in json.loads(light)} == {"Ada": "off_duty", "Bo": "idle"}
+
+
 def test_the_reading_front_names_settings_as_the_office_stores_them() -> None:
     from engine.office import belts, decisions, reading
 
