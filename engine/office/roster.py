@@ -7,6 +7,7 @@ it can say which model an employee thinks with and when it is on duty.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -170,33 +171,41 @@ class Roster:
         if not config.is_rehearsal and isinstance(self._model, LiteLLMClient):
             # Refuse now, not mid-task: unknown price, missing key, unknown provider.
             await asyncio.to_thread(validate_config, config)
-        taken = {e.record.name for e in self.employees.values()}
         if name is not None:
             try:
                 name = check_name(name)
             except ValueError as exc:
                 raise OfficeError(str(exc)) from None
-        chosen = name or next((n for n in FIRST_NAMES if n not in taken), f"Employee {len(taken) + 1}")
-        if chosen in taken:
-            raise OfficeError(f"there is already an employee called {chosen}")
-        record = EmployeeRecord(
-            id=self._ids.new("emp"),
-            name=chosen,
-            role=brief.id,
-            title=brief.title,
-            team=team or brief.team,
-            brief_path=str(brief.source),
-            brief_version=brief.version,
-            status="idle",
-            status_detail="",
-            hired_at=self._recorder.now(),
-            probation_left=brief.probation,
-        )
         text = await asyncio.to_thread(Path(brief.source).read_text, encoding="utf-8")
-        data = {"name": chosen, "role": brief.id, "team": record.team, "brief_version": brief.version}
-        audit = self._recorder.audit_ops("hired", data, record.id)
-        await self._journal.write(*writes.hire(record, text), bump_owner_version(), *audit, full=True)
-        return self.add(record, brief)
+        for _ in range(len(FIRST_NAMES)):
+            # Names are read from the database, not this process's roster: another window or terminal may
+            # have hired meanwhile, and someone whose brief does not load is not seated here but keeps a name.
+            taken = {r.name.casefold() for r in await self._journal.employees()}
+            numbered = (f"Employee {n}" for n in itertools.count(len(taken) + 1))
+            chosen = name or next(n for n in itertools.chain(FIRST_NAMES, numbered) if n.casefold() not in taken)
+            if chosen.casefold() in taken:
+                raise OfficeError(f"there is already an employee called {chosen}")
+            record = EmployeeRecord(
+                id=self._ids.new("emp"),
+                name=chosen,
+                role=brief.id,
+                title=brief.title,
+                team=team or brief.team,
+                brief_path=str(brief.source),
+                brief_version=brief.version,
+                status="idle",
+                status_detail="",
+                hired_at=self._recorder.now(),
+                probation_left=brief.probation,
+            )
+            data = {"name": chosen, "role": brief.id, "team": record.team, "brief_version": brief.version}
+            audit = self._recorder.audit_ops("hired", data, record.id)
+            try:
+                await self._journal.write(*writes.hire(record, text), bump_owner_version(), *audit, full=True)
+            except writes.NameTaken:
+                continue  # taken by another process a moment ago: the next free name (the owner's is refused)
+            return self.add(record, brief)
+        raise OfficeError("could not find a free name for the new employee; give one with --name")
 
     def find(self, who: str) -> Employee:
         """An employee by id or by name (case-insensitive)."""

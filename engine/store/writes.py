@@ -10,12 +10,12 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import Connection, insert, update
 
 from engine.events import StepStatus, TaskStatus
 from engine.store.records import EmployeeRecord, StepRecord, TaskRecord, fields_of
 from engine.store.schema import brief_versions, employees, steps, tasks
-from engine.store.writer import Op
+from engine.store.writer import Op, driver
 
 
 def _insert_sql(table: Any, **values: str) -> str:
@@ -41,11 +41,24 @@ _TURN_INSERT = (
 )
 
 
+class NameTaken(Exception):
+    """Someone still employed has this name (whatever its case), perhaps hired by another process just now."""
+
+
 def hire(record: EmployeeRecord, brief_text: str) -> list[Op]:
-    """A new employee and the first version of its brief."""
+    """A new employee and the first version of its brief; the write fails with NameTaken, and nothing of it
+    is kept, when someone still employed has its name (checked inside the transaction, after the insert
+    took the database's write lock: two processes hiring at once cannot both take a name)."""
+
+    def name_is_free(conn: Connection) -> None:
+        rows = driver(conn).execute("SELECT name FROM employees WHERE left_at IS NULL AND id != ?", (record.id,))
+        if any(other.casefold() == record.name.casefold() for (other,) in rows):
+            raise NameTaken(record.name)
+
     return [
         (insert(employees), fields_of(record)),
         brief_version(record.id, record.brief_version, brief_text, record.hired_at),
+        (name_is_free, None),
     ]
 
 

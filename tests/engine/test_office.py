@@ -403,3 +403,25 @@ async def test_a_stopped_office_puts_the_work_in_hand_back_in_the_queue(
     await again.run(until_idle=True)
     assert (await again.journal.task(task.id)).status in ("done", "review")  # type: ignore[union-attr]
     model.assert_complete()
+
+
+async def test_two_offices_hiring_at_once_never_give_two_people_one_name(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """The window and a terminal hire at the same moment: each reads the names before either has written."""
+    from engine.clock import RandomIds
+    from engine.office import OfficeError
+
+    window = await make_office(ScriptedModel())
+    terminal = await make_office(ScriptedModel(), ids=RandomIds())
+    brief = str(write_brief())
+    hired = await asyncio.gather(*(o.hire(o.brief_for(brief)) for o in (window, terminal, window, terminal)))
+    names = [e.name for e in hired]
+    assert sorted(names) == ["Ada", "Ben", "Chloe", "Dev"], names
+    assert sorted(r.name for r in await window.journal.employees()) == ["Ada", "Ben", "Chloe", "Dev"]
+    # A name differs from another by more than its case (`assign ada` must name one person).
+    with pytest.raises(OfficeError, match="already an employee called ada"):
+        await terminal.hire(terminal.brief_for(brief), name="ada")
+    await window.dismiss("Ada")
+    assert (await window.hire(window.brief_for(brief), name="ADA")).name == "ADA"  # Ada has left
+    await terminal.close()
