@@ -51,8 +51,10 @@ def hire(record: EmployeeRecord, brief_text: str) -> list[Op]:
     took the database's write lock: two processes hiring at once cannot both take a name)."""
 
     def name_is_free(conn: Connection) -> None:
-        rows = driver(conn).execute("SELECT name FROM employees WHERE left_at IS NULL AND id != ?", (record.id,))
-        if any(other.casefold() == record.name.casefold() for (other,) in rows):
+        query = "SELECT name FROM employees WHERE left_at IS NULL AND id != ?"
+        # Read to the end: a statement left running would keep this connection's snapshot open after a rollback.
+        names = driver(conn).execute(query, (record.id,)).fetchall()
+        if any(other.casefold() == record.name.casefold() for (other,) in names):
             raise NameTaken(record.name)
 
     return [

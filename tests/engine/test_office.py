@@ -415,13 +415,15 @@ async def test_two_offices_hiring_at_once_never_give_two_people_one_name(
     window = await make_office(ScriptedModel())
     terminal = await make_office(ScriptedModel(), ids=RandomIds())
     brief = str(write_brief())
-    hired = await asyncio.gather(*(o.hire(o.brief_for(brief)) for o in (window, terminal, window, terminal)))
+    offices = (window, terminal, window, terminal)
+    hired = await asyncio.gather(*(o.hire(o.brief_for(brief)) for o in offices))
     names = [e.name for e in hired]
     assert sorted(names) == ["Ada", "Ben", "Chloe", "Dev"], names
     assert sorted(r.name for r in await window.journal.employees()) == ["Ada", "Ben", "Chloe", "Dev"]
     # A name differs from another by more than its case (`assign ada` must name one person).
     with pytest.raises(OfficeError, match="already an employee called ada"):
         await terminal.hire(terminal.brief_for(brief), name="ada")
-    await window.dismiss("Ada")
+    (hired_ada,) = [o for o, e in zip(offices, hired, strict=True) if e.name == "Ada"]
+    await hired_ada.dismiss("Ada")
     assert (await window.hire(window.brief_for(brief), name="ADA")).name == "ADA"  # Ada has left
     await terminal.close()
