@@ -38,11 +38,14 @@ def is_local(model: str, api_base: str | None) -> bool:
 
 
 def declare_hint(model: str, local: bool) -> str:
-    example = "{input_per_mtok: 0, output_per_mtok: 0}" if local else "{input_per_mtok: 0.15, output_per_mtok: 0.6}"
-    where = "it runs on a local server, so say what it costs you (usually 0)" if local else "litellm cannot price it"
+    """How to say what an unpriced model costs, wherever the owner chose it: a brief or `model connect`."""
+    usd = ("0", "0") if local else ("0.15", "0.6")
+    where = "it runs on a local server: say what it costs you, usually 0" if local else "litellm cannot price it"
     return (
-        f"{model} has no known price; declare it with price: {example} in the brief's model settings "
-        f"({where}). Unpriced models would make budgets meaningless."
+        f"{model} has no known price ({where}); declare it in USD per million tokens, with "
+        f"`headcount model connect {model} --price-in {usd[0]} --price-out {usd[1]}` or, in a brief's model "
+        f"settings, price: {{input_per_mtok: {usd[0]}, output_per_mtok: {usd[1]}}}. "
+        "Unpriced models would make budgets meaningless."
     )
 
 

@@ -246,7 +246,8 @@ def _check_provider(model: str, config: ModelConfig, require_key: bool) -> None:
     missing = module.validate_environment(model).get("missing_keys") or []
     if missing:
         raise ModelConfigError(
-            f"{model} needs an API key: store one in Settings and name it in the brief (api_key_name), "
+            f"{model} needs an API key: store one (Settings, or `headcount key set NAME`) and name it "
+            f"(`headcount model connect {model} --key-name NAME`, or api_key_name in a brief), "
             f"or set {', '.join(missing)}"
         )
 

@@ -132,7 +132,10 @@ def test_unpriced_models_are_refused(config: ModelConfig, words: str) -> None:
     with pytest.raises(ModelConfigError, match=words) as error:
         resolve_price(config) if config.fallback is None else resolve_price(config, config.fallback)
     if "price" in str(error.value) and "negative" not in words:
-        assert "input_per_mtok" in str(error.value)
+        # Said for both places a model is chosen: a brief, and the terminal.
+        assert "input_per_mtok" in str(error.value) and "--price-in" in str(error.value)
+    if words == "local server":
+        assert f"headcount model connect {config.model} --price-in 0 --price-out 0" in str(error.value)
 
 
 def test_local_models_run_at_a_declared_zero_price() -> None:
@@ -144,7 +147,7 @@ def test_local_models_run_at_a_declared_zero_price() -> None:
 def test_validate_config_explains_what_is_wrong(memory_keyring: object, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     validate_config(ModelConfig())
-    with pytest.raises(ModelConfigError, match="needs an API key"):
+    with pytest.raises(ModelConfigError, match="needs an API key.*--key-name NAME.*OPENAI_API_KEY"):
         validate_config(ModelConfig(model="openai/gpt-4o-mini"))
     with pytest.raises(ModelConfigError, match="no API key named 'openai'"):
         validate_config(ModelConfig(model="openai/gpt-4o-mini", api_key_name="openai"))
