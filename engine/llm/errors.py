@@ -17,7 +17,10 @@ from engine.llm.retry import Failure, parse_retry_after
 from engine.secrets import redact
 
 _DETAIL_LIMIT = 200
+_REFUSED = "nothing listens there; is the server running?"
 _PREFIX = re.compile(r"^\s*(?:litellm\.)?[A-Z]\w*(?:Error|Exception|Timeout)\s*[:\-]\s*")
+# aiohttp's "Cannot connect to host h:p ssl:<ssl.SSLContext object at 0x7f…>": an object's address, or "ssl:default"
+_NOISE = re.compile(r"\s*(?:ssl:)?(?:<[\w.]+ object at 0x[0-9a-fA-F]+>|default\b(?= \[))")
 
 
 class MalformedReply(Exception):
@@ -47,7 +50,7 @@ def classify(
         if any(_is_timeout(e) for e in chain):
             return Failure("timeout", f"timed out after {timeout_s:g} s")
         if any(_is_refused(e) for e in chain):
-            return Failure("connection", f"refused connection to {where}", detail)
+            return Failure("connection", f"refused connection to {where}", _REFUSED)
         if any(_is_unreachable(e) for e in chain):
             return Failure("connection", f"could not connect to {where}", detail)
         if any(isinstance(e, json.JSONDecodeError | MalformedReply) for e in chain) or any(
@@ -157,6 +160,7 @@ def _detail(exc: BaseException, api_key: str | None) -> str:
     text = text.split("Exception - ", 1)[-1]
     while (stripped := _PREFIX.sub("", text, count=1)) != text:
         text = stripped
+    text = _NOISE.sub("", text)
     text = redact(text, *([api_key] if api_key else []))
     return text[:_DETAIL_LIMIT]
 

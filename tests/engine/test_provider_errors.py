@@ -67,6 +67,15 @@ async def test_a_refused_connection_is_called_that(closed_port: int, stream: boo
     assert message.startswith(f"provider kept failing: refused connection to {base} x2 on openai/primary")
     said = message.replace(base, "")  # the port is random and may itself hold "500" (port 50083 once did)
     assert "500" not in said and "server error" not in said
+    assert message.endswith("(last error: nothing listens there; is the server running?)")
+
+
+def test_an_objects_address_never_reaches_the_owner() -> None:
+    """aiohttp (litellm's Ollama client) names its SSL context by address when a connection fails."""
+    words = "Cannot connect to host localhost:11434 ssl:<ssl.SSLContext object at 0x7f630085da30> [Connect call failed]"
+    exc = litellm().exceptions.APIConnectionError(message=words, llm_provider="ollama", model="ollama/llama3")
+    failed = classify(litellm(), exc, 60.0)
+    assert failed.detail == "Cannot connect to host localhost:11434 [Connect call failed]"
 
 
 @pytest.mark.parametrize("stream", [False, True])
