@@ -147,7 +147,7 @@ def test_local_models_run_at_a_declared_zero_price() -> None:
 def test_validate_config_explains_what_is_wrong(memory_keyring: object, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     validate_config(ModelConfig())
-    with pytest.raises(ModelConfigError, match="needs an API key.*--key-name NAME.*OPENAI_API_KEY"):
+    with pytest.raises(ModelConfigError, match=r"needs an API key.*--key-name NAME.*OPENAI_API_KEY"):
         validate_config(ModelConfig(model="openai/gpt-4o-mini"))
     with pytest.raises(ModelConfigError, match="no API key named 'openai'"):
         validate_config(ModelConfig(model="openai/gpt-4o-mini", api_key_name="openai"))
