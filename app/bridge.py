@@ -19,7 +19,7 @@ from app.attach import watching_text, work_or_watch
 from app.audit_rows import show_audit, verify_audit
 from app.board_routes import BoardRoutes
 from app.doctor_data import check_machine
-from app.forms import BriefProblem, CustomRole, DoctorRow, Graphics, RoleInfo, SettingsValues
+from app.forms import BriefProblem, ChatMessage, CustomRole, DoctorRow, Graphics, RoleInfo, SettingsValues
 from app.memory_rows import MemoryCommands
 from app.onboarding import hire_starter_team, is_first_run
 from app.rows import brief_problem, rehearsal_pace, role_summary, step_row
@@ -259,6 +259,8 @@ class Bridge:
         office = self._office()
         steps = await office.history.steps(employee_id, latest=STEP_LOG_LIMIT)  # a journal of months holds millions
         self.state.load_steps(employee_id, [step_row(s) for s in steps])
+        said = await office.history.conversation(steps)  # the chat of those steps' tasks, from before this window
+        self.state.load_chat(employee_id, [ChatMessage(s.who, s.text, s.task_id, s.rehearsal) for s in said])
         spent = await office.spend_by_day(employee_id, SPEND_DAYS)  # by its budget days, in its time zone
         self.state.set_spend_history(employee_id, {date.fromisoformat(day): usd for day, usd in spent.items()})
         employee = office.employees.get(employee_id)

@@ -36,8 +36,9 @@ SPEND_DAYS = 31  # per-day spend read for an employee's chart (it shows the last
 
 @dataclass(slots=True)
 class _Chat:
-    messages: list[ChatMessage] = field(default_factory=list)
+    messages: list[ChatMessage] = field(default_factory=list)  # this window's conversation
     replies: dict[str, ChatMessage] = field(default_factory=dict)  # task id -> the employee's reply bubble
+    earlier: list[ChatMessage] = field(default_factory=list)  # read from the journal: before this window opened
 
 
 Listener = Callable[[frozenset[str]], None]
@@ -97,7 +98,32 @@ class OfficeState:
         return [t for t in self.tasks.values() if employee_id is None or t.employee_id == employee_id]
 
     def chat(self, employee_id: str) -> list[ChatMessage]:
-        return list(self._chats.get(employee_id, _Chat()).messages)
+        """What was said before this window (as the journal holds it), then what was said in it."""
+        chat = self._chats.get(employee_id, _Chat())
+        return chat.earlier + chat.messages
+
+    def load_chat(self, employee_id: str, earlier: Iterable[ChatMessage]) -> None:
+        """The conversation the journal holds, as the employee's panel opens (it outlives the window).
+
+        A task asked in this window shows as this window has it; one still being worked gets a reply
+        bubble after its last line, which its answer streams into as for a task asked here.
+        """
+        chat = self._chats.setdefault(employee_id, _Chat())
+        sent = {m.task_id for m in chat.messages}
+        lines = [m for m in earlier if m.task_id not in sent]
+        row = self.employees.get(employee_id)
+        for task_id in dict.fromkeys(m.task_id for m in lines):
+            task = self.tasks.get(task_id or "")
+            if task_id is None or task is None or task.status not in ("queued", "running"):
+                continue
+            reply = chat.replies.get(task_id) or ChatMessage(
+                "employee", "", task_id, rehearsal=row.rehearsal if row else False, streaming=True
+            )
+            chat.replies[task_id] = reply
+            last = max(i for i, m in enumerate(lines) if m.task_id == task_id)
+            lines.insert(last + 1, reply)
+        chat.earlier = lines
+        self._changed(f"employee:{employee_id}")
 
     def step_log(self, employee_id: str) -> list[StepRow]:
         return list(self.steps.get(employee_id, ()))

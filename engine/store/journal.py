@@ -210,6 +210,16 @@ def read_tasks(
     return [_record(TaskRecord, r) for r in conn.execute(stmt, params)]
 
 
+_TASKS_BY_ID = select(tasks).where(tasks.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def read_tasks_by_id(conn: Connection, task_ids: Sequence[str]) -> dict[str, TaskRecord]:
+    """These tasks (those that exist), by id."""
+    if not task_ids:
+        return {}
+    return {r.id: _record(TaskRecord, r) for r in conn.execute(_TASKS_BY_ID, {"ids": list(task_ids)})}
+
+
 def read_task(conn: Connection, task_id: str) -> TaskRecord | None:
     row = conn.execute(_TASK, {"task_id": task_id}).first()
     return None if row is None else _record(TaskRecord, row)

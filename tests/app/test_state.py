@@ -54,6 +54,39 @@ def test_streamed_reply_lands_in_the_chat_and_is_labelled_rehearsal() -> None:
     assert state.chat("e1")[-1].streaming is False
 
 
+def test_the_chat_read_from_the_journal_comes_first_and_never_twice() -> None:
+    from app.forms import ChatMessage
+
+    state = OfficeState()
+    hired(state)
+    state.chat_sent("e1", "And the price list?", "t2")  # asked in this window, before the panel's history loaded
+    state.load_chat("e1", [
+        ChatMessage("owner", "Three ideas, please", "t1"), ChatMessage("employee", "In ideas.md.", "t1", True),
+        ChatMessage("owner", "And the price list?", "t2"),  # the journal has it too: this window's bubble wins
+    ])  # fmt: skip
+    assert [(m.author, m.text, m.task_id) for m in state.chat("e1")] == [
+        ("owner", "Three ideas, please", "t1"), ("employee", "In ideas.md.", "t1"),
+        ("owner", "And the price list?", "t2"), ("employee", "", "t2"),
+    ]  # fmt: skip
+    state.load_chat("e1", [ChatMessage("owner", "Three ideas, please", "t1")])  # opened again: replaced, not added
+    assert [m.text for m in state.chat("e1")] == ["Three ideas, please", "And the price list?", ""]
+
+
+def test_a_task_from_before_the_window_still_at_work_streams_its_answer_into_the_chat() -> None:
+    from app.forms import ChatMessage
+
+    state = OfficeState()
+    hired(state)
+    state.apply(TaskChanged(task_id="t1", employee_id="e1", title="Plan", status="running"))  # from the terminal
+    state.load_chat("e1", [ChatMessage("owner", "Plan the week", "t1")])
+    state.apply(TextStreamed(employee_id="e1", task_id="t1", delta="Monday: ", rehearsal=False))
+    state.apply(TextStreamed(employee_id="e1", task_id="t1", delta="calls.", rehearsal=False))
+    state.apply(TaskChanged(task_id="t1", employee_id="e1", title="Plan", status="done"))
+    assert [(m.author, m.text, m.streaming) for m in state.chat("e1")] == [
+        ("owner", "Plan the week", False), ("employee", "Monday: calls.", False),
+    ]  # fmt: skip
+
+
 def test_reply_without_streaming_uses_the_model_step_summary() -> None:
     state = OfficeState()
     hired(state)
