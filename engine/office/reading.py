@@ -9,6 +9,7 @@ be created or migrated, or when a brief must be parsed again: see engine.office.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Coroutine, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -28,6 +29,8 @@ if TYPE_CHECKING:  # the model's types load for `roster` alone
 
 BELT_CEILING = "tools:max_per_employee"  # as engine.office.belts stores it
 CALL_IN_PREFIX = "callin:"  # as engine.office.decisions stores it
+HOURS_PREFIX = "hours:"  # as engine.hours stores the owner's hours for one employee (`hours_key`)
+ALL_HOURS = "hours:all"  # and for everyone
 
 
 T = TypeVar("T")
@@ -46,8 +49,8 @@ def settle(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 class NotStored(Exception):
-    """The stored rows cannot answer alone (a brief to parse again, the owner's own hours): the full
-    office answers instead."""
+    """The stored rows cannot answer alone (a brief to parse again, owner's hours this version cannot read):
+    the full office answers instead."""
 
 
 class Tasks(Protocol):
@@ -170,7 +173,8 @@ class Reading:
             own = [t for t in open_tasks if t.employee_id == record.id]
             held = standing(own, on_duty=True)  # the hours matter only for queued work with nothing else
             if held is None and facts[record.id].error is None and any(t.status == "queued" for t in own):
-                held = standing(own, on_duty=_on_duty(facts[record.id], settings, record.id, now))
+                held = standing(own, on_duty=_on_duty(_hours(facts[record.id], settings, record.id), settings,
+                                                      record.id, now))  # fmt: skip
             shown[record.id] = held or (record.status, record.status_detail)
         return roster_rows(records, running, shown, configs, errors)
 
@@ -178,13 +182,14 @@ class Reading:
         """As `Office.budget_report`; NotStored when a brief must be parsed again."""
         from engine.guardrails.budget import BudgetLedger, Ceiling
 
-        records, facts, _settings = await self._briefed()
+        records, facts, settings = await self._briefed()
         now = self._clock.now()
         ledger = BudgetLedger(now.astimezone().tzinfo or now.tzinfo)  # type: ignore[arg-type]  # as Office.open
         seated = [r for r in records if facts[r.id].error is None]
         for r in seated:
             f = facts[r.id]
-            ledger.register(r.id, r.team, f.hours["timezone"], Ceiling(f.per_turn_usd, f.per_day_usd), r.name)
+            zone = _zone(_hours(f, settings, r.id))  # budget days are counted in the hours' time zone
+            ledger.register(r.id, r.team, zone, Ceiling(f.per_turn_usd, f.per_day_usd), r.name)
         ceilings = {scope: Ceiling(per_turn, per_day) for scope, per_turn, per_day in await self.journal.ceilings()}
         ledger.use_owner_limits(ceilings, await self.journal.allowances())
         costs = await self.journal.costs_since((now - COST_WINDOW).isoformat())
@@ -192,10 +197,8 @@ class Reading:
 
     async def _briefed(self) -> tuple[list[EmployeeRecord], dict[str, BriefFacts], dict[str, str]]:
         """Everyone employed, the facts of their briefs, and the settings; NotStored when a brief's facts
-        no longer hold or the owner set working hours (whose parse needs the brief model)."""
+        no longer hold."""
         settings = dict(await self.journal.settings())
-        if any(key.startswith("hours:") for key in settings):
-            raise NotStored("the owner's working hours")
         ceiling = _belt_ceiling(settings.get(BELT_CEILING))
         records = await self.journal.employees()
         facts: dict[str, BriefFacts] = {}
@@ -233,8 +236,27 @@ def _models(settings: dict[str, str]) -> dict[str, ModelConfig]:
     return found
 
 
-def _on_duty(facts: BriefFacts, settings: dict[str, str], employee_id: str, now: datetime) -> bool:
-    """Whether the brief's hours (no owner hours: see `_briefed`) or a call-in have the employee at work."""
+def _hours(facts: BriefFacts, settings: dict[str, str], employee_id: str) -> Any:
+    """As `Roster.hours_of`, as JSON data: the owner's hours for the employee, else for everyone, else its
+    brief's. NotStored when the owner's are unreadable (the full office then says so)."""
+    for key in (f"{HOURS_PREFIX}{employee_id}", ALL_HOURS):
+        if (value := settings.get(key)) is not None:
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise NotStored("the owner's working hours") from None
+    return facts.hours
+
+
+def _zone(hours: Any) -> str:
+    """The time zone of hours as JSON data, as WorkingHours reads it ("24/7" and no zone given: UTC)."""
+    return str(hours.get("timezone") or "UTC") if isinstance(hours, dict) else "UTC"
+
+
+def _on_duty(hours: Any, settings: dict[str, str], employee_id: str, now: datetime) -> bool:
+    """Whether its hours (`_hours`) or a call-in have the employee at work."""
+    if hours == "24/7" or (isinstance(hours, dict) and hours.get("always") is True):
+        return True  # as WorkingHours reads them, without loading pydantic for it
     from engine.briefs import WorkingHours  # pydantic: only for queued work with nothing else holding it
     from engine.hours import on_duty
 
@@ -244,4 +266,8 @@ def _on_duty(facts: BriefFacts, settings: dict[str, str], employee_id: str, now:
             called_in = datetime.fromisoformat(value)
         except ValueError:
             called_in = None
-    return on_duty(WorkingHours.model_validate(facts.hours), now, called_in)
+    try:
+        schedule = WorkingHours.model_validate(hours)
+    except ValueError:  # an owner's schedule written by a later version, say: the full office decides
+        raise NotStored("the owner's working hours") from None
+    return on_duty(schedule, now, called_in)

@@ -113,8 +113,8 @@ def test_rows_read_with_sqlite3_are_the_journals(worked: Path) -> None:
 
 def test_a_changed_or_broken_brief_is_parsed_again_by_the_office(worked: Path, tmp_path: Path) -> None:
     """`roster` and `budget` use what the office kept of each brief only while the file is as it was: an
-    edited brief, a broken one or the owner's own hours send them through the full office, which says
-    what is wrong (file, line, field) and keeps it for the next reading."""
+    edited brief or a broken one sends them through the full office, which says what is wrong (file, line,
+    field) and keeps it for the next reading. The owner's hours do not: they are read as the office reads them."""
     brief = tmp_path / "helper.md"
     brief.write_text(
         "---\nid: helper\ntitle: Helper\nfunction: ops\ngoals: [Help]\ntone: terse\ntools: [write_file]\n"
@@ -141,9 +141,11 @@ def test_a_changed_or_broken_brief_is_parsed_again_by_the_office(worked: Path, t
         light, fronts = shown(worked, command, full=False)
         assert fronts == ["engine.office.reading"]
         assert light == shown(worked, command, full=True)[0]
-    headcount(worked, "hours", "--always")
-    _out, fronts = shown(worked, ["roster"], full=False)
-    assert "engine.office.front" in fronts  # the owner's hours are parsed by the office
+    headcount(worked, "hours", "--always")  # the owner's hours are read as the office reads them
+    for command in (["roster", "--json"], ["budget", "--json"]):
+        light, fronts = shown(worked, command, full=False)
+        assert fronts == ["engine.office.reading"]
+        assert light == shown(worked, command, full=True)[0]
 
 
 def test_queued_work_is_read_on_or_off_duty_from_the_briefs_hours(tmp_path: Path) -> None:
@@ -159,9 +161,26 @@ def test_queued_work_is_read_on_or_off_duty_from_the_briefs_hours(tmp_path: Path
     assert fronts == ["engine.office.reading"]
     assert light == shown(home, ["roster", "--json"], full=True)[0]
     assert {row["name"]: row["status"] for row in json.loads(light)} == {"Ada": "off_duty", "Bo": "idle"}
+    # The owner's hours, for everyone and for one, over the briefs': weekends in Tokyo, Ada's own in New York.
+    headcount(home, "hours", "--window", "sat,sun 00:00-24:00", "--tz", "Asia/Tokyo")
+    headcount(home, "hours", "Ada", "--window", "mon-fri 09:00-17:00", "--tz", "America/New_York")
+    for command in (["roster", "--json"], ["budget", "--json"]):
+        light, fronts = shown(home, command, full=False)
+        assert fronts == ["engine.office.reading"]
+        assert light == shown(home, command, full=True)[0]
+    roster = {row["name"]: row["status"] for row in json.loads(shown(home, ["roster", "--json"], full=False)[0])}
+    assert roster == {"Ada": "off_duty", "Bo": "idle"}  # Sunday noon in Tokyo, Saturday 22:00 in New York
+    headcount(home, "hours", "--brief")
+    headcount(home, "hours", "Ada", "--always")
+    light, fronts = shown(home, ["roster", "--json"], full=False)
+    assert fronts == ["engine.office.reading"] and light == shown(home, ["roster", "--json"], full=True)[0]
+    assert {row["name"]: row["status"] for row in json.loads(light)} == {"Ada": "idle", "Bo": "idle"}
 
 
 def test_the_reading_front_names_settings_as_the_office_stores_them() -> None:
     from engine.office import belts, decisions, reading
 
     assert reading.BELT_CEILING == belts.BELT_CEILING and reading.CALL_IN_PREFIX == decisions.CALL_IN_PREFIX
+    from engine import hours
+
+    assert reading.ALL_HOURS == hours.ALL_HOURS and f"{reading.HOURS_PREFIX}emp_1" == hours.hours_key("emp_1")
