@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from engine.briefs.errors import suggest
+from engine.briefs.schedule import Span, parse_window, window_text, working_at
 from engine.llm.types import REHEARSAL_MODEL, ModelConfig, Price
 from engine.tools.base import RISKS, Risk
 from engine.tools.names import QUALIFIED
@@ -38,8 +39,6 @@ Desk = Literal["standard", "standing", "corner"]
 
 SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WINDOW = re.compile(r"^(?P<days>[a-z,\- ]+?)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})$")
 
 
 def _slug(value: str) -> str:
@@ -130,7 +129,7 @@ class ModelChoice(_Strict):
 
 
 class Window(_Strict):
-    """A weekly working window, written `mon-fri 09:00-17:30` or `sat,sun 10:00-14:00`."""
+    """A weekly working window, written `mon-fri 09:00-17:30` or `sat,sun 10:00-14:00` (engine.briefs.schedule)."""
 
     days: tuple[int, ...]  # 0 = Monday
     start_minute: int = Field(ge=0, le=24 * 60)
@@ -141,55 +140,13 @@ class Window(_Strict):
     def _parse(cls, value: Any) -> Any:
         if not isinstance(value, str):
             raise ValueError(f"expected a window like 'mon-fri 09:00-17:30', got a {type(value).__name__}")
-        match = WINDOW.match(value.strip().lower())
-        if not match:
-            raise ValueError(f"expected a window like 'mon-fri 09:00-17:30', got {value!r}")
-        days = _days(match["days"].replace(" ", ""), value)
-        start, end = _minute(match["start"], value), _minute(match["end"], value)
-        if end <= start:
-            raise ValueError(f"expected the window to end after it starts, got {value!r}")
-        return {"days": days, "start_minute": start, "end_minute": end}
+        return parse_window(value)._asdict()
+
+    def span(self) -> Span:
+        return Span(self.days, self.start_minute, self.end_minute)
 
     def __str__(self) -> str:
-        return f"{_day_runs(self.days)} {_hhmm(self.start_minute)}-{_hhmm(self.end_minute)}"
-
-
-def _day_runs(days: tuple[int, ...]) -> str:
-    """Days as the owner writes them: three or more in a row as a range ("mon-fri,sun")."""
-    runs: list[list[int]] = []
-    for day in sorted(days):
-        if runs and day == runs[-1][-1] + 1:
-            runs[-1].append(day)
-        else:
-            runs.append([day])
-    parts = [f"{DAYS[r[0]]}-{DAYS[r[-1]]}" if len(r) > 2 else ",".join(DAYS[d] for d in r) for r in runs]
-    return ",".join(parts)
-
-
-def _days(text: str, original: str) -> tuple[int, ...]:
-    out: set[int] = set()
-    for part in text.split(","):
-        ends = part.split("-")
-        if len(ends) > 2 or any(e not in DAYS for e in ends):
-            bad = next((e for e in ends if e not in DAYS), part)
-            hint = suggest(bad, DAYS)
-            raise ValueError(f"expected days like 'mon-fri' or 'sat,sun' in {original!r}, got {bad!r}{hint}")
-        first, last = DAYS.index(ends[0]), DAYS.index(ends[-1])
-        if last < first:
-            raise ValueError(f"expected a day range in week order (mon..sun) in {original!r}, got {part!r}")
-        out.update(range(first, last + 1))
-    return tuple(sorted(out))
-
-
-def _minute(hhmm: str, original: str) -> int:
-    hours, minutes = (int(x) for x in hhmm.split(":"))
-    if hours > 24 or minutes > 59 or (hours == 24 and minutes):
-        raise ValueError(f"expected times between 00:00 and 24:00 in {original!r}, got {hhmm!r}")
-    return hours * 60 + minutes
-
-
-def _hhmm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
+        return window_text(self.span())
 
 
 class WorkingHours(_Strict):
@@ -227,15 +184,7 @@ class WorkingHours(_Strict):
 
     def is_working(self, at: dt.datetime) -> bool:
         """Whether `at` (aware; naive means UTC) falls inside the working hours."""
-        if self.always:
-            return True
-        if at.tzinfo is None:
-            at = at.replace(tzinfo=dt.UTC)
-        local = at.astimezone(zoneinfo.ZoneInfo(self.timezone))
-        if local.date() in self.days_off:
-            return False
-        minute = local.hour * 60 + local.minute
-        return any(local.weekday() in w.days and w.start_minute <= minute < w.end_minute for w in self.windows)
+        return self.always or working_at(self.timezone, [w.span() for w in self.windows], self.days_off, at)
 
 
 class Budget(_Strict):

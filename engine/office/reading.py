@@ -254,20 +254,25 @@ def _zone(hours: Any) -> str:
 
 
 def _on_duty(hours: Any, settings: dict[str, str], employee_id: str, now: datetime) -> bool:
-    """Whether its hours (`_hours`) or a call-in have the employee at work."""
-    if hours == "24/7" or (isinstance(hours, dict) and hours.get("always") is True):
-        return True  # as WorkingHours reads them, without loading pydantic for it
-    from engine.briefs import WorkingHours  # pydantic: only for queued work with nothing else holding it
-    from engine.hours import on_duty
+    """As `engine.hours.on_duty` over `_hours`, in plain Python (engine.briefs.schedule): no pydantic to load.
+    NotStored when the hours do not read (the full office then says why)."""
+    from datetime import date
 
-    called_in = None
+    from engine.briefs.schedule import parse_window, working_at
+
     if (value := settings.get(f"{CALL_IN_PREFIX}{employee_id}")) is not None:
         try:
-            called_in = datetime.fromisoformat(value)
-        except ValueError:
-            called_in = None
+            if now < datetime.fromisoformat(value):
+                return True
+        except (ValueError, TypeError):
+            pass
+    if hours == "24/7" or (isinstance(hours, dict) and hours.get("always") is True):
+        return True
     try:
-        schedule = WorkingHours.model_validate(hours)
-    except ValueError:  # an owner's schedule written by a later version, say: the full office decides
-        raise NotStored("the owner's working hours") from None
-    return on_duty(schedule, now, called_in)
+        spans = [parse_window(w) for w in hours["windows"]]
+        days_off = [date.fromisoformat(d) for d in hours.get("days_off") or ()]
+        if spans:
+            return working_at(str(hours.get("timezone") or "UTC"), spans, days_off, now)
+    except (KeyError, TypeError, ValueError, AttributeError):  # ZoneInfoNotFoundError is a KeyError
+        pass
+    raise NotStored("the owner's working hours")

@@ -12,6 +12,9 @@ Figures:
 - <command>_ms: wall time of `roster`, `tasks`, `log Ada`, `approvals`, `budget`, `catalog`.
 - run_first_model_step_s: process start to the first model step's start (as journaled) in `run`,
   with a task queued; run_first_reply_s: to that step's finish (litellm's import included).
+- owner_hours_roster_ms, owner_hours_budget_ms: `roster` and `budget` on a second office where the owner set
+  working hours (a window in a time zone, over the brief's) and a task waits in the queue, so `roster` decides
+  on or off duty from the owner's hours.
 - grown_<command>_ms: the same commands on a journal grown to --grown steps (default a million: Ada's
   finished task copied into 50,000 tasks of 20 steps over 90 days, the model steps of every other task
   paid), as an office that ran for months holds; grown_db_mb is its size.
@@ -139,10 +142,16 @@ def main() -> None:
         headcount(home, "run")  # byte-code written, a finished task to show
         for command in READ_ONLY:
             headcount(home, *command)
+        hours = Path(tmp) / "hours"  # the owner's working hours over the brief's, and work waiting
+        headcount(hours, "hire", str(brief), "--name", "Ada")
+        headcount(hours, "hours", "--window", "mon-sun 00:00-24:00", "--tz", "Europe/London")
+        headcount(hours, "assign", "Ada", "Say hello")
         for _ in range(args.rounds):
             samples.setdefault("python_floor_ms", []).append(floor() * 1000)
             for command in READ_ONLY:
                 samples.setdefault(f"{command[0]}_ms", []).append(headcount(home, *command) * 1000)
+            for command in ("roster", "budget"):
+                samples.setdefault(f"owner_hours_{command}_ms", []).append(headcount(hours, command) * 1000)
             start, reply = first_model_step(home)
             samples.setdefault("run_first_model_step_s", []).append(start)
             samples.setdefault("run_first_reply_s", []).append(reply)

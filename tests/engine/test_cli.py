@@ -235,6 +235,29 @@ def test_read_only_commands_import_nothing_heavy(worked: Path, command: list[str
     assert result.stdout.strip() == "0 True []", result.stdout + result.stderr
 
 
+def test_roster_and_budget_over_the_owners_hours_and_queued_work_import_nothing_heavy(tmp_path: Path) -> None:
+    """Deciding whether queued work waits for a shift, under the owner's hours, needs no pydantic either."""
+    home = tmp_path / "home"
+    headcount(home, "hire", "assistant", "--name", "Ada")
+    headcount(home, "hours", "--window", "mon-fri 09:00-17:00", "--tz", "Asia/Tokyo")
+    headcount(home, "assign", "Ada", "Sort the inbox")  # Sunday noon in Tokyo: it waits for Monday
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(home), OFFSET_ENV: OFFSET}
+    for command in (["roster", "--json"], ["budget", "--json"]):
+        code = (
+            "import sys, contextlib, io\n"
+            "from app.launcher import main\n"
+            "out = io.StringIO()\n"
+            f"with contextlib.redirect_stdout(out): code = main({command!r})\n"
+            f"print(code, sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+            "print(out.getvalue())"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=180)
+        first, _, shown = result.stdout.partition("\n")
+        assert first == "0 []", result.stdout + result.stderr
+        if command[0] == "roster":
+            assert [row["status"] for row in json.loads(shown)] == ["off_duty"]
+
+
 def test_catalog_opens_no_database_and_no_keyring(tmp_path: Path) -> None:
     """`catalog` reads brief files only: no SQLAlchemy, no office, no keyring or key-file crypto."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(tmp_path / "home")}
