@@ -21,6 +21,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from engine.clock import SystemClock
 from engine.doctor_apps import connected_apps
@@ -28,7 +29,7 @@ from engine.doctor_check import Check, KeyLookup, Status, reach
 from engine.paths import Home
 from engine.runlock import lock_holder
 from engine.store.backups import damaged_advice, newest_backup
-from engine.store.health import quick_check, schema_revision, settings_like
+from engine.store.health import employee_names, quick_check, schema_revision, settings_like
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -271,13 +272,28 @@ def models(db: Path, has_key: KeyLookup, *, online: bool = False) -> list[Check]
             stored = {}  # the database line already says it is damaged
     if not stored:
         return [Check(name="model", status="ok", summary="rehearsal (built-in, offline, $0): no model connected")]
-    return [_model_check(key, value, has_key, online) for key, value in sorted(stored.items())]
+    try:
+        names = employee_names(db)
+    except sqlite3.DatabaseError:
+        names = {}
+    return [_model_check(key, value, has_key, online, names) for key, value in sorted(stored.items())]
 
 
-def _model_check(key: str, value: str, has_key: KeyLookup, online: bool) -> Check:
+# Where litellm calls a local server's models when no address is given (its own defaults).
+LOCAL_DEFAULTS = {
+    "ollama/": "http://localhost:11434",
+    "ollama_chat/": "http://localhost:11434",
+    "lm_studio/": "http://localhost:1234",
+    "llamafile/": "http://localhost:8080",
+}
+
+
+def _model_check(key: str, value: str, has_key: KeyLookup, online: bool, names: dict[str, str]) -> Check:
+    from engine.llm.pricing import LOCAL_HOSTS
     from engine.model_choice import load
 
-    scope = "office" if key == "model:all" else f"employee {key.removeprefix('model:')}"
+    employee = key.removeprefix("model:")
+    scope = "office" if key == "model:all" else names.get(employee, f"employee {employee}")
     try:
         config = load(value)
     except (ValueError, TypeError) as exc:
@@ -300,8 +316,12 @@ def _model_check(key: str, value: str, has_key: KeyLookup, online: bool) -> Chec
                 fix=f"store it (typed, never echoed): headcount key set {config.api_key_name}",
                 details=details,
             )
-    if config.api_base and online:
-        reached = reach(config.api_base)
+    address = config.api_base or next((a for p, a in LOCAL_DEFAULTS.items() if config.model.startswith(p)), None)
+    host = (urlsplit(address if address and "//" in address else f"http://{address}").hostname or "") if address else ""
+    here = host.lower() in LOCAL_HOSTS or host.lower().endswith(".localhost")  # this machine: free to try
+    if address and (online or here):
+        reached = reach(address)
+        where = f" at {address}"
         details["reached"] = reached is None
         if reached is not None:
             return Check(
@@ -313,8 +333,8 @@ def _model_check(key: str, value: str, has_key: KeyLookup, online: bool) -> Chec
                 details=details,
             )
     key_note = f", key {config.api_key_name!r} stored" if config.api_key_name else ""
-    contacted = "reached" if config.api_base and online else "not contacted (a real call may cost money)"
-    if config.api_base and not online:
+    contacted = "reached" if address and (online or here) else "not contacted (a real call may cost money)"
+    if address and not (online or here):
         contacted = "not contacted (add --online to try its address)"
     summary = f"{scope}: {config.model}{where}{key_note}; {contacted}"
     return Check(name="model", status="ok", summary=summary, details=details)

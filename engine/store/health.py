@@ -45,3 +45,12 @@ def settings_like(path: Path, prefix: str) -> dict[str, str]:
             return {str(k): str(v) for k, v in rows}
         except sqlite3.OperationalError:  # an office older than its settings table
             return {}
+
+
+def employee_names(path: Path) -> dict[str, str]:
+    """Everyone ever employed, name by id (for lines that would otherwise name an id)."""
+    with closing(_connect(path)) as conn:
+        try:
+            return {str(i): str(n) for i, n in conn.execute("SELECT id, name FROM employees")}
+        except sqlite3.OperationalError:  # an office older than its employees table
+            return {}

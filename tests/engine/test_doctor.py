@@ -126,7 +126,7 @@ async def test_a_connected_model_without_its_key_is_a_problem_naming_the_key_com
     assert present.status == "ok" and "openai/gpt-4o-mini" in present.summary and "not contacted" in present.summary
 
 
-async def test_online_tries_a_local_servers_address_and_only_with_online(
+async def test_a_local_servers_address_is_tried_and_one_elsewhere_only_with_online(
     headcount_home: Path, make_office: OfficeFactory
 ) -> None:
     with socket.socket() as closed:  # a port nobody listens on: bound, never listening
@@ -135,13 +135,20 @@ async def test_online_tries_a_local_servers_address_and_only_with_online(
         office = await make_office(ScriptedModel())
         await office.connect_model("ollama/llama3.1", api_base=f"http://127.0.0.1:{port}", price=None)
         await office.close()
-        assert run(headcount_home)["model"].status == "ok", "no connection is tried without --online"
-        refused = run(headcount_home, online=True)["model"]
+        refused = run(headcount_home)["model"]  # this machine's own server: tried without --online (it is free)
     assert refused.status == "problem" and f"127.0.0.1:{port}" in refused.summary and "ollama serve" in refused.fix
     with socket.socket() as server:
         server.bind(("127.0.0.1", port))
         server.listen()
-        assert run(headcount_home, online=True)["model"].summary.endswith("reached")
+        assert run(headcount_home)["model"].summary.endswith("reached")
+    office = await make_office(ScriptedModel())  # a server elsewhere on the network: only with --online
+    ada = await office.hire(office.brief_for("assistant"), name="Ada")
+    await office.connect_model("ollama/llama3.1", who=ada.id, api_base="http://192.0.2.1:11434", price=None)
+    await office.close()
+    lines = [c for c in examine(Home.resolve(headcount_home), now=NOW, graphics=lambda: GRAPHICS, keyring=KEYRING,
+                                has_key=frozenset().__contains__) if c.name == "model"]  # fmt: skip
+    (elsewhere,) = [c for c in lines if c.summary.startswith("Ada: ")]  # named, not by id
+    assert elsewhere.status == "ok" and elsewhere.summary.endswith("not contacted (add --online to try its address)")
 
 
 def apps(home: Path, *, keys: frozenset[str] = frozenset(), online: bool = False) -> dict[str, Check]:
