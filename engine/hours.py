@@ -54,3 +54,12 @@ def describe(hours: WorkingHours) -> str:
         return "24/7"
     windows = ", ".join(str(w) for w in hours.windows)
     return f"{windows} ({hours.timezone})"
+
+
+def off_duty_detail(back: datetime | None, now: datetime) -> str:
+    """What an employee off duty shows: when it is back, in this machine's time zone (the owner's)."""
+    if back is None:
+        return "outside working hours; no shift in the next 15 days"
+    local = back.astimezone()
+    when = f"{local:%a %H:%M}" if back - now < timedelta(days=6) else f"{local:%a %d %b %H:%M}"
+    return f"outside working hours; back {when}"

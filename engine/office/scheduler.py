@@ -19,6 +19,7 @@ from engine.connections import Connections
 from engine.errors import OfficeError
 from engine.events import EscalationRaised, Status, StatusChanged
 from engine.guardrails import BudgetLedger
+from engine.hours import next_change, off_duty_detail
 from engine.loop import AgentLoop, Outcome, TaskWork
 from engine.memory import MemoryBook
 from engine.memory.records import Profile
@@ -269,7 +270,8 @@ class Scheduler:
                 employee.wake.clear()
                 now = self._clock.now()
                 if employee.queue and not self._roster.on_duty(employee, now):
-                    await self._show(employee, "off_duty", "outside working hours")
+                    back = next_change(self._roster.hours_of(employee), now)
+                    await self._show(employee, "off_duty", off_duty_detail(back, now))
                     await self._consolidate(employee)  # the working day is over: what it taught, kept
                     if until_idle:
                         return
@@ -342,8 +344,10 @@ class Scheduler:
         outcome = await self._connections.run(self._agent_loop, work, history)
         let_go = self.claims.letting_go(task_id)  # the claim goes in the write that settles the task
         if outcome.employee_status == "off_duty":  # hours ended mid-task: carry on next shift
+            now = self._clock.now()
+            back = off_duty_detail(next_change(self._roster.hours_of(employee), now), now)
             await self._board.set_status(
-                task, "queued", "waiting for working hours", status="off_duty", detail="", also=let_go
+                task, "queued", "waiting for working hours", status="off_duty", detail=back, also=let_go
             )
             self.claims.let_go(task_id)
             self._workers.enqueue(employee, task.id, first=True)
@@ -387,7 +391,10 @@ class Scheduler:
     async def show_standing(self, employee: Employee) -> None:
         """Show what holds the employee (approval, budget, a parked task, hours), else idle."""
         tasks = await self._journal.tasks(employee_id=employee.id, statuses=OPEN)
-        status, detail = standing(tasks, on_duty=self._roster.on_duty(employee, self._clock.now())) or ("idle", "")
+        now = self._clock.now()
+        status, detail = standing(tasks, on_duty=self._roster.on_duty(employee, now)) or ("idle", "")
+        if status == "off_duty":  # live, it also says when the employee is back
+            detail = off_duty_detail(next_change(self._roster.hours_of(employee), now), now)
         await self._show(employee, status, detail)
 
     async def _show(self, employee: Employee, status: Status, detail: str) -> None:

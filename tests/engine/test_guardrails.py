@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import pytest
 from pydantic import BaseModel
 
 from engine.cli import explain_held
@@ -244,6 +246,28 @@ async def test_off_duty_employees_start_no_work_until_their_shift(
     runner.cancel()
     await asyncio.gather(runner, return_exceptions=True)
     model.assert_complete()
+
+
+async def test_off_duty_says_when_the_employee_is_back_in_the_owners_time_zone(
+    make_office: OfficeFactory, write_brief: BriefWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Europe/London")  # the owner's machine
+    time.tzset()
+    try:
+        clock = FakeClock(datetime(2026, 3, 7, 12, 0, tzinfo=UTC))  # a Saturday
+        office = await make_office(ScriptedModel(), clock=clock)
+        hours = {"timezone": "America/New_York", "windows": ["mon-fri 09:00-17:00"]}
+        await office.hire(office.brief_for(str(write_brief(hours=hours))), name="Ada")
+        await office.assign("ada", "Monday's job")
+        seen: list[Event] = []
+        office.bus.subscribe(seen.append)
+        await office.run(until_idle=True)
+        shown = [e for e in seen if isinstance(e, StatusChanged) and e.status == "off_duty"]
+        # 09:00 in New York, on summer time since Sunday; London's clocks go forward only on the 29th.
+        assert [e.detail for e in shown] == ["outside working hours; back Mon 13:00"]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 async def test_a_turn_in_flight_parks_when_the_shift_ends(make_office: OfficeFactory, write_brief: BriefWriter) -> None:
