@@ -34,5 +34,10 @@ def weekly_summary(
     lines += ["", "## Spent", f"- ${spent_usd:.2f} on the board's tasks in the last 7 days", "", "## Decisions needed"]
     decisions = [f"- approve sprint {s.id}: {s.goal} (`headcount sprint approve {s.id}`)" for s in proposed]
     decisions += [f"- {c.record.title}: waiting for you ({who(c)})" for c in cards if c.column == "waiting_owner"]
+    decisions += [  # a deliverable the owner reviews (probation), not a teammate's hand-off into review
+        f"- {c.record.title}: its deliverable waits for your review ({who(c)}; `headcount review`)"
+        for c in cards
+        if c.task_status == "review"
+    ]
     lines += decisions or ["- none"]
     return "\n".join(lines) + "\n"

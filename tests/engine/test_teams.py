@@ -305,3 +305,25 @@ async def test_stand_up_each_morning_and_a_weekly_summary(
     assert path.read_text() == text
     assert "## Shipped" in text and "## Spent" in text
     assert f"approve sprint {proposal.sprint.id}" in text
+
+
+def test_the_weekly_summary_asks_for_the_reviews_only_the_owner_can_give() -> None:
+    from engine.store.teams import CardRecord
+    from engine.teams.board import Card, Column
+    from engine.teams.summary import weekly_summary
+
+    def card(title: str, owner: str, column: Column, status: str) -> Card:
+        record = CardRecord(
+            id=f"card_{owner}", team="studio", sprint_id=None, key=owner, title=title, body="", owner_id=owner,
+            depends_on="[]", deliverable="", due=None, task_id=f"task_{owner}", moved_to=None, escalated_at=None,
+            created_at="2026-01-05",
+        )  # fmt: skip
+        return Card(record, column, status)
+
+    cards = [
+        card("Spring newsletter", "e1", "in_review", "review"),  # a deliverable on probation: the owner's to review
+        card("Banner copy", "e2", "in_review", "running"),  # a teammate moved it into review: not the owner's
+    ]
+    text = weekly_summary("studio", MONDAY_9, cards, {"e1": "Ada", "e2": "Ben"}, 0.0, [], "2026-01-01")
+    decisions = text.split("## Decisions needed\n", 1)[1].splitlines()
+    assert decisions == ["- Spring newsletter: its deliverable waits for your review (Ada; `headcount review`)"]
