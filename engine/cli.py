@@ -380,6 +380,9 @@ async def _run(office: Office, args: argparse.Namespace) -> int:
         return f"\nStopped. {said}. The next `headcount run` goes on from the last saved step."
 
     office.bus.subscribe(show)
+    # Replies stream, as in the window: the model's deadline is then an idle one (no word for 60 s), so a
+    # long reply from a slow model (a local one on a laptop's CPU, say) is not cut off at a minute.
+    office.stream = True
     if pace := os.environ.get("HEADCOUNT_REHEARSAL_PACE"):  # watch rehearsal at a person's pace (words/s)
         try:
             office.rehearsal_pace = max(float(pace), 0.0)

@@ -149,7 +149,11 @@ def test_ctrl_c_puts_the_task_in_hand_back_in_the_queue_and_says_so(tmp_path: Pa
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(home), OFFSET_ENV: OFFSET}
     env["HEADCOUNT_REHEARSAL_PACE"] = "1"  # a word a second: the task is in hand for minutes
     command = [sys.executable, "-m", "app.launcher", "run"]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as run:
+    def as_in_a_terminal() -> None:  # a background job of a script (as CI runs this suite) ignores Ctrl-C
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    popen = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True, "env": env}
+    with subprocess.Popen(command, preexec_fn=as_in_a_terminal, **popen) as run:  # type: ignore[call-overload]
         assert run.stdout is not None
         said: list[str] = []
         for line in run.stdout:  # until the task is in hand (a warning may come first)
