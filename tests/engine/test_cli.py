@@ -149,6 +149,7 @@ def test_ctrl_c_puts_the_task_in_hand_back_in_the_queue_and_says_so(tmp_path: Pa
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(home), OFFSET_ENV: OFFSET}
     env["HEADCOUNT_REHEARSAL_PACE"] = "1"  # a word a second: the task is in hand for minutes
     command = [sys.executable, "-m", "app.launcher", "run"]
+
     def as_in_a_terminal() -> None:  # a background job of a script (as CI runs this suite) ignores Ctrl-C
         signal.signal(signal.SIGINT, signal.SIG_DFL)
 
