@@ -97,12 +97,13 @@ def shoot_live(out: Path, seconds: float = 0.6) -> list[Path]:
         window.grab().save(str(saved[0]))
         staff = sorted(state.employees.values(), key=lambda e: e.role != "assistant")  # the assistant, if hired
         first = staff[0].id
-        panel = window.open_employee(first)
-        for _ in range(40):  # its history loads in the background: the chat, the steps, the brief
-            await _settle(window)
-            if panel is None or state.chat(first):
-                break
-            await asyncio.sleep(0.05)
+        # Its history loads in the background (steps, chat, spend, then the brief last): wait for the brief.
+        loaded = asyncio.Event()
+        stop = state.listen(lambda parts: loaded.set() if f"brief:{first}" in parts else None)
+        window.open_employee(first)
+        await loaded.wait()
+        stop()
+        await _settle(window)
         window.grab().save(str(saved[1]))
         window.side.setCurrentIndex(0)
         await _settle(window)
