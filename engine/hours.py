@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from engine.briefs import WorkingHours
+from engine.briefs.schedule import next_change_at
 
 ALL_HOURS = "hours:all"  # settings key of the owner's schedule for everyone
 
@@ -13,7 +14,6 @@ def hours_key(employee_id: str) -> str:
     return f"hours:{employee_id}"
 
 
-STEP = timedelta(minutes=1)  # windows are set to the minute
 HORIZON = timedelta(days=15)
 
 
@@ -25,17 +25,10 @@ def on_duty(hours: WorkingHours, now: datetime, called_in_until: datetime | None
 
 
 def next_change(hours: WorkingHours, now: datetime) -> datetime | None:
-    """The next minute at which the employee comes on or goes off duty (None: never changes)."""
+    """The next minute at which the employee comes on or goes off duty (None: not within 15 days)."""
     if hours.always:
         return None
-    current = hours.is_working(now)
-    probe = now.replace(second=0, microsecond=0) + STEP
-    end = now + HORIZON
-    while probe < end:  # minute by minute: windows are set to the minute, and 15 days is ~21k checks
-        if hours.is_working(probe) != current:
-            return probe
-        probe += STEP
-    return None
+    return next_change_at(hours.timezone, [w.span() for w in hours.windows], hours.days_off, now, HORIZON)
 
 
 def hours_as_brief(hours: WorkingHours) -> object:

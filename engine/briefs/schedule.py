@@ -64,6 +64,66 @@ def working_at(zone: str, spans: Sequence[Span], days_off: Iterable[dt.date], at
     return any(local.weekday() in s.days and s.start_minute <= minute < s.end_minute for s in spans)
 
 
+def next_change_at(
+    zone: str, spans: Sequence[Span], days_off: Iterable[dt.date], now: dt.datetime, horizon: dt.timedelta
+) -> dt.datetime | None:
+    """The first whole minute after `now`, within `horizon`, at which `working_at` changes (None: none does).
+
+    Working or not is a function of the local wall time, which crosses a window's edge only at that edge's
+    wall time or where the zone's offset jumps (a daylight-saving change skips or repeats an hour). So only
+    those instants are tried, each raised to the next whole minute: ~2 per edge per day, not every minute.
+    """
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.UTC)
+    off = frozenset(days_off)
+    tz = zoneinfo.ZoneInfo(zone)
+    current = working_at(zone, spans, off, now)
+    first = now.replace(second=0, microsecond=0) + _MINUTE
+    end = now + horizon
+    # Midnight needs no edge of its own: a day (off or not) changes the state there only through a window
+    # that starts at 00:00 or ends at 24:00.
+    edges = sorted({s.start_minute for s in spans} | {s.end_minute % _DAY_MINUTES for s in spans})
+    day = now.astimezone(tz).date() - dt.timedelta(days=1)
+    instants: set[dt.datetime] = set()
+    for _ in range(horizon.days + 3):
+        midnight = dt.datetime.combine(day, dt.time())
+        for minute in edges:
+            wall = midnight + dt.timedelta(minutes=minute)
+            instants.update(wall.replace(tzinfo=tz, fold=fold).astimezone(dt.UTC) for fold in (0, 1))
+        jump = _offset_change(tz, day)
+        if jump is not None:
+            instants.add(jump)
+        day += dt.timedelta(days=1)
+    for instant in sorted(instants):
+        probe = max(first, first + _MINUTE * -((first - instant) // _MINUTE))  # up to the minute grid
+        if probe >= end:
+            return None
+        if working_at(zone, spans, off, probe) != current:
+            return probe.astimezone(now.tzinfo)
+    return None
+
+
+def _offset_change(tz: zoneinfo.ZoneInfo, day: dt.date) -> dt.datetime | None:
+    """The first whole UTC minute of `day` (local) with the zone's next offset, if the offset changes that day."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    stop = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    before = start.astimezone(tz).utcoffset()
+    if stop.astimezone(tz).utcoffset() == before:
+        return None
+    low, high = start, stop  # low has the old offset, high the new one
+    while high - low > _MINUTE:
+        middle = low + ((high - low) // 2 // _MINUTE) * _MINUTE
+        if middle.astimezone(tz).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+_MINUTE = dt.timedelta(minutes=1)
+_DAY_MINUTES = 24 * 60
+
+
 def _days(text: str, original: str) -> tuple[int, ...]:
     out: set[int] = set()
     for part in text.split(","):
