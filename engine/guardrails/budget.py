@@ -245,10 +245,14 @@ class BudgetLedger:
 
     def day_of(self, scope: str, when: datetime) -> str:
         """The calendar day `when` falls on for this scope (employees use their own time zone)."""
+        return self.date_of(scope, when).isoformat()
+
+    def date_of(self, scope: str, when: datetime) -> date:
+        """As `day_of`, as a date."""
         zone = self._office_zone
         if scope.startswith("employee:") and (who := self._who.get(scope.partition(":")[2])):
             zone = who.zone
-        return when.astimezone(zone).date().isoformat()
+        return when.astimezone(zone).date()
 
     def rolled_over(self, employee_id: str, since: datetime, now: datetime) -> bool:
         """Whether a new budget day began for any of the employee's scopes between `since` and `now`.

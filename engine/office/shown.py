@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from engine.guardrails.budget import OFFICE, BudgetLedger, employee_scope, period_days, team_scope
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from engine.llm.types import ModelConfig
 
 COST_WINDOW = timedelta(days=32)  # a month and a day: every period `budget` shows
+PERIODS = ("today", "week", "month")
 
 
 def roster_rows(
@@ -68,24 +69,27 @@ def budget_report(
     totals: dict[str, dict[str, float]] = {}
     simulated: dict[str, bool] = {}
 
-    def add(scope: str, when: datetime, usd: float, rehearsal: bool) -> None:
-        today = datetime.fromisoformat(ledger.day_of(scope, now)).date()
-        day = datetime.fromisoformat(ledger.day_of(scope, when)).date()
-        bucket = totals.setdefault(scope, {"today": 0.0, "week": 0.0, "month": 0.0})
-        for period in ("today", "week", "month"):
-            first, last = period_days(today, period)
-            if first <= day <= last:
-                bucket[period] += usd
-        simulated[scope] = simulated.get(scope, False) or rehearsal
-
+    # Each scope's periods once (its today is in its own time zone), each employee's scopes once: a month of
+    # a busy office is thousands of rows.
+    periods: dict[str, list[tuple[str, date, date]]] = {}
+    scopes: dict[str, list[str]] = {}
     for employee_id, started, usd, rehearsal in costs:
-        for scope in ledger.scopes_of(employee_id):
-            add(scope, datetime.fromisoformat(started), usd, bool(rehearsal))
+        when = datetime.fromisoformat(started)
+        for scope in scopes.get(employee_id) or scopes.setdefault(employee_id, ledger.scopes_of(employee_id)):
+            if scope not in periods:
+                today = ledger.date_of(scope, now)
+                periods[scope] = [(name, *period_days(today, name)) for name in PERIODS]
+            day = ledger.date_of(scope, when)
+            bucket = totals.setdefault(scope, dict.fromkeys(PERIODS, 0.0))
+            for name, first, last in periods[scope]:
+                if first <= day <= last:
+                    bucket[name] += usd
+            simulated[scope] = simulated.get(scope, False) or bool(rehearsal)
 
     def entry(scope: str, **extra: Any) -> dict[str, Any]:
         ceiling = ledger.ceiling(scope)
         day = ledger.day_of(scope, now)
-        spend = totals.get(scope, {"today": 0.0, "week": 0.0, "month": 0.0})
+        spend = totals.get(scope, dict.fromkeys(PERIODS, 0.0))
         return {
             **extra,
             "scope": scope,
