@@ -212,7 +212,7 @@ def _load_model_library() -> None:
 
 def _only_shows(args: argparse.Namespace) -> bool:
     """The command reads and prints, nothing more (`budget` and `approvals` with no action)."""
-    if args.command in ("roster", "tasks", "log"):
+    if args.command in ("roster", "tasks", "log", "review"):
         return True
     return args.command in ("budget", "approvals") and getattr(args, f"{args.command}_action", None) is None
 

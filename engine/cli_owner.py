@@ -258,9 +258,9 @@ async def _reject(office: Office, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _review(office: Office, args: argparse.Namespace) -> int:
+async def _review(office: Stored, args: argparse.Namespace) -> int:
     items = await office.reviews()
-    names = {e.id: e.record.name for e in office.employees.values()}
+    names = await office.history.everyone()  # those let go included, like `approvals`
     rows: list[dict[str, Any]] = [
         {"id": d.id, "employee": names.get(d.employee_id, d.employee_id), "task_id": d.task_id,
          "round": d.round, "content": d.content, "created_at": d.created_at}
@@ -452,5 +452,5 @@ def key_command(args: argparse.Namespace) -> int:
     return 0
 
 
-# What `budget` and `approvals` show, on either front (engine.cli.FROM_STORE).
-SHOWN: dict[str, ShowHandler] = {"budget": _show_budget, "approvals": _show_approvals}
+# What `budget`, `approvals` and `review` show, on either front (engine.cli.FROM_STORE).
+SHOWN: dict[str, ShowHandler] = {"budget": _show_budget, "approvals": _show_approvals, "review": _review}

@@ -22,7 +22,15 @@ from engine.office.shown import COST_WINDOW, budget_report, roster_rows
 from engine.office.standing import OPEN, standing
 from engine.paths import Home
 from engine.store.reading import StoredRows, open_for_reading
-from engine.store.records import ApprovalRecord, AuditRow, EmployeeRecord, StepRecord, TaskRecord, audit_row
+from engine.store.records import (
+    ApprovalRecord,
+    AuditRow,
+    Deliverable,
+    EmployeeRecord,
+    StepRecord,
+    TaskRecord,
+    audit_row,
+)
 
 if TYPE_CHECKING:  # the model's types load for `roster` alone
     from engine.llm.types import ModelConfig
@@ -92,6 +100,8 @@ class Stored(Protocol):
     async def roster(self) -> list[dict[str, Any]]: ...
 
     async def budget_report(self) -> dict[str, Any]: ...
+
+    async def reviews(self, status: str | None = "pending") -> list[Deliverable]: ...
 
 
 class StoredHistory:
@@ -177,6 +187,10 @@ class Reading:
                                                       record.id, now))  # fmt: skip
             shown[record.id] = held or (record.status, record.status_detail)
         return roster_rows(records, running, shown, configs, errors)
+
+    async def reviews(self, status: str | None = "pending") -> list[Deliverable]:
+        """As `Office.reviews`: deliverables oldest first; every one with `status=None`."""
+        return await self.journal.deliverables(status)
 
     async def budget_report(self) -> dict[str, Any]:
         """As `Office.budget_report`; NotStored when a brief must be parsed again."""

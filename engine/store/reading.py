@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from engine.store.errors import StoreError, describe_sqlite_error
-from engine.store.records import CLOSED_TASKS, OPEN_TASKS, ApprovalRecord, EmployeeRecord, StepRecord, TaskRecord
+from engine.store.records import (
+    CLOSED_TASKS,
+    OPEN_TASKS,
+    ApprovalRecord,
+    Deliverable,
+    EmployeeRecord,
+    StepRecord,
+    TaskRecord,
+)
 
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -61,7 +69,7 @@ def _columns(record: type[Any]) -> str:
 
 
 _EMPLOYEES, _TASKS, _STEPS = _columns(EmployeeRecord), _columns(TaskRecord), _columns(StepRecord)
-_APPROVALS = _columns(ApprovalRecord)
+_APPROVALS, _DELIVERABLES = _columns(ApprovalRecord), _columns(Deliverable)
 _REHEARSAL = [f.name for f in dataclasses.fields(StepRecord)].index("rehearsal")
 
 
@@ -138,6 +146,12 @@ class StoredRows:
         where, params = (" WHERE status = ?", (status,)) if status else ("", ())
         sql = f"SELECT {_APPROVALS} FROM approvals{where} ORDER BY created_at"
         return [ApprovalRecord(*r) for r in self._rows(sql, params)]
+
+    async def deliverables(self, status: str | None) -> list[Deliverable]:
+        """As `engine.store.deliverables.read_deliverables`."""
+        where, params = (" WHERE status = ?", (status,)) if status else ("", ())
+        sql = f"SELECT {_DELIVERABLES} FROM deliverables{where} ORDER BY created_at"
+        return [Deliverable(*r) for r in self._rows(sql, params)]
 
     async def ceilings(self) -> list[tuple[str, float | None, float | None]]:
         """As `engine.store.spend.read_ceilings`."""

@@ -9,7 +9,7 @@ medians over the rounds. Byte-code caches are written first, as an installed cop
 
 Figures:
 - python_floor_ms: `python -c pass`, the same interpreter.
-- <command>_ms: wall time of `roster`, `tasks`, `log Ada`, `approvals`, `budget`, `catalog`.
+- <command>_ms: wall time of `roster`, `tasks`, `log Ada`, `approvals`, `budget`, `catalog`, `review`.
 - run_first_model_step_s: process start to the first model step's start (as journaled) in `run`,
   with a task queued; run_first_reply_s: to that step's finish (litellm's import included).
 - owner_hours_roster_ms, owner_hours_budget_ms: `roster` and `budget` on a second office where the owner set
@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-READ_ONLY = (("roster",), ("tasks",), ("log", "Ada"), ("approvals",), ("budget",), ("catalog",))
+READ_ONLY = (("roster",), ("tasks",), ("log", "Ada"), ("approvals",), ("budget",), ("catalog",), ("review",))
 BRIEF = """---
 id: bench-assistant
 title: Bench assistant

@@ -216,7 +216,7 @@ def test_run_imports_litellm_beside_the_opening_office_and_no_alembic_or_keyring
     assert result.stdout.strip() == expected, result.stdout + result.stderr
 
 
-READ_ONLY = (["roster"], ["tasks"], ["log", "Ada"], ["approvals"], ["budget"], ["catalog"])
+READ_ONLY = (["roster"], ["tasks"], ["log", "Ada"], ["approvals"], ["budget"], ["catalog"], ["review"])
 # httpx (apps, OAuth) and every other command's module stay off the read-only path too (issue 16), and so do
 # SQLAlchemy (the rows are read with sqlite3), the office's parts and the brief parser (YAML, pydantic): what
 # a brief says is kept by the office when it seats someone, and the catalog between runs.

@@ -1,5 +1,5 @@
-"""The reading front (engine.office.reading): `roster`, `tasks`, `log`, `approvals` and `budget` say the same
-as through the full office."""
+"""The reading front (engine.office.reading): `roster`, `tasks`, `log`, `approvals`, `budget` and `review` say
+the same as through the full office."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ __all__ = ["worked"]  # the office where Ada finished a task in rehearsal (a rea
 SHOWN = (
     ["tasks"], ["tasks", "--json"], ["tasks", "--employee", "Ada"], ["tasks", "--employee", "Ada", "--json"],
     ["log", "Ada"], ["log", "Ada", "--json"], ["roster"], ["roster", "--json"], ["approvals"],
-    ["approvals", "--json"], ["approvals", "--all", "--json"], ["budget"], ["budget", "--json"],
+    ["approvals", "--json"], ["approvals", "--all", "--json"], ["budget"], ["budget", "--json"], ["review"],
+    ["review", "--json"],
 )  # fmt: skip
 
 
@@ -80,6 +81,7 @@ def test_rows_read_with_sqlite3_are_the_journals(worked: Path) -> None:
     from engine.store import spend
     from engine.store.approvals import read_all
     from engine.store.db import make_engine
+    from engine.store.deliverables import read_deliverables
     from engine.store.journal import Journal
     from engine.store.settings import read_settings
     from engine.store.writer import Writer
@@ -100,6 +102,9 @@ def test_rows_read_with_sqlite3_are_the_journals(worked: Path) -> None:
         assert await rows.settings() == await journal.read(read_settings)
         assert await rows.approvals(None) == await journal.read(lambda conn: read_all(conn, None))
         assert await rows.ceilings() == await journal.read(spend.read_ceilings)
+        assert await rows.deliverables("pending") == await journal.read(lambda c: read_deliverables(c, "pending"))
+        assert await rows.deliverables(None) == await journal.read(lambda c: read_deliverables(c, None))
+        assert await rows.deliverables("pending")  # Ada is on probation: her work waits for review
         assert await rows.allowances() == await journal.read(spend.read_allowances)
         since = "2000-01-01"
         assert await rows.costs_since(since) == await journal.read(lambda c: spend.read_costs_since(c, since))
