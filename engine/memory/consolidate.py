@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from engine.errors import OwnerError
 from engine.memory import extract
 from engine.memory.records import JOURNAL, Profile
 from engine.memory.text import SAME, clip, similarity
@@ -60,10 +61,18 @@ def day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
 
 
 async def consolidate(book: Memories, profile: Profile, day: date) -> Consolidation:
+    """OwnerError for a day that has not begun in the employee's time zone (nothing to learn; retention
+    counted from it would delete today's memories)."""
     start, end = day_bounds(day, profile.timezone)
+    now = book.clock.now()
+    if start > now:
+        today = now.astimezone(zoneinfo.ZoneInfo(profile.timezone)).date()
+        raise OwnerError(
+            f"{day.isoformat()} has not begun yet where this employee works ({profile.timezone}: it is "
+            f"{today.isoformat()}); consolidate today or an earlier day"
+        )
     begin, finish = start.isoformat(), end.isoformat()
     tasks = await book.journal.read(lambda c: reads.day_tasks(c, profile.employee_id, begin, finish))
-    now = book.clock.now()
     at = min(now, end - timedelta(seconds=1))  # a catch-up run still dates the day's facts on that day
     journal_id = None
     added: list[str] = []
@@ -92,7 +101,7 @@ async def consolidate(book: Memories, profile: Profile, day: date) -> Consolidat
             (merged if kept.duplicate else added).append(kept.memory.id)
             superseded += kept.replaced
         merged += await _merge_repeats(book, profile, begin, finish)
-    pruned = await _prune(book, profile, end)
+    pruned = await _prune(book, profile, min(end, now))  # never counted from a moment still to come
     return Consolidation(day, journal_id, tuple(added), tuple(dict.fromkeys(merged)), tuple(superseded), pruned)
 
 

@@ -17,7 +17,7 @@ import pytest
 from engine.briefs.model import MemorySettings
 from engine.cli import COMMANDS, build_parser
 from engine.clock import FakeClock
-from engine.errors import OfficeError
+from engine.errors import OfficeError, OwnerError
 from engine.events import Event
 from engine.llm.compaction import SUMMARY_MARK, folded_calls, request_tokens, tool_results
 from engine.llm.rehearsal import decide
@@ -184,6 +184,24 @@ async def test_retention_hides_old_memories_and_consolidation_prunes_them(book: 
     report = await book.consolidate(short, _clock(book).now().date())
     assert report.pruned == 1 and await book.get(gone.memory.id) is None
     assert await book.get(kept.memory.id) is not None  # pinned: the owner keeps it
+
+
+async def test_a_day_still_to_come_is_refused_and_deletes_nothing(book: MemoryBook) -> None:
+    """A mistyped year (`--day 2027-...`) must not count retention from the future: today's memories stay."""
+    short = Profile("emp_y", settings=MemorySettings(remember=("facts",), retention_days=30))
+    today = await book.remember(short, "facts", "Bob takes his tea without sugar")
+    later = _clock(book).now().date() + timedelta(days=400)
+    with pytest.raises(OwnerError, match=f"{later.isoformat()} has not begun yet"):
+        await book.consolidate(short, later)
+    tomorrow = _clock(book).now().date() + timedelta(days=1)
+    with pytest.raises(OwnerError, match="has not begun yet"):
+        await book.consolidate(short, tomorrow)
+    report = await book.consolidate(short, _clock(book).now().date())  # today, though not over: allowed
+    assert report.pruned == 0 and await book.get(today.memory.id) is not None
+    # 30 days less an hour later, at 08:00: within retention counted from now, though not from the day's end
+    _clock(book).advance((timedelta(days=30) - timedelta(hours=1)).total_seconds())
+    assert (await book.consolidate(short, _clock(book).now().date())).pruned == 0
+    assert await book.get(today.memory.id) is not None
 
 
 async def test_forgetting_removes_the_text_for_good(book: MemoryBook) -> None:
