@@ -264,6 +264,12 @@ async def _hire_team(office: Office, args: argparse.Namespace) -> int:
     catalog = office.catalog()
     if args.team not in catalog.teams:
         raise OfficeError(f"no team {args.team!r} in the catalog (teams: {', '.join(sorted(catalog.teams))})")
+    working = sorted(e.record.name for e in office.employees.values() if e.record.team == args.team)
+    if working:  # a second lead and a second of everyone: two plans for one board
+        raise OfficeError(
+            f"team {args.team} is already hired ({', '.join(working)}); to add to it: "
+            f"`headcount hire ROLE --team {args.team}`"
+        )
     for brief in catalog.team_roles(args.team):
         record = await office.hire(brief, team=args.team)
         lead = " (lead)" if brief.id == catalog.teams[args.team].lead else ""

@@ -67,7 +67,10 @@ def add_commands(sub: Any) -> dict[str, Handler]:
 async def _board(office: Office, args: argparse.Namespace) -> int:
     from engine.teams.board import render
 
-    cards = await office.teams.board(args.team)
+    try:
+        cards = await office.teams.board(office.teams.known(args.team))
+    except TeamError as exc:
+        raise OfficeError(str(exc)) from None
     names = office.teams.names()
     if args.json:
         print(json.dumps([c.as_json(names) for c in cards], indent=2))
@@ -148,7 +151,7 @@ async def _escalate(office: Office, args: argparse.Namespace) -> int:
         await office.teams.escalate_to_owner(args.task, args.question)
     except TeamError as exc:
         raise OfficeError(str(exc)) from None
-    print(f"Task {args.task} waits for the owner (answer with `headcount resume {args.task} NOTE`)")
+    print(f'Task {args.task} waits for you: answer with `headcount resume {args.task} --note "YOUR ANSWER"`')
     return 0
 
 
@@ -162,7 +165,10 @@ async def _reassign(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _summary(office: Office, args: argparse.Namespace) -> int:
-    text, path = await office.teams.summary(args.team)
+    try:
+        text, path = await office.teams.summary(args.team)
+    except TeamError as exc:
+        raise OfficeError(str(exc)) from None
     print(text, end="")
     print(f"(saved to {path})")
     return 0

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.briefs import Brief
+from engine.briefs.model import SLUG
 from engine.events import EmployeeHired, Status
 from engine.llm.types import ModelConfig
 from engine.store.records import EmployeeRecord
@@ -56,6 +57,7 @@ def unseated_event(record: EmployeeRecord, brief_error: str) -> EmployeeHired:
 
 
 MAX_NAME_CHARS = 40
+MAX_TEAM_CHARS = 48  # as a brief's `team:`
 
 
 def check_name(text: str) -> str:
@@ -71,3 +73,10 @@ def check_name(text: str) -> str:
     if len(name) > MAX_NAME_CHARS:
         raise ValueError(f"a name is at most {MAX_NAME_CHARS} characters; this one has {len(name)}")
     return name
+
+
+def check_team(text: str) -> str:
+    """A team's id, as a brief's `team:` writes it: it names the team's folder, so never a path."""
+    if len(text) > MAX_TEAM_CHARS or not SLUG.match(text):
+        raise ValueError(f"a team id is lowercase like 'marketing' or 'front-desk' (a-z, 0-9, dashes), got {text!r}")
+    return text

@@ -92,19 +92,24 @@ class Reviews:
         """Deliverables oldest first; every one with `status=None`."""
         return await self._journal.read(functools.partial(deliverables_table.read_deliverables, status=status))
 
-    async def _pending(self, deliverable_id: str) -> Deliverable:
+    async def _pending(self, deliverable_id: str) -> tuple[Deliverable, TaskRecord]:
+        """The deliverable and its task, while it waits for the owner's decision; OwnerError otherwise."""
         for item in await self.list(None):
             if item.id == deliverable_id:
                 if item.status != "pending":
                     done = "sent back for revision" if item.status == "revise" else item.status
                     raise OwnerError(f"deliverable {deliverable_id} was already {done}")
-                return item
+                task = await self._board.get(item.task_id)
+                if task.status != "review":  # cancelled, split, handed on, parked since it was handed in
+                    raise OwnerError(
+                        f"deliverable {deliverable_id} no longer waits for you: its task {task.id} is {task.status} now"
+                    )
+                return item, task
         raise OwnerError(f"no deliverable {deliverable_id!r}")
 
     async def accept(self, deliverable_id: str) -> None:
         """Accept the work: the task is done and the employee's probation counts down."""
-        item = await self._pending(deliverable_id)
-        task = await self._board.get(item.task_id)
+        item, task = await self._pending(deliverable_id)
         employee = self._roster.employees.get(item.employee_id)
         left = max(employee.record.probation_left - 1, 0) if employee else 0
         data = {"deliverable_id": item.id, "decision": "accepted"}
@@ -129,8 +134,7 @@ class Reviews:
         """Send a deliverable back with comments; the employee revises it as a new round."""
         if not comment.strip():
             raise OwnerError("say what to change")
-        item = await self._pending(deliverable_id)
-        task = await self._board.get(item.task_id)
+        item, task = await self._pending(deliverable_id)
         data = {"deliverable_id": item.id, "decision": "revise", "comment": comment}
         await self._journal.write(
             deliverables_table.decide(item.id, "revise", self._recorder.now(), comment),

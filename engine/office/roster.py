@@ -27,7 +27,7 @@ from engine.llm.types import ModelClient, ModelConfig
 from engine.loop import TaskWork
 from engine.office.belts import Belts
 from engine.office.briefing import BriefVersions
-from engine.office.employee import Employee, check_name, employee_event
+from engine.office.employee import Employee, check_name, check_team, employee_event
 from engine.office.recorder import Recorder
 from engine.store import writes
 from engine.store.journal import Journal
@@ -171,11 +171,11 @@ class Roster:
         if not config.is_rehearsal and isinstance(self._model, LiteLLMClient):
             # Refuse now, not mid-task: unknown price, missing key, unknown provider.
             await asyncio.to_thread(validate_config, config)
-        if name is not None:
-            try:
-                name = check_name(name)
-            except ValueError as exc:
-                raise OfficeError(str(exc)) from None
+        try:
+            name = None if name is None else check_name(name)
+            team = None if team is None else check_team(team)
+        except ValueError as exc:
+            raise OfficeError(str(exc)) from None
         text = await asyncio.to_thread(Path(brief.source).read_text, encoding="utf-8")
         for _ in range(len(FIRST_NAMES)):
             # Names are read from the database, not this process's roster: another window or terminal may

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, insert, select, update
 
 from engine.store.records import Deliverable, fields_of
-from engine.store.schema import deliverables
+from engine.store.schema import deliverables, tasks
 from engine.store.writer import Op
 
 
@@ -27,8 +27,12 @@ def count_rounds(conn: Connection, task_id: str) -> int:
 
 
 def read_deliverables(conn: Connection, status: str | None) -> list[Deliverable]:
-    """Oldest first, only those with `status` unless it is None."""
+    """Oldest first, only those with `status` unless it is None. A deliverable is pending only while its task
+    waits in review: one whose task was since cancelled, split or handed to someone else waits for no one."""
     stmt = select(deliverables).order_by(deliverables.c.created_at)
     if status:
         stmt = stmt.where(deliverables.c.status == status)
+    if status == "pending":
+        in_review = select(tasks.c.id).where(tasks.c.id == deliverables.c.task_id, tasks.c.status == "review")
+        stmt = stmt.where(in_review.exists())
     return [Deliverable(**r._asdict()) for r in conn.execute(stmt)]

@@ -148,8 +148,10 @@ class StoredRows:
         return [ApprovalRecord(*r) for r in self._rows(sql, params)]
 
     async def deliverables(self, status: str | None) -> list[Deliverable]:
-        """As `engine.store.deliverables.read_deliverables`."""
+        """As `engine.store.deliverables.read_deliverables` (pending: only while the task waits in review)."""
         where, params = (" WHERE status = ?", (status,)) if status else ("", ())
+        if status == "pending":
+            where += " AND EXISTS (SELECT 1 FROM tasks WHERE tasks.id = task_id AND tasks.status = 'review')"
         sql = f"SELECT {_DELIVERABLES} FROM deliverables{where} ORDER BY created_at"
         return [Deliverable(*r) for r in self._rows(sql, params)]
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
+from engine.briefs.model import SLUG
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import EscalationRaised, HandOff, MeetingEnded, MeetingStarted, TaskChanged
@@ -30,7 +31,7 @@ from engine.store.teams import CardRecord, SprintRecord, SummaryRecord
 from engine.store.writer import Op
 from engine.teams.board import CLOSED, Card, cards_of
 from engine.teams.errors import TeamError
-from engine.teams.lead import Lead, plan_cards
+from engine.teams.lead import Lead, check_waiting, plan_cards
 from engine.teams.plan import (
     Member,
     Plan,
@@ -114,6 +115,14 @@ class Teams:
     def team_names(self) -> list[str]:
         return sorted({m.team for m in self._members()})
 
+    def known(self, team: str) -> str:
+        """`team` when someone works in it; TeamError naming the teams there are otherwise."""
+        teams = self.team_names()
+        if team in teams:
+            return team
+        there = f"teams: {', '.join(teams)}" if teams else "no team is hired yet: `headcount hire-team TEAM`"
+        raise TeamError(f"no team {team!r} ({there})")
+
     def members(self, team: str) -> list[Member]:
         return [m for m in self._members() if m.team == team]
 
@@ -128,6 +137,8 @@ class Teams:
         return next((m for m in members if m.role == role), members[0])
 
     def workspace(self, team: str) -> Path:
+        if not SLUG.match(team):  # a team id names a folder here: never a path out of it
+            raise TeamError(f"no team {team!r}")
         path = self.root / team
         path.mkdir(parents=True, exist_ok=True)
         return path
@@ -364,8 +375,7 @@ class Teams:
         task = await self._journal.task(task_id)
         if task is None:
             raise TeamError(f"no task {task_id!r}")
-        if task.status in ("running", *CLOSED):
-            raise TeamError(f"task {task_id} is {task.status}; only a task that waits can be reassigned")
+        check_waiting(task, "reassigned")
         team = self.team_of(task.employee_id)
         member = find_member(self.members(team), who) if team else None
         if member is None:
@@ -478,7 +488,7 @@ class Teams:
 
     async def summary(self, team: str) -> tuple[str, Path]:
         """The week's summary (shipped, blocked, spent, decisions needed), saved in the team's workspace."""
-        return await self._rituals.summary(team)
+        return await self._rituals.summary(self.known(team))
 
     async def summaries(self, team: str | None = None) -> list[SummaryRecord]:
         """The weekly summaries sent to the owner, newest first."""

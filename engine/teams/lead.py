@@ -146,12 +146,13 @@ class Lead:
         return one, two
 
     async def escalate_to_owner(self, task_id: str, question: str, by: str | None = None) -> TaskRecord:
-        """Park a stuck task for the owner with the lead's question (`headcount resume TASK NOTE` answers)."""
+        """Park a stuck task for the owner with the lead's question (`headcount resume TASK --note` answers);
+        `by` None: the owner parked it, with a question for later."""
         if not question.strip():
             raise TeamError("say what the owner should decide")
         task, card = await self._open_card(task_id)
         now = self._clock.now().isoformat()
-        reason = f"the lead asks you: {question.strip()}"
+        reason = f"{'the lead asks you' if by is not None else 'escalated'}: {question.strip()}"
         await self._journal.write(
             writes.task_status(task_id, "parked", reason, now),
             store.update_card(card.id, escalated_at=card.escalated_at or now),
@@ -167,8 +168,7 @@ class Lead:
         task = await self._journal.task(task_id)
         if task is None:
             raise TeamError(f"no task {task_id!r}")
-        if task.status in ("running", *CLOSED):
-            raise TeamError(f"task {task_id} is {task.status}; only a task that waits can be changed")
+        check_waiting(task, "changed")
         card = await self._journal.read(lambda c: store.read_card_of_task(c, task_id))
         if card is None:
             raise TeamError(f"task {task_id} is on no team's board")
@@ -200,3 +200,14 @@ class Lead:
         data = {"sprint_id": sprint.id, "next": nxt.id, "cards": [c.id for c in moved]}
         await self._journal.write(*ops, *self._audit_ops("sprint_rolled_over", data, None), full=True)
         return nxt
+
+
+def check_waiting(task: TaskRecord, done: str) -> None:
+    """TeamError unless `task` waits (queued, parked, ...) and can be `done` ("changed", "reassigned")."""
+    if task.status in ("running", *CLOSED):
+        raise TeamError(f"task {task.id} is {task.status}; only a task that waits can be {done}")
+    if task.status == "review":  # its work waits for the owner's decision, which comes first
+        raise TeamError(
+            f"task {task.id} waits for your review: accept its work or send it back "
+            f"(`headcount review`, `accept`, `revise`) before it can be {done}"
+        )

@@ -50,6 +50,26 @@ def test_the_owner_edits_a_plan_then_splits_and_escalates_from_the_command_line(
     split = headcount(home, "split", card["task_id"], "Skim it", "Mark the risky clauses").stdout
     halves = re.findall(r"task_\w+", split.split("into", 1)[1])
     assert len(halves) == 2
-    headcount(home, "escalate", halves[1], "Is clause 7 acceptable?")
+    hint = headcount(home, "escalate", halves[1], "Is clause 7 acceptable?").stdout
+    answer = re.search(r"`headcount (resume .+)`", hint)
+    assert answer is not None and "--note" in answer.group(1)
     columns = {c["title"]: c["column"] for c in json.loads(headcount(home, "board", "legal", "--json").stdout)}
     assert columns == {"Skim it": "backlog", "Mark the risky clauses": "waiting_owner"}
+
+
+def test_team_names_are_checked_where_the_owner_types_them(tmp_path: Path) -> None:
+    """A team id names a folder: never a path out of the office; an unknown team is named as such."""
+    home = tmp_path / "home"
+    escape = headcount(home, "hire", "assistant", "--team", "../../escape", ok=False)
+    assert escape.returncode == 1 and "a team id is lowercase like 'marketing'" in escape.stderr
+    assert not (tmp_path / "escape").exists() and json.loads(headcount(home, "roster", "--json").stdout) == []
+    for command in (["summary", "legal"], ["board", "legal"], ["summary", "../../escape"]):
+        refused = headcount(home, *command, ok=False)
+        assert refused.returncode == 1 and "no team is hired yet" in refused.stderr, refused.stderr
+    headcount(home, "hire-team", "legal")
+    again = headcount(home, "hire-team", "legal", ok=False)
+    assert again.returncode == 1 and "team legal is already hired" in again.stderr
+    assert len(json.loads(headcount(home, "roster", "--json").stdout)) == 2  # the team once, not twice
+    wrong = headcount(home, "summary", "marketing", ok=False)
+    assert wrong.returncode == 1 and "no team 'marketing' (teams: legal)" in wrong.stderr
+    assert not (home / "teams" / "marketing").exists() and not (tmp_path / "escape").exists()

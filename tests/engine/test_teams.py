@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from engine.clock import FakeClock, RandomIds
+from engine.errors import OwnerError
 from engine.events import EscalationRaised, Event, HandOff, MeetingEnded, MeetingStarted
 from engine.llm import rehearsal
 from engine.llm.types import Message, ModelReply, Price, ToolSchema
@@ -327,3 +328,35 @@ def test_the_weekly_summary_asks_for_the_reviews_only_the_owner_can_give() -> No
     text = weekly_summary("studio", MONDAY_9, cards, {"e1": "Ada", "e2": "Ben"}, 0.0, [], "2026-01-01")
     decisions = text.split("## Decisions needed\n", 1)[1].splitlines()
     assert decisions == ["- Spring newsletter: its deliverable waits for your review (Ada; `headcount review`)"]
+
+
+async def test_work_waiting_for_review_is_decided_before_its_task_is_changed(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """A card whose work waits for the owner's review is not reassigned, split or escalated under it; and work
+    handed in for a task since cancelled no longer waits for a decision (accepting it would mark it done)."""
+    clock = FakeClock(MONDAY_9)
+    office = await make_office(ScriptedModel(say("The brief: short and warm.")), clock=clock)
+    await _team(office, write_brief, size=2, probation=3)
+    proposal = await office.teams.plan_sprint("studio", "Logo", days=1)
+    await office.teams.approve(proposal.sprint.id)
+    (brief_task,) = await office.journal.tasks()
+    await office.run(until_idle=True)
+    (handed_in,) = await office.reviews()
+    assert handed_in.task_id == brief_task.id
+    for change in (
+        office.teams.reassign(brief_task.id, "Writer"),
+        office.teams.split(brief_task.id, "One half", "The other"),
+        office.teams.escalate_to_owner(brief_task.id, "Which colour?"),
+    ):
+        with pytest.raises(TeamError, match="waits for your review"):
+            await change
+    assert (await office.journal.task(brief_task.id)).status == "review"  # type: ignore[union-attr]
+
+    await office.dismiss((await office.journal.task(brief_task.id)).employee_id)  # type: ignore[union-attr]
+    assert (await office.journal.task(brief_task.id)).status == "cancelled"  # type: ignore[union-attr]
+    assert await office.reviews() == []  # nothing waits for the owner any more
+    for decide in (office.accept(handed_in.id), office.revise(handed_in.id, "Warmer, please")):
+        with pytest.raises(OwnerError, match=f"no longer waits for you: its task {brief_task.id} is cancelled"):
+            await decide
+    assert (await office.journal.task(brief_task.id)).status == "cancelled"  # type: ignore[union-attr]
