@@ -127,15 +127,32 @@ def _said_saved(app: AppConfig, replaced: bool, tools: tuple[str, ...]) -> int:
 
 
 async def _grant(office: Office, args: argparse.Namespace) -> int:
+    await _not_through_a_brief(office, args.app)
     app = await grant(office, args.app, args.employee)
     print(f"Granted '{app.name}' to {args.employee}; its tools join their next task.")
     return 0
 
 
 async def _revoke(office: Office, args: argparse.Namespace) -> int:
+    await _not_through_a_brief(office, args.app)
     app = await grant(office, args.app, args.employee, allow=False)
     print(f"Took '{app.name}' back from {args.employee}; their next task goes without it.")
     return 0
+
+
+async def _not_through_a_brief(office: Office, name: str) -> None:
+    """OwnerError when `name` is an email account or an MCP server: those are granted by a brief's tools."""
+    from engine.apps.email_config import read_accounts
+
+    if name.removeprefix("email:") in await office.journal.read(read_accounts):
+        name = name.removeprefix("email:")
+        tools = f"read_inbox, draft_email, send_email (or email:{name}.* for this account alone)"
+        raise OwnerError(f"'{name}' is an email account: an employee uses it when its brief lists {tools}")
+    if name in await office.connections.configs():
+        raise OwnerError(
+            f"'{name}' is an MCP server: an employee uses it when its brief lists mcp:{name}.* (every tool) "
+            f"or mcp:{name}.TOOL; grant and revoke are for apps (calendar, GitHub, Google, Microsoft)"
+        )
 
 
 async def disconnect_app(office: Office, name: str) -> bool:

@@ -28,6 +28,9 @@ def test_connect_list_and_disconnect_a_server(tmp_path: Path) -> None:
     assert "Connected the MCP server 'fake'" in connected.stdout
     assert "Its 7 tools: echo, pid, fail, big, token_length, add_note, … (1 more)" in connected.stdout
     assert "mcp:fake.* (all) or mcp:fake.echo" in connected.stdout
+    headcount(home, "hire", "assistant", "--name", "Pat")
+    told = headcount(home, "grant", "fake", "Pat", ok=False)  # a server's tools come with a brief's grant
+    assert "'fake' is an MCP server: an employee uses it when its brief lists mcp:fake.*" in told.stderr
 
     leaky = headcount(home, "connect", "mcp", "leaky", "--", "srv", "--token", "hunter22", ok=False)
     assert "looks like a key or password" in leaky.stderr and "hunter22" not in leaky.stderr

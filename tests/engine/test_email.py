@@ -73,6 +73,10 @@ def test_connect_lists_and_disconnects_an_account(headcount_home: Path, dovecot:
     assert (row["name"], row["kind"], row["status"], row["error"]) == ("work", "email", "ok", None)
     assert OWNER_PASSWORD.encode() not in _everything_on_disk(headcount_home)
     assert OWNER_PASSWORD not in done.stdout + done.stderr
+    headcount(headcount_home, "hire", "assistant", "--name", "Pat")
+    for verb in ("grant", "revoke"):  # an account is used through a brief's tools: say so, not "no app"
+        told = headcount(headcount_home, verb, "work", "Pat", ok=False)
+        assert "'work' is an email account" in told.stderr and "email:work.*" in told.stderr, told.stderr
 
     gone = headcount(headcount_home, "disconnect", "work")
     assert "Disconnected the email account 'work'" in gone.stdout
