@@ -176,6 +176,21 @@ class Connections:
         """What the tool that was interrupted can find out about it (an email's Sent copy), or None."""
         return await self.mail.after_crash(step)
 
+    async def input_schema(self, qualified: str) -> dict[str, Any] | None:
+        """The JSON schema of an MCP tool's arguments (`mcp:server.tool`), the server started if need be;
+        None when it is not a server's tool or the server cannot tell now (it answers when the tool runs)."""
+        if not qualified.startswith(MCP_PREFIX):
+            return None
+        from engine.tools.mcp import mcp_tools
+
+        server, _, bare = qualified.removeprefix(MCP_PREFIX).partition(".")
+        try:
+            connection = await self.connection(server)
+            tool = mcp_tools(connection, await connection.start()).get(bare)
+        except McpStartError:
+            return None
+        return None if tool is None else tool.spec.parameters
+
     async def check(self, config: McpServerConfig) -> tuple[str, ...]:
         """Start the server on its own, list its tools' names, stop it. Raises McpStartError."""
         connection = self._new(config)

@@ -122,7 +122,7 @@ class Office:
         decisions = DecisionSync(journal, bus, roster, workers, board, ledger, self.guardrails)
         owner = Owner(
             journal, bus, clock, ids, roster=roster, workers=workers, board=board, approvals=self.approvals,
-            recorder=recorder, refresh=decisions.refresh, tools=tools,
+            recorder=recorder, refresh=decisions.refresh, tools=tools, servers=connections,
         )  # fmt: skip
         reviews = Reviews(journal, bus, ids, roster=roster, board=board, recorder=recorder, workspace=home.workspace)
         teams = build_teams(

@@ -10,7 +10,7 @@ import json
 import math
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from engine.briefs import WorkingHours
 from engine.bus import EventBus
@@ -34,6 +34,12 @@ from engine.tools.registry import ToolRegistry
 MAX_CALL_IN_HOURS = 14 * 24.0  # two weeks: longer is a change of working hours, not a call-in
 
 
+class Servers(Protocol):
+    """The MCP servers' tools, as `engine.connections.Connections` describes them."""
+
+    async def input_schema(self, qualified: str) -> dict[str, Any] | None: ...
+
+
 class Owner:
     def __init__(
         self,
@@ -49,6 +55,7 @@ class Owner:
         recorder: Recorder,
         refresh: Callable[[], Awaitable[None]],  # re-read the owner's decisions and apply them
         tools: ToolRegistry | None = None,  # to check the owner's edited arguments against a tool's schema
+        servers: Servers | None = None,  # and an MCP tool's, from its server
     ) -> None:
         self._journal = journal
         self._bus = bus
@@ -61,6 +68,7 @@ class Owner:
         self._recorder = recorder
         self._refresh = refresh
         self._tools = tools
+        self._servers = servers
 
     # --- tasks parked for the owner ------------------------------------------------------------
 
@@ -109,7 +117,7 @@ class Owner:
         if not approve and not note.strip():
             raise OwnerError("say why you reject it: the employee learns from your reason")
         if approve and edit is not None:
-            self._check_edit(record.tool, edit)
+            await self._check_edit(record.tool, edit)
         decision: Decision = "approved" if approve else "rejected"
         now = self._clock.now()
         op = ApprovalBook.decide_op(approval_id, decision, note, edit if approve else None, now)
@@ -126,15 +134,18 @@ class Owner:
         assert updated is not None
         return updated
 
-    def _check_edit(self, tool_name: str, edit: dict[str, Any]) -> None:
+    async def _check_edit(self, tool_name: str, edit: dict[str, Any]) -> None:
         """Refuse edited arguments the tool would reject, before anything is approved (not at run time)."""
         tool = self._tools.get(tool_name) if self._tools is not None else None
-        if tool is None:
-            return  # a server's tool not started now: its own checks answer when it runs
+        schema = tool.spec.parameters if tool is not None else None
+        if schema is None and self._servers is not None:
+            schema = await self._servers.input_schema(tool_name)  # an MCP tool: as its server describes it
+        if schema is None:
+            return  # a server that cannot start now: its own checks answer when the tool runs
         import jsonschema
 
         try:
-            jsonschema.validate(edit, tool.spec.parameters)
+            jsonschema.validate(edit, schema)
         except jsonschema.ValidationError as exc:
             where = ".".join(str(p) for p in exc.absolute_path) or "the arguments"
             raise OwnerError(f"the edited arguments do not fit {tool_name}: {where}: {exc.message}") from None

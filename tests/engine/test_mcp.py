@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from engine.connections import connect, disconnect
+from engine.errors import OwnerError
 from engine.llm.types import Message, ModelReply, ToolSchema
 from engine.office import Office
 from engine.secrets import MemoryKeyring, Secrets
@@ -109,6 +110,24 @@ async def test_annotations_become_risks_and_writes_go_through_the_journal(
     (request,) = await office.approvals.list()  # unannotated waits for the owner, like any other gated tool
     assert request.tool == "mcp:fake.wipe"
     assert (await office.journal.task(second.id)).status == "waiting"  # type: ignore[union-attr]
+
+
+async def test_the_owners_edit_of_a_server_tools_call_is_checked_against_its_schema(
+    make_office: OfficeFactory, write_brief: BriefWriter, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.txt"
+    office = await make_office(ScriptedModel(call("add_note", text="call the landlord"), say("noted")))
+    await connect(office, fake("fake", "--notes", str(notes)))
+    await hire(office, write_brief(tools=["mcp:fake.*"], approvals={"require": ["mcp:fake.add_note"]}))
+    await office.assign("Ada", "Note it")
+    await office.run(until_idle=True)
+    (request,) = await office.approvals.list()
+    with pytest.raises(OwnerError, match="do not fit mcp:fake.add_note: text: 5 is not of type 'string'"):
+        await office.decide(request.id, approve=True, edit={"text": 5})
+    assert (await office.approvals.get(request.id)).status == "pending"  # type: ignore[union-attr]
+    await office.decide(request.id, approve=True, edit={"text": "call the landlord today"})
+    await office.run(until_idle=True)
+    assert notes.read_text() == "call the landlord today\n"
 
 
 async def test_a_tool_error_from_the_server_goes_back_to_the_model(
