@@ -14,7 +14,7 @@ import dataclasses
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.apps.email import Mail, unbound_email_tools
 from engine.apps.plane import AppPlane, app_tools

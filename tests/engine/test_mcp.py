@@ -122,7 +122,7 @@ async def test_the_owners_edit_of_a_server_tools_call_is_checked_against_its_sch
     await office.assign("Ada", "Note it")
     await office.run(until_idle=True)
     (request,) = await office.approvals.list()
-    with pytest.raises(OwnerError, match="do not fit mcp:fake.add_note: text: 5 is not of type 'string'"):
+    with pytest.raises(OwnerError, match=r"do not fit mcp:fake\.add_note: text: 5 is not of type 'string'"):
         await office.decide(request.id, approve=True, edit={"text": 5})
     assert (await office.approvals.get(request.id)).status == "pending"  # type: ignore[union-attr]
     await office.decide(request.id, approve=True, edit={"text": "call the landlord today"})
