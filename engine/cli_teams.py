@@ -40,16 +40,16 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     p.add_argument("--auto", choices=["on", "off"], help="from now on, approve the team's sprints without asking")
 
     p = sub.add_parser("reassign", help="give a waiting task to another member of its team")
-    p.add_argument("task")
+    p.add_argument("task", help="the task's id, as `headcount board TEAM` lists it")
     p.add_argument("employee", help="name or id")
 
     p = sub.add_parser("split", help="split a waiting task of a team into two for its owner")
-    p.add_argument("task")
+    p.add_argument("task", help="the task's id, as `headcount board TEAM` lists it")
     p.add_argument("first", help="the first half, in a few words")
     p.add_argument("second", help="the second half")
 
     p = sub.add_parser("escalate", help="park a team's stuck task with a question for the owner")
-    p.add_argument("task")
+    p.add_argument("task", help="the task's id, as `headcount board TEAM` lists it")
     p.add_argument("question")
 
     p = sub.add_parser("summary", help="a team's weekly summary (saved in the team's workspace)")
@@ -139,6 +139,7 @@ def _read_plan(path: str) -> Plan:
 
 async def _split(office: Office, args: argparse.Namespace) -> int:
     try:
+        args.task = await office.teams.task_of(args.task)
         one, two = await office.teams.split(args.task, args.first, args.second)
     except TeamError as exc:
         raise OfficeError(str(exc)) from None
@@ -148,6 +149,7 @@ async def _split(office: Office, args: argparse.Namespace) -> int:
 
 async def _escalate(office: Office, args: argparse.Namespace) -> int:
     try:
+        args.task = await office.teams.task_of(args.task)
         await office.teams.escalate_to_owner(args.task, args.question)
     except TeamError as exc:
         raise OfficeError(str(exc)) from None
@@ -157,7 +159,7 @@ async def _escalate(office: Office, args: argparse.Namespace) -> int:
 
 async def _reassign(office: Office, args: argparse.Namespace) -> int:
     try:
-        task = await office.teams.reassign(args.task, args.employee)
+        task = await office.teams.reassign(await office.teams.task_of(args.task), args.employee)
     except TeamError as exc:
         raise OfficeError(str(exc)) from None
     print(f"Task {task.id} is now {office.teams.names().get(task.employee_id, task.employee_id)}'s, queued")

@@ -84,7 +84,9 @@ def render(team: str, cards: list[Card], names: dict[str, str]) -> str:
             flag = "  [escalated]" if card.escalated else ""
             due = f"  due {card.record.due}" if card.record.due else ""
             who = names.get(card.record.owner_id, card.record.owner_id)
-            lines.append(f"  {card.record.id:<10} {card.record.title[:60]:<60} {who}{due}{flag}")
+            # the task's id, which reassign, split and escalate take (the card's, before it has a task)
+            ref = card.record.task_id or card.record.id
+            lines.append(f"  {ref:<26} {card.record.title[:60]:<60} {who}{due}{flag}")
     if not cards:
         lines.append("(no cards yet: start a sprint with `headcount sprint TEAM GOAL`)")
     return "\n".join(lines)

@@ -171,6 +171,17 @@ class Teams:
     def names(self) -> dict[str, str]:
         return {m.id: m.name for m in self._members()}
 
+    async def task_of(self, ref: str) -> str:
+        """The task a board's card stands for (`card_…`), or `ref` itself (a task's id)."""
+        if not ref.startswith("card_"):
+            return ref
+        card = next((c for c in await self._journal.read(store.read_cards) if c.id == ref), None)
+        if card is None:
+            raise TeamError(f"no card {ref!r} (see `headcount board TEAM`)")
+        if card.task_id is None:
+            raise TeamError(f"card {ref} has no task yet: it is queued once the cards it waits on are done")
+        return card.task_id
+
     async def move(self, employee_id: str, card_id: str, column: str) -> CardRecord:
         """An employee moves its own open card to another column."""
         cards = {c.record.id: c for c in await self.board(self.team_of(employee_id) or "")}

@@ -23,6 +23,14 @@ def test_a_sprint_from_the_command_line(tmp_path: Path) -> None:
     other = next(c["owner"] for c in cards if c["key"] == "part1")
     moved = headcount(home, "reassign", cards[0]["task_id"], other).stdout
     assert f"now {other}'s" in moved
+    shown = headcount(home, "board", "legal").stdout  # the text board lists the ids the commands take
+    assert cards[0]["task_id"] in shown
+    waiting = next(c for c in cards if not c["task_id"])  # waits on the brief: a card with no task yet
+    assert waiting["id"] in shown
+    early = headcount(home, "reassign", waiting["id"], other, ok=False)
+    assert early.returncode == 1 and "has no task yet" in early.stderr
+    by_card = headcount(home, "reassign", cards[0]["id"], other).stdout  # a card's id stands for its task
+    assert f"now {other}'s" in by_card
     summary = headcount(home, "summary", "legal").stdout
     assert "## Shipped" in summary and "saved to" in summary
     refused = headcount(home, "reassign", cards[0]["task_id"], "nobody", ok=False)
