@@ -173,6 +173,9 @@ class Scheduler:
             task = await self._journal.task(task_id)
             if task is not None:
                 self._board.publish(task, task.status, task.reason)
+                employee = self._roster.employees.get(task.employee_id)
+                if task.status == "queued" and employee is not None:  # in its queue here, not shown again by a poll
+                    self._workers.enqueue(employee, task.id)
                 if task.status == "uncertain":
                     self._bus.publish(
                         EscalationRaised(employee_id=task.employee_id, task_id=task.id, reason=task.reason)

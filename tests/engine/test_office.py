@@ -405,6 +405,31 @@ async def test_a_stopped_office_puts_the_work_in_hand_back_in_the_queue(
     model.assert_complete()
 
 
+async def test_work_cut_short_by_a_crash_is_said_once_to_go_on(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """`headcount run` after a kill -9 printed "task queued … (resumed after a restart)" twice: once when the
+    office put the work back, once more when its first look at the queue found it there."""
+    from engine.events import TaskChanged
+    from engine.office.recovery import RESTARTED
+    from engine.store import writes
+
+    crashed = await make_office(ScriptedModel())
+    await _hire(crashed, write_brief(), name="Ada")
+    task = await crashed.assign("ada", "Plan the week")
+    now = crashed.clock.now().isoformat()
+    await crashed.journal.write(writes.task_status(task.id, "running", "", now))  # as the killed process left it
+    model = ScriptedModel(say("Here is the plan."))
+    office = await make_office(model)
+    seen: list[Event] = []
+    office.bus.subscribe(seen.append)
+    await office.run(until_idle=True)
+    said = [(e.status, e.reason) for e in seen if isinstance(e, TaskChanged) and e.task_id == task.id]
+    assert said[0] == ("queued", RESTARTED) and said.count(("queued", RESTARTED)) == 1, said
+    assert (await office.journal.task(task.id)).status in ("done", "review")  # type: ignore[union-attr]
+    model.assert_complete()  # worked once
+
+
 async def test_two_offices_hiring_at_once_never_give_two_people_one_name(
     make_office: OfficeFactory, write_brief: BriefWriter
 ) -> None:
