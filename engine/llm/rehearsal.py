@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engine.llm import rehearsal_team as team
 from engine.llm.compaction import SUMMARY_MARK, folded_calls
 from engine.llm.rehearsal_calendar import calendar_steps
 from engine.llm.rehearsal_draft import Brief, compose, keywords, parse_brief, slug, stem, topic
@@ -41,6 +42,7 @@ class _Turn:
     calls: tuple[tuple[str, str], ...]  # (tool name, canonical arguments) in order
     results: dict[str, str]  # tool name -> latest result text
     last_results: tuple[tuple[str, str], ...]  # (tool name, result) of the latest batch
+    by_call: dict[tuple[str, str], str]  # (tool name, canonical arguments) -> its result
 
 
 def decide(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> tuple[str, tuple[ToolCall, ...]]:
@@ -48,7 +50,10 @@ def decide(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> tuple[st
     brief = parse_brief(_system(messages))
     offered = _offered(tools)
     turn = _read_turn(messages)
-    failed = next(((n, r) for n, r in turn.last_results if _looks_failed(r) and not unavailable(n, r)), None)
+    failed = next(
+        ((n, r) for n, r in turn.last_results if _looks_failed(r) and not (unavailable(n, r) or team.expected(n, r))),
+        None,
+    )
     if failed is not None:
         name, result = failed
         return (
@@ -104,8 +109,10 @@ def _read_turn(messages: Sequence[Message]) -> _Turn:
     start = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
     task = _text(messages[start].get("content")).strip() if start >= 0 else ""
     names_by_id: dict[str, str] = {}
+    arguments_by_id: dict[str, str] = {}
     calls: list[tuple[str, str]] = []
     results: dict[str, str] = {}
+    by_call: dict[tuple[str, str], str] = {}
     last_results: list[tuple[str, str]] = []
     for index, message in enumerate(messages):
         role = message.get("role")
@@ -118,13 +125,16 @@ def _read_turn(messages: Sequence[Message]) -> _Turn:
                 function = call.get("function") or {}
                 name, arguments = str(function.get("name")), _canonical_text(function.get("arguments"))
                 names_by_id[str(call.get("id"))] = name
+                arguments_by_id[str(call.get("id"))] = arguments
                 if index > start:
                     calls.append((name, arguments))
         elif role == "tool" and index > start:
-            name = names_by_id.get(str(message.get("tool_call_id")), "a tool")
+            call_id = str(message.get("tool_call_id"))
+            name = names_by_id.get(call_id, "a tool")
             results[name] = _text(message.get("content"))
+            by_call[(name, arguments_by_id.get(call_id, ""))] = results[name]
             last_results.append((name, results[name]))
-    return _Turn(task, tuple(calls), results, tuple(last_results))
+    return _Turn(task, tuple(calls), results, tuple(last_results), by_call)
 
 
 def _looks_failed(result: str) -> bool:
@@ -166,10 +176,12 @@ def _plan(brief: Brief, turn: _Turn, offered: dict[str, dict[str, Any]]) -> list
     relevant = _relevant_file(listing, words)
     if relevant and "read_file" in offered:
         steps.append(("read_file", {"path": relevant}))
+    steps += team.reads(task, offered)  # a sprint card: the team files it builds on
     draft_path = f"drafts/{slug(topic(task))}.md"
+    draft = compose(task, brief, [*_remembered(brief), *_found(turn)])
     if "write_file" in offered and "write_file" not in done:
-        found = [*_remembered(brief), *_found(turn)]
-        steps.append(("write_file", {"path": draft_path, "content": compose(task, brief, found)}))
+        steps.append(("write_file", {"path": draft_path, "content": draft}))
+    steps += team.delivery(task, draft, done, turn.results.get("team_write"), offered)  # and the team's file
     wrote = "write_file" in done
     hint = Hint(
         headline=topic(task),
@@ -216,7 +228,8 @@ def _found(turn: _Turn) -> list[str]:
         found.append(f"Notes search: {_first_line(turn.results['search_notes'], '(nothing found)')}")
     if "read_file" in turn.results:
         found.append(f"Read a related file, starting: {_first_line(turn.results['read_file'], '(empty)')}")
-    return found
+    read = {json.loads(a).get("path", "?"): r for (n, a), r in turn.by_call.items() if n == "team_read"}
+    return found + team.found(read)
 
 
 def _first_line(text: str, otherwise: str, limit: int = 120) -> str:

@@ -363,6 +363,9 @@ class Teams:
     async def _queue(self, card: CardRecord, by_key: dict[str, CardRecord]) -> TaskRecord | None:
         """The card's task, queued; None when another process queued the card first (nothing written)."""
         body = card.body
+        for key in card.dependencies:  # the team files it builds on, for its owner to read first
+            if key in by_key and by_key[key].deliverable:
+                body += f"\nBuilds on: {by_key[key].deliverable}"
         if card.deliverable:
             body += f"\nDeliverable: {card.deliverable}"
         if card.due:

@@ -360,3 +360,42 @@ async def test_work_waiting_for_review_is_decided_before_its_task_is_changed(
         with pytest.raises(OwnerError, match=f"no longer waits for you: its task {brief_task.id} is cancelled"):
             await decide
     assert (await office.journal.task(brief_task.id)).status == "cancelled"  # type: ignore[union-attr]
+
+
+async def test_in_rehearsal_each_card_builds_on_the_team_files_before_it(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """The brief is written to the team's workspace, each part reads it and leaves its own file there, and the
+    lead reads the parts before shipping: work visibly flows from one member to the next."""
+    clock = FakeClock(MONDAY_9)
+    office = await make_office(FunctionModel(rehearse), clock=clock)
+    lead, writer, designer = await _team(office, write_brief, size=3)
+    workspace = office.teams.workspace("studio")
+    (workspace / "sprint").mkdir(parents=True)
+    (workspace / "sprint" / "writer.md").write_text("an older draft\n")  # the writer's file exists already
+    await office.journal.write(team_store.insert_artifact("studio", "sprint/writer.md", 1, "x", lead, None, "t"))
+    proposal = await office.teams.plan_sprint("studio", "Launch the spring newsletter", days=2)
+    await office.teams.approve(proposal.sprint.id)
+    await _sprint_run(office, clock, hours=6)
+    await _assert_sprint_done(office, proposal.sprint.id)
+
+    files = {
+        path: version
+        for path, version, _, _ in await office.journal.read(lambda c: team_store.read_artifacts(c, "studio"))
+    }
+    assert files == {"sprint/brief.md": 1, "sprint/writer.md": 2, "sprint/designer.md": 1, "sprint/final.md": 1}
+    tasks = {t.employee_id: t for t in await office.journal.tasks() if t.title.startswith(("Writer", "Designer"))}
+    assert "Builds on: sprint/brief.md" in tasks[writer].body and "Deliverable: sprint/writer.md" in tasks[writer].body
+    steps = await office.journal.steps(task_id=tasks[writer].id)
+    assert [s.tool for s in steps if s.kind == "tool"] == [
+        "list_files",
+        "team_read",
+        "write_file",
+        "team_write",
+        "team_write",
+        "save_note",
+    ]  # the second write: on version 1, which the first (on 0) was told is the newest
+    assert "Built on sprint/brief.md:" in (workspace / "sprint" / "writer.md").read_text()
+    shipped = (workspace / "sprint" / "final.md").read_text()
+    assert "Built on sprint/writer.md:" in shipped and "Built on sprint/designer.md:" in shipped
+    assert designer in {t.employee_id for t in tasks.values()}
