@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from engine import cli_input
 from engine.errors import OfficeError
 from engine.office import Office
 from engine.teams import Plan, TeamError
@@ -36,7 +37,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     p.add_argument("goal", help="the sprint's goal, or with show, edit, approve: the sprint's id")
     p.add_argument("--file", help="with edit: the edited plan, as JSON (`sprint show SPRINT --json` writes one)")
     p.add_argument("--json", action="store_true", help="with show: the plan as JSON, to edit")
-    p.add_argument("--days", type=int, default=5, help="how long the sprint runs (default: 5)")
+    p.add_argument("--days", type=cli_input.count(1, 90), default=5, help="how long the sprint runs, 1-90 (default: 5)")
     p.add_argument("--auto", choices=["on", "off"], help="from now on, approve the team's sprints without asking")
 
     p = sub.add_parser("reassign", help="give a waiting task to another member of its team")

@@ -17,6 +17,7 @@ from engine.briefs.limits import HARD_MAX_TOOLS as HARD_MAX_TOOLS
 from engine.briefs.limits import check_ceiling as check_ceiling
 from engine.briefs.model import Brief, BriefFields
 from engine.briefs.vocabulary import APP_TOOLS, CONNECTIONS, TOOLS, as_mcp_grant, not_provided
+from engine.tools.base import RISKS
 from engine.tools.names import qualify, resolve, split
 
 
@@ -172,4 +173,17 @@ def _check_tools(fields: BriefFields, doc: Document, installed: set[str], missin
         written.add(written_as)
         if message:
             problems.append(Problem(doc.path, locate(doc, ("tools", i)), message, f"tools[{i}]"))
+    # A tool named in the approval rules must be one too: a misspelt name would replace the default gates
+    # (external communication, spending, destruction) with a rule that matches nothing.
+    ruled = [(("approvals", "require", i), n) for i, n in enumerate(fields.approvals.require) if n not in RISKS]
+    ruled += [(("approvals", "risk", n), n) for n in fields.approvals.risk]
+    for loc, name in ruled:
+        # A server's tools are known only once it runs (`mcp:notes.archive`): those names are taken as written.
+        own = name in fields.tools or name.startswith("mcp:")
+        if not (own or resolve(as_mcp_grant(name) or name, installed) or name in TOOLS or missing_ok):
+            hint = suggest(name, installed | set(TOOLS) | set(APP_TOOLS))
+            field = ".".join(str(part) for part in loc[:2]) + (
+                f"[{loc[2]}]" if isinstance(loc[2], int) else f".{loc[2]}"
+            )
+            problems.append(Problem(doc.path, locate(doc, loc), f"unknown tool '{name}'{hint}", field))
     return problems

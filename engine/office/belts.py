@@ -90,7 +90,7 @@ class Belts:
     def load_brief_file(self, path: Path) -> Brief:
         """A brief file, checked against this office's tools and ceiling. Raises BriefError."""
         ceiling = self._journal.read_now(read_belt_ceiling)
-        return load_brief(path, known_tools=self.tools.names(), max_tools=ceiling)
+        return load_brief(path, known_tools=self.tools.names(), known_skills=set(self.skills), max_tools=ceiling)
 
     def check_brief(self, text: str, source: Path, *, ceiling: int | None = None) -> Brief:
         """Validate a brief's text as this office would take it (tools, skills, ceiling). Raises BriefError."""

@@ -267,6 +267,19 @@ def test_unknown_tool_is_rejected_with_a_suggestion_when_tools_are_known(tmp_pat
     assert load_brief(write(tmp_path, text), known_tools=None).tools == ("read_file", "send_emial")
 
 
+def test_a_misspelt_tool_in_the_approval_rules_is_refused_not_left_to_replace_the_gates(tmp_path: Path) -> None:
+    """`require: [send_emial]` would replace the default gates (external communication, spending, destruction)
+    with a rule that matches no tool: every email would go out unapproved."""
+    text = brief_text("tools: [read_file, send_email]", "approvals:", "  require: [send_emial]", "  risk:",
+                      "    read_fle: external_comm")  # fmt: skip
+    error = str(error_of(tmp_path, text, known_tools=BUILTIN_TOOLS))
+    assert "field 'approvals.require[0]': unknown tool 'send_emial' (did you mean 'send_email'?)" in error
+    assert "field 'approvals.risk.read_fle': unknown tool 'read_fle' (did you mean 'read_file'?)" in error
+    good = brief_text("tools: [read_file, send_email]", "approvals:", "  require: [send_email, destructive]")
+    brief = load_brief(write(tmp_path, good), known_tools=BUILTIN_TOOLS)
+    assert brief.approvals.needs_approval("external_comm", "send_email")
+
+
 def test_vocabulary_tools_are_accepted_even_when_not_installed(tmp_path: Path) -> None:
     brief = load_brief(write(tmp_path, brief_text("tools: [read_file, web_fetch]")), known_tools={"read_file"})
     assert missing_tools(brief.tools, {"read_file"}) == ["web_fetch"]

@@ -49,6 +49,8 @@ NUMBERS = [
     (("call-in", "Ada", "--hours", "-3"), "more than 0"),
     (("probation", "Ada", "--count", "-3"), "from 1 to 100"),
     (("run", "--for", "-1"), "more than 0"),
+    (("sprint", "legal", "A goal", "--days", "0"), "from 1 to 90"),
+    (("sprint", "legal", "A goal", "--days", "3000000"), "from 1 to 90"),
 ]
 
 
@@ -60,6 +62,19 @@ def test_numbers_out_of_range_are_refused_in_words(
     assert code == 2 and said in err and "Traceback" not in err
     report = json.loads(cli(capsys, "budget", "--json")[1])
     assert report["employees"][0]["per_day_usd"] is not None  # nothing was changed: the brief's ceiling stands
+
+
+def test_a_brief_naming_a_skill_there_is_not_is_refused_at_hire(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    brief = tmp_path / "clerk.md"
+    brief.write_text(
+        "---\nid: clerk\ntitle: Clerk\nfunction: ops\ngoals: [File]\ntone: plain\ntools: [read_file]\n"
+        "skills: [weekly-reprot]\n---\nFiles things.\n"
+    )
+    code, _, err = cli(capsys, "hire", str(brief))
+    assert code == 1 and "clerk.md:8: field 'skills[0]': unknown skill 'weekly-reprot'" in err
+    assert "did you mean 'weekly-report'" in err
 
 
 def test_none_still_removes_a_ceiling(office: None, capsys: pytest.CaptureFixture[str]) -> None:
