@@ -175,15 +175,16 @@ def _check_tools(fields: BriefFields, doc: Document, installed: set[str], missin
             problems.append(Problem(doc.path, locate(doc, ("tools", i)), message, f"tools[{i}]"))
     # A tool named in the approval rules must be one too: a misspelt name would replace the default gates
     # (external communication, spending, destruction) with a rule that matches nothing.
-    ruled = [(("approvals", "require", i), n) for i, n in enumerate(fields.approvals.require) if n not in RISKS]
-    ruled += [(("approvals", "risk", n), n) for n in fields.approvals.risk]
-    for loc, name in ruled:
+    ruled: list[tuple[tuple[str | int, ...], str, str]] = [
+        (("approvals", "require", i), name, f"approvals.require[{i}]")
+        for i, name in enumerate(fields.approvals.require)
+        if name not in RISKS
+    ]
+    ruled += [(("approvals", "risk", name), name, f"approvals.risk.{name}") for name in fields.approvals.risk]
+    for loc, name, field in ruled:
         # A server's tools are known only once it runs (`mcp:notes.archive`): those names are taken as written.
         own = name in fields.tools or name.startswith("mcp:")
         if not (own or resolve(as_mcp_grant(name) or name, installed) or name in TOOLS or missing_ok):
             hint = suggest(name, installed | set(TOOLS) | set(APP_TOOLS))
-            field = ".".join(str(part) for part in loc[:2]) + (
-                f"[{loc[2]}]" if isinstance(loc[2], int) else f".{loc[2]}"
-            )
             problems.append(Problem(doc.path, locate(doc, loc), f"unknown tool '{name}'{hint}", field))
     return problems
