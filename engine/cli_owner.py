@@ -69,7 +69,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         d.add_argument("domain", type=cli_input.domain)
     p = sub.add_parser("approve", help="approve an action (optionally with edited arguments)")
     p.add_argument("id")
-    p.add_argument("--edit", help="JSON object of arguments to use instead")
+    p.add_argument("--edit", help="JSON object of the arguments to change (the others stay as proposed)")
     p = sub.add_parser("reject", help="reject an action; the employee hears your reason")
     p.add_argument("id")
     p.add_argument("--reason", required=True)

@@ -117,6 +117,7 @@ class Owner:
         if not approve and not note.strip():
             raise OwnerError("say why you reject it: the employee learns from your reason")
         if approve and edit is not None:
+            edit = {**json.loads(record.arguments), **edit}  # the keys given change; the others stay as proposed
             await self._check_edit(record.tool, edit)
         decision: Decision = "approved" if approve else "rejected"
         now = self._clock.now()

@@ -69,7 +69,7 @@ async def test_a_gated_call_waits_for_approval_and_runs_with_the_owners_edits(
     assert any(isinstance(e, ApprovalRequested) for e in seen)
     assert [e.status for e in seen if isinstance(e, StatusChanged)][-1] == "awaiting_approval"
 
-    await office.decide(request.id, approve=True, edit={"to": "client@example.test", "body": "Hello, edited"})
+    await office.decide(request.id, approve=True, edit={"body": "Hello, edited"})  # the rest as proposed
     await office.run(until_idle=True)
     assert outbox == [{"to": "client@example.test", "body": "Hello, edited"}]
     assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
