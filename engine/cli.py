@@ -18,6 +18,8 @@ from engine.cli_passphrase import ask_passphrase
 from engine.paths import Home
 
 if TYPE_CHECKING:  # the office and its parts load only for the command that runs (a reading command is fast)
+    import asyncio
+
     from engine.events import Event
     from engine.office import Held, Office
     from engine.office.reading import Stored
@@ -236,6 +238,9 @@ def _from_store(shows: Shows, args: argparse.Namespace) -> int | None:
 async def _with_office(
     handler: Callable[[Office, argparse.Namespace], Awaitable[int]], args: Any, *, reading: bool = False
 ) -> int:
+    import asyncio
+    import signal
+
     from engine.logs import setup_logging
     from engine.office import Office
 
@@ -244,10 +249,36 @@ async def _with_office(
     if args.command == "run":  # after the office's own imports, which would otherwise share the GIL with it
         _load_model_library()
     office = await Office.open(home, reading=reading)
+    terminated = _stop_on_sigterm() if args.command == "run" else None
     try:
         return await handler(office, args)
+    except asyncio.CancelledError:
+        if terminated is None or not terminated.is_set():
+            raise
+        return 128 + signal.SIGTERM  # `kill PID`: stopped as Ctrl-C stops it, its work back in the queue
     finally:
         await office.close()
+
+
+def _stop_on_sigterm() -> asyncio.Event | None:
+    """`kill PID` (a service manager, a shell's job control) stops `run` as Ctrl-C does, never as a crash:
+    the work in hand goes back in the queue. Set once it came; None where signals cannot be handled."""
+    import asyncio
+    import signal
+
+    task = asyncio.current_task()
+    came = asyncio.Event()
+
+    def stop() -> None:
+        came.set()
+        if task is not None:
+            task.cancel()
+
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
+    except (NotImplementedError, RuntimeError):  # Windows' loops have no signal handlers
+        return None
+    return came
 
 
 async def _hire(office: Office, args: argparse.Namespace) -> int:

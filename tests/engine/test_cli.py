@@ -139,7 +139,11 @@ def test_hours_shows_what_applies_whose_it_is_and_until_when(tmp_path: Path, mon
     )
 
 
-def test_ctrl_c_puts_the_task_in_hand_back_in_the_queue_and_says_so(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "kill"])
+def test_ctrl_c_or_kill_puts_the_task_in_hand_back_in_the_queue_and_says_so(
+    tmp_path: Path, stop: signal.Signals, code: int
+) -> None:
+    """Ctrl-C, or a plain `kill PID` (a service manager, job control): a stop, not a crash."""
     from engine.office.recovery import STOPPED
 
     home = tmp_path / "home"
@@ -162,9 +166,9 @@ def test_ctrl_c_puts_the_task_in_hand_back_in_the_queue_and_says_so(tmp_path: Pa
             if "task running: Write a welcome note" in line:
                 break
         assert "task running" in said[-1], said
-        run.send_signal(signal.SIGINT)  # the owner's Ctrl-C
+        run.send_signal(stop)  # the owner's Ctrl-C, or kill
         said += run.stdout.readlines()
-        assert run.wait(timeout=60) == 130, said
+        assert run.wait(timeout=60) == code, said
     assert said[-1].strip() == (
         "Stopped. Back in the queue: Ada: Write a welcome note for new customers. "
         "The next `headcount run` goes on from the last saved step."
