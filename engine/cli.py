@@ -444,6 +444,8 @@ async def _run(office: Office, args: argparse.Namespace) -> int:
 
 def explain_held(held: Sequence[Held]) -> list[str]:
     """One line per held task: who, what holds it (times in this machine's zone), and the command."""
+    import re
+
     from engine.tools.ask import question_of  # issue 13
 
     lines = []
@@ -468,6 +470,13 @@ def explain_held(held: Sequence[Held]) -> list[str]:
             )
         elif h.kind == "parked" and question_of(h.reason) is not None:  # issue 13: ask_owner
             lines.append(f'{h.employee} {h.reason} ({h.title}). Answer: headcount answer {h.task_id} "…"')
+        elif h.kind == "over_budget" and (
+            turn := re.search(r"this turn \((?:employee |team )?(.+?) per-turn\)", h.reason)
+        ):
+            lines.append(  # one turn costs more than its ceiling allows: a new day or a one-off raise never helps
+                f"{h.employee} is {h.reason}. Raise that ceiling: headcount budget set {_quoted(turn.group(1))} "
+                "--per-turn AMOUNT (the task goes back in the queue)"
+            )
         elif h.kind == "over_budget":
             lines.append(
                 f"{h.employee} is {h.reason}. Raise it for today: headcount budget raise {_quoted(h.employee)} "

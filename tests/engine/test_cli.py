@@ -348,3 +348,17 @@ def test_owner_domains_and_standing_approvals(worked: Path) -> None:
     )
     headcount(worked, "domains", "remove", "example.com")
     assert "no domains" in headcount(worked, "domains").stdout
+
+
+def test_a_turn_over_its_ceiling_says_which_ceiling_to_raise(tmp_path: Path) -> None:
+    """A per-turn ceiling is not freed by a new day or a one-off raise: the hint names the ceiling that is."""
+    home = tmp_path / "home"
+    headcount(home, "hire", "assistant", "--name", "Ada")
+    headcount(home, "call-in", "Ada", "--hours", "8")
+    headcount(home, "budget", "simulate", "gpt-4o-mini")  # rehearsal spend priced, so ceilings bite
+    headcount(home, "budget", "set", "Ada", "--per-turn", "0.000001")
+    headcount(home, "assign", "Ada", "Plan the week")
+    held = headcount(home, "run").stdout
+    assert "Raise that ceiling: headcount budget set Ada --per-turn AMOUNT" in held and "--once" not in held
+    headcount(home, "budget", "set", "Ada", "--per-turn", "5")  # as the hint says
+    assert "waits for your review: Plan the week" in headcount(home, "run").stdout
