@@ -169,13 +169,18 @@ def main() -> int:
     from app.theme import apply_theme
     from app.window import MainWindow
     from engine.logs import setup_logging
+    from engine.errors import OfficeError
     from engine.paths import Home
 
     mark("imports")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.WARNING)  # the terminal hears of problems only
-    home = Home.resolve()
+    try:
+        home = Home.resolve()
+    except OfficeError as exc:  # HEADCOUNT_HOME or --home names a file, or a folder that cannot be made
+        print(f"headcount: {exc}", file=sys.stderr)
+        return 1
     setup_logging(home.logs)  # the full log, secrets masked, in the data folder
     app = QApplication.instance() or QApplication(sys.argv[:1])  # Qt would eat options such as --display
     assert isinstance(app, QApplication)

@@ -50,7 +50,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     p = sub.add_parser("key", help="API keys, kept in the OS keyring")
     ksub = p.add_subparsers(dest="key_action", metavar="ACTION", required=True)
     k = ksub.add_parser("set", help="store a key (read from the terminal, never echoed)")
-    k.add_argument("name", help="e.g. openai")
+    k.add_argument("name", type=_key_name, help="e.g. openai")
     ksub.add_parser("list", help="the names of stored keys (never the keys)")
 
     p = sub.add_parser("approvals", help="actions waiting for your approval")
@@ -450,6 +450,16 @@ def key_command(args: argparse.Namespace) -> int:
     secrets.set(args.name, value)
     print(f"Stored the key {args.name!r} in {secrets.backend_description()}.")
     return 0
+
+
+def _key_name(text: str) -> str:
+    """A key's name as the keyring keeps it: checked before the key itself is asked for."""
+    from engine.secrets import check_name
+
+    try:
+        return check_name(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc}: use a name like 'openai', with no spaces around it") from None
 
 
 # What `budget`, `approvals` and `review` show, on either front (engine.cli.FROM_STORE).

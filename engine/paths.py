@@ -8,6 +8,8 @@ from pathlib import Path
 
 import platformdirs
 
+from engine.errors import OfficeError
+
 APP_NAME = "Headcount"
 SHIPPED_BRIEFS = Path(__file__).resolve().parent.parent / "briefs"
 
@@ -20,7 +22,17 @@ class Home:
     def resolve(cls, explicit: str | os.PathLike[str] | None = None) -> Home:
         chosen = explicit or os.environ.get("HEADCOUNT_HOME") or platformdirs.user_data_dir(APP_NAME, False)
         root = Path(chosen).expanduser().resolve()
-        root.mkdir(parents=True, exist_ok=True)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise OfficeError(
+                f"the data folder {root} is a file; give a folder with --home or HEADCOUNT_HOME"
+            ) from None
+        except OSError as exc:  # a read-only or missing parent (/proc/x), no permission
+            raise OfficeError(
+                f"cannot use {root} as the data folder ({exc.strerror or exc}); give another with --home or "
+                "HEADCOUNT_HOME"
+            ) from None
         return cls(root)
 
     @property

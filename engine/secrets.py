@@ -174,7 +174,7 @@ class Secrets:
         return f"OS keyring ({type(backend).__name__})"
 
     def get(self, name: str) -> str | None:
-        value = self._backend.get_password(SERVICE, _check(name))
+        value = self._backend.get_password(SERVICE, check_name(name))
         if value:
             remember(value)
         return value
@@ -182,7 +182,7 @@ class Secrets:
     def set(self, name: str, value: str) -> None:
         if not value:
             raise ValueError("a secret cannot be empty")
-        self._backend.set_password(SERVICE, _check(name), value)
+        self._backend.set_password(SERVICE, check_name(name), value)
         remember(value)
         names = self.names()
         if name not in names:
@@ -192,7 +192,7 @@ class Secrets:
     def delete(self, name: str) -> None:
         """Forget `name`; deleting a name that is not there is not an error."""
         with contextlib.suppress(PasswordDeleteError):
-            self._backend.delete_password(SERVICE, _check(name))
+            self._backend.delete_password(SERVICE, check_name(name))
         self._write_index([n for n in self.names() if n != name])
 
     def names(self) -> list[str]:
@@ -219,7 +219,8 @@ class Secrets:
             Path(path).chmod(0o600)
 
 
-def _check(name: str) -> str:
+def check_name(name: str) -> str:
+    """`name` when the keyring can keep a secret under it; ValueError otherwise."""
     if not name or name == _INDEX or name.strip() != name:
         raise ValueError(f"{name!r} is not a usable secret name")
     return name

@@ -122,6 +122,23 @@ def test_files_and_folders(office: None, capsys: pytest.CaptureFixture[str], hea
     assert code == 0 and written.parent == headcount_home / "exports" and written.is_file()
 
 
+def test_a_data_folder_that_is_a_file_or_cannot_be_made_is_said_in_words(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder")
+    for home, said in ((a_file, "is a file"), (a_file / "inside", "cannot use")):
+        code, _, err = cli(capsys, "--home", str(home), "roster")
+        assert code == 1 and said in err and "Traceback" not in err, err
+    assert a_file.read_text() == "not a folder"
+
+
+def test_a_key_name_is_checked_before_the_key_is_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("", "  ", " openai"):
+        code, _, err = cli(capsys, "key", "set", name)
+        assert code == 2 and "is not a usable secret name" in err and "Traceback" not in err
+
+
 def test_a_zero_byte_database_is_not_taken_for_a_new_office(
     capsys: pytest.CaptureFixture[str], headcount_home: Path
 ) -> None:
