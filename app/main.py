@@ -168,8 +168,8 @@ def main() -> int:
     from app.state import OfficeState
     from app.theme import apply_theme
     from app.window import MainWindow
-    from engine.logs import setup_logging
     from engine.errors import OfficeError
+    from engine.logs import setup_logging
     from engine.paths import Home
 
     mark("imports")
