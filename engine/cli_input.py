@@ -183,6 +183,16 @@ def domain(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def server_address(text: str) -> str:
+    """A model server's address, like http://127.0.0.1:11434."""
+    from engine.briefs.model import server_address
+
+    try:
+        return server_address(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 MAX_MEMORY_CHARS = 2000  # engine.memory.book.MAX_TEXT
 
 

@@ -39,7 +39,11 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     c = msub.add_parser("connect", help="switch rehearsing employees (or one) to a model")
     c.add_argument("model", help="e.g. anthropic/claude-sonnet-4-5, openai/gpt-4o-mini, ollama/llama3.1")
     c.add_argument("--employee", help="only this employee")
-    c.add_argument("--api-base", help="a local OpenAI-compatible server, e.g. http://127.0.0.1:11434")
+    c.add_argument(
+        "--api-base",
+        type=cli_input.server_address,
+        help="a local OpenAI-compatible server, e.g. http://127.0.0.1:11434",
+    )
     c.add_argument("--key-name", help="the keyring entry holding the API key (see `headcount key set`)")
     c.add_argument("--fallback", help="a second model to try when the first keeps failing")
     c.add_argument("--price-in", type=float, metavar="USD", help="USD per million input tokens (unknown models)")

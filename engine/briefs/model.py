@@ -92,6 +92,13 @@ class EscalationRule(_Strict):
     to: Slug = "owner"
 
 
+def server_address(value: str) -> str:
+    """A model server's address, like http://127.0.0.1:11434 (its scheme and host at least)."""
+    if not re.match(r"^https?://(\[[0-9a-fA-F:.]+\]|[^\s/:\[\]]+)(:\d+)?(/\S*)?$", value.strip()):
+        raise ValueError(f"expected a server address like http://127.0.0.1:11434, got {value!r}")
+    return value.strip()
+
+
 class DeclaredPrice(_Strict):
     input_per_mtok: float = Field(ge=0)
     output_per_mtok: float = Field(ge=0)
@@ -106,6 +113,11 @@ class ModelChoice(_Strict):
     api_key_name: str | None = None  # the keyring entry holding the key, never the key itself
     price: DeclaredPrice | None = None
     max_output_tokens: int = Field(default=1024, ge=1, le=200_000)
+
+    @field_validator("api_base")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return None if value is None else server_address(value)
 
     @model_validator(mode="before")
     @classmethod

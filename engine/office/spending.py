@@ -139,6 +139,13 @@ class Spending:
         fallback: str | None = None,
     ) -> ModelConfig:
         """Switch rehearsing employees (or one employee) to a real model, after checking it can work."""
+        if api_base is not None:
+            from engine.briefs.model import server_address
+
+            try:
+                api_base = server_address(api_base)
+            except ValueError as exc:
+                raise OwnerError(str(exc)) from None
         config = ModelConfig(model=model, fallback=fallback, api_base=api_base, api_key_name=api_key_name, price=price)
         if config.is_rehearsal:
             raise OwnerError("that is the rehearsal model; use disconnect_model to go back to it")

@@ -133,6 +133,19 @@ def test_a_data_folder_that_is_a_file_or_cannot_be_made_is_said_in_words(
     assert a_file.read_text() == "not a folder"
 
 
+@pytest.mark.parametrize("address", ["notaurl", "htp:/oops", "http://", "127.0.0.1:11434"])
+def test_a_model_server_address_is_checked_when_connected(capsys: pytest.CaptureFixture[str], address: str) -> None:
+    argv = ("model", "connect", "ollama/llama3.1", "--api-base", address, "--price-in", "0", "--price-out", "0")
+    code, _, err = cli(capsys, *argv)
+    assert code == 2 and "expected a server address like http://127.0.0.1:11434" in err
+
+
+def test_a_model_server_address_may_be_any_host_and_port(capsys: pytest.CaptureFixture[str]) -> None:
+    for address in ("http://127.0.0.1:11434", "http://[::1]:1234/v1", "https://llm.example.com"):
+        argv = ("model", "connect", "ollama/llama3.1", "--api-base", address, "--price-in", "0", "--price-out", "0")
+        assert cli(capsys, *argv)[0] == 0, address
+
+
 def test_a_key_name_is_checked_before_the_key_is_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
     for name in ("", "  ", " openai"):
         code, _, err = cli(capsys, "key", "set", name)

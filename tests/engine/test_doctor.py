@@ -18,6 +18,7 @@ from engine.connections import connect
 from engine.doctor import examine, render
 from engine.doctor_apps import AppKind, register
 from engine.doctor_check import Check
+from engine.errors import OwnerError
 from engine.paths import Home
 from engine.runlock import RunLock, lock_holder
 from engine.store.backups import DAILY, take_backup
@@ -133,6 +134,8 @@ async def test_a_local_servers_address_is_tried_and_one_elsewhere_only_with_onli
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
         office = await make_office(ScriptedModel())
+        with pytest.raises(OwnerError, match="expected a server address"):  # the window's form says it too
+            await office.connect_model("ollama/llama3.1", api_base="notaurl", price=None)
         await office.connect_model("ollama/llama3.1", api_base=f"http://127.0.0.1:{port}", price=None)
         await office.close()
         refused = run(headcount_home)["model"]  # this machine's own server: tried without --online (it is free)
