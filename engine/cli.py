@@ -396,6 +396,12 @@ async def _run(office: Office, args: argparse.Namespace) -> int:
     requeued: list[str] = []  # what the stopping office put back in the queue, said once at the end
 
     def show(event: Event) -> None:
+        employee_id = getattr(event, "employee_id", "")
+        if employee_id and employee_id not in names and employee_id in office.employees:  # hired since it began
+            seated = office.employees[employee_id]
+            names[employee_id] = seated.record.name
+            if seated.config.is_rehearsal:
+                rehearsal.add(employee_id)
         if isinstance(event, TaskChanged):
             if event.status == "queued" and event.reason == STOPPED:
                 requeued.append(working.pop(event.task_id, event.title))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from engine.clock import OFFSET_ENV
+from tests.engine.conftest import BriefWriter, OfficeFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every command runs on the office clock, started at a Sunday 03:00 (the assistant keeps London office
@@ -362,3 +363,33 @@ def test_a_turn_over_its_ceiling_says_which_ceiling_to_raise(tmp_path: Path) -> 
     assert "Raise that ceiling: headcount budget set Ada --per-turn AMOUNT" in held and "--once" not in held
     headcount(home, "budget", "set", "Ada", "--per-turn", "5")  # as the hint says
     assert "waits for your review: Plan the week" in headcount(home, "run").stdout
+
+
+async def test_run_names_someone_hired_while_it_works(
+    make_office: OfficeFactory, write_brief: BriefWriter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A hire from another terminal during `run --background`: its lines say the name (and rehearsal), not an id."""
+    import argparse
+    import asyncio
+
+    from engine.cli import _run
+    from engine.events import Event, TaskChanged
+    from engine.testing import ScriptedModel, say
+
+    office = await make_office(ScriptedModel(say("Done: the post.")))
+    through = asyncio.Event()
+
+    def finished(event: Event) -> None:
+        if isinstance(event, TaskChanged) and event.status in ("done", "review"):
+            through.set()
+
+    office.bus.subscribe(finished)
+    runner = asyncio.create_task(_run(office, argparse.Namespace(seconds=None, background=True)))
+    await asyncio.sleep(0)  # the run has begun, with nobody on the roster
+    cleo = await office.hire(office.brief_for(str(write_brief())), name="Cleo")
+    await office.assign(cleo.id, "A post about the spring menu")
+    await asyncio.wait_for(through.wait(), 60)
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    said = capsys.readouterr().out
+    assert "Cleo: task running: A post about the spring menu" in said and cleo.id not in said, said
