@@ -356,6 +356,8 @@ async def _roster(office: Stored, args: argparse.Namespace) -> int:
             mode = "rehearsal" if row["rehearsal"] else row["model"]
         task = f" — {row['current_task']}" if row["current_task"] else ""
         print(f"{_cut(row['name'], 12)} {_cut(row['title'], 28)} {row['status']:<18} [{mode}]{task}")
+        for line in (row["brief_error"] or "").splitlines():  # the file, line and field to fix
+            print(f"{'':<13}{line}")
     return 0
 
 

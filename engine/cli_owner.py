@@ -306,7 +306,7 @@ async def _resume(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _dismiss(office: Office, args: argparse.Namespace) -> int:
-    name = office.find(args.employee).record.name
+    name = office.name_of(args.employee)
     cancelled = await office.dismiss(args.employee, args.reason)
     print(f"{name} has left. {cancelled} open task{'s' if cancelled != 1 else ''} cancelled; their log stays.")
     return 0

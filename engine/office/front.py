@@ -264,6 +264,11 @@ class Office:
         """An employee by id or by name (case-insensitive). Raises OfficeError."""
         return self.parts.roster.find(who)
 
+    def name_of(self, who: str) -> str:
+        """The name of anyone employed, also someone whose brief does not load. Raises OfficeError."""
+        unseated = self.parts.roster.find_unseated(who)
+        return unseated.name if unseated is not None else self.find(who).record.name
+
     async def dismiss(self, who: str, reason: str = "") -> int:
         """Let an employee go; returns how many open tasks were cancelled."""
         return await self.parts.owner.dismiss(who, reason)

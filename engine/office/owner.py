@@ -184,20 +184,22 @@ class Owner:
 
         Returns how many open tasks were cancelled. Refused while it is in the middle of a task.
         """
-        employee = self._roster.find(who)
+        unseated = self._roster.find_unseated(who)  # a brief that does not load must not keep anyone employed
+        record = unseated if unseated is not None else self._roster.find(who).record
         open_tasks = await self._journal.tasks(
-            employee_id=employee.id, statuses=["queued", "waiting", "parked", "uncertain", "review"]
+            employee_id=record.id, statuses=["queued", "waiting", "parked", "uncertain", "review"]
         )
-        if await self._journal.tasks(employee_id=employee.id, statuses=["running"]):
-            raise OwnerError(f"{employee.record.name} is in the middle of a task; try again when it is done")
+        if await self._journal.tasks(employee_id=record.id, statuses=["running"]):
+            raise OwnerError(f"{record.name} is in the middle of a task; try again when it is done")
         now = self._recorder.now()
         ops: list[Op] = [writes.task_status(t.id, "cancelled", "the employee was let go", now) for t in open_tasks]
-        ops.append(writes.update_employee(employee.id, left_at=now, status="idle"))
-        data = {"name": employee.record.name, "reason": reason}
-        await self._recorder.owner_action("dismiss", data, employee.id, *ops)
+        ops.append(writes.update_employee(record.id, left_at=now, status="idle"))
+        data = {"name": record.name, "reason": reason}
+        await self._recorder.owner_action("dismiss", data, record.id, *ops)
         for task in open_tasks:
             self._board.publish(task, "cancelled", "the employee was let go")
-        if self._roster.forget(employee.id) is not None:
+        employee = self._roster.forget(record.id)
+        if employee is not None:
             self._workers.cancel(employee)
         return len(open_tasks)
 

@@ -64,6 +64,7 @@ class Roster:
         self._recorder = recorder
         self.employees: dict[str, Employee] = {}
         self.brief_errors: dict[str, str] = {}  # employee id -> why its brief did not load
+        self.unseated: dict[str, EmployeeRecord] = {}  # employed, but its brief keeps it from working
         self.model_overrides: dict[str, ModelConfig] = {}  # settings key -> connected model
         self.hours_overrides: dict[str, WorkingHours] = {}  # settings key -> the owner's schedule
 
@@ -75,10 +76,12 @@ class Roster:
             brief, record = await self._briefs.current(record)
         except BriefError as exc:  # a bad brief never stops the others
             self.brief_errors[record.id] = str(exc)
+            self.unseated[record.id] = record
             self._bus.publish(BriefInvalid(path=record.brief_path, message=str(exc)))
             log.warning("%s cannot work: %s", record.name, exc)
             return None
         self.brief_errors.pop(record.id, None)
+        self.unseated.pop(record.id, None)
         return self.add(record, brief)
 
     def add(self, record: EmployeeRecord, brief: Brief) -> Employee:
@@ -105,6 +108,8 @@ class Roster:
         employee = self.employees.pop(employee_id, None)
         if employee is not None:
             self._bus.publish(EmployeeLeft(employee_id=employee_id))
+        self.unseated.pop(employee_id, None)
+        self.brief_errors.pop(employee_id, None)
         return employee
 
     def is_employed(self, employee_id: str) -> bool:
@@ -213,9 +218,19 @@ class Roster:
             return self.employees[who]
         matches = [e for e in self.employees.values() if e.record.name.lower() == who.lower()]
         if not matches:
+            record = self.find_unseated(who)
+            if record is not None:
+                raise OfficeError(
+                    f"{record.name} cannot work until their brief is fixed: {self.brief_errors.get(record.id)}. "
+                    f"Fix that file, or let them go: headcount dismiss {record.name}"
+                )
             names = ", ".join(sorted(e.record.name for e in self.employees.values())) or "nobody yet"
             raise OfficeError(f"no employee called {who!r} (the office has: {names})")
         return matches[0]
+
+    def find_unseated(self, who: str) -> EmployeeRecord | None:
+        """Someone employed whose brief does not load, by id or name (case-insensitive)."""
+        return next((r for r in self.unseated.values() if who == r.id or who.lower() == r.name.lower()), None)
 
     async def update_brief(self, who: str, text: str) -> Brief:
         """Give a hired employee an edited brief: validated, saved as its own copy, a new version."""

@@ -393,3 +393,24 @@ async def test_run_names_someone_hired_while_it_works(
     await asyncio.gather(runner, return_exceptions=True)
     said = capsys.readouterr().out
     assert "Cleo: task running: A post about the spring menu" in said and cleo.id not in said, said
+
+
+def test_someone_whose_brief_breaks_is_told_about_and_can_be_let_go(tmp_path: Path) -> None:
+    """The owner edits a hired employee's brief badly: every command says which file, line and field, and
+    dismissing them still works (it said 'no employee called Ada')."""
+    home = tmp_path / "home"
+    roles = home / "briefs" / "roles"
+    roles.mkdir(parents=True)
+    brief = roles / "clerk.md"
+    brief.write_text(
+        "---\nid: clerk\ntitle: Clerk\nfunction: ops\ngoals: [File]\ntone: plain\ntools: [read_file]\n---\nFiles.\n"
+    )
+    headcount(home, "hire", "clerk", "--name", "Ada")
+    headcount(home, "assign", "Ada", "File the receipts")
+    brief.write_text(brief.read_text().replace("function: ops", "function: wizard"))
+    shown = headcount(home, "roster").stdout
+    assert "cannot work: see its brief" in shown and "clerk.md:4: field 'function'" in shown
+    refused = headcount(home, "assign", "Ada", "Another thing", ok=False)
+    assert "Ada cannot work until their brief is fixed" in refused.stderr and "clerk.md:4" in refused.stderr
+    assert "Ada has left. 1 open task cancelled" in headcount(home, "dismiss", "Ada").stdout
+    assert json.loads(headcount(home, "roster", "--json").stdout) == []
