@@ -106,8 +106,12 @@ def _offered(tools: Sequence[ToolSchema]) -> dict[str, dict[str, Any]]:
 
 
 def _read_turn(messages: Sequence[Message]) -> _Turn:
-    start = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
+    said = [i for i, m in enumerate(messages) if m.get("role") == "user"]
+    start = said[-1] if said else -1  # this round's steps follow the owner's latest words
     task = _text(messages[start].get("content")).strip() if start >= 0 else ""
+    if len(said) > 1 and not task.startswith(SUMMARY_MARK):  # the owner spoke again (a revision, an answer):
+        first = _text(messages[said[0]].get("content")).strip()  # the work is still the task's, with the note
+        task = f"{first}\n\nThe owner's note: {task}"
     names_by_id: dict[str, str] = {}
     arguments_by_id: dict[str, str] = {}
     calls: list[tuple[str, str]] = []

@@ -74,7 +74,12 @@ RESULTS = {
 def run(tools: list[ToolSchema], task: str = TASK, results: dict[str, str] | None = None) -> list[Message]:
     """Drive the rehearsal model like the agent loop does, answering tools from `results`."""
     messages: list[Message] = [{"role": "system", "content": BRIEF}, {"role": "user", "content": task}]
-    answers = {**RESULTS, **(results or {})}
+    return drive(messages, tools, {**RESULTS, **(results or {})})
+
+
+def drive(messages: list[Message], tools: list[ToolSchema], answers: dict[str, str]) -> list[Message]:
+    """The conversation carried on until the model stops calling tools."""
+    messages = list(messages)
     for _ in range(MAX_TOOL_STEPS + 3):
         text, calls = decide(messages, tools)
         assistant: Message = {"role": "assistant", "content": text or None}
@@ -180,11 +185,21 @@ def test_never_repeats_a_call_and_stops_within_the_step_limit() -> None:
     assert messages[-1]["content"].startswith(PREFIX)
 
 
-def test_a_second_task_in_the_same_conversation_starts_fresh() -> None:
+def test_the_owners_later_words_are_worked_as_a_note_on_the_same_task() -> None:
+    """A revision, an answer or a resume note comes as the owner's next message: the round starts afresh, and
+    its draft is the task's own (same file, same title), with the note in it, not a draft titled by the note."""
     first = run(BUILTINS)
-    messages = [*first, {"role": "user", "content": "Plan the spring launch week"}]
+    note = "The owner reviewed your work (round 1) and sent it back: mention the farm shop\nPlease revise."
+    messages = [*first, {"role": "user", "content": note}]
     text, calls = decide(messages, BUILTINS)
-    assert (text, [c.name for c in calls]) == ("", ["list_files"])  # looks around again for the new task
+    assert (text, [c.name for c in calls]) == ("", ["list_files"])  # looks around again for the new round
+    drafts = [args for name, args in called(first) if name == "write_file"]
+    again = [args for name, args in called(run(BUILTINS, task=TASK)) if name == "write_file"]
+    revised = [
+        args for name, args in called(drive(messages, BUILTINS, RESULTS)[len(messages) :]) if name == "write_file"
+    ]
+    assert drafts == again and revised[0]["path"] == drafts[0]["path"]  # the same draft, rewritten
+    assert "mention the farm shop" in revised[0]["content"]
 
 
 def test_topic_strips_the_instruction() -> None:
