@@ -190,6 +190,15 @@ class Roster:
             chosen = name or next(n for n in itertools.chain(FIRST_NAMES, numbered) if n.casefold() not in taken)
             if chosen.casefold() in taken:
                 raise OfficeError(f"there is already an employee called {chosen}")
+            # Budgets and hours take a name, a team or "office": one word must not mean two of them.
+            teams = {r.team.casefold() for r in await self._journal.employees() if r.team} | {(team or "").casefold()}
+            if chosen.casefold() == "office" or chosen.casefold() in teams:
+                what = "the whole office" if chosen.casefold() == "office" else f"the team {chosen.casefold()}"
+                raise OfficeError(f"'{chosen}' already names {what} in budgets and hours; choose another name")
+            if (team or brief.team or "").casefold() in taken:
+                raise OfficeError(
+                    f"the team '{team or brief.team}' has the name of an employee; choose another team id"
+                )
             record = EmployeeRecord(
                 id=self._ids.new("emp"),
                 name=chosen,

@@ -78,6 +78,11 @@ def test_team_names_are_checked_where_the_owner_types_them(tmp_path: Path) -> No
     again = headcount(home, "hire-team", "legal", ok=False)
     assert again.returncode == 1 and "team legal is already hired" in again.stderr
     assert len(json.loads(headcount(home, "roster", "--json").stdout)) == 2  # the team once, not twice
+    for name in ("legal", "Office"):  # `budget set legal` must not mean two things
+        clash = headcount(home, "hire", "assistant", "--name", name, ok=False)
+        assert clash.returncode == 1 and "already names" in clash.stderr
+    clash = headcount(home, "hire", "assistant", "--team", "ada", ok=False)  # Ada is in legal
+    assert clash.returncode == 1 and "has the name of an employee" in clash.stderr
     wrong = headcount(home, "summary", "marketing", ok=False)
     assert wrong.returncode == 1 and "no team 'marketing' (teams: legal)" in wrong.stderr
     assert not (home / "teams" / "marketing").exists() and not (tmp_path / "escape").exists()
