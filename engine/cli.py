@@ -573,6 +573,9 @@ async def _log(office: Stored, args: argparse.Namespace) -> int:
         return 0
     if earlier:
         print(f"(the {latest} latest steps; earlier ones: --latest N, or --all)")
+    if not rows:
+        who = _quoted(args.employee)
+        print(f'No steps yet: {args.employee} has not worked on anything. Try: headcount assign {who} "…"')
     for r in rows:
         label = " (rehearsal)" if r["rehearsal"] else ""
         what = r["tool"] if r["kind"] == "tool" else r["model"]
@@ -621,6 +624,8 @@ async def _tasks(office: Stored, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
+    if not rows:
+        print('No tasks yet. Give someone work with: headcount assign NAME "what to do"')
     for r in rows:
         reason = f" — {r['reason']}" if r["reason"] else ""
         print(f"{r['id']:<28} {r['employee']:<10} {r['status']:<10} {r['title']}{reason}")

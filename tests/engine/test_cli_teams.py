@@ -16,6 +16,7 @@ def test_a_sprint_from_the_command_line(tmp_path: Path) -> None:
     sprint_id = re.search(r"Sprint (\S+) of legal", planned)
     assert sprint_id is not None and "proposed" in planned and "headcount sprint approve" in planned
     assert json.loads(headcount(home, "tasks", "--json").stdout) == []  # nothing before approval
+    assert headcount(home, "tasks").stdout.startswith("No tasks yet.")  # said, not an empty screen
     headcount(home, "sprint", "approve", sprint_id.group(1))
     cards = json.loads(headcount(home, "board", "legal", "--json").stdout)
     assert [c["key"] for c in cards] == ["brief", "part1", "ship"]
