@@ -175,7 +175,7 @@ class Scheduler:
                 self._board.publish(task, task.status, task.reason)
                 employee = self._roster.employees.get(task.employee_id)
                 if task.status == "queued" and employee is not None:  # in its queue here, not shown again by a poll
-                    self._workers.enqueue(employee, task.id)
+                    self._workers.enqueue(employee, task.id, first=True)  # it was in hand: it goes on first
                 if task.status == "uncertain":
                     self._bus.publish(
                         EscalationRaised(employee_id=task.employee_id, task_id=task.id, reason=task.reason)

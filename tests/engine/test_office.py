@@ -417,15 +417,18 @@ async def test_work_cut_short_by_a_crash_is_said_once_to_go_on(
     crashed = await make_office(ScriptedModel())
     await _hire(crashed, write_brief(), name="Ada")
     task = await crashed.assign("ada", "Plan the week")
+    later = await crashed.assign("ada", "Tidy the inbox")  # queued behind it
     now = crashed.clock.now().isoformat()
     await crashed.journal.write(writes.task_status(task.id, "running", "", now))  # as the killed process left it
-    model = ScriptedModel(say("Here is the plan."))
+    model = ScriptedModel(say("Here is the plan."), say("Tidied."))
     office = await make_office(model)
     seen: list[Event] = []
     office.bus.subscribe(seen.append)
     await office.run(until_idle=True)
     said = [(e.status, e.reason) for e in seen if isinstance(e, TaskChanged) and e.task_id == task.id]
     assert said[0] == ("queued", RESTARTED) and said.count(("queued", RESTARTED)) == 1, said
+    began = [e.task_id for e in seen if isinstance(e, TaskChanged) and e.status == "running"]
+    assert began == [task.id, later.id]  # the work in hand goes on first, not behind what was queued after it
     assert (await office.journal.task(task.id)).status in ("done", "review")  # type: ignore[union-attr]
     model.assert_complete()  # worked once
 
