@@ -368,8 +368,10 @@ async def _belt_ceiling(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _call_in(office: Office, args: argparse.Namespace) -> int:
-    until = await office.call_in(args.employee, args.hours)
-    print(f"{args.employee} is on duty until {until:%Y-%m-%d %H:%M %Z}.")
+    await office.call_in(args.employee, args.hours)
+    (shift,) = office.shifts(args.employee)  # its own hours may run on past the call-in
+    until = f"until {shift.change.astimezone():%a %d %b %H:%M %Z}" if shift.change else "with no end in sight"
+    print(f"{shift.employee} is on duty {until}{' (called in)' if shift.called_in_until else ''}.")
     return 0
 
 

@@ -31,6 +31,19 @@ def next_change(hours: WorkingHours, now: datetime) -> datetime | None:
     return next_change_at(hours.timezone, [w.span() for w in hours.windows], hours.days_off, now, HORIZON)
 
 
+def duty_change(hours: WorkingHours, now: datetime, called_in_until: datetime | None = None) -> datetime | None:
+    """When the employee next goes off duty (on duty now) or comes on (off duty now), a call-in counted: on duty
+    while in its hours or called in, so a call-in that ends inside its hours ends nothing (None: not within 15
+    days)."""
+    called = called_in_until if called_in_until is not None and called_in_until > now else None
+    if not on_duty(hours, now, called):
+        return next_change(hours, now)
+    if hours.always:
+        return None
+    after = called or now  # the hours carry on from where the call-in ends, if they are on then
+    return next_change(hours, after) if hours.is_working(after) else after
+
+
 def hours_as_brief(hours: WorkingHours) -> object:
     """The schedule as a brief's `hours:` field says it (what WorkingHours reads back)."""
     if hours.always:

@@ -12,7 +12,7 @@ from typing import Any
 from engine.clock import Clock
 from engine.events import ApprovalRequested, EscalationRaised, Event, Status, StatusChanged, TaskChanged
 from engine.guardrails import ApprovalBook, Guardrails
-from engine.hours import describe, next_change
+from engine.hours import describe, duty_change, next_change
 from engine.office.employee import employee_event, unseated_event
 from engine.office.reviews import submitted_event
 from engine.office.roster import Roster
@@ -147,10 +147,8 @@ class OfficeQueries:
         for employee in chosen:
             hours = roster.hours_of(employee)
             until = employee.called_in_until
-            called = until if until and until > now and not hours.always else None  # 24/7: a call-in adds nothing
-            change = next_change(hours, now)
-            if called is not None:
-                change = min(change, called) if change else called
+            change = duty_change(hours, now, until)
+            called = until if until is not None and change == until else None  # the call-in is what ends it
             found.append(
                 Shift(employee.record.name, describe(hours), roster.hours_set_by(employee),
                       roster.on_duty(employee, now), change, called)

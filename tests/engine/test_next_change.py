@@ -113,3 +113,21 @@ def test_office_hours_from_a_weekend_and_a_day_off() -> None:
     days_off = [dt.date(2026, 12, 7) + dt.timedelta(weeks=w) for w in range(3)]
     never = never.model_copy(update={"days_off": tuple(days_off)})
     assert next_change(never, saturday) is None  # every Monday in the next 15 days is off
+
+
+def test_a_call_in_and_the_hours_together_say_when_duty_ends() -> None:
+    """On duty while in its hours or called in: whichever ends later is when it goes off duty."""
+    from engine.hours import duty_change
+
+    new_york = WorkingHours.model_validate({"timezone": "America/New_York", "windows": ["mon-fri 09:00-17:00"]})
+    monday = dt.datetime(2026, 11, 30, 21, 55, tzinfo=dt.UTC)  # 16:55 in New York: five minutes of shift left
+    late = monday + dt.timedelta(hours=3)
+    assert duty_change(new_york, monday, late) == late  # the call-in runs past the shift: it ends there
+    assert duty_change(new_york, monday, None) == dt.datetime(2026, 11, 30, 22, 0, tzinfo=dt.UTC)
+    weekdays = WorkingHours.model_validate({"timezone": "UTC", "windows": ["mon-fri 00:00-24:00"]})
+    short = monday + dt.timedelta(hours=1)  # called in inside its hours: the hours carry on to Saturday
+    assert duty_change(weekdays, monday, short) == dt.datetime(2026, 12, 5, 0, 0, tzinfo=dt.UTC)
+    sunday = dt.datetime(2026, 12, 6, 3, 0, tzinfo=dt.UTC)
+    assert duty_change(weekdays, sunday, sunday + dt.timedelta(hours=2)) == sunday + dt.timedelta(hours=2)
+    assert duty_change(weekdays, sunday, None) == dt.datetime(2026, 12, 7, 0, 0, tzinfo=dt.UTC)  # off: back Monday
+    assert duty_change(weekdays, sunday, sunday - dt.timedelta(hours=1)) == dt.datetime(2026, 12, 7, tzinfo=dt.UTC)
