@@ -17,7 +17,7 @@ from engine.office.employee import employee_event, unseated_event
 from engine.office.reviews import submitted_event
 from engine.office.roster import Roster
 from engine.office.shown import roster_rows
-from engine.office.standing import OPEN, is_over_budget, standing
+from engine.office.standing import OPEN, is_over_budget, shown_status
 from engine.store.journal import Journal
 from engine.store.records import Deliverable, EmployeeRecord
 
@@ -66,8 +66,8 @@ class OfficeQueries:
         for record in records:
             employee = self._roster.employees.get(record.id)
             duty = employee is None or self._roster.on_duty(employee, now)
-            held = standing([t for t in open_tasks if t.employee_id == record.id], on_duty=duty)
-            shown[record.id] = held or (record.status, record.status_detail)  # type: ignore[assignment]
+            own = [t for t in open_tasks if t.employee_id == record.id]
+            shown[record.id] = shown_status(own, (record.status, record.status_detail), on_duty=duty)  # type: ignore[assignment]
         return shown
 
     async def scene_events(self) -> list[Event]:

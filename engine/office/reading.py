@@ -19,7 +19,7 @@ from engine.errors import OfficeError
 from engine.office.brief_facts import BriefFacts, recall
 from engine.office.history import everyone_in, whose_in
 from engine.office.shown import COST_WINDOW, budget_report, roster_rows
-from engine.office.standing import OPEN, standing
+from engine.office.standing import OPEN, shown_status, standing
 from engine.paths import Home
 from engine.store.reading import StoredRows, open_for_reading
 from engine.store.records import (
@@ -182,10 +182,12 @@ class Reading:
         for record in records:
             own = [t for t in open_tasks if t.employee_id == record.id]
             held = standing(own, on_duty=True)  # the hours matter only for queued work with nothing else
+            stored = (record.status, record.status_detail)
             if held is None and facts[record.id].error is None and any(t.status == "queued" for t in own):
-                held = standing(own, on_duty=_on_duty(_hours(facts[record.id], settings, record.id), settings,
-                                                      record.id, now))  # fmt: skip
-            shown[record.id] = held or (record.status, record.status_detail)
+                duty = _on_duty(_hours(facts[record.id], settings, record.id), settings, record.id, now)
+                shown[record.id] = shown_status(own, stored, on_duty=duty)
+            else:
+                shown[record.id] = held or stored
         return roster_rows(records, running, shown, configs, errors)
 
     async def reviews(self, status: str | None = "pending") -> list[Deliverable]:

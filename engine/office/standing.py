@@ -44,3 +44,14 @@ def standing(tasks: Sequence[TaskRecord], *, on_duty: bool) -> tuple[Status, str
     if "queued" in by_status and not on_duty:
         return "off_duty", "outside working hours"
     return None
+
+
+def shown_status(tasks: Sequence[TaskRecord], stored: tuple[str, str], *, on_duty: bool) -> tuple[str, str]:
+    """What the roster shows: what holds the employee, else what it last showed (`stored`), unless that was
+    "off duty" for queued work and it is on duty now (called in, or its shift began, since the office ran)."""
+    held = standing(tasks, on_duty=on_duty)
+    if held is not None:
+        return held
+    if stored[0] == "off_duty" and on_duty and any(t.status == "queued" for t in tasks):
+        return "idle", ""
+    return stored

@@ -182,6 +182,21 @@ def test_queued_work_is_read_on_or_off_duty_from_the_briefs_hours(tmp_path: Path
     assert {row["name"]: row["status"] for row in json.loads(light)} == {"Ada": "idle", "Bo": "idle"}
 
 
+def test_called_in_after_a_run_left_them_off_duty_shows_them_ready(tmp_path: Path) -> None:
+    """`run` at Sunday 03:00 leaves Ada shown off duty; once called in, both fronts show her idle, not off duty."""
+    home = tmp_path / "home"
+    headcount(home, "hire", "assistant", "--name", "Ada")
+    headcount(home, "assign", "Ada", "Sort the inbox")
+    headcount(home, "run")
+    (row,) = json.loads(shown(home, ["roster", "--json"], full=False)[0])
+    assert row["status"] == "off_duty"
+    headcount(home, "call-in", "Ada", "--hours", "2")
+    light, fronts = shown(home, ["roster", "--json"], full=False)
+    assert fronts == ["engine.office.reading"] and light == shown(home, ["roster", "--json"], full=True)[0]
+    (row,) = json.loads(light)
+    assert (row["status"], row["detail"]) == ("idle", "")
+
+
 def test_the_reading_front_names_settings_as_the_office_stores_them() -> None:
     from engine.office import belts, decisions, reading
 
