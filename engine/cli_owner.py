@@ -32,7 +32,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     r.add_argument("target")
     r.add_argument("--once", type=cli_input.extra_usd, required=True, metavar="USD", help="extra dollars for today")
     m = bsub.add_parser("simulate", help="charge rehearsal at a real model's prices (shown as simulated)")
-    m.add_argument("model", help="a litellm model string, e.g. gpt-4o-mini; or 'off'")
+    m.add_argument("model", type=_model_name, help="a litellm model string, e.g. gpt-4o-mini; or 'off'")
 
     p = sub.add_parser("model", help="connect a real model (any litellm model, or a local server)")
     msub = p.add_subparsers(dest="model_action", metavar="ACTION")
@@ -63,7 +63,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     asub = p.add_subparsers(dest="approvals_action", metavar="ACTION")
     a = asub.add_parser("auto", help="let EMPLOYEE run TOOL without asking (audited); --off to ask again")
     a.add_argument("employee")
-    a.add_argument("tool", help="the tool's name as the brief writes it, e.g. send_email or acme.send_email")
+    a.add_argument("tool", type=_tool_name, help="the tool's name as the brief writes it, e.g. send_email")
     a.add_argument("--off", action="store_true")
 
     p = sub.add_parser("domains", help="your own domains: mail and invitations inside them need no approval")
@@ -456,6 +456,20 @@ def key_command(args: argparse.Namespace) -> int:
     secrets.set(args.name, value)
     print(f"Stored the key {args.name!r} in {secrets.backend_description()}.")
     return 0
+
+
+def _model_name(text: str) -> str:
+    if not text.strip() or text != text.strip() or any(c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(f"expected a model like gpt-4o-mini (or 'off'), got {text!r}")
+    return text
+
+
+def _tool_name(text: str) -> str:
+    from engine.tools.names import QUALIFIED
+
+    if not QUALIFIED.match(text):
+        raise argparse.ArgumentTypeError(f"expected a tool name like send_email, got {text!r}")
+    return text
 
 
 def _key_name(text: str) -> str:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from engine.briefs import WorkingHours
+from engine.briefs.errors import suggest
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.errors import OwnerError
@@ -214,6 +215,12 @@ class Owner:
     async def auto_approve(self, who: str, tool: str, on: bool = True) -> None:
         """Let one employee run one gated tool without asking (audited), or stop that with `on=False`."""
         employee = self._roster.find(who)
+        if on:  # a misspelt tool would be a standing approval for nothing, and the real one would still ask
+            known = {*employee.belt.names(), *employee.belt.qualified_names(), *employee.brief.tools}
+            granted = tool.startswith("mcp:") and f"{tool.rpartition('.')[0]}.*" in known
+            if tool not in known and not granted:
+                hint = suggest(tool, known)
+                raise OwnerError(f"{employee.record.name} has no tool '{tool}'{hint}")
         key = auto_approve_key(employee.id, tool)
         op = put_setting(key, "1") if on else delete_setting(key)
         await self._recorder.owner_action("auto_approve", {"tool": tool, "on": on}, employee.id, op)

@@ -77,6 +77,17 @@ def test_a_brief_naming_a_skill_there_is_not_is_refused_at_hire(
     assert "did you mean 'weekly-report'" in err
 
 
+def test_a_standing_approval_and_simulated_prices_name_something_real(
+    office: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = cli(capsys, "approvals", "auto", "Ada", "send_emial")
+    assert code == 1 and "Ada has no tool 'send_emial' (did you mean 'send_email'?)" in err
+    for argv in (("approvals", "auto", "Ada", ""), ("budget", "simulate", ""), ("budget", "simulate", " gpt-4o")):
+        code, _, err = cli(capsys, *argv)
+        assert code == 2 and "expected a" in err and "Traceback" not in err
+    assert cli(capsys, "approvals", "auto", "Ada", "send_email")[0] == 0
+
+
 def test_none_still_removes_a_ceiling(office: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(capsys, "budget", "set", "Ada", "--per-day", "none")[0] == 0
     assert json.loads(cli(capsys, "budget", "--json")[1])["employees"][0]["per_day_usd"] is None
