@@ -32,6 +32,20 @@ def load(text: str) -> ModelConfig:
     return ModelConfig(**data, price=Price(**price) if price else None)
 
 
+def dump_simulated(model: str, price: Price) -> str:
+    """The SIMULATE setting: the model, and its price as looked up when the owner chose it (so an office
+    opening later charges it without loading litellm to look it up again)."""
+    return json.dumps({"model": model, "price": asdict(price)}, sort_keys=True)
+
+
+def load_simulated(text: str) -> tuple[str, Price | None]:
+    """The model rehearsal is charged at, and its price when kept (an older office kept the name alone)."""
+    if not text.startswith("{"):
+        return text, None
+    data: dict[str, Any] = json.loads(text)
+    return str(data["model"]), Price(**data["price"])
+
+
 def effective(brief_config: ModelConfig, own: ModelConfig | None, office: ModelConfig | None) -> ModelConfig:
     """An employee's own override wins; the office-wide one replaces rehearsal only."""
     if own is not None:

@@ -57,7 +57,7 @@ class Decisions:
     call_ins: dict[str, datetime] = field(default_factory=dict)  # employee id -> on duty until
     ceilings: dict[str, Ceiling] = field(default_factory=dict)  # scope -> ceiling
     allowances: tuple[tuple[str, str, float], ...] = ()  # (scope, day, usd)
-    simulate: str | None = None  # rehearsal charged at this model's prices
+    simulate: str | None = None  # rehearsal charged at this model's prices (as stored: engine.model_choice)
     departed: frozenset[str] = frozenset()  # everyone let go (a hire made after this read is not among them)
     owner_domains: tuple[str, ...] = ()
     auto_approved: frozenset[tuple[str, str]] = frozenset()  # (employee id, qualified tool name)

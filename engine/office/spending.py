@@ -181,22 +181,24 @@ class Spending:
     async def simulate_prices(self, model: str | None) -> None:
         """Charge rehearsal at a real model's prices (shown as simulated), or stop with None."""
         if model:
-            _simulated_price(model)  # refused now if its price is unknown, before anything is stored
-            op: Op = put_setting(model_choice.SIMULATE, model)
+            price = _simulated_price(model)  # refused now if its price is unknown, before anything is stored
+            op: Op = put_setting(model_choice.SIMULATE, model_choice.dump_simulated(model, price))
         else:
             op = delete_setting(model_choice.SIMULATE)
         await self._recorder.owner_action("simulate_prices", {"model": model}, None, op)
         await self._refresh()
 
 
-def use_simulated_prices(guardrails: Guardrails, model: str | None) -> None:
-    """Charge rehearsal at `model`'s prices from now on (None: rehearsal is free)."""
+def use_simulated_prices(guardrails: Guardrails, stored: str | None) -> None:
+    """Charge rehearsal at the stored model's prices from now on (None: rehearsal is free)."""
     price = None
-    if model:
-        try:
-            price = _simulated_price(model)
-        except OwnerError as exc:  # stored before its price went unknown: say so, charge nothing
-            log.warning("%s", exc)
+    if stored:
+        model, price = model_choice.load_simulated(stored)
+        if price is None:  # kept by an older Headcount: looked up (litellm's price map) once here
+            try:
+                price = _simulated_price(model)
+            except OwnerError as exc:  # its price went unknown since: say so, charge nothing
+                log.warning("%s", exc)
     guardrails.pricing = dataclasses.replace(guardrails.pricing, simulated=price)
 
 

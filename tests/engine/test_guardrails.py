@@ -217,6 +217,23 @@ async def test_rehearsal_can_simulate_a_real_models_spend(make_office: OfficeFac
     assert report["employees"][0]["simulated"] is True
 
 
+async def test_the_simulated_price_is_kept_with_the_choice_and_an_older_office_still_reads_its_name(
+    make_office: OfficeFactory,
+) -> None:
+    from engine import model_choice
+    from engine.store.settings import put_setting
+
+    office = await make_office(ScriptedModel())
+    await office.simulate_prices("gpt-4o-mini")
+    price = office.guardrails.pricing.simulated
+    assert price is not None and price.input_per_mtok > 0
+    stored = await office.journal.setting(model_choice.SIMULATE)
+    assert stored is not None and model_choice.load_simulated(stored) == ("gpt-4o-mini", price)
+    assert (await make_office(ScriptedModel())).guardrails.pricing.simulated == price  # read back as kept
+    await office.journal.write(put_setting(model_choice.SIMULATE, "gpt-4o-mini"))  # as an older office kept it
+    assert (await make_office(ScriptedModel())).guardrails.pricing.simulated == price  # looked up by its name
+
+
 MON_0800 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
