@@ -19,7 +19,7 @@ from typing import Any
 from engine.llm import rehearsal_team as team
 from engine.llm.compaction import SUMMARY_MARK, folded_calls
 from engine.llm.rehearsal_calendar import calendar_steps
-from engine.llm.rehearsal_draft import Brief, compose, keywords, parse_brief, slug, stem, topic
+from engine.llm.rehearsal_draft import Brief, compose, first_line, keywords, parse_brief, slug, stem, topic
 from engine.llm.rehearsal_mail import EMAIL_TOOLS, mail_steps, unavailable
 from engine.llm.schema_fill import Hint, fill_arguments
 from engine.llm.types import Message, ToolCall, ToolSchema
@@ -57,7 +57,7 @@ def decide(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> tuple[st
     if failed is not None:
         name, result = failed
         return (
-            f"{PREFIX} I stopped: {name} did not go through ({_first_line(result, '(no details)', 200)}). "
+            f"{PREFIX} I stopped: {name} did not go through ({first_line(result, '(no details)', 200)}). "
             "Nothing else was done.",
             (),
         )
@@ -182,8 +182,10 @@ def _plan(brief: Brief, turn: _Turn, offered: dict[str, dict[str, Any]]) -> list
         steps.append(("read_file", {"path": relevant}))
     steps += team.reads(task, offered)  # a sprint card: the team files it builds on
     draft_path = f"drafts/{slug(topic(task))}.md"
-    draft = compose(task, brief, [*_remembered(brief), *_found(turn)])
-    if "write_file" in offered and "write_file" not in done:
+    drafting = "write_file" in offered and "write_file" not in done
+    delivering = team.DELIVERABLE.search(task) is not None and "team_write" in offered
+    draft = compose(task, brief, [*_remembered(brief), *_found(turn)]) if drafting or delivering else ""
+    if drafting:
         steps.append(("write_file", {"path": draft_path, "content": draft}))
     steps += team.delivery(task, draft, done, turn.results.get("team_write"), offered)  # and the team's file
     wrote = "write_file" in done
@@ -229,16 +231,11 @@ def _found(turn: _Turn) -> list[str]:
         files = [line.strip() for line in listing.splitlines() if line.strip() and not line.startswith("(")]
         found.append(f"Workspace files: {', '.join(files[:6])}" if files else "Workspace: empty so far")
     if "search_notes" in turn.results:
-        found.append(f"Notes search: {_first_line(turn.results['search_notes'], '(nothing found)')}")
+        found.append(f"Notes search: {first_line(turn.results['search_notes'], '(nothing found)')}")
     if "read_file" in turn.results:
-        found.append(f"Read a related file, starting: {_first_line(turn.results['read_file'], '(empty)')}")
+        found.append(f"Read a related file, starting: {first_line(turn.results['read_file'], '(empty)')}")
     read = {json.loads(a).get("path", "?"): r for (n, a), r in turn.by_call.items() if n == "team_read"}
     return found + team.found(read)
-
-
-def _first_line(text: str, otherwise: str, limit: int = 120) -> str:
-    """The first line with something on it, shortened; `otherwise` for a result with nothing in it."""
-    return next((line.strip()[:limit] for line in text.splitlines() if line.strip()), otherwise)
 
 
 # Tools that act on colleagues, the owner or memory: a rehearsal never guesses its way into them from

@@ -229,6 +229,11 @@ def compose(task: str, brief: Brief, found: Sequence[str]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def first_line(text: str, otherwise: str, limit: int = 120) -> str:
+    """The first line with something on it, shortened; `otherwise` for a result with nothing in it."""
+    return next((line.strip()[:limit] for line in text.splitlines() if line.strip()), otherwise)
+
+
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 

@@ -11,6 +11,8 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from engine.llm.rehearsal_draft import first_line
+
 BUILDS_ON = re.compile(r"^Builds on: (\S+)\s*$", re.MULTILINE)
 DELIVERABLE = re.compile(r"^Deliverable: (\S+)\s*$", re.MULTILINE)
 STALE = re.compile(r"^(?:error: )?stale: \S+ is at version (\d+)")  # as the loop returns a tool's error
@@ -56,6 +58,5 @@ def found(read: Mapping[str, str]) -> list[str]:
             lines.append(f"Team file {path}: not written yet")
             continue
         body = result.split("\n", 1)[1] if result.startswith("[version") and "\n" in result else result
-        first = next((line.strip()[:120] for line in body.splitlines() if line.strip()), "(empty)")
-        lines.append(f"Built on {path}: {first}")
+        lines.append(f"Built on {path}: {first_line(body, '(empty)')}")
     return lines

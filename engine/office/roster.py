@@ -185,13 +185,14 @@ class Roster:
         for _ in range(len(FIRST_NAMES)):
             # Names are read from the database, not this process's roster: another window or terminal may
             # have hired meanwhile, and someone whose brief does not load is not seated here but keeps a name.
-            taken = {r.name.casefold() for r in await self._journal.employees()}
+            employed = await self._journal.employees()
+            taken = {r.name.casefold() for r in employed}
             numbered = (f"Employee {n}" for n in itertools.count(len(taken) + 1))
             chosen = name or next(n for n in itertools.chain(FIRST_NAMES, numbered) if n.casefold() not in taken)
             if chosen.casefold() in taken:
                 raise OfficeError(f"there is already an employee called {chosen}")
             # Budgets and hours take a name, a team or "office": one word must not mean two of them.
-            teams = {r.team.casefold() for r in await self._journal.employees() if r.team} | {(team or "").casefold()}
+            teams = {r.team.casefold() for r in employed if r.team} | {(team or "").casefold()}
             if chosen.casefold() == "office" or chosen.casefold() in teams:
                 what = "the whole office" if chosen.casefold() == "office" else f"the team {chosen.casefold()}"
                 raise OfficeError(f"'{chosen}' already names {what} in budgets and hours; choose another name")

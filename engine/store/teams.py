@@ -257,6 +257,11 @@ def read_board(
     return cards, found
 
 
+def read_card(conn: Connection, card_id: str) -> CardRecord | None:
+    row = conn.execute(select(team_cards).where(team_cards.c.id == card_id)).first()
+    return None if row is None else CardRecord(**row._asdict())
+
+
 def read_card_of_task(conn: Connection, task_id: str) -> CardRecord | None:
     row = conn.execute(select(team_cards).where(team_cards.c.task_id == task_id)).first()
     return None if row is None else CardRecord(**row._asdict())

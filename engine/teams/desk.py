@@ -175,7 +175,7 @@ class Teams:
         """The task a board's card stands for (`card_…`), or `ref` itself (a task's id)."""
         if not ref.startswith("card_"):
             return ref
-        card = next((c for c in await self._journal.read(store.read_cards) if c.id == ref), None)
+        card = await self._journal.read(lambda c: store.read_card(c, ref))
         if card is None:
             raise TeamError(f"no card {ref!r} (see `headcount board TEAM`)")
         if card.task_id is None:
