@@ -117,6 +117,22 @@ class BoardRoutes:
         if self._shown:
             await self._load(self._shown)
 
+    def reject(self, sprint_id: str) -> None:
+        self._spawn(self._reject(sprint_id), "reject the sprint")
+
+    async def _reject(self, sprint_id: str) -> None:
+        from engine.teams import TeamError
+
+        try:
+            await self._teams().reject(sprint_id)
+        except TeamError as exc:
+            self._say(str(exc))
+            return
+        await self._show_plan(sprint_id)
+        self._say("Rejected: its cards are off the board. Plan another when you are ready.")
+        if self._shown:
+            await self._load(self._shown)
+
     # --- events ------------------------------------------------------------------------------------
 
     def on_event(self, event: Event) -> None:

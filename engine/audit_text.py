@@ -26,6 +26,7 @@ KINDS: Final = frozenset(
         "hand_off",
         "sprint_planned",
         "sprint_approved",
+        "sprint_rejected",
         "task_reassigned",
         "task_escalated",
         "sprint_edited",

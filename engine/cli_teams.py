@@ -1,4 +1,5 @@
-"""CLI commands for teams: `board`, `sprint` (plan, show, edit, approve), `reassign`, `split`, `escalate`, `summary`.
+"""CLI commands for teams: `board`, `sprint` (plan, show, edit, approve, reject), `reassign`, `split`, `escalate`,
+`summary`.
 
 `board` and `summary` only read (safe while the office works; `summary` also saves its Markdown).
 Planning a sprint asks the lead's model in this process; the running office queues the approved
@@ -31,10 +32,10 @@ def add_commands(sub: Any) -> dict[str, Handler]:
 
     p = sub.add_parser(
         "sprint",
-        help='the lead plans a sprint: sprint TEAM "GOAL" [--days N]; sprint show|edit|approve SPRINT',
+        help='the lead plans a sprint: sprint TEAM "GOAL" [--days N]; sprint show|edit|approve|reject SPRINT',
     )
-    p.add_argument("team", help="the team, or `show`, `edit` or `approve`")
-    p.add_argument("goal", help="the sprint's goal, or with show, edit, approve: the sprint's id")
+    p.add_argument("team", help="the team, or `show`, `edit`, `approve` or `reject`")
+    p.add_argument("goal", help="the sprint's goal, or with show, edit, approve, reject: the sprint's id")
     p.add_argument("--file", help="with edit: the edited plan, as JSON (`sprint show SPRINT --json` writes one)")
     p.add_argument("--json", action="store_true", help="with show: the plan as JSON, to edit")
     p.add_argument("--days", type=cli_input.count(1, 90), default=5, help="how long the sprint runs, 1-90 (default: 5)")
@@ -96,6 +97,13 @@ async def _sprint(office: Office, args: argparse.Namespace) -> int:
             sprint = await office.teams.approve(args.goal)
             print(f"Sprint {sprint.id} approved: its first tasks are queued (`headcount run` works them)")
             return 0
+        if args.team == "reject":
+            sprint = await office.teams.reject(args.goal)
+            print(
+                f"Sprint {sprint.id} rejected: its cards are off the board (plan another with `headcount sprint "
+                f'{sprint.team} "GOAL"`)'
+            )
+            return 0
         if args.auto:
             await office.teams.set_setting(args.team, "auto_approve", "1" if args.auto == "on" else "0")
         proposal = await office.teams.plan_sprint(args.team, args.goal, days=args.days)
@@ -108,7 +116,7 @@ async def _sprint(office: Office, args: argparse.Namespace) -> int:
         deps = f" after {', '.join(card.dependencies)}" if card.dependencies else ""
         print(f"  {card.key:<8} {card.title[:60]:<60} {names.get(card.owner_id, card.owner_id)}, due {card.due}{deps}")
     if sprint.status == "proposed":
-        print(f"Approve it with: headcount sprint approve {sprint.id}")
+        print(f"Approve it with: headcount sprint approve {sprint.id} (or turn it down: sprint reject {sprint.id})")
     return 0
 
 

@@ -54,6 +54,7 @@ class BoardCommands(Protocol):
     def plan(self, team: str, goal: str, days: int) -> None: ...
     def edit(self, sprint_id: str, plan_json: str) -> None: ...
     def approve(self, sprint_id: str) -> None: ...
+    def reject(self, sprint_id: str) -> None: ...
 
 
 class BoardPanel(QWidget):
@@ -112,6 +113,10 @@ class BoardPanel(QWidget):
         self.save.clicked.connect(lambda: commands.edit(self.sprint_id or "", self.plan_text.toPlainText()))
         self.approve = QPushButton("Approve and start")
         self.approve.clicked.connect(lambda: commands.approve(self.sprint_id or ""))
+        self.reject = QPushButton("Reject")
+        self.reject.setToolTip("Turn the plan down: its cards leave the board")
+        self.reject.clicked.connect(lambda: commands.reject(self.sprint_id or ""))
+        buttons.addWidget(self.reject)
         buttons.addStretch(1)
         buttons.addWidget(self.save)
         buttons.addWidget(self.approve)
@@ -160,9 +165,10 @@ class BoardPanel(QWidget):
         self.plan_text.setReadOnly(not proposed)
         self.save.setEnabled(proposed)
         self.approve.setEnabled(proposed)
+        self.reject.setEnabled(proposed)
         self.plan_box.show()
         self.form.hide()
-        self.message.setText("Edit the plan if you like, then approve it." if proposed else f"The sprint is {status}.")
+        self.message.setText("Edit the plan if you like, then approve or reject it." if proposed else f"The sprint is {status}.")
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

@@ -76,6 +76,19 @@ def _color(value: str) -> str:
 
 
 Slug = Annotated[str, AfterValidator(_slug)]
+# Words the command line reads in a team's place (`sprint approve SPRINT`, `budget set office`): never a team id.
+RESERVED_TEAMS = frozenset({"show", "edit", "approve", "reject", "office"})
+
+
+def _team(value: str) -> str:
+    if value in RESERVED_TEAMS:
+        raise ValueError(
+            f"{value!r} is a word the commands use ({', '.join(sorted(RESERVED_TEAMS))}); choose another team id"
+        )
+    return value
+
+
+TeamId = Annotated[Slug, AfterValidator(_team)]
 ToolName = Annotated[str, AfterValidator(_tool_name)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -263,7 +276,7 @@ class BriefFields(_Strict):
     id: Slug
     title: Line
     function: Function
-    team: Slug | None = None
+    team: TeamId | None = None
     lead: bool = False
     goals: tuple[Text, ...] = Field(min_length=1, max_length=20)
     tone: Text = "Clear, friendly and professional."

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.briefs import Brief
-from engine.briefs.model import SLUG
+from engine.briefs.model import RESERVED_TEAMS, SLUG
 from engine.events import EmployeeHired, Status
 from engine.llm.types import ModelConfig
 from engine.store.records import EmployeeRecord
@@ -79,4 +79,8 @@ def check_team(text: str) -> str:
     """A team's id, as a brief's `team:` writes it: it names the team's folder, so never a path."""
     if len(text) > MAX_TEAM_CHARS or not SLUG.match(text):
         raise ValueError(f"a team id is lowercase like 'marketing' or 'front-desk' (a-z, 0-9, dashes), got {text!r}")
+    if text in RESERVED_TEAMS:
+        raise ValueError(
+            f"{text!r} is a word the commands use ({', '.join(sorted(RESERVED_TEAMS))}); choose another team id"
+        )
     return text

@@ -318,6 +318,21 @@ class Teams:
         assert approved is not None
         return approved
 
+    async def reject(self, sprint_id: str) -> SprintRecord:
+        """The owner turns down a proposed sprint: its cards leave the board, the sprint is kept as rejected."""
+        sprint = await self.sprint(sprint_id)
+        if sprint is None:
+            raise TeamError(f"no sprint {sprint_id!r}")
+        if sprint.status != "proposed":
+            raise TeamError(f"sprint {sprint_id} is {sprint.status}: only a proposed sprint can be rejected")
+        audit = self._audit_ops("sprint_rejected", {"sprint_id": sprint_id}, None)
+        await self._journal.write(
+            store.update_sprint(sprint_id, status="rejected"), store.delete_sprint_cards(sprint_id), *audit
+        )
+        rejected = await self.sprint(sprint_id)
+        assert rejected is not None
+        return rejected
+
     async def release(self) -> list[TaskRecord]:
         """Queue every card of an active sprint whose dependencies are done (each once: card and task in one write).
 

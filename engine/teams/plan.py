@@ -76,10 +76,18 @@ def check_plan(plan: Plan, members: Sequence[Member], starts: date, ends: date) 
                 problems.append(f"{task.key}: depends on unknown task {dep!r}")
         if not starts <= task.due <= ends:
             problems.append(f"{task.key}: due {task.due} is outside the sprint ({starts} to {ends})")
+        if task.deliverable and not in_workspace(task.deliverable):
+            problems.append(f"{task.key}: deliverable {task.deliverable!r} is not a file inside the team workspace")
     cycle = find_cycle({t.key: list(t.depends_on) for t in plan.tasks})
     if cycle:
         problems.append("dependency cycle: " + " -> ".join(cycle))
     return problems
+
+
+def in_workspace(path: str) -> bool:
+    """Whether a deliverable names a file inside the team workspace: relative, no '..', no hidden part."""
+    parts = path.split("/")
+    return "\\" not in path and all(p and not p.startswith(".") for p in parts)
 
 
 def find_member(members: Sequence[Member], who: str) -> Member | None:

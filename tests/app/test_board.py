@@ -46,6 +46,9 @@ class Recorder:
     def approve(self, sprint_id: str) -> None:
         self.calls.append(("approve", sprint_id))
 
+    def reject(self, sprint_id: str) -> None:
+        self.calls.append(("reject", sprint_id))
+
 
 def _items(panel: BoardPanel, column: str) -> list[str]:
     widget = panel.lists[column]
@@ -83,9 +86,12 @@ def test_the_board_shows_columns_and_plans_a_sprint_with_clicks(qtbot: QtBot) ->
     panel.plan_text.setPlainText('{"tasks": [1]}')
     qtbot.mouseClick(panel.save, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.approve, Qt.MouseButton.LeftButton)
-    assert commands.calls[-2:] == [("edit", "sprint_1", '{"tasks": [1]}'), ("approve", "sprint_1")]
+    qtbot.mouseClick(panel.reject, Qt.MouseButton.LeftButton)
+    assert commands.calls[-3:] == [
+        ("edit", "sprint_1", '{"tasks": [1]}'), ("approve", "sprint_1"), ("reject", "sprint_1")
+    ]
     panel.show_plan("sprint_1", "Sprint of studio", '{"tasks": []}', "active")
-    assert not panel.approve.isEnabled() and panel.plan_text.isReadOnly()
+    assert not panel.approve.isEnabled() and not panel.reject.isEnabled() and panel.plan_text.isReadOnly()
 
     panel.show_summary("studio", "# Week of studio, to 2026-01-09\n\n## Shipped\n- the brief\n", sent=True)
     assert told == [("Weekly summary: studio", "Week of studio, to 2026-01-09")]
@@ -137,7 +143,15 @@ async def test_the_board_plans_edits_and_approves_a_real_sprint(
         panel.days.setValue(2)
         qtbot.mouseClick(panel.ask, Qt.MouseButton.LeftButton)
         await settle()
-        assert not panel.plan_box.isHidden() and panel.sprint_id
+        assert len(_items(panel, "backlog")) == 4
+        turned_down = panel.sprint_id
+        qtbot.mouseClick(panel.reject, Qt.MouseButton.LeftButton)
+        await settle()
+        assert "Rejected" in panel.message.text() and not _items(panel, "backlog")
+        assert turned_down and (await office.teams.sprint(turned_down)).status == "rejected"  # type: ignore[union-attr]
+        qtbot.mouseClick(panel.ask, Qt.MouseButton.LeftButton)  # the owner asks again
+        await settle()
+        assert not panel.plan_box.isHidden() and panel.sprint_id != turned_down
         plan = json.loads(panel.plan_text.toPlainText())
         assert [t["key"] for t in plan["tasks"]] == ["brief", "part1", "part2", "ship"]
         assert len(_items(panel, "backlog")) == 4

@@ -12,9 +12,21 @@ from tests.engine.test_cli import headcount
 def test_a_sprint_from_the_command_line(tmp_path: Path) -> None:
     home = tmp_path / "home"
     headcount(home, "hire-team", "legal")
+    first = headcount(home, "sprint", "legal", "Review every contract", "--days", "2").stdout
+    turned_down = re.search(r"Sprint (\S+) of legal", first).group(1)  # type: ignore[union-attr]
+    assert "sprint reject" in first and len(json.loads(headcount(home, "board", "legal", "--json").stdout)) == 3
+    assert "rejected" in headcount(home, "sprint", "reject", turned_down).stdout
+    assert json.loads(headcount(home, "board", "legal", "--json").stdout) == []  # its cards left the backlog
+    late = headcount(home, "sprint", "approve", turned_down, ok=False)
+    assert late.returncode == 1 and "is rejected, not proposed" in late.stderr
     planned = headcount(home, "sprint", "legal", "Review the supplier NDA", "--days", "2").stdout
     sprint_id = re.search(r"Sprint (\S+) of legal", planned)
     assert sprint_id is not None and "proposed" in planned and "headcount sprint approve" in planned
+    again = headcount(home, "sprint", "reject", sprint_id.group(1)).stdout  # still proposed: can go too
+    assert "rejected" in again
+    planned = headcount(home, "sprint", "legal", "Review the supplier NDA", "--days", "2").stdout
+    sprint_id = re.search(r"Sprint (\S+) of legal", planned)
+    assert sprint_id is not None
     assert json.loads(headcount(home, "tasks", "--json").stdout) == []  # nothing before approval
     assert headcount(home, "tasks").stdout.startswith("No tasks yet.")  # said, not an empty screen
     headcount(home, "sprint", "approve", sprint_id.group(1))
@@ -84,6 +96,8 @@ def test_team_names_are_checked_where_the_owner_types_them(tmp_path: Path) -> No
         assert clash.returncode == 1 and "already names" in clash.stderr
     clash = headcount(home, "hire", "assistant", "--team", "ada", ok=False)  # Ada is in legal
     assert clash.returncode == 1 and "has the name of an employee" in clash.stderr
+    clash = headcount(home, "hire", "assistant", "--team", "approve", ok=False)  # `sprint approve ID` reads it
+    assert clash.returncode == 1 and "a word the commands use" in clash.stderr
     wrong = headcount(home, "summary", "marketing", ok=False)
     assert wrong.returncode == 1 and "no team 'marketing' (teams: legal)" in wrong.stderr
     assert not (home / "teams" / "marketing").exists() and not (tmp_path / "escape").exists()

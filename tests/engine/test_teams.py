@@ -124,6 +124,10 @@ def test_a_plan_is_checked_before_the_owner_sees_it() -> None:
             PlannedTask(key="a", title="A", owner="Ada", due=day, depends_on=["b"]),
             PlannedTask(key="b", title="B", owner="Bob", due=day, depends_on=["a"], tools=["send_email"]),
             PlannedTask(key="c", title="C", owner="Zed", due=date(2026, 2, 1), depends_on=["nope"]),
+            PlannedTask(key="d", title="D", owner="Bob", due=day, deliverable="../../tmp/evil.md"),
+            PlannedTask(key="e", title="E", owner="Bob", due=day, deliverable="/etc/passwd"),
+            PlannedTask(key="f", title="F", owner="Bob", due=day, deliverable="drafts/.hidden"),
+            PlannedTask(key="g", title="G", owner="Bob", due=day, deliverable="drafts/launch.md"),
         ]
     )
     problems = check_plan(plan, _members(), day, date(2026, 1, 9))
@@ -132,6 +136,8 @@ def test_a_plan_is_checked_before_the_owner_sees_it() -> None:
     assert "c: depends on unknown task 'nope'" in problems
     assert any(p.startswith("c: due 2026-02-01 is outside") for p in problems)
     assert "dependency cycle: a -> b -> a" in problems
+    outside = [p for p in problems if "inside the team workspace" in p]
+    assert [p.split(":")[0] for p in outside] == ["d", "e", "f"]  # g's drafts/launch.md is fine
     assert find_cycle({"x": ["y"], "y": []}) == []
 
 
