@@ -168,7 +168,9 @@ class BoardPanel(QWidget):
         self.reject.setEnabled(proposed)
         self.plan_box.show()
         self.form.hide()
-        self.message.setText("Edit the plan if you like, then approve or reject it." if proposed else f"The sprint is {status}.")
+        self.message.setText(
+            "Edit the plan if you like, then approve or reject it." if proposed else f"The sprint is {status}."
+        )
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

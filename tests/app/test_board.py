@@ -88,7 +88,9 @@ def test_the_board_shows_columns_and_plans_a_sprint_with_clicks(qtbot: QtBot) ->
     qtbot.mouseClick(panel.approve, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.reject, Qt.MouseButton.LeftButton)
     assert commands.calls[-3:] == [
-        ("edit", "sprint_1", '{"tasks": [1]}'), ("approve", "sprint_1"), ("reject", "sprint_1")
+        ("edit", "sprint_1", '{"tasks": [1]}'),
+        ("approve", "sprint_1"),
+        ("reject", "sprint_1"),
     ]
     panel.show_plan("sprint_1", "Sprint of studio", '{"tasks": []}', "active")
     assert not panel.approve.isEnabled() and not panel.reject.isEnabled() and panel.plan_text.isReadOnly()
