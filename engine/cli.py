@@ -464,6 +464,11 @@ def explain_held(held: Sequence[Held]) -> list[str]:
                 f"{h.employee} is off duty {when}: {h.title}. "
                 f"Call them in now: headcount call-in {_quoted(h.employee)} --hours 2 (or change: headcount hours)"
             )
+        elif h.kind == "brief":
+            lines.append(
+                f"{h.employee} cannot work until their brief is fixed: {h.title}. {h.reason}. "
+                f"Fix that file, or let them go: headcount dismiss {_quoted(h.employee)}"
+            )
         elif h.kind == "waiting":
             lines.append(f"{h.employee} waits for your approval: {h.title}. See: headcount approvals")
         elif h.kind == "review":

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from engine.clock import SystemClock
 from engine.doctor_apps import connected_apps
+from engine.doctor_briefs import briefs
 from engine.doctor_check import Check, KeyLookup, Status, reach
 from engine.paths import Home
 from engine.runlock import lock_holder
@@ -43,7 +44,7 @@ GraphicsProbe = Callable[[], Check]
 def add_command(sub: Any) -> dict[str, Command]:
     """Register `doctor` (it needs no office): `WITHOUT_OFFICE.update(add_command(sub))`."""
     p = sub.add_parser(
-        "doctor", help="check this machine: graphics, keyring, data, backups, model, connected apps, run lock"
+        "doctor", help="check this machine: graphics, keyring, data, backups, briefs, model, connected apps, run lock"
     )
     p.add_argument("--json", action="store_true")
     p.add_argument(
@@ -76,6 +77,7 @@ def examine(
         data_folder(home.root),
         database(home.database),
         last_backup(home.backups, now, has_database=home.database.is_file()),
+        *briefs(home.root, home.database),
         *models(home.database, lookup, online=online),
         *connected_apps(home.database, lookup, online=online),
         run_lock(home.root / "run.lock"),

@@ -29,7 +29,7 @@ class Held:
     """Work the office cannot do by itself now, and what holds it (for `run` to tell the owner)."""
 
     employee: str  # name
-    kind: str  # off_duty | waiting | uncertain | over_budget | parked | review
+    kind: str  # off_duty | waiting | uncertain | over_budget | parked | review | brief
     task_id: str
     title: str
     reason: str
@@ -164,6 +164,10 @@ class OfficeQueries:
         for task in await self._journal.tasks(statuses=["queued", "waiting", "parked", "uncertain", "review"]):
             employee = roster.employees.get(task.employee_id)
             if employee is None:
+                unseated = roster.unseated.get(task.employee_id)  # employed, but its brief does not load
+                if unseated is not None:
+                    reason = roster.brief_errors.get(unseated.id, "its brief does not load")
+                    held.append(Held(unseated.name, "brief", task.id, task.title, reason))
                 continue
             name = employee.record.name
             if task.status == "queued":

@@ -215,7 +215,7 @@ class Reading:
         """Everyone employed, the facts of their briefs, and the settings; NotStored when a brief's facts
         no longer hold."""
         settings = dict(await self.journal.settings())
-        ceiling = _belt_ceiling(settings.get(BELT_CEILING))
+        ceiling = belt_ceiling(settings.get(BELT_CEILING))
         records = await self.journal.employees()
         facts: dict[str, BriefFacts] = {}
         for record in records:
@@ -226,8 +226,9 @@ class Reading:
         return records, facts, settings
 
 
-def _belt_ceiling(value: str | None) -> int:
-    """As `engine.office.belts.read_belt_ceiling` (which also logs an unreadable value)."""
+def belt_ceiling(value: str | None) -> int:
+    """The stored belt ceiling's value as `engine.office.belts.read_belt_ceiling` reads it (which also logs an
+    unreadable one)."""
     from engine.briefs.limits import DEFAULT_MAX_TOOLS, check_ceiling
 
     if value is None:

@@ -422,5 +422,8 @@ def test_someone_whose_brief_breaks_is_told_about_and_can_be_let_go(tmp_path: Pa
     assert "cannot work: see its brief" in shown and "clerk.md:4: field 'function'" in shown
     refused = headcount(home, "assign", "Ada", "Another thing", ok=False)
     assert "Ada cannot work until their brief is fixed" in refused.stderr and "clerk.md:4" in refused.stderr
+    held = headcount(home, "run").stdout  # the work they hold is named, with what frees it
+    assert "Ada cannot work until their brief is fixed: File the receipts. " in held and "clerk.md:4" in held
+    assert "headcount dismiss Ada" in held
     assert "Ada has left. 1 open task cancelled" in headcount(home, "dismiss", "Ada").stdout
     assert json.loads(headcount(home, "roster", "--json").stdout) == []

@@ -25,7 +25,7 @@ from engine.store.backups import DAILY, take_backup
 from engine.store.settings import put_setting
 from engine.testing import ScriptedModel
 from engine.tools.mcp_config import McpServerConfig
-from tests.engine.conftest import OfficeFactory
+from tests.engine.conftest import BriefWriter, OfficeFactory
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 GRAPHICS = Check(name="graphics", status="ok", summary="p3tinydisplay (stub)")
@@ -59,7 +59,8 @@ def no_app_graphics(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_a_new_data_folder_has_no_problems_and_the_report_says_so(headcount_home: Path) -> None:
     checks = run(headcount_home)
-    assert [c.status for c in checks.values()] == ["ok"] * 8
+    assert [c.status for c in checks.values()] == ["ok"] * 9
+    assert checks["briefs"].summary == "nobody hired yet"
     assert checks["apps"].summary.startswith("none connected")
     assert checks["model"].summary.startswith("rehearsal")
     assert checks["database"].summary.startswith("none yet")
@@ -81,6 +82,31 @@ async def test_an_intact_office_is_reported_read_only_with_its_schema_and_backup
     assert checks["database"].details["revision"]
     assert checks["backup"].status == "ok" and "3 h ago" in checks["backup"].summary
     assert tree(headcount_home) == before, "the doctor changed a file in the data folder"
+
+
+async def test_an_employee_whose_brief_does_not_load_is_a_problem_naming_file_line_and_field(
+    headcount_home: Path, make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    office = await make_office(ScriptedModel())
+    path = write_brief(id="clerk", title="Clerk")
+    await office.hire(office.brief_for(str(path)), name="Bea")
+    await office.hire(office.brief_for(str(write_brief(id="typist", title="Typist"))), name="Cy")
+    await office.close()
+    assert run(headcount_home)["briefs"].summary == "2 hired, each brief loads"
+
+    path.write_text(path.read_text().replace("function: ops", "function: wizard"))
+    before = tree(headcount_home)
+    found = run(headcount_home)["briefs"]  # changed since the office read it: parsed here, as the office would
+    assert found.status == "problem" and found.summary.startswith(f"Bea cannot work: {path}:4: field 'function'")
+    assert "headcount dismiss Bea" in found.fix and found.details["brief"] == str(path)
+    assert tree(headcount_home) == before, "the doctor changed a file in the data folder"
+
+    office = await make_office(ScriptedModel())  # the office's own verdict, kept for the file as it is
+    await office.close()
+    assert run(headcount_home)["briefs"].summary == found.summary
+
+    path.unlink()  # gone: the office works from the copy it stored at hiring, which loads
+    assert run(headcount_home)["briefs"].status == "ok"
 
 
 def test_a_damaged_database_is_a_problem_whose_fix_restores_the_newest_backup(headcount_home: Path) -> None:
@@ -294,6 +320,7 @@ def test_the_command_prints_json_and_fails_on_a_problem(
         "data folder",
         "database",
         "backup",
+        "briefs",
         "model",
         "apps",
         "run lock",
