@@ -33,9 +33,9 @@ def window_home(args: Sequence[str]) -> str | bool | None:
     the grammar, which imports most of the engine's command modules (a third of a second)."""
     if not args:
         return None
-    if len(args) == 2 and args[0] == "--home" and not args[1].startswith("-"):
+    if len(args) == 2 and args[0] == "--home" and args[1].strip() and not args[1].startswith("-"):
         return args[1]
-    if len(args) == 1 and args[0].startswith("--home=") and len(args[0]) > len("--home="):
+    if len(args) == 1 and args[0].startswith("--home=") and args[0].removeprefix("--home=").strip():
         return args[0].removeprefix("--home=")
     return False
 

@@ -71,7 +71,9 @@ def build_parser(extra: Callable[[Any], None] | None = None, *, only: str | None
         prog="headcount",
         description="Hire AI employees and watch them work. With no command, opens the office window.",
     )
-    parser.add_argument("--home", help="data folder (default: $HEADCOUNT_HOME or the platform's data dir)")
+    parser.add_argument(
+        "--home", type=cli_input.folder, help="data folder (default: $HEADCOUNT_HOME or the platform's data dir)"
+    )
     parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -140,7 +142,9 @@ def build_parser(extra: Callable[[Any], None] | None = None, *, only: str | None
             FROM_STORE.update(module.SHOWN)
     if extra is not None:
         extra(sub)
-    cli_input.add_everywhere(parser, "--home", help="data folder (also accepted before the command)")
+    cli_input.add_everywhere(
+        parser, "--home", help="data folder (also accepted before the command)", type=cli_input.folder
+    )
     cli_input.describe_json_options(parser)
     return parser
 

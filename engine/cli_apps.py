@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import getpass
 from typing import Any
 
+from engine import cli_input
 from engine.apps.accounts import AppConfig, apps_of, forget, grant, save_app
 from engine.apps.calendar import CalDav, CalendarError
 from engine.apps.github import API_URL, LOGIN_URL, DeviceCode, GitHub, GitHubError
@@ -76,7 +76,7 @@ def _app(**fields: Any) -> AppConfig:
 
 async def _connect_calendar(office: Office, args: argparse.Namespace) -> int:
     app = _app(name=args.name, kind="calendar", url=args.url, user=args.user)
-    password = getpass.getpass(f"Password for {app.user} at {app.url}: ")
+    password = cli_input.secret(f"Password for {app.user} at {app.url}: ")
     if not password:
         raise OwnerError("no password given; nothing was saved")
     if not args.no_check:
@@ -109,7 +109,7 @@ async def _connect_oauth(office: Office, args: argparse.Namespace) -> int:
                auth_url=args.auth_url, token_url=args.token_url, scopes=tuple(args.scopes.split()))  # fmt: skip
     client_secret = None
     if args.client_secret:
-        client_secret = getpass.getpass("The OAuth client's secret: ") or None
+        client_secret = cli_input.secret("The OAuth client's secret: ") or None
     signed = await sign_in_browser(office, app, show_url, client_secret)
     print(f"Signed in to {kind.title()}; the tokens are in the keyring and refresh by themselves.")
     return _said_saved(signed.app, signed.replaced, signed.tools)

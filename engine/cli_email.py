@@ -8,12 +8,11 @@ where the servers are.
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
 from typing import Any
 
 from pydantic import ValidationError
 
+from engine import cli_input
 from engine.apps.accounts import AppConfig, read_apps
 from engine.apps.email_auth import LoginError, credential, oauth_app
 from engine.apps.email_check import check_account
@@ -36,9 +35,19 @@ def add_parser(kinds: Any) -> None:
     )
     e.add_argument("name", help="what briefs call it: lowercase letters, digits, - or _ (e.g. work)")
     e.add_argument("--imap-host", help="required unless --oauth names a Google or Microsoft connection")
-    e.add_argument("--imap-port", type=int, default=None, help="default 993 (TLS), 143 with --starttls/--plain")
+    e.add_argument(
+        "--imap-port",
+        type=cli_input.count(1, 65535),
+        default=None,
+        help="default 993 (TLS), 143 with --starttls/--plain",
+    )
     e.add_argument("--smtp-host", help="required unless --oauth names a Google or Microsoft connection")
-    e.add_argument("--smtp-port", type=int, default=None, help="default 465 (TLS), 587 with --starttls/--plain")
+    e.add_argument(
+        "--smtp-port",
+        type=cli_input.count(1, 65535),
+        default=None,
+        help="default 465 (TLS), 587 with --starttls/--plain",
+    )
     e.add_argument("--user", help="the login (often the address; with --oauth: the connection's account)")
     e.add_argument(
         "--oauth",
@@ -98,10 +107,7 @@ def account_from(args: argparse.Namespace, app: AppConfig | None = None) -> Emai
 
 def read_password(account: EmailAccount) -> str:
     """From a hidden prompt on a terminal, else the first line of stdin; never from argv."""
-    if sys.stdin.isatty():
-        password = getpass.getpass(f"Password for {account.user} at {account.imap_host}: ")
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+    password = cli_input.secret(f"Password for {account.user} at {account.imap_host}: ")
     if not password:
         raise OwnerError("no password given: type it at the prompt, or pipe it in on stdin")
     return password

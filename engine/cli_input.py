@@ -11,6 +11,7 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 MAX_USD = 1_000_000.0  # more than any small business means; a typo's extra zeros are refused
 MAX_CALL_IN_HOURS = 14 * 24.0
@@ -45,6 +46,14 @@ def extra_usd(text: str) -> float:
     value = _number(text)
     if not 0 < value <= MAX_USD:
         raise argparse.ArgumentTypeError(f"a raise is more than $0 and at most ${MAX_USD:,.0f}; not {text!r}")
+    return value
+
+
+def price_usd(text: str) -> float:
+    """A declared price: USD per million tokens, from 0 up (0: a model that costs nothing, as a local one)."""
+    value = _number(text)
+    if not 0 <= value <= MAX_USD:
+        raise argparse.ArgumentTypeError(f"a price is from $0 to ${MAX_USD:,.0f} per million tokens; not {text!r}")
     return value
 
 
@@ -147,7 +156,16 @@ def existing_folder_for(text: str) -> Path:
     return path
 
 
-def add_everywhere(parser: argparse.ArgumentParser, *flags: str, help: str) -> None:
+def folder(text: str) -> str:
+    """A folder given on the command line (`--home DIR`): an empty one would quietly mean the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("needs a folder, and was given an empty one")
+    return text
+
+
+def add_everywhere(
+    parser: argparse.ArgumentParser, *flags: str, help: str, type: Callable[[str], Any] | None = None
+) -> None:
     """Accept an option after any command too (`headcount roster --home DIR`), not only before it."""
     seen: set[int] = set()
 
@@ -157,7 +175,7 @@ def add_everywhere(parser: argparse.ArgumentParser, *flags: str, help: str) -> N
                 for child in action.choices.values():
                     if id(child) not in seen:
                         seen.add(id(child))
-                        child.add_argument(*flags, default=argparse.SUPPRESS, help=help)
+                        child.add_argument(*flags, default=argparse.SUPPRESS, help=help, type=type)
                         visit(child)
 
     visit(parser)
@@ -205,3 +223,13 @@ def memory_words(text: str) -> str:
             f"a memory is at most {MAX_MEMORY_CHARS:,} characters; this has {len(text):,}. Say it shorter"
         )
     return text
+
+
+def secret(prompt: str) -> str:
+    """A password or key: from a hidden prompt on a terminal, else the first line of stdin (a pipe, a
+    script); never from the command line. Stripped; empty when none was given."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(prompt).strip()
+    return sys.stdin.readline().strip()

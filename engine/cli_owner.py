@@ -46,8 +46,9 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     )
     c.add_argument("--key-name", help="the keyring entry holding the API key (see `headcount key set`)")
     c.add_argument("--fallback", help="a second model to try when the first keeps failing")
-    c.add_argument("--price-in", type=float, metavar="USD", help="USD per million input tokens (unknown models)")
-    c.add_argument("--price-out", type=float, metavar="USD", help="USD per million output tokens")
+    price = cli_input.price_usd
+    c.add_argument("--price-in", type=price, metavar="USD", help="USD per million input tokens (unknown models)")
+    c.add_argument("--price-out", type=price, metavar="USD", help="USD per million output tokens")
     d = msub.add_parser("disconnect", help="back to rehearsal")
     d.add_argument("--employee", help="only this employee")
 
@@ -439,8 +440,6 @@ def _export_path(office: Office, fmt: str) -> Path:
 
 def key_command(args: argparse.Namespace) -> int:
     """`headcount key set|list`: no office needed, and the key never touches the database."""
-    import getpass
-
     from engine.paths import Home
     from engine.secrets import Secrets
 
@@ -450,7 +449,7 @@ def key_command(args: argparse.Namespace) -> int:
         print("\n".join(names) if names else "No keys stored.")
         print(f"({secrets.backend_description()})")
         return 0
-    value = getpass.getpass(f"API key for {args.name}: ").strip()
+    value = cli_input.secret(f"API key for {args.name}: ")
     if not value:
         raise SystemExit("headcount key set: no key given")
     secrets.set(args.name, value)

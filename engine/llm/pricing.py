@@ -54,7 +54,10 @@ def check_declared(price: Price | None) -> None:
         return
     for value in (price.input_per_mtok, price.output_per_mtok):
         if not value >= 0:  # also refuses NaN
-            raise ModelConfigError(f"a declared price cannot be negative or NaN (got {price})")
+            raise ModelConfigError(
+                "a declared price cannot be negative or NaN (got input_per_mtok: "
+                f"{price.input_per_mtok}, output_per_mtok: {price.output_per_mtok})"
+            )
 
 
 def from_info(info: Mapping[str, Any] | None) -> Price | None:

@@ -37,6 +37,7 @@ def office(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(capsys, "hire", "assistant", "--name", "Ada")[0] == 0
 
 
+MAIL = ("--address", "a@example.com", "--user", "a", "--imap-host", "127.0.0.1", "--smtp-host", "127.0.0.1")
 NUMBERS = [
     (("budget", "set", "Ada", "--per-day", "1e309"), "not a finite number"),
     (("budget", "set", "Ada", "--per-turn", "inf"), "not a finite number"),
@@ -51,6 +52,9 @@ NUMBERS = [
     (("run", "--for", "-1"), "more than 0"),
     (("sprint", "legal", "A goal", "--days", "0"), "from 1 to 90"),
     (("sprint", "legal", "A goal", "--days", "3000000"), "from 1 to 90"),
+    (("model", "connect", "openai/gpt-4o-mini", "--price-in", "-1", "--price-out", "2"), "a price is from $0"),
+    (("model", "connect", "openai/gpt-4o-mini", "--price-in", "1", "--price-out", "nan"), "not a finite number"),
+    (("connect", "email", "work", *MAIL, "--imap-port", "99999"), "--imap-port: give a number from 1 to 65535"),
 ]
 
 
@@ -142,6 +146,11 @@ def test_a_data_folder_that_is_a_file_or_cannot_be_made_is_said_in_words(
         code, _, err = cli(capsys, "--home", str(home), "roster")
         assert code == 1 and said in err and "Traceback" not in err, err
     assert a_file.read_text() == "not a folder"
+    before = set(Path.cwd().iterdir())
+    for argv in (["--home", "", "roster"], ["roster", "--home", " "], ["--home", ""], ["--home="]):
+        code, _, err = cli(capsys, *argv)  # the last two would open the window in the current folder
+        assert code == 2 and "--home: needs a folder, and was given an empty one" in err, (argv, err)
+    assert set(Path.cwd().iterdir()) == before
 
 
 @pytest.mark.parametrize("address", ["notaurl", "htp:/oops", "http://", "127.0.0.1:11434"])
