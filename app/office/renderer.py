@@ -49,6 +49,7 @@ window-type none
 sync-video false
 framebuffer-multisample 0
 notify-level-display error
+notify-level-x11display fatal
 notify-level-device fatal
 notify-level-glgsg fatal
 default-directnotify-level warning

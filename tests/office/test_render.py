@@ -148,3 +148,18 @@ def test_someone_leaving_leaves_the_groups_and_the_rest_still_draw(renderer: Any
     assert scene.root.find("**/employee-eng0").isEmpty()
     x, y = renderer.project("eng1", 1.0)
     assert renderer.pick(x, y) == "eng1"
+
+
+def test_what_panda_prints_while_the_doctor_asks_for_a_pipe_is_kept_from_the_terminal(
+    capfd: Any, renderer: Any
+) -> None:
+    import os
+
+    from app.office.pipes import _native_stderr, probe
+
+    with _native_stderr() as said:
+        os.write(2, b"Attempt to register type x11GraphicsPipe more than once!\n")  # as Panda's C++ writes it
+    assert said == ["Attempt to register type x11GraphicsPipe more than once!"]
+    found = probe()
+    assert found["pipe"] == "p3tinydisplay" and isinstance(found["native"], list)
+    assert capfd.readouterr().err == ""  # neither reached the terminal
