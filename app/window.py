@@ -363,6 +363,7 @@ class MainWindow(QMainWindow):
             functions=self.commands.functions(),
             parent=self,
         )
+        dialog.finished.connect(dialog.deleteLater)  # a new one each time: the closed one goes
         dialog.open()
         return dialog
 
@@ -378,6 +379,7 @@ class MainWindow(QMainWindow):
             on_call_in=self.commands.call_in,
             connections=self.commands.connections() if hasattr(self.commands, "connections") else None,
         )
+        dialog.finished.connect(dialog.deleteLater)  # a new one each time: the closed one goes
         dialog.open()
         return dialog
 
@@ -387,6 +389,7 @@ class MainWindow(QMainWindow):
 
         graphics = graphics_in_use(self.office_view) or str(getattr(self.office_view, "reason", "no 3D office"))
         dialog = DoctorDialog(lambda online: self.commands.doctor(online, graphics), parent=self)
+        dialog.finished.connect(dialog.deleteLater)  # a new one each time: the closed one goes
         dialog.open()
         return dialog
 

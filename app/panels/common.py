@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -20,6 +21,11 @@ class Card(QFrame):
         self.body.setSpacing(8)
         if title:
             self.body.addWidget(heading(title, "h2"))
+
+
+def gone(widget: QWidget) -> bool:
+    """Whether Qt has deleted the widget (a dialog closed while an answer for it was on its way)."""
+    return not shiboken6.isValid(widget)
 
 
 def heading(text: str, level: str = "h2") -> QLabel:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.panels.common import muted, row
+from app.panels.common import gone, muted, row
 
 T = TypeVar("T")
 Maybe: TypeAlias = T | Awaitable[T]
@@ -500,7 +500,7 @@ class ConnectionsTab(QWidget):
 
         def finished(f: asyncio.Future[Any]) -> None:
             self._tasks.discard(f)
-            if f.cancelled():
+            if f.cancelled() or gone(self):  # the tab's dialog closed meanwhile
                 return
             if f.exception() is not None:
                 self.status.setText(f"That did not work: {f.exception()}")

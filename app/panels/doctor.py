@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.forms import DoctorRow
-from app.panels.common import Card, Pill, heading, muted, row
+from app.panels.common import Card, Pill, gone, heading, muted, row
 from app.theme import DANGER, MUTED, OK, WARN
 
 CheckResult = list[DoctorRow] | Awaitable[list[DoctorRow]]
@@ -81,7 +81,7 @@ class DoctorDialog(QDialog):
 
     def _done(self, future: asyncio.Future[list[DoctorRow]]) -> None:
         self._pending = None
-        if future.cancelled():
+        if future.cancelled() or gone(self):  # closed meanwhile: nobody to show the checks to
             return
         exc = future.exception()
         if exc is not None:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from app import autostart
 from app.forms import PROVIDERS, SettingsValues
-from app.panels.common import muted, row
+from app.panels.common import gone, muted, row
 from app.panels.connections import ConnectionsCallbacks, ConnectionsTab
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -276,6 +276,8 @@ class SettingsDialog(QDialog):
 
     def _saved(self, future: asyncio.Future[str | None]) -> None:
         self._pending = None
+        if gone(self):  # closed while applying: the office applied it (or logged why not)
+            return
         self.save_button.setEnabled(True)
         self.save_button.setText("Save")
         if future.cancelled():

@@ -105,3 +105,29 @@ def test_a_failing_check_run_is_shown_as_a_problem_not_lost(qtbot: QtBot) -> Non
         assert dialog.rows[0].status == "problem" and "disk gone" in dialog.rows[0].summary
     finally:
         loop.close()
+
+
+def test_the_window_lets_a_closed_dialog_go_and_its_late_answer_touches_nothing(qtbot: QtBot) -> None:
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    state, commands = OfficeState(), Recorder()
+    populate(state)
+    window = MainWindow(state, commands)
+    qtbot.addWidget(window)
+    loop = asyncio.new_event_loop()
+    try:
+        future: asyncio.Future[list[DoctorRow]] = loop.create_future()
+        commands.doctor = lambda online, graphics: future  # type: ignore[method-assign]  # still on their way
+        dialog = window.open_doctor()
+        assert dialog.summary.text() == "Checking…"
+        dialog.reject()  # the owner closes it meanwhile
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        assert not shiboken6.isValid(dialog), "a closed dialog is deleted, not kept hidden"
+        errors: list[object] = []
+        loop.set_exception_handler(lambda _, context: errors.append(context))
+        future.set_result([DoctorRow("graphics", "ok", "fine")])
+        loop.run_until_complete(asyncio.sleep(0))  # the late answer's callback runs, and touches nothing
+        assert errors == []
+    finally:
+        loop.close()
