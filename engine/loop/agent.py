@@ -103,6 +103,7 @@ class _Run:
         self.pending: list[ToolCall] = []  # tool calls of the last model reply not yet finished
         self.final_text: str | None = None
         self.attempts: dict[str, int] = {}  # call id -> attempt number, after uncertain tries
+        self.call_ids: set[str] = set()  # every tool call id of the task so far: each names one call
         self.compactor = Compactor(len(work.context) + 2, work.belt.schemas())  # lean requests: old steps folded
         self.zone = work.brief.hours.timezone if work.brief is not None else "UTC"  # its tools' local time
         self._replay(history)
@@ -115,6 +116,7 @@ class _Run:
                 self.messages.append(message)
                 calls = message.get("tool_calls") or []
                 self.pending = [ToolCall(c["id"], c["function"]["name"], c["function"]["arguments"]) for c in calls]
+                self.call_ids.update(c.id for c in self.pending)
                 self.final_text = None if calls else (message.get("content") or "")
             elif step.kind == "owner":
                 # Calls the task was paused before are answered first: providers require every
@@ -179,7 +181,7 @@ class _Run:
         except BaseException:
             loop._guard.release(work)
             raise
-        reply, extra = loop._guard.settle(work, reply)
+        reply, extra = loop._guard.settle(work, self._own_ids(reply))
         self.seq += 1
         message = reply.assistant_message()
         record = StepRecord(
@@ -221,6 +223,23 @@ class _Run:
         )
         loop._guard.settled(work, reply)
         return reply
+
+    def _own_ids(self, reply: ModelReply) -> ModelReply:
+        """The reply with every tool call's id unique in the task, before anything keys on it.
+
+        Approvals, the journal's record of which calls finished and the replay after a crash all find a call
+        by its id; some local servers send the same one (`call_0`) every time, so one approval would let every
+        later call run (with whatever arguments) and a resumed task would skip a call as done. The ids a model
+        sends are opaque to it: a repeated or empty one is renamed, and the conversation carries the new one.
+        """
+        calls = []
+        for call in reply.tool_calls:
+            if not call.id or call.id in self.call_ids:
+                call = dataclasses.replace(call, id=self.loop._ids.new("call"))
+            self.call_ids.add(call.id)
+            calls.append(call)
+        renamed = tuple(calls)
+        return reply if renamed == reply.tool_calls else dataclasses.replace(reply, tool_calls=renamed)
 
     # --- tools ------------------------------------------------------------------------------------
 

@@ -76,6 +76,37 @@ async def test_a_gated_call_waits_for_approval_and_runs_with_the_owners_edits(
     model.assert_complete()
 
 
+async def test_one_approval_lets_one_call_run_whatever_ids_the_model_sends(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """Some local servers name every tool call `call_0`: approving the first must not approve the next."""
+
+    def same_id(*replies: ModelReply) -> ModelReply:
+        calls = tuple(ToolCall("call_0", c.name, c.arguments) for r in replies for c in r.tool_calls)
+        return ModelReply(text="", tool_calls=calls, model="", finish_reason="tool_calls")
+
+    outbox: list[dict[str, str]] = []
+    model = ScriptedModel(
+        same_id(call("send_email", to="a@example.test", body="10")),
+        same_id(call("send_email", to="evil@example.test", body="5000")),
+        same_id(call("send_email", to="b@example.test"), call("send_email", to="c@example.test")),  # one reply
+        say("done"),
+    )
+    office = await make_office(model, tools=_mail_tools(outbox))
+    await office.hire(office.brief_for(str(write_brief(tools=["send_email"]))), name="Ada")
+    task = await office.assign("ada", "Pay the suppliers")
+    await office.run(until_idle=True)
+    for expected in (["a"], ["evil"], ["b"], ["c"]):
+        (request,) = await office.approvals.list()  # each call asks for itself, with its own arguments
+        assert [json.loads(request.arguments)["to"].split("@")[0]] == expected
+        await office.decide(request.id, approve=True)
+        await office.run(until_idle=True)
+    assert [m["to"].split("@")[0] for m in outbox] == ["a", "evil", "b", "c"]  # each once
+    assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
+    ids = [m["tool_call_id"] for m in model.requests[-1].messages if m.get("role") == "tool"]
+    assert len(ids) == len(set(ids)) == 4  # the conversation names each call by its own id
+
+
 async def test_a_rejection_reason_reaches_the_employee(make_office: OfficeFactory, write_brief: BriefWriter) -> None:
     outbox: list[dict[str, str]] = []
     model = ScriptedModel(call("send_email", to="all@example.test"), say("understood"))
