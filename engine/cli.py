@@ -394,6 +394,7 @@ async def _run(office: Office, args: argparse.Namespace) -> int:
     from engine.errors import OfficeError
     from engine.events import TaskChanged
     from engine.office.recovery import STOPPED
+    from engine.redaction import redact
 
     names = {e.id: e.record.name for e in office.employees.values()}
     rehearsal = {e.id for e in office.employees.values() if e.config.is_rehearsal}
@@ -419,7 +420,7 @@ async def _run(office: Office, args: argparse.Namespace) -> int:
         line = _describe(event, names)
         if line:
             emp = getattr(event, "employee_id", "")
-            print(("[rehearsal] " if emp in rehearsal else "") + line, flush=True)
+            print(("[rehearsal] " if emp in rehearsal else "") + redact(line), flush=True)  # stdout may be a log
 
     def stopped() -> str:
         if requeued:

@@ -184,6 +184,7 @@ class _Run:
         reply, extra = loop._guard.settle(work, self._own_ids(reply))
         self.seq += 1
         message = reply.assistant_message()
+        journaled = _redacted(message, loop._redact)
         record = StepRecord(
             id=loop._ids.new("step"),
             task_id=work.task_id,
@@ -196,7 +197,7 @@ class _Run:
             tool=None,
             call_id=None,
             arguments=None,
-            result=_compact_json(_redacted(message, loop._redact)),
+            result=_compact_json(journaled),
             model=reply.model,
             prompt_tokens=reply.prompt_tokens,
             completion_tokens=reply.completion_tokens,
@@ -218,7 +219,7 @@ class _Run:
                 kind="model",
                 status="finished",
                 cost_usd=reply.cost_usd,
-                summary=_summary(reply),
+                summary=_summary(reply, journaled),  # as journaled: a key the model repeats is masked
             )
         )
         loop._guard.settled(work, reply)
@@ -374,7 +375,7 @@ class _Run:
                 kind="tool",
                 tool=name,
                 status=status,
-                summary=result[:200],
+                summary=self.loop._redact(result[:1000])[:200],  # masked before it is cut: never half a key
             )
         )
 
@@ -431,7 +432,7 @@ def _redacted(message: Message, redact: Callable[[str], str]) -> Message:
     return out
 
 
-def _summary(reply: ModelReply) -> str:
+def _summary(reply: ModelReply, journaled: Message) -> str:
     if reply.tool_calls:
         return "calls " + ", ".join(c.name for c in reply.tool_calls)
-    return reply.text[:200]
+    return str(journaled.get("content") or "")[:200]

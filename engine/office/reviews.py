@@ -22,6 +22,7 @@ from engine.office.employee import Employee
 from engine.office.recorder import Recorder
 from engine.office.roster import Roster
 from engine.office.tasks import TaskBoard
+from engine.redaction import redact
 from engine.store import deliverables as deliverables_table
 from engine.store import writes
 from engine.store.journal import Journal
@@ -52,7 +53,8 @@ class Reviews:
     async def submit(self, employee: Employee, task: TaskRecord, summary: str) -> Deliverable:
         """Hand in a finished task for review: the task waits in `review` until the owner decides."""
         files = await self._files_written(task.id)
-        content = summary + await asyncio.to_thread(_file_texts, self._workspace(employee.id), files)
+        # Masked like every step: a key the model repeated in its answer or wrote into a file stays out.
+        content = redact(summary + await asyncio.to_thread(_file_texts, self._workspace(employee.id), files))
         rounds = await self._journal.read(functools.partial(deliverables_table.count_rounds, task_id=task.id))
         item = Deliverable(
             id=self._ids.new("dlv"),

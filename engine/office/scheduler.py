@@ -36,6 +36,7 @@ from engine.office.tasks import TaskBoard
 from engine.office.teamwork import TeamBelts
 from engine.office.workers import Workers
 from engine.paths import Home
+from engine.redaction import redact
 from engine.runlock import AlreadyRunning, RunLock
 from engine.store import writes
 from engine.store.backups import DailyBackup
@@ -358,7 +359,7 @@ class Scheduler:
         if outcome.status == "done" and employee.record.probation_left > 0:
             await self._reviews.submit(employee, task, outcome.summary)
             return outcome
-        reason = "" if outcome.status == "done" else outcome.summary
+        reason = "" if outcome.status == "done" else redact(outcome.summary)  # a provider's error may quote a key
         await self._board.set_status(
             task, outcome.status, reason, status=outcome.employee_status, detail=reason, also=let_go
         )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from engine.events import Event
 from engine.secrets import remember
 from engine.testing import ScriptedModel, call, say
 from engine.tools.base import FunctionTool, ToolContext
@@ -19,8 +20,16 @@ class Email(BaseModel):
     body: str = ""
 
 
+class Vendor(BaseModel):
+    name: str
+
+
 async def _send(ctx: ToolContext, args: Email) -> str:
     return "sent"
+
+
+async def _vendor(ctx: ToolContext, args: Vendor) -> str:
+    return f"{args.name}'s key is {SECRET}"  # a tool that reads a secret back, as a notes app might
 
 
 async def test_replies_arguments_and_files_pass_the_redactor(
@@ -28,19 +37,27 @@ async def test_replies_arguments_and_files_pass_the_redactor(
 ) -> None:
     remember(SECRET)  # as Secrets.get does when a key is read from the keyring
     model = ScriptedModel(
+        call("vendor_key", name="Acme"),
         call("write_file", path="keys.txt", content=f"the key is {SECRET}"),
         call("send_email", to="a@example.test", body=f"use {SECRET}"),
         say(f"Done; I used {SECRET}."),
     )
     tool = FunctionTool("send_email", "Send mail", Email, _send, risk="external_comm", idempotent=False)
-    office = await make_office(model, tools=[tool])
-    await office.hire(office.brief_for(str(write_brief(tools=["write_file", "send_email"]))), name="Ada")
+    office = await make_office(model, tools=[tool, FunctionTool("vendor_key", "A vendor's key", Vendor, _vendor)])
+    brief = write_brief(tools=["write_file", "send_email", "vendor_key"], probation=1)  # its answer is reviewed
+    await office.hire(office.brief_for(str(brief)), name="Ada")
+    seen: list[Event] = []
+    office.bus.subscribe(seen.append)  # what the window and `headcount run` show
     task = await office.assign("ada", "Write the key down and mail it")
     await office.run(until_idle=True)
     (request,) = await office.approvals.list()
     await office.decide(request.id, approve=True)
     await office.run(until_idle=True)
-    assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
+    assert (await office.journal.task(task.id)).status == "review"  # type: ignore[union-attr]
+    (handed_in,) = await office.reviews()
+    assert handed_in.content.startswith("Done; I used ***.") and SECRET not in handed_in.content
+    assert seen and not any(SECRET in repr(e) for e in seen)
+    assert any("Acme's key is ***" in repr(e) for e in seen)  # the tool's line, masked
 
     steps = await office.journal.steps(task_id=task.id)
     texts = [t for s in steps for t in (s.result, s.arguments) if t]
