@@ -459,6 +459,7 @@ def explain_held(held: Sequence[Held]) -> list[str]:
     """One line per held task: who, what holds it (times in this machine's zone), and the command."""
     import re
 
+    from engine.parked import MODEL_DOWN
     from engine.tools.ask import question_of  # issue 13
 
     lines = []
@@ -499,6 +500,11 @@ def explain_held(held: Sequence[Held]) -> list[str]:
             lines.append(
                 f"{h.employee} is {h.reason}. Raise it for today: headcount budget raise {_quoted(h.employee)} "
                 "--once 1 (or headcount budget set); a running office retries it when a new budget day begins"
+            )
+        elif h.kind == "parked" and h.reason.startswith(MODEL_DOWN):
+            lines.append(
+                f"{h.employee}: {h.title} is parked ({h.reason}). A running office tries it again by itself once "
+                f"the model's server answers (a hosted model: 15 minutes on); now: headcount resume {h.task_id}"
             )
         elif h.kind == "parked" and h.reason.startswith("the owner rejected"):  # a bare resume is no go-ahead
             lines.append(

@@ -10,6 +10,9 @@ from typing import Literal
 
 from engine.events import Status
 
+MODEL_DOWN = "the model is unavailable"  # the prefix of a task parked by a provider that kept failing
+MODEL_REFUSED = "the model cannot take the work"  # ... by one that refused it (a key, a model name, the request)
+
 
 class Parked(Exception):
     """Stop the task now and leave it for the owner (or for later).

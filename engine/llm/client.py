@@ -88,7 +88,7 @@ class LiteLLMClient:
                         delay,
                     )
                     await self._clock.sleep(delay)
-        raise ModelUnavailable(summarize(attempts))
+        raise ModelUnavailable(summarize(attempts), passes=True)
 
     async def _api_key(self, config: ModelConfig) -> str | None:
         if config.api_key_name:
@@ -131,12 +131,19 @@ class LiteLLMClient:
                 stream = await module.acompletion(**kwargs, stream=True, stream_options={"include_usage": True})
                 chunks = []
                 said = False  # whether the server sent any message at all (a role, text or a tool call)
+                written, most = 0, config.max_output_tokens * RUNAWAY_CHARS_PER_TOKEN
                 async for chunk in stream:
                     deadline.reschedule(asyncio.get_running_loop().time() + config.timeout_s)  # idle timeout
                     chunks.append(chunk)
                     delta = chunk.choices[0].delta if chunk.choices else None
                     said = said or _says_something(delta)
                     if delta is not None and delta.content:
+                        written += len(delta.content)
+                        if written > most:  # a server that ignores max_tokens: stop before it fills the disk
+                            raise MalformedReply(
+                                f"the reply ran past {most:,} characters, far beyond its {config.max_output_tokens} "
+                                "tokens (max_tokens): the server ignores the limit"
+                            )
                         _deliver(request, delta.content)
                     elif delta is not None and getattr(delta, "tool_calls", None):
                         _deliver(request, "")  # writing a tool call (a draft, an email): still typing
@@ -178,6 +185,12 @@ def _extra_value(text: str) -> Any:
         return text
 
 
+# A token is about 4 characters; usage is believed down to a token per UNDERCOUNT characters of the reply,
+# and a stream is cut at RUNAWAY_CHARS_PER_TOKEN characters per token of max_tokens.
+UNDERCOUNT = 16
+RUNAWAY_CHARS_PER_TOKEN = 16
+
+
 def _reply(response: Any, model: str, price: Price, messages: list[Message], tools: Sequence[ToolSchema]) -> ModelReply:
     choice = response.choices[0]
     message = choice.message
@@ -189,9 +202,14 @@ def _reply(response: Any, model: str, price: Price, messages: list[Message], too
     usage = getattr(response, "usage", None)
     prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
     completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
-    if usage is None:  # some local servers send no usage: estimate rather than call it free
+    # Usage a reply contradicts is estimated rather than believed, so a ceiling never takes it as free: none
+    # at all (some local servers), none or less than none for a request (a prompt always has tokens), or
+    # far fewer tokens than the reply's own text holds (a 3,000-word answer billed as 0 or 30 tokens).
+    if usage is None or prompt_tokens <= 0:
         prompt_tokens = count_tokens(model, messages, tools)
-        completion_tokens = rehearsal.estimate_tokens(text + "".join(c.arguments for c in calls))
+    written = text + "".join(c.arguments for c in calls)
+    if usage is None or completion_tokens < 0 or completion_tokens * UNDERCOUNT < len(written):
+        completion_tokens = rehearsal.estimate_tokens(written)
     return ModelReply(
         text=text,
         tool_calls=calls,

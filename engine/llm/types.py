@@ -88,7 +88,13 @@ class ModelError(Exception):
 
 
 class ModelUnavailable(ModelError):
-    """Retries and the fallback model are exhausted (timeouts, rate limits, server errors)."""
+    """Retries and the fallback model are exhausted (timeouts, rate limits, server errors), or the provider
+    refused the request. `passes`: the failure is of a kind that goes away by itself (a server down or busy),
+    so the work is worth trying again later without the owner."""
+
+    def __init__(self, message: str, *, passes: bool = False) -> None:
+        super().__init__(message)
+        self.passes = passes
 
 
 class ModelConfigError(ModelError):

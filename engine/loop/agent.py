@@ -20,10 +20,10 @@ from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import StatusChanged, StepFinished, StepStarted, StepStatus, TextStreamed
 from engine.llm.compaction import Compactor
-from engine.llm.types import Message, ModelClient, ModelError, ModelReply, ModelRequest, ToolCall
+from engine.llm.types import Message, ModelClient, ModelError, ModelReply, ModelRequest, ModelUnavailable, ToolCall
 from engine.loop.guard import Guard
 from engine.loop.work import Outcome, TaskWork
-from engine.parked import Parked
+from engine.parked import MODEL_DOWN, MODEL_REFUSED, Parked
 from engine.redaction import MASK, masked_fields
 from engine.store import writes
 from engine.store.journal import Journal
@@ -78,7 +78,9 @@ class AgentLoop:
         except Parked as parked:
             return Outcome(parked.status, parked.reason, parked.employee_status)
         except ModelError as exc:
-            return Outcome("parked", f"the model is unavailable: {exc}", "blocked")
+            # A server down or busy passes by itself (the office tries the task again); a refusal waits for the owner.
+            passes = isinstance(exc, ModelUnavailable) and exc.passes
+            return Outcome("parked", f"{MODEL_DOWN if passes else MODEL_REFUSED}: {exc}", "blocked")
         finally:
             self._guard.turn_ended(work)
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import itertools
 import logging
 from datetime import datetime, timedelta
 
 from engine.bus import EventBus
 from engine.clock import Clock
 from engine.connections import Connections
+from engine.doctor_check import reach
 from engine.errors import OfficeError
 from engine.events import EscalationRaised, Status, StatusChanged
 from engine.guardrails import BudgetLedger
@@ -31,7 +33,7 @@ from engine.office.recorder import Recorder
 from engine.office.recovery import RESTARTED, STOPPED, recover
 from engine.office.reviews import Reviews
 from engine.office.roster import Roster
-from engine.office.standing import OPEN, is_over_budget, standing
+from engine.office.standing import OPEN, is_model_down, is_over_budget, standing
 from engine.office.tasks import TaskBoard
 from engine.office.teamwork import TeamBelts
 from engine.office.workers import Workers
@@ -49,6 +51,8 @@ from engine.teams import Teams
 log = logging.getLogger(__name__)
 
 POLL_S = 3.0  # how soon a running office notices work queued by another process
+MODEL_LOOK_POLLS = 10  # every this many polls (30 s), work parked by a model outage is looked at again
+MODEL_RETRY = timedelta(minutes=15)  # a hosted model's outage: its work is tried again this long after it parked
 
 
 class Scheduler:
@@ -118,6 +122,7 @@ class Scheduler:
                 await self._recover()
             await self.daily_backup.take_if_due()
             await self._poll_once()  # tasks and decisions other processes wrote meanwhile
+            await self.retry_parked_model_down()  # a model server that was down when the last run stopped
             while True:
                 async with asyncio.TaskGroup() as group:
                     self._workers.serve(group, until_idle, self._work)
@@ -189,10 +194,12 @@ class Scheduler:
     async def _poll_journal(self) -> None:
         """Pick up tasks queued and decisions made by other processes (the CLI while the window runs)."""
         with contextlib.suppress(asyncio.CancelledError):
-            while True:
+            for polls in itertools.count(1):
                 await self._clock.sleep(POLL_S)
                 await self._poll_once()
                 await self.daily_backup.take_if_due()
+                if polls % MODEL_LOOK_POLLS == 0:
+                    await self.retry_parked_model_down()
 
     async def _poll_once(self) -> None:
         version, open_ = await self._journal.read(
@@ -261,6 +268,31 @@ class Scheduler:
                 and self._ledger.rolled_over(task.employee_id, since, now)
             ):
                 await self._board.requeue(task, "a new budget day began")
+                freed += 1
+        return freed
+
+    async def retry_parked_model_down(self) -> int:
+        """Requeue work a model outage parked, once the model can be tried again; how many.
+
+        A model on a server the owner named (Ollama, LM Studio: its `api_base`) is tried again as soon as
+        the server takes a connection (no request, no cost), so work parked because Headcount started before
+        the server did goes on by itself. A hosted model is tried again MODEL_RETRY after the task parked.
+        """
+        now, freed = self._clock.now(), 0
+        answers: dict[str, bool] = {}  # address -> whether it takes a connection, asked once per look
+        for task in await self._journal.tasks(statuses=["parked"]):
+            employee = self._roster.employees.get(task.employee_id)
+            if not is_model_down(task) or employee is None:
+                continue
+            address = employee.config.api_base
+            if address:
+                if address not in answers:
+                    answers[address] = await asyncio.to_thread(reach, address, 1.0) is None
+                back = answers[address]
+            else:
+                back = now - datetime.fromisoformat(task.updated_at) >= MODEL_RETRY
+            if back:
+                await self._board.requeue(task, "trying the model again")
                 freed += 1
         return freed
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from engine.parked import MODEL_DOWN
 from engine.store.records import OPEN_TASKS
 
 if TYPE_CHECKING:  # names only: a reading command does not build every event class
@@ -21,6 +22,10 @@ _HOLDS: tuple[tuple[str, Status], ...] = (
     ("over_budget", "over_budget"),
     ("parked", "blocked"),
 )
+
+
+def is_model_down(task: TaskRecord) -> bool:
+    return task.status == "parked" and task.reason.startswith(MODEL_DOWN)
 
 
 def is_over_budget(task: TaskRecord) -> bool:

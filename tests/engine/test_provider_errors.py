@@ -157,3 +157,31 @@ def test_the_configured_api_base_is_named_without_credentials() -> None:
     refused = litellm_500(ConnectionRefusedError(111, "Connection refused"))
     failed = classify(litellm(), refused, 60.0, api_base="http://owner:hunter2@10.0.0.5:8000/v1/?token=abc")
     assert failed.label == "refused connection to http://10.0.0.5:8000/v1"
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+async def test_usage_the_reply_contradicts_is_estimated_never_taken_as_free(
+    fake_openai: FakeOpenAIServer, stream: bool
+) -> None:
+    """A local server that reports 0 tokens, or less than none, for a long answer would let ceilings pass."""
+    long = " ".join(f"word{i}" for i in range(1500))  # 12,000 characters: under the runaway cut
+    fake_openai.script(
+        "primary",
+        Reply(text=long, prompt_tokens=0, completion_tokens=0),
+        Reply(text=long, prompt_tokens=-5_000_000, completion_tokens=-5_000_000),
+        Reply(text=long, prompt_tokens=40, completion_tokens=30),  # 30 tokens for 12,000 characters
+        Reply(text="Short and honest.", prompt_tokens=21, completion_tokens=9),
+    )
+    client = LiteLLMClient(clock=InstantClock(), backoff=Backoff(jitter=0))
+    request = ModelRequest(config(fake_openai.base_url), MESSAGES, [], (lambda _: None) if stream else None)
+    replies = [await client.complete(request) for _ in range(4)]
+    for reply in replies[:3]:
+        assert reply.completion_tokens >= 2000 and reply.prompt_tokens > 0 and reply.cost_usd > 0
+    assert replies[2].prompt_tokens == 40  # what is plausible is believed
+    assert (replies[3].prompt_tokens, replies[3].completion_tokens) == (21, 9)
+
+
+async def test_a_stream_far_past_max_tokens_is_cut_off(fake_openai: FakeOpenAIServer) -> None:
+    fake_openai.script("primary", *[Reply(text=" ".join(f"word{i}" for i in range(5000)))] * 2)
+    message = await failure(config(fake_openai.base_url, max_output_tokens=64), stream=True)
+    assert "the reply ran past 1,024 characters, far beyond its 64 tokens (max_tokens)" in message
