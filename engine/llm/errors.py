@@ -51,6 +51,10 @@ def classify(
             return Failure("timeout", f"timed out after {timeout_s:g} s")
         if any(_is_refused(e) for e in chain):
             return Failure("connection", f"refused connection to {where}", _REFUSED)
+        if any(_is_dropped(e) for e in chain):
+            return Failure("connection", f"{where} closed the connection without answering", detail)
+        if any(_STREAM_CUT in str(e).lower() for e in chain):
+            return Failure("connection", f"the reply from {where} stopped part-way", detail)
         if any(_is_unreachable(e) for e in chain):
             return Failure("connection", f"could not connect to {where}", detail)
         if any(isinstance(e, json.JSONDecodeError | MalformedReply) for e in chain) or any(
@@ -117,6 +121,16 @@ def _is_timeout(exc: BaseException) -> bool:
 
 def _is_refused(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionRefusedError) or (isinstance(exc, OSError) and exc.errno == errno.ECONNREFUSED)
+
+
+_STREAM_CUT = "stream ended before a finish_reason"  # litellm's words when a streamed reply stops part-way
+
+
+def _is_dropped(exc: BaseException) -> bool:
+    """The server took the request, then closed the connection before any reply (it crashed, say)."""
+    import httpx
+
+    return isinstance(exc, httpx.RemoteProtocolError) or "server disconnected" in str(exc).lower()
 
 
 def _is_unreachable(exc: BaseException) -> bool:

@@ -22,7 +22,7 @@ from engine.llm.retry import Backoff
 from engine.llm.types import ModelConfig, ModelRequest, ModelUnavailable, Price
 from engine.secrets import MemoryKeyring, Secrets
 from engine.testing import InstantClock
-from tests.fakes.openai_server import Fail, FakeOpenAIServer, Garbage, Hang, Reply
+from tests.fakes.openai_server import Cut, Drop, Fail, FakeOpenAIServer, Garbage, Hang, Reply
 
 KEY = "sk-live-abcdefghijklmnop0123"
 MESSAGES = [{"role": "user", "content": "hello"}]
@@ -89,6 +89,20 @@ async def test_a_malformed_reply_is_called_that(fake_openai: FakeOpenAIServer, b
     said = message.replace(fake_openai.base_url, "")  # its random port may hold "500"
     assert "500" not in said and "server error" not in said
     assert fake_openai.hits("primary") == 2  # retried: a proxy's bad moment may pass
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_server_that_hangs_up_is_not_called_unreachable_or_a_500(
+    fake_openai: FakeOpenAIServer, stream: bool
+) -> None:
+    fake_openai.script("primary", Drop(), Drop())
+    message = await failure(config(fake_openai.base_url), stream=stream)
+    assert message.startswith(
+        f"provider kept failing: {fake_openai.base_url} closed the connection without answering x2 on openai/primary"
+    )
+    fake_openai.script("primary", Cut("Open nine to five"), Cut("Open nine to five"))
+    message = await failure(config(fake_openai.base_url), stream=True)
+    assert message.startswith(f"provider kept failing: the reply from {fake_openai.base_url} stopped part-way x2")
 
 
 @pytest.mark.parametrize(

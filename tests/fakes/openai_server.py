@@ -7,6 +7,7 @@ Stdlib only (http.server in a thread), so it works in any test without an event 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -41,6 +42,18 @@ class Garbage:
 
 
 @dataclass(frozen=True, slots=True)
+class Drop:
+    """Take the request, then close the connection without a word (a server that crashed mid-request)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """Answer 200 and stream the first words of `text`, then close the connection mid-reply."""
+
+    text: str = DEFAULT_TEXT
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A successful completion: text, tool calls `(name, arguments_json)`, or both."""
 
@@ -56,7 +69,7 @@ def tool_reply(name: str, arguments: dict[str, Any] | str) -> Reply:
     return Reply(text=None, tool_calls=((name, text),))
 
 
-Step = Fail | Garbage | Hang | Reply
+Step = Fail | Garbage | Hang | Reply | Drop | Cut
 
 
 @dataclass
@@ -167,6 +180,21 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(step, Hang):
             self.state.release.wait(step.seconds)
             step = Reply()
+        if isinstance(step, Drop):
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if isinstance(step, Cut):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": model,
+                     "choices": [{"index": 0, "delta": {"role": "assistant", "content": step.text[:5]}}]}  # fmt: skip
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         if isinstance(step, Fail):
             headers = {} if step.retry_after is None else {"Retry-After": f"{step.retry_after:g}"}
             self._json(step.status, {"error": {"message": step.message, "type": "scripted"}}, headers)
