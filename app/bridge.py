@@ -142,6 +142,10 @@ class Bridge:
         self.board.on_event(event)
         if isinstance(event, DecisionsChanged):  # a model, hours or a ceiling changed (maybe in another process)
             self._update_model_label()  # new ceilings arrive as SpendChanged events
+            self.spawn(self._reload_settings(), "read the settings")  # the dialog opens on what the office holds
+
+    async def _reload_settings(self) -> None:
+        self.settings = await self._load_settings()
 
     async def _seed_spend(self) -> None:
         office = self._office()

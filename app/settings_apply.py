@@ -44,18 +44,31 @@ def model_string(values: SettingsValues) -> str:
 
 async def apply_settings(office: Office, old: SettingsValues, new: SettingsValues) -> Applied:
     """Apply what changed. Validation errors come back in `error` with the engine's own message."""
+    from engine.errors import invalid_input
     from engine.llm.types import ModelConfigError, Price
     from engine.office import OwnerError
     from engine.secrets import Secrets
 
     result = Applied()
     provider = next((p for p in PROVIDERS if p.id == new.provider), PROVIDERS[0])
+    # Everything that can be checked is checked before anything is applied: a bad time zone must not
+    # leave the ceilings set and the dialog saying nothing was.
+    try:
+        if provider.id != "rehearsal" and not new.model.strip():
+            raise ValueError("give the model's name (e.g. llama3.1 for a local server)")
+        hours = office_hours(new)
+    except ValidationError as exc:
+        result.error = invalid_input(exc)
+        return result
+    except ValueError as exc:
+        result.error = str(exc)
+        return result
     try:
         if new.key:
             Secrets(home=office.home.root).set(key_name(provider.id), new.key)
             result.done.append(f"{provider.label.split(' (')[0]} key saved in {Secrets().backend_description()}")
         if provider.id == "rehearsal":
-            if old.provider != "rehearsal":
+            if office.office_model() is not None:  # the office's own state: a model may be connected elsewhere
                 await office.disconnect_model()
                 result.done.append("back to rehearsal")
         elif (new.provider, new.model, new.api_base, new.price_in_per_mtok, new.price_out_per_mtok) != (
@@ -87,7 +100,7 @@ async def apply_settings(office: Office, old: SettingsValues, new: SettingsValue
                 await office.set_ceiling(employee_id, per_day=new.employee_ceiling_per_day)
             result.done.append(f"each employee ${new.employee_ceiling_per_day:.2f}/day")
         if _schedule(new) != _schedule(old):
-            await office.set_hours(None, office_hours(new))
+            await office.set_hours(None, hours)
             result.done.append("one schedule for the office" if new.office_hours else "each brief's own hours")
         if new.start_at_login != old.start_at_login or (new.start_at_login and not autostart.is_enabled()):
             result.done.append(autostart.set_start_at_login(new.start_at_login, office.home.root))
@@ -97,6 +110,8 @@ async def apply_settings(office: Office, old: SettingsValues, new: SettingsValue
         result.error = f"the login entry could not be written: {exc.strerror or exc} ({exc.filename})"
     except (ModelConfigError, OwnerError, ValueError) as exc:
         result.error = str(exc)
+    if result.error and result.done:  # what went through before the failure stays: say so
+        result.error += f" (already applied: {'; '.join(result.done)})"
     return result
 
 
@@ -141,7 +156,28 @@ async def load_settings(office: Office) -> SettingsValues:
             log.warning("ignoring unreadable shell settings: %s", exc)
     report = await office.budget_report()
     ceiling = (report.get("office") or {}).get("per_day_usd")
-    return values.model_copy(update={**_model_fields(office), "office_ceiling_per_day": ceiling or 0.0})
+    update = {**_model_fields(office), **_hours_fields(office), "office_ceiling_per_day": ceiling or 0.0}
+    return values.model_copy(update=update)
+
+
+def _hours_fields(office: Office) -> dict[str, object]:
+    """The office-wide schedule as the owner last set it, from here or `headcount hours --everyone`."""
+    from engine.hours import ALL_HOURS
+
+    hours = office.parts.roster.hours_overrides.get(ALL_HOURS)
+    if hours is None:
+        return {"office_hours": False}
+    if hours.always or not hours.windows:
+        return {"office_hours": True, "always_on": True, "timezone": hours.timezone}
+    first = hours.windows[0]  # the dialog shows one window; a schedule of several is kept as set
+    return {
+        "office_hours": True,
+        "always_on": False,
+        "timezone": hours.timezone,
+        "days": tuple(first.days),
+        "start": f"{first.start_minute // 60:02d}:{first.start_minute % 60:02d}",
+        "end": f"{first.end_minute // 60:02d}:{first.end_minute % 60:02d}",
+    }
 
 
 def _model_fields(office: Office) -> dict[str, object]:

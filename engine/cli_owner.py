@@ -37,7 +37,9 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     p = sub.add_parser("model", help="connect a real model (any litellm model, or a local server)")
     msub = p.add_subparsers(dest="model_action", metavar="ACTION")
     c = msub.add_parser("connect", help="switch rehearsing employees (or one) to a model")
-    c.add_argument("model", help="e.g. anthropic/claude-sonnet-4-5, openai/gpt-4o-mini, ollama/llama3.1")
+    c.add_argument(
+        "model", type=_model_name, help="e.g. anthropic/claude-sonnet-4-5, openai/gpt-4o-mini, ollama/llama3.1"
+    )
     c.add_argument("--employee", help="only this employee")
     c.add_argument(
         "--api-base",
@@ -45,7 +47,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         help="a local OpenAI-compatible server, e.g. http://127.0.0.1:11434",
     )
     c.add_argument("--key-name", help="the keyring entry holding the API key (see `headcount key set`)")
-    c.add_argument("--fallback", help="a second model to try when the first keeps failing")
+    c.add_argument("--fallback", type=_model_name, help="a second model to try when the first keeps failing")
     price = cli_input.price_usd
     c.add_argument("--price-in", type=price, metavar="USD", help="USD per million input tokens (unknown models)")
     c.add_argument("--price-out", type=price, metavar="USD", help="USD per million output tokens")
@@ -460,6 +462,8 @@ def key_command(args: argparse.Namespace) -> int:
 def _model_name(text: str) -> str:
     if not text.strip() or text != text.strip() or any(c.isspace() for c in text):
         raise argparse.ArgumentTypeError(f"expected a model like gpt-4o-mini (or 'off'), got {text!r}")
+    if text.endswith("/"):
+        raise argparse.ArgumentTypeError(f"expected a model after the provider, like {text}llama3.1; got {text!r}")
     return text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from pathlib import Path
 
@@ -144,6 +145,73 @@ async def test_the_settings_dialog_opens_with_the_offices_own_decisions(headcoun
         values = await load_settings(office)
         assert (values.provider, values.model, values.api_base) == ("local", "llama3.1", "http://127.0.0.1:11434/v1")
         assert values.office_ceiling_per_day == 4.5
+    finally:
+        await office.close()
+
+
+async def test_the_window_rereads_the_settings_when_another_process_decides(headcount_home: Path) -> None:
+    """The owner connects a model and sets office hours from the terminal while the window is open: the
+    dialog then opens on them, and choosing Rehearsal there disconnects the model for real."""
+    from app.bridge import Bridge
+    from app.forms import SettingsValues
+    from app.settings_apply import apply_settings
+    from engine.briefs import WorkingHours
+    from engine.llm.types import Price
+    from engine.office import Office
+    from engine.paths import Home
+    from engine.testing import ScriptedModel
+
+    home = Home.resolve(headcount_home)
+    window_office = await Office.open(home, model=ScriptedModel())
+    terminal = await Office.open(home, model=ScriptedModel())
+    bridge = Bridge(OfficeState(), window_office)
+    unsubscribe = window_office.bus.subscribe(bridge._on_event)
+    try:
+        await terminal.connect_model("openai/llama3.1", api_base="http://127.0.0.1:11434/v1", price=Price(1, 2))
+        london = WorkingHours.model_validate({"timezone": "Europe/London", "windows": ["mon-thu 08:30-16:00"]})
+        await terminal.set_hours(None, london)
+        await window_office.parts.decisions.refresh()  # what the window's poll does every 3 s
+        await asyncio.gather(*bridge._tasks)
+        shown = bridge.settings
+        assert (shown.provider, shown.model, shown.price_in_per_mtok) == ("local", "llama3.1", 1.0)
+        assert (shown.office_hours, shown.always_on, shown.timezone) == (True, False, "Europe/London")
+        assert (shown.days, shown.start, shown.end) == ((0, 1, 2, 3), "08:30", "16:00")
+
+        stale = SettingsValues()  # a dialog opened before: it believes the office rehearses
+        applied = await apply_settings(window_office, stale, stale.model_copy(update={"provider": "rehearsal"}))
+        assert applied.error is None and "back to rehearsal" in applied.done
+        assert window_office.office_model() is None
+    finally:
+        unsubscribe()
+        await terminal.close()
+        await window_office.close()
+
+
+async def test_settings_that_do_not_hold_change_nothing(headcount_home: Path) -> None:
+    """A bad time zone used to leave the new ceilings applied behind a pydantic dump; an empty model name
+    connected 'openai/'."""
+    from app.forms import SettingsValues
+    from app.settings_apply import apply_settings
+    from engine.office import Office
+    from engine.paths import Home
+    from engine.testing import ScriptedModel
+
+    office = await Office.open(Home.resolve(headcount_home), model=ScriptedModel())
+    try:
+        before = await office.budget_report()
+        old = SettingsValues()
+        careless = old.model_copy(
+            update={"office_ceiling_per_day": 1.0, "employee_ceiling_per_day": 0.1, "office_hours": True,
+                    "always_on": False, "timezone": "London"}
+        )  # fmt: skip
+        applied = await apply_settings(office, old, careless)
+        assert applied.error is not None and "expected an IANA timezone like 'Europe/London'" in applied.error
+        assert "pydantic" not in applied.error and "\n" not in applied.error and applied.done == []
+        assert await office.budget_report() == before  # nothing applied
+        empty = old.model_copy(update={"provider": "local", "model": "  ", "api_base": "http://127.0.0.1:11434/v1"})
+        applied = await apply_settings(office, old, empty)
+        assert applied.error == "give the model's name (e.g. llama3.1 for a local server)"
+        assert office.office_model() is None
     finally:
         await office.close()
 

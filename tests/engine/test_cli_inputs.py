@@ -55,6 +55,7 @@ NUMBERS = [
     (("model", "connect", "openai/gpt-4o-mini", "--price-in", "-1", "--price-out", "2"), "a price is from $0"),
     (("model", "connect", "openai/gpt-4o-mini", "--price-in", "1", "--price-out", "nan"), "not a finite number"),
     (("connect", "email", "work", *MAIL, "--imap-port", "99999"), "--imap-port: give a number from 1 to 65535"),
+    (("model", "connect", "ollama_chat/"), "expected a model after the provider, like ollama_chat/llama3.1"),
 ]
 
 
