@@ -142,10 +142,13 @@ class Bridge:
         self.board.on_event(event)
         if isinstance(event, DecisionsChanged):  # a model, hours or a ceiling changed (maybe in another process)
             self._update_model_label()  # new ceilings arrive as SpendChanged events
-            self.spawn(self._reload_settings(), "read the settings")  # the dialog opens on what the office holds
+            self.spawn(self._follow_decisions(), "read the settings")  # the dialog and inbox follow the office
 
-    async def _reload_settings(self) -> None:
+    async def _follow_decisions(self) -> None:
         self.settings = await self._load_settings()
+        office = self._office()
+        pending = {a.id for a in await office.approvals.list()} | {d.id for d in await office.reviews()}
+        self.state.keep_pending(pending)  # cards decided in another process leave the inbox
 
     async def _seed_spend(self) -> None:
         office = self._office()

@@ -234,6 +234,11 @@ class OfficeState:
         if self.inbox.pop(item_id, None) is not None:
             self._changed("inbox")
 
+    def keep_pending(self, pending: set[str]) -> None:
+        """Drop approval and review cards the office no longer has pending (decided by another process)."""
+        for item in [i for i in self.inbox.values() if i.kind in ("approval", "review") and i.id not in pending]:
+            self.remove_inbox(item.id)
+
     # --- engine events -----------------------------------------------------------------------------
 
     def apply(self, event: Event) -> None:
@@ -248,6 +253,8 @@ class OfficeState:
             self._changed("roster", "status")
         elif isinstance(event, EmployeeLeft):
             self.employees.pop(event.employee_id, None)
+            for item in [i for i in self.inbox.values() if i.employee_id == event.employee_id]:
+                self.remove_inbox(item.id)  # nobody is left to hear the decision
             self._changed("roster", "status")
         elif isinstance(event, StatusChanged):
             emp = self.employees.get(event.employee_id)
@@ -335,6 +342,11 @@ class OfficeState:
         row.status, row.reason = event.status, event.reason
         if event.status not in ("parked", "uncertain", "failed"):
             self.remove_inbox(f"escalation-{event.task_id}")  # the owner (or the engine) let it go on
+        # Decided elsewhere (the terminal, another window): the task moved on, so its card is stale.
+        stale = {"approval"} if event.status != "waiting" else set()
+        stale |= {"review"} if event.status != "review" else set()
+        for item in [i for i in self.inbox.values() if i.task_id == event.task_id and i.kind in stale]:
+            self.remove_inbox(item.id)
         emp = self.employees.get(event.employee_id)
         if emp is not None:
             if event.status == "running":

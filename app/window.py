@@ -228,6 +228,9 @@ class MainWindow(QMainWindow):
                 self.audit.set_verified(*state.audit_verified)
         if "notice" in dirty and state.notice:
             self.statusBar().showMessage(state.notice, 8000)
+        if "roster" in dirty:
+            for eid in [e for e in self.employee_panels if e not in state.employees]:
+                self.close_employee(eid)  # let go, maybe from the terminal: nobody is left to talk to
         for eid, panel in self.employee_panels.items():
             if f"employee:{eid}" in dirty or "roster" in dirty:
                 self._refresh_employee(panel)

@@ -28,7 +28,7 @@ from engine.office.workers import Workers
 from engine.store import writes
 from engine.store.journal import Journal
 from engine.store.records import ApprovalRecord, StepRecord
-from engine.store.settings import delete_setting, put_setting
+from engine.store.settings import bump_owner_version, delete_setting, put_setting
 from engine.store.writer import Op
 from engine.tools.registry import ToolRegistry
 
@@ -126,7 +126,7 @@ class Owner:
         data = {"approval_id": approval_id, "decision": decision, "note": note, "edited": edit}
         audit = self._recorder.audit_ops("approval_decided", data, record.employee_id)
         task = await self._board.get(record.task_id)
-        await self._journal.write(op, *audit, full=True)
+        await self._journal.write(op, bump_owner_version(), *audit, full=True)  # every window hears of it
         self._bus.publish(
             ApprovalResolved(approval_id=approval_id, employee_id=record.employee_id, decision=decision, note=note)
         )

@@ -10,7 +10,9 @@ from app.state import OfficeState
 from engine.events import (
     ApprovalRequested,
     ApprovalResolved,
+    DeliverableSubmitted,
     EmployeeHired,
+    EmployeeLeft,
     EscalationRaised,
     SpendChanged,
     StatusChanged,
@@ -115,6 +117,27 @@ def test_spend_inbox_and_escalations() -> None:
     assert list(state.inbox) == ["escalation-t1"]  # one item per parked task
 
 
+def test_cards_decided_in_another_process_leave_the_inbox() -> None:
+    """The owner approves, accepts or lets someone go from the terminal: the window's cards follow."""
+    state = OfficeState()
+    hired(state)
+    state.apply(ApprovalRequested(approval_id="a1", employee_id="e1", task_id="t1", tool="send_email",
+                                  arguments_json="{}", risk="external_communication"))  # fmt: skip
+    state.apply(
+        DeliverableSubmitted(deliverable_id="d1", employee_id="e1", task_id="t2", title="Post", content="x", round=1)
+    )
+    state.apply(
+        DeliverableSubmitted(deliverable_id="d2", employee_id="e1", task_id="t3", title="Mail", content="y", round=1)
+    )
+    assert set(state.inbox) == {"a1", "d1", "d2"}
+    state.apply(TaskChanged(task_id="t1", employee_id="e1", title="Email", status="queued"))  # approved elsewhere
+    assert set(state.inbox) == {"d1", "d2"}
+    state.keep_pending({"d2"})  # d1 was accepted elsewhere: the office no longer has it pending
+    assert set(state.inbox) == {"d2"}
+    state.apply(EmployeeLeft(employee_id="e1"))  # let go elsewhere: nobody hears a decision on their cards
+    assert state.inbox == {}
+
+
 def test_an_uncertain_task_escalates_once_and_leaves_the_inbox_when_resolved() -> None:
     state = OfficeState()
     state.apply(EmployeeHired(employee_id="e1", name="Ada", role="assistant", title="Assistant", team=None))
@@ -153,7 +176,7 @@ async def test_the_window_rereads_the_settings_when_another_process_decides(head
     """The owner connects a model and sets office hours from the terminal while the window is open: the
     dialog then opens on them, and choosing Rehearsal there disconnects the model for real."""
     from app.bridge import Bridge
-    from app.forms import SettingsValues
+    from app.forms import InboxItem, SettingsValues
     from app.settings_apply import apply_settings
     from engine.briefs import WorkingHours
     from engine.llm.types import Price
@@ -170,6 +193,7 @@ async def test_the_window_rereads_the_settings_when_another_process_decides(head
         await terminal.connect_model("openai/llama3.1", api_base="http://127.0.0.1:11434/v1", price=Price(1, 2))
         london = WorkingHours.model_validate({"timezone": "Europe/London", "windows": ["mon-thu 08:30-16:00"]})
         await terminal.set_hours(None, london)
+        bridge.state.add_inbox(InboxItem("appr_decided_elsewhere", "approval", "e1", "Ada wants to mail"))
         await window_office.parts.decisions.refresh()  # what the window's poll does every 3 s
         await asyncio.gather(*bridge._tasks)
         shown = bridge.settings
@@ -177,6 +201,7 @@ async def test_the_window_rereads_the_settings_when_another_process_decides(head
         assert (shown.office_hours, shown.always_on, shown.timezone) == (True, False, "Europe/London")
         assert (shown.days, shown.start, shown.end) == ((0, 1, 2, 3), "08:30", "16:00")
 
+        assert "appr_decided_elsewhere" not in bridge.state.inbox
         stale = SettingsValues()  # a dialog opened before: it believes the office rehearses
         applied = await apply_settings(window_office, stale, stale.model_copy(update={"provider": "rehearsal"}))
         assert applied.error is None and "back to rehearsal" in applied.done

@@ -7,7 +7,7 @@ from pytestqt.qtbot import QtBot
 
 from app.state import OfficeState
 from app.window import MainWindow
-from engine.events import EscalationRaised, StatusChanged
+from engine.events import EmployeeLeft, EscalationRaised, StatusChanged
 from tests.app.fakes import TODAY, Recorder, populate
 
 
@@ -78,3 +78,13 @@ def test_welcome_banner_dismisses_and_inbox_actions_reach_commands(qtbot: QtBot)
     window.side.setCurrentWidget(window.audit)
     assert commands.named("audit_refresh") == [()]
     qtbot.waitUntil(lambda: window.audit.row_count() == 24)
+
+
+def test_someone_let_go_from_the_terminal_has_their_panel_closed(qtbot: QtBot) -> None:
+    window, state, _ = make(qtbot)
+    populate(state)
+    qtbot.waitUntil(lambda: window.roster.row_count() == 5)
+    assert window.open_employee("emp-ada") is not None
+    state.apply(EmployeeLeft(employee_id="emp-ada"))  # the office heard it from another process
+    qtbot.waitUntil(lambda: "emp-ada" not in window.employee_panels)
+    assert window.roster.row_count() == 4
