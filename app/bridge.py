@@ -421,7 +421,7 @@ class Bridge:
         for eid in who:
             await office.call_in(eid, hours=hours)
         names = self.state.name_of(employee_id) if employee_id else "Everyone"
-        self.state.tell(f"{names} called in for {hours:g} hours.")
+        self.state.tell(f"{names} called in for {hours:g} hour{'' if hours == 1 else 's'} (a longer call-in stands).")
 
     def let_go(self, employee_id: str) -> None:
         self.spawn(self._let_go(employee_id), "let them go")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -371,10 +372,14 @@ async def _belt_ceiling(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _call_in(office: Office, args: argparse.Namespace) -> int:
-    await office.call_in(args.employee, args.hours)
+    asked = office.clock.now() + timedelta(hours=args.hours)
+    kept = await office.call_in(args.employee, args.hours)
     (shift,) = office.shifts(args.employee)  # its own hours may run on past the call-in
     until = f"until {shift.change.astimezone():%a %d %b %H:%M %Z}" if shift.change else "with no end in sight"
     print(f"{shift.employee} is on duty {until}{' (called in)' if shift.called_in_until else ''}.")
+    if kept > asked + timedelta(minutes=1):
+        ends = f"{kept.astimezone():%a %d %b %H:%M %Z}"
+        print(f"An earlier call-in runs to {ends}: it stands (a call-in never cuts one short).")
     return 0
 
 

@@ -28,7 +28,7 @@ from engine.office.workers import Workers
 from engine.store import writes
 from engine.store.journal import Journal
 from engine.store.records import ApprovalRecord, StepRecord
-from engine.store.settings import bump_owner_version, delete_setting, put_setting
+from engine.store.settings import bump_owner_version, delete_setting, put_setting, read_setting
 from engine.store.writer import Op
 from engine.tools.registry import ToolRegistry
 
@@ -244,7 +244,12 @@ class Owner:
         if not math.isfinite(hours) or not 0 < hours <= MAX_CALL_IN_HOURS:
             raise OwnerError(f"call someone in for more than 0 and at most {MAX_CALL_IN_HOURS} hours, not {hours}")
         employee = self._roster.find(who)
-        until = self._clock.now() + timedelta(hours=hours)
+        now = self._clock.now()
+        until = now + timedelta(hours=hours)
+        # A call-in never cuts one short (from here or another process): the later end stands.
+        kept = await self._journal.read(lambda c: read_setting(c, call_in_key(employee.id)))
+        if kept is not None and datetime.fromisoformat(kept) > until:
+            return datetime.fromisoformat(kept)
         op = put_setting(call_in_key(employee.id), until.isoformat())
         await self._recorder.owner_action("call_in", {"until": until.isoformat()}, employee.id, op)
         await self._refresh()

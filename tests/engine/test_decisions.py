@@ -79,6 +79,18 @@ async def test_a_call_in_is_kept_across_a_restart(make_office: OfficeFactory, wr
     model.assert_complete()
 
 
+async def test_a_call_in_never_cuts_a_longer_one_short(make_office: OfficeFactory, write_brief: BriefWriter) -> None:
+    clock = FakeClock(SUNDAY_3AM)
+    office = await make_office(ScriptedModel(), clock=clock)
+    await office.hire(office.brief_for(str(write_brief(hours=OFFICE_HOURS))), name="Ada")
+    eight = await office.call_in("ada", hours=8)
+    assert eight == SUNDAY_3AM + timedelta(hours=8)
+    assert await office.call_in("ada", hours=1) == eight  # the longer one stands
+    clock.advance(3600)
+    assert office.parts.roster.on_duty(office.find("ada"), clock.now() + timedelta(hours=6))
+    assert await office.call_in("ada", hours=10) == clock.now() + timedelta(hours=10)  # a longer one extends it
+
+
 async def test_a_call_in_must_be_a_sensible_number_of_hours(
     make_office: OfficeFactory, write_brief: BriefWriter
 ) -> None:
