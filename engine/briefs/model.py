@@ -215,8 +215,9 @@ class WorkingHours(_Strict):
 class Budget(_Strict):
     """Spending ceilings in USD; none means no ceiling of that kind."""
 
-    per_turn_usd: float | None = Field(default=None, ge=0)
-    per_day_usd: float | None = Field(default=None, ge=0)
+    # Finite and at most what the command line takes (engine.cli_input.MAX_USD): `.inf` is no ceiling at all.
+    per_turn_usd: float | None = Field(default=None, ge=0, le=1_000_000, allow_inf_nan=False)
+    per_day_usd: float | None = Field(default=None, ge=0, le=1_000_000, allow_inf_nan=False)
 
 
 def _risk_or_tool(value: str) -> str:

@@ -16,6 +16,7 @@ from engine.paths import Home
 from engine.store import writes
 from engine.store.journal import Journal
 from engine.store.records import EmployeeRecord
+from engine.store.settings import bump_owner_version
 
 
 class BriefVersions:
@@ -99,6 +100,7 @@ class BriefVersions:
         await self._journal.write(
             writes.brief_version(record.id, brief.version, text, now),
             writes.update_employee(record.id, brief_version=brief.version, brief_path=str(path)),
+            bump_owner_version(),  # an owner decision: every running office re-reads it (ceilings, hours, model)
             *self._recorder.audit_ops("brief_changed", data, record.id),
             full=True,
         )

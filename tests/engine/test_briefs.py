@@ -158,6 +158,7 @@ BAD_FIELDS = [
     ),
     (["heartbeat_minutes: often"], "6: field 'heartbeat_minutes': expected a whole number, got 'often'"),
     (["team: approve"], "6: field 'team': 'approve' is a word the commands use"),
+    (["budget:", "  per_day_usd: .inf"], "7: field 'budget.per_day_usd'"),
     (["max_actions_per_turn: 0"], "6: field 'max_actions_per_turn': expected a number ≥ 1, got the number 0"),
     (["lead: maybe"], "6: field 'lead': expected true or false, got 'maybe'"),
     (["team: Sales Team"], "6: field 'team': expected a lowercase id like 'content-writer'"),

@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from engine.briefs import BriefError
-from engine.events import EscalationRaised, Event, StatusChanged, TaskChanged
+from engine.events import EscalationRaised, Event, SpendChanged, StatusChanged, TaskChanged
 from engine.llm.types import ModelUnavailable
 from engine.testing import ScriptedModel, call, calls, raw_call, say
 from engine.tools.base import FunctionTool, ToolContext
@@ -264,6 +264,22 @@ async def test_the_owner_edits_a_hired_employees_brief(make_office: OfficeFactor
     with pytest.raises(BriefError, match="tone"):
         await office.update_brief("ada", bad)
     assert office.find("ada").brief.version == brief.version  # a bad edit changes nothing
+
+
+async def test_a_brief_edited_in_one_process_reaches_every_running_office(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """The window shows a ceiling the owner changed in the brief (it kept showing the old one)."""
+    path = write_brief(budget={"per_day_usd": 3.0})
+    office = await make_office(ScriptedModel())
+    ada = await _hire(office, path)
+    window = await make_office(ScriptedModel())  # another process: the window, or `headcount run`
+    seen: list[Event] = []
+    window.bus.subscribe(seen.append)
+    await office.update_brief("ada", path.read_text().replace("per_day_usd: 3.0", "per_day_usd: 0.5"))
+    assert await window.parts.decisions.moved()  # an owner decision, as the window's poll finds it
+    await window.parts.decisions.refresh()
+    assert [e.ceiling_usd for e in seen if isinstance(e, SpendChanged) and e.employee_id == ada.id] == [0.5]
 
 
 async def test_employees_hired_while_the_office_runs_start_working(
