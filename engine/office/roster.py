@@ -23,7 +23,7 @@ from engine.errors import OfficeError
 from engine.events import BriefInvalid, EmployeeLeft
 from engine.guardrails import BudgetLedger, Ceiling
 from engine.hours import ALL_HOURS, hours_key, next_change, on_duty
-from engine.llm.types import ModelClient, ModelConfig
+from engine.llm.types import ModelClient, ModelConfig, ModelConfigError
 from engine.loop import TaskWork
 from engine.office.belts import Belts
 from engine.office.briefing import BriefVersions
@@ -169,13 +169,7 @@ class Roster:
                 f"{brief.id} has {count} tools, more than this office's ceiling of {ceiling}; "
                 f"{fix}give it a smaller belt"
             )
-        config = brief.model.to_config()
-        from engine.llm.client import LiteLLMClient
-        from engine.llm.provider import validate_config
-
-        if not config.is_rehearsal and isinstance(self._model, LiteLLMClient):
-            # Refuse now, not mid-task: unknown price, missing key, unknown provider.
-            await asyncio.to_thread(validate_config, config)
+        await self._check_model(brief)
         try:
             name = None if name is None else check_name(name)
             team = None if team is None else check_team(team)
@@ -242,9 +236,25 @@ class Roster:
         """Someone employed whose brief does not load, by id or name (case-insensitive)."""
         return next((r for r in self.unseated.values() if who == r.id or who.lower() == r.name.lower()), None)
 
+    async def _check_model(self, brief: Brief) -> None:
+        """Refuse a brief's model now, not mid-task: unknown price, missing key, unknown provider.
+        Raises ModelConfigError."""
+        config = brief.model.to_config()
+        from engine.llm.client import LiteLLMClient
+        from engine.llm.provider import validate_config
+
+        if not config.is_rehearsal and isinstance(self._model, LiteLLMClient):
+            await asyncio.to_thread(validate_config, config)
+
     async def update_brief(self, who: str, text: str) -> Brief:
         """Give a hired employee an edited brief: validated, saved as its own copy, a new version."""
         employee = self.find(who)
+        source = Path(employee.record.brief_path)
+        checked = self._belts.check_brief(text, source, ceiling=await self._belts.ceiling())
+        try:
+            await self._check_model(checked)  # as at hire: a model it could not call is refused before it is kept
+        except ModelConfigError as exc:
+            raise BriefError.single(source, None, str(exc), "model") from None
         saved = await self._briefs.save_edit(employee.record, text)
         if saved is None:
             return employee.brief

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from engine.briefs import BriefError
 from engine.events import EscalationRaised, Event, SpendChanged, StatusChanged, TaskChanged
+from engine.llm.client import LiteLLMClient
 from engine.llm.types import ModelUnavailable
 from engine.testing import ScriptedModel, call, calls, raw_call, say
 from engine.tools.base import FunctionTool, ToolContext
@@ -264,6 +265,19 @@ async def test_the_owner_edits_a_hired_employees_brief(make_office: OfficeFactor
     with pytest.raises(BriefError, match="tone"):
         await office.update_brief("ada", bad)
     assert office.find("ada").brief.version == brief.version  # a bad edit changes nothing
+
+
+async def test_a_brief_edit_to_a_model_it_could_not_call_is_refused_as_at_hire(
+    make_office: OfficeFactory, write_brief: BriefWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    path = write_brief()
+    office = await make_office(LiteLLMClient())
+    ada = await _hire(office, path)
+    edited = path.read_text().replace("probation: 0", "probation: 0\nmodel: openai/gpt-4o-mini")
+    with pytest.raises(BriefError, match=r"field 'model'.*needs an API key"):
+        await office.update_brief("ada", edited)
+    assert office.find("ada").brief.version == ada.brief_version  # nothing kept: it still rehearses
 
 
 async def test_a_brief_edited_in_one_process_reaches_every_running_office(
