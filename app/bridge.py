@@ -215,10 +215,21 @@ class Bridge:
     def tools(self) -> list[str]:
         return sorted(self.office.tools.names()) if self.office is not None else []
 
-    def hire(self, role_id: str, name: str | None) -> str | None:
+    def hire(self, role_id: str, name: str | None) -> str | Awaitable[str | None] | None:
+        """The office's answer for the Hire dialog: None once hired, else why not (shown in the dialog)."""
         if self.office is None:
             return "The office is still opening; try again in a moment."
-        self.spawn(self._hire(role_id, name), f"hire a {role_id}")
+        return self.spawn(self._hire_or_why(role_id, name), f"hire a {role_id}")
+
+    async def _hire_or_why(self, role_id: str, name: str | None) -> str | None:
+        from engine.briefs import BriefError
+        from engine.errors import OfficeError
+        from engine.llm.types import ModelConfigError
+
+        try:
+            await self._hire(role_id, name)
+        except (OfficeError, BriefError, ModelConfigError) as exc:
+            return str(exc)
         return None
 
     async def _hire(self, role_id: str, name: str | None) -> Any:
@@ -235,7 +246,7 @@ class Bridge:
 
         return list(FUNCTIONS)
 
-    def create_custom(self, answers: CustomRole) -> str | None:
+    def create_custom(self, answers: CustomRole) -> str | Awaitable[str | None] | None:
         """Write the new brief into the owner's folder (validated), then hire from it."""
         from pydantic import ValidationError
 
@@ -254,8 +265,7 @@ class Bridge:
             path = new_role_brief(spec, office.home, known_tools=office.tools.names())
         except (BriefError, ValidationError, FileExistsError, ValueError) as exc:
             return str(exc)
-        self.spawn(self._hire(str(path), answers.name or None), f"hire the new {answers.title}")
-        return None
+        return self.spawn(self._hire_or_why(str(path), answers.name or None), f"hire the new {answers.title}")
 
     # --- employee panel ----------------------------------------------------------------------------
 

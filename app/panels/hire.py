@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
@@ -20,19 +22,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.forms import CustomRole, RoleInfo
-from app.panels.common import heading, muted, row
+from app.forms import Answer, CustomRole, RoleInfo
+from app.panels.common import gone, heading, muted, row
 
 
 class HireDialog(QDialog):
-    """`on_hire(role_id, name or None)` and `on_create(answers)` return an error to show, or None on success."""
+    """`on_hire(role_id, name or None)` and `on_create(answers)` return an error to show, or None on success, or
+    an awaitable of either: the dialog stays open, saying why, until the office has hired (or refused)."""
 
     def __init__(
         self,
         roles: Sequence[RoleInfo],
         *,
-        on_hire: Callable[[str, str | None], str | None],
-        on_create: Callable[[CustomRole], str | None] | None = None,
+        on_hire: Callable[[str, str | None], Answer],
+        on_create: Callable[[CustomRole], Answer] | None = None,
         tools: Sequence[str] = (),
         functions: Sequence[str] = ("custom",),
         catalog_note: str = "",
@@ -145,11 +148,28 @@ class HireDialog(QDialog):
                 self.roles.setCurrentRow(i)
                 return
 
-    def _show(self, error: str | None) -> None:
+    def _show(self, answer: Answer) -> None:
+        if inspect.isawaitable(answer):
+            self.setEnabled(False)  # one hire at a time; the office answers in a moment
+            self.error.setText("Hiring…")
+            self.error.show()
+            asyncio.ensure_future(answer).add_done_callback(self._answered)
+            return
+        error = answer
         self.error.setText(error or "")
         self.error.setVisible(bool(error))
         if not error:
             self.accept()
+
+    def _answered(self, future: asyncio.Future[str | None]) -> None:
+        if gone(self):  # closed meanwhile
+            return
+        self.setEnabled(True)
+        if future.cancelled():
+            self._show("The hire was cancelled.")
+            return
+        exc = future.exception()
+        self._show(f"Could not hire: {exc}" if exc is not None else future.result())
 
     def _hire(self) -> None:
         item = self.roles.currentItem()

@@ -244,6 +244,38 @@ def test_hire_dialog_catalog_and_custom(qtbot: QtBot) -> None:
     assert custom[0].tools == ("write_file", "web_search")
 
 
+def test_the_hire_dialog_waits_for_the_office_and_shows_a_refusal_in_itself(qtbot: QtBot) -> None:
+    """It used to close at once, the refusal flashing in the status bar for a few seconds."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    try:
+        answers: list[asyncio.Future[str | None]] = []
+
+        def hire(role: str, name: str | None) -> asyncio.Future[str | None]:
+            answers.append(loop.create_future())
+            return answers[-1]
+
+        dialog = HireDialog([RoleInfo("assistant", "Personal assistant", "assistant", "Inbox")], on_hire=hire)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.select_role("assistant")
+        qtbot.keyClicks(dialog.name, "Ada")
+        qtbot.mouseClick(dialog.hire_button, Qt.MouseButton.LeftButton)
+        assert dialog.isVisible() and not dialog.isEnabled() and dialog.error.text() == "Hiring…"
+        answers[-1].set_result("there is already an employee called Ada")
+        loop.run_until_complete(asyncio.sleep(0))
+        assert dialog.isVisible() and dialog.isEnabled()
+        assert dialog.error.text() == "there is already an employee called Ada" and not dialog.error.isHidden()
+        dialog.name.setText("Bea")
+        qtbot.mouseClick(dialog.hire_button, Qt.MouseButton.LeftButton)
+        answers[-1].set_result(None)
+        loop.run_until_complete(asyncio.sleep(0))
+        assert not dialog.isVisible() and dialog.result() == dialog.DialogCode.Accepted
+    finally:
+        loop.close()
+
+
 def test_notifier_degrades_without_a_tray(qtbot: QtBot) -> None:
     from PySide6.QtWidgets import QWidget
 
