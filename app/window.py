@@ -55,6 +55,10 @@ if TYPE_CHECKING:  # the dialogs and the employee panel are imported when first 
 REFRESH_MS = 80
 
 
+WORKING = frozenset({"thinking", "typing", "tool", "reading"})  # at work on a task
+HELD = frozenset({"awaiting_approval", "blocked", "over_budget"})  # a task waits on the owner or a budget
+
+
 class MainWindow(QMainWindow):
     firstPainted = Signal()
     closed = Signal()
@@ -270,8 +274,12 @@ class MainWindow(QMainWindow):
             if state.simulating
             else "Spend today across the office"
         )
-        busy = sum(1 for e in state.employees.values() if e.status not in ("idle", "off_duty"))
-        self.people_label.setText(f"{len(state.employees)} employees · {busy} working")
+        busy = sum(1 for e in state.employees.values() if e.status in WORKING)
+        held = sum(1 for e in state.employees.values() if e.status in HELD)
+        count = len(state.employees)
+        self.people_label.setText(
+            f"{count} employee{'' if count == 1 else 's'} · {busy} working" + (f" · {held} held up" if held else "")
+        )
         self.engine_label.setText(state.engine_status if state.engine_status != "Ready" else "")
         self.engine_label.setToolTip(state.engine_status)
 

@@ -48,6 +48,9 @@ class BoardCard:
     due: str | None = None
 
 
+NO_TEAMS = "No teams yet: hire a team to plan sprints."
+
+
 class BoardCommands(Protocol):
     def teams(self) -> list[str]: ...
     def load(self, team: str) -> None: ...
@@ -140,10 +143,12 @@ class BoardPanel(QWidget):
         self.team.addItems(teams)
         self.team.blockSignals(False)
         if teams:
+            if self.message.text() == NO_TEAMS:  # said before the first team was hired
+                self.message.setText("")
             self.team.setCurrentText(current if current in teams else teams[0])
             self._commands.load(self.team.currentText())
         else:
-            self.message.setText("No teams yet: hire a team to plan sprints.")
+            self.message.setText(NO_TEAMS)
 
     def show_board(self, team: str, cards: list[BoardCard]) -> None:
         if team != self.team.currentText():

@@ -338,9 +338,10 @@ class EmployeePanel(QWidget):
         self._show_problem(problem)
         changed = text != self._brief_loaded
         self.save_brief.setEnabled(problem is None and changed and self._on_save_brief is not None)
-        self.brief_note.setText(
-            "Valid — saving creates a new version." if problem is None and changed else self.brief_note.text()
-        )
+        if problem is not None:
+            self.brief_note.setText("Not valid: fix the line shown to save.")
+        elif changed:
+            self.brief_note.setText("Valid — saving creates a new version.")
         return problem
 
     def _show_problem(self, problem: BriefProblem | None) -> None:

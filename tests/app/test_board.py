@@ -60,8 +60,10 @@ def test_the_board_shows_columns_and_plans_a_sprint_with_clicks(qtbot: QtBot) ->
     told: list[tuple[str, str]] = []
     panel = BoardPanel(commands, notify=lambda t, m: told.append((t, m)))
     qtbot.addWidget(panel)
+    panel.set_teams([])  # the window opened before the starter team was hired
+    assert panel.message.text().startswith("No teams yet")
     panel.set_teams(["studio"])
-    assert commands.calls == [("load", "studio")]
+    assert commands.calls == [("load", "studio")] and panel.message.text() == ""
     panel.show_board(
         "studio",
         [

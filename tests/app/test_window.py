@@ -34,6 +34,8 @@ def test_window_shows_roster_inbox_badge_and_status(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: window.side.tabText(0) == "Inbox (4)")
     state.apply(StatusChanged(employee_id="emp-elena", status="blocked", detail="no access"))
     qtbot.waitUntil(lambda: window.roster.row_of("emp-elena").status == "blocked")  # type: ignore[union-attr]
+    held = sum(1 for e in state.employees.values() if e.status in ("awaiting_approval", "blocked", "over_budget"))
+    qtbot.waitUntil(lambda: window.people_label.text().endswith(f" · {held} held up"))  # not counted as working
 
 
 def test_clicking_the_roster_opens_the_employee_and_chat_assigns(qtbot: QtBot) -> None:
