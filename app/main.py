@@ -70,6 +70,8 @@ async def run_app(window: object, bridge: object, *, starter_team: bool = True) 
 
     home = Home.resolve().root
     if not await ask_for_keys(window, home):  # only where keys live in the encrypted file (no OS keyring)
+        if closed.done():  # closed while asking (Ctrl-C, its close button): nothing was opened yet
+            return 0
         show_locked_banner(window, home)
         bridge.state.tell("Your keys are locked: model keys and connected apps cannot be used until you unlock them.")
     log_first_frame(window.office_view)  # cold start -> first frame of the office as stored, in the log

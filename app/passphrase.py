@@ -122,6 +122,9 @@ async def ask_for_keys(parent: QWidget | None, home: Path) -> bool:
             answer.set_result(result)
 
     dialog.finished.connect(finished)
+    closed = getattr(parent, "closed", None)  # the window closing (its button, Ctrl-C) ends the question too
+    if closed is not None:
+        closed.connect(dialog.reject)
     dialog.open()
     try:
         return await answer == QDialog.DialogCode.Accepted

@@ -127,6 +127,29 @@ def test_at_start_cancel_opens_without_keys_behind_a_banner_that_can_unlock_late
     assert keys.get_password("Headcount", "openai") == "sk-kept-1"
 
 
+def test_closing_the_window_while_asking_ends_the_question(qtbot: QtBot, qapp: object, no_keyring: Path) -> None:
+    """Ctrl-C closes the window: the start-up waited for the passphrase dialog's answer for ever."""
+    _key_file(no_keyring, "right one")
+    window = MainWindow(OfficeState(), Recorder())
+    qtbot.addWidget(window)
+    window.show()
+    loop = qasync.QEventLoop(qapp)
+
+    async def start() -> bool:
+        asking = asyncio.ensure_future(ask_for_keys(window, no_keyring))
+        await asyncio.sleep(0)
+        assert [d for d in window.findChildren(PassphraseDialog) if d.isVisible()]
+        window.close()  # what Ctrl-C does (app/main.py)
+        return await asyncio.wait_for(asking, 10)
+
+    qapp.setQuitOnLastWindowClosed(False)  # type: ignore[attr-defined]  # as app/main.py runs it
+    try:
+        assert loop.run_until_complete(start()) is False
+    finally:
+        qapp.setQuitOnLastWindowClosed(True)  # type: ignore[attr-defined]
+        loop.close()
+
+
 def test_nothing_is_asked_with_an_os_keyring_or_the_passphrase_in_the_environment(
     no_keyring: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
