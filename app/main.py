@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from app.bridge import Bridge
@@ -35,6 +35,25 @@ def prewarm_in_background() -> threading.Thread | None:
     thread = threading.Thread(target=prewarm, name="headcount-prewarm", daemon=True)
     thread.start()
     return thread
+
+
+def wake_for_signals(app: Any) -> None:
+    """Let Ctrl-C reach Python while Qt waits in C++ (a dialog before the office opens runs no Python at all).
+
+    Python runs a signal's handler only between bytecodes. The C-level handler also writes to the wakeup
+    socket; Qt notices it, and the Python slot draining it gives the handler its turn.
+    """
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+    notifier.activated.connect(lambda *_: reader.recv(64))
+    app._signal_wakeup = (reader, writer, notifier)  # kept as long as the app lives
 
 
 def settle_heap() -> None:
@@ -210,5 +229,6 @@ def main() -> int:
     # Ctrl-C in the terminal closes the window as its close button would: the office stops between
     # steps and everything journaled stays. (Python's default handler would raise inside a Qt timer.)
     signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(window.close))
+    wake_for_signals(app)
     with loop:
         return int(loop.run_until_complete(run_app(window, bridge)))

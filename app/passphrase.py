@@ -9,6 +9,7 @@ unavailable and a banner that says so (with an Unlock button for later). The unl
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +35,8 @@ LOCKED = (
     "Your keys are locked: the key file was not opened, so model keys and connected apps cannot be used "
     "until you unlock it."
 )
+
+log = logging.getLogger(__name__)
 
 
 class PassphraseDialog(QDialog):
@@ -115,6 +118,7 @@ async def ask_for_keys(parent: QWidget | None, home: Path) -> bool:
     if need is None:
         return True
     dialog = PassphraseDialog(need, home / FILE_NAME, parent)
+    log.info("asking for the passphrase of %s (%s)", home / FILE_NAME, need)
     answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
     def finished(result: int) -> None:
