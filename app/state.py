@@ -215,6 +215,11 @@ class OfficeState:
     def chat_sent(self, employee_id: str, text: str, task_id: str) -> None:
         """The owner asked something in chat; the employee's reply bubble opens for that task."""
         chat = self._chats.setdefault(employee_id, _Chat())
+        said = next((m for m in chat.messages if m.task_id == task_id and m.author == "owner"), None)
+        if said is not None:  # already shown from its TaskChanged (by its title): now in the owner's words
+            said.text = text
+            self._changed(f"employee:{employee_id}")
+            return
         chat.messages.append(ChatMessage("owner", text, task_id))
         row = self.employees.get(employee_id)
         reply = ChatMessage("employee", "", task_id, rehearsal=row.rehearsal if row else False, streaming=True)
@@ -339,6 +344,9 @@ class OfficeState:
         if row is None:
             row = TaskRow(event.task_id, event.employee_id, event.title, event.status, event.reason, event.parent_id)
             self.tasks[event.task_id] = row
+            chat = self._chats.get(event.employee_id)  # its panel is open (or was): the chat shows the new task
+            if event.status == "queued" and chat is not None and all(m.task_id != event.task_id for m in chat.earlier):
+                self.chat_sent(event.employee_id, event.title, event.task_id)  # given from the terminal, say
         row.status, row.reason = event.status, event.reason
         if event.status not in ("parked", "uncertain", "failed"):
             self.remove_inbox(f"escalation-{event.task_id}")  # the owner (or the engine) let it go on

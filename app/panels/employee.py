@@ -36,8 +36,13 @@ from app.theme import ACCENT, BORDER, MUTED, REHEARSAL, REHEARSAL_SOFT, SURFACE_
 BriefValidator = Callable[[str], BriefProblem | None]
 
 
-def chat_html(messages: Sequence[ChatMessage], employee_name: str) -> str:
-    """The transcript as HTML bubbles; rehearsal output is always labelled as such."""
+WORKING_ON_IT = "working on it…"
+OFF_DUTY_WAIT = "starts when their hours begin (or call them in)"
+
+
+def chat_html(messages: Sequence[ChatMessage], employee_name: str, waiting: str = WORKING_ON_IT) -> str:
+    """The transcript as HTML bubbles; rehearsal output is always labelled as such. `waiting`: what a reply
+    not begun yet says (an employee off duty has not started it)."""
     parts = ["<html><body style='margin:0; font-size:10pt; color:#1d2433'>"]
     if not messages:
         parts.append(
@@ -63,7 +68,7 @@ def chat_html(messages: Sequence[ChatMessage], employee_name: str) -> str:
             )
             if not text:
                 text = (
-                    f"<i style='color:{MUTED}'>working on it…</i>"
+                    f"<i style='color:{MUTED}'>{html.escape(waiting)}</i>"
                     if m.streaming
                     else f"<i style='color:{MUTED}'>(no reply text)</i>"
                 )
@@ -103,6 +108,7 @@ class EmployeePanel(QWidget):
         self._on_save_brief = on_save_brief
         self._name = employee_id
         self._chat_messages: list[ChatMessage] | None = None  # None: nothing rendered yet
+        self._waiting = WORKING_ON_IT
 
         self.name = heading("", "h1")
         self.title = muted("", wrap=False)
@@ -242,6 +248,9 @@ class EmployeePanel(QWidget):
 
     def set_employee(self, emp: EmployeeRow) -> None:
         self._name = emp.name
+        waiting = OFF_DUTY_WAIT if emp.status == "off_duty" else WORKING_ON_IT
+        if waiting != self._waiting:
+            self._waiting, self._chat_messages = waiting, None  # the chat is drawn again with it
         self.name.setText(emp.name)
         team = f" · {emp.team} team" if emp.team else ""
         self.title.setText(f"{emp.title}{team}")
@@ -258,7 +267,7 @@ class EmployeePanel(QWidget):
         self._chat_messages = snapshot
         bar = self.transcript.verticalScrollBar()
         at_bottom = bar.value() >= bar.maximum() - 4
-        self.transcript.setHtml(chat_html(messages, self._name))
+        self.transcript.setHtml(chat_html(messages, self._name, self._waiting))
         if at_bottom:
             bar.setValue(bar.maximum())
 

@@ -117,6 +117,26 @@ def test_spend_inbox_and_escalations() -> None:
     assert list(state.inbox) == ["escalation-t1"]  # one item per parked task
 
 
+def test_a_task_given_from_the_terminal_shows_in_an_open_chat_once() -> None:
+    from app.panels.employee import OFF_DUTY_WAIT, chat_html
+
+    state = OfficeState()
+    hired(state)
+    state.load_chat("e1", [])  # Ada's panel is open
+    state.apply(TaskChanged(task_id="t1", employee_id="e1", title="Find the cheapest flight", status="queued"))
+    assert [(m.author, m.text) for m in state.chat("e1")] == [("owner", "Find the cheapest flight"), ("employee", "")]
+    state.apply(TaskChanged(task_id="t2", employee_id="e1", title="Book it", status="queued"))  # asked here:
+    state.chat_sent("e1", "Book it, window seat please", "t2")  # its event came first; the words replace it
+    assert [m.text for m in state.chat("e1") if m.author == "owner"] == [
+        "Find the cheapest flight",
+        "Book it, window seat please",
+    ]
+    assert len([m for m in state.chat("e1") if m.author == "employee"]) == 2
+    assert OFF_DUTY_WAIT in chat_html(state.chat("e1"), "Ada", OFF_DUTY_WAIT)  # not "working on it" off duty
+    state.apply(TaskChanged(task_id="t3", employee_id="e9", title="Someone else's", status="queued"))
+    assert state.chat("e9") == []  # no panel open for them: nothing to show
+
+
 def test_cards_decided_in_another_process_leave_the_inbox() -> None:
     """The owner approves, accepts or lets someone go from the terminal: the window's cards follow."""
     state = OfficeState()
