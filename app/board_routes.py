@@ -102,34 +102,26 @@ class BoardRoutes:
             await self._load(self._shown)
 
     def approve(self, sprint_id: str) -> None:
-        self._spawn(self._approve(sprint_id), "approve the sprint")
-
-    async def _approve(self, sprint_id: str) -> None:
-        from engine.teams import TeamError
-
-        try:
-            await self._teams().approve(sprint_id)
-        except TeamError as exc:
-            self._say(str(exc))
-            return
-        await self._show_plan(sprint_id)
-        self._say("Approved: the first tasks are queued.")
-        if self._shown:
-            await self._load(self._shown)
+        self._spawn(self._decide(sprint_id, approve=True), "approve the sprint")
 
     def reject(self, sprint_id: str) -> None:
-        self._spawn(self._reject(sprint_id), "reject the sprint")
+        self._spawn(self._decide(sprint_id, approve=False), "reject the sprint")
 
-    async def _reject(self, sprint_id: str) -> None:
+    async def _decide(self, sprint_id: str, *, approve: bool) -> None:
         from engine.teams import TeamError
 
+        teams = self._teams()
         try:
-            await self._teams().reject(sprint_id)
+            await (teams.approve if approve else teams.reject)(sprint_id)
         except TeamError as exc:
             self._say(str(exc))
             return
         await self._show_plan(sprint_id)
-        self._say("Rejected: its cards are off the board. Plan another when you are ready.")
+        self._say(
+            "Approved: the first tasks are queued."
+            if approve
+            else "Rejected: its cards are off the board. Plan another when you are ready."
+        )
         if self._shown:
             await self._load(self._shown)
 

@@ -8,6 +8,7 @@ sprint cards whose dependencies are done, escalates stuck work to the lead, and 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -306,11 +307,7 @@ class Teams:
 
     async def approve(self, sprint_id: str) -> SprintRecord:
         """The owner approves a proposed sprint; its cards are queued as their dependencies finish."""
-        sprint = await self.sprint(sprint_id)
-        if sprint is None:
-            raise TeamError(f"no sprint {sprint_id!r}")
-        if sprint.status != "proposed":
-            raise TeamError(f"sprint {sprint_id} is {sprint.status}, not proposed")
+        await self._proposed(sprint_id)
         audit = self._audit_ops("sprint_approved", {"sprint_id": sprint_id}, None)
         await self._journal.write(store.update_sprint(sprint_id, status="active", approved_at=self._now()), *audit)
         await self.release()
@@ -320,18 +317,21 @@ class Teams:
 
     async def reject(self, sprint_id: str) -> SprintRecord:
         """The owner turns down a proposed sprint: its cards leave the board, the sprint is kept as rejected."""
-        sprint = await self.sprint(sprint_id)
-        if sprint is None:
-            raise TeamError(f"no sprint {sprint_id!r}")
-        if sprint.status != "proposed":
-            raise TeamError(f"sprint {sprint_id} is {sprint.status}: only a proposed sprint can be rejected")
+        sprint = await self._proposed(sprint_id)
         audit = self._audit_ops("sprint_rejected", {"sprint_id": sprint_id}, None)
         await self._journal.write(
             store.update_sprint(sprint_id, status="rejected"), store.delete_sprint_cards(sprint_id), *audit
         )
-        rejected = await self.sprint(sprint_id)
-        assert rejected is not None
-        return rejected
+        return dataclasses.replace(sprint, status="rejected")
+
+    async def _proposed(self, sprint_id: str) -> SprintRecord:
+        """The sprint, which the owner can still approve or reject; TeamError when there is none such."""
+        sprint = await self.sprint(sprint_id)
+        if sprint is None:
+            raise TeamError(f"no sprint {sprint_id!r}")
+        if sprint.status != "proposed":
+            raise TeamError(f"sprint {sprint_id} is {sprint.status}, not proposed")
+        return sprint
 
     async def release(self) -> list[TaskRecord]:
         """Queue every card of an active sprint whose dependencies are done (each once: card and task in one write).

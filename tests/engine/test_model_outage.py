@@ -6,11 +6,7 @@ Ollama did), then comes up on the address the owner gave.
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime
-
-import pytest
 
 from engine.clock import FakeClock
 from engine.llm.client import LiteLLMClient
@@ -23,15 +19,6 @@ from tests.engine.conftest import BriefWriter, OfficeFactory
 from tests.fakes.openai_server import Fail, FakeOpenAIServer, Reply
 
 
-@pytest.fixture
-def free_port() -> Iterator[int]:
-    """A port on 127.0.0.1 nobody listens on yet."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    yield port
-
-
 async def _parked_reason(office: Office, task_id: str) -> str:
     task = await office.journal.task(task_id)
     assert task is not None and task.status == "parked", task
@@ -39,18 +26,18 @@ async def _parked_reason(office: Office, task_id: str) -> str:
 
 
 async def test_work_parked_while_the_local_server_was_down_goes_on_once_it_answers(
-    make_office: OfficeFactory, write_brief: BriefWriter, free_port: int
+    make_office: OfficeFactory, write_brief: BriefWriter, closed_port: int
 ) -> None:
     office = await make_office(LiteLLMClient(clock=InstantClock(), backoff=Backoff(jitter=0)))
     await office.hire(office.brief_for(str(write_brief())), name="Ada")
-    address = f"http://127.0.0.1:{free_port}/v1"
+    address = f"http://127.0.0.1:{closed_port}/v1"
     await office.connect_model("openai/local", api_base=address, price=Price(0.0, 0.0))
     task = await office.assign("ada", "Draft the opening hours notice")
     await office.run(until_idle=True)
     assert (await _parked_reason(office, task.id)).startswith(f"{MODEL_DOWN}: provider kept failing: refused")
     assert await office.parts.scheduler.retry_parked_model_down() == 0  # still down: left parked, nothing asked
 
-    with FakeOpenAIServer(port=free_port) as server:  # the server comes up where the owner said it would
+    with FakeOpenAIServer(port=closed_port) as server:  # the server comes up where the owner said it would
         server.script("local", Reply(text="Open 9 to 5."))
         await office.run(until_idle=True)  # a run looks first; a running office every 30 s
         done = await office.journal.task(task.id)

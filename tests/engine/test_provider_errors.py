@@ -8,7 +8,6 @@ from __future__ import annotations
 import itertools
 import json
 import socket
-from collections.abc import Iterator
 from dataclasses import replace
 
 import httpx
@@ -49,15 +48,6 @@ async def failure(cfg: ModelConfig, *, stream: bool = False, key: str | None = N
     with pytest.raises(ModelUnavailable) as raised:
         await client.complete(ModelRequest(cfg, MESSAGES, [], deltas.append if stream else None))
     return str(raised.value)
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A port on 127.0.0.1 nobody listens on: connecting to it is refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    yield port
 
 
 @pytest.mark.parametrize("stream", [False, True])
