@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from engine import model_choice
@@ -79,7 +80,9 @@ class BriefVersions:
             record = dataclasses.replace(record, brief_version=brief.version)
         return brief, record
 
-    async def save_edit(self, record: EmployeeRecord, text: str) -> tuple[Brief, EmployeeRecord] | None:
+    async def save_edit(
+        self, record: EmployeeRecord, text: str, check: Callable[[Brief, Path], Awaitable[None]] | None = None
+    ) -> tuple[Brief, EmployeeRecord] | None:
         """Save an edited brief as the employee's own copy and a new version; None when nothing changed.
 
         The employee's copy lives in the owner's folder (`briefs/employees/<id>.md`), so editing
@@ -91,6 +94,8 @@ class BriefVersions:
         brief = self._belts.check_brief(text, path, ceiling=await self._belts.ceiling())
         if brief.version == record.brief_version:
             return None
+        if check is not None:  # what the office checks beyond the file (the model it names): before it is kept
+            await check(brief, path)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".md.partial")
         await asyncio.to_thread(partial.write_bytes, raw)

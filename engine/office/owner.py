@@ -244,8 +244,7 @@ class Owner:
         if not math.isfinite(hours) or not 0 < hours <= MAX_CALL_IN_HOURS:
             raise OwnerError(f"call someone in for more than 0 and at most {MAX_CALL_IN_HOURS} hours, not {hours}")
         employee = self._roster.find(who)
-        now = self._clock.now()
-        until = now + timedelta(hours=hours)
+        until = self._clock.now() + timedelta(hours=hours)
         # A call-in never cuts one short (from here or another process): the later end stands.
         kept = await self._journal.read(lambda c: read_setting(c, call_in_key(employee.id)))
         if kept is not None and datetime.fromisoformat(kept) > until:

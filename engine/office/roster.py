@@ -249,13 +249,14 @@ class Roster:
     async def update_brief(self, who: str, text: str) -> Brief:
         """Give a hired employee an edited brief: validated, saved as its own copy, a new version."""
         employee = self.find(who)
-        source = Path(employee.record.brief_path)
-        checked = self._belts.check_brief(text, source, ceiling=await self._belts.ceiling())
-        try:
-            await self._check_model(checked)  # as at hire: a model it could not call is refused before it is kept
-        except ModelConfigError as exc:
-            raise BriefError.single(source, None, str(exc), "model") from None
-        saved = await self._briefs.save_edit(employee.record, text)
+
+        async def model_works(brief: Brief, path: Path) -> None:  # as at hire: never kept, then parking work
+            try:
+                await self._check_model(brief)
+            except ModelConfigError as exc:
+                raise BriefError.single(path, None, str(exc), "model") from None
+
+        saved = await self._briefs.save_edit(employee.record, text, model_works)
         if saved is None:
             return employee.brief
         brief, record = saved
