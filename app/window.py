@@ -8,6 +8,7 @@ streaming reply or fifty busy employees never flood the event loop with repaints
 from __future__ import annotations
 
 import asyncio
+import html
 from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
@@ -35,7 +36,7 @@ from app.forms import AuditRow, BriefProblem, Commands
 from app.memory_rows import MemoryCommands
 from app.panels.audit import AuditPanel
 from app.panels.board import BoardPanel
-from app.panels.common import Card, heading, muted
+from app.panels.common import Card, heading, mnemonic_safe, muted, plain_label, plain_tip
 from app.panels.inbox import InboxCallbacks, InboxPanel
 from app.panels.notify import Notifier
 from app.panels.office_view import make_office_view
@@ -187,7 +188,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)
         self.mode_label = QLabel()
-        self.spend_label = QLabel()
+        self.spend_label = plain_label()
         self.people_label = muted("", wrap=False)
         self.engine_label = muted("", wrap=False)
         bar.addPermanentWidget(self.engine_label)
@@ -260,7 +261,8 @@ class MainWindow(QMainWindow):
         state = self.state
         rehearsal = state.model_label == "Rehearsal"
         color = REHEARSAL if rehearsal else "#16a34a"
-        self.mode_label.setText(f"<span style='color:{color}; font-weight:600'>● {state.model_label}</span>")
+        label = html.escape(state.model_label)
+        self.mode_label.setText(f"<span style='color:{color}; font-weight:600'>● {label}</span>")
         self.mode_label.setToolTip(
             "Built-in offline practice model: free, private, not real output." if rehearsal else "Connected model"
         )
@@ -281,7 +283,7 @@ class MainWindow(QMainWindow):
             f"{count} employee{'' if count == 1 else 's'} · {busy} working" + (f" · {held} held up" if held else "")
         )
         self.engine_label.setText(state.engine_status if state.engine_status != "Ready" else "")
-        self.engine_label.setToolTip(state.engine_status)
+        self.engine_label.setToolTip(plain_tip(state.engine_status))
 
     def _refresh_employee(self, panel: EmployeePanel) -> None:
         eid = panel.employee_id
@@ -323,11 +325,11 @@ class MainWindow(QMainWindow):
                 memory=self._memory_commands(employee_id),
             )
             self.employee_panels[employee_id] = panel
-            index = self.side.addTab(panel, emp.name)
+            index = self.side.addTab(panel, mnemonic_safe(emp.name))
             close = QToolButton()
             close.setText("×")
             close.setAutoRaise(True)
-            close.setToolTip(f"Close {emp.name}'s panel")
+            close.setToolTip(plain_tip(f"Close {emp.name}'s panel"))
             close.setStyleSheet(
                 "QToolButton { border: none; color: #98a2b3; font-size: 12pt; padding: 0 2px; }"
                 "QToolButton:hover { color: #1d2433; }"

@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.forms import AuditRow
-from app.panels.common import muted, row
+from app.panels.common import muted, plain_label, row
 from app.theme import DANGER, OK, money
 
 ANY = "__any__"
@@ -71,7 +70,7 @@ class AuditPanel(QWidget):
         self.verify_button.setVisible(on_verify is not None)
         if on_verify is not None:
             self.verify_button.clicked.connect(lambda: self._verifying(on_verify))
-        self.verified = QLabel()
+        self.verified = plain_label()
         self.verified.setWordWrap(True)
         self.verified.hide()
         self.format = QComboBox()

@@ -14,18 +14,16 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from app.panels.common import heading, muted
+from app.panels.common import Reader, heading, muted, plain_label
 
 COLUMNS = (
     ("backlog", "Backlog"),
@@ -72,7 +70,7 @@ class BoardPanel(QWidget):
         self.team.currentTextChanged.connect(lambda t: commands.load(t) if t else None)
         self.plan_button = QPushButton("Plan a sprint")
         self.plan_button.clicked.connect(self._toggle_form)
-        top.addWidget(QLabel("Team"))
+        top.addWidget(plain_label("Team"))
         top.addWidget(self.team, 1)
         top.addWidget(self.plan_button)
         layout.addLayout(top)
@@ -130,8 +128,8 @@ class BoardPanel(QWidget):
         layout.addWidget(self.plan_box, 2)
 
         layout.addWidget(heading("Weekly summary", "h3"))
-        self.summary = QTextBrowser()
-        self.summary.setMarkdown("*The lead writes it at the end of each week.*")
+        self.summary = Reader()
+        self.summary.set_markdown("*The lead writes it at the end of each week.*")
         layout.addWidget(self.summary, 1)
 
     # --- data in ---------------------------------------------------------------------------------------
@@ -182,7 +180,7 @@ class BoardPanel(QWidget):
 
     def show_summary(self, team: str, text: str, *, sent: bool = False) -> None:
         """The team's newest weekly summary; `sent`: it was just written (the owner is notified)."""
-        self.summary.setMarkdown(text)
+        self.summary.set_markdown(text)
         if sent:
             first = next((line for line in text.splitlines() if line.strip()), "")
             self._notify(f"Weekly summary: {team}", first.lstrip("# "))

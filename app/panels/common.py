@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
+from typing import Any
+
 import shiboken6
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QColor, QDesktopServices, QTextDocument
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from app.theme import status_style
 
@@ -28,17 +31,65 @@ def gone(widget: QWidget) -> bool:
     return not shiboken6.isValid(widget)
 
 
+def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    """A label that shows its text as typed: a name like `<b>Ada</b>` or a model's `<img src=...>` is not markup.
+
+    Qt guesses rich text from a leading tag; every label that can show an owner's or a model's words is plain.
+    """
+    label = QLabel(text, parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def mnemonic_safe(text: str) -> str:
+    """A button or tab shows `&` as a shortcut marker: "Smith & Co" keeps its ampersand."""
+    return text.replace("&", "&&")
+
+
+def plain_tip(text: str) -> str:
+    """A tooltip shows markup too: this one shows the text as it is, line breaks kept."""
+    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+
+
 def heading(text: str, level: str = "h2") -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setObjectName(level)
     return label
 
 
 def muted(text: str, wrap: bool = True) -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setObjectName("muted")
     label.setWordWrap(wrap)
     return label
+
+
+MARKDOWN = QTextDocument.MarkdownFeature.MarkdownDialectGitHub | QTextDocument.MarkdownFeature.MarkdownNoHTML
+OPENS_OUTSIDE = frozenset({"http", "https", "mailto"})
+
+
+class Reader(QTextBrowser):
+    """Shows words a model wrote (a deliverable, a weekly summary, a chat) and fetches nothing because of them.
+
+    Raw HTML in Markdown is shown as text; an image loads from nowhere, not even a file on this machine; a
+    link does not navigate the reader to what it names: a web or mail link opens outside, any other does nothing.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.anchorClicked.connect(self._open)
+
+    def set_markdown(self, text: str) -> None:
+        self.document().setMarkdown(text, MARKDOWN)
+
+    def loadResource(self, kind: int, name: QUrl | str) -> Any:
+        return None
+
+    @staticmethod
+    def _open(url: QUrl) -> None:
+        if url.scheme().lower() in OPENS_OUTSIDE:
+            QDesktopServices.openUrl(url)
 
 
 class Pill(QLabel):
@@ -46,6 +97,7 @@ class Pill(QLabel):
 
     def __init__(self, text: str = "", color: str = "#98a2b3", parent: QWidget | None = None) -> None:
         super().__init__(text, parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
         self.setObjectName("pill")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.set(text, color)

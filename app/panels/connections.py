@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.panels.common import gone, muted, row
+from app.panels.common import gone, muted, plain_label, row
 
 T = TypeVar("T")
 Maybe: TypeAlias = T | Awaitable[T]
@@ -124,7 +124,7 @@ class ConnectionsTab(QWidget):
         self.grant_button.clicked.connect(lambda: self._grant(True))
         self.revoke_button.clicked.connect(lambda: self._grant(False))
         self.disconnect_button.clicked.connect(self._disconnect)
-        self.status = QLabel()
+        self.status = plain_label()
         self.status.setWordWrap(True)
         self.status.setObjectName("status")
 
@@ -169,7 +169,7 @@ class ConnectionsTab(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table, 1)
         layout.addLayout(row(self.test_button, self.disconnect_button))
-        layout.addLayout(row(QLabel("Employee"), self.employee, self.grant_button, self.revoke_button))
+        layout.addLayout(row(plain_label("Employee"), self.employee, self.grant_button, self.revoke_button))
         layout.addWidget(self.status)
         layout.addWidget(self.forms)
         layout.addWidget(

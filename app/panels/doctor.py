@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.forms import DoctorRow
-from app.panels.common import Card, Pill, gone, heading, muted, row
+from app.panels.common import Card, Pill, gone, heading, muted, plain_label, row
 from app.theme import DANGER, MUTED, OK, WARN
 
 CheckResult = list[DoctorRow] | Awaitable[list[DoctorRow]]
@@ -116,7 +116,7 @@ def _card(r: DoctorRow) -> Card:
     pill.setFixedWidth(96)
     title = QLabel(f"<b>{TITLES.get(r.name, r.name).capitalize()}</b>")
     card.body.addLayout(row(pill, title))
-    summary = QLabel(r.summary)
+    summary = plain_label(r.summary)
     summary.setWordWrap(True)
     summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     card.body.addWidget(summary)

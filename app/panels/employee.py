@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFontDatabase, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
-    QTextBrowser,
     QTextEdit,
     QVBoxLayout,
     QWidget,
@@ -29,7 +27,7 @@ from PySide6.QtWidgets import (
 from app.forms import BriefProblem, ChatMessage, EmployeeRow, StepRow
 from app.memory_rows import MemoryCommands
 from app.panels.chart import SpendChart
-from app.panels.common import Pill, heading, muted, rehearsal_pill, row
+from app.panels.common import Pill, Reader, heading, muted, plain_label, plain_tip, rehearsal_pill, row
 from app.panels.memory import MemoryTab, memory_tab
 from app.theme import ACCENT, BORDER, MUTED, REHEARSAL, REHEARSAL_SOFT, SURFACE_ALT, money, task_style
 
@@ -156,8 +154,7 @@ class EmployeePanel(QWidget):
             self._on_let_go()
 
     def _chat_tab(self) -> QWidget:
-        self.transcript = QTextBrowser()
-        self.transcript.setOpenExternalLinks(False)
+        self.transcript = Reader()
         self.transcript.setStyleSheet(
             f"QTextBrowser {{ border: 1px solid {BORDER}; border-radius: 8px; padding: 4px; }}"
         )
@@ -181,7 +178,7 @@ class EmployeePanel(QWidget):
         self.brief.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.brief.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.brief.textChanged.connect(self._brief_edited)
-        self.brief_error = QLabel()
+        self.brief_error = plain_label()
         self.brief_error.setObjectName("error")
         self.brief_error.setWordWrap(True)
         self.brief_error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -323,7 +320,7 @@ class EmployeePanel(QWidget):
                 if col == 2:
                     item.setForeground(QColor(color))
                 if col == 4:
-                    item.setToolTip(s.summary)
+                    item.setToolTip(plain_tip(s.summary))
                 self.steps.setItem(i, col, item)
         self.steps.setUpdatesEnabled(True)
 

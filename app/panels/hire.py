@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import inspect
 from collections.abc import Callable, Sequence
 
@@ -11,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.forms import Answer, CustomRole, RoleInfo
-from app.panels.common import gone, heading, muted, row
+from app.panels.common import gone, heading, muted, plain_label, plain_tip, row
 
 
 class HireDialog(QDialog):
@@ -49,7 +49,7 @@ class HireDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._catalog_tab(roles, catalog_note), "From the catalog")
         self.tabs.addTab(self._custom_tab(tools, functions), "Custom employee")
-        self.error = QLabel()
+        self.error = plain_label()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
         self.error.hide()
@@ -66,7 +66,7 @@ class HireDialog(QDialog):
             for r in sorted((r for r in roles if (r.team or "") == team), key=lambda r: r.title):
                 item = QListWidgetItem(f"   {r.title}")
                 item.setData(Qt.ItemDataRole.UserRole, r.id)
-                item.setToolTip(r.summary)
+                item.setToolTip(plain_tip(r.summary))
                 self.roles.addItem(item)
         self._summaries = {r.id: r for r in roles}
         self.role_detail = muted(note or "Pick a role to see what it does.")
@@ -140,7 +140,9 @@ class HireDialog(QDialog):
         if role_id is not None:
             r = self._summaries[role_id]
             team = f"{r.team} team · " if r.team else ""
-            self.role_detail.setText(f"<b>{r.title}</b><br><span>{team}{r.id}</span><br><br>{r.summary}")
+            self.role_detail.setTextFormat(Qt.TextFormat.RichText)
+            title, where, summary = (html.escape(t) for t in (r.title, team + r.id, r.summary))
+            self.role_detail.setText(f"<b>{title}</b><br><span>{where}</span><br><br>{summary}")
 
     def select_role(self, role_id: str) -> None:
         for i in range(self.roles.count()):

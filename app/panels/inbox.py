@@ -16,13 +16,12 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from app.forms import InboxItem
-from app.panels.common import Card, Pill, heading, muted, row
+from app.panels.common import Card, Pill, Reader, heading, mnemonic_safe, muted, plain_label, row
 from app.theme import DANGER, WARN
 
 RISK_COLORS = {
@@ -81,7 +80,7 @@ class InboxCard(Card):
         header_widgets: list[QWidget] = [kind]
         if item.risk:
             header_widgets.append(Pill(item.risk.replace("_", " "), RISK_COLORS.get(item.risk, WARN)))
-        who = QPushButton(employee_name)
+        who = QPushButton(mnemonic_safe(employee_name))
         who.setObjectName("flat")
         who.setCursor(Qt.CursorShape.PointingHandCursor)
         who.clicked.connect(lambda: callbacks.on_open_employee(item.employee_id))
@@ -91,19 +90,18 @@ class InboxCard(Card):
         title = heading(item.title, "h2")
         title.setWordWrap(True)
         self.body.addWidget(title)
-        self.document: QTextBrowser | None = None
+        self.document: Reader | None = None
         if item.kind == "review" and item.body:
             # The deliverable itself (its report and the files it wrote), as Markdown: what is to be accepted.
-            self.document = QTextBrowser()
-            self.document.setMarkdown(_card_sized(item.body))
-            self.document.setOpenExternalLinks(False)
+            self.document = Reader()
+            self.document.set_markdown(_card_sized(item.body))
             self.document.setMinimumHeight(160)
             self.document.setMaximumHeight(320)
             self.body.addWidget(self.document)
         elif item.body:
             self.body.addWidget(muted(item.body))
         self.arguments: QPlainTextEdit | None = None
-        self.arguments_error = QLabel()
+        self.arguments_error = plain_label()
         self.arguments_error.setObjectName("error")
         self.arguments_error.setWordWrap(True)
         self.arguments_error.hide()

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.memory_rows import LAYER_TITLES, LAYERS, MemoryCommands, MemoryRow, MemoryView, by_layer
-from app.panels.common import muted, row
+from app.panels.common import muted, plain_tip, row
 from app.theme import ACCENT, MUTED
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -144,7 +144,7 @@ class MemoryTab(QWidget):
                 kind = f"{r.kind} · pinned" if r.pinned else r.kind
                 item = QTreeWidgetItem([subject + r.text, kind, r.created_at[:10]])
                 item.setData(0, ID_ROLE, r.id)
-                item.setToolTip(0, _tooltip(r))
+                item.setToolTip(0, plain_tip(_tooltip(r)))
                 if r.pinned:
                     for column in (0, 1):
                         item.setForeground(column, QBrush(QColor(ACCENT)))
@@ -166,12 +166,12 @@ class MemoryTab(QWidget):
             count = len(step.memories)
             given = f"{count} memor{'y' if count == 1 else 'ies'}" if count else "no memories"
             top = QTreeWidgetItem([f"{step.summary or 'model call'} · {given}", step.when[:16].replace("T", " ")])
-            top.setToolTip(0, step.summary)
+            top.setToolTip(0, plain_tip(step.summary))
             if not step.memories:
                 top.setForeground(0, QBrush(QColor(MUTED)))
             for line in step.memories:
                 child = QTreeWidgetItem([line, ""])
-                child.setToolTip(0, line)
+                child.setToolTip(0, plain_tip(line))
                 top.addChild(child)
             self.given.addTopLevelItem(top)
         for top in _tops(self.given)[:1]:

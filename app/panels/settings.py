@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDoubleSpinBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QPushButton,
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from app import autostart
 from app.forms import PROVIDERS, SettingsValues
-from app.panels.common import gone, muted, row
+from app.panels.common import gone, muted, plain_label, row
 from app.panels.connections import ConnectionsCallbacks, ConnectionsTab
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -69,7 +68,7 @@ class SettingsDialog(QDialog):
             self.tabs.addTab(self._apps_tab(values.connected_apps), "Connected apps")
         self.tabs.addTab(self._ceilings_tab(), "Ceilings")
         self.tabs.addTab(self._hours_tab(), "Working hours")
-        self.error = QLabel()
+        self.error = plain_label()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
         self.error.hide()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -345,3 +347,62 @@ def test_a_review_card_shows_the_deliverable_itself_as_markdown(qtbot: QtBot) ->
     assert card.document is not None
     text = card.document.toPlainText()
     assert "drafts/reply.md" in text and "Dear Ms Lee, the heater is fixed on Friday." in text  # rendered, not raw
+
+
+def test_words_from_the_owner_or_a_model_are_shown_as_typed_not_as_markup(qtbot: QtBot) -> None:
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtWidgets import QLabel
+
+    from app.panels.inbox import InboxCard
+
+    name = "<b>Bold</b> & Co"
+    title = "<img src='file:///etc/hosts'>Pay $5 to ana@example.com<span style='display:none'> (really $5,000)</span>"
+    noop = InboxCallbacks(*(lambda *a: None for _ in range(8)))
+    card = InboxCard(InboxItem("a1", "approval", "e1", title, body=name, tool="send_payment"), name, noop)
+    qtbot.addWidget(card)
+    shown = {label.text(): label for label in card.findChildren(QLabel)}
+    for text in (title, name):  # every word stays visible, the hidden $5,000 included
+        assert shown[text].textFormat() == Qt.TextFormat.PlainText
+    who = next(b for b in card.findChildren(type(card.buttons["approve"])) if "Bold" in b.text())
+    assert who.text() == "<b>Bold</b> && Co" and QKeySequence.mnemonic(who.text()).isEmpty()  # "&" is no shortcut
+
+
+def test_a_deliverable_loads_nothing_and_its_links_navigate_nowhere(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices, QImage, QTextDocument
+
+    from app.panels.inbox import InboxCard
+
+    picture = tmp_path / "private.png"
+    QImage(8, 8, QImage.Format.Format_RGB32).save(str(picture))
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the owner's private notes")
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
+    body = (
+        f"Report <img src='{picture.as_uri()}'> done.\n\n![chart]({picture.as_uri()})\n\n"
+        f"[see notes]({secret.as_uri()}) and [the site](https://example.com/)"
+    )
+    noop = InboxCallbacks(*(lambda *a: None for _ in range(8)))
+    card = InboxCard(InboxItem("r1", "review", "e1", "Ada delivered", body=body), "Ada", noop)
+    qtbot.addWidget(card)
+    card.resize(600, 400)
+    card.show()
+    reader = card.document
+    assert reader is not None
+    assert "<img src=" in reader.toPlainText()  # raw HTML is shown as text
+    kind = int(QTextDocument.ResourceType.ImageResource.value)
+    assert reader.loadResource(kind, QUrl.fromLocalFile(str(picture))) is None  # no file is read for an image
+
+    def click(anchor: str) -> None:
+        found = reader.document().find(anchor)
+        assert not found.isNull()
+        found.setPosition(found.selectionStart() + 1)
+        qtbot.mouseClick(reader.viewport(), Qt.MouseButton.LeftButton, pos=reader.cursorRect(found).center())
+
+    click("see notes")
+    click("the site")
+    qtbot.waitUntil(lambda: opened == ["https://example.com/"])  # the web link opens outside, the file link not
+    assert reader.source().isEmpty() and "private notes" not in reader.toPlainText()
