@@ -25,6 +25,7 @@ from app.onboarding import hire_starter_team, is_first_run
 from app.rows import brief_problem, rehearsal_pace, role_summary, step_row
 from app.settings_apply import apply_settings, load_settings, store_settings
 from app.state import SPEND_DAYS, STEP_LOG_LIMIT, OfficeState
+from app.theme import money
 from app.timing import mark
 from engine.events import DecisionsChanged, Event
 
@@ -159,6 +160,7 @@ class Bridge:
                 row.spend_today = float(entry.get("today") or 0.0)
                 row.spend_day = date.fromisoformat(str(entry["day"])) if entry.get("day") else None
                 row.ceiling = entry.get("per_day_usd")
+                row.daily_ceiling = entry.get("ceiling_per_day_usd")
                 row.simulated = bool(entry.get("simulated"))
         whole = report.get("office") or {}
         self.state.set_office_spend(
@@ -440,6 +442,21 @@ class Bridge:
         name = self.state.name_of(employee_id)
         cancelled = await self._office().dismiss(employee_id)
         self.state.tell(f"{name} has left; {cancelled} open task(s) cancelled. Their log stays.")
+
+    def set_daily_ceiling(self, employee_id: str, usd: float) -> None:
+        self.spawn(self._set_daily_ceiling(employee_id, usd), "set the daily ceiling")
+
+    async def _set_daily_ceiling(self, employee_id: str, usd: float) -> None:
+        await self._office().set_ceiling(employee_id, per_day=usd)  # durable, audited; SpendChanged follows
+        self.state.tell(f"{self.state.name_of(employee_id)} may spend up to {money(usd)} a day from now on.")
+
+    def allow_more_today(self, employee_id: str, usd: float) -> None:
+        self.spawn(self._allow_more_today(employee_id, usd), "allow more today")
+
+    async def _allow_more_today(self, employee_id: str, usd: float) -> None:
+        await self._office().raise_once(employee_id, usd)
+        name = self.state.name_of(employee_id)
+        self.state.tell(f"{name} may spend {money(usd)} more today; work held over budget goes on.")
 
     def connections(self) -> ConnectionsCallbacks:
         # imported here, not at start-up: engine.apps and the CLI modules it shares (a tenth of a second)

@@ -155,7 +155,7 @@ async def load_settings(office: Office) -> SettingsValues:
         except ValidationError as exc:
             log.warning("ignoring unreadable shell settings: %s", exc)
     report = await office.budget_report()
-    ceiling = (report.get("office") or {}).get("per_day_usd")
+    ceiling = (report.get("office") or {}).get("ceiling_per_day_usd")  # as set, not today's with an extra
     update = {**_model_fields(office), **_hours_fields(office), "office_ceiling_per_day": ceiling or 0.0}
     return values.model_copy(update=update)
 

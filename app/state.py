@@ -280,6 +280,7 @@ class OfficeState:
             emp = self.employees.get(event.employee_id)
             if emp is not None:
                 emp.spend_today, emp.ceiling, emp.simulated = event.today_usd, event.ceiling_usd, event.simulated
+                emp.daily_ceiling = event.daily_ceiling_usd
                 if event.day:
                     emp.spend_day = date.fromisoformat(event.day)
                 day = emp.spend_day or self._today()  # the employee's budget day, as the engine counts it

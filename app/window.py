@@ -301,6 +301,7 @@ class MainWindow(QMainWindow):
             emp.spend_day or self._today(),
             spend_today=emp.spend_today,
             ceiling=emp.ceiling,
+            daily_ceiling=emp.daily_ceiling,
             simulated=emp.simulated,
             rehearsal=emp.rehearsal,
         )
@@ -322,6 +323,8 @@ class MainWindow(QMainWindow):
                 validate_brief=lambda text: self.commands.validate_brief(employee_id, text),
                 on_save_brief=lambda text: self.commands.save_brief(employee_id, text),
                 on_let_go=lambda: self._let_go(employee_id),
+                on_ceiling=lambda usd: self.commands.set_daily_ceiling(employee_id, usd),
+                on_allow_more=lambda usd: self.commands.allow_more_today(employee_id, usd),
                 memory=self._memory_commands(employee_id),
             )
             self.employee_panels[employee_id] = panel

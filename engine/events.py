@@ -111,8 +111,9 @@ class TextStreamed(Event):
 class SpendChanged(Event):
     employee_id: str
     today_usd: float
-    ceiling_usd: float | None
+    ceiling_usd: float | None  # today's limit: the daily ceiling and any extra the owner allowed today
     simulated: bool = False
+    daily_ceiling_usd: float | None = None  # the daily ceiling itself, as the owner set it for every day
     day: str = ""  # the employee's budget day `today_usd` is for (`YYYY-MM-DD`, in its own time zone)
     office_today_usd: float | None = None  # the whole office today, for the status bar: no re-read after it
     office_ceiling_usd: float | None = None

@@ -8,7 +8,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QTextDocument
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from app.theme import status_style
 
@@ -90,6 +90,18 @@ class Reader(QTextBrowser):
     def _open(url: QUrl) -> None:
         if url.scheme().lower() in OPENS_OUTSIDE:
             QDesktopServices.openUrl(url)
+
+
+CEILING_MAX = 10_000.0  # a day's ceiling set in the window (the command line takes up to $1M)
+
+
+def money_box(value: float, maximum: float = 1000.0, *, minimum: float = 0.0) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setPrefix("$ ")
+    box.setDecimals(2)
+    box.setRange(minimum, maximum)
+    box.setValue(value)
+    return box
 
 
 class Pill(QLabel):

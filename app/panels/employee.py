@@ -10,6 +10,7 @@ from datetime import date
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFontDatabase, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
+    QGridLayout,
     QHeaderView,
     QLineEdit,
     QMessageBox,
@@ -27,7 +28,18 @@ from PySide6.QtWidgets import (
 from app.forms import BriefProblem, ChatMessage, EmployeeRow, StepRow
 from app.memory_rows import MemoryCommands
 from app.panels.chart import SpendChart
-from app.panels.common import Pill, Reader, heading, muted, plain_label, plain_tip, rehearsal_pill, row
+from app.panels.common import (
+    CEILING_MAX,
+    Pill,
+    Reader,
+    heading,
+    money_box,
+    muted,
+    plain_label,
+    plain_tip,
+    rehearsal_pill,
+    row,
+)
 from app.panels.memory import MemoryTab, memory_tab
 from app.theme import ACCENT, BORDER, MUTED, REHEARSAL, REHEARSAL_SOFT, SURFACE_ALT, money, task_style
 
@@ -95,6 +107,8 @@ class EmployeePanel(QWidget):
         validate_brief: BriefValidator | None = None,
         on_save_brief: Callable[[str], None] | None = None,
         on_let_go: Callable[[], None] | None = None,
+        on_ceiling: Callable[[float], None] | None = None,
+        on_allow_more: Callable[[float], None] | None = None,
         memory: MemoryCommands | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -104,6 +118,8 @@ class EmployeePanel(QWidget):
         self._on_send = on_send
         self._validate = validate_brief
         self._on_save_brief = on_save_brief
+        self._on_ceiling = on_ceiling
+        self._on_allow_more = on_allow_more
         self._name = employee_id
         self._chat_messages: list[ChatMessage] | None = None  # None: nothing rendered yet
         self._waiting = WORKING_ON_IT
@@ -220,7 +236,34 @@ class EmployeePanel(QWidget):
         layout.addSpacing(8)
         layout.addWidget(muted("Last 14 days", wrap=False))
         layout.addWidget(self.chart, 1)
+        # The owner's say over this one employee's money: a ceiling for good, or more for today only.
+        self.ceiling_input = money_box(1.0, CEILING_MAX, minimum=0.01)
+        self.set_ceiling_button = QPushButton("Set daily ceiling")
+        self.set_ceiling_button.clicked.connect(self._set_ceiling)
+        self.more_input = money_box(1.0, CEILING_MAX, minimum=0.01)
+        self.allow_more_button = QPushButton("Allow today")
+        self.allow_more_button.setToolTip("Only today's ceiling grows; tomorrow the daily ceiling applies again")
+        self.allow_more_button.clicked.connect(self._allow_more)
+        controls = QGridLayout()
+        controls.setColumnStretch(3, 1)
+        if self._on_ceiling is not None:
+            for column, widget in enumerate((muted("Daily ceiling", wrap=False), self.ceiling_input)):
+                controls.addWidget(widget, 0, column)
+            controls.addWidget(self.set_ceiling_button, 0, 2)
+        if self._on_allow_more is not None:
+            for column, widget in enumerate((muted("Extra for today", wrap=False), self.more_input)):
+                controls.addWidget(widget, 1, column)
+            controls.addWidget(self.allow_more_button, 1, 2)
+        layout.addLayout(controls)
         return tab
+
+    def _set_ceiling(self) -> None:
+        if self._on_ceiling is not None:
+            self._on_ceiling(round(self.ceiling_input.value(), 2))
+
+    def _allow_more(self) -> None:
+        if self._on_allow_more is not None:
+            self._on_allow_more(round(self.more_input.value(), 2))
 
     def _steps_tab(self) -> QWidget:
         self.steps = QTableWidget(0, 5)
@@ -288,10 +331,14 @@ class EmployeePanel(QWidget):
         *,
         spend_today: float,
         ceiling: float | None,
+        daily_ceiling: float | None = None,
         simulated: bool = False,
         rehearsal: bool = False,
     ) -> None:
+        """`ceiling` is today's limit (with any extra allowed today); `daily_ceiling` is every day's, as set."""
         self.spend_label.setText(money(spend_today) + (f"  of  {money(ceiling)}" if ceiling else ""))
+        if daily_ceiling and not self.ceiling_input.hasFocus():  # what the office holds, unless being typed
+            self.ceiling_input.setValue(min(daily_ceiling, self.ceiling_input.maximum()))
         self.spend_bar.setVisible(bool(ceiling))
         if ceiling:
             self.spend_bar.setMaximum(1000)
@@ -299,12 +346,14 @@ class EmployeePanel(QWidget):
         notes = []
         if not ceiling:
             notes.append("No daily ceiling set.")
+        elif daily_ceiling and ceiling > daily_ceiling + 0.005:
+            notes.append(f"Today's limit includes {money(ceiling - daily_ceiling)} extra allowed today.")
         if simulated:
             notes.append("Simulated: rehearsal tokens priced at a real model's rates.")
         elif rehearsal:
             notes.append("Rehearsal costs nothing.")
         self.spend_note.setText(" ".join(notes))
-        self.chart.set_data(per_day, today, ceiling, simulated)
+        self.chart.set_data(per_day, today, daily_ceiling or ceiling, simulated)  # the line every day had
 
     def set_steps(self, steps: Sequence[StepRow]) -> None:
         shown = list(steps)[::-1]  # newest first

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from app import autostart
 from app.forms import PROVIDERS, SettingsValues
-from app.panels.common import gone, muted, plain_label, row
+from app.panels.common import CEILING_MAX, gone, money_box, muted, plain_label, row
 from app.panels.connections import ConnectionsCallbacks, ConnectionsTab
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -101,8 +101,8 @@ class SettingsDialog(QDialog):
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setPlaceholderText("stored in your OS keyring" if v.key_stored else "paste your API key")
-        self.price_in = _money_box(v.price_in_per_mtok)
-        self.price_out = _money_box(v.price_out_per_mtok)
+        self.price_in = money_box(v.price_in_per_mtok)
+        self.price_out = money_box(v.price_out_per_mtok)
         self.simulate = QLineEdit(v.simulate_model)
         self.simulate.setPlaceholderText("e.g. gpt-4o-mini — empty: rehearsal costs $0")
         self.simulate.setToolTip("Charge rehearsal at this real model's prices (marked simulated) to preview costs")
@@ -138,8 +138,8 @@ class SettingsDialog(QDialog):
 
     def _ceilings_tab(self) -> QWidget:
         v = self._values
-        self.office_ceiling = _money_box(v.office_ceiling_per_day, 10_000)
-        self.employee_ceiling = _money_box(v.employee_ceiling_per_day, 10_000)
+        self.office_ceiling = money_box(v.office_ceiling_per_day, CEILING_MAX)
+        self.employee_ceiling = money_box(v.employee_ceiling_per_day, CEILING_MAX)
         form = QFormLayout()
         form.addRow("Whole office, per day", self.office_ceiling)
         form.addRow("Each employee, per day", self.employee_ceiling)
@@ -291,12 +291,3 @@ class SettingsDialog(QDialog):
             return
         self.error.hide()
         self.accept()
-
-
-def _money_box(value: float, maximum: float = 1000.0) -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
-    box.setPrefix("$ ")
-    box.setDecimals(2)
-    box.setMaximum(maximum)
-    box.setValue(value)
-    return box

@@ -154,11 +154,13 @@ class Guardrails:
         limit = self.ledger.day_limit(scope, day)
         office_day = self.ledger.day_of(OFFICE, self.clock.now())
         office_limit = self.ledger.day_limit(OFFICE, office_day)
+        standing = self.ledger.ceiling(scope).per_day_usd
         return SpendChanged(
             employee_id=employee_id,
             today_usd=self.ledger.spent(scope, day),
             ceiling_usd=None if limit is None or math.isinf(limit) else limit,  # removed by the owner: none
             simulated=simulated,
+            daily_ceiling_usd=None if standing is None or math.isinf(standing) else standing,
             day=day,
             office_today_usd=self.ledger.spent(OFFICE, office_day),
             office_ceiling_usd=None if office_limit is None or math.isinf(office_limit) else office_limit,

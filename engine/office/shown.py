@@ -95,7 +95,8 @@ def budget_report(
             "scope": scope,
             "day": day,  # the scope's today, in the time zone its day counts in
             **{k: round(v, 6) for k, v in spend.items()},
-            "per_day_usd": _finite(ledger.day_limit(scope, day)),
+            "per_day_usd": _finite(ledger.day_limit(scope, day)),  # today's: with any extra allowed today
+            "ceiling_per_day_usd": _finite(ceiling.per_day_usd),  # every day's, as set
             "per_turn_usd": _finite(ceiling.per_turn_usd),
             "simulated": simulated.get(scope, False),
         }

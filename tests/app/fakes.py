@@ -117,6 +117,12 @@ class Recorder:
     def let_go(self, employee_id: str) -> None:
         self._record("let_go", employee_id)
 
+    def set_daily_ceiling(self, employee_id: str, usd: float) -> None:
+        self._record("set_daily_ceiling", employee_id, usd)
+
+    def allow_more_today(self, employee_id: str, usd: float) -> None:
+        self._record("allow_more_today", employee_id, usd)
+
     def employees(self) -> list[tuple[str, str]]:
         return [(p[0], p[1]) for p in PEOPLE]
 

@@ -406,3 +406,23 @@ def test_a_deliverable_loads_nothing_and_its_links_navigate_nowhere(
     click("the site")
     qtbot.waitUntil(lambda: opened == ["https://example.com/"])  # the web link opens outside, the file link not
     assert reader.source().isEmpty() and "private notes" not in reader.toPlainText()
+
+
+def test_the_budget_tab_sets_a_daily_ceiling_and_an_extra_for_today(qtbot: QtBot) -> None:
+    ceilings: list[float] = []
+    extras: list[float] = []
+    panel = EmployeePanel("e1", on_send=lambda text: None, on_ceiling=ceilings.append, on_allow_more=extras.append)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.tabs.setCurrentIndex(2)
+    panel.set_budget({}, date(2026, 12, 6), spend_today=5.0, ceiling=5.25, daily_ceiling=3.25)
+    assert panel.ceiling_input.value() == 3.25  # every day's ceiling, not today's limit
+    assert "$2.00 extra allowed today" in panel.spend_note.text()
+    panel.ceiling_input.setValue(4.5)
+    qtbot.mouseClick(panel.set_ceiling_button, Qt.MouseButton.LeftButton)
+    panel.more_input.setValue(20_000)  # past what the window lets one day's ceiling be
+    qtbot.mouseClick(panel.allow_more_button, Qt.MouseButton.LeftButton)
+    assert ceilings == [4.5] and extras == [10_000.0]
+    bare = EmployeePanel("e2", on_send=lambda text: None)  # no commands: no controls that do nothing
+    qtbot.addWidget(bare)
+    assert bare.set_ceiling_button.parent() is None and bare.allow_more_button.parent() is None

@@ -185,6 +185,7 @@ async def test_the_settings_dialog_opens_with_the_offices_own_decisions(headcoun
             "openai/llama3.1", api_base="http://127.0.0.1:11434/v1", price=Price(0.0, 0.0)
         )  # as `headcount model connect` does, in any process
         await office.set_ceiling("office", per_day=4.5)
+        await office.raise_once("office", 2.0)  # today only: the dialog's ceiling is every day's
         values = await load_settings(office)
         assert (values.provider, values.model, values.api_base) == ("local", "llama3.1", "http://127.0.0.1:11434/v1")
         assert values.office_ceiling_per_day == 4.5

@@ -326,3 +326,41 @@ def test_work_and_decisions_from_another_process_reach_the_running_window(qtbot:
         await with_window(qtbot, FunctionModel(answer), body)
 
     run_on_qt_loop(qapp, scenario)
+
+
+def test_one_employees_ceiling_and_an_extra_for_today_are_set_from_their_panel(
+    qtbot: QtBot, qapp: QApplication
+) -> None:
+    async def scenario() -> None:
+        async def body(window: MainWindow, bridge: Bridge) -> None:
+            office = bridge.office
+            assert office is not None
+            ada = await hire_at_work(bridge, "assistant", "Ada")
+            ben = await hire_at_work(bridge, "assistant", "Ben")
+            await until(lambda: {ada, ben} <= set(window.state.employees), "both in the window")
+            panel = window.open_employee(ada)
+            assert panel is not None
+            panel.tabs.setCurrentIndex(2)  # Budget
+            panel.ceiling_input.setValue(3.25)
+            qtbot.mouseClick(panel.set_ceiling_button, Qt.MouseButton.LeftButton)
+            await until(lambda: panel.spend_label.text().endswith("$3.25"), "Ada's new ceiling in her panel")
+            panel.more_input.setValue(2.0)
+            qtbot.mouseClick(panel.allow_more_button, Qt.MouseButton.LeftButton)
+            await until(lambda: panel.spend_label.text().endswith("$5.25"), "today's limit with the extra")
+            assert panel.ceiling_input.value() == 3.25  # the box keeps every day's ceiling, not today's limit
+            assert "$2.00 extra allowed today" in panel.spend_note.text()
+
+            report = await office.budget_report()  # durable, and Ben's untouched
+            by_name = {e["name"]: e for e in report["employees"]}
+            assert (by_name["Ada"]["ceiling_per_day_usd"], by_name["Ada"]["per_day_usd"]) == (3.25, 5.25)
+            assert by_name["Ben"]["per_day_usd"] != 3.25
+            second = await Office.open(office.home)  # what another process sees
+            try:
+                again = {e["name"]: e for e in (await second.budget_report())["employees"]}
+                assert (again["Ada"]["ceiling_per_day_usd"], again["Ada"]["per_day_usd"]) == (3.25, 5.25)
+            finally:
+                await second.close()
+
+        await with_window(qtbot, ScriptedModel(), body)
+
+    run_on_qt_loop(qapp, scenario)
