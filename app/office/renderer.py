@@ -56,6 +56,8 @@ default-directnotify-level warning
 model-cache-dir
 # The models are .bam files: do not scan every installed package for Python model loaders at start-up.
 loader-support-entry-points false
+# Shapes text (joined Arabic letters, right-to-left names) with the HarfBuzz Panda3D's wheels carry.
+text-use-harfbuzz true
 """
 
 

@@ -22,6 +22,7 @@ from panda3d.core import (
     TextNode,
 )
 
+from app.office.fonts import TagFonts
 from app.office.layout import Desk, OfficePlan
 from app.office.poses import evaluate
 from app.office.state import Actor, OfficeState
@@ -79,6 +80,7 @@ class ActorView:
         markers: NodePath,
         tags: NodePath,
         gauges: NodePath,
+        fonts: TagFonts,
     ) -> None:
         self.employee_id = actor.employee_id
         self.loose = parent
@@ -105,7 +107,8 @@ class ActorView:
         self.document.setScale(_HIDDEN)  # hidden by scale, not stash: a combined group sees transforms only
         self.carrying = False
 
-        tag = _text(actor.name, scale=0.3, color=(1, 1, 1, 1))
+        tag = _text("", scale=0.3, color=(1, 1, 1, 1))
+        fonts.apply(tag, actor.name)  # a name in Cyrillic, Greek, Hebrew, ... in a font that has its letters
         tag.setCardColor(*pal.TAG_BG)
         tag.setCardAsMargin(0.18, 0.18, 0.08, 0.06)
         # No decal: on GL pipes (EGL/llvmpipe seen here) a decal card swallowed the text. Drawn late
@@ -278,6 +281,7 @@ class OfficeScene:
     def __init__(self, parent: NodePath, state: OfficeState, models: ModelLibrary) -> None:
         self.state = state
         self.models = models
+        self.fonts = TagFonts()
         self.root = parent.attachNewNode("office")
         self.ground = self.root.attachNewNode("ground")
         self.static = self.root.attachNewNode("static")
@@ -435,7 +439,7 @@ class OfficeScene:
         for employee_id, actor in state.actors.items():
             view = self.views.get(employee_id)
             if view is None:
-                view = ActorView(actor, self.models, self.people, self.desks, self.tags, self.gauges)
+                view = ActorView(actor, self.models, self.people, self.desks, self.tags, self.gauges, self.fonts)
                 self.views[employee_id] = view
                 index = self._group_of(employee_id)
                 view.gauge_root.reparentTo(self.gauge_groups[index])
@@ -486,7 +490,7 @@ class OfficeScene:
         text = f"{actor.name}: {actor.action}"
         node = self._bubble_node()
         if node.getText() != text:
-            node.setText(text)
+            self.fonts.apply(node, text)
         if self.bubble.isStashed():
             self.bubble.unstash()
         view = self.views[actor.employee_id]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from panda3d.core import TextProperties
+
 from app.office.snapshot import parse_size, snapshot
 from engine.events import ApprovalRequested, EmployeeLeft, StatusChanged
 from models3d import palette as pal
@@ -163,3 +165,35 @@ def test_what_panda_prints_while_the_doctor_asks_for_a_pipe_is_kept_from_the_ter
     found = probe()
     assert found["pipe"] == "p3tinydisplay" and isinstance(found["native"], list)
     assert capfd.readouterr().err == ""  # neither reached the terminal
+
+
+def test_names_in_other_scripts_are_drawn_in_an_installed_font_that_has_their_letters(renderer: Any) -> None:
+    """Panda3D's built-in font has Latin only: Иван's tag showed empty boxes. (.ci/sysdeps installs DejaVu.)"""
+    state = office([hire("ana"), hire("иван"), hire("ελένη"), hire("דוד"), StatusChanged(employee_id="דוד",
+                    status="typing", detail="כותב")])  # fmt: skip
+    renderer.attach(state)
+    renderer.render_frame(0.0)
+    for eid in ("иван", "ελένη", "דוד"):
+        tag = renderer.scene.views[eid].tag.node()
+        name = state.actors[eid].name
+        assert tag.getText() == name and tag.hasFont()
+        assert all(tag.hasCharacter(c) for c in name), name
+    assert renderer.scene.views["דוד"].tag.node().getDirection() == TextProperties.D_rtl
+    latin = renderer.scene.views["ana"].tag.node()
+    assert not latin.hasFont() and latin.getDirection() == TextProperties.D_ltr  # the built-in font still
+    renderer.scene.show_bubble("דוד")  # what they do, in the bubble, too
+    bubble = renderer.scene._bubble_node()
+    assert "כותב" in bubble.getText() and all(bubble.hasCharacter(c) for c in bubble.getText() if not c.isspace())
+
+
+def test_without_a_font_that_has_the_letters_the_built_in_one_stays(tmp_path: Path) -> None:
+    from panda3d.core import TextNode
+
+    from app.office.fonts import TagFonts
+
+    fonts = TagFonts(dirs=[tmp_path / "no fonts here"])  # a machine with no fonts installed: nothing breaks
+    node = TextNode("tag")
+    fonts.apply(node, "Иван")
+    assert fonts.font_for("Иван") is None and node.getText() == "Иван" and not node.hasFont()
+    (tmp_path / "broken.ttf").write_bytes(b"not a font")  # and an unreadable file is passed over
+    assert TagFonts(dirs=[tmp_path]).font_for("Иван") is None
