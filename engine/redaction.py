@@ -39,13 +39,49 @@ def remember(value: str) -> None:
 
 def redact(text: str, *extra: str) -> str:
     """`text` with every known secret value, any of `extra`, and anything shaped like a credential masked."""
+    return scrub_text(_mask_known(text, extra))
+
+
+def _mask_known(text: str, extra: tuple[str, ...] = ()) -> str:
     values = _ordered  # redact runs on every journaled and audited string: no lock, no sort on the hot path
     if extra:
         values = tuple(sorted({*values, *(e for e in extra if e and len(e) >= _MIN_SECRET_LEN)}, key=len, reverse=True))
     for value in values:  # longest first, so a key that contains another is masked whole
         if value in text:
             text = text.replace(value, MASK)
-    return scrub_text(text)
+    return text
+
+
+def redact_call(arguments: str) -> str:
+    """A tool call's arguments (JSON) as saved, shown for approval and run: the same call, minus its secrets.
+
+    Unlike `redact`, words are not guessed at: "your password: click Settings" in an email stays as written,
+    since what the owner approves is what is sent. A stored secret, a credential's shape (`sk-…`, a JWT, a
+    private key) and the value of a secret-named field (`password`, `api_key`, ...) are masked; a call whose
+    whole field was masked is then refused rather than run with the mask (`masked_fields`).
+    """
+    try:
+        parsed = json.loads(arguments)
+    except ValueError:
+        return redact(arguments)  # not JSON: the call fails anyway; its text is kept as any text is
+    if not isinstance(parsed, dict | list):
+        return redact(arguments)
+    clean = _call_value(parsed)
+    if clean == parsed:
+        return arguments  # as the model wrote it, byte for byte
+    return json.dumps(clean, ensure_ascii=False, separators=(",", ":"))
+
+
+def _call_value(value: Any, secret: bool = False) -> Any:
+    if secret and value is not None and not isinstance(value, bool | Mapping | list):
+        return MASK  # a secret-named field's value, whatever its type
+    if isinstance(value, str):
+        return _scrub(_mask_known(value), keep=_KEY_VALUE)
+    if isinstance(value, Mapping):
+        return {key: _call_value(item, is_secret_key(str(key))) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_call_value(item, secret) for item in value]
+    return value
 
 
 _SECRET_KEY_ENDINGS = (
@@ -111,10 +147,17 @@ def is_secret_key(key: str) -> bool:
 
 def scrub_text(text: str) -> str:
     """Mask well-known credential shapes in free text (API keys, tokens, URL passwords, key=value)."""
+    return _scrub(text)
+
+
+def _scrub(text: str, keep: re.Pattern[str] | None = None) -> str:
+    """`scrub_text`, passing over the pattern `keep` (the key=value guess, for a call's own words)."""
     lowered = text.lower()
     if _ANY_NEEDLE.search(lowered) is None:  # the common case, in one pass
         return text
     for needles, pattern, replacement in _SCRUBS:
+        if pattern is keep:
+            continue
         if any(needle in lowered for needle in needles):
             if pattern is _KEY_VALUE and not _names_a_value(lowered):
                 continue  # "key", "pass" and "token" are common words: the regex only where one is assigned

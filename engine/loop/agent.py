@@ -24,7 +24,7 @@ from engine.llm.types import Message, ModelClient, ModelError, ModelReply, Model
 from engine.loop.guard import Guard
 from engine.loop.work import Outcome, TaskWork
 from engine.parked import MODEL_DOWN, MODEL_REFUSED, Parked
-from engine.redaction import MASK, masked_fields
+from engine.redaction import MASK, masked_fields, redact_call
 from engine.store import writes
 from engine.store.journal import Journal
 from engine.store.memory import given_ops
@@ -184,6 +184,7 @@ class _Run:
             loop._guard.release(work)
             raise
         reply, extra = loop._guard.settle(work, self._own_ids(reply))
+        reply = _as_saved(reply)  # each call runs as it is saved (and shown for approval): minus secrets only
         self.seq += 1
         message = reply.assistant_message()
         journaled = _redacted(message, loop._redact)
@@ -405,7 +406,7 @@ class _Run:
             attempt=self.attempts.get(call.id, 1),
             tool=tool,
             call_id=call.id,
-            arguments=self.loop._redact(arguments),
+            arguments=redact_call(arguments),
             result=None if result is None else self.loop._redact(result),
             model=None,
             prompt_tokens=0,
@@ -422,16 +423,20 @@ class _Run:
 
 
 def _redacted(message: Message, redact: Callable[[str], str]) -> Message:
-    """The assistant message as journaled: its text and each call's arguments through the redactor."""
+    """The assistant message as journaled: its text through the redactor (its calls are already as saved)."""
     out: dict[str, Any] = dict(message)
     if isinstance(out.get("content"), str):
         out["content"] = redact(out["content"])
-    if out.get("tool_calls"):
-        out["tool_calls"] = [
-            {**c, "function": {**c["function"], "arguments": redact(c["function"].get("arguments") or "")}}
-            for c in out["tool_calls"]
-        ]
     return out
+
+
+def _as_saved(reply: ModelReply) -> ModelReply:
+    """The reply with each tool call's arguments as the journal keeps them (`redact_call`).
+
+    The same call then runs now, after an approval and after a crash: an email is sent as the model wrote it
+    and the owner saw it, never with words a guess had masked only in the saved copy."""
+    calls = tuple(dataclasses.replace(c, arguments=redact_call(c.arguments)) for c in reply.tool_calls)
+    return reply if calls == reply.tool_calls else dataclasses.replace(reply, tool_calls=calls)
 
 
 def _summary(reply: ModelReply, journaled: Message) -> str:

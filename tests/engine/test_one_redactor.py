@@ -3,13 +3,14 @@ the workspace and the logs; the audit chain still verifies."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 from pydantic import BaseModel
 
 from engine.audit import Redactor
-from engine.redaction import MASK, RedactingFilter, remember
+from engine.redaction import MASK, RedactingFilter, redact_call, remember
 from engine.secrets import redact
 from engine.testing import ScriptedModel, call, say
 from engine.tools.base import FunctionTool, ToolContext
@@ -97,3 +98,43 @@ async def test_an_approved_call_whose_secret_was_masked_is_refused_not_run_with_
     refused = [s for s in steps if s.tool == "set_password" and s.status == "failed"]
     assert refused and "password was masked as a secret" in (refused[-1].error or "")
     assert all("hunter2-newer" not in (s.arguments or "") for s in steps)
+
+
+async def test_an_approved_email_is_sent_as_written_not_with_words_a_guess_masked(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """ "password: click ..." and "token: 4F2A9" are prose: the owner approves them and the customer gets them.
+    A stored secret in the same message is still masked, in what is saved and in what is sent."""
+    remember(STORED)
+    sent: list[str] = []
+
+    class Letter(BaseModel):
+        to: str
+        body: str
+
+    async def send(ctx: ToolContext, args: Letter) -> str:
+        sent.append(args.body)
+        return "sent"
+
+    tool = FunctionTool("send_note", "Send a note to a customer", Letter, send, risk="destructive")
+    body = "To change your password: click Settings then Security.\nYour order token: 4F2A9 ships Monday."
+    model = ScriptedModel(
+        call("send_note", to="alice@customer.test", body=body),
+        call("send_note", to="alice@customer.test", body=f"{body}\nPS the door code is {STORED}"),
+        say("sent both"),
+    )
+    office = await make_office(model, tools=[tool])
+    await office.hire(office.brief_for(str(write_brief(tools=["send_note"]))), name="Ada")
+    task = await office.assign("ada", "Tell Alice how to reset")
+    for _ in range(2):
+        await office.run(until_idle=True)
+        (request,) = await office.approvals.list()
+        assert body in json.loads(request.arguments)["body"]  # what the owner is shown: as written
+        await office.decide(request.id, approve=True)
+    await office.run(until_idle=True)
+    assert sent == [body, f"{body}\nPS the door code is {MASK}"]
+    steps = await office.journal.steps(task_id=task.id)
+    assert all(STORED not in (s.arguments or "") + (s.result or "") for s in steps)
+    assert redact_call('{"body": "password: click", "api_key": "k-123456", "n": [1, "' + STORED + '"]}') == (
+        '{"body":"password: click","api_key":"' + MASK + '","n":[1,"' + MASK + '"]}'
+    )
