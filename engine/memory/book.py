@@ -14,6 +14,7 @@ from engine.clock import Clock, IdSource
 from engine.llm.compaction import ContextBudget
 from engine.memory.records import JOURNAL, KINDS, MemoryRefused, Profile, Source
 from engine.memory.text import SAME, keywords, similarity
+from engine.redaction import redact
 from engine.store import memory as store
 from engine.store import memory_reads as reads
 from engine.store.journal import Journal
@@ -103,7 +104,8 @@ class Memories:
 
         `check_kind`: refuse kinds the brief does not keep (for the employee's own `remember`).
         """
-        text, subject = " ".join(text.split()), " ".join(subject.split())
+        # Given to the model with every task it is pinned for, and kept on disk: never a secret (engine.redaction).
+        text, subject, why = (redact(" ".join(words.split())) for words in (text, subject, why))
         if not text:
             raise MemoryRefused("a memory needs some text")
         if len(text) > MAX_TEXT:
@@ -135,7 +137,7 @@ class Memories:
             kind=kind,
             subject=subject,
             text=text,
-            why=" ".join(why.split()),
+            why=why,
             decided_by=decided_by,
             source=source,
             source_id=source_id,
@@ -164,7 +166,7 @@ class Memories:
     ) -> MemoryRecord:
         """Replace a memory with a corrected one; the old one is kept, marked superseded."""
         old = await self.visible(profile, memory_id)
-        text = " ".join(text.split())
+        text, why = redact(" ".join(text.split())), redact(" ".join(why.split()))
         if old.superseded_by is not None:
             newer = await self.get(old.superseded_by)
             if newer is not None and newer.text == text:
@@ -180,7 +182,7 @@ class Memories:
             old,
             id=self.ids.new("mem"),
             text=text,
-            why=" ".join(why.split()) or old.why,
+            why=why or old.why,
             source=source,
             superseded_by=None,
             created_at=self.clock.now().isoformat(),

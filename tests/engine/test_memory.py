@@ -481,3 +481,36 @@ async def test_a_forgotten_fact_is_not_learnt_again_from_the_same_words(
     await office.memory.forget(learnt)
     again = await office.memory.consolidate(mia, MONDAY.date())
     assert again.added == () and [m.kind for m in await office.memory.listing(mia)] == ["journal"]
+
+
+async def test_a_secret_never_becomes_a_memory_nor_reaches_the_model_through_one(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """The owner's `remember`, an edit, and the employee's own `remember` tool all keep the secret out."""
+    from engine.redaction import MASK
+    from engine.redaction import remember as learn_secret
+
+    secret = "tok-SECRET-mcp-99881"
+    learn_secret(secret)  # a value the keyring holds (a connected app's token)
+    seen: list[str] = []
+
+    def model(messages: list[Message], tools: list[ToolSchema]) -> ModelReply:
+        seen.append(json.dumps(messages))
+        if not any(m.get("role") == "tool" for m in messages):
+            note = json.dumps({"kind": "facts", "text": f"CRM token {secret}"})
+            return ModelReply(text="", tool_calls=(ToolCall("c1", "remember", note),), model="scripted")
+        return ModelReply(text="noted", tool_calls=(), model="scripted")
+
+    office = await make_office(FunctionModel(model), clock=FakeClock(MONDAY))
+    mia = await _hire(office, write_brief(**MARKETER))
+    kept = await office.memory.remember(mia, "facts", f"The door code is {secret}", pinned=True)
+    assert kept.memory.text == f"The door code is {MASK}"
+    edited, _ = await office.memory.edit(mia, kept.memory.id, f"The door code is still {secret}")
+    await office.assign("Mia", "Note the CRM token")
+    await office.run(until_idle=True)
+    with sqlite3.connect(office.home.database) as db:
+        tables = ("memories", "memory_fts", "memory_fts_content")
+        stored = [str(row) for t in tables for row in db.execute(f"SELECT * FROM {t}")]
+    assert stored and not any(secret in row for row in stored)
+    assert any(f"CRM token {MASK}" in row for row in stored) and MASK in edited.text  # kept, masked
+    assert seen and not any(secret in request for request in seen)  # the pinned memory, as given
