@@ -13,7 +13,7 @@ from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.llm.compaction import ContextBudget
 from engine.memory.records import JOURNAL, KINDS, MemoryRefused, Profile, Source
-from engine.memory.text import SAME, keywords, similarity
+from engine.memory.text import REPEAT_BOOST, keywords, same_fact
 from engine.redaction import redact
 from engine.store import memory as store
 from engine.store import memory_reads as reads
@@ -122,7 +122,7 @@ class Memories:
         owner, crew = (None, profile.team) if team else (profile.employee_id, None)
         same = await self._same(profile, kind, text, team=team)
         if same is not None:
-            stronger = max(same.importance, importance)
+            stronger = min(1.0, max(same.importance, importance) + REPEAT_BOOST)  # said again: it matters more
             ops: list[Op] = [store.importance_op(same.id, stronger)]
             if pinned and not same.pinned:
                 ops.append(store.pin_op(same.id, True))
@@ -157,7 +157,7 @@ class Memories:
             return None
         found = await self.recall(profile, text, kinds=[kind], limit=5)  # an expired one is not repeated
         for memory, _ in found:
-            if (memory.employee_id is None) == team and similarity(memory.text, text) >= SAME:
+            if (memory.employee_id is None) == team and same_fact(memory.text, text):
                 return memory
         return None
 

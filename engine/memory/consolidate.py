@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from engine.errors import OwnerError
 from engine.memory import extract
 from engine.memory.records import JOURNAL, Profile
-from engine.memory.text import SAME, clip, similarity
+from engine.memory.text import REPEAT_BOOST, clip, same_fact
 from engine.store import memory as store
 from engine.store import memory_reads as reads
 from engine.store.memory import MemoryRecord
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 OWNER_IMPORTANCE = 0.6  # the owner said it
 REPLY_IMPORTANCE = 0.4  # the employee said it decided something
-MERGE_BOOST = 0.1
 MAX_LISTED = 10
 
 
@@ -186,11 +185,11 @@ async def _merge_repeats(book: Memories, profile: Profile, begin: str, finish: s
             if m.employee_id == memory.employee_id
             and m.id not in gone
             and (m.created_at, m.id) < (memory.created_at, memory.id)
-            and similarity(m.text, memory.text) >= SAME
+            and same_fact(m.text, memory.text)
         ]
         if older:
             target = older[0]
-            importance = min(1.0, max(target.importance, memory.importance) + MERGE_BOOST)
+            importance = min(1.0, max(target.importance, memory.importance) + REPEAT_BOOST)
             await book.journal.write((store.merge_fn(memory.id, target.id, importance), None))
             gone.add(memory.id)
             kept.append(target.id)

@@ -12,7 +12,10 @@ STOPWORDS = frozenset(
     then there these they this those through to too under until up us very was we were what when where which
     while who whom why will with would you your yours yourself today tomorrow yesterday task""".split()  # noqa: SIM905
 )
-SAME = 0.8  # content-word overlap (Jaccard) at which two memories of one kind say the same thing
+SAME = 0.8  # content-word overlap (Jaccard) at which two memories of one kind may say the same thing
+REPEAT_BOOST = 0.1  # how much a repeat raises the importance of the memory it repeats
+# Words that turn a statement round: "Do not call Acme on Mondays" is no repeat of "Call Acme on Mondays".
+NEGATIONS = frozenset("no not never nor none nothing nobody neither without cannot".split())  # noqa: SIM905
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
 
@@ -21,7 +24,7 @@ def keywords(text: str, limit: int = 12) -> list[str]:
     seen: dict[str, None] = {}
     for match in _WORD.finditer(text.lower()):
         word = match.group(0).replace("’", "'").split("'")[0]
-        if word in STOPWORDS or (len(word) < 3 and not word.isdigit()):
+        if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):  # "HR", "EU", "Jo" and "7" count
             continue
         seen.setdefault(word, None)
         if len(seen) >= limit:
@@ -35,12 +38,34 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
 
 
-def similarity(a: str, b: str) -> float:
-    """Jaccard similarity of the content words of `a` and `b` (1.0: the same words)."""
+def same_fact(a: str, b: str) -> bool:
+    """Whether `b` repeats `a` (or says it more fully): most content words shared, none swapped for another.
+
+    "Globex wants the report every Monday" and "... every Friday" share most words, but each has one the
+    other lacks: a changed fact, not a repeat. So is a changed number ("net 2 days", "net 3 days"), and so
+    is a negation added, dropped or moved ("Do not call Acme on Mondays"; "phone, not email").
+    """
     left, right = word_set(a), word_set(b)
     if not left or not right:
-        return 1.0 if a.strip().lower() == b.strip().lower() else 0.0
-    return len(left & right) / len(left | right)
+        return a.strip().lower() == b.strip().lower()
+    fuller = left <= right or right <= left
+    return fuller and len(left & right) / len(left | right) >= SAME and _negations(a) == _negations(b)
+
+
+def _negations(text: str) -> frozenset[str]:
+    """What the text denies: the content word after each negation ("email, not phone": {"phone"})."""
+    denied: set[str] = set()
+    pending = False
+    for match in _WORD.finditer(text.lower()):
+        word = match.group(0).replace("’", "'")
+        if word in NEGATIONS or word.endswith("n't"):
+            pending = True
+        elif pending and word not in STOPWORDS:
+            denied.add(word)
+            pending = False
+    if pending:
+        denied.add("")  # a negation at the very end ("... or not")
+    return frozenset(denied)
 
 
 def clip(text: str, limit: int) -> str:

@@ -514,3 +514,28 @@ async def test_a_secret_never_becomes_a_memory_nor_reaches_the_model_through_one
     assert stored and not any(secret in row for row in stored)
     assert any(f"CRM token {MASK}" in row for row in stored) and MASK in edited.text  # kept, masked
     assert seen and not any(secret in request for request in seen)  # the pinned memory, as given
+
+
+async def test_a_changed_or_negated_fact_is_kept_and_only_a_true_repeat_strengthens(book: MemoryBook) -> None:
+    ada = Profile("emp_a")
+    pairs = [
+        ("Call Acme on Mondays", "Do not call Acme on Mondays"),
+        ("Acme prefers email, not phone", "Acme prefers phone, not email."),
+        ("Globex wants the weekly report every Monday morning by email with charts",
+         "Globex wants the weekly report every Friday morning by email with charts"),
+        ("Customer number 2 pays net 2 days", "Customer number 3 pays net 3 days"),
+        ("Our HR contact in the EU is Jo", "Our IT contact is Al"),
+    ]  # fmt: skip
+    for first, second in pairs:
+        a = await book.remember(ada, "facts", first)
+        b = await book.remember(ada, "facts", second)
+        assert not a.duplicate and not b.duplicate and b.memory.id != a.memory.id, second
+
+    once = await book.remember(ada, "facts", "Bolt Cafe closes at 6pm on Sundays", importance=0.6)
+    again = await book.remember(ada, "facts", "Bolt Cafe closes at 6pm on Sundays.", importance=0.6)
+    fuller = await book.remember(ada, "facts", "Note: Bolt Cafe closes at 6pm on Sundays", importance=0.6)
+    assert again.duplicate and fuller.duplicate and again.memory.id == once.memory.id
+    assert fuller.memory.importance == pytest.approx(0.8)  # each repeat raises it
+
+    found = [m.text for m, _ in await book.recall(ada, "HR")]  # a two-letter word is searchable
+    assert found == ["Our HR contact in the EU is Jo"]
