@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 import zoneinfo
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
@@ -121,6 +122,7 @@ async def _pin(office: Office, profile: Profile, action: str, words: list[str], 
         print(json.dumps(_row(memory, None), indent=2, ensure_ascii=False))
     elif memory.pinned:
         print(f"Pinned {memory.id}: it is given with every task.")
+        await _warn_crowded(office, profile)
     else:
         print(f"Unpinned {memory.id}: it is given when a task is about it.")
     return 0
@@ -142,7 +144,14 @@ async def _remember(office: Office, args: argparse.Namespace) -> int:
         replaced = f"; it replaces {', '.join(kept.replaced)}" if kept.replaced else ""
         whose = f"{name}'s team" if args.team else name
         print(f"{whose} will remember it as {kept.memory.id} (pinned: given with every task){replaced}.")
+    await _warn_crowded(office, profile)
     return 0
+
+
+async def _warn_crowded(office: Office, profile: Profile) -> None:
+    warning = await _book(office).crowded(profile)
+    if warning:
+        print(f"Note: {warning}", file=sys.stderr)
 
 
 async def _forget(office: Office, args: argparse.Namespace) -> int:

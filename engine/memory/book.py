@@ -204,6 +204,21 @@ class Memories:
             await self.forget(old.id)
         return new, old
 
+    async def crowded(self, profile: Profile) -> str:
+        """A warning when more memories are meant for every task than a task is given; "" when all fit."""
+        since, limit = self.since(profile), self.budget.standing
+        every = await self.journal.read(
+            lambda c: reads.standing(c, profile.employee_id, profile.team, since=since, limit=limit + 50)
+        )
+        if len(every) <= limit:
+            return ""
+        left = ", ".join(m.id for m in every[limit:][:5]) + (" …" if len(every) > limit + 5 else "")
+        return (
+            f"{len(every)} memories are meant for every task, but a task is given {limit}: the tone first, then "
+            f"the most important and newest. Not given now: {left}. Unpin what matters less "
+            f"(memory EMPLOYEE unpin ID); unpinned, a memory is still given when a task is about it."
+        )
+
     async def set_pinned(self, profile: Profile, memory_id: str, pinned: bool) -> MemoryRecord:
         """Pin (given with every task) or unpin one of `profile`'s memories."""
         memory = await self.visible(profile, memory_id)

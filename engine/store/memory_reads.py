@@ -61,7 +61,7 @@ def listing(
 def standing(
     conn: Connection, employee_id: str, team: str | None, *, since: str | None, limit: int
 ) -> list[MemoryRecord]:
-    """Memories given whatever the task: pinned ones and the tone, most important first."""
+    """Memories given whatever the task: the tone first, then pinned ones, most important first."""
     # Each part uses an index (employee or team and kind; the partial index of pinned memories).
     parts = [
         "SELECT n FROM memories WHERE employee_id = ? AND kind = 'tone'",
@@ -80,7 +80,8 @@ def standing(
         args.append(since)
     sql = (
         f"SELECT {_SELECT} FROM memories m WHERE {where} "
-        f"ORDER BY m.pinned DESC, m.importance DESC, m.created_at DESC, m.n DESC LIMIT {int(limit)}"
+        f"ORDER BY m.kind = 'tone' DESC, m.pinned DESC, m.importance DESC, m.created_at DESC, m.n DESC "
+        f"LIMIT {int(limit)}"
     )
     return [_record(r) for r in _raw(conn).execute(sql, args)]
 

@@ -539,3 +539,23 @@ async def test_a_changed_or_negated_fact_is_kept_and_only_a_true_repeat_strength
 
     found = [m.text for m, _ in await book.recall(ada, "HR")]  # a two-letter word is searchable
     assert found == ["Our HR contact in the EU is Jo"]
+
+
+async def test_the_tone_is_given_first_and_pinning_past_what_a_task_is_given_says_so(book: MemoryBook) -> None:
+    ada = Profile("emp_a")
+    tone = await book.remember(ada, "tone", "Always sign emails as Sam from Acme Bakery", pinned=True)
+    facts = []
+    for n, town in enumerate(["Leeds", "York", "Hull", "Bath", "Ely", "Wells", "Ripon"]):
+        _clock(book).advance(60)
+        facts.append(await book.remember(ada, "facts", f"Branch {n} is in {town}", pinned=True, importance=0.8))
+        if n == 4:
+            assert book.budget.standing == 6 and await book.crowded(ada) == ""  # the tone and five facts fit
+    given = (await book.recollect(ada, "Draft a thank-you note")).memory_ids
+    assert given[0] == tone.memory.id  # the oldest and least important, and still first
+    assert facts[0].memory.id not in given and facts[-1].memory.id in given
+    warning = await book.crowded(ada)
+    assert f"8 memories are meant for every task, but a task is given {book.budget.standing}" in warning
+    assert facts[0].memory.id in warning  # names what is left out
+    for fact in facts[:2]:
+        await book.set_pinned(ada, fact.memory.id, False)
+    assert await book.crowded(ada) == ""

@@ -74,6 +74,15 @@ async def test_the_owner_edits_pins_and_unpins_a_memory(
     texts = [m["text"] for m in everything]
     assert "Acme prefers Thursday" in texts and "Acme prefers Wednesday afternoons" not in texts
 
+    async def remember(text: str) -> str:  # what the owner is told on stderr
+        args = build_parser().parse_args(["remember", "Mia", text])
+        assert await COMMANDS[args.command](office, args) == 0
+        return capsys.readouterr().err
+
+    for n in range(5):  # the sixth memory for every task still fits; the seventh is told it does not
+        assert "meant for every task" not in await remember(f"Branch {n} opens at {n + 7} o'clock")
+    assert "7 memories are meant for every task, but a task is given 6" in await remember("The van is blue")
+
 
 async def test_unknown_ids_and_bad_input_get_one_clear_line(
     make_office: OfficeFactory, write_brief: BriefWriter, capsys: pytest.CaptureFixture[str]
