@@ -118,8 +118,9 @@ class Owner:
         if not approve and not note.strip():
             raise OwnerError("say why you reject it: the employee learns from your reason")
         if approve and edit is not None:
+            changed = set(edit)
             edit = {**json.loads(record.arguments), **edit}  # the keys given change; the others stay as proposed
-            await self._check_edit(record.tool, edit)
+            await self._check_edit(record.tool, edit, changed)
         decision: Decision = "approved" if approve else "rejected"
         now = self._clock.now()
         op = ApprovalBook.decide_op(approval_id, decision, note, edit if approve else None, now)
@@ -136,14 +137,20 @@ class Owner:
         assert updated is not None
         return updated
 
-    async def _check_edit(self, tool_name: str, edit: dict[str, Any]) -> None:
-        """Refuse edited arguments the tool would reject, before anything is approved (not at run time)."""
+    async def _check_edit(self, tool_name: str, edit: dict[str, Any], changed: set[str]) -> None:
+        """Refuse edited arguments the tool would reject, before anything is approved (not at run time), and
+        a key the tool does not take: a misspelt `subjet` would be ignored, and the owner's change with it."""
         tool = self._tools.get(tool_name) if self._tools is not None else None
         schema = tool.spec.parameters if tool is not None else None
         if schema is None and self._servers is not None:
             schema = await self._servers.input_schema(tool_name)  # an MCP tool: as its server describes it
         if schema is None:
             return  # a server that cannot start now: its own checks answer when the tool runs
+        known = schema.get("properties")
+        if isinstance(known, dict) and schema.get("additionalProperties") is not True:
+            unknown = ", ".join(repr(k) for k in sorted(changed - set(known)))
+            if unknown:
+                raise OwnerError(f"{tool_name} takes no {unknown}; its arguments are {', '.join(known)}")
         import jsonschema
 
         try:

@@ -328,5 +328,7 @@ async def test_the_office_checks_names_and_edited_arguments_itself(
     (request,) = await office.approvals.list()
     with pytest.raises(OwnerError, match="to: 5 is not of type 'string'"):
         await office.decide(request.id, approve=True, edit={"to": 5})
+    with pytest.raises(OwnerError, match=r"send_email takes no 'subjet'; its arguments are .*"):
+        await office.decide(request.id, approve=True, edit={"to": "boss@example.test", "subjet": "Typo"})
     assert (await office.approvals.get(request.id)).status == "pending"  # type: ignore[union-attr]
     assert outbox == []
