@@ -435,6 +435,17 @@ class Bridge:
         names = self.state.name_of(employee_id) if employee_id else "Everyone"
         self.state.tell(f"{names} called in for {hours:g} hour{'' if hours == 1 else 's'} (a longer call-in stands).")
 
+    def end_call_in(self, employee_id: str | None) -> None:
+        self.spawn(self._end_call_in(employee_id), "send them home")
+
+    async def _end_call_in(self, employee_id: str | None) -> None:
+        office = self._office()
+        ended = [
+            eid for eid in ([employee_id] if employee_id else list(office.employees)) if await office.end_call_in(eid)
+        ]
+        names = ", ".join(self.state.name_of(eid) for eid in ended)
+        self.state.tell(f"Sent home: {names}; their own hours stand." if ended else "Nobody was called in.")
+
     def let_go(self, employee_id: str) -> None:
         self.spawn(self._let_go(employee_id), "let them go")
 

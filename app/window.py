@@ -393,6 +393,7 @@ class MainWindow(QMainWindow):
             parent=self,
             employees=self.commands.employees(),
             on_call_in=self.commands.call_in,
+            on_send_home=self.commands.end_call_in,
             connections=self.commands.connections() if hasattr(self.commands, "connections") else None,
         )
         dialog.finished.connect(dialog.deleteLater)  # a new one each time: the closed one goes

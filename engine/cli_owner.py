@@ -110,9 +110,11 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     group.add_argument("--brief", action="store_true", help="back to the hours in each brief")
     p.add_argument("--tz", help="IANA time zone for --window, e.g. Europe/London (required with --window)")
 
-    p = sub.add_parser("call-in", help="bring an employee in outside its working hours")
+    p = sub.add_parser("call-in", help="bring an employee in outside its working hours (--end sends them home)")
     p.add_argument("employee")
-    p.add_argument("--hours", type=cli_input.hours, default=2.0, help="how long, from now (default 2)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--hours", type=cli_input.hours, default=2.0, help="how long, from now (default 2)")
+    group.add_argument("--end", action="store_true", help="end a call-in now: back to their own working hours")
 
     p = sub.add_parser("belt-ceiling", help="the most tools one employee may have (shows it with no number)")
     p.add_argument("ceiling", nargs="?", type=int, help=f"1 to {HARD_MAX_TOOLS} (default {DEFAULT_MAX_TOOLS})")
@@ -372,6 +374,16 @@ async def _belt_ceiling(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _call_in(office: Office, args: argparse.Namespace) -> int:
+    if args.end:
+        ended = await office.end_call_in(args.employee)
+        (shift,) = office.shifts(args.employee)
+        if not ended:
+            print(f"{shift.employee} was not called in; their working hours stand.")
+            return 0
+        change = f"{shift.change.astimezone():%a %d %b %H:%M %Z}" if shift.change else ""
+        now = f"on duty (their own hours) until {change}" if shift.on_duty else f"off duty until {change}"
+        print(f"Call-in ended: {shift.employee} is {now if change else 'back on their own hours'}.")
+        return 0
     asked = office.clock.now() + timedelta(hours=args.hours)
     kept = await office.call_in(args.employee, args.hours)
     (shift,) = office.shifts(args.employee)  # its own hours may run on past the call-in
@@ -379,7 +391,7 @@ async def _call_in(office: Office, args: argparse.Namespace) -> int:
     print(f"{shift.employee} is on duty {until}{' (called in)' if shift.called_in_until else ''}.")
     if kept > asked + timedelta(minutes=1):
         ends = f"{kept.astimezone():%a %d %b %H:%M %Z}"
-        print(f"An earlier call-in runs to {ends}: it stands (a call-in never cuts one short).")
+        print(f"An earlier call-in runs to {ends}: it stands (to end it: headcount call-in {args.employee} --end).")
     return 0
 
 

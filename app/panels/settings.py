@@ -38,7 +38,8 @@ SaveResult = str | None | Awaitable[str | None]
 
 
 class SettingsDialog(QDialog):
-    """`on_save(values)`: see the module docstring. `on_call_in(employee_id or None for everyone, hours)`."""
+    """`on_save(values)`: see the module docstring. `on_call_in(employee_id or None for everyone, hours)`;
+    `on_send_home(employee_id or None)` ends a call-in."""
 
     def __init__(
         self,
@@ -49,6 +50,7 @@ class SettingsDialog(QDialog):
         *,
         employees: Sequence[tuple[str, str]] = (),
         on_call_in: Callable[[str | None, float], None] | None = None,
+        on_send_home: Callable[[str | None], None] | None = None,
         connections: ConnectionsCallbacks | None = None,
     ) -> None:
         super().__init__(parent)
@@ -58,6 +60,7 @@ class SettingsDialog(QDialog):
         self._on_save = on_save
         self._employees = list(employees)
         self._on_call_in = on_call_in
+        self._on_send_home = on_send_home
         self._pending: asyncio.Future[str | None] | None = None
         self.tabs = QTabWidget()
         self.tabs.addTab(self._model_tab(keyring_note), "Model")
@@ -203,7 +206,11 @@ class SettingsDialog(QDialog):
         self.call_button = QPushButton("Call in")
         self.call_button.clicked.connect(self._call_in)
         self.call_button.setEnabled(self._on_call_in is not None)
-        layout.addLayout(row(self.call_who, self.call_hours, self.call_button))
+        self.send_home_button = QPushButton("Send home")
+        self.send_home_button.setToolTip("End a call-in now: back to their own working hours")
+        self.send_home_button.clicked.connect(self._send_home)
+        self.send_home_button.setEnabled(self._on_send_home is not None)
+        layout.addLayout(row(self.call_who, self.call_hours, self.call_button, self.send_home_button))
         self.start_at_login = QCheckBox("Start Headcount in the tray when I log in, so work goes on")
         self.start_at_login.setChecked(v.start_at_login)
         self.start_at_login.setVisible(autostart.supported())  # Windows, macOS: the installer's login item
@@ -216,6 +223,11 @@ class SettingsDialog(QDialog):
         if self._on_call_in is not None:
             who = self.call_who.currentData()
             self._on_call_in(None if who is None else str(who), self.call_hours.value())
+
+    def _send_home(self) -> None:
+        if self._on_send_home is not None:
+            who = self.call_who.currentData()
+            self._on_send_home(None if who is None else str(who))
 
     def _hours_enabled(self, always: bool) -> None:
         for w in (self.start, self.end, self.timezone, *self.days):

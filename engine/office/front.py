@@ -348,6 +348,9 @@ class Office:
     async def call_in(self, who: str, hours: float = 2.0) -> datetime:
         return await self.parts.owner.call_in(who, hours)
 
+    async def end_call_in(self, who: str) -> bool:
+        return await self.parts.owner.end_call_in(who)
+
     # --- money and models -----------------------------------------------------------------------
 
     async def set_ceiling(self, target: str, *, per_turn: float | None = None, per_day: float | None = None) -> None:

@@ -261,6 +261,19 @@ class Owner:
         await self._refresh()
         return until
 
+    async def end_call_in(self, who: str) -> bool:
+        """Send a called-in employee home now (its own working hours stand); False when none was called in.
+
+        What it is doing stops as at the end of a shift: the step under way finishes, the task waits."""
+        employee = self._roster.find(who)
+        kept = await self._journal.read(lambda c: read_setting(c, call_in_key(employee.id)))
+        if kept is None or datetime.fromisoformat(kept) <= self._clock.now():
+            return False
+        op = delete_setting(call_in_key(employee.id))
+        await self._recorder.owner_action("call_in_ended", {"was_until": kept}, employee.id, op)
+        await self._refresh()
+        return True
+
 
 def _unanswered(steps: list[StepRecord]) -> list[StepRecord]:
     """The uncertain actions the owner has not answered yet: the latest attempt of each such call.

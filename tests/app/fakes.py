@@ -114,6 +114,9 @@ class Recorder:
     def call_in(self, employee_id: str | None, hours: float) -> None:
         self._record("call_in", employee_id, hours)
 
+    def end_call_in(self, employee_id: str | None) -> None:
+        self._record("end_call_in", employee_id)
+
     def let_go(self, employee_id: str) -> None:
         self._record("let_go", employee_id)
 

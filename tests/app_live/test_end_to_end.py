@@ -364,3 +364,23 @@ def test_one_employees_ceiling_and_an_extra_for_today_are_set_from_their_panel(
         await with_window(qtbot, ScriptedModel(), body)
 
     run_on_qt_loop(qapp, scenario)
+
+
+def test_send_home_in_settings_ends_a_call_in(qtbot: QtBot, qapp: QApplication) -> None:
+    async def scenario() -> None:
+        async def body(window: MainWindow, bridge: Bridge) -> None:
+            office = bridge.office
+            assert office is not None
+            ada = await hire_at_work(bridge, "assistant", "Ada")  # called in for 8 hours
+            await until(lambda: ada in window.state.employees, "Ada in the window")
+            assert office.employees[ada].called_in_until is not None
+            dialog = window.open_settings()
+            dialog.call_who.setCurrentIndex(dialog.call_who.findData(ada))
+            qtbot.mouseClick(dialog.send_home_button, Qt.MouseButton.LeftButton)
+            await until(lambda: office.employees[ada].called_in_until is None, "Ada's call-in ended")
+            await until(lambda: "Sent home: Ada" in window.statusBar().currentMessage(), "the window says so")
+            dialog.close()
+
+        await with_window(qtbot, ScriptedModel(), body)
+
+    run_on_qt_loop(qapp, scenario)

@@ -91,6 +91,35 @@ async def test_a_call_in_never_cuts_a_longer_one_short(make_office: OfficeFactor
     assert await office.call_in("ada", hours=10) == clock.now() + timedelta(hours=10)  # a longer one extends it
 
 
+async def test_a_call_in_can_be_ended_from_the_command_line_and_another_process_sees_it(
+    make_office: OfficeFactory, write_brief: BriefWriter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo'd `--hours 300` kept a paid model on duty for two weeks: `call-in Ada --end` sends Ada home."""
+    from engine.cli import COMMANDS, build_parser
+
+    clock = FakeClock(SUNDAY_3AM)
+    office = await make_office(ScriptedModel(), clock=clock)
+    await office.hire(office.brief_for(str(write_brief(hours=OFFICE_HOURS))), name="Ada")
+
+    async def run(*argv: str) -> str:
+        args = build_parser().parse_args(argv)
+        assert await COMMANDS[args.command](office, args) == 0
+        return capsys.readouterr().out
+
+    assert "was not called in" in await run("call-in", "Ada", "--end")
+    said = await run("call-in", "Ada", "--hours", "20")
+    assert "(called in)" in said
+    assert "call-in Ada --end" in await run("call-in", "Ada", "--hours", "1")  # how to end the longer one
+    said = await run("call-in", "Ada", "--end")
+    assert "Call-in ended: Ada is off duty until Mon" in said  # back to office hours, on Monday morning
+    assert not office.parts.roster.on_duty(office.find("ada"), clock.now())
+    second = await make_office(ScriptedModel(), clock=clock)  # another process: the call-in is gone there too
+    assert not second.parts.roster.on_duty(second.find("ada"), clock.now())
+    kinds = [row[0] for row in await office.journal.read(lambda c: c.exec_driver_sql(
+        "SELECT json_extract(data, '$.action') FROM audit WHERE kind = 'owner_action'").fetchall())]  # fmt: skip
+    assert "call_in_ended" in kinds
+
+
 async def test_a_call_in_must_be_a_sensible_number_of_hours(
     make_office: OfficeFactory, write_brief: BriefWriter
 ) -> None:
