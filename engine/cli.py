@@ -459,6 +459,7 @@ def explain_held(held: Sequence[Held]) -> list[str]:
     """One line per held task: who, what holds it (times in this machine's zone), and the command."""
     import re
 
+    from engine.guardrails.budget import NO_NEW_DAY
     from engine.parked import MODEL_DOWN
     from engine.tools.ask import question_of  # issue 13
 
@@ -495,6 +496,12 @@ def explain_held(held: Sequence[Held]) -> list[str]:
             lines.append(  # one turn costs more than its ceiling allows: a new day or a one-off raise never helps
                 f"{h.employee} is {h.reason}. Raise that ceiling: headcount budget set {_quoted(turn.group(1))} "
                 "--per-turn AMOUNT (the task goes back in the queue)"
+            )
+        elif h.kind == "over_budget" and NO_NEW_DAY in h.reason:
+            day = re.search(r"today's (?:employee |team )?(.+?) ceiling", h.reason)
+            lines.append(  # the ceiling itself is below one call: only a higher ceiling frees it
+                f"{h.employee} is {h.reason}. Raise that ceiling: headcount budget set "
+                f"{_quoted(day.group(1) if day else h.employee)} --per-day AMOUNT (the task goes back in the queue)"
             )
         elif h.kind == "over_budget":
             lines.append(

@@ -36,6 +36,9 @@ class Ceiling:
     per_day_usd: float | None = None
 
 
+NO_NEW_DAY = "one call may cost more than the whole daily ceiling, so no new day frees it"
+
+
 @dataclass(frozen=True, slots=True)
 class Refusal:
     scope: str
@@ -59,10 +62,13 @@ class Refusal:
                 f"(${self.limit_usd:.4f}) is treated as spent until the owner raises it; ${self.spent_usd:.4f} spent"
             )
         what = f"this turn ({name} per-turn)" if self.kind == "turn" else f"today's {name}"
-        return (
+        said = (
             f"over budget: {what} ceiling is ${self.limit_usd:.4f}; ${self.spent_usd:.4f} spent, "
             f"${self.reserved_usd:.4f} reserved, the next call may cost up to ${self.needed_usd:.4f}"
         )
+        if self.kind == "day" and self.needed_usd > self.limit_usd:
+            said += f"; {NO_NEW_DAY} (set it above ${self.needed_usd:.2f}, or give the model fewer output tokens)"
+        return said
 
 
 def _scope_name(scope: str) -> str:

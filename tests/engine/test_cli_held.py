@@ -60,3 +60,19 @@ def test_someone_whose_brief_breaks_is_told_about_and_can_be_let_go(tmp_path: Pa
     assert "headcount dismiss Ada" in held
     assert "Ada has left. 1 open task cancelled" in headcount(home, "dismiss", "Ada").stdout
     assert json.loads(headcount(home, "roster", "--json").stdout) == []
+
+
+def test_a_daily_ceiling_below_one_call_says_no_new_day_frees_it() -> None:
+    """$0.05 a day where one call may cost $0.11: "retried when a new budget day begins" never comes true."""
+    from engine.cli import explain_held
+    from engine.guardrails.budget import Refusal
+    from engine.office import Held
+
+    short = Refusal("employee:e1", "day", 0.05, 0.0, 0.0, 0.1142, label="employee Lu").reason()
+    assert "no new day frees it (set it above $0.11" in short
+    (line,) = explain_held([Held("Lu", "over_budget", "t1", "Plan", short)])
+    assert "Raise that ceiling: headcount budget set Lu --per-day AMOUNT" in line and "new budget day" not in line
+    spent = Refusal("employee:e1", "day", 0.50, 0.45, 0.0, 0.1142, label="employee Lu").reason()
+    assert "no new day" not in spent  # tomorrow frees this one, and the hint says so
+    (line,) = explain_held([Held("Lu", "over_budget", "t1", "Plan", spent)])
+    assert "retries it when a new budget day begins" in line
