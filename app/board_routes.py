@@ -56,7 +56,7 @@ class BoardRoutes:
 
     async def _load(self, team: str) -> None:
         teams = self._teams()
-        names = teams.names()
+        names = await teams.everyone()  # a card of someone let go still says whose it was
         cards = [c.as_json(names) for c in await teams.board(team)]
         rows = [BoardCard(c["id"], c["title"], c["owner"], c["column"], bool(c["escalated"]), c["due"]) for c in cards]
         summaries = await teams.summaries(team)

@@ -73,7 +73,7 @@ async def _board(office: Office, args: argparse.Namespace) -> int:
         cards = await office.teams.board(office.teams.known(args.team))
     except TeamError as exc:
         raise OfficeError(str(exc)) from None
-    names = office.teams.names()
+    names = await office.teams.everyone()
     if args.json:
         print(json.dumps([c.as_json(names) for c in cards], indent=2))
     else:
@@ -109,7 +109,7 @@ async def _sprint(office: Office, args: argparse.Namespace) -> int:
         proposal = await office.teams.plan_sprint(args.team, args.goal, days=args.days)
     except TeamError as exc:
         raise OfficeError(str(exc)) from None
-    names = office.teams.names()
+    names = await office.teams.everyone()
     sprint = proposal.sprint
     print(f"Sprint {sprint.id} of {sprint.team}: {sprint.goal} ({sprint.starts} to {sprint.ends}), {sprint.status}")
     for card in proposal.cards:

@@ -12,6 +12,7 @@ from engine.store.recovery import read_interrupted
 from engine.store.writer import Op
 from engine.tools.base import AfterCrash, CrashCheck, Interrupted
 
+SHOWN_ARGUMENTS = 200  # of an interrupted call's arguments, in its task's reason (a whole draft was 2.4 KB)
 log = logging.getLogger(__name__)
 
 
@@ -47,8 +48,9 @@ async def recover(
                 log.info("task %s: the interrupted %s was checked: %s", task_id, tool, check.result)
                 changed.append(task_id)
                 continue
+            shown = arguments if len(arguments) <= SHOWN_ARGUMENTS else arguments[:SHOWN_ARGUMENTS] + "…"
             reason = (
-                f"Headcount stopped while {tool} was running ({arguments}); it may or may not have happened. "
+                f"Headcount stopped while {tool} was running ({shown}); it may or may not have happened. "
                 "Check, then tell me whether it happened or should be retried."
             )
             if check is not None:

@@ -21,11 +21,12 @@ from pydantic import ValidationError
 from engine.briefs.model import SLUG
 from engine.bus import EventBus
 from engine.clock import Clock, IdSource
+from engine.errors import OfficeError
 from engine.events import EscalationRaised, HandOff, MeetingEnded, MeetingStarted, TaskChanged
 from engine.llm.types import ModelConfig, ModelReply, ModelRequest
 from engine.store import teams as store
 from engine.store import writes
-from engine.store.journal import Journal
+from engine.store.journal import Journal, read_departed_ids
 from engine.store.records import TaskRecord
 from engine.store.settings import put_setting, read_settings_starting
 from engine.store.teams import CardRecord, SprintRecord, SummaryRecord
@@ -171,6 +172,11 @@ class Teams:
 
     def names(self) -> dict[str, str]:
         return {m.id: m.name for m in self._members()}
+
+    async def everyone(self) -> dict[str, str]:
+        """Names of every employee a card may name: members, those let go and those whose brief does not load."""
+        staff = await self._journal.employees(include_departed=True)
+        return {**{r.id: r.name for r in staff}, **self.names()}
 
     async def task_of(self, ref: str) -> str:
         """The task a board's card stands for (`card_…`), or `ref` itself (a task's id)."""
@@ -344,13 +350,13 @@ class Teams:
             return await self._release()
 
     async def _release(self) -> list[TaskRecord]:
-        def query(conn: Any) -> tuple[list[SprintRecord], list[CardRecord], dict[str, TaskRecord]]:
+        def query(conn: Any) -> tuple[list[SprintRecord], list[CardRecord], dict[str, TaskRecord], frozenset[str]]:
             active = store.read_sprints(conn, status="active")
             cards = [c for s in active for c in store.read_cards(conn, s.team, s.id)]
             tasks = {k: v for s in active for k, v in store.read_card_tasks(conn, s.team, s.id).items()}
-            return active, cards, tasks
+            return active, cards, tasks, read_departed_ids(conn)
 
-        active, cards, tasks = await self._journal.read(query)
+        active, cards, tasks, departed = await self._journal.read(query)
         queued: list[TaskRecord] = []
         today = self._clock.now().date().isoformat()
         for sprint in active:
@@ -369,11 +375,32 @@ class Teams:
                 if any(status.get(d) in ("failed", "cancelled") for d in deps):
                     await self._escalate(card, f"a task it depends on was dropped: {card.title}")
                     continue
-                if all(status.get(d) == "done" for d in deps) and (task := await self._queue(card, by_key)):
+                if not all(status.get(d) == "done" for d in deps):
+                    continue
+                try:
+                    if card.owner_id in departed:  # let go since the plan was made: the card is the lead's now
+                        card = await self._to_lead(card)
+                        by_key[card.key] = card
+                    task = await self._queue(card, by_key)
+                except (OfficeError, TeamError) as exc:  # no one to give it to now (a brief that does not load)
+                    log.warning("card %s of sprint %s waits: %s", card.key, sprint.id, exc)
+                    continue
+                if task is not None:
                     queued.append(task)
             if mine and all(status[c.key] == "done" or c.escalated_at for c in mine):
                 await self._journal.write(store.update_sprint(sprint.id, status="closed"))
         return queued
+
+    async def _to_lead(self, card: CardRecord) -> CardRecord:
+        """A card whose owner was let go goes to the team's lead, who does it or hands it on (reassign_task)."""
+        lead = self.lead(card.team)
+        left = (await self.everyone()).get(card.owner_id, card.owner_id)
+        note = f"\n{left} has left the team: this card is yours now; do it, or reassign_task it to a member."
+        audit = self._audit_ops(
+            "task_reassigned", {"card_id": card.id, "from": card.owner_id, "to": lead.id, "why": "owner let go"}, None
+        )
+        await self._journal.write(store.update_card(card.id, owner_id=lead.id), *audit)
+        return dataclasses.replace(card, owner_id=lead.id, body=card.body + note)
 
     async def _queue(self, card: CardRecord, by_key: dict[str, CardRecord]) -> TaskRecord | None:
         """The card's task, queued; None when another process queued the card first (nothing written)."""
@@ -433,13 +460,18 @@ class Teams:
         """
         if not self._members():
             return
-        try:
-            await self.release()
-            await self._check_stuck()
-            await self._rituals.standups(sorted({m.team for m in self._members()}))
-            await self._rituals.weekly(sorted({m.team for m in self._members()}))
-        except Exception:
-            log.exception("team upkeep failed; it is tried again at the next poll")
+        teams = sorted({m.team for m in self._members()})
+        stages: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+            ("queueing ready cards", self.release),
+            ("looking for stuck work", self._check_stuck),
+            ("the stand-ups", lambda: self._rituals.standups(teams)),
+            ("the weekly summaries", lambda: self._rituals.weekly(teams)),
+        ]
+        for what, stage in stages:  # each on its own: one failing never stops the others
+            try:
+                await stage()
+            except Exception:
+                log.exception("team upkeep failed at %s; it is tried again at the next poll", what)
 
     async def _check_stuck(self) -> None:
         now = self._clock.now()
@@ -459,7 +491,8 @@ class Teams:
                 waited = (now - since).total_seconds() / 60
                 if steps >= settings.stuck_steps:
                     await self._escalate(r, f"{steps} steps without a deliverable")
-                elif card.task_status != "queued" and waited >= settings.stuck_minutes:
+                elif card.task_status not in ("queued", "review") and waited >= settings.stuck_minutes:
+                    # (a deliverable waiting for the owner's review is done work, not stuck work)
                     await self._escalate(r, f"{int(waited)} minutes without a deliverable")
 
     async def _escalate(self, card: CardRecord, reason: str) -> None:

@@ -194,9 +194,11 @@ class Lead:
         ops: list[Op] = [store.update_sprint(sprint.id, status="closed"), store.insert_sprint(nxt)]
         moved = [c for c in cards if c.key not in done]
         keys = {c.key for c in moved}
+        later = today - date.fromisoformat(sprint.starts)  # each due moves as the sprint does, inside it
         for card in moved:  # what it waited on and is done stays done in the old sprint
             left = [d for d in card.dependencies if d in keys]
-            ops.append(store.update_card(card.id, sprint_id=nxt.id, depends_on=json.dumps(left)))
+            due = card.due and min(date.fromisoformat(card.due) + later, date.fromisoformat(nxt.ends)).isoformat()
+            ops.append(store.update_card(card.id, sprint_id=nxt.id, depends_on=json.dumps(left), due=due))
         data = {"sprint_id": sprint.id, "next": nxt.id, "cards": [c.id for c in moved]}
         await self._journal.write(*ops, *self._audit_ops("sprint_rolled_over", data, None), full=True)
         return nxt

@@ -66,7 +66,7 @@ def team_tools(teams: Teams, journal: Journal) -> list[Tool]:
         return found
 
     async def board(ctx: ToolContext, _: NoArgs) -> str:
-        names = teams.names()
+        names = await teams.everyone()
         cards = [c.as_json(names) for c in await teams.board(team(ctx), closed_limit=BOARD_CLOSED_SHOWN)]
         return json.dumps(cards, indent=1) if cards else "(the board is empty)"
 

@@ -218,7 +218,8 @@ async def test_an_intent_without_a_result_parks_the_task_as_uncertain(
         raise asyncio.CancelledError  # the process "dies" mid-call: no result is journaled
 
     tool = FunctionTool("post_letter", "Post a letter", Mail, send, risk="internal_write", idempotent=False)
-    office = await make_office(ScriptedModel(call("post_letter", to="bob")), tools=[tool])
+    bob = "bob at the corner house, " * 100  # a long argument (a whole draft) is shown cut in the reason
+    office = await make_office(ScriptedModel(call("post_letter", to=bob)), tools=[tool])
     await _hire(office, write_brief(tools=["post_letter"]))
     task = await office.assign("ada", "Post it")
     await office.run(until_idle=True)  # the worker stops where the process would have died
@@ -232,10 +233,11 @@ async def test_an_intent_without_a_result_parks_the_task_as_uncertain(
     reloaded = await office.journal.task(task.id)
     assert reloaded is not None and reloaded.status == "uncertain"
     assert "post_letter" in reloaded.reason and "may or may not have happened" in reloaded.reason
-    assert sent == ["bob"]  # never re-run without the owner
+    assert "bob at the corner house" in reloaded.reason and len(reloaded.reason) < 500
+    assert sent == [bob]  # never re-run without the owner
     await office.resolve(task.id, happened=True)
     await office.run(until_idle=True)
-    assert sent == ["bob"] and (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
+    assert sent == [bob] and (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
 
 
 async def test_task_events_follow_the_task(make_office: OfficeFactory, write_brief: BriefWriter) -> None:

@@ -171,6 +171,9 @@ async def test_unfinished_cards_roll_over_to_the_next_sprint(
     assert rolled == {"part1", "part2", "ship"} and {c.record.key for c in cards} == rolled | {"brief"}
     ship = next(c for c in cards if c.record.key == "ship")
     assert set(ship.record.dependencies) == {"part1", "part2"}  # the brief is done: no longer waited on
+    new = sprints[1]
+    for card in (c for c in cards if c.record.key in rolled):  # dues move with the sprint, inside it
+        assert new.starts <= (card.record.due or "") <= new.ends, (card.record.key, card.record.due, new)
     await office.run(until_idle=True)
     assert all(c.column == "done" for c in await office.teams.board("studio"))
     assert [s.status for s in await office.teams.sprints("studio")] == ["closed", "closed"]

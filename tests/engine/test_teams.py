@@ -193,6 +193,37 @@ async def test_a_five_person_sprint_over_a_day_finishes_every_card_once(
     await _assert_sprint_done(office, proposal.sprint.id)
 
 
+async def test_someone_let_go_mid_sprint_hands_their_cards_to_the_lead_and_every_team_goes_on(
+    make_office: OfficeFactory, write_brief: BriefWriter, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Letting go the owner of a card not yet queued used to stop every team's upkeep at each poll, for good."""
+    clock = FakeClock(MONDAY_9)
+    office = await make_office(FunctionModel(rehearse), clock=clock)
+    lead, _, designer, *_ = await _team(office, write_brief)
+    other = await office.hire(office.brief_for(str(write_brief(id="solo", title="Seller"))), name="Sol", team="sales")
+    proposal = await office.teams.plan_sprint("studio", "Launch the spring newsletter", days=2)
+    await office.teams.approve(proposal.sprint.id)
+    assert any(c.owner_id == designer for c in proposal.cards)
+    await office.dismiss(designer)  # before their card is queued: it waits on the brief
+    sales = await office.teams.plan_sprint("sales", "Q1 pipeline", days=2)
+    await office.teams.approve(sales.sprint.id)  # another team's sprint, approved after
+
+    await _sprint_run(office, clock)
+    cards = await office.teams.board("studio")
+    assert all(c.column == "done" for c in cards), [(c.record.key, c.column) for c in cards]
+    theirs = [c for c in cards if "Designer" in c.record.title]
+    assert theirs and all(c.record.owner_id == lead for c in theirs)  # the lead did it
+    assert all(c.column == "done" for c in await office.teams.board("sales"))
+    assert other.id in {c.record.owner_id for c in await office.teams.board("sales")}
+    assert "team upkeep failed" not in caplog.text
+    assert (await office.teams.everyone())[designer] == "Designer"  # the board can still say whose a card was
+    page = functools.partial(
+        read_page, kind="task_reassigned", employee_id=None, since=None, until=None, limit=9, offset=0
+    )
+    moved = [json.loads(r.data) for r in await office.journal.read(page)]
+    assert [m["from"] for m in moved] == [designer] * len(theirs)  # audited
+
+
 async def test_workers_that_finish_together_queue_the_next_card_once(
     make_office: OfficeFactory, write_brief: BriefWriter
 ) -> None:
@@ -358,6 +389,11 @@ async def test_work_waiting_for_review_is_decided_before_its_task_is_changed(
         with pytest.raises(TeamError, match="waits for your review"):
             await change
     assert (await office.journal.task(brief_task.id)).status == "review"  # type: ignore[union-attr]
+    await office.teams.set_setting("studio", "stuck_minutes", "60")
+    clock.advance(5 * 3600)  # the owner takes the afternoon to read it: nothing is stuck meanwhile
+    await office.teams.advance()
+    assert not [t for t in await office.journal.tasks() if t.title.startswith("Unstick")]
+    assert not any(c.escalated for c in await office.teams.board("studio"))
 
     await office.dismiss((await office.journal.task(brief_task.id)).employee_id)  # type: ignore[union-attr]
     assert (await office.journal.task(brief_task.id)).status == "cancelled"  # type: ignore[union-attr]
