@@ -48,7 +48,8 @@ async def recover(
                 log.info("task %s: the interrupted %s was checked: %s", task_id, tool, check.result)
                 changed.append(task_id)
                 continue
-            shown = arguments if len(arguments) <= SHOWN_ARGUMENTS else arguments[:SHOWN_ARGUMENTS] + "…"
+            said = arguments or ""
+            shown = said if len(said) <= SHOWN_ARGUMENTS else said[:SHOWN_ARGUMENTS] + "…"
             reason = (
                 f"Headcount stopped while {tool} was running ({shown}); it may or may not have happened. "
                 "Check, then tell me whether it happened or should be retried."
