@@ -16,7 +16,7 @@ from engine.events import ApprovalRequested, EscalationRaised, SpendChanged
 from engine.guardrails.approvals import ApprovalBook
 from engine.guardrails.budget import OFFICE, BudgetLedger, Refusal, Reservation, employee_scope
 from engine.guardrails.pricing import Estimator, Pricing
-from engine.llm.types import Message, ModelReply, ToolCall
+from engine.llm.types import Message, ModelReply, Price, ToolCall
 from engine.loop import Parked, TaskWork
 from engine.store.writer import Op
 from engine.tools.argrisk import inside, overridden
@@ -61,6 +61,9 @@ class Guardrails:
         self.owner_domains: tuple[str, ...] = ()
         self.auto_approved: frozenset[tuple[str, str]] = frozenset()  # (employee id, qualified tool name)
         self._overran: dict[str, float] = {}  # turn id -> by how much its last call was billed above the worst case
+        # turn id -> the price its call in flight was reserved at: settled at that price, whatever the owner
+        # switches meanwhile (`budget simulate` turned on mid-call had billed a $0 reservation as an overrun)
+        self._priced: dict[str, tuple[Price, bool]] = {}
 
     # --- model calls ----------------------------------------------------------------------------
 
@@ -68,11 +71,12 @@ class Guardrails:
         now = self.clock.now()
         if not self.on_duty(work, now):
             raise Parked("parked", "off duty: the turn stopped at the end of working hours", "off_duty")
-        price, _ = self.pricing.for_config(work.config)
+        price, simulated = self.pricing.for_config(work.config)
         amount = 0.0
         if price.input_per_mtok or price.output_per_mtok:
             amount = self.estimate(work.config, messages, work.belt.schemas(), price)
         self._held[work.turn_id] = await self._reserve(work, amount)
+        self._priced[work.turn_id] = (price, simulated)
 
     async def _reserve(self, work: TaskWork, amount: float) -> Reservation:
         """Reserve `amount`; wait while only others' in-flight reservations are in the way, else park."""
@@ -96,12 +100,14 @@ class Guardrails:
         raise Parked("parked", reason, "over_budget")
 
     def release(self, work: TaskWork) -> None:
+        self._priced.pop(work.turn_id, None)
         held = self._held.pop(work.turn_id, None)
         if held is not None:
             self.ledger.release(held)
 
     def settle(self, work: TaskWork, reply: ModelReply) -> tuple[ModelReply, Sequence[Op]]:
-        price, simulated = self.pricing.for_config(work.config)
+        reserved_at = self._priced.pop(work.turn_id) if work.turn_id in self._priced else None
+        price, simulated = reserved_at or self.pricing.for_config(work.config)
         cost = reply.cost_usd
         if simulated:
             cost = (reply.prompt_tokens * price.input_per_mtok + reply.completion_tokens * price.output_per_mtok) / 1e6

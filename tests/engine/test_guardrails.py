@@ -501,3 +501,32 @@ async def test_the_spend_chart_counts_the_employees_own_days(
     assert row["day"] == "2026-03-02" and row["today"] == 0.4
     clock.advance(14 * 86400)
     assert await office.spend_by_day(ada, 14) == {}  # both days are older than the last fortnight
+
+
+async def test_simulated_prices_turned_on_mid_call_settle_that_call_at_the_price_it_was_reserved_at(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """`budget simulate` while a rehearsal call was in flight billed its $0 reservation as an overrun: the
+    employee was parked for the day with its ceiling nearly untouched and a false provider_overbilled row."""
+    calls = 0
+
+    def rehearse(messages: list[Message], tools: list[ToolSchema]) -> ModelReply:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # the owner turns simulation on while this call is out
+            office.guardrails.pricing = type(office.guardrails.pricing)(office.guardrails.pricing.price_of, PRICE)
+            return ModelReply("", (ToolCall("c1", "save_note", '{"text": "x"}'),), "rehearsal", 1000, 500,
+                              rehearsal=True)  # fmt: skip
+        return ModelReply("done", (), "rehearsal", 1000, 500, rehearsal=True)
+
+    office = await make_office(FunctionModel(rehearse))
+    await office.hire(office.brief_for(str(write_brief(tools=["save_note"]))), name="Ada")
+    task = await office.assign("ada", "Work")
+    await office.run(until_idle=True)
+    assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
+    first, second = [s for s in await office.journal.steps(task_id=task.id) if s.kind == "model"]
+    assert first.cost_usd == 0.0 and second.cost_usd == (1000 * 2.0 + 500 * 8.0) / 1e6  # simulated from then on
+    overbilled = await office.journal.read(
+        lambda c: c.exec_driver_sql("SELECT count(*) FROM audit WHERE kind = 'provider_overbilled'").scalar()
+    )
+    assert overbilled == 0
