@@ -16,6 +16,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from engine import model_choice
 from engine.briefs import WorkingHours
@@ -127,6 +128,7 @@ class DecisionSync:
         self.version = -1  # the version of the owner's decisions last applied
         self._refreshing = asyncio.Lock()
         self._simulating: str | None = None  # the stored price simulation last applied
+        self._broken: dict[str, tuple[int, int] | None] = {}  # employee id -> its bad brief file as last seen
 
     async def moved(self) -> bool:
         """Whether any process decided something since the last `apply`."""
@@ -142,6 +144,27 @@ class DecisionSync:
         if decisions.simulate != self._simulating:
             self._simulating = decisions.simulate
             use_simulated_prices(self._guardrails, decisions.simulate)
+
+    async def fixed_briefs(self) -> list[str]:
+        """Seat whoever's brief file was broken and has since been fixed by hand (ids); the rest wait.
+
+        The file is only read again once it changed (its size or time): a poll costs a `stat` per broken brief.
+        """
+        roster, seated = self._roster, []
+        for employee_id, record in list(roster.unseated.items()):
+            now = await asyncio.to_thread(_file_stamp, record.brief_path)
+            if self._broken.setdefault(employee_id, now) == now:
+                continue
+            self._broken[employee_id] = now
+            async with self._refreshing:
+                if employee_id not in roster.unseated or employee_id in roster.employees:
+                    continue
+                employee = await roster.seat(record)
+            if employee is not None:
+                self._broken.pop(employee_id, None)
+                self._workers.start(employee)
+                seated.append(employee_id)
+        return seated
 
     async def refresh(self) -> None:
         """Re-read what the owner decided (from any process) and apply it; wake whoever it concerns."""
@@ -174,3 +197,11 @@ class DecisionSync:
             self._bus.publish(self._guardrails.spend_event(employee.id, simulated=simulated))  # ceilings may differ
         self._bus.publish(DecisionsChanged(version=decisions.version))
         await self._board.retry_over_budget()
+
+
+def _file_stamp(path: str) -> tuple[int, int] | None:
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size

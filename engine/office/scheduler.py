@@ -207,6 +207,7 @@ class Scheduler:
         )  # one read for the three looks
         if version != self._sync.version:  # the owner decided something, in some process, since the last look
             await self._sync.refresh()
+        await self._sync.fixed_briefs()  # a brief file fixed by hand: its employee starts work
         self._journal_queued([t for t in open_ if t.status == "queued"])
         await self._leases([t for t in open_ if t.status == "running"])
         if self._teams is not None:

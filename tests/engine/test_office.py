@@ -487,3 +487,27 @@ async def test_two_offices_hiring_at_once_never_give_two_people_one_name(
     await hired_ada.dismiss("Ada")
     assert (await window.hire(window.brief_for(brief), name="ADA")).name == "ADA"  # Ada has left
     await terminal.close()
+
+
+async def test_a_brief_fixed_by_hand_while_the_office_runs_puts_its_employee_to_work(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """README: "Fix that file" — the running office (a `run --background` service) sees the fix itself."""
+    office = await make_office(ScriptedModel())
+    record = await office.hire(office.brief_for(str(write_brief())), name="Ada")
+    task = await office.assign("ada", "Plan my week")
+    await office.close()
+    path = Path(record.brief_path)
+    good = await asyncio.to_thread(path.read_text)
+    await asyncio.to_thread(path.write_text, good.replace("function:", "function: wizard\nx_function:", 1))
+
+    office = await make_office(ScriptedModel(say("planned")))
+    assert record.id in office.parts.roster.unseated
+    await office.run(until_idle=True)
+    assert (await office.journal.task(task.id)).status == "queued"  # type: ignore[union-attr]
+    assert await office.parts.decisions.fixed_briefs() == []  # the poll: unchanged, so not read again
+    await asyncio.to_thread(path.write_text, good + "\n")  # fixed, a byte longer: told apart within a clock tick
+    assert await office.parts.decisions.fixed_briefs() == [record.id]
+    await office.run(until_idle=True)
+    assert (await office.journal.task(task.id)).status in ("done", "review")  # type: ignore[union-attr]
+    assert record.id not in office.parts.roster.unseated and not office.parts.roster.brief_errors
