@@ -92,7 +92,8 @@ def team_tools(teams: Teams, journal: Journal) -> list[Tool]:
         version = await journal.read(lambda c: store.read_artifact_version(c, name, args.path))
         if version == 0 or not target.is_file():
             raise ToolError(f"no team file {args.path!r} yet (write it with team_write, base_version 0)")
-        return f"[version {version}]\n" + target.read_text(encoding="utf-8", errors="replace")
+        text = await asyncio.to_thread(target.read_text, encoding="utf-8", errors="replace")  # off the loop
+        return f"[version {version}]\n" + text
 
     async def write(ctx: ToolContext, args: TeamWriteArgs) -> str:
         name = team(ctx)
@@ -107,9 +108,9 @@ def team_tools(teams: Teams, journal: Journal) -> list[Tool]:
             version = current + 1
             digest = hashlib.sha256(args.content.encode()).hexdigest()
             kept = target.parent / ".versions" / f"{target.name}.v{version}"
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            kept.write_text(args.content, encoding="utf-8")  # every version kept beside the newest
-            target.write_text(args.content, encoding="utf-8")
+            # Off the event loop: a hung disk or share stalls this call (its timeout, Ctrl-C still work), not the
+            # office. Every version is kept beside the newest.
+            await asyncio.to_thread(_write_versions, args.content, kept, target)
             await journal.write(
                 store.insert_artifact(name, args.path, version, digest, ctx.employee_id, ctx.task_id, _now(teams))
             )
@@ -216,3 +217,9 @@ def _inside(root: Path, relative: str) -> Path:
 
 def _now(teams: Teams) -> str:
     return teams.now()
+
+
+def _write_versions(content: str, kept: Path, target: Path) -> None:
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text(content, encoding="utf-8")
+    target.write_text(content, encoding="utf-8")

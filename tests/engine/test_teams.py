@@ -441,3 +441,41 @@ async def test_in_rehearsal_each_card_builds_on_the_team_files_before_it(
     shipped = (workspace / "sprint" / "final.md").read_text()
     assert "Built on sprint/writer.md:" in shipped and "Built on sprint/designer.md:" in shipped
     assert designer in {t.employee_id for t in tasks.values()}
+
+
+async def test_a_team_file_write_that_hangs_stalls_its_own_call_not_the_office(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """A hung disk or share (a FIFO nobody reads stands in) froze the event loop: no other employee, lease,
+    Ctrl-C or timeout got a turn. The write now waits off the loop."""
+    import os
+    import threading
+
+    model = ScriptedModel(call("team_write", path="launch.md", content="v1", base_version=0), say("written"))
+    office = await make_office(model)
+    _lead, writer = await _team(office, write_brief, size=2)
+    versions = office.teams.workspace("studio") / ".versions"
+    versions.mkdir(parents=True)
+    fifo = versions / "launch.md.v1"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    drain = threading.Timer(1.5, lambda: got.append(fifo.read_text()))  # the disk comes back, in any case
+    drain.start()
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    await office.assign(writer, "Draft the launch words")
+    working = asyncio.create_task(office.run(until_idle=True))
+    await asyncio.sleep(1.0)  # the write is stuck on the FIFO all this while
+    stuck_ticks = ticks
+    await working
+    drain.join()
+    ticker.cancel()
+    assert stuck_ticks > 30  # the loop kept turning while the write waited
+    assert got == ["v1"] and (office.teams.workspace("studio") / "launch.md").read_text() == "v1"
