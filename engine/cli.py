@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from engine import cli_input
 from engine.cli_passphrase import ask_passphrase
 from engine.paths import Home
+from engine.terminal import printable_output
 
 if TYPE_CHECKING:  # the office and its parts load only for the command that runs (a reading command is fast)
     import asyncio
@@ -151,6 +152,11 @@ def build_parser(extra: Callable[[Any], None] | None = None, *, only: str | None
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one headless command. (`headcount` with no command is the app: see app/launcher.py.)"""
+    with printable_output():  # words from a model, an email or a memory are shown, never obeyed
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(only=command_of(words))
     args = parser.parse_args(words)
