@@ -53,10 +53,10 @@ def session(account: EmailAccount, password: str) -> Iterator[imaplib.IMAP4]:
         try:
             imap_login(client, account, password)
         except imaplib.IMAP4.error as exc:
-            raise MailError(f"{where} refused the login of {account.user}: {_text(exc)}") from None
+            raise MailError(f"{where} refused the login of {account.user}: {_text(exc.args[0] if exc.args else exc)}") from None
         yield client
     except (OSError, imaplib.IMAP4.error) as exc:
-        raise MailError(f"{where} failed: {_text(exc)}") from None
+        raise MailError(f"{where} failed: {_text(exc.args[0] if exc.args else exc)}") from None
     finally:
         with contextlib.suppress(Exception):
             client.logout()

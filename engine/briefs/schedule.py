@@ -34,7 +34,14 @@ def parse_window(value: str) -> Span:
     days = _days(match["days"].replace(" ", ""), value)
     start, end = _minute(match["start"], value), _minute(match["end"], value)
     if end <= start:
-        raise ValueError(f"expected the window to end after it starts, got {value!r}")
+        days_said = match["days"].replace(" ", "")
+        overnight = (
+            f"; a night shift is two windows: '{days_said} {match['start']}-24:00' and the next mornings "
+            f"'… 00:00-{match['end']}'"
+            if end < start
+            else ""
+        )
+        raise ValueError(f"expected the window to end after it starts, got {value!r}{overnight}")
     return Span(days, start, end)
 
 

@@ -356,3 +356,15 @@ def test_the_readme_example_uses_every_field_and_loads(tmp_path: Path, readme_pa
     assert set(front) == set(BriefFields.model_fields)
     assert brief.model.to_config().price == Price(3.0, 15.0)
     assert not brief.hours.always and brief.hours.days_off == (dt.date(2025, 12, 25), dt.date(2025, 12, 26))
+
+
+def test_a_night_shift_written_as_one_window_is_told_how_to_write_it() -> None:
+    from engine.briefs.schedule import parse_window
+
+    with pytest.raises(ValueError, match="a night shift is two windows: 'mon-fri 22:00-24:00' and"):
+        parse_window("mon-fri 22:00-06:00")
+    with pytest.raises(ValueError) as same:
+        parse_window("mon-fri 09:00-09:00")
+    assert "night shift" not in str(same.value)  # an empty window is no night shift
+    late, early = parse_window("mon-fri 22:00-24:00"), parse_window("tue-sat 00:00-06:00")  # as the hint says
+    assert (late.start_minute, late.end_minute, early.start_minute, early.end_minute) == (1320, 1440, 0, 360)

@@ -61,6 +61,7 @@ def _everything_on_disk(home: Path) -> bytes:
 def test_connect_lists_and_disconnects_an_account(headcount_home: Path, dovecot: Dovecot, smtp_sink: SmtpSink) -> None:
     wrong = headcount(headcount_home, *_connect_args(dovecot, smtp_sink), stdin="not-it\n", ok=False)
     assert "refused the login of owner@example.com" in wrong.stderr and "Nothing was saved" in wrong.stderr
+    assert "b'" not in wrong.stderr  # the server's words, not Python's spelling of bytes
     outside = [*_connect_args(dovecot, smtp_sink)[:-1], "--plain"]
     outside[outside.index("--imap-host") + 1] = "mail.example.com"
     refused = headcount(headcount_home, *outside, stdin=f"{OWNER_PASSWORD}\n", ok=False)
