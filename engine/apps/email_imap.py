@@ -53,10 +53,10 @@ def session(account: EmailAccount, password: str) -> Iterator[imaplib.IMAP4]:
         try:
             imap_login(client, account, password)
         except imaplib.IMAP4.error as exc:
-            raise MailError(f"{where} refused the login of {account.user}: {_text(exc.args[0] if exc.args else exc)}") from None
+            raise MailError(f"{where} refused the login of {account.user}: {_text(exc)}") from None
         yield client
     except (OSError, imaplib.IMAP4.error) as exc:
-        raise MailError(f"{where} failed: {_text(exc.args[0] if exc.args else exc)}") from None
+        raise MailError(f"{where} failed: {_text(exc)}") from None
     finally:
         with contextlib.suppress(Exception):
             client.logout()
@@ -140,6 +140,8 @@ def _quote(text: str) -> str:
 
 
 def _text(value: object) -> str:
+    if isinstance(value, BaseException) and value.args:  # imaplib's errors carry the server's bytes
+        value = value.args[0]
     if isinstance(value, (list, tuple)):
         value = b" ".join(v if isinstance(v, bytes) else str(v).encode() for v in value)
     if isinstance(value, bytes):
