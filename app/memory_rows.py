@@ -58,6 +58,7 @@ class MemoryView:
     given: tuple[GivenStep, ...]
     query: str = ""
     more: bool = False  # older memories than the rows exist: a search finds them
+    crowded: str = ""  # more memories are pinned than a task is given: which are left out, and what to do
 
 
 def layer_of(memory: Any) -> Layer:
@@ -137,7 +138,8 @@ class MemoryCommands:
         else:
             memories = await office.memory.listing(profile, limit=LIST_LIMIT + 1)
         more = not query.strip() and len(memories) > LIST_LIMIT
-        return MemoryView(tuple(map(to_row, memories[:LIST_LIMIT])), await self.given(), query, more)
+        crowded = await office.memory.crowded(profile)
+        return MemoryView(tuple(map(to_row, memories[:LIST_LIMIT])), await self.given(), query, more, crowded)
 
     async def given(self) -> tuple[GivenStep, ...]:
         office = self._office()

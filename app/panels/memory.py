@@ -56,6 +56,9 @@ class MemoryTab(QWidget):
         self.search.returnPressed.connect(self._search)
         self.search.textChanged.connect(lambda text: self._search() if not text else None)  # cleared: list all
         self.count = muted("", wrap=False)
+        self.crowded = muted("")  # more pinned than a task is given (the command line says the same)
+        self.crowded.setObjectName("error")
+        self.crowded.hide()
 
         self.memories = QTreeWidget()
         self.memories.setColumnCount(3)
@@ -92,6 +95,7 @@ class MemoryTab(QWidget):
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addLayout(row(self.search, self.count, stretch_after=False))
+        top_layout.addWidget(self.crowded)
         top_layout.addWidget(self.memories, 1)
         top_layout.addLayout(row(self.edit_button, self.pin_button, self.forget_button))
         bottom = QWidget()
@@ -156,6 +160,8 @@ class MemoryTab(QWidget):
         if view.more:
             shown = f"the {len(view.rows)} newest shown: search for older ones"
         self.count.setText(shown)
+        self.crowded.setText(view.crowded.replace("memory EMPLOYEE unpin ID", "select one, Unpin"))
+        self.crowded.setVisible(bool(view.crowded))
         self.count.setMinimumWidth(self.count.fontMetrics().horizontalAdvance(shown) + 8)
         self._set_given(view)
         self._selection_changed()

@@ -161,10 +161,20 @@ def test_the_tab_on_a_real_office_edits_pins_and_forgets_for_good(
         panel.grab().save(str(tmp_path / "memory-tab.png"))
         Path("/tmp/memory-tab.png").write_bytes((tmp_path / "memory-tab.png").read_bytes())
 
+        assert tab.crowded.isHidden()
         tab.select(acme.memory.id)
         tab.pin_button.click()
         loop.drain()
         assert loop.run(office.memory.get(acme.memory.id)).pinned  # durable: a row in the database
+        assert tab.crowded.isHidden()  # two pinned: both given with every task
+        extra = [loop.run(office.memory.remember(mia, "facts", f"Branch {n} opens at {n + 7}", pinned=True))
+                 for n in range(5)]  # fmt: skip
+        tab.search.returnPressed.emit()  # a fresh read (what any change brings)
+        loop.drain()
+        assert not tab.crowded.isHidden() and "7 memories are meant for every task" in tab.crowded.text()
+        assert "select one, Unpin" in tab.crowded.text()
+        for kept in extra:
+            loop.run(office.memory.set_pinned(mia, kept.memory.id, False))
         tab.select(acme.memory.id)
         tab.edit_selected("Acme Bakery wants emails on Wednesday afternoons.")
         loop.drain()
