@@ -79,7 +79,8 @@ def generic_check(kind: AppKind, name: str, value: str, has_key: KeyLookup, onli
             + kind.reconnect.format(name=name),
             details=details,
         )
-    return Check(name=NAME, status="ok", summary=f"{who} at {address}{key_note}; reached", details=details)
+    signing_in = "; reached (the address only: `headcount connections` tries the connection itself, login and all)"
+    return Check(name=NAME, status="ok", summary=f"{who} at {address}{key_note}{signing_in}", details=details)
 
 
 # --- the kinds this office knows -----------------------------------------------------------------
