@@ -450,6 +450,7 @@ async def test_a_team_file_write_that_hangs_stalls_its_own_call_not_the_office(
     Ctrl-C or timeout got a turn. The write now waits off the loop."""
     import os
     import threading
+    import time
 
     model = ScriptedModel(call("team_write", path="launch.md", content="v1", base_version=0), say("written"))
     office = await make_office(model)
@@ -459,7 +460,12 @@ async def test_a_team_file_write_that_hangs_stalls_its_own_call_not_the_office(
     fifo = versions / "launch.md.v1"
     os.mkfifo(fifo)
     got: list[str] = []
-    drain = threading.Timer(1.5, lambda: got.append(fifo.read_text()))  # the disk comes back, in any case
+
+    def disk_comes_back() -> None:  # in any case, so a loop that did block fails the test rather than hang it
+        time.sleep(1.5)  # (not threading.Timer: its timed wait never ends under faketime)
+        got.append(fifo.read_text())
+
+    drain = threading.Thread(target=disk_comes_back)
     drain.start()
     ticks = 0
 
