@@ -174,6 +174,9 @@ class Window(_Strict):
         return window_text(self.span())
 
 
+MACHINE_ZONES = frozenset({"localtime", "posixrules"})  # /usr/share/zoneinfo files that name no place
+
+
 class WorkingHours(_Strict):
     """`24/7`, or a timezone with weekly windows and days off."""
 
@@ -194,6 +197,11 @@ class WorkingHours(_Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
+        if value.lower() in MACHINE_ZONES or value.startswith(("posix/", "right/")):  # files, not places
+            raise ValueError(
+                f"expected a place's IANA timezone like 'Europe/London', got {value!r}: it follows whatever "
+                "this machine is set to, so the hours would move with it"
+            )
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):

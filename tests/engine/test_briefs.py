@@ -368,3 +368,14 @@ def test_a_night_shift_written_as_one_window_is_told_how_to_write_it() -> None:
     assert "night shift" not in str(same.value)  # an empty window is no night shift
     late, early = parse_window("mon-fri 22:00-24:00"), parse_window("tue-sat 00:00-06:00")  # as the hint says
     assert (late.start_minute, late.end_minute, early.start_minute, early.end_minute) == (1320, 1440, 0, 360)
+
+
+@pytest.mark.parametrize("zone", ["localtime", "posixrules", "posix/Europe/London", "right/UTC"])
+def test_a_time_zone_must_name_a_place_not_this_machines_setting(zone: str) -> None:
+    from pydantic import ValidationError
+
+    from engine.briefs.model import WorkingHours
+
+    with pytest.raises(ValidationError, match="follows whatever this machine is set to"):
+        WorkingHours(timezone=zone, windows=["mon-fri 09:00-17:00"])
+    assert WorkingHours(timezone="Europe/London", windows=["mon-fri 09:00-17:00"]).timezone == "Europe/London"
