@@ -444,44 +444,39 @@ async def test_in_rehearsal_each_card_builds_on_the_team_files_before_it(
 
 
 async def test_a_team_file_write_that_hangs_stalls_its_own_call_not_the_office(
-    make_office: OfficeFactory, write_brief: BriefWriter
+    make_office: OfficeFactory, write_brief: BriefWriter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A hung disk or share (a FIFO nobody reads stands in) froze the event loop: no other employee, lease,
-    Ctrl-C or timeout got a turn. The write now waits off the loop."""
-    import os
+    """A hung disk or share froze the event loop: no other employee, lease, Ctrl-C or timeout got a turn. The
+    write now waits off the loop. The disk here hangs until the test lets it go (waits on state, not time);
+    a write made on the loop's own thread is let through at once and recorded, so the old code fails, not hangs."""
     import threading
-    import time
 
+    loop_thread = threading.get_ident()
+    writing, disk_back = threading.Event(), threading.Event()
+    on_loop: list[bool] = []
+    write_text = Path.write_text
+
+    def hung_disk(self: Path, *args: Any, **kwargs: Any) -> int:
+        if self.name.startswith("launch.md"):  # the version kept and the newest copy
+            on_loop.append(threading.get_ident() == loop_thread)
+            writing.set()
+            if not on_loop[-1]:
+                disk_back.wait()
+        return write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", hung_disk)
     model = ScriptedModel(call("team_write", path="launch.md", content="v1", base_version=0), say("written"))
     office = await make_office(model)
     _lead, writer = await _team(office, write_brief, size=2)
-    versions = office.teams.workspace("studio") / ".versions"
-    versions.mkdir(parents=True)
-    fifo = versions / "launch.md.v1"
-    os.mkfifo(fifo)
-    got: list[str] = []
-
-    def disk_comes_back() -> None:  # in any case, so a loop that did block fails the test rather than hang it
-        time.sleep(1.5)  # (not threading.Timer: its timed wait never ends under faketime)
-        got.append(fifo.read_text())
-
-    drain = threading.Thread(target=disk_comes_back)
-    drain.start()
-    ticks = 0
-
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
-
-    ticker = asyncio.create_task(tick())
     await office.assign(writer, "Draft the launch words")
     working = asyncio.create_task(office.run(until_idle=True))
-    await asyncio.sleep(1.0)  # the write is stuck on the FIFO all this while
-    stuck_ticks = ticks
+    await asyncio.to_thread(writing.wait)  # the write has begun, and hangs
+    target = office.teams.workspace("studio") / "launch.md"
+    answered = await office.journal.tasks()  # the office still answers meanwhile
+    written_meanwhile = await asyncio.to_thread(target.exists)
+    disk_back.set()
     await working
-    drain.join()
-    ticker.cancel()
-    assert stuck_ticks > 30  # the loop kept turning while the write waited
-    assert got == ["v1"] and (office.teams.workspace("studio") / "launch.md").read_text() == "v1"
+    assert answered and not written_meanwhile  # the loop kept turning while the write waited
+    assert on_loop == [False, False]  # both writes off the loop
+    kept = target.parent / ".versions" / "launch.md.v1"
+    assert [await asyncio.to_thread(p.read_text) for p in (kept, target)] == ["v1", "v1"]
