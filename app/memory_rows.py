@@ -138,7 +138,7 @@ class MemoryCommands:
         else:
             memories = await office.memory.listing(profile, limit=LIST_LIMIT + 1)
         more = not query.strip() and len(memories) > LIST_LIMIT
-        crowded = await office.memory.crowded(profile)
+        crowded = await office.memory.crowded(profile, "select one, Unpin")
         return MemoryView(tuple(map(to_row, memories[:LIST_LIMIT])), await self.given(), query, more, crowded)
 
     async def given(self) -> tuple[GivenStep, ...]:

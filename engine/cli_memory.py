@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import shlex
 import sys
 import zoneinfo
 from collections.abc import Awaitable, Callable, Sequence
@@ -122,7 +123,7 @@ async def _pin(office: Office, profile: Profile, action: str, words: list[str], 
         print(json.dumps(_row(memory, None), indent=2, ensure_ascii=False))
     elif memory.pinned:
         print(f"Pinned {memory.id}: it is given with every task.")
-        await _warn_crowded(office, profile)
+        await _warn_crowded(office, profile, profile.employee_id)
     else:
         print(f"Unpinned {memory.id}: it is given when a task is about it.")
     return 0
@@ -144,12 +145,13 @@ async def _remember(office: Office, args: argparse.Namespace) -> int:
         replaced = f"; it replaces {', '.join(kept.replaced)}" if kept.replaced else ""
         whose = f"{name}'s team" if args.team else name
         print(f"{whose} will remember it as {kept.memory.id} (pinned: given with every task){replaced}.")
-    await _warn_crowded(office, profile)
+    await _warn_crowded(office, profile, args.employee)
     return 0
 
 
-async def _warn_crowded(office: Office, profile: Profile) -> None:
-    warning = await _book(office).crowded(profile)
+async def _warn_crowded(office: Office, profile: Profile, who: str) -> None:
+    unpin = f"headcount memory {shlex.quote(office.find(who).record.name)} unpin ID"
+    warning = await _book(office).crowded(profile, unpin)
     if warning:
         print(f"Note: {warning}", file=sys.stderr)
 

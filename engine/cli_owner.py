@@ -380,9 +380,9 @@ async def _call_in(office: Office, args: argparse.Namespace) -> int:
         if not ended:
             print(f"{shift.employee} was not called in; their working hours stand.")
             return 0
-        change = f"{shift.change.astimezone():%a %d %b %H:%M %Z}" if shift.change else ""
-        now = f"on duty (their own hours) until {change}" if shift.on_duty else f"off duty until {change}"
-        print(f"Call-in ended: {shift.employee} is {now if change else 'back on their own hours'}.")
+        now = "on duty (their own hours)" if shift.on_duty else "off duty"
+        until = f" until {shift.change.astimezone():%a %d %b %H:%M %Z}" if shift.change else ""
+        print(f"Call-in ended: {shift.employee} is {now}{until}.")
         return 0
     asked = office.clock.now() + timedelta(hours=args.hours)
     kept = await office.call_in(args.employee, args.hours)

@@ -160,7 +160,7 @@ class MemoryTab(QWidget):
         if view.more:
             shown = f"the {len(view.rows)} newest shown: search for older ones"
         self.count.setText(shown)
-        self.crowded.setText(view.crowded.replace("memory EMPLOYEE unpin ID", "select one, Unpin"))
+        self.crowded.setText(view.crowded)
         self.crowded.setVisible(bool(view.crowded))
         self.count.setMinimumWidth(self.count.fontMetrics().horizontalAdvance(shown) + 8)
         self._set_given(view)

@@ -204,8 +204,9 @@ class Memories:
             await self.forget(old.id)
         return new, old
 
-    async def crowded(self, profile: Profile) -> str:
-        """A warning when more memories are meant for every task than a task is given; "" when all fit."""
+    async def crowded(self, profile: Profile, unpin: str = "headcount memory EMPLOYEE unpin ID") -> str:
+        """A warning when more memories are meant for every task than a task is given; "" when all fit.
+        `unpin`: how the owner unpins one where the warning is shown (a command, a button)."""
         since, limit = self.since(profile), self.budget.standing
         every = await self.journal.read(
             lambda c: reads.standing(c, profile.employee_id, profile.team, since=since, limit=limit + 50)
@@ -216,7 +217,7 @@ class Memories:
         return (
             f"{len(every)} memories are meant for every task, but a task is given {limit}: the tone first, then "
             f"the most important and newest. Not given now: {left}. Unpin what matters less "
-            f"(memory EMPLOYEE unpin ID); unpinned, a memory is still given when a task is about it."
+            f"({unpin}); unpinned, a memory is still given when a task is about it."
         )
 
     async def set_pinned(self, profile: Profile, memory_id: str, pinned: bool) -> MemoryRecord:

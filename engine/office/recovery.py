@@ -6,6 +6,7 @@ import dataclasses
 import logging
 
 from engine.clock import Clock
+from engine.memory.text import clip
 from engine.store import writes
 from engine.store.journal import Journal
 from engine.store.recovery import read_interrupted
@@ -48,8 +49,7 @@ async def recover(
                 log.info("task %s: the interrupted %s was checked: %s", task_id, tool, check.result)
                 changed.append(task_id)
                 continue
-            said = arguments or ""
-            shown = said if len(said) <= SHOWN_ARGUMENTS else said[:SHOWN_ARGUMENTS] + "…"
+            shown = clip(arguments or "", SHOWN_ARGUMENTS)
             reason = (
                 f"Headcount stopped while {tool} was running ({shown}); it may or may not have happened. "
                 "Check, then tell me whether it happened or should be retried."

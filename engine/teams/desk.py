@@ -175,8 +175,7 @@ class Teams:
 
     async def everyone(self) -> dict[str, str]:
         """Names of every employee a card may name: members, those let go and those whose brief does not load."""
-        staff = await self._journal.employees(include_departed=True)
-        return {**{r.id: r.name for r in staff}, **self.names()}
+        return {r.id: r.name for r in await self._journal.employees(include_departed=True)}
 
     async def task_of(self, ref: str) -> str:
         """The task a board's card stands for (`card_…`), or `ref` itself (a task's id)."""
