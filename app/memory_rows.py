@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from app.coalesce import Coalesced, Spawn
 from app.rows import step_row
+from engine.memory.records import local_day, local_time
 
 if TYPE_CHECKING:
     from engine.office import Office
@@ -34,7 +35,8 @@ class MemoryRow:
     text: str
     pinned: bool
     source: str  # owner | task | consolidation
-    created_at: str
+    day: str  # its day where the employee works (a journal entry's own), YYYY-MM-DD
+    when: str  # when it was made, there: YYYY-MM-DD HH:MM
     why: str = ""
 
     @property
@@ -69,8 +71,8 @@ def layer_of(memory: Any) -> Layer:
     return "decisions" if memory.kind == "decisions" else "facts"
 
 
-def to_row(memory: Any) -> MemoryRow:
-    """An `engine.memory.MemoryRecord` as the tab's row."""
+def to_row(memory: Any, timezone: str) -> MemoryRow:
+    """An `engine.memory.MemoryRecord` as the tab's row, dated where its employee works (`timezone`)."""
     return MemoryRow(
         id=memory.id,
         layer=layer_of(memory),
@@ -79,7 +81,8 @@ def to_row(memory: Any) -> MemoryRow:
         text=" ".join(memory.text.split()),
         pinned=bool(memory.pinned),
         source=memory.source,
-        created_at=memory.created_at,
+        day=local_day(memory.created_at, timezone, memory.day),
+        when=f"{local_time(memory.created_at, timezone):%Y-%m-%d %H:%M}",
         why=memory.why,
     )
 
@@ -139,7 +142,8 @@ class MemoryCommands:
             memories = await office.memory.listing(profile, limit=LIST_LIMIT + 1)
         more = not query.strip() and len(memories) > LIST_LIMIT
         crowded = await office.memory.crowded(profile, "select one, Unpin")
-        return MemoryView(tuple(map(to_row, memories[:LIST_LIMIT])), await self.given(), query, more, crowded)
+        rows = tuple(to_row(m, profile.timezone) for m in memories[:LIST_LIMIT])
+        return MemoryView(rows, await self.given(), query, more, crowded)
 
     async def given(self) -> tuple[GivenStep, ...]:
         office = self._office()

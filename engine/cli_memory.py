@@ -21,7 +21,7 @@ from typing import Any
 
 from engine import cli_input
 from engine.errors import OfficeError
-from engine.memory import KINDS, Consolidation, MemoryBook, MemoryRecord, MemoryRefused, Profile
+from engine.memory import KINDS, Consolidation, MemoryBook, MemoryRecord, MemoryRefused, Profile, local_day
 from engine.office import Office
 
 Handler = Callable[[Office, argparse.Namespace], Awaitable[int]]
@@ -83,7 +83,7 @@ async def _memory(office: Office, args: argparse.Namespace) -> int:
         if not text.strip():
             raise OfficeError("memory search needs the words to look for: headcount memory EMPLOYEE search TEXT")
         found = await book.recall(profile, text, include_journal=True, limit=20, retained_only=not args.all)
-        return _print(found, as_json=args.json, empty=f"Nothing remembered matches {text!r}.")
+        return _print(found, profile, as_json=args.json, empty=f"Nothing remembered matches {text!r}.")
     if args.action == "edit":
         return await _edit(office, profile, words, forget_old=args.forget_old, as_json=args.json)
     if args.action in ("pin", "unpin"):
@@ -91,7 +91,7 @@ async def _memory(office: Office, args: argparse.Namespace) -> int:
     if words:
         raise OfficeError(f"unexpected {' '.join(words)!r}; to search: headcount memory {args.employee} search TEXT")
     memories = await book.listing(profile, include_superseded=args.all, retained_only=not args.all)
-    return _print([(m, None) for m in memories], as_json=args.json, empty="Nothing remembered yet.")
+    return _print([(m, None) for m in memories], profile, as_json=args.json, empty="Nothing remembered yet.")
 
 
 async def _edit(office: Office, profile: Profile, words: list[str], *, forget_old: bool, as_json: bool) -> int:
@@ -171,7 +171,8 @@ def _row(memory: MemoryRecord, score: float | None) -> dict[str, Any]:
     return row
 
 
-def _print(found: Sequence[tuple[MemoryRecord, float | None]], *, as_json: bool, empty: str) -> int:
+def _print(found: Sequence[tuple[MemoryRecord, float | None]], profile: Profile, *, as_json: bool, empty: str) -> int:
+    """The memories, each dated by its day where the employee works (`--json` keeps the stored UTC time)."""
     if as_json:
         print(json.dumps([_row(m, s) for m, s in found], indent=2, ensure_ascii=False))
         return 0
@@ -187,7 +188,8 @@ def _print(found: Sequence[tuple[MemoryRecord, float | None]], *, as_json: bool,
         )
         label = memory.kind + (f" ({memory.subject})" if memory.subject else "")
         text = " ".join(memory.text.split())
-        print(f"{memory.id:<14} {memory.created_at[:10]}  {label:<24}{marks}\n    {text}")
+        day = local_day(memory.created_at, profile.timezone, memory.day)
+        print(f"{memory.id:<14} {day}  {label:<24}{marks}\n    {text}")
     return 0
 
 

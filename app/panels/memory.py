@@ -146,7 +146,7 @@ class MemoryTab(QWidget):
             for r in found:
                 subject = f"{r.subject}: " if r.subject else ""
                 kind = f"{r.kind} · pinned" if r.pinned else r.kind
-                item = QTreeWidgetItem([subject + r.text, kind, r.created_at[:10]])
+                item = QTreeWidgetItem([subject + r.text, kind, r.day])
                 item.setData(0, ID_ROLE, r.id)
                 item.setToolTip(0, plain_tip(_tooltip(r)))
                 if r.pinned:
@@ -272,7 +272,7 @@ def _tooltip(memory: MemoryRow) -> str:
     )
     why = f"\nWhy: {memory.why}" if memory.why else ""
     pinned = "\nPinned: given with every task" if memory.pinned else ""
-    return f"{memory.id} · {memory.kind} · from {source}, {memory.created_at[:16].replace('T', ' ')}{why}{pinned}"
+    return f"{memory.id} · {memory.kind} · from {source}, {memory.when}{why}{pinned}"
 
 
 def memory_tab(commands: MemoryCommands) -> MemoryTab:

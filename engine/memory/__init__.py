@@ -10,7 +10,7 @@ from engine.memory.book import Memories, MemoryBudget, Remembered
 from engine.memory.consolidate import Consolidation
 from engine.memory.context import Recollection
 from engine.memory.keeper import MemoryBook
-from engine.memory.records import JOURNAL, KINDS, MemoriesRecalled, MemoryRefused, Profile
+from engine.memory.records import JOURNAL, KINDS, MemoriesRecalled, MemoryRefused, Profile, local_day, local_time
 from engine.memory.tools import memory_tools
 from engine.store.memory import MemoryRecord
 
@@ -29,5 +29,7 @@ __all__ = [
     "Recollection",
     "Remembered",
     "fit",
+    "local_day",
+    "local_time",
     "memory_tools",
 ]

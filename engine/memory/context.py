@@ -14,10 +14,9 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from engine.briefs.model import MemorySettings
 from engine.llm.compaction import estimate_tokens
 from engine.llm.types import Message
-from engine.memory.records import MemoriesRecalled, Profile
+from engine.memory.records import MemoriesRecalled, Profile, local_day
 from engine.memory.text import clip
 from engine.store import memory_reads as reads
 from engine.store.memory import MemoryRecord
@@ -40,13 +39,9 @@ class Recollection:
         return tuple(m.id for m in self.memories)
 
 
-async def prepare(book: Memories, work: TaskWork) -> TaskWork:
-    brief = work.brief
-    settings = brief.memory if brief is not None else MemorySettings()
-    timezone = brief.hours.timezone if brief is not None else "UTC"
-    profile = Profile(work.employee_id, work.team, settings, timezone)
+async def prepare(book: Memories, work: TaskWork, profile: Profile) -> TaskWork:
     book.use_profile(profile)
-    if not settings.enabled:
+    if not profile.settings.enabled:
         return work
     recollection = await recollect(book, profile, work.task_body)
     if recollection.message is None:
@@ -81,7 +76,7 @@ async def recollect(book: Memories, profile: Profile, text: str) -> Recollection
     lines: list[str] = []
     used = estimate_tokens(HEADER)
     for memory in [*standing, *(m for m, _ in relevant)]:
-        line = render(memory)
+        line = render(memory, profile.timezone)
         cost = estimate_tokens(line) + 1
         if len(chosen) >= budget.items or used + cost > budget.tokens:
             break
@@ -97,12 +92,13 @@ async def recollect(book: Memories, profile: Profile, text: str) -> Recollection
     return Recollection({"role": "system", "content": content}, tuple(chosen), tuple(lines))
 
 
-def render(memory: MemoryRecord) -> str:
-    """One memory as the model reads it: id, kind, subject, who and when, the text."""
+def render(memory: MemoryRecord, timezone: str) -> str:
+    """One memory as the model reads it: id, kind, subject, who and when (its day where the employee works),
+    the text."""
     label = "decision" if memory.kind == "decisions" else memory.kind
     if memory.subject:
         label += f", {memory.subject}"
-    when = memory.created_at[:10]
+    when = local_day(memory.created_at, timezone, memory.day)
     who = f"by {memory.decided_by}, " if memory.decided_by else ""
     shared = "team, " if memory.employee_id is None else ""
     why = f" Why: {memory.why}" if memory.why else ""

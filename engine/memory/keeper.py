@@ -14,9 +14,9 @@ from engine.memory.records import Profile
 class MemoryBook(Memories):
     """Memories of one office: remember, recall, correct, forget; context for tasks; consolidation."""
 
-    async def prepare(self, work: TaskWork) -> TaskWork:
-        """The task's work with its memories as context: the scheduler's step before a turn."""
-        return await context.prepare(self, work)
+    async def prepare(self, work: TaskWork, profile: Profile) -> TaskWork:
+        """The task's work with `profile`'s memories as context: the scheduler's step before a turn."""
+        return await context.prepare(self, work, profile)
 
     async def recollect(self, profile: Profile, text: str) -> context.Recollection:
         """The memories a task described by `text` is given, and the message that gives them."""

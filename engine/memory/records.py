@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal, get_args
 
 from engine.briefs.model import MemoryKind, MemorySettings
@@ -25,6 +27,20 @@ class Profile:
     team: str | None = None
     settings: MemorySettings = field(default_factory=MemorySettings)
     timezone: str = "UTC"
+
+
+def local_time(created_at: str, timezone: str) -> datetime:
+    """When a memory was made, on the clock where its employee works (stored in UTC)."""
+    return datetime.fromisoformat(created_at).astimezone(zoneinfo.ZoneInfo(timezone))
+
+
+def local_day(created_at: str, timezone: str, day: str | None = None) -> str:
+    """A memory's day where its employee works: a journal entry's own day, else the day it was made there.
+
+    Shown to the owner and to the model: a decision made on Monday evening in Los Angeles is Monday's, though
+    it is Tuesday in UTC (and a journal entry is written at the end of its day, which is the next in UTC).
+    """
+    return day or local_time(created_at, timezone).date().isoformat()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -71,7 +71,7 @@ def memory_tools(book: Memories) -> list[Tool]:
         found = await book.recall(profile, args.query, kinds=[args.kind] if args.kind else None, include_journal=True)
         if not found:
             return f"nothing remembered matches {args.query!r}"
-        return "\n".join(render(memory) for memory, _ in found)
+        return "\n".join(render(memory, profile.timezone) for memory, _ in found)
 
     async def correct(ctx: ToolContext, args: CorrectArgs) -> str:
         profile = book.profile(ctx.employee_id)

@@ -257,9 +257,7 @@ class Office:
 
     def memory_profile(self, who: str) -> Profile:
         """Whose memory, shared with which team, kept how, and in which time zone its days fall."""
-        employee = self.find(who)
-        timezone = self.parts.roster.hours_of(employee).timezone
-        return Profile(employee.id, employee.record.team, employee.brief.memory, timezone)
+        return self.parts.roster.memory_profile(self.find(who))
 
     def find(self, who: str) -> Employee:
         """An employee by id or by name (case-insensitive). Raises OfficeError."""

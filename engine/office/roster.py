@@ -25,6 +25,7 @@ from engine.guardrails import BudgetLedger, Ceiling
 from engine.hours import ALL_HOURS, hours_key, next_change, on_duty
 from engine.llm.types import ModelClient, ModelConfig, ModelConfigError
 from engine.loop import TaskWork
+from engine.memory import Profile
 from engine.office.belts import Belts
 from engine.office.briefing import BriefVersions
 from engine.office.employee import Employee, check_name, check_team, employee_event
@@ -284,6 +285,10 @@ class Roster:
         if hours_key(employee.id) in self.hours_overrides:
             return "employee"
         return "everyone" if ALL_HOURS in self.hours_overrides else "brief"
+
+    def memory_profile(self, employee: Employee) -> Profile:
+        """Whose memory, shared with which team, kept how, and in which time zone its days fall (its hours')."""
+        return Profile(employee.id, employee.record.team, employee.brief.memory, self.hours_of(employee).timezone)
 
     def on_duty(self, employee: Employee, now: datetime) -> bool:
         return on_duty(self.hours_of(employee), now, employee.called_in_until)

@@ -24,7 +24,6 @@ from engine.guardrails import BudgetLedger
 from engine.hours import next_change, off_duty_detail
 from engine.loop import AgentLoop, Outcome, TaskWork
 from engine.memory import MemoryBook
-from engine.memory.records import Profile
 from engine.office.claims import Claims
 from engine.office.decisions import DecisionSync
 from engine.office.employee import Employee
@@ -350,11 +349,8 @@ class Scheduler:
 
     async def _consolidate(self, employee: Employee) -> None:
         """Turn finished working days into a journal entry and facts; a failure never stops the work."""
-        profile = Profile(
-            employee.id, employee.record.team, employee.brief.memory, self._roster.hours_of(employee).timezone
-        )
         try:
-            await self._memory.consolidate_due(profile)
+            await self._memory.consolidate_due(self._roster.memory_profile(employee))
         except Exception:
             log.exception("could not consolidate %s's memory; it is tried again at the next heartbeat", employee.id)
 
@@ -377,7 +373,8 @@ class Scheduler:
     async def _work_claimed(self, employee: Employee, task: TaskRecord, history: list[StepRecord]) -> Outcome | None:
         task_id = task.id
         # With the employee's MCP tools on its belt (their servers started as needed).
-        work = await self._memory.prepare(self._task_work(employee, task))  # with what it remembers
+        # With what it remembers, its days counted where it works (the owner's hours for it, else its brief's).
+        work = await self._memory.prepare(self._task_work(employee, task), self._roster.memory_profile(employee))
         outcome = await self._connections.run(self._agent_loop, work, history)
         let_go = self.claims.letting_go(task_id)  # the claim goes in the write that settles the task
         if outcome.employee_status == "off_duty":  # hours ended mid-task: carry on next shift

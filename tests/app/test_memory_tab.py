@@ -17,10 +17,11 @@ import yaml
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from app.memory_rows import GivenStep, MemoryCommands, MemoryRow, MemoryView
+from app.memory_rows import GivenStep, MemoryCommands, MemoryRow, MemoryView, to_row
 from app.panels.employee import EmployeePanel
 from app.panels.memory import MemoryTab
 from engine.clock import FakeClock, SequentialIds
+from engine.memory import MemoryRecord
 from engine.office import Office
 from engine.paths import Home
 from engine.testing import ScriptedModel, say
@@ -29,7 +30,7 @@ MONDAY = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def _row(memory_id: str, layer: Any, text: str, *, pinned: bool = False, kind: str = "facts") -> MemoryRow:
-    return MemoryRow(memory_id, layer, kind, "", text, pinned, "owner", "2026-01-05T09:00:00+00:00")
+    return MemoryRow(memory_id, layer, kind, "", text, pinned, "owner", "2026-01-05", "2026-01-05 09:00")
 
 
 def test_the_tab_groups_by_layer_pinned_first_and_sends_the_owners_actions(
@@ -223,3 +224,17 @@ def test_the_tab_on_a_real_office_edits_pins_and_forgets_for_good(
         assert loop.failed == []
     finally:
         loop.run(office.close())
+
+
+def test_a_row_is_dated_where_its_employee_works() -> None:
+    def made(kind: str, created_at: str, day: str | None = None) -> MemoryRecord:
+        return MemoryRecord(
+            "mem_1", "emp_1", None, kind, "", "Some words", "", "", "owner", None, day, 0.5, False, None, created_at
+        )
+
+    evening = to_row(made("decisions", "2026-01-06T03:30:00+00:00"), "America/Los_Angeles")
+    assert (evening.day, evening.when) == ("2026-01-05", "2026-01-05 19:30")  # Monday evening there, not Tuesday
+    assert to_row(made("decisions", "2026-01-06T03:30:00+00:00"), "UTC").day == "2026-01-06"
+    # a journal entry is written in its day's last second there, which is the next day in UTC: it keeps its own
+    entry = to_row(made("journal", "2026-01-06T07:59:59+00:00", day="2026-01-05"), "America/Los_Angeles")
+    assert entry.day == "2026-01-05"

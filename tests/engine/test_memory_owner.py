@@ -15,7 +15,7 @@ from engine.cli import COMMANDS, build_parser
 from engine.clock import FakeClock
 from engine.errors import OfficeError
 from engine.office import Office
-from engine.testing import ScriptedModel
+from engine.testing import ScriptedModel, say
 from tests.engine.conftest import BriefWriter, OfficeFactory
 from tests.engine.test_memory import MARKETER, _hire
 
@@ -125,3 +125,26 @@ async def test_an_edit_from_another_process_reaches_the_running_office(
     text = "\n".join(given.lines)
     assert "warm and playful" in text and "formal" not in text
     assert "Invoices go out on Mondays" in text  # pinned by the owner: given with every task
+
+
+async def test_memories_are_dated_by_the_day_where_the_employee_works(
+    make_office: OfficeFactory, write_brief: BriefWriter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Tuesday 03:30 UTC is Monday 19:30 in Los Angeles, where the owner has Mia work (over her brief's UTC).
+    model = ScriptedModel(say("Drafted."))
+    office: Office = await make_office(model, clock=FakeClock(datetime(2026, 1, 6, 3, 30, tzinfo=UTC)))
+    await _hire(office, write_brief(**MARKETER))
+    run = _runner(office, capsys)
+    await run("hours", "Mia", "--window", "mon-sun 00:00-23:59", "--tz", "America/Los_Angeles")
+    await run("remember", "Mia", "The spring sale runs at 15% off", "--kind", "decisions")
+
+    listed = await run("memory", "Mia")
+    assert " 2026-01-05  decisions" in listed and "2026-01-06" not in listed  # Monday there
+    (row,) = json.loads(await run("memory", "Mia", "--json"))
+    assert row["created_at"].startswith("2026-01-06T03:30")  # stored as it happened, in UTC
+
+    await office.assign("Mia", "Draft the sale email")
+    await office.run(until_idle=True)
+    memory = model.requests[-1].messages[1]["content"]
+    assert "(by the owner, 2026-01-05): The spring sale runs at 15% off" in memory  # the model is told Monday too
+    model.assert_complete()
