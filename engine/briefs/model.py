@@ -219,6 +219,10 @@ class WorkingHours(_Strict):
         """Whether `at` (aware; naive means UTC) falls inside the working hours."""
         return self.always or working_at(self.timezone, [w.span() for w in self.windows], self.days_off, at)
 
+    def works_on(self, day: dt.date) -> bool:
+        """Whether `day` (where the hours are kept) has a working window and is not a day off."""
+        return self.always or (day not in self.days_off and any(day.weekday() in w.days for w in self.windows))
+
 
 class Budget(_Strict):
     """Spending ceilings in USD; none means no ceiling of that kind."""

@@ -52,6 +52,7 @@ def build_teams(
                 tools=frozenset([*e.belt.qualified_names(), *TEAM_TOOLS]),
                 rehearsal=e.config.is_rehearsal,
                 on_duty=roster.on_duty(e, now),
+                hours=roster.hours_of(e),
             )
             for e in roster.employees.values()
             if e.record.team

@@ -10,6 +10,11 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from engine.briefs import WorkingHours
+from engine.hours import describe
+
+ALWAYS = WorkingHours(always=True)
+
 
 class PlannedTask(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -40,6 +45,7 @@ class Member:
     tools: frozenset[str]
     rehearsal: bool
     on_duty: bool = True
+    hours: WorkingHours = ALWAYS  # as the scheduler keeps them (the owner's setting over the brief's)
 
 
 class PlanError(Exception):
@@ -122,7 +128,8 @@ def find_cycle(graph: dict[str, list[str]]) -> list[str]:
 def rehearsal_plan(goal: str, lead: Member, members: Sequence[Member], starts: date, days: int) -> Plan:
     """The deterministic plan of the offline model: the lead briefs, each member does its part, the lead ships."""
     others = [m for m in members if m.id != lead.id]
-    last = starts + timedelta(days=max(days, 1) - 1)
+    ends = starts + timedelta(days=max(days, 1) - 1)
+    last = _working_day(lead, ends, starts, ends)
     middle = starts + timedelta(days=max(days, 1) // 2)
     tasks = [
         PlannedTask(
@@ -131,7 +138,7 @@ def rehearsal_plan(goal: str, lead: Member, members: Sequence[Member], starts: d
             owner=lead.id,
             body=f"Write the brief for the sprint goal: {goal}. Say what each part needs.",
             deliverable="sprint/brief.md",
-            due=starts,
+            due=_working_day(lead, starts, starts, ends),
         )
     ]
     for n, member in enumerate(others, 1):
@@ -143,7 +150,7 @@ def rehearsal_plan(goal: str, lead: Member, members: Sequence[Member], starts: d
                 body=f"Do the {member.title.lower()} part of: {goal}. Build on the brief.",
                 depends_on=["brief"],
                 deliverable=f"sprint/{member.role}.md",
-                due=middle,
+                due=_working_day(member, middle, starts, ends),
             )
         )
     tasks.append(
@@ -160,13 +167,27 @@ def rehearsal_plan(goal: str, lead: Member, members: Sequence[Member], starts: d
     return Plan(tasks=tasks)
 
 
+def _working_day(member: Member, day: date, starts: date, ends: date) -> date:
+    """`day`, or the nearest day inside the sprint that `member` works, the earlier first (a due date on a
+    member's weekend would read as late by Monday); `day` itself when the member works none of them."""
+    for shift in range((ends - starts).days + 1):
+        for candidate in (day - timedelta(days=shift), day + timedelta(days=shift)):
+            if starts <= candidate <= ends and member.hours.works_on(candidate):
+                return candidate
+    return day
+
+
 def planning_prompt(goal: str, members: Sequence[Member], starts: date, ends: date) -> str:
     """What the lead's model is asked, to answer with a JSON plan."""
-    team = "\n".join(f"- {m.id} ({m.name}, {m.title}): tools {', '.join(sorted(m.tools)) or 'none'}" for m in members)
+    team = "\n".join(
+        f"- {m.id} ({m.name}, {m.title}): works {describe(m.hours)}; tools {', '.join(sorted(m.tools)) or 'none'}"
+        for m in members
+    )
     schema = json.dumps(Plan.model_json_schema())
     return (
         f"Plan a sprint for the goal: {goal}\nIt runs from {starts} to {ends}. The team:\n{team}\n\n"
         "Split the goal into tasks, each owned by one member who has the tools it needs, with the keys of the "
-        "tasks it depends on (no cycles), a deliverable file and a due date inside the sprint. "
+        "tasks it depends on (no cycles), a deliverable file and a due date inside the sprint on a day its owner "
+        "works. "
         f"Answer with one JSON object only, matching this schema:\n{schema}"
     )

@@ -167,6 +167,34 @@ async def test_a_real_lead_plans_in_json_and_a_bad_plan_is_refused(
     model.assert_complete()
 
 
+async def test_due_dates_fall_on_days_their_owners_work(make_office: OfficeFactory, write_brief: BriefWriter) -> None:
+    """A sprint planned on a Friday by a weekday team has nothing due on the weekend."""
+    weekdays = {"timezone": "Europe/London", "windows": ["mon-fri 09:00-17:30"]}
+    office = await make_office(FunctionModel(rehearse), clock=FakeClock(datetime(2026, 1, 9, 10, 0, tzinfo=UTC)))
+    await _team(office, write_brief, size=3, hours=weekdays)
+    proposal = await office.teams.plan_sprint("studio", "Launch", days=5)  # Friday 9 to Tuesday 13
+    dues = {c.title.split(":")[0]: date.fromisoformat(c.due) for c in proposal.cards if c.due}
+    assert dues == {
+        "Brief for": date(2026, 1, 9),  # Friday
+        "Writer": date(2026, 1, 12),  # the middle is Sunday: the nearest working day, Monday
+        "Designer": date(2026, 1, 12),
+        "Review and ship": date(2026, 1, 13),
+    }
+
+
+async def test_a_real_lead_is_told_when_each_member_works(make_office: OfficeFactory, write_brief: BriefWriter) -> None:
+    weekdays = {"timezone": "Europe/London", "windows": ["mon-fri 09:00-17:30"]}
+    plan = {"tasks": [{"key": "a", "title": "Write it", "owner": "Writer", "due": "2026-01-12"}]}
+    model = ScriptedModel(say(json.dumps(plan)))
+    real = await make_office(model, clock=FakeClock(datetime(2026, 1, 9, 10, 0, tzinfo=UTC)))
+    await _team(real, write_brief, size=2, hours=weekdays)
+    for employee in real.employees.values():  # as if connected to a real model
+        employee.config = type(employee.config)(model="openai/gpt-test", price=Price(0.15, 0.6))
+    await real.teams.plan_sprint("studio", "Launch", days=5)
+    prompt = model.requests[0].messages[-1]["content"]
+    assert "works mon-fri 09:00-17:30 (Europe/London)" in prompt and "on a day its owner works" in prompt
+
+
 async def _sprint_run(office: Office, clock: FakeClock, hours: int = 24) -> None:
     """Run the office for `hours` simulated hours, an hour at a time."""
     for _ in range(hours):
