@@ -48,6 +48,9 @@ def call_in_key(employee_id: str) -> str:
     return f"{CALL_IN_PREFIX}{employee_id}"
 
 
+Stamp = tuple[int, int] | None  # a file's modification time (ns) and size; None: no such file
+
+
 @dataclass(frozen=True, slots=True)
 class Decisions:
     """Everything the owner set, as read in one transaction."""
@@ -128,7 +131,7 @@ class DecisionSync:
         self.version = -1  # the version of the owner's decisions last applied
         self._refreshing = asyncio.Lock()
         self._simulating: str | None = None  # the stored price simulation last applied
-        self._broken: dict[str, tuple[int, int] | None] = {}  # employee id -> its bad brief file as last seen
+        self._stamps: dict[str, Stamp] = {}  # employee id -> its brief file as last seen (its time and size)
 
     async def moved(self) -> bool:
         """Whether any process decided something since the last `apply`."""
@@ -145,33 +148,46 @@ class DecisionSync:
             self._simulating = decisions.simulate
             use_simulated_prices(self._guardrails, decisions.simulate)
 
-    async def fixed_briefs(self) -> list[str]:
-        """Seat whoever's brief file was broken and has since been fixed by hand (ids); the rest wait.
+    async def edited_briefs(self) -> list[str]:
+        """Read again each brief file edited by hand since the last look; the ids of those seated anew.
 
-        The file is only read again once it changed (its size or time): a poll costs a `stat` per broken brief.
+        A broken file fixed seats its employee; an edited one becomes a new version, used from the employee's
+        next task; a file broken while its employee is seated is reported (`roster`, the window, the log: the
+        file, line and field) and the employee starts no new task until it is fixed (a task under way finishes
+        its turn), as after a restart. A file is read again only once it changed (its time or size): a poll
+        costs a `stat` per employee, all in one trip off the loop.
         """
-        roster, seated = self._roster, []
-        for employee_id, record in list(roster.unseated.items()):
-            now = await asyncio.to_thread(_file_stamp, record.brief_path)
-            if self._broken.setdefault(employee_id, now) == now:
+        roster = self._roster
+        records = {**{e.id: e.record for e in roster.employees.values()}, **roster.unseated}
+        paths = {employee_id: record.brief_path for employee_id, record in records.items()}
+        stamps = await asyncio.to_thread(lambda: {i: _file_stamp(p) for i, p in paths.items()})
+        seated = []
+        for employee_id, now in stamps.items():
+            if self._stamps.setdefault(employee_id, now) == now:
                 continue
-            self._broken[employee_id] = now
+            self._stamps[employee_id] = now
             async with self._refreshing:
-                if employee_id not in roster.unseated or employee_id in roster.employees:
-                    continue
+                record = roster.unseated.get(employee_id)
+                employee = roster.employees.get(employee_id)
+                record = record or (employee.record if employee is not None else None)
+                if record is None:
+                    continue  # let go meanwhile
                 employee = await roster.seat(record)
             if employee is not None:
-                self._broken.pop(employee_id, None)
+                employee.wake.set()  # a worker held by the broken file goes on
                 self._workers.start(employee)
                 seated.append(employee_id)
         return seated
 
-    async def refresh(self) -> None:
-        """Re-read what the owner decided (from any process) and apply it; wake whoever it concerns."""
-        async with self._refreshing:  # one at a time: two would seat someone hired elsewhere twice
-            await self._refresh()
+    async def refresh(self, *, working: bool = True) -> None:
+        """Re-read what the owner decided (from any process) and apply it; wake whoever it concerns.
 
-    async def _refresh(self) -> None:
+        `working=False` for an office that only watches another process work (a window): it follows hires,
+        departures and decisions, and leaves the work they free (held over budget) to the working process."""
+        async with self._refreshing:  # one at a time: two would seat someone hired elsewhere twice
+            await self._refresh(working)
+
+    async def _refresh(self, working: bool = True) -> None:
         decisions = await self._journal.read(read_decisions)
         records = {r.id: r for r in await self._journal.employees()}
         roster = self._roster
@@ -196,10 +212,11 @@ class DecisionSync:
             simulated = employee.config.is_rehearsal and self._guardrails.pricing.simulated is not None
             self._bus.publish(self._guardrails.spend_event(employee.id, simulated=simulated))  # ceilings may differ
         self._bus.publish(DecisionsChanged(version=decisions.version))
-        await self._board.retry_over_budget()
+        if working:
+            await self._board.retry_over_budget()
 
 
-def _file_stamp(path: str) -> tuple[int, int] | None:
+def _file_stamp(path: str) -> Stamp:
     try:
         stat = Path(path).stat()
     except OSError:

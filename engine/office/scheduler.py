@@ -144,7 +144,11 @@ class Scheduler:
                 await self._poll_once()  # assigned or decided in the last moments: go on if it can be worked
                 await self.retry_parked_over_budget()  # a new day that began while the last ones worked
                 now = self._clock.now()
-                if not any(e.queue and self._roster.on_duty(e, now) for e in self._roster.employees.values()):
+                roster = self._roster
+                if not any(
+                    e.queue and roster.on_duty(e, now) and e.id not in roster.unseated
+                    for e in roster.employees.values()
+                ):
                     self._clean = True
                     return
         except BaseExceptionGroup as failed:
@@ -206,7 +210,7 @@ class Scheduler:
         )  # one read for the three looks
         if version != self._sync.version:  # the owner decided something, in some process, since the last look
             await self._sync.refresh()
-        await self._sync.fixed_briefs()  # a brief file fixed by hand: its employee starts work
+        await self._sync.edited_briefs()  # a brief file edited by hand: fixed, changed, or broken
         self._journal_queued([t for t in open_ if t.status == "queued"])
         await self._leases([t for t in open_ if t.status == "running"])
         if self._teams is not None:
@@ -305,6 +309,14 @@ class Scheduler:
                 # a poll) that lands while this worker writes its status is kept, not lost.
                 employee.wake.clear()
                 now = self._clock.now()
+                if employee.queue and employee.id in self._roster.unseated:  # its brief file broke meanwhile
+                    await self._show(
+                        employee, "blocked", f"cannot work until its brief is fixed: {employee.record.brief_path}"
+                    )
+                    if until_idle:
+                        return
+                    await self._wait(employee, now + timedelta(minutes=employee.brief.heartbeat_minutes))
+                    continue
                 if employee.queue and not self._roster.on_duty(employee, now):
                     back = next_change(self._roster.hours_of(employee), now)
                     await self._show(employee, "off_duty", off_duty_detail(back, now))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
+from engine.audit import AuditLog
 from engine.briefs import BriefError
 from engine.events import EscalationRaised, Event, SpendChanged, StatusChanged, TaskChanged
 from engine.llm.client import LiteLLMClient
@@ -505,9 +507,54 @@ async def test_a_brief_fixed_by_hand_while_the_office_runs_puts_its_employee_to_
     assert record.id in office.parts.roster.unseated
     await office.run(until_idle=True)
     assert (await office.journal.task(task.id)).status == "queued"  # type: ignore[union-attr]
-    assert await office.parts.decisions.fixed_briefs() == []  # the poll: unchanged, so not read again
+    assert await office.parts.decisions.edited_briefs() == []  # the poll: unchanged, so not read again
     await asyncio.to_thread(path.write_text, good + "\n")  # fixed, a byte longer: told apart within a clock tick
-    assert await office.parts.decisions.fixed_briefs() == [record.id]
+    assert await office.parts.decisions.edited_briefs() == [record.id]
     await office.run(until_idle=True)
     assert (await office.journal.task(task.id)).status in ("done", "review")  # type: ignore[union-attr]
     assert record.id not in office.parts.roster.unseated and not office.parts.roster.brief_errors
+
+
+async def test_a_brief_edited_by_hand_while_the_office_runs_is_used_from_the_next_task(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """Briefs are files the owner edits by hand: a running office uses the edit, and holds work on a broken one."""
+    model = ScriptedModel(say("one"), say("two"), say("three"))
+    office = await make_office(model)
+    record = await office.hire(office.brief_for(str(write_brief())), name="Ada")
+    path = Path(record.brief_path)
+    good = await asyncio.to_thread(path.read_text)
+    assert await office.parts.decisions.edited_briefs() == []  # the first look: as seated
+    await office.assign("ada", "One")
+    await office.run(until_idle=True)
+    assert "Plain and brief" in model.requests[0].messages[0]["content"]
+
+    await asyncio.to_thread(path.write_text, good.replace("Plain and brief", "Warm, and never in a hurry"))
+    assert await office.parts.decisions.edited_briefs() == [record.id]
+    await office.assign("ada", "Two")
+    await office.run(until_idle=True)
+    assert "Warm, and never in a hurry" in model.requests[1].messages[0]["content"]  # the next task: the edit
+    stored = await office.journal.employees()
+    assert stored[0].brief_version != record.brief_version  # a new version, kept and audited
+    changes = await office.journal.read(functools.partial(AuditLog.rows, kind="brief_changed"))
+    assert [c.data["to"] for c in changes] == [stored[0].brief_version]
+
+    await asyncio.to_thread(path.write_text, good.replace("function: ops", "function: wizard"))
+    assert await office.parts.decisions.edited_briefs() == []
+    (row,) = await office.roster()
+    assert "clerk.md:4: field 'function'" in row["brief_error"]  # the file, line and field to fix
+    third = await office.assign("ada", "Three")
+    await office.run(until_idle=True)
+    assert (await office.journal.task(third.id)).status == "queued"  # type: ignore[union-attr]
+    (held,) = await office.held_work()
+    assert held.kind == "brief" and "field 'function'" in held.reason
+    (row,) = await office.roster()
+    assert row["status"] == "blocked" and "cannot work until its brief is fixed" in row["detail"]
+
+    await asyncio.to_thread(path.write_text, good + "\n")  # fixed, a byte longer: told apart within a clock tick
+    assert await office.parts.decisions.edited_briefs() == [record.id]
+    await office.run(until_idle=True)
+    assert (await office.journal.task(third.id)).status == "done"  # type: ignore[union-attr]
+    (row,) = await office.roster()
+    assert row["brief_error"] is None
+    model.assert_complete()
