@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from engine.cli import build_parser, command_of
+from engine.cli import build_parser, command_of, version_text
 from engine.cli import main as engine_main
 from engine.cli_input import existing_folder_for
 
@@ -42,6 +42,9 @@ def window_home(args: Sequence[str]) -> str | bool | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--version"]:  # without the whole grammar (most of a second)
+        print(version_text())
+        return 0
     if command_of(args) is not None:  # a headless command: the engine parses it, loading only what it needs
         return engine_main(args)
     home = window_home(args)

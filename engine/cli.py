@@ -311,6 +311,9 @@ async def _hire_team(office: Office, args: argparse.Namespace) -> int:
             f"team {args.team} is already hired ({', '.join(working)}); to add to it: "
             f"`headcount hire ROLE --team {args.team}`"
         )
+    missing = catalog.missing_roles(args.team)
+    if missing:  # half a team would plan without some of its hands: nobody is hired
+        raise OfficeError(f"team {args.team} cannot be hired until its roles load:\n" + "\n".join(missing))
     for brief in catalog.team_roles(args.team):
         record = await office.hire(brief, team=args.team)
         lead = " (lead)" if brief.id == catalog.teams[args.team].lead else ""
@@ -539,14 +542,19 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            found = version("headcount")
-        except PackageNotFoundError:  # run from a source tree that was never installed
-            found = "(not installed)"
-        print(f"headcount {found}")
+        print(version_text())
         parser.exit()
+
+
+def version_text() -> str:
+    """`headcount 0.1.0`, as `--version` prints it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("headcount")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        found = "(not installed)"
+    return f"headcount {found}"
 
 
 def _describe(event: Event, names: dict[str, str]) -> str | None:

@@ -45,6 +45,12 @@ class Catalog:
         ordered = [team.lead, *(r for r in team.roles if r != team.lead)]
         return [self.roles[r] for r in ordered if r in self.roles]
 
+    def missing_roles(self, team_id: str) -> list[str]:
+        """Why each of the team's roles that did not load did not: its file's error, or that there is none."""
+        missing = [r for r in self.teams[team_id].roles if r not in self.roles]
+        found = {error.path.stem: str(error) for error in self.errors}  # a role's file is named for its id
+        return [found.get(r, f"no role {r!r} in the catalog") for r in missing]
+
 
 def load_team(path: str | Path) -> Team:
     """Read a team file (`briefs/teams/<id>.yaml`). Raises BriefError."""

@@ -24,3 +24,16 @@ from app.launcher import window_home
 )
 def test_only_a_plain_launch_skips_the_grammar(args: list[str], home: str | bool | None) -> None:
     assert window_home(args) == home
+
+
+def test_version_is_printed_without_the_grammar() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from app.launcher import main; code = main(['--version']); "
+        "print(sorted(m for m in sys.modules if m.startswith('engine.cli_'))); sys.exit(code)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    version, loaded = done.stdout.splitlines()
+    assert version.startswith("headcount ") and loaded == "['engine.cli_input', 'engine.cli_passphrase']"

@@ -101,3 +101,14 @@ def test_team_names_are_checked_where_the_owner_types_them(tmp_path: Path) -> No
     wrong = headcount(home, "summary", "marketing", ok=False)
     assert wrong.returncode == 1 and "no team 'marketing' (teams: legal)" in wrong.stderr
     assert not (home / "teams" / "marketing").exists() and not (tmp_path / "escape").exists()
+
+
+def test_a_team_whose_role_does_not_load_is_not_hired_by_half(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "briefs" / "roles").mkdir(parents=True)  # the owner's own roles override the shipped ones by id
+    broken = "---\nid: compliance-checker\ntitle: Compliance checker\nfunction: wizard\ngoals: [Check]\n---\nChecks.\n"
+    (home / "briefs" / "roles" / "compliance-checker.md").write_text(broken, encoding="utf-8")
+    refused = headcount(home, "hire-team", "legal", ok=False)
+    assert refused.returncode == 1 and "team legal cannot be hired until its roles load" in refused.stderr
+    assert "compliance-checker.md:4: field 'function'" in refused.stderr  # the file, line and field to fix
+    assert json.loads(headcount(home, "roster", "--json").stdout) == []  # nobody: not half a team
