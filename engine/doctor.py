@@ -207,6 +207,22 @@ def data_folder(root: Path) -> Check:
     return Check(name="data folder", status="ok", summary=f"{root} ({_size(free)} free)", details=details)
 
 
+_ACCESS_FIX = (
+    "give yourself read and write access to the data folder and the files in it (ls -l; chmod u+rw, or chown to "
+    "you), then check again; the database itself may well be fine"
+)
+
+
+def _no_access(path: Path) -> str:
+    """What keeps the office from writing `path` (its WAL files sit beside it), or "" when nothing does."""
+    for where in (path, path.parent):
+        if not os.access(where, os.R_OK | os.W_OK):
+            return (
+                f"is not writable for you ({'its folder' if where != path else 'the file'} is read-only or not yours)"
+            )
+    return ""
+
+
 def database(path: Path) -> Check:
     if not path.is_file():
         return Check(name="database", status="ok", summary="none yet: it is created when the office first opens")
@@ -214,9 +230,16 @@ def database(path: Path) -> Check:
     details: dict[str, Any] = {"path": str(path), "size_bytes": size}
     if size == 0:
         return Check(name="database", status="problem", summary=f"{path} is empty (0 bytes)", fix=damaged_advice(path))
+    access = _no_access(path)
+    if access:  # not damaged: restoring a backup over it would lose what it holds
+        return Check(name="database", status="problem", summary=f"{path} {access}", fix=_ACCESS_FIX, details=details)
     try:
         problems = quick_check(path)
         revision = schema_revision(path)
+    except sqlite3.OperationalError as exc:  # could not be opened or locked: a question of access, not damage
+        details["error"] = str(exc)
+        summary = f"{path} could not be read: {exc}"
+        return Check(name="database", status="problem", summary=summary, fix=_ACCESS_FIX, details=details)
     except sqlite3.DatabaseError as exc:
         problems, revision = [str(exc)], None
     details["revision"] = revision

@@ -26,7 +26,7 @@ def describe_sqlite_error(path: Path, exc: BaseException) -> str:
     if "full" in text or (io_error and _nearly_full(path)):
         return f"the disk holding {path} is full; free some space: nothing already saved was lost"
     if "readonly" in text or "unable to open" in text:
-        return f"cannot write the database {path}: check the folder's permissions"
+        return f"cannot write the database {path}: check the permissions of the file and its folder (ls -l)"
     if io_error:
         return (
             f"cannot write the database {path}: the disk refused the write ({exc}); check the disk and the "

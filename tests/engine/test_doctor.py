@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -119,6 +120,29 @@ def test_a_damaged_database_is_a_problem_whose_fix_restores_the_newest_backup(he
     assert checks["database"].status == "problem"
     assert "damaged" in checks["database"].summary
     assert "headcount" in checks["database"].fix and "restore" in checks["database"].fix
+
+
+async def test_a_database_the_owner_cannot_write_is_an_access_problem_never_restore_advice(
+    headcount_home: Path, make_office: OfficeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Restoring an older backup over a healthy database the owner only lacks access to would lose its work."""
+    office = await make_office(ScriptedModel())
+    await office.close()
+    real_access = doctor.os.access
+    # The folder read-only for this user, as `chmod a-w` makes it for anyone but root (the tests may run as root).
+    monkeypatch.setattr(doctor.os, "access", lambda p, mode: Path(p) != headcount_home and real_access(p, mode))
+    check = run(headcount_home)["database"]
+    assert check.status == "problem" and "not writable for you (its folder" in check.summary
+    assert "restore" not in check.fix and "chmod" in check.fix
+    monkeypatch.setattr(doctor.os, "access", real_access)
+
+    def refused(path: Path) -> list[str]:  # what SQLite says opening a WAL database in a read-only folder
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(doctor, "quick_check", refused)
+    check = run(headcount_home)["database"]
+    assert check.status == "problem" and "could not be read: attempt to write a readonly database" in check.summary
+    assert "damaged" not in check.summary and "restore" not in check.fix
 
 
 def test_an_empty_database_file_is_a_problem_not_a_new_office(headcount_home: Path) -> None:
