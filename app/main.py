@@ -15,8 +15,11 @@ import importlib
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -151,18 +154,57 @@ def _settle(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-def display_problem(environ: dict[str, str] | None = None, platform: str = sys.platform) -> str | None:
-    """Why a window cannot open here (no display on Linux), said before Qt aborts with its own words."""
+X11_SOCKETS = Path("/tmp/.X11-unix")
+_ELSEWHERE = (
+    "On a server, run it on a virtual display: xvfb-run -a headcount; or work from the command line: headcount --help"
+)
+
+
+def display_problem(
+    environ: dict[str, str] | None = None, platform: str = sys.platform, x11_sockets: Path = X11_SOCKETS
+) -> str | None:
+    """Why a window cannot open here (no display on Linux, or none answering), said before Qt aborts with its
+    own words (a stale DISPLAY makes it blame a missing xcb-cursor library and suggest reinstalling)."""
     env = os.environ if environ is None else environ
     if not platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
         return None
-    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+    x11, wayland = env.get("DISPLAY", ""), env.get("WAYLAND_DISPLAY", "")
+    if not (x11 or wayland):
+        return f"there is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). {_ELSEWHERE}"
+    if (wayland and _wayland_answers(wayland, env)) or (x11 and _x11_answers(x11, x11_sockets)):
         return None
-    return (
-        "there is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). "
-        "On a server, run it on a virtual display: xvfb-run -a headcount; "
-        "or work from the command line: headcount --help"
-    )
+    named = " nor ".join(f"{k}={v}" for k, v in (("DISPLAY", x11), ("WAYLAND_DISPLAY", wayland)) if v)
+    return f"no display answers at {named} (the session that set it may have ended). {_ELSEWHERE}"
+
+
+def _x11_answers(display: str, sockets: Path) -> bool:
+    """Whether an X server accepts a connection at `display` (`:0`, `:0.0`, `unix:0`, `host:0`, a socket path)."""
+    host, _, number = display.rpartition(":")
+    number = number.split(".")[0]
+    if not number.isdigit():
+        return True  # a form this check does not know: let Qt try
+    if host in ("", "unix") or host.startswith("/"):
+        path = host if host.startswith("/") else str(sockets / f"X{number}")
+        return any(_unix_answers(p) for p in (path, f"\0{path}"))  # the file, then Linux's abstract namespace
+    try:
+        with socket.create_connection((host, 6000 + int(number)), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def _wayland_answers(name: str, env: Mapping[str, str]) -> bool:
+    return _unix_answers(str(Path(env.get("XDG_RUNTIME_DIR", "")) / name))  # an absolute name stands alone
+
+
+def _unix_answers(path: str) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(path)
+        except OSError:
+            return False
+    return True
 
 
 def main() -> int:
