@@ -128,7 +128,9 @@ class Bridge:
         self.working = True
 
     async def reload(self) -> None:
-        """Re-read what another process changed (no events cross processes): the office's snapshot again."""
+        """Re-read what another process changed (no events cross processes): who works here (hired or let go
+        elsewhere: their events follow), then the office's snapshot again."""
+        await self._office().follow()
         for event in await self._office().snapshot():
             self._fan_out(event)
         await self._seed_spend()
@@ -409,16 +411,20 @@ class Bridge:
             return "Key storage arrives with the model layer; keys are never written to the database or logs."
         return f"Keys are stored in: {Secrets().backend_description()}. Never in the database or logs."
 
-    def save_settings(self, values: SettingsValues) -> Awaitable[str | None]:
-        """Apply the settings for real; the dialog waits for the engine's answer (an error keeps it open)."""
-        return self.spawn(self._save_settings(values), "apply the settings")
+    def save_settings(self, values: SettingsValues, opened: SettingsValues | None = None) -> Awaitable[str | None]:
+        """Apply what the owner changed in a dialog that opened with `opened` (default: the latest settings) for
+        real; the dialog waits for the engine's answer (an error keeps it open)."""
+        return self.spawn(self._save_settings(values, opened or self.settings), "apply the settings")
 
-    async def _save_settings(self, values: SettingsValues) -> str | None:
+    async def _save_settings(self, values: SettingsValues, opened: SettingsValues) -> str | None:
         office = self._office()
-        applied = await apply_settings(office, self.settings, values)
+        # Against what the dialog showed: a change made meanwhile elsewhere (a model connected, a ceiling set from
+        # the terminal) is not the owner's to undo by saving a dialog that never showed it.
+        applied = await apply_settings(office, opened, values)
         if applied.error is not None:
             return applied.error
-        self.settings = await store_settings(office, values)
+        await store_settings(office, values)
+        self.settings = await self._load_settings()  # the office's decisions over the dialog's values
         self._update_model_label()
         await self._seed_spend()
         self.state.tell("Settings applied: " + ("; ".join(applied.done) if applied.done else "nothing changed"))

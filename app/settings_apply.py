@@ -68,7 +68,8 @@ async def apply_settings(office: Office, old: SettingsValues, new: SettingsValue
             Secrets(home=office.home.root).set(key_name(provider.id), new.key)
             result.done.append(f"{provider.label.split(' (')[0]} key saved in {Secrets().backend_description()}")
         if provider.id == "rehearsal":
-            if office.office_model() is not None:  # the office's own state: a model may be connected elsewhere
+            # Only when the owner chose it here: a model connected since the dialog opened stays connected.
+            if new.provider != old.provider and office.office_model() is not None:
                 await office.disconnect_model()
                 result.done.append("back to rehearsal")
         elif (new.provider, new.model, new.api_base, new.price_in_per_mtok, new.price_out_per_mtok) != (

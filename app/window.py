@@ -352,8 +352,8 @@ class MainWindow(QMainWindow):
         return memory(employee_id) if callable(memory) else None
 
     def _let_go(self, employee_id: str) -> None:
+        # The panel closes once they have left (EmployeeLeft): a refusal (mid-task) leaves it open, saying why.
         self.commands.let_go(employee_id)
-        self.close_employee(employee_id)
 
     def close_employee(self, employee_id: str) -> None:
         panel = self.employee_panels.pop(employee_id, None)
@@ -386,9 +386,10 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> SettingsDialog:
         from app.panels.settings import SettingsDialog
 
+        opened = self.commands.settings  # what the owner changes is told from this, not from the office's latest
         dialog = SettingsDialog(
-            self.commands.settings,
-            self.commands.save_settings,
+            opened,
+            lambda values: self.commands.save_settings(values, opened),
             self.commands.keyring_note(),
             parent=self,
             employees=self.commands.employees(),

@@ -255,6 +255,11 @@ class Office:
         self.parts.workers.start(employee)
         return employee.record
 
+    async def follow(self) -> None:
+        """Catch up with what other processes hired, let go and decided, for an office that only watches
+        another process work it (a window): a working office does this at each poll, and frees the work."""
+        await self.parts.decisions.refresh(working=False)
+
     def memory_profile(self, who: str) -> Profile:
         """Whose memory, shared with which team, kept how, and in which time zone its days fall."""
         return self.parts.roster.memory_profile(self.find(who))

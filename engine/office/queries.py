@@ -80,8 +80,8 @@ class OfficeQueries:
             record = records.get(employee.id, employee.record)
             events.append(employee_event(employee, record))
             status, detail = shown.get(record.id, ("idle", ""))
-            if status != "idle":
-                events.append(StatusChanged(employee_id=record.id, status=status, detail=detail))
+            # Idle too: a view that read the office before (a window watching another process) must see work end.
+            events.append(StatusChanged(employee_id=record.id, status=status, detail=detail))
             simulated = employee.config.is_rehearsal and self._guardrails.pricing.simulated is not None
             events.append(self._guardrails.spend_event(record.id, simulated=simulated))
         for t in tasks:
@@ -163,11 +163,12 @@ class OfficeQueries:
         roster = self._roster
         for task in await self._journal.tasks(statuses=["queued", "waiting", "parked", "uncertain", "review"]):
             employee = roster.employees.get(task.employee_id)
+            unseated = roster.unseated.get(task.employee_id)  # its brief does not load (broken since it was seated?)
+            if unseated is not None:
+                reason = roster.brief_errors.get(unseated.id, "its brief does not load")
+                held.append(Held(unseated.name, "brief", task.id, task.title, reason))
+                continue
             if employee is None:
-                unseated = roster.unseated.get(task.employee_id)  # employed, but its brief does not load
-                if unseated is not None:
-                    reason = roster.brief_errors.get(unseated.id, "its brief does not load")
-                    held.append(Held(unseated.name, "brief", task.id, task.title, reason))
                 continue
             name = employee.record.name
             if task.status == "queued":

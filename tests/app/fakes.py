@@ -132,7 +132,7 @@ class Recorder:
     def keyring_note(self) -> str:
         return "Keys go to a test keyring."
 
-    def save_settings(self, values: SettingsValues) -> str | None:
+    def save_settings(self, values: SettingsValues, opened: SettingsValues | None = None) -> str | None:
         self._record("save_settings", values)
         return None
 

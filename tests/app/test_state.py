@@ -197,7 +197,7 @@ async def test_the_window_rereads_the_settings_when_another_process_decides(head
     """The owner connects a model and sets office hours from the terminal while the window is open: the
     dialog then opens on them, and choosing Rehearsal there disconnects the model for real."""
     from app.bridge import Bridge
-    from app.forms import InboxItem, SettingsValues
+    from app.forms import InboxItem
     from app.settings_apply import apply_settings
     from engine.briefs import WorkingHours
     from engine.llm.types import Price
@@ -223,10 +223,48 @@ async def test_the_window_rereads_the_settings_when_another_process_decides(head
         assert (shown.days, shown.start, shown.end) == ((0, 1, 2, 3), "08:30", "16:00")
 
         assert "appr_decided_elsewhere" not in bridge.state.inbox
-        stale = SettingsValues()  # a dialog opened before: it believes the office rehearses
-        applied = await apply_settings(window_office, stale, stale.model_copy(update={"provider": "rehearsal"}))
-        assert applied.error is None and "back to rehearsal" in applied.done
+        applied = await apply_settings(window_office, shown, shown.model_copy(update={"provider": "rehearsal"}))
+        assert applied.error is None and "back to rehearsal" in applied.done  # chosen in a dialog that showed it
         assert window_office.office_model() is None
+    finally:
+        unsubscribe()
+        await terminal.close()
+        await window_office.close()
+
+
+async def test_saving_a_dialog_opened_before_a_terminal_change_does_not_undo_it(headcount_home: Path) -> None:
+    """A Settings dialog opened, then a model connected and the office's ceiling set from the terminal: saving
+    the dialog (unchanged, or with only the hours changed) keeps both; it applies only what the owner changed."""
+    from app.bridge import Bridge
+    from engine.llm.types import Price
+    from engine.office import Office
+    from engine.paths import Home
+    from engine.testing import ScriptedModel
+
+    home = Home.resolve(headcount_home)
+    window_office = await Office.open(home, model=ScriptedModel())
+    terminal = await Office.open(home, model=ScriptedModel())
+    bridge = Bridge(OfficeState(), window_office)
+    unsubscribe = window_office.bus.subscribe(bridge._on_event)
+    try:
+        await terminal.set_ceiling("office", per_day=30.0)
+        await window_office.parts.decisions.refresh()
+        await asyncio.gather(*bridge._tasks)
+        opened = bridge.settings  # the dialog opens on rehearsal and $30 a day
+        assert (opened.provider, opened.office_ceiling_per_day) == ("rehearsal", 30.0)
+        await terminal.connect_model("openai/llama3.1", api_base="http://127.0.0.1:11434/v1", price=Price(0, 0))
+        await terminal.set_ceiling("office", per_day=75.0)
+        await window_office.parts.decisions.refresh()  # the window's poll: its latest settings move on
+        await asyncio.gather(*bridge._tasks)
+
+        assert await bridge.save_settings(opened, opened) is None  # saved as it opened
+        assert window_office.office_model() is not None  # still connected
+        assert (await window_office.budget_report())["office"]["ceiling_per_day_usd"] == 75.0
+        only_hours = opened.model_copy(update={"office_hours": True, "always_on": True, "timezone": "Europe/Paris"})
+        assert await bridge.save_settings(only_hours, opened) is None
+        assert window_office.office_model() is not None
+        assert (await window_office.budget_report())["office"]["ceiling_per_day_usd"] == 75.0
+        assert bridge.settings.provider == "local" and bridge.settings.office_ceiling_per_day == 75.0  # as stored
     finally:
         unsubscribe()
         await terminal.close()
@@ -271,3 +309,59 @@ def test_spend_goes_on_the_employees_own_budget_day_not_the_machines() -> None:
     assert state.employees["e1"].spend_day == date(2026, 3, 1)
     state.apply(SpendChanged(employee_id="e1", today_usd=0.1, ceiling_usd=2.0, day="2026-03-02"))  # midnight there
     assert state.spend_history["e1"] == {date(2026, 3, 1): 0.9, date(2026, 3, 2): 0.1}
+
+
+async def test_a_watching_window_follows_hires_departures_and_work_in_the_working_process(
+    headcount_home: Path, tmp_path: Path
+) -> None:
+    """While `headcount run` works the office, a window only watches: each re-read (every 3 s) shows who was
+    hired or let go there, and who is at work."""
+    import yaml
+
+    from app.bridge import Bridge
+    from engine.llm.types import Message, ModelReply, ToolSchema
+    from engine.office import Office
+    from engine.paths import Home
+    from engine.testing import FunctionModel, ScriptedModel
+
+    go_on, called = asyncio.Event(), asyncio.Event()
+
+    async def slow(messages: list[Message], tools: list[ToolSchema]) -> ModelReply:
+        called.set()
+        await go_on.wait()
+        return ModelReply(text="Done.", tool_calls=(), model="scripted/slow")
+
+    front = {"id": "clerk", "title": "Clerk", "function": "ops", "goals": ["Tidy"], "tools": [], "probation": 0}
+    brief = tmp_path / "clerk.md"
+    brief.write_text(f"---\n{yaml.safe_dump(front)}---\nTidies.\n", encoding="utf-8")
+    home = Home.resolve(headcount_home)
+    working = await Office.open(home, model=FunctionModel(slow))
+    window_office = await Office.open(home, model=ScriptedModel())
+    bridge = Bridge(OfficeState(), window_office)
+    unsubscribe = window_office.bus.subscribe(bridge._on_event)
+    run: asyncio.Task[None] | None = None
+    try:
+        ada = await working.hire(working.brief_for(str(brief)), name="Ada")
+        ben = await working.hire(working.brief_for(str(brief)), name="Ben")
+        await bridge.reload()
+        assert {r.name for r in bridge.state.employees.values()} == {"Ada", "Ben"}  # hired elsewhere: shown
+
+        await working.dismiss("Ben")
+        await working.assign("Ada", "Tidy the shelf")
+        run = asyncio.create_task(working.run(until_idle=True))
+        await called.wait()  # Ada is at work in the other process
+        await bridge.reload()
+        assert set(bridge.state.employees) == {ada.id}  # let go elsewhere: gone
+        assert bridge.state.employees[ada.id].status == "thinking"  # at work in the other process
+        assert ben.id not in window_office.employees  # nobody can give Ben work from the window
+        go_on.set()
+        await run
+        await bridge.reload()
+        assert bridge.state.employees[ada.id].status == "idle"  # done there: idle here too
+    finally:
+        go_on.set()
+        if run is not None:
+            await asyncio.gather(run, return_exceptions=True)
+        unsubscribe()
+        await window_office.close()
+        await working.close()

@@ -56,7 +56,7 @@ def test_clicking_the_roster_opens_the_employee_and_chat_assigns(qtbot: QtBot) -
     assert "emp-ada" not in window.employee_panels
 
 
-def test_letting_go_from_the_panel_reaches_the_office_and_closes_it(qtbot: QtBot) -> None:
+def test_letting_go_from_the_panel_reaches_the_office_and_closes_it_once_they_left(qtbot: QtBot) -> None:
     window, state, commands = make(qtbot)
     populate(state)
     qtbot.waitUntil(lambda: window.roster.row_count() == 5)
@@ -64,7 +64,9 @@ def test_letting_go_from_the_panel_reaches_the_office_and_closes_it(qtbot: QtBot
     assert panel is not None and panel.let_go_button.isVisibleTo(panel)
     panel.let_go()  # what the button does once the owner confirms
     assert commands.named("let_go") == [("emp-ada",)]
-    assert "emp-ada" not in window.employee_panels
+    assert "emp-ada" in window.employee_panels  # not before the office says so: it may refuse (mid-task)
+    state.apply(EmployeeLeft(employee_id="emp-ada"))
+    qtbot.waitUntil(lambda: "emp-ada" not in window.employee_panels)
 
 
 def test_welcome_banner_dismisses_and_inbox_actions_reach_commands(qtbot: QtBot) -> None:
