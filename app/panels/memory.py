@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QFont, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
@@ -30,6 +30,9 @@ from app.theme import ACCENT, MUTED
 ID_ROLE = Qt.ItemDataRole.UserRole
 
 
+REREAD_MS = 5000  # how often an open Memory tab reads the memories again
+
+
 class MemoryTab(QWidget):
     """Memories grouped into facts, decisions, journal and team (pinned first), and the per-step given list."""
 
@@ -48,7 +51,13 @@ class MemoryTab(QWidget):
         self._on_show = on_show
         self._latest_step: tuple[str, str] | None = None
         self._rows: dict[str, MemoryRow] = {}
+        self._view: MemoryView | None = None
         self.loaded = False  # a view has arrived at least once
+        # While on screen, read again every few seconds: `remember` or `forget` in a terminal, or another
+        # window, changes the memories with no event reaching this process. An unchanged view is not redrawn.
+        self.reread = QTimer(self)
+        self.reread.setInterval(REREAD_MS)
+        self.reread.timeout.connect(lambda: self._on_show() if self._on_show is not None else None)
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search memories (words, a customer, a decision)…")
@@ -117,6 +126,11 @@ class MemoryTab(QWidget):
         super().showEvent(event)
         if self._on_show is not None:
             self._on_show()  # each visit reads the memories again: another process may have changed them
+        self.reread.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.reread.stop()
 
     def follow(self, latest_step: tuple[str, str] | None) -> None:
         """The employee's latest step (id, status): when it changes and the tab is on screen, read again, so
@@ -131,6 +145,9 @@ class MemoryTab(QWidget):
 
     def set_view(self, view: MemoryView) -> None:
         self.loaded = True
+        if view == self._view:
+            return  # as shown: the list keeps its scroll position and selection
+        self._view = view
         chosen = self.selected_id()
         self._rows = {r.id: r for r in view.rows}
         self.memories.clear()

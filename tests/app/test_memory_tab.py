@@ -218,7 +218,14 @@ def test_the_tab_on_a_real_office_edits_pins_and_forgets_for_good(
         assert len(loop.pending) == 1
         loop.drain()
         assert [step.split(" · ")[0] for step, _ in tab.given_lines()] == ["Sent the sale email.", "Drafted."]
+        # `headcount remember` in a terminal: no event reaches this process; the open tab reads again on its own.
+        assert tab.reread.isActive()
+        terminal = loop.run(office.memory.remember(mia, "facts", "The shop opens at eight on Saturdays."))
+        tab.reread.timeout.emit()  # what its timer does every few seconds
+        loop.drain()
+        assert terminal.memory.id in tab.layer_ids("facts")
         panel.tabs.setCurrentIndex(0)  # another tab in front: the Memory tab reads nothing
+        assert not tab.reread.isActive()
         tab.follow(("step_later", "finished"))
         assert loop.pending == []
         assert loop.failed == []
