@@ -60,10 +60,13 @@ class BoardRoutes:
         cards = [c.as_json(names) for c in await teams.board(team)]
         rows = [BoardCard(c["id"], c["title"], c["owner"], c["column"], bool(c["escalated"]), c["due"]) for c in cards]
         summaries = await teams.summaries(team)
+        proposed = await teams.sprints(team, status="proposed")  # maybe planned from a terminal: decided here too
         if self.panel is not None:
             self.panel.show_board(team, rows)
             if summaries:
                 self.panel.show_summary(team, summaries[0].text)
+            if proposed and (self.panel.sprint_id != proposed[-1].id or self.panel.plan_box.isHidden()):
+                await self._show_plan(proposed[-1].id)
 
     def plan(self, team: str, goal: str, days: int) -> None:
         self._spawn(self._plan(team, goal, days), "plan the sprint")

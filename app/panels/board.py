@@ -10,15 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
-    QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLineEdit,
-    QListWidget,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -94,15 +97,28 @@ class BoardPanel(QWidget):
         self.message = muted("")
         layout.addWidget(self.message)
 
-        grid = QGridLayout()
-        self.lists: dict[str, QListWidget] = {}
-        for n, (key, title) in enumerate(COLUMNS):
-            grid.addWidget(heading(title, "h3"), 0, n)
-            self.lists[key] = QListWidget()
-            self.lists[key].setWordWrap(True)
-            self.lists[key].setSpacing(4)
-            grid.addWidget(self.lists[key], 1, n)
-        layout.addLayout(grid, 2)
+        # The board's columns as groups of one list, each card a row: five side-by-side columns in a side panel
+        # left each a tenth of its width (titles wrapped a word a line, most columns empty).
+        self.cards = QTreeWidget()
+        self.cards.setColumnCount(3)
+        self.cards.setHeaderLabels(["CARD", "OWNER", "DUE"])
+        self.cards.setWordWrap(True)
+        self.cards.setUniformRowHeights(False)
+        header = self.cards.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        bold = QFont()
+        bold.setBold(True)
+        self.columns: dict[str, QTreeWidgetItem] = {}
+        for key, title in COLUMNS:
+            group = QTreeWidgetItem([f"{title} (0)", "", ""])
+            group.setFont(0, bold)
+            group.setFlags(group.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+            self.cards.addTopLevelItem(group)
+            self.columns[key] = group
+        layout.addWidget(self.cards, 2)
 
         self.plan_box = QWidget()
         plan = QVBoxLayout(self.plan_box)
@@ -151,13 +167,21 @@ class BoardPanel(QWidget):
     def show_board(self, team: str, cards: list[BoardCard]) -> None:
         if team != self.team.currentText():
             return
-        for column in self.lists.values():
-            column.clear()
-        for card in cards:
-            if card.column in self.lists:
-                flag = "  ⚑ escalated" if card.escalated else ""
-                due = f"\ndue {card.due}" if card.due else ""
-                self.lists[card.column].addItem(f"{card.title}\n{card.owner}{due}{flag}")
+        for key, title in COLUMNS:
+            group = self.columns[key]
+            group.takeChildren()
+            mine = [c for c in cards if c.column == key]
+            for card in mine:
+                item = QTreeWidgetItem([("⚑ " if card.escalated else "") + card.title, card.owner, card.due or ""])
+                item.setToolTip(0, card.title + ("\nEscalated: it waits for you" if card.escalated else ""))
+                group.addChild(item)
+            group.setText(0, f"{title} ({len(mine)})")
+            group.setExpanded(True)
+
+    def column_cards(self, column: str) -> list[tuple[str, str, str]]:
+        """The cards shown in `column`, as (title, owner, due) (an escalated title starts with ⚑)."""
+        group = self.columns[column]
+        return [(c.text(0), c.text(1), c.text(2)) for c in map(group.child, range(group.childCount())) if c]
 
     def show_plan(self, sprint_id: str, title: str, plan_json: str, status: str) -> None:
         """A proposed sprint's plan, to edit and approve (an approved one is shown read-only)."""

@@ -303,8 +303,9 @@ class Teams:
                 )
             )
 
-    async def sprints(self, team: str | None = None) -> list[SprintRecord]:
-        return await self._journal.read(lambda c: store.read_sprints(c, team))
+    async def sprints(self, team: str | None = None, status: str | None = None) -> list[SprintRecord]:
+        """The team's sprints (or every team's), oldest first; only those of `status` when given."""
+        return await self._journal.read(lambda c: store.read_sprints(c, team, status))
 
     async def sprint(self, sprint_id: str) -> SprintRecord | None:
         """One sprint, by id (by its key: every sprint the team ever planned is not read to find it)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from engine.bus import EventBus
@@ -29,7 +29,11 @@ AuditOps = Callable[[str, Mapping[str, Any], str | None], list[Op]]
 def plan_cards(
     plan: Plan, sprint: SprintRecord, members: Sequence[Member], ids: IdSource, now: str
 ) -> list[CardRecord]:
-    """The sprint's cards for a checked plan (every owner is on the team), none queued yet."""
+    """The sprint's cards for a checked plan (every owner is on the team), none queued yet.
+
+    Each is dated a microsecond after the one before, in the plan's order: cards are read back by date, then
+    id, and ids are no order at all (random ones, or `card_10` before `card_9`)."""
+    start = datetime.fromisoformat(now)
     return [
         CardRecord(
             id=ids.new("card"),
@@ -45,9 +49,9 @@ def plan_cards(
             task_id=None,
             moved_to=None,
             escalated_at=None,
-            created_at=now,
+            created_at=(start + timedelta(microseconds=n)).isoformat(),
         )
-        for t in plan.tasks
+        for n, t in enumerate(plan.tasks)
     ]
 
 

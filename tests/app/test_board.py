@@ -51,8 +51,7 @@ class Recorder:
 
 
 def _items(panel: BoardPanel, column: str) -> list[str]:
-    widget = panel.lists[column]
-    return [widget.item(i).text() for i in range(widget.count())]
+    return [title for title, _, _ in panel.column_cards(column)]
 
 
 def test_the_board_shows_columns_and_plans_a_sprint_with_clicks(qtbot: QtBot) -> None:
@@ -72,9 +71,11 @@ def test_the_board_shows_columns_and_plans_a_sprint_with_clicks(qtbot: QtBot) ->
             BoardCard("c3", "Which colour?", "Writer", "waiting_owner", escalated=True),
         ],
     )
-    assert _items(panel, "done") == ["Write the brief\nLead"]
-    assert _items(panel, "in_progress") == ["Draw the banner\nDesigner\ndue 2026-01-06"]
-    assert "escalated" in _items(panel, "waiting_owner")[0] and _items(panel, "backlog") == []
+    assert panel.column_cards("done") == [("Write the brief", "Lead", "")]
+    assert panel.column_cards("in_progress") == [("Draw the banner", "Designer", "2026-01-06")]
+    assert _items(panel, "waiting_owner")[0].startswith("⚑ ") and _items(panel, "backlog") == []
+    assert panel.columns["in_progress"].text(0) == "In progress (1)"
+    assert panel.columns["backlog"].text(0) == "Backlog (0)"
 
     qtbot.mouseClick(panel.plan_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.ask, Qt.MouseButton.LeftButton)
@@ -140,8 +141,16 @@ async def test_the_board_plans_edits_and_approves_a_real_sprint(
     routes.attach(panel)
     office.bus.subscribe(routes.on_event)
     await settle()
-    assert panel.team.currentText() == "studio" and all(not _items(panel, c) for c in panel.lists)
+    assert panel.team.currentText() == "studio" and all(not _items(panel, c) for c in panel.columns)
     try:
+        # Planned from a terminal (`headcount sprint studio GOAL`): the board offers it to approve or reject here.
+        elsewhere = await office.teams.plan_sprint("studio", "Plan from the terminal", days=2)
+        routes.load("studio")  # what showing the tab, or the office's next event, does
+        await settle()
+        assert panel.sprint_id == elsewhere.sprint.id and panel.approve.isEnabled() and not panel.plan_box.isHidden()
+        qtbot.mouseClick(panel.reject, Qt.MouseButton.LeftButton)
+        await settle()
+        assert (await office.teams.sprint(elsewhere.sprint.id)).status == "rejected"  # type: ignore[union-attr]
         qtbot.mouseClick(panel.plan_button, Qt.MouseButton.LeftButton)
         panel.goal.setText("Launch the newsletter")
         panel.days.setValue(2)

@@ -508,3 +508,24 @@ async def test_a_team_file_write_that_hangs_stalls_its_own_call_not_the_office(
     assert on_loop == [False, False]  # both writes off the loop
     kept = target.parent / ".versions" / "launch.md.v1"
     assert [await asyncio.to_thread(p.read_text) for p in (kept, target)] == ["v1", "v1"]
+
+
+class _Descending:
+    """Ids that sort against the order they are made in (as random ones may, or `card_10` after `card_9`)."""
+
+    def __init__(self) -> None:
+        self._n = 10_000
+
+    def new(self, kind: str) -> str:
+        self._n -= 1
+        return f"{kind}_{self._n}"
+
+
+async def test_a_plan_reads_back_in_the_order_the_lead_wrote_it(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    office = await make_office(FunctionModel(rehearse), clock=FakeClock(MONDAY_9), ids=_Descending())
+    await _team(office, write_brief, size=3)
+    proposal = await office.teams.plan_sprint("studio", "Launch", days=3)
+    _, plan = await office.teams.plan_of(proposal.sprint.id)
+    assert [t.key for t in plan.tasks] == ["brief", "part1", "part2", "ship"]  # `sprint show`, the window's editor
