@@ -136,6 +136,8 @@ def office_hours(values: SettingsValues) -> WorkingHours | None:
         return WorkingHours.model_validate("24/7")
     if not values.days:
         raise ValueError("pick at least one working day")
+    if not values.timezone.strip():
+        raise ValueError("give the time zone the office hours are in, e.g. Europe/London (or UTC)")
     days = ",".join(DAY_NAMES[d] for d in sorted(values.days))
     return WorkingHours.model_validate(
         {"timezone": values.timezone, "windows": [f"{days} {values.start}-{values.end}"]}

@@ -671,7 +671,9 @@ async def _tasks(office: Stored, args: argparse.Namespace) -> int:
 
 async def _resolve(office: Office, args: argparse.Namespace) -> int:
     await office.resolve(args.task, happened=args.happened)
-    print(f"{args.task}: {'carrying on' if args.happened else 'will retry'}; run `headcount run` to continue")
+    from engine.runlock import to_go_on
+
+    print(f"{args.task}: {'carrying on' if args.happened else 'will retry'}. {to_go_on(office.home.root)}")
     return 0
 
 

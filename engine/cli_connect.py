@@ -17,6 +17,7 @@ from engine.cli_email import connect_email, disconnect_email, email_rows
 from engine.connections import SECRET_IN_ARGS, connect, disconnect
 from engine.errors import invalid_input
 from engine.office import Office, OwnerError
+from engine.runlock import to_go_on
 from engine.tools.ask import answer
 from engine.tools.mcp_config import CALL_TIMEOUT_S, McpServerConfig, McpStartError
 
@@ -199,7 +200,7 @@ async def _disconnect(office: Office, args: argparse.Namespace) -> int:
 
 async def _answer(office: Office, args: argparse.Namespace) -> int:
     await answer(office, args.task, args.text)
-    print(f"{args.task}: answered; it goes on at the next `headcount run` (or in the open window)")
+    print(f"{args.task}: answered. {to_go_on(office.home.root)}")
     return 0
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from engine import cli_input
 from engine.audit_text import KINDS, summarize
 from engine.briefs.limits import DEFAULT_MAX_TOOLS, HARD_MAX_TOOLS
+from engine.runlock import to_go_on
 
 if TYPE_CHECKING:  # the office loads only for a command that changes it (issue 16: reading stays light)
     from engine.office import Office
@@ -258,7 +259,7 @@ async def _approve(office: Office, args: argparse.Namespace) -> int:
         if not isinstance(edit, dict):
             raise SystemExit("headcount approve: --edit must be a JSON object")
     record = await office.decide(args.id, approve=True, edit=edit)
-    print(f"Approved {record.tool}{' with your edits' if edit else ''}. Run `headcount run` to continue.")
+    print(f"Approved {record.tool}{' with your edits' if edit else ''}. {to_go_on(office.home.root)}")
     return 0
 
 
@@ -295,7 +296,7 @@ async def _accept(office: Office, args: argparse.Namespace) -> int:
 
 async def _revise(office: Office, args: argparse.Namespace) -> int:
     await office.revise(args.id, args.comment)
-    print("Sent back for revision. Run `headcount run` to let them work on it.")
+    print(f"Sent back for revision. {to_go_on(office.home.root, 'let them work on it')}")
     return 0
 
 
@@ -307,7 +308,7 @@ async def _probation(office: Office, args: argparse.Namespace) -> int:
 
 async def _resume(office: Office, args: argparse.Namespace) -> int:
     await office.resume(args.task, args.note)
-    print("Back in the queue. Run `headcount run` to continue.")
+    print(f"Back in the queue. {to_go_on(office.home.root)}")
     return 0
 
 

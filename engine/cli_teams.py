@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from engine import cli_input
 from engine.errors import OfficeError
 from engine.office import Office
+from engine.runlock import to_go_on
 from engine.teams import Plan, TeamError
 
 Handler = Callable[[Office, argparse.Namespace], Awaitable[int]]
@@ -95,7 +96,7 @@ async def _sprint(office: Office, args: argparse.Namespace) -> int:
             return await _show(office, args.goal, as_json=False)
         if args.team == "approve":
             sprint = await office.teams.approve(args.goal)
-            print(f"Sprint {sprint.id} approved: its first tasks are queued (`headcount run` works them)")
+            print(f"Sprint {sprint.id} approved: its first tasks are queued. {to_go_on(office.home.root, 'work them')}")
             return 0
         if args.team == "reject":
             sprint = await office.teams.reject(args.goal)

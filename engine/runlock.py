@@ -86,3 +86,12 @@ def lock_holder(path: Path) -> str | None:
             return handle.read().strip() or "another process"
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
         return None
+
+
+def to_go_on(root: Path, then: str = "continue") -> str:
+    """What the owner does for work they just freed to go on: nothing while a process works the office in
+    `root` (a window, `headcount run --background`: it picks the change up within seconds), else `headcount run`."""
+    holder = lock_holder(root / "run.lock")
+    if holder is not None:
+        return f"The office at work in {holder} picks it up within seconds."
+    return f"Run `headcount run` to {then}."

@@ -263,7 +263,7 @@ class SettingsDialog(QDialog):
                 office_ceiling_per_day=self.office_ceiling.value(),
                 employee_ceiling_per_day=self.employee_ceiling.value(),
                 office_hours=self.office_hours.isChecked(),
-                timezone=self.timezone.text().strip() or "UTC",
+                timezone=self.timezone.text().strip(),  # blank is said to be, not taken for UTC
                 always_on=self.always_on.isChecked(),
                 start=self.start.time().toString("HH:mm"),
                 end=self.end.time().toString("HH:mm"),

@@ -290,6 +290,9 @@ async def test_settings_that_do_not_hold_change_nothing(headcount_home: Path) ->
         )  # fmt: skip
         applied = await apply_settings(office, old, careless)
         assert applied.error is not None and "expected an IANA timezone like 'Europe/London'" in applied.error
+        blank = careless.model_copy(update={"timezone": ""})  # left empty: said, not taken for UTC
+        applied = await apply_settings(office, old, blank)
+        assert applied.error is not None and "give the time zone the office hours are in" in applied.error
         assert "pydantic" not in applied.error and "\n" not in applied.error and applied.done == []
         assert await office.budget_report() == before  # nothing applied
         empty = old.model_copy(update={"provider": "local", "model": "  ", "api_base": "http://127.0.0.1:11434/v1"})
