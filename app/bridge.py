@@ -27,6 +27,7 @@ from app.settings_apply import apply_settings, load_settings, store_settings
 from app.state import SPEND_DAYS, STEP_LOG_LIMIT, OfficeState
 from app.theme import money
 from app.timing import mark
+from engine.errors import OfficeError, OwnerError
 from engine.events import DecisionsChanged, Event
 
 EventSink = Callable[[Event], None]
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
+REFUSALS = (OfficeError, OwnerError)  # what the office refuses the owner, with its reason: not a fault
 
 class Bridge:
     """Owns the running office for the window. `await open()` first; `await close()` on quit."""
@@ -103,7 +106,10 @@ class Bridge:
             self._tasks.discard(t)
             if not t.cancelled() and t.exception() is not None:
                 exc = t.exception()
-                log.error("%s failed: %s", what, exc, exc_info=exc)
+                if isinstance(exc, REFUSALS):  # the office said no (decided elsewhere, mid-task): no fault
+                    log.info("could not %s: %s", what, exc)
+                else:
+                    log.error("%s failed: %s", what, exc, exc_info=exc)
                 self.state.tell(f"Could not {what}: {exc}")
 
         task.add_done_callback(done)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import date
 from pathlib import Path
+
+import pytest
 
 from app.state import OfficeState
 from engine.events import (
@@ -368,3 +371,25 @@ async def test_a_watching_window_follows_hires_departures_and_work_in_the_workin
         unsubscribe()
         await window_office.close()
         await working.close()
+
+
+async def test_a_refusal_is_told_to_the_owner_and_logged_without_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from app.bridge import Bridge
+    from engine.errors import OwnerError
+
+    async def refused() -> None:
+        raise OwnerError("that deliverable was accepted already")
+
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    bridge = Bridge(OfficeState(), None)
+    caplog.set_level(logging.INFO, logger="app.bridge")
+    await asyncio.gather(bridge.spawn(refused(), "accept it"), return_exceptions=True)
+    assert bridge.state.notice == "Could not accept it: that deliverable was accepted already"
+    assert [(r.levelname, r.exc_info) for r in caplog.records] == [("INFO", None)]  # an answer, not a fault
+    caplog.clear()
+    await asyncio.gather(bridge.spawn(broken(), "do it"), return_exceptions=True)
+    assert [r.levelname for r in caplog.records] == ["ERROR"] and caplog.records[0].exc_info is not None
