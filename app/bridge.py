@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 REFUSALS = (OfficeError, OwnerError)  # what the office refuses the owner, with its reason: not a fault
 
+
 class Bridge:
     """Owns the running office for the window. `await open()` first; `await close()` on quit."""
 
