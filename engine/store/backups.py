@@ -82,7 +82,9 @@ def newest_backup(folder: Path, kinds: tuple[str, ...] = ()) -> BackupFile | Non
 def take_backup(database: Path, folder: Path, kind: str, now: datetime, *, keep: int = KEEP) -> Path:
     """Copy the live database (consistent under WAL, other connections keep working) into `folder`.
 
-    Older backups of the same kind beyond `keep` are removed afterwards. Raises BackupError.
+    The copy is checked before it counts: a damaged database is not backed up (its copy would be the newest
+    backup, the one the advice names, and push a good one out). Older backups of the same kind beyond `keep`
+    are removed afterwards. Raises BackupError.
     """
     if not database.is_file():
         raise BackupError(f"there is no database at {database} to back up yet")
@@ -92,6 +94,12 @@ def take_backup(database: Path, folder: Path, kind: str, now: datetime, *, keep:
         partial = target.with_name(f".{target.name}{_PARTIAL}")
         try:
             _copy(database, partial)
+            problem = _damage(partial)
+            if problem:
+                raise BackupError(
+                    f"{database} is damaged ({problem}), so it was not backed up: the backups you have are kept; "
+                    f"{damaged_advice(database)}"
+                )
             partial.replace(target)
         finally:
             partial.unlink(missing_ok=True)
@@ -201,6 +209,18 @@ def _free_name(folder: Path, kind: str, now: datetime) -> Path:
         if not target.exists():
             return target
         when += timedelta(microseconds=1)
+
+
+def _damage(path: Path) -> str:
+    """The first problem SQLite's quick check finds in `path`, or "" when it is intact."""
+    conn = sqlite3.connect(path)
+    try:
+        first = str(conn.execute("PRAGMA quick_check(1)").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    finally:
+        conn.close()
+    return "" if first == "ok" else " ".join(first.split())  # one line: "*** in database main *** Page 92: …"
 
 
 def _copy(database: Path, dest_path: Path) -> None:

@@ -421,6 +421,23 @@ def test_a_damaged_databases_message_names_the_newest_backup(headcount_home: Pat
     assert str(older) not in message
 
 
+def test_a_damaged_database_is_not_backed_up_and_the_good_backups_stay(headcount_home: Path) -> None:
+    """Its copy would be the newest backup, the one the damaged-database advice names, and push a good one out."""
+    db, folder = _database(headcount_home), headcount_home / "backups"
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.executemany("INSERT INTO settings (key, value) VALUES (?, ?)", [(f"k{n}", "v" * 200) for n in range(2000)])
+    good = take_backup(db, folder, MANUAL, SUNDAY_0300 - DAY)
+    size = db.stat().st_size
+    with db.open("r+b") as handle:  # a failing disk scribbles over pages in the middle of the file
+        handle.seek(size // 2 // 4096 * 4096)
+        handle.write(bytes(range(256)) * 48)
+    for n in range(KEEP + 1):  # the owner tries again and again
+        with pytest.raises(BackupError, match=r"is damaged .* so it was not backed up: the backups you have are kept"):
+            take_backup(db, folder, MANUAL, SUNDAY_0300 + n * DAY)
+    assert [b.path for b in list_backups(folder)] == [good]
+    assert not list(folder.glob(".headcount-*"))  # no partial copy left behind
+
+
 def test_a_damaged_database_with_no_backup_says_so_and_what_to_do(headcount_home: Path) -> None:
     db = _database(headcount_home)
     _damage(db)
