@@ -96,7 +96,14 @@ class LiteLLMClient:
                 from engine.secrets import Secrets
 
                 self._secrets = await asyncio.to_thread(Secrets)
-            key = await asyncio.to_thread(self._secrets.get, config.api_key_name)
+            from keyring.errors import KeyringError
+
+            try:
+                key = await asyncio.to_thread(self._secrets.get, config.api_key_name)
+            except KeyringError as exc:  # a locked key file, a wrong passphrase: the task waits, the run goes on
+                # Tried again by the office (and at the next start, with the passphrase given): no `resume` needed.
+                message = f"the API key {config.api_key_name!r} cannot be read: {exc}"
+                raise ModelUnavailable(message, passes=True) from None
             if not key:
                 raise ModelConfigError(f"no API key named {config.api_key_name!r} is stored; add it in Settings")
             return str(key)
@@ -137,13 +144,15 @@ class LiteLLMClient:
                     chunks.append(chunk)
                     delta = chunk.choices[0].delta if chunk.choices else None
                     said = said or _says_something(delta)
+                    # A server that ignores max_tokens, in text or in a tool call's arguments: stopped before it
+                    # fills the memory (or the disk), as the idle timeout never fires while pieces keep coming.
+                    written += _length(delta)
+                    if written > most:
+                        raise MalformedReply(
+                            f"the reply ran past {most:,} characters, far beyond its {config.max_output_tokens} "
+                            "tokens (max_tokens): the server ignores the limit"
+                        )
                     if delta is not None and delta.content:
-                        written += len(delta.content)
-                        if written > most:  # a server that ignores max_tokens: stop before it fills the disk
-                            raise MalformedReply(
-                                f"the reply ran past {most:,} characters, far beyond its {config.max_output_tokens} "
-                                "tokens (max_tokens): the server ignores the limit"
-                            )
                         _deliver(request, delta.content)
                     elif delta is not None and getattr(delta, "tool_calls", None):
                         _deliver(request, "")  # writing a tool call (a draft, an email): still typing
@@ -168,6 +177,17 @@ def _says_something(delta: Any) -> bool:
     if delta is None:
         return False
     return bool(getattr(delta, "role", None) or delta.content is not None or getattr(delta, "tool_calls", None))
+
+
+def _length(delta: Any) -> int:
+    """How many characters a streamed piece adds: its text and its tool calls' names and arguments."""
+    if delta is None:
+        return 0
+    size = len(delta.content or "")
+    for call in getattr(delta, "tool_calls", None) or ():
+        function = getattr(call, "function", None)
+        size += len(getattr(function, "name", None) or "") + len(getattr(function, "arguments", None) or "")
+    return size
 
 
 def _deliver(request: ModelRequest, delta: str) -> None:

@@ -21,7 +21,7 @@ from engine.llm.retry import Backoff
 from engine.llm.types import ModelConfig, ModelRequest, ModelUnavailable, Price
 from engine.secrets import MemoryKeyring, Secrets
 from engine.testing import InstantClock
-from tests.fakes.openai_server import Cut, Drop, Fail, FakeOpenAIServer, Garbage, Hang, Reply
+from tests.fakes.openai_server import Cut, Drop, Fail, FakeOpenAIServer, Garbage, Hang, Reply, tool_reply
 
 KEY = "sk-live-abcdefghijklmnop0123"
 MESSAGES = [{"role": "user", "content": "hello"}]
@@ -187,5 +187,13 @@ async def test_usage_the_reply_contradicts_is_estimated_never_taken_as_free(
 
 async def test_a_stream_far_past_max_tokens_is_cut_off(fake_openai: FakeOpenAIServer) -> None:
     fake_openai.script("primary", *[Reply(text=" ".join(f"word{i}" for i in range(5000)))] * 2)
+    message = await failure(config(fake_openai.base_url, max_output_tokens=64), stream=True)
+    assert "the reply ran past 1,024 characters, far beyond its 64 tokens (max_tokens)" in message
+
+
+async def test_a_tool_call_streamed_far_past_max_tokens_is_cut_off_too(fake_openai: FakeOpenAIServer) -> None:
+    """Only text was counted: arguments that never ended kept the call going (and its memory growing) for ever."""
+    endless = json.dumps({"path": "notes.md", "content": "la " * 8000})
+    fake_openai.script("primary", *[tool_reply("write_file", endless)] * 2)
     message = await failure(config(fake_openai.base_url, max_output_tokens=64), stream=True)
     assert "the reply ran past 1,024 characters, far beyond its 64 tokens (max_tokens)" in message
