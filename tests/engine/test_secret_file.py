@@ -99,3 +99,22 @@ def test_the_command_line_without_a_terminal_says_how_to_unlock(tmp_path: Path) 
     assert locked.returncode == 1 and locked.stderr.startswith("headcount: the key file at ")
     assert PASSPHRASE_ENV in locked.stderr and "Traceback" not in locked.stderr
     assert wrong.returncode == 1 and "that passphrase does not open the key file" in wrong.stderr
+
+
+async def test_a_model_call_whose_key_cannot_be_read_waits_and_never_crashes_the_run(
+    headless: None, headcount_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`headcount run` with the wrong passphrase (or none, headless) ended in a sixty-line exception group."""
+    from engine.llm.client import LiteLLMClient
+    from engine.llm.types import ModelConfig, ModelRequest, ModelUnavailable, Price
+
+    Secrets().set("openai", "sk-file-000111222333")
+    monkeypatch.setenv(PASSPHRASE_ENV, "not-the-passphrase")
+    config = ModelConfig(model="openai/gpt-4o-mini", api_key_name="openai", price=Price(0.15, 0.6))
+    request = ModelRequest(config, [{"role": "user", "content": "Hello"}], [])
+    with pytest.raises(ModelUnavailable) as waiting:
+        await LiteLLMClient().complete(request)
+    assert waiting.value.passes  # tried again by the office, and at the next start: no `resume` needed
+    assert str(waiting.value) == "the API key 'openai' cannot be read: that passphrase does not open the key file " + (
+        f"at {headcount_home / 'secrets.enc'}"
+    )
