@@ -30,6 +30,19 @@ def team_scope(team: str) -> str:
     return f"team:{team}"
 
 
+OVERRUN_PREFIX = "overrun:"  # overrun:<scope>:<day> -> the day limit a provider billed past (a settings row)
+
+
+def overrun_key(scope: str, day: str) -> str:
+    return f"{OVERRUN_PREFIX}{scope}:{day}"
+
+
+def parse_overrun(key: str, value: str) -> tuple[str, str, float]:
+    """(scope, day, limit) of an `overrun_key` row."""
+    scope, day = key.removeprefix(OVERRUN_PREFIX).rsplit(":", 1)
+    return scope, day, float(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Ceiling:
     per_turn_usd: float | None = None
@@ -129,6 +142,16 @@ class BudgetLedger:
         self._allowances = defaultdict(float)
         for scope, day, usd in allowances:
             self._allowances[(scope, day)] += usd
+
+    def overruns(self, reservation: Reservation) -> list[tuple[str, str, float]]:
+        """(scope, day, limit) held as spent by `reservation`'s overrun: kept in the database, so a restart
+        holds them too (`hold_overrun`)."""
+        held = [(key, self._overrun.get(key)) for key in reservation.keys]
+        return [(scope, day, limit) for (scope, day), limit in held if limit is not None]
+
+    def hold_overrun(self, scope: str, day: str, limit: float) -> None:
+        """Hold `scope`'s `day` as spent until the owner raises its ceiling above `limit` (read at start-up)."""
+        self._overrun[(scope, day)] = max(self._overrun.get((scope, day), 0.0), limit)
 
     def record_spend(self, employee_id: str, when: datetime, usd: float) -> None:
         """Count spend already made (loaded from the journal at start-up)."""

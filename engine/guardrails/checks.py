@@ -14,10 +14,11 @@ from engine.bus import EventBus
 from engine.clock import Clock, IdSource
 from engine.events import ApprovalRequested, EscalationRaised, SpendChanged
 from engine.guardrails.approvals import ApprovalBook
-from engine.guardrails.budget import OFFICE, BudgetLedger, Refusal, Reservation, employee_scope
+from engine.guardrails.budget import OFFICE, BudgetLedger, Refusal, Reservation, employee_scope, overrun_key
 from engine.guardrails.pricing import Estimator, Pricing
 from engine.llm.types import Message, ModelReply, Price, ToolCall
 from engine.loop import Parked, TaskWork
+from engine.store.settings import put_setting
 from engine.store.writer import Op
 from engine.tools.argrisk import inside, overridden
 from engine.tools.base import Bounds, Judged, ToolError, ToolSpec
@@ -123,6 +124,9 @@ class Guardrails:
                         "billed_usd": round(cost, 8), "prompt_tokens": reply.prompt_tokens,
                         "completion_tokens": reply.completion_tokens, "reason": OVERBILLED}  # fmt: skip
                 ops.append(self.audit.op("provider_overbilled", data, employee_id=work.employee_id, ts=self._now()))
+            # Durable: the day stays held after a restart, as the README promises, until the owner raises it.
+            for scope, day, limit in self.ledger.overruns(held):
+                ops.append(put_setting(overrun_key(scope, day), repr(limit)))
         if self.audit is not None:
             data = {
                 "task_id": work.task_id,

@@ -18,12 +18,13 @@ from engine import model_choice
 from engine.clock import Clock
 from engine.errors import OwnerError
 from engine.guardrails import OFFICE, BudgetLedger, Ceiling, Guardrails, employee_scope, team_scope
+from engine.guardrails.budget import OVERRUN_PREFIX, parse_overrun
 from engine.llm.types import ModelClient, ModelConfig, ModelConfigError, Price
 from engine.office.recorder import Recorder
 from engine.office.roster import Roster
 from engine.office.shown import COST_WINDOW, budget_report
 from engine.store.journal import Journal
-from engine.store.settings import bump_owner_version, delete_setting, put_setting
+from engine.store.settings import bump_owner_version, delete_setting, put_setting, read_settings_starting
 from engine.store.spend import add_allowance, put_ceiling, read_costs_since, read_spend_by_quarter
 from engine.store.writer import Op
 
@@ -61,11 +62,20 @@ class Spending:
         return employee_scope(self._roster.find(target).id)
 
     async def load_spend(self) -> None:
-        """Count the last two days' spend from the journal (ceilings come with the owner's decisions)."""
+        """Count the last two days' spend from the journal (ceilings come with the owner's decisions), and hold
+        again each day a provider billed past its worst case, until the owner raises that ceiling."""
         since = (self._clock.now() - timedelta(days=2)).isoformat()
-        for employee_id, started, usd, _ in await self._journal.read(functools.partial(read_costs_since, since=since)):
+        costs, overruns = await self._journal.read(
+            lambda c: (read_costs_since(c, since), read_settings_starting(c, OVERRUN_PREFIX))
+        )
+        for employee_id, started, usd, _ in costs:
             if employee_id in self._roster.employees:
                 self._ledger.record_spend(employee_id, datetime.fromisoformat(started), usd)
+        for key, value in overruns:
+            try:
+                self._ledger.hold_overrun(*parse_overrun(key, value))
+            except ValueError:
+                log.warning("ignoring an unreadable overrun setting %r", key)
 
     async def set_ceiling(self, target: str, *, per_turn: float | None = None, per_day: float | None = None) -> None:
         """Raise (or lower) a ceiling for good; `math.inf` removes one (even one the brief sets)."""

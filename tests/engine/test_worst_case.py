@@ -74,3 +74,39 @@ async def test_a_provider_billing_above_the_worst_case_stops_spending_at_once(
     assert any(isinstance(e, EscalationRaised) and "billed more than the worst case" in e.reason for e in seen)
     refused = [t for t in tasks if t.status == "parked"]
     assert len(refused) == 40 - hits and all("billed more than the worst case" in t.reason for t in refused)
+
+
+async def test_the_day_stays_held_after_a_restart_until_the_owner_raises_the_ceiling(
+    fake_openai: FakeOpenAIServer, headcount_home: Path, write_brief: BriefWriter
+) -> None:
+    """The hold lived in memory only: the next `headcount run` spent again on the day a provider overbilled."""
+    fake_openai.script("m", *[Reply(prompt_tokens=1_000, completion_tokens=9) for _ in range(3)])  # ~$0.0021 each
+    office = await Office.open(Home.resolve(headcount_home), model=LiteLLMClient())
+    try:
+        await office.hire(office.brief_for(str(write_brief(model=_model(fake_openai.base_url)))), name="Ada")
+        await office.set_ceiling("office", per_day=CEILING)
+        await office.assign("Ada", "Say hello")
+        await office.run(until_idle=True)
+    finally:
+        await office.close()
+    assert fake_openai.hits("m") == 1 and await _spent_at(headcount_home) < CEILING  # overbilled, under the ceiling
+    again = await Office.open(Home.resolve(headcount_home), model=LiteLLMClient())  # the next process
+    try:
+        task = await again.assign("Ada", "Say hello once more")
+        await again.run(until_idle=True)
+        assert fake_openai.hits("m") == 1  # still held: nothing is spent
+        held = await again.journal.task(task.id)
+        assert held is not None and held.status == "parked" and "treated as spent" in held.reason
+        await again.set_ceiling("office", per_day=1.0)  # the owner raises it
+        await again.run(until_idle=True)
+        assert fake_openai.hits("m") > 1
+    finally:
+        await again.close()
+
+
+async def _spent_at(home: Path) -> float:
+    office = await Office.open(Home.resolve(home), model=LiteLLMClient())
+    try:
+        return await _spent(office)
+    finally:
+        await office.close()
