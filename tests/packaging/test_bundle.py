@@ -15,6 +15,7 @@ import tarfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,7 +161,7 @@ def test_qt_answers_the_same_with_the_bundles_smaller_icu_data(bundle: Path, tmp
     shipped = next((bundle / "_internal" / "PySide6" / "Qt" / "lib").glob("libicudata.so.*"))
     (tmp_path / shipped.name).symlink_to(shipped)  # ahead of the venv's full copy, for this run only
 
-    def ask(**env: str) -> tuple[dict[str, object], list[str]]:
+    def ask(**env: str) -> tuple[dict[str, Any], list[str]]:
         done = subprocess.run(
             [sys.executable, "-c", QT_ICU], env={**os.environ, **env}, capture_output=True, text=True, timeout=120
         )
