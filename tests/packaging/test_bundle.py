@@ -193,6 +193,23 @@ def test_the_same_binary_is_the_command_line(bundle: Path, tmp_path: Path) -> No
     assert report["frozen"] is True and doctor.returncode == 0, doctor.stdout
 
 
+def test_time_zones_come_with_the_bundle_for_systems_that_have_none(bundle: Path, tmp_path: Path) -> None:
+    """Windows and minimal Linux have no /usr/share/zoneinfo: zoneinfo then reads the bundled tzdata package.
+
+    PYTHONTZPATH is zoneinfo's list of zone folders (the system's by default): an empty one hides them."""
+    assert (bundle / "_internal" / "tzdata" / "zoneinfo" / "Europe" / "London").is_file()
+    (tmp_path / "no-zones").mkdir()
+    env = {**owner_env(tmp_path), "PYTHONTZPATH": str(tmp_path / "no-zones")}
+    hired = subprocess.run(
+        [str(bundle / "headcount"), "--home", str(tmp_path / "office"), "hire", "assistant"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert hired.returncode == 0 and hired.stdout.startswith("Hired"), hired.stderr  # its hours are Europe/London
+
+
 def test_the_tarball_and_the_deb_carry_the_bundle_desktop_entry_icon_and_unit(
     bundle: Path, tmp_path: Path, measured: dict[str, object]
 ) -> None:
