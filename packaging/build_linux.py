@@ -56,6 +56,25 @@ def make_tarball(bundle: Path, out: Path) -> Path:
     return target
 
 
+def copyright_file(bundle: Path) -> str:
+    """The `.deb`'s /usr/share/doc/headcount/copyright (Debian's machine-readable format), from the notices the
+    spec gathered into the bundle (packaging/notices.py)."""
+    listed = json.loads((bundle / "_internal" / "licenses" / "components.json").read_text())
+    lines = [f" {c['name']} {c['version']} ({c['kind']}): {c['licence']}; licenses/{c['folder']}/" for c in listed]
+    return (
+        "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
+        "Upstream-Name: Headcount\n"
+        "\n"
+        "Files: *\n"
+        "Copyright: Headcount\n"
+        "License: proprietary and third-party\n"
+        " Headcount itself is proprietary. It carries the third-party components below in /opt/headcount,\n"
+        " each under its own licence; their licence texts are in /opt/headcount/_internal/licenses/\n"
+        " (THIRD_PARTY_NOTICES.txt there lists them, the same as below).\n"
+        " .\n" + "\n".join(lines) + "\n"
+    )
+
+
 def make_deb(bundle: Path, out: Path, stage: Path, *, compress: str = "xz") -> Path:
     arch = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True, check=True).stdout.strip()
     root = stage / f"headcount_{version()}_{arch}"
@@ -74,6 +93,9 @@ def make_deb(bundle: Path, out: Path, stage: Path, *, compress: str = "xz") -> P
     units = root / "usr" / "lib" / "systemd" / "user"
     units.mkdir(parents=True)
     shutil.copy2(LINUX / "headcount.service", units / "headcount.service")
+    doc = root / "usr" / "share" / "doc" / "headcount"
+    doc.mkdir(parents=True)
+    (doc / "copyright").write_text(copyright_file(bundle))
     offer = root / "usr" / "share" / "headcount"
     offer.mkdir(parents=True)
     shutil.copy2(LINUX / "headcount-autostart.desktop", offer / "headcount-autostart.desktop")

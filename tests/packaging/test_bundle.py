@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -210,6 +211,29 @@ def test_time_zones_come_with_the_bundle_for_systems_that_have_none(bundle: Path
     assert hired.returncode == 0 and hired.stdout.startswith("Hired"), hired.stderr  # its hours are Europe/London
 
 
+def normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def test_the_bundle_carries_the_licences_of_what_it_carries_and_not_gnu_readline(bundle: Path) -> None:
+    """packaging/notices.py: one folder of licence texts per distribution, Python and system package."""
+    licences = bundle / "_internal" / "licenses"
+    listed = json.loads((licences / "components.json").read_text())
+    names = {normalized(c["name"]) for c in listed}
+    records = {normalized(p.name.rsplit("-", 1)[0]) for p in (bundle / "_internal").glob("*.dist-info")}
+    assert records - {"headcount"} <= names, "a distribution whose package record came along is not listed"
+    assert {"pyside6_essentials", "shiboken6", "panda3d", "litellm", "python", "tzdata", "cryptography"} <= names
+    index = (licences / "THIRD_PARTY_NOTICES.txt").read_text()
+    for component in listed:
+        texts = [p.name for p in (licences / component["folder"]).iterdir()]
+        assert texts, f"no licence text for {component['name']}"
+        assert f"{component['name']} {component['version']}" in index
+    assert "LGPL-3" in {
+        p.name for p in (licences / next(c["folder"] for c in listed if c["name"] == "PySide6_Essentials")).iterdir()
+    }
+    assert not [p for p in bundle.rglob("*readline*")], "GNU readline (GPL-3) is in the bundle"
+
+
 def test_the_tarball_and_the_deb_carry_the_bundle_desktop_entry_icon_and_unit(
     bundle: Path, tmp_path: Path, measured: dict[str, object]
 ) -> None:
@@ -239,6 +263,7 @@ def test_the_tarball_and_the_deb_carry_the_bundle_desktop_entry_icon_and_unit(
     assert "Package: headcount" in info and "Depends: libc6" in info
     contents = subprocess.run(["dpkg-deb", "--contents", str(deb)], capture_output=True, text=True, check=True).stdout
     for path in (
+        "./usr/share/doc/headcount/copyright",
         "./usr/share/applications/headcount.desktop",
         "./usr/share/icons/hicolor/256x256/apps/headcount.png",
         "./usr/lib/systemd/user/headcount.service",
@@ -256,3 +281,6 @@ def test_the_tarball_and_the_deb_carry_the_bundle_desktop_entry_icon_and_unit(
         timeout=120,
     )
     assert version.returncode == 0 and version.stdout.startswith("headcount"), "the installed copy runs"
+    notice = (unpacked / "usr" / "share" / "doc" / "headcount" / "copyright").read_text()
+    assert notice.startswith("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/")
+    assert "PySide6_Essentials 6." in notice and "/opt/headcount/_internal/licenses/" in notice
