@@ -8,15 +8,20 @@ The measured numbers go to build/package/smoke.json (and the README).
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import re
 import subprocess
 import sys
 import tarfile
 import time
+import tomllib
+import zipfile
 from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import pytest
 
@@ -184,7 +189,8 @@ def test_the_same_binary_is_the_command_line(bundle: Path, tmp_path: Path) -> No
     def headcount(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(bundle / "headcount"), *args], env=env, capture_output=True, text=True, timeout=120)
 
-    assert headcount("--version").stdout.strip().startswith("headcount")
+    shipped = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert headcount("--version").stdout.strip() == f"headcount {shipped}"  # the bundle's own package record
     catalog = json.loads(headcount("catalog", "--json").stdout)
     assert {"marketing", "assistant"} <= {team["id"] for team in catalog["teams"]}, "the shipped briefs came along"
     doctor = headcount("doctor", "--json")
@@ -209,6 +215,54 @@ def test_time_zones_come_with_the_bundle_for_systems_that_have_none(bundle: Path
         timeout=120,
     )
     assert hired.returncode == 0 and hired.stdout.startswith("Hired"), hired.stderr  # its hours are Europe/London
+
+
+def checkouts() -> set[str]:
+    """The folders a build could leak: this checkout, the venv, and the checkout the venv's editable install of
+    the app points at (CI builds from the same one; a developer's worktree may build with another's venv)."""
+    found = {str(ROOT), sys.prefix}
+    try:
+        url = json.loads(distribution("headcount").read_text("direct_url.json") or "{}").get("url", "")
+    except PackageNotFoundError:
+        url = ""
+    if url.startswith("file://"):
+        found.add(unquote(urlparse(url).path))
+    return found
+
+
+def contents(path: Path) -> Iterator[tuple[str, bytes]]:
+    """A file's bytes, and those of what it packs: a zip's members; the executable's archive and its Python
+    modules (compressed in the file, so a plain search would not see a path in them)."""
+    yield str(path), path.read_bytes()
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as packed:
+            for name in packed.namelist():
+                yield f"{path}!{name}", packed.read(name)
+    if path.name == "headcount" and path.parent.name != "share":
+        from PyInstaller.archive.readers import CArchiveReader
+
+        archive = CArchiveReader(str(path))
+        for name in archive.toc:
+            if name.endswith(".pyz"):
+                modules = archive.open_embedded_archive(name)
+                for module in modules.toc:
+                    code = modules.extract(module)
+                    yield f"{path}!{name}!{module}", code if isinstance(code, bytes) else marshal.dumps(code)
+            else:
+                yield f"{path}!{name}", archive.extract(name) or b""
+
+
+def test_nothing_in_the_bundle_names_the_checkout_it_was_built_from(bundle: Path) -> None:
+    needles = {folder.encode() for folder in checkouts()}
+    named = [
+        (where, needle.decode())
+        for path in sorted(bundle.rglob("*"))
+        if path.is_file() and not path.is_symlink()
+        for where, data in contents(path)
+        for needle in needles
+        if needle in data
+    ]
+    assert not named, named[:10]
 
 
 def normalized(name: str) -> str:
