@@ -80,7 +80,7 @@ def traced(sources: Iterable[str | Path], *, own: Path) -> tuple[list[Component]
                 found["Python"] = _python(prefix)
         else:
             system.append(source)
-    packages = _debian_packages(system)
+    packages = debian_packages(system)
     for package in sorted(set(packages.values())):
         found[f"debian:{package}"] = _debian(package)
     untraced = sorted(source for source in system if source not in packages)
@@ -169,7 +169,7 @@ def _python(prefix: Path) -> Component:
     return Component(name="Python", version=version, kind="Python", licence="PSF-2.0 (and others)", texts=texts)
 
 
-def _debian_packages(libraries: list[Path]) -> dict[Path, str]:
+def debian_packages(libraries: list[Path]) -> dict[Path, str]:
     """The Debian package that installed each library (merged /usr: dpkg may know it by its /lib path)."""
     if not libraries or not shutil.which("dpkg"):
         return {}

@@ -319,6 +319,15 @@ def test_the_tarball_and_the_deb_carry_the_bundle_desktop_entry_icon_and_unit(
     deb = Path(sizes["deb"])
     info = subprocess.run(["dpkg-deb", "--info", str(deb)], capture_output=True, text=True, check=True).stdout
     assert "Package: headcount" in info and "Depends: libc6" in info
+    fields = {
+        name: subprocess.run(["dpkg-deb", "--field", str(deb), name], capture_output=True, text=True).stdout.strip()
+        for name in ("Depends", "Recommends")
+    }
+    declared = {re.sub(r" \(.*\)", "", package) for listed in fields.values() for package in listed.split(", ")}
+    assert "libgtk-3-0" not in declared, "nothing in the bundle links GTK"
+    assert {"libwayland-client0", "libwayland-cursor0", "libwayland-egl1"} <= declared, "Qt's Wayland platform"
+    assert re.match(r"libc6 \(>= 2\.\d+\)", fields["Depends"]) and {"libgl1", "libegl1", "libxcb1"} <= declared
+    assert fields == {"Depends": ", ".join(sizes["depends"]), "Recommends": ", ".join(sizes["recommends"])}
     contents = subprocess.run(["dpkg-deb", "--contents", str(deb)], capture_output=True, text=True, check=True).stdout
     for path in (
         "./usr/share/doc/headcount/copyright",
