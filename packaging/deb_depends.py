@@ -102,6 +102,7 @@ def newest_glibc(files: Iterable[Path]) -> str | None:
 
 def of_bundle(bundle: Path) -> Relationships:
     """The `.deb`'s relationships for the bundle folder (needs ldd, objdump and, to name packages, dpkg)."""
+    bundle = bundle.resolve()  # ldd answers with absolute paths
     needs = system_needs(bundle)
     everything = {name: where for libraries in needs.values() for name, where in libraries.items()}
     resolved = {Path(where): name for name, where in everything.items() if where is not None}

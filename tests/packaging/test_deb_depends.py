@@ -3,10 +3,12 @@ libraries named by their Debian packages, and split between what the app loads a
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import deb_depends
+import panda3d
 import pytest
 
 LDD = """\
@@ -66,10 +68,14 @@ def test_what_only_qts_plugins_need_is_recommended_and_what_the_app_loads_is_dep
 
 
 @pytest.mark.skipif(not (shutil.which("dpkg") and shutil.which("objdump")), reason="needs dpkg and objdump")
-def test_a_bundles_system_libraries_are_found_with_ldd_and_named_by_their_packages(tmp_path: Path) -> None:
-    program = Path(shutil.which("true") or "/bin/true").resolve()
-    (tmp_path / "_internal").mkdir()
-    shutil.copy2(program, tmp_path / "headcount")
-    found = deb_depends.of_bundle(tmp_path)
-    (libc,) = found.depends
-    assert libc.startswith("libc6 (>= 2.") and found.recommends == sorted(deb_depends.GL_DRIVERS)
+def test_a_bundles_system_libraries_are_found_with_ldd_and_named_by_their_packages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle = tmp_path / "headcount"
+    (bundle / "_internal" / "panda3d").mkdir(parents=True)
+    for library in ("libp3dtoolconfig.so.1.10", "libp3dtool.so.1.10"):  # the first needs the second, beside it
+        shutil.copy2(Path(panda3d.__file__).parent / library, bundle / "_internal" / "panda3d" / library)
+    monkeypatch.chdir(tmp_path)  # `make package` names the bundle relative to the checkout
+    found = deb_depends.of_bundle(Path("headcount"))
+    assert [re.sub(r" \(.*", "", p) for p in found.depends] == ["libc6", "libgcc-s1", "libstdc++6"]
+    assert re.fullmatch(r"libc6 \(>= 2\.\d+\)", found.depends[0]) and found.recommends == sorted(deb_depends.GL_DRIVERS)
