@@ -10,6 +10,7 @@ items (packaging/README.md: a Startup shortcut; a LaunchAgent), which this switc
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from platformdirs import user_config_path
@@ -52,14 +53,19 @@ def command(home: Path | None) -> list[str]:
     return ["env", *env, *program]
 
 
+def exec_line(argv: Sequence[str]) -> str:
+    """A desktop entry's Exec value that runs `argv` word for word, whatever characters the words hold
+    (packaging/install_user.py writes the `.tar.gz`'s menu and login entries with it too)."""
+    return " ".join(_quote(part) for part in argv)
+
+
 def desktop_entry(home: Path | None) -> str:
-    exec_line = " ".join(_quote(part) for part in command(home))
     return (
         "[Desktop Entry]\n"
         "Type=Application\n"
         "Name=Headcount\n"
         "Comment=Keep your AI employees working from login, in the tray\n"
-        f"Exec={exec_line}\n"
+        f"Exec={exec_line(command(home))}\n"
         "Icon=headcount\n"
         "Terminal=false\n"
         "X-GNOME-Autostart-enabled=true\n"
@@ -83,9 +89,11 @@ def set_start_at_login(on: bool, home: Path | None = None) -> str:
 
 def _quote(part: str) -> str:
     """One Exec argument as the desktop entry spec reads it: `%` doubled (field codes); an argument with
-    reserved characters in double quotes with " ` $ \\ backslashed; then the string rule doubles each \\."""
+    reserved characters in double quotes with " ` $ \\ backslashed; then the string rule doubles each \\
+    and writes line breaks and tabs as \\n \\r \\t (a raw one would end the line or be read as a space)."""
     part = part.replace("%", "%%")
-    if part and not any(c in part for c in RESERVED):
+    if part and not any(c in RESERVED or c == "\r" for c in part):
         return part
     quoted = '"' + "".join("\\" + c if c in '"`$\\' else c for c in part) + '"'
-    return quoted.replace("\\", "\\\\")
+    escaped = quoted.replace("\\", "\\\\")
+    return escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")

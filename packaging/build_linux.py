@@ -22,12 +22,12 @@ import time
 import tomllib
 from pathlib import Path
 
+import deb_depends
+from deb_depends import Relationships
+
 ROOT = Path(__file__).resolve().parent.parent
 LINUX = Path(__file__).resolve().parent / "linux"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
-# What the bundle leaves to the system (found with ldd over the bundle: everything else travels inside it).
-DEPENDS = "libc6 (>= 2.31), libgl1, libegl1, libdrm2, libxcb1, libwayland-client0, libx11-6"
-RECOMMENDS = "libegl-mesa0, libgl1-mesa-dri, libgtk-3-0, libwayland-cursor0, libwayland-egl1"
 
 
 def version() -> str:
@@ -56,7 +56,28 @@ def make_tarball(bundle: Path, out: Path) -> Path:
     return target
 
 
-def make_deb(bundle: Path, out: Path, stage: Path, *, compress: str = "xz") -> Path:
+def copyright_file(bundle: Path) -> str:
+    """The `.deb`'s /usr/share/doc/headcount/copyright (Debian's machine-readable format), from the notices the
+    spec gathered into the bundle (packaging/notices.py)."""
+    listed = json.loads((bundle / "_internal" / "licenses" / "components.json").read_text())
+    lines = [f" {c['name']} {c['version']} ({c['kind']}): {c['licence']}; licenses/{c['folder']}/" for c in listed]
+    return (
+        "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
+        "Upstream-Name: Headcount\n"
+        "\n"
+        "Files: *\n"
+        "Copyright: Headcount\n"
+        "License: proprietary and third-party\n"
+        " Headcount itself is proprietary. It carries the third-party components below in /opt/headcount,\n"
+        " each under its own licence; their licence texts are in /opt/headcount/_internal/licenses/\n"
+        " (THIRD_PARTY_NOTICES.txt there lists them, the same as below).\n"
+        " .\n" + "\n".join(lines) + "\n"
+    )
+
+
+def make_deb(bundle: Path, out: Path, stage: Path, *, compress: str = "xz") -> tuple[Path, Relationships]:
+    """The `.deb`, and its Depends and Recommends: what the bundle leaves to the system (deb_depends.py, ldd)."""
+    relationships = deb_depends.of_bundle(bundle)
     arch = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True, check=True).stdout.strip()
     root = stage / f"headcount_{version()}_{arch}"
     shutil.rmtree(root, ignore_errors=True)
@@ -74,6 +95,9 @@ def make_deb(bundle: Path, out: Path, stage: Path, *, compress: str = "xz") -> P
     units = root / "usr" / "lib" / "systemd" / "user"
     units.mkdir(parents=True)
     shutil.copy2(LINUX / "headcount.service", units / "headcount.service")
+    doc = root / "usr" / "share" / "doc" / "headcount"
+    doc.mkdir(parents=True)
+    (doc / "copyright").write_text(copyright_file(bundle))
     offer = root / "usr" / "share" / "headcount"
     offer.mkdir(parents=True)
     shutil.copy2(LINUX / "headcount-autostart.desktop", offer / "headcount-autostart.desktop")
@@ -83,7 +107,7 @@ def make_deb(bundle: Path, out: Path, stage: Path, *, compress: str = "xz") -> P
     (debian / "control").write_text(
         f"Package: headcount\nVersion: {version()}\nArchitecture: {arch}\nSection: utils\nPriority: optional\n"
         f"Maintainer: Headcount <support@headcount.invalid>\nInstalled-Size: {installed_kb}\n"
-        f"Depends: {DEPENDS}\nRecommends: {RECOMMENDS}\n"
+        f"{relationships.control()}"
         "Description: Hire AI employees and watch them work in a 3D office\n"
         " A desktop app where a small business hires AI employees: each owns one role, follows a brief,\n"
         " keeps working hours and cost ceilings, asks before risky actions and leaves an audit trail.\n"
@@ -108,7 +132,7 @@ def make_deb(bundle: Path, out: Path, stage: Path, *, compress: str = "xz") -> P
         stdout=subprocess.DEVNULL,
     )
     shutil.rmtree(root)
-    return target
+    return target, relationships
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,8 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     report.update(tar_gz=str(tarball), tar_gz_bytes=tarball.stat().st_size, tar_gz_s=round(time.monotonic() - started))
     if not args.no_deb and shutil.which("dpkg-deb"):
         started = time.monotonic()
-        deb = make_deb(args.bundle, args.out, ROOT / "build" / "package" / "deb", compress=args.compress)
+        deb, needs = make_deb(args.bundle, args.out, ROOT / "build" / "package" / "deb", compress=args.compress)
         report.update(deb=str(deb), deb_bytes=deb.stat().st_size, deb_s=round(time.monotonic() - started))
+        report.update(depends=needs.depends, recommends=needs.recommends)
     (args.out / "package.json").write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report))
     return 0

@@ -1,5 +1,6 @@
-"""The installed `headcount` binary: the app and its command line, plus `--smoke-test REPORT` for checks
-and `--start-hidden` (open straight into the tray, for login items).
+"""The installed `headcount` binary: the app and its command line, plus `--smoke-test REPORT` for checks,
+`--start-hidden` (open straight into the tray, for login items) and `--install-user FOLDER …`, which
+install-user.sh runs to add the `.tar.gz`'s menu entry, unit and login entry (packaging/install_user.py).
 
 PyInstaller starts here (packaging/headcount.spec). Everything else is `app.launcher.main`, the same
 entry point `pip install` gives.
@@ -20,6 +21,10 @@ def main() -> int:
         from app.smoke import main as smoke
 
         return smoke(args[1:])
+    if args[:1] == ["--install-user"]:
+        from install_user import main as install_user  # packaging/install_user.py, beside this file
+
+        return install_user(args[1:])
     from app.launcher import main as launch
 
     return launch(args)

@@ -25,7 +25,7 @@ class _NoBridge(types.ModuleType):
         if name.startswith("__"):
             raise AttributeError(name)
         if name[:1].isupper():
-            body = {"__module__": self.__name__}
+            body: dict[str, object] = {"__module__": self.__name__}
             if not name.endswith(_EXCEPTION_SUFFIXES):
                 body["__init__"] = _refuse
             cls = type(name, (Exception,) if name.endswith(_EXCEPTION_SUFFIXES) else (), body)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from app.settings_apply import apply_settings, load_settings, store_settings
 from engine.office import Office
 from engine.paths import Home
 from engine.testing import ScriptedModel
+from tests.desktop_entry import exec_words
 
 
 @pytest.fixture
@@ -22,32 +22,6 @@ def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "config"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
     return folder
-
-
-def exec_words(text: str) -> list[str]:
-    """The Exec line's arguments as a desktop environment reads them (Desktop Entry spec 1.5, "The Exec key")."""
-    (line,) = [x.removeprefix("Exec=") for x in text.splitlines() if x.startswith("Exec=")]
-    singles = {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
-    value = re.sub(r"\\(.)", lambda m: singles.get(m[1], "\\" + m[1]), line)  # the string rule comes first
-    words: list[str] = []
-    word: str | None = None
-    quoted, escaped = False, False
-    for c in value:
-        if quoted and escaped:
-            word, escaped = (word or "") + c, False
-        elif quoted and c == "\\":
-            escaped = True
-        elif c == '"':
-            quoted, word = not quoted, word or ""
-        elif c == " " and not quoted:
-            if word is not None:
-                words.append(word)
-            word = None
-        else:
-            word = (word or "") + c
-    if word is not None:
-        words.append(word)
-    return [w.replace("%%", "%") for w in words]
 
 
 async def test_the_switch_is_kept_in_the_database_and_writes_then_removes_the_login_entry(

@@ -8,13 +8,20 @@ The measured numbers go to build/package/smoke.json (and the README).
 from __future__ import annotations
 
 import json
+import marshal
 import os
+import re
 import subprocess
 import sys
 import tarfile
 import time
+import tomllib
+import zipfile
 from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
 
 import pytest
 
@@ -111,7 +118,8 @@ def test_the_bundle_starts_headless_draws_picks_and_writes_only_in_its_data_fold
     # Every plugin it needs came along: Qt's offscreen platform, Panda3D's software pipe, litellm's files.
     assert report["qt_platform"] == "offscreen" and report["pipe_type"] == "TinyOffscreenGraphicsPipe"
     assert report["picked"]["employee_id"].startswith("emp_") and report["employees"] >= 2
-    for complaint in ("No module named", "could not load", "Could not find the Qt platform plugin"):
+    # `:loader(warning)`: Panda3D's configuration named a model loader the bundle leaves out (panda_config.py)
+    for complaint in ("No module named", "could not load", "Could not find the Qt platform plugin", ":loader(warning)"):
         assert complaint not in done.stderr, done.stderr[-4000:]
     after = {name: tree(root) for name, root in watched.items()}
     for name in watched:
@@ -160,7 +168,7 @@ def test_qt_answers_the_same_with_the_bundles_smaller_icu_data(bundle: Path, tmp
     shipped = next((bundle / "_internal" / "PySide6" / "Qt" / "lib").glob("libicudata.so.*"))
     (tmp_path / shipped.name).symlink_to(shipped)  # ahead of the venv's full copy, for this run only
 
-    def ask(**env: str) -> tuple[dict[str, object], list[str]]:
+    def ask(**env: str) -> tuple[dict[str, Any], list[str]]:
         done = subprocess.run(
             [sys.executable, "-c", QT_ICU], env={**os.environ, **env}, capture_output=True, text=True, timeout=120
         )
@@ -182,7 +190,8 @@ def test_the_same_binary_is_the_command_line(bundle: Path, tmp_path: Path) -> No
     def headcount(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(bundle / "headcount"), *args], env=env, capture_output=True, text=True, timeout=120)
 
-    assert headcount("--version").stdout.strip().startswith("headcount")
+    shipped = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert headcount("--version").stdout.strip() == f"headcount {shipped}"  # the bundle's own package record
     catalog = json.loads(headcount("catalog", "--json").stdout)
     assert {"marketing", "assistant"} <= {team["id"] for team in catalog["teams"]}, "the shipped briefs came along"
     doctor = headcount("doctor", "--json")
@@ -190,6 +199,99 @@ def test_the_same_binary_is_the_command_line(bundle: Path, tmp_path: Path) -> No
     checks = {c["name"]: c for c in report["checks"]}
     assert checks["graphics"]["status"] == "ok" and checks["graphics"]["details"]["pipe"] == "p3tinydisplay"
     assert report["frozen"] is True and doctor.returncode == 0, doctor.stdout
+    snapshot = headcount("snapshot", "--out", str(tmp_path / "office.png"))
+    assert snapshot.returncode == 0 and (tmp_path / "office.png").is_file(), snapshot.stderr
+    assert ":loader(warning)" not in snapshot.stderr, snapshot.stderr  # a loader the bundle leaves out was named
+
+
+def test_time_zones_come_with_the_bundle_for_systems_that_have_none(bundle: Path, tmp_path: Path) -> None:
+    """Windows and minimal Linux have no /usr/share/zoneinfo: zoneinfo then reads the bundled tzdata package.
+
+    PYTHONTZPATH is zoneinfo's list of zone folders (the system's by default): an empty one hides them."""
+    assert (bundle / "_internal" / "tzdata" / "zoneinfo" / "Europe" / "London").is_file()
+    (tmp_path / "no-zones").mkdir()
+    env = {**owner_env(tmp_path), "PYTHONTZPATH": str(tmp_path / "no-zones")}
+    hired = subprocess.run(
+        [str(bundle / "headcount"), "--home", str(tmp_path / "office"), "hire", "assistant"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert hired.returncode == 0 and hired.stdout.startswith("Hired"), hired.stderr  # its hours are Europe/London
+
+
+def checkouts() -> set[str]:
+    """The folders a build could leak: this checkout, the venv, and the checkout the venv's editable install of
+    the app points at (CI builds from the same one; a developer's worktree may build with another's venv)."""
+    found = {str(ROOT), sys.prefix}
+    try:
+        url = json.loads(distribution("headcount").read_text("direct_url.json") or "{}").get("url", "")
+    except PackageNotFoundError:
+        url = ""
+    if url.startswith("file://"):
+        found.add(unquote(urlparse(url).path))
+    return found
+
+
+def contents(path: Path) -> Iterator[tuple[str, bytes]]:
+    """A file's bytes, and those of what it packs: a zip's members; the executable's archive and its Python
+    modules (compressed in the file, so a plain search would not see a path in them)."""
+    yield str(path), path.read_bytes()
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as packed:
+            for name in packed.namelist():
+                yield f"{path}!{name}", packed.read(name)
+    if path.name == "headcount" and path.parent.name != "share":
+        from PyInstaller.archive.readers import CArchiveReader
+
+        archive = CArchiveReader(str(path))
+        for name in archive.toc:
+            if name.endswith(".pyz"):
+                modules = archive.open_embedded_archive(name)
+                for module in modules.toc:
+                    code = modules.extract(module)
+                    yield f"{path}!{name}!{module}", code if isinstance(code, bytes) else marshal.dumps(code)
+            else:
+                yield f"{path}!{name}", archive.extract(name) or b""
+
+
+def test_nothing_in_the_bundle_names_the_checkout_it_was_built_from(bundle: Path) -> None:
+    needles = {folder.encode() for folder in checkouts()}
+    named = [
+        (where, needle.decode())
+        for path in sorted(bundle.rglob("*"))
+        if path.is_file() and not path.is_symlink()
+        for where, data in contents(path)
+        for needle in needles
+        if needle in data
+    ]
+    assert not named, named[:10]
+
+
+def normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def test_the_bundle_carries_the_licences_of_what_it_carries_and_not_gnu_readline(bundle: Path) -> None:
+    """packaging/notices.py: one folder of licence texts per distribution, Python and system package."""
+    licences = bundle / "_internal" / "licenses"
+    listed = json.loads((licences / "components.json").read_text())
+    names = {normalized(c["name"]) for c in listed}
+    records = {
+        normalized(re.sub(r"-[^-]+\.dist-info$", "", p.name)) for p in (bundle / "_internal").glob("*.dist-info")
+    }
+    assert records - {"headcount"} <= names, "a distribution whose package record came along is not listed"
+    assert {"pyside6_essentials", "shiboken6", "panda3d", "litellm", "python", "tzdata", "cryptography"} <= names
+    index = (licences / "THIRD_PARTY_NOTICES.txt").read_text()
+    for component in listed:
+        texts = [p.name for p in (licences / component["folder"]).iterdir()]
+        assert texts, f"no licence text for {component['name']}"
+        assert f"{component['name']} {component['version']}" in index
+    assert "LGPL-3" in {
+        p.name for p in (licences / next(c["folder"] for c in listed if c["name"] == "PySide6_Essentials")).iterdir()
+    }
+    assert not [p for p in bundle.rglob("*readline*")], "GNU readline (GPL-3) is in the bundle"
 
 
 def test_the_tarball_and_the_deb_carry_the_bundle_desktop_entry_icon_and_unit(
@@ -219,8 +321,18 @@ def test_the_tarball_and_the_deb_carry_the_bundle_desktop_entry_icon_and_unit(
     deb = Path(sizes["deb"])
     info = subprocess.run(["dpkg-deb", "--info", str(deb)], capture_output=True, text=True, check=True).stdout
     assert "Package: headcount" in info and "Depends: libc6" in info
+    fields = {
+        name: subprocess.run(["dpkg-deb", "--field", str(deb), name], capture_output=True, text=True).stdout.strip()
+        for name in ("Depends", "Recommends")
+    }
+    declared = {re.sub(r" \(.*\)", "", package) for listed in fields.values() for package in listed.split(", ")}
+    assert "libgtk-3-0" not in declared, "nothing in the bundle links GTK"
+    assert {"libwayland-client0", "libwayland-cursor0", "libwayland-egl1"} <= declared, "Qt's Wayland platform"
+    assert re.match(r"libc6 \(>= 2\.\d+\)", fields["Depends"]) and {"libgl1", "libegl1", "libxcb1"} <= declared
+    assert fields == {"Depends": ", ".join(sizes["depends"]), "Recommends": ", ".join(sizes["recommends"])}
     contents = subprocess.run(["dpkg-deb", "--contents", str(deb)], capture_output=True, text=True, check=True).stdout
     for path in (
+        "./usr/share/doc/headcount/copyright",
         "./usr/share/applications/headcount.desktop",
         "./usr/share/icons/hicolor/256x256/apps/headcount.png",
         "./usr/lib/systemd/user/headcount.service",
@@ -238,3 +350,6 @@ def test_the_tarball_and_the_deb_carry_the_bundle_desktop_entry_icon_and_unit(
         timeout=120,
     )
     assert version.returncode == 0 and version.stdout.startswith("headcount"), "the installed copy runs"
+    notice = (unpacked / "usr" / "share" / "doc" / "headcount" / "copyright").read_text()
+    assert notice.startswith("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/")
+    assert "PySide6_Essentials 6." in notice and "/opt/headcount/_internal/licenses/" in notice
