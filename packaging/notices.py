@@ -66,11 +66,13 @@ def traced(sources: Iterable[str | Path], *, own: Path) -> tuple[list[Component]
             for file in dist.files or ():
                 owner.setdefault(Path(str(dist.locate_file(file))).resolve(), dist)
     prefix = Path(sys.base_prefix).resolve()
+    venv = Path(sys.prefix).resolve()  # often inside the checkout (make venv's .venv): its files are not ours
     found: dict[str, Component] = {}
     system: list[Path] = []
     for source in {Path(s).resolve() for s in sources if s and Path(s).is_absolute()}:
         origin = owner.get(source)
-        if source.is_relative_to(own.resolve()) or re.fullmatch(rf"{OWN}-[^/]+\.dist-info", source.parent.name):
+        ours = source.is_relative_to(own.resolve()) and not source.is_relative_to(venv)
+        if ours or re.fullmatch(rf"{OWN}-[^/]+\.dist-info", source.parent.name):
             continue  # ours: the checkout, what the build made from it, the app's own package record
         if origin is not None:
             if _field(origin, "Name") not in found:
