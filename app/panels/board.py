@@ -10,23 +10,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from app.panels.common import Reader, heading, muted, plain_label
+from app.panels.common import Reader, group_item, heading, muted, plain_label, tree
 
 COLUMNS = (
     ("backlog", "Backlog"),
@@ -99,23 +95,10 @@ class BoardPanel(QWidget):
 
         # The board's columns as groups of one list, each card a row: five side-by-side columns in a side panel
         # left each a tenth of its width (titles wrapped a word a line, most columns empty).
-        self.cards = QTreeWidget()
-        self.cards.setColumnCount(3)
-        self.cards.setHeaderLabels(["CARD", "OWNER", "DUE"])
-        self.cards.setWordWrap(True)
-        self.cards.setUniformRowHeights(False)
-        header = self.cards.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        bold = QFont()
-        bold.setBold(True)
+        self.cards = tree("CARD", "OWNER", "DUE")
         self.columns: dict[str, QTreeWidgetItem] = {}
         for key, title in COLUMNS:
-            group = QTreeWidgetItem([f"{title} (0)", "", ""])
-            group.setFont(0, bold)
-            group.setFlags(group.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+            group = group_item(f"{title} (0)", 3)
             self.cards.addTopLevelItem(group)
             self.columns[key] = group
         layout.addWidget(self.cards, 2)

@@ -7,8 +7,19 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QColor, QDesktopServices, QTextDocument
-from PySide6.QtWidgets import QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QDesktopServices, QFont, QTextDocument
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.theme import status_style
 
@@ -129,6 +140,32 @@ def rehearsal_pill(parent: QWidget | None = None) -> QLabel:
     label.setObjectName("rehearsal")
     label.setToolTip("Built-in offline practice model: no key, no network, no cost. Not real output.")
     return label
+
+
+def tree(*headers: str) -> QTreeWidget:
+    """A list with `headers` as its columns: the first takes the width left, the others fit their contents;
+    long text wraps, so rows may differ in height."""
+    view = QTreeWidget()
+    view.setColumnCount(len(headers))
+    view.setHeaderLabels(list(headers))
+    view.setWordWrap(True)
+    view.setUniformRowHeights(False)
+    header = view.header()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for column in range(1, len(headers)):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    return view
+
+
+def group_item(title: str, columns: int) -> QTreeWidgetItem:
+    """A group's heading row in a `tree`: bold, not selectable (its rows are its children)."""
+    item = QTreeWidgetItem([title, *[""] * (columns - 1)])
+    bold = QFont()
+    bold.setBold(True)
+    item.setFont(0, bold)
+    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+    return item
 
 
 def row(*widgets: QWidget, stretch_after: bool = True, spacing: int = 8) -> QHBoxLayout:

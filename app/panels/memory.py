@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QFont, QHideEvent, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QHeaderView,
     QInputDialog,
     QLineEdit,
     QMessageBox,
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.memory_rows import LAYER_TITLES, LAYERS, MemoryCommands, MemoryRow, MemoryView, by_layer
-from app.panels.common import muted, plain_tip, row
+from app.panels.common import group_item, muted, plain_tip, row, tree
 from app.theme import ACCENT, MUTED
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -69,17 +68,7 @@ class MemoryTab(QWidget):
         self.crowded.setObjectName("error")
         self.crowded.hide()
 
-        self.memories = QTreeWidget()
-        self.memories.setColumnCount(3)
-        self.memories.setHeaderLabels(["MEMORY", "KIND", "SINCE"])
-        self.memories.setRootIsDecorated(True)
-        self.memories.setWordWrap(True)
-        self.memories.setUniformRowHeights(False)
-        header = self.memories.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.memories = tree("MEMORY", "KIND", "SINCE")
         self.memories.itemSelectionChanged.connect(self._selection_changed)
 
         self.edit_button = QPushButton("Edit…")
@@ -92,13 +81,7 @@ class MemoryTab(QWidget):
         self.forget_button.setToolTip("Removes the text for good: the memory, its search entry and its copies")
         self.forget_button.clicked.connect(self._confirm_forget)
 
-        self.given = QTreeWidget()
-        self.given.setColumnCount(2)
-        self.given.setHeaderLabels(["MODEL STEP", "WHEN"])
-        header = self.given.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.given = tree("MODEL STEP", "WHEN")
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -152,13 +135,9 @@ class MemoryTab(QWidget):
         self._rows = {r.id: r for r in view.rows}
         self.memories.clear()
         grouped = by_layer(view.rows)
-        bold = QFont()
-        bold.setBold(True)
         for layer in LAYERS:
             found = grouped[layer]
-            top = QTreeWidgetItem([f"{LAYER_TITLES[layer]} ({len(found)})", "", ""])
-            top.setFont(0, bold)
-            top.setFlags(top.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+            top = group_item(f"{LAYER_TITLES[layer]} ({len(found)})", 3)
             self.memories.addTopLevelItem(top)
             for r in found:
                 subject = f"{r.subject}: " if r.subject else ""

@@ -257,8 +257,10 @@ class Office:
 
     async def follow(self) -> None:
         """Catch up with what other processes hired, let go and decided, for an office that only watches
-        another process work it (a window): a working office does this at each poll, and frees the work."""
-        await self.parts.decisions.refresh(working=False)
+        another process work it (a window): a working office does this at each poll, and frees the work.
+        Only when some process decided something (a hire and a letting go are decisions): a look costs one read."""
+        if await self.parts.decisions.moved():
+            await self.parts.decisions.refresh(working=False)
 
     def memory_profile(self, who: str) -> Profile:
         """Whose memory, shared with which team, kept how, and in which time zone its days fall."""

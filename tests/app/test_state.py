@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -23,6 +26,10 @@ from engine.events import (
     TaskChanged,
     TextStreamed,
 )
+
+if TYPE_CHECKING:
+    from app.bridge import Bridge
+    from engine.office import Office
 
 
 def hired(state: OfficeState) -> None:
@@ -196,14 +203,10 @@ async def test_the_settings_dialog_opens_with_the_offices_own_decisions(headcoun
         await office.close()
 
 
-async def test_the_window_rereads_the_settings_when_another_process_decides(headcount_home: Path) -> None:
-    """The owner connects a model and sets office hours from the terminal while the window is open: the
-    dialog then opens on them, and choosing Rehearsal there disconnects the model for real."""
+@contextlib.asynccontextmanager
+async def _window_and_terminal(headcount_home: Path) -> AsyncIterator[tuple[Bridge, Office, Office]]:
+    """The window's office with its bridge listening, and a terminal's office on the same home."""
     from app.bridge import Bridge
-    from app.forms import InboxItem
-    from app.settings_apply import apply_settings
-    from engine.briefs import WorkingHours
-    from engine.llm.types import Price
     from engine.office import Office
     from engine.paths import Home
     from engine.testing import ScriptedModel
@@ -214,6 +217,22 @@ async def test_the_window_rereads_the_settings_when_another_process_decides(head
     bridge = Bridge(OfficeState(), window_office)
     unsubscribe = window_office.bus.subscribe(bridge._on_event)
     try:
+        yield bridge, window_office, terminal
+    finally:
+        unsubscribe()
+        await terminal.close()
+        await window_office.close()
+
+
+async def test_the_window_rereads_the_settings_when_another_process_decides(headcount_home: Path) -> None:
+    """The owner connects a model and sets office hours from the terminal while the window is open: the
+    dialog then opens on them, and choosing Rehearsal there disconnects the model for real."""
+    from app.forms import InboxItem
+    from app.settings_apply import apply_settings
+    from engine.briefs import WorkingHours
+    from engine.llm.types import Price
+
+    async with _window_and_terminal(headcount_home) as (bridge, window_office, terminal):
         await terminal.connect_model("openai/llama3.1", api_base="http://127.0.0.1:11434/v1", price=Price(1, 2))
         london = WorkingHours.model_validate({"timezone": "Europe/London", "windows": ["mon-thu 08:30-16:00"]})
         await terminal.set_hours(None, london)
@@ -229,27 +248,14 @@ async def test_the_window_rereads_the_settings_when_another_process_decides(head
         applied = await apply_settings(window_office, shown, shown.model_copy(update={"provider": "rehearsal"}))
         assert applied.error is None and "back to rehearsal" in applied.done  # chosen in a dialog that showed it
         assert window_office.office_model() is None
-    finally:
-        unsubscribe()
-        await terminal.close()
-        await window_office.close()
 
 
 async def test_saving_a_dialog_opened_before_a_terminal_change_does_not_undo_it(headcount_home: Path) -> None:
     """A Settings dialog opened, then a model connected and the office's ceiling set from the terminal: saving
     the dialog (unchanged, or with only the hours changed) keeps both; it applies only what the owner changed."""
-    from app.bridge import Bridge
     from engine.llm.types import Price
-    from engine.office import Office
-    from engine.paths import Home
-    from engine.testing import ScriptedModel
 
-    home = Home.resolve(headcount_home)
-    window_office = await Office.open(home, model=ScriptedModel())
-    terminal = await Office.open(home, model=ScriptedModel())
-    bridge = Bridge(OfficeState(), window_office)
-    unsubscribe = window_office.bus.subscribe(bridge._on_event)
-    try:
+    async with _window_and_terminal(headcount_home) as (bridge, window_office, terminal):
         await terminal.set_ceiling("office", per_day=30.0)
         await window_office.parts.decisions.refresh()
         await asyncio.gather(*bridge._tasks)
@@ -268,10 +274,6 @@ async def test_saving_a_dialog_opened_before_a_terminal_change_does_not_undo_it(
         assert window_office.office_model() is not None
         assert (await window_office.budget_report())["office"]["ceiling_per_day_usd"] == 75.0
         assert bridge.settings.provider == "local" and bridge.settings.office_ceiling_per_day == 75.0  # as stored
-    finally:
-        unsubscribe()
-        await terminal.close()
-        await window_office.close()
 
 
 async def test_settings_that_do_not_hold_change_nothing(headcount_home: Path) -> None:
