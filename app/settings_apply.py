@@ -44,6 +44,8 @@ def model_string(values: SettingsValues) -> str:
 
 async def apply_settings(office: Office, old: SettingsValues, new: SettingsValues) -> Applied:
     """Apply what changed. Validation errors come back in `error` with the engine's own message."""
+    from keyring.errors import KeyringError
+
     from engine.errors import invalid_input
     from engine.llm.types import ModelConfigError, Price
     from engine.office import OwnerError
@@ -109,7 +111,7 @@ async def apply_settings(office: Office, old: SettingsValues, new: SettingsValue
         result.error = str(exc)
     except OSError as exc:
         result.error = f"the login entry could not be written: {exc.strerror or exc} ({exc.filename})"
-    except (ModelConfigError, OwnerError, ValueError) as exc:
+    except (ModelConfigError, OwnerError, ValueError, KeyringError) as exc:  # a keyring that keeps nothing
         result.error = str(exc)
     if result.error and result.done:  # what went through before the failure stays: say so
         result.error += f" (already applied: {'; '.join(result.done)})"

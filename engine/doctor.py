@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from engine.clock import SystemClock
@@ -31,6 +31,9 @@ from engine.paths import Home
 from engine.runlock import lock_holder
 from engine.store.backups import damaged_advice, newest_backup
 from engine.store.health import employee_names, quick_check, schema_revision, settings_like
+
+if TYPE_CHECKING:
+    from engine.secrets import Secrets
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -139,44 +142,100 @@ def _no_graphics(reason: str) -> Check:
 
 
 def keyring_check(home: Path) -> Check:
-    """Where API keys are kept: an OS keyring is encrypted, the file fallback is not."""
-    from engine.secrets import os_keyring
+    """Where API keys are kept: an OS keyring is encrypted, the file fallback is opened by a passphrase."""
+    from engine.secretfile import FILE_NAME, PASSPHRASE_ENV, passphrase_for
+    from engine.secrets import chosen_backend_problem, os_keyring
 
     chosen = os.environ.get("PYTHON_KEYRING_BACKEND")
     if chosen:
+        if problem := chosen_backend_problem():
+            return Check(
+                name="keyring",
+                status="problem",
+                summary=problem,
+                fix="run Headcount without it (env -u PYTHON_KEYRING_BACKEND headcount ...), "
+                "then store your keys again: headcount key set NAME",
+            )
         return Check(name="keyring", status="ok", summary=f"{chosen} (chosen by PYTHON_KEYRING_BACKEND)")
     backend = os_keyring()
     if backend is not None:
         return Check(name="keyring", status="ok", summary=f"OS keyring ({type(backend).__name__})")
-    path = home / "secrets.enc"
+    path = home / FILE_NAME
+    details = {"file": str(path)}
+    where = f"no OS keyring found: keys go to the encrypted file {path}"
+    unreadable = _key_file_problem(path)
+    if unreadable is not None:
+        return Check(name="keyring", status="problem", summary=f"{where}, but {unreadable}", fix=_KEY_FILE_FIX,
+                     details=details)  # fmt: skip
+    if path.is_file() and not passphrase_for(path):
+        return Check(
+            name="keyring",
+            status="ok",
+            summary=f"{where}, locked here: the keys in it were not checked",
+            fix=f"to check them, give its passphrase: {PASSPHRASE_ENV}=... headcount doctor",
+            details=details,
+        )
     return Check(
         name="keyring",
         status="ok",
-        summary=f"no OS keyring found: keys go to the encrypted file {path}, opened with your passphrase",
+        summary=f"{where}, opened with your passphrase",
         fix=(
-            "commands that use keys ask for the passphrase in a terminal; a headless run gives it in "
-            "HEADCOUNT_KEYRING_PASSPHRASE"
+            f"commands that use keys ask for the passphrase in a terminal; a headless run gives it in {PASSPHRASE_ENV}"
         ),
-        details={"file": str(path)},
+        details=details,
     )
 
 
+_KEY_FILE_FIX = (
+    "give the passphrase you chose for it; a forgotten one cannot be recovered: move the file away, "
+    "then store your keys again (headcount key set NAME)"
+)
+
+
+def _key_file_problem(path: Path) -> str | None:
+    """Why the key file at `path` cannot be opened with the passphrase given, or None (opened, absent, or locked)."""
+    from keyring.errors import KeyringError
+
+    from engine.secretfile import PASSPHRASE_ENV, EncryptedFileKeyring, KeyringLocked, WrongPassphrase
+
+    if not path.is_file():
+        return None
+    try:
+        EncryptedFileKeyring(path).entries()
+    except KeyringLocked:
+        return None  # no passphrase given: said as "locked", not as a problem
+    except WrongPassphrase:
+        return f"the passphrase given ({PASSPHRASE_ENV}) does not open it"
+    except KeyringError:
+        return "it is damaged (not a Headcount key file)"
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    return None
+
+
 def _keyring_lookup(home: Path) -> KeyLookup:
-    def has_key(name: str) -> bool:
+    """Whether a key is stored; None when the keys cannot be read here (the keyring line says why)."""
+    opened: list[Secrets] = []
+
+    def has_key(name: str) -> bool | None:
         from keyring.errors import KeyringError
 
         from engine.secretfile import FILE_NAME
         from engine.secrets import Secrets, encrypted_keyring, os_keyring
 
-        backend = os_keyring()
-        if backend is None and not os.environ.get("PYTHON_KEYRING_BACKEND"):
-            if not (home / FILE_NAME).is_file() and not (home / "secrets.cfg").is_file():
-                return False  # asking must not create the file
-            backend = encrypted_keyring(home)
+        backend = None
+        if not opened and not os.environ.get("PYTHON_KEYRING_BACKEND"):
+            backend = os_keyring()
+            if backend is None:
+                if not (home / FILE_NAME).is_file() and not (home / "secrets.cfg").is_file():
+                    return False  # asking must not create the file
+                backend = encrypted_keyring(home)
         try:
-            return bool(Secrets(backend, home).get(name))
-        except KeyringError:  # locked, or the wrong passphrase: the key cannot be seen from here
-            return False
+            if not opened:  # one backend for every key: the file's key is derived once
+                opened.append(Secrets(backend, home))  # None: the keyring PYTHON_KEYRING_BACKEND names
+            return bool(opened[0].get(name))
+        except KeyringError:  # locked, a wrong passphrase, a keyring that does not load: not seen from here
+            return None
 
     return has_key
 
@@ -333,6 +392,15 @@ def _model_check(key: str, value: str, has_key: KeyLookup, online: bool, names: 
     if config.api_key_name:
         present = has_key(config.api_key_name)
         details["key_name"], details["key_present"] = config.api_key_name, present
+        if present is None:
+            return Check(
+                name="model",
+                status="warn",
+                summary=f"{scope}: {config.model}{where}; its key {config.api_key_name!r} was not checked: "
+                "the keys cannot be read here (see keyring)",
+                fix="see the keyring line",
+                details=details,
+            )
         if not present:
             return Check(
                 name="model",

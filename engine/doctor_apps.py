@@ -46,7 +46,9 @@ def generic_check(kind: AppKind, name: str, value: str, has_key: KeyLookup, onli
     who = f"{kind.label} {name!r}"
     keys = sorted(set(kind.keys(name, value)))
     details: dict[str, object] = {"kind": kind.prefix.rstrip(":"), "name": name, "keys": keys}
-    missing = [k for k in keys if not has_key(k)]
+    found = {k: has_key(k) for k in keys}
+    unread = [k for k, present in found.items() if present is None]
+    missing = [k for k, present in found.items() if present is False]
     if missing:
         details["missing_keys"] = missing
         return Check(
@@ -54,6 +56,16 @@ def generic_check(kind: AppKind, name: str, value: str, has_key: KeyLookup, onli
             status="problem",
             summary=f"{who}: no key stored as {', '.join(repr(k) for k in missing)}",
             fix="; ".join(f"store it (typed, never echoed): headcount key set {k}" for k in missing),
+            details=details,
+        )
+    if unread:
+        details["unread_keys"] = unread
+        return Check(
+            name=NAME,
+            status="warn",
+            summary=f"{who}: its key{'s' if len(unread) > 1 else ''} {', '.join(repr(k) for k in unread)} "
+            "not checked: the keys cannot be read here (see keyring)",
+            fix="see the keyring line",
             details=details,
         )
     address = kind.address(name, value)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 Status = Literal["ok", "warn", "problem", "skip"]
-KeyLookup = Callable[[str], bool]  # is a key stored under this name?
+KeyLookup = Callable[[str], bool | None]  # is a key stored under this name? None: the keys cannot be read here
 CONNECT_TIMEOUT_S = 2.0
 
 

@@ -19,12 +19,12 @@ from typing import Literal
 
 import keyring
 import keyring.backend
-from keyring.errors import PasswordDeleteError
+from keyring.errors import KeyringError, PasswordDeleteError
 
 from engine.paths import Home
 from engine.redaction import MASK, RedactingFilter, redact, remember
 
-__all__ = ["MASK", "SERVICE", "MemoryKeyring", "RedactingFilter", "Secrets", "redact", "remember"]
+__all__ = ["MASK", "SERVICE", "KeyNotKept", "MemoryKeyring", "RedactingFilter", "Secrets", "redact", "remember"]
 
 Need = Literal["choose", "enter"]  # what the owner is asked for the key file: set its passphrase, or type it
 SERVICE = "Headcount"
@@ -37,6 +37,32 @@ _OS_BACKENDS = (
     "keyring.backends.Windows",
 )
 _PLATFORM = {"keyring.backends.macOS": "darwin", "keyring.backends.Windows": "win32"}
+# keyring's own stand-ins that keep nothing: `null` (often set to stop pip asking a keyring) and `fail`.
+_KEEP_NOTHING = ("keyring.backends.null", "keyring.backends.fail")
+
+
+class KeyNotKept(KeyringError):
+    """The keyring took a key and kept nothing (read back, it is not there)."""
+
+
+def keeps_nothing(backend: keyring.backend.KeyringBackend) -> bool:
+    """Whether `backend` is one of keyring's stand-ins that store nothing."""
+    return type(backend).__module__.startswith(_KEEP_NOTHING)
+
+
+def chosen_backend_problem(*, loading_only: bool = False) -> str | None:
+    """Why the keyring PYTHON_KEYRING_BACKEND chooses cannot keep keys (or, `loading_only`, cannot be
+    loaded), or None when it can, or when none is chosen."""
+    chosen = os.environ.get("PYTHON_KEYRING_BACKEND")
+    if not chosen:
+        return None
+    try:
+        backend = keyring.get_keyring()
+    except Exception as exc:  # keyring raises whatever importing the module raises
+        return f"PYTHON_KEYRING_BACKEND={chosen} cannot be loaded ({type(exc).__name__}: {exc})"
+    if not loading_only and keeps_nothing(backend):
+        return f"PYTHON_KEYRING_BACKEND={chosen} chooses a keyring that keeps nothing: keys set there are lost"
+    return None
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -106,6 +132,8 @@ def select_backend(home: Path | None = None) -> keyring.backend.KeyringBackend:
     OS keyring, then the file in the Headcount home.
     """
     if os.environ.get("PYTHON_KEYRING_BACKEND"):
+        if problem := chosen_backend_problem(loading_only=True):
+            raise KeyringError(f"{problem}: unset it, or name a keyring that is installed")
         return keyring.get_keyring()
     if isinstance(installed := _installed(), MemoryKeyring):
         return installed
@@ -184,6 +212,8 @@ class Secrets:
             raise ValueError("a secret cannot be empty")
         self._backend.set_password(SERVICE, check_name(name), value)
         remember(value)
+        if self._backend.get_password(SERVICE, name) != value:  # keyring's `null` takes it and says nothing
+            raise KeyNotKept(self._not_kept(name))
         names = self.names()
         if name not in names:
             self._write_index([*names, name])
@@ -209,6 +239,15 @@ class Secrets:
         """Load every stored value into the redaction set (call once at start-up)."""
         for name in self.names():
             self.get(name)
+
+    def _not_kept(self, name: str) -> str:
+        message = f"the keyring ({type(self._backend).__module__}) did not keep the key {name!r}: nothing was stored"
+        if os.environ.get("PYTHON_KEYRING_BACKEND"):
+            message += (
+                "; PYTHON_KEYRING_BACKEND chooses that keyring: unset it, and Headcount keeps keys in the OS "
+                "keyring, or in its own encrypted key file where there is none"
+            )
+        return message
 
     def _write_index(self, names: list[str]) -> None:
         self._backend.set_password(SERVICE, _INDEX, json.dumps(sorted(set(names))))

@@ -242,6 +242,10 @@ async def test_each_connected_app_is_checked_for_its_keys_its_command_and_online
         assert keyed["files"].status == "ok" and "'files_token' stored" in keyed["files"].summary
         assert keyed["web"].status == "ok" and "not contacted" in keyed["web"].summary, "no connection without --online"
         refused = apps(headcount_home, keys=frozenset({"files_token", "web_token"}), online=True)["web"]
+        unread = examine(Home.resolve(headcount_home), now=NOW, graphics=lambda: GRAPHICS, keyring=KEYRING,
+                         has_key=lambda name: None)  # fmt: skip
+        files = next(c for c in unread if c.details.get("name") == "files")
+        assert files.status == "warn" and "'files_token' not checked: the keys cannot be read here" in files.summary
     assert refused.status == "problem" and f"127.0.0.1:{port}" in refused.summary
     assert "headcount connect mcp web" in refused.fix
     with socket.socket() as server:

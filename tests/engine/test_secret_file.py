@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -118,3 +120,35 @@ async def test_a_model_call_whose_key_cannot_be_read_waits_and_never_crashes_the
     assert str(waiting.value) == "the API key 'openai' cannot be read: that passphrase does not open the key file " + (
         f"at {headcount_home / 'secrets.enc'}"
     )
+
+
+async def test_doctor_tells_a_wrong_passphrase_and_a_locked_file_from_a_missing_key(
+    headless: None, headcount_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It said "no key is stored" for a key it could not read, and advised storing it again."""
+    from engine import doctor
+    from engine.paths import Home
+
+    Secrets().set("openai", "sk-file-000111222333")
+    monkeypatch.setattr(doctor, "app_graphics", lambda: doctor.Check(name="graphics", status="ok", summary="stub"))
+    home = Home.resolve(headcount_home)
+    home.database.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(home.database) as db:  # the one setting the model line reads
+        db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT)")
+        model = '{"model": "gpt-4o-mini", "api_key_name": "openai"}'
+        db.execute("INSERT INTO settings VALUES ('model:all', ?)", (model,))
+
+    def lines() -> dict[str, doctor.Check]:
+        return {c.name: c for c in doctor.examine(home, now=datetime(2026, 12, 6, 3, 0, tzinfo=UTC))}
+
+    opened = lines()
+    assert opened["keyring"].status == "ok" and opened["model"].status == "ok", opened["model"].summary
+    monkeypatch.setenv(PASSPHRASE_ENV, "not-the-passphrase")
+    wrong = lines()
+    assert wrong["keyring"].status == "problem" and "passphrase given" in wrong["keyring"].summary
+    assert wrong["model"].status == "warn" and "'openai' was not checked" in wrong["model"].summary
+    monkeypatch.delenv(PASSPHRASE_ENV)
+    monkeypatch.setattr("engine.secretfile._unlocked", {})
+    locked = lines()
+    assert locked["keyring"].status == "ok" and "locked here" in locked["keyring"].summary
+    assert PASSPHRASE_ENV in locked["keyring"].fix and locked["model"].status == "warn"

@@ -10,10 +10,22 @@ import sys
 from pathlib import Path
 
 import keyring
+import keyring.core
 import pytest
+from keyring.errors import KeyringError
 
 from engine import secrets as secrets_module
-from engine.secrets import MASK, MemoryKeyring, RedactingFilter, Secrets, os_keyring, redact, select_backend
+from engine.secrets import (
+    MASK,
+    KeyNotKept,
+    MemoryKeyring,
+    RedactingFilter,
+    Secrets,
+    chosen_backend_problem,
+    os_keyring,
+    redact,
+    select_backend,
+)
 
 
 def test_set_get_delete_and_names() -> None:
@@ -117,3 +129,25 @@ def test_only_real_os_keyrings_count() -> None:
     assert found is None or type(found).__module__.startswith("keyring.backends.")
     assert not isinstance(found, MemoryKeyring)
     assert keyring.get_keyring() is not None
+
+
+def test_a_keyring_that_keeps_nothing_is_refused_and_lists_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """keyring's `null` backend (often set to stop pip asking) takes a key and keeps nothing: never "stored"."""
+    from keyring.backends.null import Keyring as NullKeyring
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # as in a new process: nothing loaded yet
+    store = Secrets(NullKeyring())
+    with pytest.raises(KeyNotKept, match="did not keep the key 'openai': nothing was stored; PYTHON_KEYRING_BACKEND"):
+        store.set("openai", "sk-openai-000111222333")
+    assert store.names() == []
+    assert chosen_backend_problem() is not None and "keeps nothing" in str(chosen_backend_problem())
+
+
+def test_a_keyring_named_in_the_environment_that_does_not_load_is_one_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "no_such_module.Keyring")
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # as in a new process: nothing loaded yet
+    with pytest.raises(KeyringError, match=r"^PYTHON_KEYRING_BACKEND=no_such_module\.Keyring cannot be loaded"):
+        select_backend()
