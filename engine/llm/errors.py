@@ -28,7 +28,7 @@ class MalformedReply(Exception):
 
 
 # litellm's words when a 200 answer held no usable completion (it reports these as 500s)
-_MALFORMED_WORDS = ("empty or invalid response", "returned a response with no 'choices'")
+_MALFORMED_WORDS = ("empty or invalid response", "returned a response with no 'choices'", "invalid response object")
 
 
 def classify(
@@ -51,10 +51,12 @@ def classify(
             return Failure("timeout", f"timed out after {timeout_s:g} s")
         if any(_is_refused(e) for e in chain):
             return Failure("connection", f"refused connection to {where}", _REFUSED)
+        if any(_STREAM_CUT in str(e).lower() or _is_cut(e) for e in chain):
+            return Failure("connection", f"the reply from {where} stopped part-way", detail)
         if any(_is_dropped(e) for e in chain):
             return Failure("connection", f"{where} closed the connection without answering", detail)
-        if any(_STREAM_CUT in str(e).lower() for e in chain):
-            return Failure("connection", f"the reply from {where} stopped part-way", detail)
+        if any(_is_garbled(e) for e in chain):  # litellm wraps these as connection errors, or as 500s
+            return Failure("malformed", f"malformed reply from {where}", detail)
         if any(_is_unreachable(e) for e in chain):
             return Failure("connection", f"could not connect to {where}", detail)
         if any(isinstance(e, json.JSONDecodeError | MalformedReply) for e in chain) or any(
@@ -124,6 +126,21 @@ def _is_refused(exc: BaseException) -> bool:
 
 
 _STREAM_CUT = "stream ended before a finish_reason"  # litellm's words when a streamed reply stops part-way
+
+
+def _is_cut(exc: BaseException) -> bool:
+    """The server began a reply and closed the connection before the length it announced (not streamed)."""
+    words = str(exc).lower()
+    return type(exc).__name__ in ("ClientPayloadError", "ContentLengthError", "TransferEncodingError") or (
+        "without sending complete message body" in words  # httpx's words
+    )
+
+
+def _is_garbled(exc: BaseException) -> bool:
+    """The reply came, but as bytes that are not text, or with fields no completion can hold (NaN counts)."""
+    import pydantic
+
+    return isinstance(exc, UnicodeDecodeError | pydantic.ValidationError)
 
 
 def _is_dropped(exc: BaseException) -> bool:

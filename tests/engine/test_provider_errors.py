@@ -82,6 +82,23 @@ async def test_a_malformed_reply_is_called_that(fake_openai: FakeOpenAIServer, b
 
 
 @pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize(
+    "step",
+    [Garbage(b"\xff\xfe\xfa not text \x80\x81"), Reply(nan_usage=True)],
+    ids=["bytes that are not text", "usage counts that are NaN"],
+)
+async def test_a_reply_that_is_not_text_or_counts_nonsense_is_malformed_not_unreachable_or_a_500(
+    fake_openai: FakeOpenAIServer, step: Garbage | Reply, stream: bool
+) -> None:
+    """They were "500 server error" and "could not connect": the owner checked a server that was up."""
+    fake_openai.script("primary", step, step)
+    message = await failure(config(fake_openai.base_url), stream=stream)
+    assert message.startswith(
+        f"provider kept failing: malformed reply from {fake_openai.base_url} x2 on openai/primary"
+    ), message
+
+
+@pytest.mark.parametrize("stream", [False, True])
 async def test_a_server_that_hangs_up_is_not_called_unreachable_or_a_500(
     fake_openai: FakeOpenAIServer, stream: bool
 ) -> None:
@@ -91,7 +108,7 @@ async def test_a_server_that_hangs_up_is_not_called_unreachable_or_a_500(
         f"provider kept failing: {fake_openai.base_url} closed the connection without answering x2 on openai/primary"
     )
     fake_openai.script("primary", Cut("Open nine to five"), Cut("Open nine to five"))
-    message = await failure(config(fake_openai.base_url), stream=True)
+    message = await failure(config(fake_openai.base_url), stream=stream)  # not streamed: a short body
     assert message.startswith(f"provider kept failing: the reply from {fake_openai.base_url} stopped part-way x2")
 
 

@@ -36,9 +36,10 @@ class Hang:
 
 @dataclass(frozen=True, slots=True)
 class Garbage:
-    """Answer 200 with this body instead of a completion: broken JSON, a proxy's HTML page, nothing at all."""
+    """Answer 200 with this body instead of a completion: broken JSON, a proxy's HTML page, nothing at all,
+    or bytes that are not text at all."""
 
-    body: str = "this is not json"
+    body: str | bytes = "this is not json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,8 @@ class Drop:
 
 @dataclass(frozen=True, slots=True)
 class Cut:
-    """Answer 200 and stream the first words of `text`, then close the connection mid-reply."""
+    """Answer 200 and stream the first words of `text` (or, not streamed, send the first bytes of the
+    completion and not the rest its Content-Length promises), then close the connection mid-reply."""
 
     text: str = DEFAULT_TEXT
 
@@ -61,6 +63,7 @@ class Reply:
     tool_calls: tuple[tuple[str, str], ...] = ()
     prompt_tokens: int = 21
     completion_tokens: int = 9
+    nan_usage: bool = False  # a broken proxy's usage: every count NaN
 
 
 def tool_reply(name: str, arguments: dict[str, Any] | str) -> Reply:
@@ -184,6 +187,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
+        if isinstance(step, Cut) and not body.get("stream"):
+            data = json.dumps(_completion(model, Reply(step.text))).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[:20])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         if isinstance(step, Cut):
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
@@ -200,7 +214,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(step.status, {"error": {"message": step.message, "type": "scripted"}}, headers)
         elif isinstance(step, Garbage):
             kind = "text/event-stream" if body.get("stream") else "application/json"
-            self._send(200, step.body.encode(), {"Content-Type": kind})
+            data = step.body if isinstance(step.body, bytes) else step.body.encode()
+            self._send(200, data, {"Content-Type": kind})
         elif body.get("stream"):
             self._stream(model, step, bool((body.get("stream_options") or {}).get("include_usage")))
         else:
@@ -259,7 +274,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-def _usage(reply: Reply) -> dict[str, int]:
+def _usage(reply: Reply) -> dict[str, float]:
+    if reply.nan_usage:
+        return dict.fromkeys(("prompt_tokens", "completion_tokens", "total_tokens"), float("nan"))
     total = reply.prompt_tokens + reply.completion_tokens
     return {
         "prompt_tokens": reply.prompt_tokens,
