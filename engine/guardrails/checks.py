@@ -265,14 +265,21 @@ class Guardrails:
         raise Parked("waiting", f"waiting for the owner to approve {spec.qualified_name}", "awaiting_approval")
 
     def tool_settle_ops(
-        self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any], status: str, result: str
+        self,
+        work: TaskWork,
+        call: ToolCall,
+        spec: ToolSpec | None,
+        arguments: dict[str, Any],
+        status: str,
+        result: str,
     ) -> Sequence[Op]:
         if self.audit is None:
             return ()
         data = {
             "task_id": work.task_id,
-            "tool": spec.qualified_name,
-            "risk": self.judge(work, spec, arguments).risk,
+            "tool": spec.qualified_name if spec else call.name,
+            # a tool not on the belt has no risk of its own: it never ran, and "read only" would hide the attempt
+            "risk": self.judge(work, spec, arguments).risk if spec else "not on the belt",
             "arguments": arguments,
             "status": status,
             "result_sha256": hashlib.sha256(result.encode()).hexdigest(),

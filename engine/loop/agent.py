@@ -334,8 +334,6 @@ class _Run:
     def _settle(
         self, call: ToolCall, spec: ToolSpec | None, arguments: dict[str, Any], status: str, result: str
     ) -> Sequence[Any]:
-        if spec is None:
-            spec = ToolSpec(call.name, "(not on the belt)", {}, risk="read_only")
         return self.loop._guard.tool_settle_ops(self.work, call, spec, arguments, status, result)
 
     async def _execute(

@@ -46,9 +46,16 @@ class Guard(Protocol):
         ...
 
     def tool_settle_ops(
-        self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any], status: str, result: str
+        self,
+        work: TaskWork,
+        call: ToolCall,
+        spec: ToolSpec | None,
+        arguments: dict[str, Any],
+        status: str,
+        result: str,
     ) -> Sequence[Op]:
-        """Extra writes committed atomically with the tool step's result (spend, audit)."""
+        """Extra writes committed atomically with the tool step's result (spend, audit). `spec` is None for a
+        tool not on the employee's belt (refused before anything ran)."""
         ...
 
 
@@ -76,6 +83,12 @@ class OpenGuard:
         return arguments
 
     def tool_settle_ops(
-        self, work: TaskWork, call: ToolCall, spec: ToolSpec, arguments: dict[str, Any], status: str, result: str
+        self,
+        work: TaskWork,
+        call: ToolCall,
+        spec: ToolSpec | None,
+        arguments: dict[str, Any],
+        status: str,
+        result: str,
     ) -> Sequence[Op]:
         return ()

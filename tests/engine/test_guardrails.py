@@ -169,6 +169,9 @@ async def test_hostile_tool_output_cannot_escape_the_belt_or_the_gate(
     steps = await office.journal.steps(task_id=task.id)
     refused = [s for s in steps if s.tool == "delete_all"]
     assert refused and refused[0].status == "failed" and "no tool named 'delete_all'" in (refused[0].result or "")
+    audited = await office.history.audit_rows(employee_id=None, kind="tool_call", since=None, until=None, limit=20)
+    attempt = next(row.data for row in audited if row.data["tool"] == "delete_all")
+    assert attempt["risk"] == "not on the belt" and attempt["status"] == "failed"  # it was "read_only"
     (request,) = await office.approvals.list()
     assert request.tool == "send_email" and "attacker@evil.test" in request.arguments
     assert (await office.journal.task(task.id)).status == "waiting"  # type: ignore[union-attr]
