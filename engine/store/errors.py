@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -25,6 +26,12 @@ def describe_sqlite_error(path: Path, exc: BaseException) -> str:
     io_error = "disk i/o error" in text or getattr(exc, "sqlite_errorname", "").startswith("SQLITE_IOERR")
     if "full" in text or (io_error and _nearly_full(path)):
         return f"the disk holding {path} is full; free some space: nothing already saved was lost"
+    if ("readonly" in text or "unable to open" in text) and read_only_disk(path):
+        return (
+            f"cannot write the database {path}: the disk holding it is mounted read-only (Linux does this after "
+            "disk errors, to protect it); nothing already saved was lost: check the disk, then mount it again "
+            "read-write (reading commands such as roster and tasks still work)"
+        )
     if "readonly" in text or "unable to open" in text:
         return f"cannot write the database {path}: check the permissions of the file and its folder (ls -l)"
     if io_error:
@@ -33,6 +40,14 @@ def describe_sqlite_error(path: Path, exc: BaseException) -> str:
             "file's permissions: nothing already saved was lost"
         )
     return f"database error on {path}: {exc}"
+
+
+def read_only_disk(path: Path) -> bool:
+    """Whether the file system holding `path` is mounted read-only (not: the file's permissions)."""
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
 
 
 def _nearly_full(path: Path, margin: int = 1 << 20) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from engine.store.errors import StoreError, describe_sqlite_error
+from engine.store.errors import StoreError, describe_sqlite_error, read_only_disk
 from engine.store.records import (
     CLOSED_TASKS,
     OPEN_TASKS,
@@ -200,8 +200,10 @@ def open_for_reading(path: Path, *, busy_ms: int = 5000) -> StoredRows | None:
     if not path.is_file() or path.stat().st_size == 0:
         return None
     try:
-        # Not mode=ro: a reader of a WAL database may need to create its shared-memory file.
-        conn = sqlite3.connect(path, timeout=busy_ms / 1000, check_same_thread=False)
+        if read_only_disk(path):  # nobody can write it there: read it as it stands
+            conn = sqlite3.connect(_read_only_uri(path), uri=True, check_same_thread=False)
+        else:  # not mode=ro: a reader of a WAL database may need to create its shared-memory file
+            conn = sqlite3.connect(path, timeout=busy_ms / 1000, check_same_thread=False)
     except sqlite3.Error as exc:
         raise StoreError(describe_sqlite_error(path, exc)) from None
     try:
@@ -216,3 +218,11 @@ def open_for_reading(path: Path, *, busy_ms: int = 5000) -> StoredRows | None:
         conn.close()
         return None
     return StoredRows(conn, path)
+
+
+def _read_only_uri(path: Path) -> str:
+    """How to open the database on a disk mounted read-only: through its WAL when the WAL and its
+    shared memory were left there (SQLite reads both without writing), else as an immutable file (no
+    lock, no shared memory to create)."""
+    wal, shm = (path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))
+    return f"{path.as_uri()}?mode=ro" if wal.is_file() and shm.is_file() else f"{path.as_uri()}?immutable=1"

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -204,3 +206,32 @@ def test_the_reading_front_names_settings_as_the_office_stores_them() -> None:
     from engine import hours
 
     assert reading.ALL_HOURS == hours.ALL_HOURS and f"{reading.HOURS_PREFIX}emp_1" == hours.hours_key("emp_1")
+
+
+@pytest.fixture
+def read_only_disk(worked: Path, tmp_path: Path) -> Iterator[Path]:
+    """A copy of the worked office behind a read-only bind mount (root only), as Linux leaves a disk
+    after errors (errors=remount-ro)."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root and mount(8) for a read-only bind mount")
+    source, mount = tmp_path / "source", tmp_path / "ro"
+    shutil.copytree(worked, source / "home")
+    mount.mkdir()
+    made = subprocess.run(["mount", "--bind", str(source), str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {made.stderr.decode(errors='replace').strip()}")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(mount)], check=True, capture_output=True)
+        yield mount / "home"
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_reading_commands_answer_from_a_disk_mounted_read_only_and_run_says_why_it_cannot(
+    worked: Path, read_only_disk: Path
+) -> None:
+    """They said "check the permissions of the file" and showed nothing: the owner could not see the office."""
+    for command in (["roster"], ["tasks"], ["log", "Ada"], ["budget"]):
+        assert shown(read_only_disk, command, full=False)[0] == shown(worked, command, full=False)[0]
+    stopped = headcount(read_only_disk, "assign", "Ada", "One more", ok=False)
+    assert stopped.returncode == 1 and "read-only" in stopped.stderr and "Traceback" not in stopped.stderr
