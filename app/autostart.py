@@ -17,7 +17,6 @@ from platformdirs import user_config_path
 
 FILE_NAME = "headcount.desktop"
 RESERVED = " \t\n\"'\\><~|&;$*?#()`"  # the spec's characters that need quoting
-START_HIDDEN = "HEADCOUNT_START_HIDDEN"  # app/tray.py reads it: open in the tray, not on screen
 
 
 class AutostartUnsupported(Exception):
@@ -49,8 +48,8 @@ def command(home: Path | None) -> list[str]:
     else:
         script = Path(sys.executable).with_name("headcount")
         program = [str(script)] if script.is_file() else [sys.executable, "-m", "app.launcher"]
-    env = [f"{START_HIDDEN}=1"] + ([f"HEADCOUNT_HOME={home}"] if home is not None else [])
-    return ["env", *env, *program]
+    # Flags, not `env NAME=VALUE`: env takes a program path holding "=" for one more variable.
+    return [*program, "--start-hidden", *([f"--home={home}"] if home is not None else [])]
 
 
 def exec_line(argv: Sequence[str]) -> str:

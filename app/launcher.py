@@ -40,8 +40,14 @@ def window_home(args: Sequence[str]) -> str | bool | None:
     return False
 
 
+START_HIDDEN_FLAG = "--start-hidden"  # login entries: open straight into the tray (app/tray.py)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if START_HIDDEN_FLAG in args:  # a flag, not the environment: Windows and macOS shortcuts cannot set that
+        args.remove(START_HIDDEN_FLAG)
+        os.environ["HEADCOUNT_START_HIDDEN"] = "1"
     if args == ["--version"]:  # without the whole grammar (most of a second)
         print(version_text())
         return 0

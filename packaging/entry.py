@@ -8,15 +8,11 @@ entry point `pip install` gives.
 
 from __future__ import annotations
 
-import os
 import sys
 
 
 def main() -> int:
-    args = sys.argv[1:]
-    if "--start-hidden" in args:  # the login item (Windows, macOS shortcuts cannot set the environment)
-        args.remove("--start-hidden")
-        os.environ["HEADCOUNT_START_HIDDEN"] = "1"
+    args = sys.argv[1:]  # `--start-hidden` is app.launcher's: the pip-installed command takes it too
     if args[:1] == ["--smoke-test"]:
         from app.smoke import main as smoke
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ async def test_the_switch_is_kept_in_the_database_and_writes_then_removes_the_lo
     finally:
         await office.close()
     words = exec_words(entry.read_text())
-    assert words[:2] == ["env", "HEADCOUNT_START_HIDDEN=1"] and f"HEADCOUNT_HOME={headcount_home}" in words
+    assert words[-2:] == ["--start-hidden", f"--home={headcount_home}"]
     assert "Hidden=true" not in entry.read_text() and "X-GNOME-Autostart-enabled=true" in entry.read_text()
 
     office = await Office.open(Home.resolve(headcount_home), model=ScriptedModel())  # as the next process would
@@ -79,10 +80,22 @@ async def test_a_folder_that_cannot_be_written_is_one_clear_error_and_nothing_is
         await office.close()
 
 
-def test_a_data_folder_with_spaces_and_quotes_survives_the_entry(tmp_path: Path) -> None:
-    home = tmp_path / 'my "office" $HOME \\ 100% `x`'
-    assert f"HEADCOUNT_HOME={home}" in exec_words(autostart.desktop_entry(home))
-    assert exec_words(autostart.desktop_entry(None))[:2] == ["env", "HEADCOUNT_START_HIDDEN=1"]
+def test_a_data_folder_with_spaces_quotes_and_equals_survives_the_entry_and_starts_hidden_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry ran `env NAME=VALUE… PROGRAM`: env takes a program path holding "=" for one more variable."""
+    from app import launcher
+
+    home = tmp_path / 'my "office" $HOME \\ 100% `x` a=b'
+    words = exec_words(autostart.desktop_entry(home))
+    assert words[0] == autostart.command(home)[0] and words[1:] == ["--start-hidden", f"--home={home}"]
+    assert exec_words(autostart.desktop_entry(None))[1:] == ["--start-hidden"]
+    opened: list[tuple[str | None, str | None]] = []
+    monkeypatch.delenv("HEADCOUNT_START_HIDDEN", raising=False)
+    monkeypatch.setenv("HEADCOUNT_HOME", str(tmp_path / "elsewhere"))  # both restored after the test
+    started = lambda: (os.environ.get("HEADCOUNT_START_HIDDEN"), os.environ.get("HEADCOUNT_HOME"))  # noqa: E731
+    monkeypatch.setattr(launcher, "_window", lambda: opened.append(started()) or 0)
+    assert launcher.main(words[1:]) == 0 and opened == [("1", str(home))], "the window opens hidden, for that folder"
 
 
 def test_windows_and_macos_name_their_installer_login_item() -> None:
