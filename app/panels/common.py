@@ -106,10 +106,23 @@ class Reader(QTextBrowser):
 CEILING_MAX = 10_000.0  # a day's ceiling set in the window (the command line takes up to $1M)
 
 
+class MoneyBox(QDoubleSpinBox):
+    """Dollars to a hundredth of a cent, shown with cents and only the further digits a value has: a
+    $0.001 ceiling set at the command line read $0.00 here, and a $0.075 price was rounded to $0.08."""
+
+    DECIMALS = 4
+    SMALLEST = 10**-DECIMALS
+
+    def textFromValue(self, value: float) -> str:
+        text = f"{value:.{self.DECIMALS}f}".rstrip("0")
+        whole, _, cents = text.partition(".")
+        return f"{whole}.{cents.ljust(2, '0')}"
+
+
 def money_box(value: float, maximum: float = 1000.0, *, minimum: float = 0.0) -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
+    box = MoneyBox()
     box.setPrefix("$ ")
-    box.setDecimals(2)
+    box.setDecimals(MoneyBox.DECIMALS)
     box.setRange(minimum, maximum)
     box.setValue(value)
     return box

@@ -30,6 +30,7 @@ from app.memory_rows import MemoryCommands
 from app.panels.chart import SpendChart
 from app.panels.common import (
     CEILING_MAX,
+    MoneyBox,
     Pill,
     Reader,
     heading,
@@ -237,10 +238,10 @@ class EmployeePanel(QWidget):
         layout.addWidget(muted("Last 14 days", wrap=False))
         layout.addWidget(self.chart, 1)
         # The owner's say over this one employee's money: a ceiling for good, or more for today only.
-        self.ceiling_input = money_box(1.0, CEILING_MAX, minimum=0.01)
+        self.ceiling_input = money_box(1.0, CEILING_MAX, minimum=MoneyBox.SMALLEST)
         self.set_ceiling_button = QPushButton("Set daily ceiling")
         self.set_ceiling_button.clicked.connect(self._set_ceiling)
-        self.more_input = money_box(1.0, CEILING_MAX, minimum=0.01)
+        self.more_input = money_box(1.0, CEILING_MAX, minimum=MoneyBox.SMALLEST)
         self.allow_more_button = QPushButton("Allow today")
         self.allow_more_button.setToolTip("Only today's ceiling grows; tomorrow the daily ceiling applies again")
         self.allow_more_button.clicked.connect(self._allow_more)
@@ -259,11 +260,11 @@ class EmployeePanel(QWidget):
 
     def _set_ceiling(self) -> None:
         if self._on_ceiling is not None:
-            self._on_ceiling(round(self.ceiling_input.value(), 2))
+            self._on_ceiling(round(self.ceiling_input.value(), MoneyBox.DECIMALS))
 
     def _allow_more(self) -> None:
         if self._on_allow_more is not None:
-            self._on_allow_more(round(self.more_input.value(), 2))
+            self._on_allow_more(round(self.more_input.value(), MoneyBox.DECIMALS))
 
     def _steps_tab(self) -> QWidget:
         self.steps = QTableWidget(0, 5)

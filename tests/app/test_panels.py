@@ -23,6 +23,7 @@ from app.forms import (
     TaskRow,
 )
 from app.panels.audit import AuditPanel, export_text
+from app.panels.common import money_box
 from app.panels.employee import EmployeePanel
 from app.panels.hire import HireDialog
 from app.panels.inbox import InboxCallbacks, InboxPanel, arguments_error
@@ -426,3 +427,21 @@ def test_the_budget_tab_sets_a_daily_ceiling_and_an_extra_for_today(qtbot: QtBot
     bare = EmployeePanel("e2", on_send=lambda text: None)  # no commands: no controls that do nothing
     qtbot.addWidget(bare)
     assert bare.set_ceiling_button.parent() is None and bare.allow_more_button.parent() is None
+
+
+def test_a_ceiling_or_price_below_a_cent_is_shown_and_kept_not_rounded_to_cents(qtbot: QtBot) -> None:
+    """A $0.001 ceiling set at the command line read $0.00; a $0.075 price was saved as $0.08."""
+    ceilings: list[float] = []
+    panel = EmployeePanel("e1", on_send=lambda text: None, on_ceiling=ceilings.append, on_allow_more=lambda x: None)
+    qtbot.addWidget(panel)
+    panel.set_budget({}, date(2026, 12, 6), spend_today=0.0, ceiling=0.02, daily_ceiling=0.02)
+    assert panel.ceiling_input.text() == "$ 0.02"  # cents as ever
+    panel.ceiling_input.lineEdit().setText("$ 0.015")
+    panel.ceiling_input.interpretText()
+    qtbot.mouseClick(panel.set_ceiling_button, Qt.MouseButton.LeftButton)
+    assert ceilings == [0.015]
+    price = money_box(0.075)
+    assert price.text() == "$ 0.075" and price.value() == 0.075
+    assert money_box(1.0).text() == "$ 1.00" and money_box(12.5).text() == "$ 12.50"
+    panel.set_budget({}, date(2026, 12, 6), spend_today=0.0, ceiling=0.001, daily_ceiling=0.001)
+    assert panel.ceiling_input.text() == "$ 0.001", "not raised to the box's least"
