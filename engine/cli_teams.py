@@ -31,16 +31,27 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     p.add_argument("team")
     p.add_argument("--json", action="store_true")
 
+    kind, sub._parser_class = sub._parser_class, _Intermixed  # this one command's parser only
     p = sub.add_parser(
         "sprint",
         help='the lead plans a sprint: sprint TEAM "GOAL" [--days N]; sprint show|edit|approve|reject SPRINT',
     )
+    sub._parser_class = kind
     p.add_argument("team", help="the team, or `show`, `edit`, `approve` or `reject`")
-    p.add_argument("goal", help="the sprint's goal, or with show, edit, approve, reject: the sprint's id")
+    p.add_argument(
+        "goal",
+        nargs="?",
+        help="the sprint's goal (none with --auto alone), or with show, edit, approve, reject: its id",
+    )
     p.add_argument("--file", help="with edit: the edited plan, as JSON (`sprint show SPRINT --json` writes one)")
     p.add_argument("--json", action="store_true", help="with show: the plan as JSON, to edit")
     p.add_argument("--days", type=cli_input.count(1, 90), default=5, help="how long the sprint runs, 1-90 (default: 5)")
-    p.add_argument("--auto", choices=["on", "off"], help="from now on, approve the team's sprints without asking")
+    p.add_argument(
+        "--auto",
+        choices=["on", "off"],
+        help="from now on, approve the team's sprints without asking (sprint TEAM --auto on: only that; "
+        "with a GOAL, plans one too)",
+    )
 
     p = sub.add_parser("reassign", help="give a waiting task to another member of its team")
     p.add_argument("task", help="the task's id, as `headcount board TEAM` lists it")
@@ -82,7 +93,32 @@ async def _board(office: Office, args: argparse.Namespace) -> int:
     return 0
 
 
+class _Intermixed(argparse.ArgumentParser):
+    """Options anywhere among the words: `sprint TEAM --auto on "GOAL"` and `sprint TEAM --auto on`, whose
+    goal is optional. Plain argparse gives an optional positional nothing once an option comes first."""
+
+    _inside = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if self._inside:  # parse_known_intermixed_args calls this twice itself
+            return super().parse_known_args(args, namespace)
+        self._inside = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._inside = False
+
+
+_VERBS = ("show", "edit", "approve", "reject")
+
+
 async def _sprint(office: Office, args: argparse.Namespace) -> int:
+    if args.goal is None and args.team in _VERBS:
+        raise OfficeError(f"give the sprint's id, as planning printed it: headcount sprint {args.team} SPRINT")
+    if args.goal is None and not args.auto:
+        raise OfficeError(f'give the sprint\'s goal: headcount sprint {args.team} "GOAL" (or only --auto on|off)')
     try:
         if args.team == "show":
             return await _show(office, args.goal, as_json=args.json)
@@ -107,6 +143,10 @@ async def _sprint(office: Office, args: argparse.Namespace) -> int:
             return 0
         if args.auto:
             await office.teams.set_setting(args.team, "auto_approve", "1" if args.auto == "on" else "0")
+            if args.goal is None:
+                said = "approved without asking" if args.auto == "on" else "proposed to you to approve"
+                print(f"From now on {args.team}'s sprints are {said}.")
+                return 0
         proposal = await office.teams.plan_sprint(args.team, args.goal, days=args.days)
     except TeamError as exc:
         raise OfficeError(str(exc)) from None

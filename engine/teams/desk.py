@@ -157,7 +157,7 @@ class Teams:
     async def set_setting(self, team: str, name: str, value: str) -> None:
         if name not in ("auto_approve", "stuck_steps", "stuck_minutes"):
             raise TeamError(f"no team setting {name!r} (auto_approve, stuck_steps, stuck_minutes)")
-        await self._journal.write(put_setting(f"team:{team}:{name}", value))
+        await self._journal.write(put_setting(f"team:{self.known(team)}:{name}", value))
 
     # --- the board ----------------------------------------------------------------------------------
 

@@ -112,3 +112,20 @@ def test_a_team_whose_role_does_not_load_is_not_hired_by_half(tmp_path: Path) ->
     assert refused.returncode == 1 and "team legal cannot be hired until its roles load" in refused.stderr
     assert "compliance-checker.md:4: field 'function'" in refused.stderr  # the file, line and field to fix
     assert json.loads(headcount(home, "roster", "--json").stdout) == []  # nobody: not half a team
+
+
+def test_auto_approval_is_switched_alone_and_options_go_anywhere_among_the_words(tmp_path: Path) -> None:
+    """`sprint TEAM --auto on` asked for a goal: turning the switch meant planning a sprint."""
+    home = tmp_path / "home"
+    headcount(home, "hire-team", "legal")
+    assert "approved without asking" in headcount(home, "sprint", "legal", "--auto", "on").stdout
+    assert json.loads(headcount(home, "board", "legal", "--json").stdout) == []  # nothing was planned
+    planned = headcount(home, "sprint", "legal", "--days", "2", "Review the supplier NDA").stdout
+    assert "Review the supplier NDA" in planned and ", active" in planned  # approved without asking
+    assert "proposed to you" in headcount(home, "sprint", "--auto", "off", "legal").stdout
+    planned = headcount(home, "sprint", "legal", "--auto", "off", "Review the lease").stdout
+    assert "Review the lease" in planned and ", proposed" in planned
+    unknown = headcount(home, "sprint", "legla", "--auto", "on", ok=False)
+    assert unknown.returncode == 1 and "no team 'legla' (teams: legal)" in unknown.stderr
+    bare = headcount(home, "sprint", "legal", ok=False)
+    assert bare.returncode == 1 and 'headcount sprint legal "GOAL"' in bare.stderr
