@@ -6,17 +6,13 @@ software rasteriser), so the answer is what the window would use.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
-import tempfile
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 from panda3d.core import GraphicsEngine, loadPrcFileData
 
-from app.office.renderer import _PRC, PIPE_ENV, _make_pipe, _software_gl, pipe_order
+from app.office.renderer import _PRC, PIPE_ENV, _make_pipe, _software_gl, native_stderr, pipe_order
 
 SOFTWARE_INTERFACES = ("TinyPanda",)  # Panda's own rasteriser names its interface so
 
@@ -27,38 +23,12 @@ def probe(preferred: str | None = None) -> dict[str, Any]:
     What Panda3D's C++ prints meanwhile (two plugins that both carry the X11 window types each register
     them: "Attempt to register type x11GraphicsPipe more than once!") is kept from the doctor's report:
     under `native`, and in the error when no pipe opens."""
-    with _native_stderr() as said:
+    with native_stderr() as said:
         try:
             found = _probe(preferred)
         except RuntimeError as exc:
             raise RuntimeError("; ".join([str(exc), *said])) from None
     return {**found, "native": said}
-
-
-@contextlib.contextmanager
-def _native_stderr() -> Iterator[list[str]]:
-    """Collect what native code writes to file descriptor 2 meanwhile (its lines, once the block ends).
-
-    Python's own `sys.stderr` cannot see C++'s writes; the descriptor is pointed at a temporary file
-    for the block (wurlitzer does this with pipes and threads, but not on Windows)."""
-    said: list[str] = []
-    fd = 2  # C++'s std::cerr, whatever Python's sys.stderr is
-    try:
-        saved = os.dup(fd)
-    except OSError:  # no descriptor 2 at all (a windowed app on Windows): nothing to collect
-        yield said
-        return
-    if sys.stderr is not None:
-        sys.stderr.flush()
-    with tempfile.TemporaryFile() as caught:
-        os.dup2(caught.fileno(), fd)
-        try:
-            yield said
-        finally:
-            os.dup2(saved, fd)
-            os.close(saved)
-            caught.seek(0)
-            said += [line for line in caught.read().decode(errors="replace").splitlines() if line.strip()]
 
 
 def _probe(preferred: str | None) -> dict[str, Any]:

@@ -6,10 +6,14 @@ renderer can exist per process (ShowBase is a singleton); `close()` releases it.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import os
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,8 @@ from app.office.camera import CameraRig
 from app.office.scene import PICK_MASK, ModelLibrary, OfficeScene
 from app.office.state import Motion, OfficeState
 from models3d import palette as pal
+
+log = logging.getLogger(__name__)
 
 PIPE_ENV = "HEADCOUNT_PANDA_PIPE"
 PIPES = ("pandagl", "p3headlessgl", "p3tinydisplay")
@@ -70,6 +76,32 @@ def pipe_order(preferred: str | None = None) -> list[str]:
     if first is None:
         return chain
     return [first, *(p for p in chain if p != first)]
+
+
+@contextlib.contextmanager
+def native_stderr() -> Iterator[list[str]]:
+    """Collect what native code writes to file descriptor 2 meanwhile (its lines, once the block ends).
+
+    Python's own `sys.stderr` cannot see C++'s writes; the descriptor is pointed at a temporary file
+    for the block (wurlitzer does this with pipes and threads, but not on Windows)."""
+    said: list[str] = []
+    fd = 2  # C++'s std::cerr, whatever Python's sys.stderr is
+    try:
+        saved = os.dup(fd)
+    except OSError:  # no descriptor 2 at all (a windowed app on Windows): nothing to collect
+        yield said
+        return
+    if sys.stderr is not None:
+        sys.stderr.flush()
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), fd)
+        try:
+            yield said
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
+            caught.seek(0)
+            said += [line for line in caught.read().decode(errors="replace").splitlines() if line.strip()]
 
 
 def _make_pipe(order: list[str]) -> GraphicsPipe:
@@ -146,7 +178,10 @@ class OfficeRenderer:
         if pipe is None and not os.environ.get(PIPE_ENV) and _software_gl(self.base, self.base.pipe):
             # Mesa's llvmpipe draws this scene slower than Panda's own software rasteriser (FINDINGS:
             # 67 vs 100+ fps at 50 employees), and every frame holds the event loop: use the faster one.
-            self.base.pipe = _make_pipe(["p3tinydisplay"])
+            with native_stderr() as said:  # both plugins carry the X11 window types: each registers them
+                self.base.pipe = _make_pipe(["p3tinydisplay"])
+            for line in said:
+                (log.debug if "more than once" in line else log.warning)("Panda3D: %s", line)
         self.pipe_name = self.base.pipe.getInterfaceName()
         self.size = (max(1, size[0]), max(1, size[1]))
         self._texture = Texture("office-color")

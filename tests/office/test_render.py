@@ -157,9 +157,10 @@ def test_what_panda_prints_while_the_doctor_asks_for_a_pipe_is_kept_from_the_ter
 ) -> None:
     import os
 
-    from app.office.pipes import _native_stderr, probe
+    from app.office.pipes import probe
+    from app.office.renderer import native_stderr
 
-    with _native_stderr() as said:
+    with native_stderr() as said:
         os.write(2, b"Attempt to register type x11GraphicsPipe more than once!\n")  # as Panda's C++ writes it
     assert said == ["Attempt to register type x11GraphicsPipe more than once!"]
     found = probe()
