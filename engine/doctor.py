@@ -31,6 +31,7 @@ from engine.paths import Home
 from engine.runlock import lock_holder
 from engine.store.backups import damaged_advice, newest_backup
 from engine.store.health import employee_names, quick_check, schema_revision, settings_like
+from engine.store.reading import newer_schema
 
 if TYPE_CHECKING:
     from engine.secrets import Secrets
@@ -302,6 +303,15 @@ def database(path: Path) -> Check:
     except sqlite3.DatabaseError as exc:
         problems, revision = [str(exc)], None
     details["revision"] = revision
+    if not problems and (newer := newer_schema(path, revision)):
+        return Check(
+            name="database",
+            status="problem",
+            summary=newer.removesuffix("; nothing was changed"),
+            fix="install the version of Headcount that wrote it (or newer); or restore a backup this version took "
+            "(headcount backup --list)",
+            details=details,
+        )
     if problems:
         details["problems"] = problems
         return Check(

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from engine.clock import Clock, SystemClock
 from engine.store.backups import BEFORE_MIGRATION, BackupError, damaged_advice, take_backup
 from engine.store.errors import StoreError, describe_sqlite_error
-from engine.store.reading import MIGRATIONS, head_revision
+from engine.store.reading import MIGRATIONS, head_revision, newer_schema
 
 __all__ = [
     "MIGRATIONS",
@@ -91,6 +91,8 @@ def open_database(path: Path, backups: Path, *, busy_ms: int = 5000, clock: Cloc
         with engine.connect() as conn:
             current = stored_revision(conn)
         head = head_revision()
+        if current != head and (newer := newer_schema(path, current)):
+            raise StoreError(newer)  # before any backup: a copy per try pushed out the one to go back with
         if current != head:
             with engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA quick_check").fetchone()  # never migrate a damaged file

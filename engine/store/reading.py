@@ -36,8 +36,25 @@ def head_revision() -> str | None:
     Opening an office only compares this with the stored version; Alembic (a third of a second to
     import) is loaded only when there is something to migrate. A test holds this to Alembic's head.
     """
-    names = sorted(p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    names = known_revisions()
     return names[-1] if names else None
+
+
+def known_revisions() -> list[str]:
+    """Every schema revision this version of Headcount can open (or upgrade), oldest first."""
+    return sorted(p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
+def newer_schema(path: Path, revision: str | None) -> str | None:
+    """Why a database at `revision` cannot be opened by this version, or None: a revision this version does
+    not know was written by a newer Headcount (going back a version), and upgrading it is impossible."""
+    known = known_revisions()
+    if revision is None or not known or revision in known:
+        return None
+    return (
+        f"the database {path} was written by a newer version of Headcount (schema {revision}; this one knows up "
+        f"to {known[-1]}): update Headcount to open it; nothing was changed"
+    )
 
 
 # What each employee spent since a moment, summed per quarter hour: the quarter (`quarter_start` reads it),

@@ -209,6 +209,24 @@ async def test_locked_database_says_another_process_has_it(tmp_path: Path) -> No
     assert _count(path) == 1
 
 
+def test_a_database_from_a_newer_version_is_refused_in_one_line_with_no_backup(tmp_path: Path) -> None:
+    """Going back a version: Alembic's traceback, and a before-migration copy per try that pushed out the copy
+    needed to go back with. Doctor said "intact"."""
+    from engine.doctor import database
+
+    path = tmp_path / "h.db"
+    open_database(path, tmp_path / "backups").dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    before = path.read_bytes()
+    for _ in range(2):
+        with pytest.raises(StoreError, match=r"newer version of Headcount \(schema 9999; this one knows up to \d{4}\)"):
+            open_database(path, tmp_path / "backups")
+    assert not (tmp_path / "backups").exists() and path.read_bytes() == before
+    line = database(path)
+    assert line.status == "problem" and "newer version" in line.summary and "backup --list" in line.fix
+
+
 def test_migration_backs_up_existing_data_first(tmp_path: Path) -> None:
     path = tmp_path / "h.db"
     engine = open_database(path, tmp_path / "backups")
