@@ -14,6 +14,7 @@ from pathlib import Path
 
 from engine.doctor_check import Check
 from engine.office.brief_facts import recall
+from engine.paths import brief_file
 from engine.store.health import connect_read_only
 from engine.store.records import EmployeeRecord
 
@@ -52,7 +53,7 @@ def brief_error(root: Path, record: EmployeeRecord, ceiling: int, stored: str | 
     from engine.briefs import BriefError, parse_brief
     from engine.briefs.vocabulary import BUILTIN_TOOLS
 
-    path = Path(record.brief_path)
+    path = brief_file(record.brief_path, record.role, root)
     try:
         raw = path.read_bytes()
     except OSError:  # the file is gone: the office works from the version it stored

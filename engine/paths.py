@@ -57,3 +57,20 @@ class Home:
         path = self.root / "workspaces" / employee_id
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+
+def brief_file(brief_path: str, role: str, home_root: Path) -> Path:
+    """The file an employee's brief is read from: where it was hired from, except for a catalog role hired
+    from another install's catalog (an install moved or removed, a checkout and then the bundle).
+
+    Such an employee follows this install's file of the same role, as an upgrade in place gives it: the
+    other install's copy (or the copy stored at hiring, once that install is gone) may name tools that
+    are apps now, and its tasks would wait for apps nobody connected. The owner's own role files are theirs.
+    """
+    path = Path(brief_path)
+    if path.stem != role or path.parent.name != "roles" or path.parent.parent.name != "briefs":
+        return path  # the owner's own brief file, wherever it is
+    ours = SHIPPED_BRIEFS / "roles" / path.name
+    if path.parent == home_root / "briefs" / "roles" or path == ours or not ours.is_file():
+        return path
+    return ours

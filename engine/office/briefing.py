@@ -13,7 +13,7 @@ from engine.briefs import Brief, BriefError, parse_brief
 from engine.office.belts import Belts
 from engine.office.brief_facts import BriefFacts, kept_hours, key_of, remember
 from engine.office.recorder import Recorder
-from engine.paths import Home
+from engine.paths import Home, brief_file
 from engine.store import writes
 from engine.store.journal import Journal
 from engine.store.records import EmployeeRecord
@@ -52,7 +52,7 @@ class BriefVersions:
         return brief, record
 
     async def _current(self, record: EmployeeRecord, ceiling: int) -> tuple[Brief, EmployeeRecord]:
-        path = Path(record.brief_path)
+        path = brief_file(record.brief_path, record.role, self._home.root)
         raw = await asyncio.to_thread(_read_or_none, path)
         # Under the office's own ceiling; a tool removed since hiring must not stop the employee.
         parse = functools.partial(
@@ -67,18 +67,20 @@ class BriefVersions:
                 raise BriefError.single(path, None, "no such file, and no stored copy")
             return parse(stored.encode(), path), record
         brief = parse(raw, path)
+        moved = {"file": str(path)} if str(path) != record.brief_path else {}  # this install's catalog file
         if brief.version != record.brief_version:
             now = self._recorder.now()
             await self._journal.write(
                 writes.brief_version(record.id, brief.version, raw.decode("utf-8"), now),
-                writes.update_employee(record.id, brief_version=brief.version),
+                writes.update_employee(record.id, brief_version=brief.version, brief_path=str(path)),
                 *self._recorder.audit_ops(
-                    "brief_changed", {"from": record.brief_version, "to": brief.version}, record.id
+                    "brief_changed", {"from": record.brief_version, "to": brief.version, **moved}, record.id
                 ),
                 full=True,
             )
-            record = dataclasses.replace(record, brief_version=brief.version)
-        return brief, record
+        elif moved:  # the same text in this install's file: only where it is read from changes
+            await self._journal.write(writes.update_employee(record.id, brief_path=str(path)))
+        return brief, dataclasses.replace(record, brief_version=brief.version, brief_path=str(path))
 
     async def save_edit(
         self, record: EmployeeRecord, text: str, check: Callable[[Brief, Path], Awaitable[None]] | None = None

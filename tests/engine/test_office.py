@@ -558,3 +558,39 @@ async def test_a_brief_edited_by_hand_while_the_office_runs_is_used_from_the_nex
     (row,) = await office.roster()
     assert row["brief_error"] is None
     model.assert_complete()
+
+
+async def test_a_catalog_role_hired_from_another_install_follows_this_installs_file(
+    make_office: OfficeFactory, headcount_home: Path, tmp_path: Path
+) -> None:
+    """Hired from an install since moved or removed (an old checkout, an unpacked download): the copy stored at
+    hiring named tools that are apps now (`social_schedule`), and every task waited for an app nobody connected,
+    An upgrade in place gave the new file; so does this."""
+    import sqlite3
+
+    from engine.briefs import WorkingHours
+    from engine.paths import SHIPPED_BRIEFS
+
+    shipped = SHIPPED_BRIEFS / "roles" / "social-media.md"
+    old = tmp_path / "old-install" / "briefs" / "roles" / "social-media.md"
+    old.parent.mkdir(parents=True)
+    old.write_text(shipped.read_text())
+    office = await make_office(ScriptedModel(say("Drafted the week's posts.")))
+    record = await office.hire(office.brief_for(str(old)), name="Sam")
+    await office.set_hours(None, WorkingHours.model_validate({"timezone": "UTC", "always": True}))
+    await office.close()
+    then = shipped.read_text().replace("tools: [list_files,", "tools: [social_schedule, list_files,")
+    with sqlite3.connect(headcount_home / "headcount.db") as db:  # the copy as the old install stored it
+        db.execute("UPDATE brief_versions SET content = ?, version = 'then' WHERE employee_id = ?", (then, record.id))
+        db.execute("UPDATE employees SET brief_version = 'then' WHERE id = ?", (record.id,))
+    old.unlink()  # that install is gone
+
+    office = await make_office(ScriptedModel(say("Drafted the week's posts.")))
+    task = await office.assign("Sam", "Plan next week's posts")
+    await office.run(until_idle=True)
+    done = await office.journal.task(task.id)
+    assert done is not None and done.status == "review", done  # its draft waits for the owner: not for an app
+    (sam,) = await office.journal.employees()
+    assert sam.brief_path == str(shipped)
+    changes = await office.journal.read(functools.partial(AuditLog.rows, kind="brief_changed"))
+    assert [(c.data["from"], c.data.get("file")) for c in changes] == [("then", str(shipped))]
