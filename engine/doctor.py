@@ -144,7 +144,7 @@ def _no_graphics(reason: str) -> Check:
 
 def keyring_check(home: Path) -> Check:
     """Where API keys are kept: an OS keyring is encrypted, the file fallback is opened by a passphrase."""
-    from engine.secretfile import FILE_NAME, PASSPHRASE_ENV, passphrase_for
+    from engine.secretfile import FILE_NAME, PASSPHRASE_ENV, PLAIN_NAME, passphrase_for
     from engine.secrets import chosen_backend_problem, os_keyring
 
     chosen = os.environ.get("PYTHON_KEYRING_BACKEND")
@@ -168,6 +168,15 @@ def keyring_check(home: Path) -> Check:
     if unreadable is not None:
         return Check(name="keyring", status="problem", summary=f"{where}, but {unreadable}", fix=_KEY_FILE_FIX,
                      details=details)  # fmt: skip
+    if not path.is_file() and (home / PLAIN_NAME).is_file() and not passphrase_for(path):
+        return Check(
+            name="keyring",
+            status="warn",
+            summary=f"{where}; the keys an older Headcount kept in {home / PLAIN_NAME} move there once it has a "
+            "passphrase, and cannot be used before",
+            fix=f"run `headcount key list` in a terminal to choose one (or set {PASSPHRASE_ENV} for a headless run)",
+            details=details,
+        )
     if path.is_file() and not passphrase_for(path):
         return Check(
             name="keyring",
@@ -221,14 +230,14 @@ def _keyring_lookup(home: Path) -> KeyLookup:
     def has_key(name: str) -> bool | None:
         from keyring.errors import KeyringError
 
-        from engine.secretfile import FILE_NAME
+        from engine.secretfile import FILE_NAME, PLAIN_NAME
         from engine.secrets import Secrets, encrypted_keyring, os_keyring
 
         backend = None
         if not opened and not os.environ.get("PYTHON_KEYRING_BACKEND"):
             backend = os_keyring()
             if backend is None:
-                if not (home / FILE_NAME).is_file() and not (home / "secrets.cfg").is_file():
+                if not (home / FILE_NAME).is_file() and not (home / PLAIN_NAME).is_file():
                     return False  # asking must not create the file
                 backend = encrypted_keyring(home)
         try:

@@ -23,6 +23,7 @@ from keyring.errors import KeyringError, PasswordDeleteError
 
 PASSPHRASE_ENV = "HEADCOUNT_KEYRING_PASSPHRASE"
 FILE_NAME = "secrets.enc"
+PLAIN_NAME = "secrets.cfg"  # where keys were kept, unencrypted, before the encrypted file
 _N, _R, _P = 2**15, 8, 1  # scrypt: ~32 MB and a tenth of a second, once per process
 _unlocked: dict[str, str] = {}  # passphrases given to this process, by key file
 _lock = threading.Lock()
@@ -91,6 +92,13 @@ class EncryptedFileKeyring(keyring.backend.KeyringBackend):
     def entries(self) -> dict[str, str]:
         """Every entry, decrypted. Raises KeyringLocked or WrongPassphrase."""
         if not self._path.exists():
+            if self._path.with_name(PLAIN_NAME).is_file() and not (self._passphrase or passphrase_for(self._path)):
+                # Keys an older Headcount kept in the plain file: they move in once a passphrase is given.
+                raise KeyringLocked(
+                    f"the keys in {self._path.with_name(PLAIN_NAME)} (kept there by an older Headcount) move into "
+                    f"the encrypted key file {self._path} once it has a passphrase: run the command in a terminal "
+                    f"to choose one, or set {PASSPHRASE_ENV} for a headless run"
+                )
             return {}
         try:
             stored = json.loads(self._path.read_text())

@@ -142,11 +142,11 @@ def select_backend(home: Path | None = None) -> keyring.backend.KeyringBackend:
 
 def encrypted_keyring(home: Path) -> keyring.backend.KeyringBackend:
     """The encrypted key file in `home`; keys left in the old plain file move into it once it is unlocked."""
-    from engine.secretfile import FILE_NAME, EncryptedFileKeyring, import_plain, passphrase_for
+    from engine.secretfile import FILE_NAME, PLAIN_NAME, EncryptedFileKeyring, import_plain, passphrase_for
 
     path = home / FILE_NAME
     backend = EncryptedFileKeyring(path)
-    plain = home / "secrets.cfg"
+    plain = home / PLAIN_NAME
     if plain.is_file() and not path.exists() and passphrase_for(path):
         old = file_keyring(plain)
         names = Secrets(old, home).names()

@@ -152,3 +152,21 @@ async def test_doctor_tells_a_wrong_passphrase_and_a_locked_file_from_a_missing_
     locked = lines()
     assert locked["keyring"].status == "ok" and "locked here" in locked["keyring"].summary
     assert PASSPHRASE_ENV in locked["keyring"].fix and locked["model"].status == "warn"
+
+
+def test_keys_in_the_old_plain_file_are_locked_not_missing_until_a_passphrase_is_given(
+    headless: None, headcount_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A headless run said "no API key named 'openai' is stored" and turned the task down; doctor advised
+    storing the key again. The key waited in the old plain file for a passphrase to move."""
+    from engine import doctor
+
+    Secrets(file_keyring(headcount_home / "secrets.cfg"), headcount_home).set("openai", "sk-plain-000111222333")
+    monkeypatch.delenv(PASSPHRASE_ENV)
+    with pytest.raises(KeyringLocked, match="kept there by an older Headcount"):
+        Secrets().get("openai")
+    line = doctor.keyring_check(headcount_home)
+    assert line.status == "warn" and "secrets.cfg" in line.summary and PASSPHRASE_ENV in line.fix
+    monkeypatch.setenv(PASSPHRASE_ENV, "test-passphrase")
+    assert Secrets().get("openai") == "sk-plain-000111222333"  # moved in, as before
+    assert not (headcount_home / "secrets.cfg").exists()
