@@ -324,7 +324,9 @@ class _Run:
             )
             loop._journal.defer(writes.insert_step(record), *settle, full=bool(settle))
         else:
-            finish = writes.finish_step(step_id, status, loop._redact(result), error, loop._now())
+            finish = writes.finish_step(
+                step_id, status, loop._redact(result), _masked(error, loop._redact), loop._now()
+            )
             await loop._journal.write(finish, *settle, full=bool(settle))
         self._after_tool(step_id, call, name, status, result)
         if faults.is_marked(error):
@@ -367,7 +369,9 @@ class _Run:
 
     def _after_tool(self, step_id: str, call: ToolCall, name: str, status: StepStatus, result: str) -> None:
         work = self.work
-        self.messages.append({"role": "tool", "tool_call_id": call.id, "content": result})
+        # The model is told what the journal keeps (a crash's replay tells it the same): never a stored secret
+        # a tool or a server's error happened to quote.
+        self.messages.append({"role": "tool", "tool_call_id": call.id, "content": self.loop._redact(result)})
         self.loop._bus.publish(
             StepFinished(
                 employee_id=work.employee_id,
@@ -411,13 +415,17 @@ class _Run:
             completion_tokens=0,
             cost_usd=cost_usd,
             rehearsal=False,
-            error=error,
+            error=_masked(error, self.loop._redact),  # a server's error may quote the key it was given
             started_at=started,
             finished_at=finished,
         )
 
     def _status(self, status: Literal["thinking", "typing", "tool", "reading"], detail: str) -> None:
         self.loop._bus.publish(StatusChanged(employee_id=self.work.employee_id, status=status, detail=detail))
+
+
+def _masked(text: str | None, redact: Callable[[str], str]) -> str | None:
+    return None if text is None else redact(text)
 
 
 def _redacted(message: Message, redact: Callable[[str], str]) -> Message:

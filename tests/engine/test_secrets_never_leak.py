@@ -13,7 +13,7 @@ from engine.logs import setup_logging
 from engine.office import Office
 from engine.paths import Home
 from engine.secrets import MemoryKeyring, Secrets
-from tests.engine.conftest import BriefWriter
+from tests.engine.conftest import BriefWriter, OfficeFactory
 from tests.fakes.openai_server import Fail, FakeOpenAIServer, tool_reply
 
 KEY = "sk-planted-0123456789abcdefPLANTEDsecretXYZ"
@@ -73,3 +73,36 @@ async def _task_body(home: Home, task_id: str) -> str:
         return task.body if task else ""
     finally:
         await office.close()
+
+
+async def test_a_tool_error_quoting_a_stored_secret_is_masked_in_the_journal_and_for_the_model(
+    memory_keyring: MemoryKeyring, make_office: OfficeFactory, write_brief: BriefWriter, headcount_home: Path
+) -> None:
+    """A server's "401: invalid token Tok-…" was kept whole in `steps.error` (and so in every backup), and the
+    result the model was told quoted it too: masked in the row's result only."""
+    from pydantic import BaseModel
+
+    from engine.testing import ScriptedModel, call, say
+    from engine.tools.base import FunctionTool, ToolContext, ToolError
+
+    token = "Tok-Leaky-556677-planted"
+    Secrets(backend=keyring.get_keyring()).set("crm-token", token)
+
+    class NoArgs(BaseModel):
+        pass
+
+    async def refuse(ctx: ToolContext, args: NoArgs) -> str:
+        raise ToolError(f"401: invalid token {token}")
+
+    model = ScriptedModel(call("crm_search"), say("The CRM refused the token; over to you."))
+    leaky = FunctionTool("crm_search", "Search the CRM", NoArgs, refuse, idempotent=False)
+    office = await make_office(model, tools=[leaky])
+    await office.hire(office.brief_for(str(write_brief(tools=["crm_search"]))), name="Ada")
+    await office.assign("ada", "Find Acme in the CRM")
+    await office.run(until_idle=True)
+    (step,) = [s for s in await office.journal.steps() if s.tool == "crm_search"]
+    await office.close()
+    assert step.error is not None and "invalid token ***" in step.error
+    told = [m["content"] for m in model.requests[-1].messages if m["role"] == "tool"]
+    assert told and all(token not in text for text in told) and "invalid token ***" in told[0]
+    assert not [p for p, data in _everything(headcount_home) if token.encode() in data]
