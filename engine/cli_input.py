@@ -230,6 +230,19 @@ def secret(prompt: str) -> str:
     script); never from the command line. Stripped; empty when none was given."""
     if sys.stdin.isatty():
         import getpass
+        import signal
+        import threading
 
-        return getpass.getpass(prompt).strip()
+        if threading.current_thread() is not threading.main_thread():
+            return getpass.getpass(prompt).strip()
+        # Inside asyncio.run, Ctrl-C only asks the loop to cancel its task, and the loop waits on this prompt:
+        # the first press did nothing. While the prompt waits, Ctrl-C stops the command at once, as elsewhere.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            return getpass.getpass(prompt).strip()
+        except KeyboardInterrupt:
+            print("\nStopped: nothing was saved.", file=sys.stderr)
+            raise
+        finally:
+            signal.signal(signal.SIGINT, previous)
     return sys.stdin.readline().strip()

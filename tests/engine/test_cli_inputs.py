@@ -332,3 +332,54 @@ async def test_the_office_checks_names_and_edited_arguments_itself(
         await office.decide(request.id, approve=True, edit={"to": "boss@example.test", "subjet": "Typo"})
     assert (await office.approvals.get(request.id)).status == "pending"  # type: ignore[union-attr]
     assert outbox == []
+
+
+def _on_a_terminal(argv: list[str], home: Path, prompt: bytes) -> tuple[int, bytes]:
+    """Run `headcount ARGV` on a pseudo-terminal, press Ctrl-C once its hidden prompt shows; (exit code, output).
+    Reads wait on the terminal itself (bounded), never on a clock."""
+    import pty
+    import select
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(home), "HEADCOUNT_KEYRING_PASSPHRASE": "pp"}
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command, on the terminal
+        os.execve(sys.executable, [sys.executable, "-m", "app.launcher", *argv], env)
+    said = b""
+
+    def read(until: bytes | None) -> None:
+        nonlocal said
+        while until is None or until not in said:
+            ready, _, _ = select.select([fd], [], [], 60)
+            if not ready:
+                raise AssertionError(f"nothing more on the terminal; it said {said!r}")
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the command ended: the terminal closed
+                return
+            if not chunk:
+                return
+            said += chunk
+
+    try:
+        read(prompt)
+        os.write(fd, b"\x03")
+        read(None)  # to the end: one Ctrl-C must end it
+    finally:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), said
+
+
+@pytest.mark.parametrize(
+    ("argv", "prompt"),
+    [(["key", "set", "openai"], b"API key for openai: "),
+     (["connect", "email", "work", "--imap-host", "127.0.0.1", "--smtp-host", "127.0.0.1",
+       "--user", "owner@example.test", "--plain"], b"Password for owner@example.test at 127.0.0.1: ")],
+    ids=["key set", "connect email (inside the office's loop)"],
+)  # fmt: skip
+def test_one_ctrl_c_at_a_hidden_prompt_stops_the_command_and_says_nothing_was_saved(
+    tmp_path: Path, argv: list[str], prompt: bytes
+) -> None:
+    """Inside the office's event loop the first Ctrl-C at a password prompt did nothing: it took two."""
+    code, said = _on_a_terminal(argv, tmp_path / "home", prompt)
+    assert code == 130 and b"Stopped: nothing was saved." in said and b"Traceback" not in said
