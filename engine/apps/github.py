@@ -122,7 +122,7 @@ class GitHub:
             async with httpx.AsyncClient(timeout=TIMEOUT_S, transport=self._transport) as client:
                 r = await client.request(method, f"{self._base}{path}", headers=headers, **kwargs)
         except httpx.HTTPError as exc:
-            raise GitHubError(f"cannot reach GitHub at {self._base}: {type(exc).__name__}") from None
+            raise GitHubError(f"cannot reach GitHub at {self._base} ({said(exc)}): is this machine online?") from None
         if r.status_code >= 400:
             body = _json(r)
             message = body.get("message") or r.reason_phrase
@@ -238,3 +238,8 @@ def github_tools(session: Session | None) -> list[Tool]:
         ),
         FunctionTool("github_pulls", "List a repository's pull requests.", PullsArgs, pulls, namespace=NAMESPACE),
     ]  # fmt: skip
+
+
+def said(exc: Exception) -> str:
+    """An HTTP client's error in a few words: its class, and its message when it has one (the refusal's errno)."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

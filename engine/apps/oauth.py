@@ -96,7 +96,8 @@ class _Redirect:
             target = line.split(" ")[1] if line.count(" ") >= 2 else "/"
             query = {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()}
             done = "code" in query or "error" in query
-            text = "Signed in; you can close this tab and go back to Headcount." if "code" in query else (
+            # Not "signed in" yet: the code still has to be exchanged (and checked), which may fail.
+            text = "Headcount got the answer: go back to it to see the sign-in finish." if "code" in query else (
                 f"Not signed in: {query.get('error', 'no code')}. Go back to Headcount.")  # fmt: skip
             body = text.encode()
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n")
@@ -144,7 +145,7 @@ async def sign_in(
             if "error" in query:
                 raise OAuthError(f"the sign-in was not completed: {query['error']}")
             if query.get("state") != state:
-                raise OAuthError("the sign-in came back with the wrong state (not this request); nothing was saved")
+                raise OAuthError("the sign-in came back with the wrong state (not this request)")
             try:
                 token = await client.fetch_token(app.token_url, code=query["code"], code_verifier=verifier)
             except Exception as exc:
@@ -187,13 +188,27 @@ async def access_token(
 
 
 def _reason(exc: Exception) -> str:
-    import httpx  # loaded by the sign-in that failed; importing it up front slows every command
-
-    if isinstance(exc, httpx.HTTPError):
-        return f"cannot reach the server ({type(exc).__name__})"
+    if isinstance(exc, _http_errors()):
+        said = f": {exc}" if str(exc) else ""
+        return f"cannot reach the server ({type(exc).__name__}{said})"
     error = getattr(exc, "error", None)
     description = getattr(exc, "description", None)
     return ": ".join(str(x) for x in (error, description) if x) or type(exc).__name__
+
+
+def _http_errors() -> tuple[type[Exception], ...]:
+    """The HTTP clients' errors: authlib uses httpx2 where it is installed, else httpx (each loaded by the sign-in
+    that failed; importing them up front slows every command)."""
+    import httpx
+
+    errors: list[type[Exception]] = [httpx.HTTPError]
+    try:
+        import httpx2
+    except ImportError:
+        pass
+    else:
+        errors.append(httpx2.HTTPError)
+    return tuple(errors)
 
 
 def has_display() -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from engine.apps.accounts import AppConfig, AppOffice, save_app
-from engine.apps.github import DeviceCode, GitHub, GitHubError, poll_token, request_device_code
+from engine.apps.github import DeviceCode, GitHub, GitHubError, poll_token, request_device_code, said
 from engine.apps.oauth import CLIENT_SECRET, OAuthError, sign_in
 from engine.errors import OwnerError
 from engine.paths import Home
@@ -50,7 +50,7 @@ async def sign_in_github(
     except GitHubError as exc:
         raise OwnerError(str(exc)) from None
     except httpx.HTTPError as exc:
-        raise OwnerError(f"cannot reach GitHub at {app.auth_url}: {type(exc).__name__}") from None
+        raise OwnerError(f"cannot reach GitHub at {app.auth_url} ({said(exc)}): is this machine online?") from None
     app = app.model_copy(update={"user": login})
     Secrets(home=office.home.root).set(app.secret_key, token)
     return SignedIn(app, await save_app(office, app), GITHUB_TOOLS)

@@ -90,3 +90,11 @@ async def test_the_engineer_works_issues_and_the_marketer_sees_no_github_tools(
         assert not any(n.startswith("github") for n in model.requests[-1].tool_names)
         assert model.requests[-1].tool_names == ["read_file", "write_file"]
     model.assert_complete()
+
+
+async def test_github_out_of_reach_says_why_not_only_a_class_name(closed_port: int) -> None:
+    """Offline it said "cannot reach GitHub at …: ConnectError" and no more."""
+    url = f"http://127.0.0.1:{closed_port}"
+    app = AppConfig(name="gh", kind="github", url=url, auth_url=url, client_id="Iv1.x")
+    with pytest.raises(GitHubError, match=r"cannot reach GitHub at .* \(ConnectError: .+\): is this machine online"):
+        await GitHub(app, "token").user()

@@ -27,7 +27,8 @@ async def browser(url: str) -> None:
     """The owner's browser: it follows the authorization server's redirect back to the loopback listener."""
     async with httpx.AsyncClient(follow_redirects=True) as client:
         response = await client.get(url)
-    assert response.status_code == 200 and "Signed in" in response.text
+    # Not "Signed in": the code is exchanged (and may be refused) after the browser has its page.
+    assert response.status_code == 200 and "go back to it to see the sign-in finish" in response.text
 
 
 async def test_sign_in_with_pkce_then_refresh_when_the_clock_says_so() -> None:
@@ -90,3 +91,12 @@ async def _deny(url: str) -> None:
     redirect = url.split("redirect_uri=")[1].split("&")[0]
     async with httpx.AsyncClient() as client:
         await client.get(httpx.URL(httpx.QueryParams(f"r={redirect}")["r"] + "?error=access_denied"))
+
+
+async def test_a_token_server_out_of_reach_says_so_not_a_bare_class_name(closed_port: int) -> None:
+    """Offline, the exchange failed with "ConnectError" alone: authlib raises httpx2's errors, not httpx's."""
+    clock = FakeClock(dt.datetime(2026, 12, 7, 9, tzinfo=dt.UTC))
+    async with auth_server() as server:
+        app = google(server).model_copy(update={"token_url": f"http://127.0.0.1:{closed_port}/token"})
+        with pytest.raises(OAuthError, match=r"token exchange failed: cannot reach the server \(ConnectError"):
+            await sign_in(app, clock, browser)
