@@ -6,6 +6,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from engine.audit_text import usd
+
 BG = "#f4f5f9"
 SURFACE = "#ffffff"
 SURFACE_ALT = "#f9fafb"
@@ -57,8 +59,8 @@ def task_style(status: str) -> tuple[str, str]:
     return TASK_STYLE.get(status, (status.capitalize(), "#98a2b3"))
 
 
-def money(usd: float) -> str:
-    return f"${usd:,.2f}" if usd >= 0.01 or usd == 0 else f"${usd:.4f}"
+def money(amount: float) -> str:
+    return usd(amount)  # one way to write dollars, in the window and at the command line
 
 
 def base_font(point_size: float = 10.0) -> QFont:

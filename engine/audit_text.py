@@ -59,7 +59,7 @@ def summarize(kind: str, data: Mapping[str, Any]) -> str:
     if kind == "budget_changed":
         scope = str(get("scope", ""))
         if "usd" in data:
-            return f"{scope}: +${float(get('usd') or 0):.2f} today only"
+            return f"{scope}: +{usd(float(get('usd') or 0))} today only"
         return f"{scope}: per turn {_usd(get('per_turn_usd'))}, per day {_usd(get('per_day_usd'))}"
     if kind == "provider_overbilled":
         return (
@@ -93,4 +93,9 @@ def _args(value: Any) -> str:
 
 
 def _usd(value: Any) -> str:
-    return "none" if value is None else f"${float(value):.2f}"
+    return "none" if value is None else usd(float(value))
+
+
+def usd(amount: float) -> str:
+    """Dollars as the owner reads them: cents, or four decimals under a cent ($0.0030 was "$0.00")."""
+    return f"${amount:,.2f}" if abs(amount) >= 0.01 or amount == 0 else f"${amount:.4f}"

@@ -513,9 +513,11 @@ def explain_held(held: Sequence[Held]) -> list[str]:
                 f"{_quoted(day.group(1) if day else h.employee)} --per-day AMOUNT (the task goes back in the queue)"
             )
         elif h.kind == "over_budget":
+            day = re.search(r"today's (?:employee |team )?(.+?) ceiling", h.reason)  # the team's or office's too
             lines.append(
-                f"{h.employee} is {h.reason}. Raise it for today: headcount budget raise {_quoted(h.employee)} "
-                "--once 1 (or headcount budget set); a running office retries it when a new budget day begins"
+                f"{h.employee} is {h.reason}. Raise it for today: headcount budget raise "
+                f"{_quoted(day.group(1) if day else h.employee)} --once 1 (or headcount budget set); a running "
+                "office retries it when a new budget day begins"
             )
         elif h.kind == "parked" and h.reason.startswith(MODEL_DOWN):
             lines.append(

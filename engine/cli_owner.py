@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine import cli_input
-from engine.audit_text import KINDS, summarize
+from engine.audit_text import KINDS, summarize, usd
 from engine.briefs.limits import DEFAULT_MAX_TOOLS, HARD_MAX_TOOLS
 from engine.runlock import to_go_on
 
@@ -179,7 +179,7 @@ async def _budget(office: Office, args: argparse.Namespace) -> int:
         return 0
     if args.budget_action == "raise":
         await office.raise_once(args.target, args.once)
-        print(f"{args.target} may spend ${args.once:,.2f} more today.")
+        print(f"{args.target} may spend {usd(args.once)} more today.")
         return 0
     return await _show_budget(office, args)
 

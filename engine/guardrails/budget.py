@@ -77,11 +77,16 @@ class Refusal:
         what = f"this turn ({name} per-turn)" if self.kind == "turn" else f"today's {name}"
         said = (
             f"over budget: {what} ceiling is ${self.limit_usd:.4f}; ${self.spent_usd:.4f} spent, "
-            f"${self.reserved_usd:.4f} reserved, the next call may cost up to ${self.needed_usd:.4f}"
+            f"${max(self.reserved_usd, 0.0):.4f} reserved, the next call may cost up to ${self.needed_usd:.4f}"
         )
         if self.kind == "day" and self.needed_usd > self.limit_usd:
             said += f"; {NO_NEW_DAY} (set it above ${self.needed_usd:.2f}, or give the model fewer output tokens)"
         return said
+
+
+def _dust_free(amount: float) -> float:
+    """What is left reserved once a reservation is taken back: float dust (-1e-19) is nothing ("$-0.0000")."""
+    return 0.0 if abs(amount) < 1e-12 else amount
 
 
 def _scope_name(scope: str) -> str:
@@ -196,12 +201,12 @@ class BudgetLedger:
         reservation.settled = True
         overrun = actual - reservation.amount if actual > reservation.amount + 1e-12 else 0.0
         for key in reservation.keys:
-            self._reserved[key] -= reservation.amount
+            self._reserved[key] = _dust_free(self._reserved[key] - reservation.amount)
             self._spent[key] += actual
             limit = self.day_limit(*key)
             if overrun and limit is not None:
                 self._overrun[key] = limit
-        self._turn_reserved[reservation.turn] -= reservation.amount
+        self._turn_reserved[reservation.turn] = _dust_free(self._turn_reserved[reservation.turn] - reservation.amount)
         self._turn_spent[reservation.turn] += actual
         self._wake()
         return overrun

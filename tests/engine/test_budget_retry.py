@@ -63,3 +63,26 @@ async def test_an_until_idle_run_ends_when_nothing_can_free_parked_work_and_says
     (line,) = explain_held(await office.held_work())
     assert line.startswith("Ada is over budget: today's employee Ada ceiling")
     assert "headcount budget raise Ada" in line and "a new budget day" in line
+
+
+def test_a_team_ceilings_hint_raises_the_team_and_no_dust_reads_as_a_negative_reservation() -> None:
+    """It said "budget raise Ben", which left Ben parked on the team's ceiling; and "$-0.0000 reserved"."""
+    from engine.guardrails.budget import Refusal
+    from engine.office.queries import Held
+
+    dust = 0.0012 - 0.0008 - 0.0004  # two reservations taken back from their sum: -1.6e-19, not 0
+    refusal = Refusal("team:marketing", "day", 0.008, 0.0072, dust, 0.0012, "team marketing")
+    assert dust < 0 and "$-0.0000" not in refusal.reason() and "$0.0000 reserved" in refusal.reason()
+    (line,) = explain_held([Held("Ben", "over_budget", "task_1", "Write a note", refusal.reason())])
+    assert "headcount budget raise marketing --once 1" in line and "budget raise Ben" not in line
+
+
+def test_amounts_under_a_cent_are_said_as_they_are_in_the_audit_and_at_the_command_line() -> None:
+    """A $0.003 ceiling read "per day $0.00" in the audit; `budget raise Ben --once 0.004` said "$0.00 more"."""
+    from engine.audit_text import summarize, usd
+
+    assert summarize("budget_changed", {"scope": "team:marketing", "per_turn_usd": None, "per_day_usd": 0.003}) == (
+        "team:marketing: per turn none, per day $0.0030"
+    )
+    assert summarize("budget_changed", {"scope": "employee:emp_1", "usd": 0.004}).endswith("+$0.0040 today only")
+    assert [usd(a) for a in (0.0, 0.004, 0.01, 1234.5)] == ["$0.00", "$0.0040", "$0.01", "$1,234.50"]
