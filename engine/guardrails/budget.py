@@ -13,7 +13,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # asyncio loads with the first wait for a settled reservation (a running office)
@@ -82,6 +82,13 @@ class Refusal:
         if self.kind == "day" and self.needed_usd > self.limit_usd:
             said += f"; {NO_NEW_DAY} (set it above ${self.needed_usd:.2f}, or give the model fewer output tokens)"
         return said
+
+
+def _next_midnight(now: datetime, zone: tzinfo) -> datetime:
+    """The first instant of the day after `now`'s in `zone`."""
+    local = now.astimezone(zone)
+    tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=zone)
+    return tomorrow.astimezone(UTC)
 
 
 def _dust_free(amount: float) -> float:
@@ -304,6 +311,11 @@ class BudgetLedger:
         """
         zones = {id(self._office_zone): self._office_zone, **{id(w.zone): w.zone for w in self._who.values()}}
         return frozenset((str(zone), now.astimezone(zone).date().isoformat()) for zone in zones.values())
+
+    def next_day(self, now: datetime) -> datetime:
+        """When the next budget day begins, in whichever time zone the ledger counts in comes first."""
+        zones = {id(self._office_zone): self._office_zone, **{id(w.zone): w.zone for w in self._who.values()}}
+        return min(_next_midnight(now, zone) for zone in zones.values())
 
     def scopes_of(self, employee_id: str) -> list[str]:
         who = self._who.get(employee_id)

@@ -239,20 +239,35 @@ class Scheduler:
     # --- budgets --------------------------------------------------------------------------------
 
     async def _watch_budgets(self) -> None:
-        """Whenever a reservation is settled or released, requeue parked work a new budget day freed.
+        """Whenever a reservation is settled or released, and when a new budget day begins, requeue parked
+        work a new budget day freed.
 
         Parked work is read again only when a budget day changed since the last look (in any time zone
-        the ledger counts in): before that, none of it can have rolled over (every model step settles).
+        the ledger counts in): before that, none of it can have rolled over. With everyone parked nothing
+        settles, so the watcher also wakes at the next day's start (it waited for an hour's heartbeat).
         """
         seen: frozenset[tuple[str, str]] | None = None
         with contextlib.suppress(asyncio.CancelledError):
             while True:
-                await self._settled.wait()
+                await self._settled_or_new_day()
                 self._settled.clear()
                 days = self._ledger.days(self._clock.now()) if self._ledger is not None else None
                 if days is None or days != seen:
                     await self.retry_parked_over_budget()
                     seen = days
+
+    async def _settled_or_new_day(self) -> None:
+        if self._ledger is None:
+            await self._settled.wait()
+            return
+        now = self._clock.now()
+        settled = asyncio.ensure_future(self._settled.wait())
+        midnight = asyncio.ensure_future(self._clock.sleep((self._ledger.next_day(now) - now).total_seconds()))
+        try:
+            await asyncio.wait({settled, midnight}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            settled.cancel()
+            midnight.cancel()
 
     async def retry_parked_over_budget(self, employee_id: str | None = None) -> int:
         """Requeue tasks parked over budget whose budget day has changed since; how many.

@@ -86,3 +86,33 @@ def test_amounts_under_a_cent_are_said_as_they_are_in_the_audit_and_at_the_comma
     )
     assert summarize("budget_changed", {"scope": "employee:emp_1", "usd": 0.004}).endswith("+$0.0040 today only")
     assert [usd(a) for a in (0.0, 0.004, 0.01, 1234.5)] == ["$0.00", "$0.0040", "$0.01", "$1,234.50"]
+
+
+async def test_a_running_office_frees_work_parked_over_budget_when_the_new_day_begins_not_an_hour_later(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """With everyone parked nothing settles, and the watcher waited for the hourly heartbeat: work parked at
+    23:53 went back in the queue at 00:53."""
+    from datetime import UTC, datetime
+
+    clock = FakeClock(datetime(2026, 12, 6, 23, 50, tzinfo=UTC))  # the brief's hours are UTC
+
+    def reply(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> ModelReply:
+        return ModelReply(text="done", tool_calls=(), model="gpt-4o-mini", cost_usd=WORST)
+
+    office = await make_office(FunctionModel(reply), clock=clock)
+    changes: asyncio.Queue[TaskChanged] = asyncio.Queue()
+    office.bus.subscribe(lambda e: changes.put_nowait(e) if isinstance(e, TaskChanged) else None)
+    ada = await office.hire(office.brief_for(str(write_brief(model=PRICED, budget={"per_day_usd": WORST * 1.5}))),
+                            name="Ada")  # fmt: skip
+    await office.assign(ada.id, "Work")
+    second = await office.assign(ada.id, "Work")
+    working = asyncio.create_task(office.run(until_idle=False))
+    while (change := await asyncio.wait_for(changes.get(), 60)).status != "parked":
+        pass
+    assert change.task_id == second.id
+    clock.advance(10 * 60 + 1)  # 00:00:01: the next budget day, well before the hour's heartbeat
+    while not ((change := await asyncio.wait_for(changes.get(), 60)).task_id == second.id and change.status == "done"):
+        pass
+    working.cancel()
+    await asyncio.gather(working, return_exceptions=True)
