@@ -6,12 +6,16 @@ and by a tool that must wait for the owner (ask_owner); the loop turns it into t
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from engine.events import Status
 
+if TYPE_CHECKING:
+    from engine.store.records import TaskRecord
+
 MODEL_DOWN = "the model is unavailable"  # the prefix of a task parked by a provider that kept failing
 MODEL_REFUSED = "the model cannot take the work"  # ... by one that refused it (a key, a model name, the request)
+OVER_BUDGET = "over budget"  # the prefix of every budget refusal's reason
 
 
 class Parked(Exception):
@@ -30,3 +34,8 @@ class Parked(Exception):
         self.status = status
         self.reason = reason
         self.employee_status = employee_status
+
+
+def is_over_budget(task: TaskRecord) -> bool:
+    """Parked by a budget ceiling: only a new budget day or the owner frees it."""
+    return task.status == "parked" and task.reason.startswith(OVER_BUDGET)

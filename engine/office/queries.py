@@ -17,7 +17,8 @@ from engine.office.employee import employee_event, unseated_event
 from engine.office.reviews import submitted_event
 from engine.office.roster import Roster
 from engine.office.shown import roster_rows
-from engine.office.standing import OPEN, is_over_budget, shown_status
+from engine.office.standing import OPEN, shown_status
+from engine.parked import is_over_budget
 from engine.store.journal import Journal
 from engine.store.records import Deliverable, EmployeeRecord
 

@@ -32,10 +32,11 @@ from engine.office.recorder import Recorder
 from engine.office.recovery import RESTARTED, STOPPED, recover
 from engine.office.reviews import Reviews
 from engine.office.roster import Roster
-from engine.office.standing import OPEN, is_model_down, is_over_budget, standing
+from engine.office.standing import OPEN, is_model_down, standing
 from engine.office.tasks import TaskBoard
 from engine.office.teamwork import TeamBelts
 from engine.office.workers import Workers
+from engine.parked import is_over_budget
 from engine.paths import Home
 from engine.redaction import redact
 from engine.runlock import AlreadyRunning, RunLock

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from engine.parked import MODEL_DOWN
+from engine.parked import MODEL_DOWN, is_over_budget
 from engine.store.records import OPEN_TASKS
 
 if TYPE_CHECKING:  # names only: a reading command does not build every event class
@@ -14,7 +14,6 @@ if TYPE_CHECKING:  # names only: a reading command does not build every event cl
 
 # Tasks that are not finished one way or another: what an employee's standing is read from.
 OPEN = OPEN_TASKS
-OVER_BUDGET = "over budget"  # the prefix of every budget refusal's reason
 
 
 _HOLDS: tuple[tuple[str, Status], ...] = (
@@ -26,10 +25,6 @@ _HOLDS: tuple[tuple[str, Status], ...] = (
 
 def is_model_down(task: TaskRecord) -> bool:
     return task.status == "parked" and task.reason.startswith(MODEL_DOWN)
-
-
-def is_over_budget(task: TaskRecord) -> bool:
-    return task.status == "parked" and task.reason.startswith(OVER_BUDGET)
 
 
 def standing(tasks: Sequence[TaskRecord], *, on_duty: bool) -> tuple[Status, str] | None:

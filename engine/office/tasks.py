@@ -13,8 +13,8 @@ from engine.clock import Clock, IdSource
 from engine.errors import OfficeError, OwnerError
 from engine.events import Status, StatusChanged, TaskChanged, TaskStatus
 from engine.office.roster import Roster
-from engine.office.standing import is_over_budget
 from engine.office.workers import Workers
+from engine.parked import is_over_budget
 from engine.secrets import redact
 from engine.store import writes
 from engine.store.journal import Journal

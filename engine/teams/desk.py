@@ -24,6 +24,7 @@ from engine.clock import Clock, IdSource
 from engine.errors import OfficeError
 from engine.events import EscalationRaised, HandOff, MeetingEnded, MeetingStarted, TaskChanged
 from engine.llm.types import ModelConfig, ModelReply, ModelRequest
+from engine.parked import is_over_budget
 from engine.store import teams as store
 from engine.store import writes
 from engine.store.journal import Journal, read_departed_ids
@@ -482,10 +483,12 @@ class Teams:
                 if r.task_id is None or r.escalated_at or card.task_status in CLOSED or card.task_status is None:
                     continue
                 task_id = r.task_id
+                task = await self._journal.task(task_id)
+                if task is not None and is_over_budget(task):
+                    continue  # it waits for the owner's money, not for the lead: a lead's task would hit it too
                 steps, last = await self._journal.read(lambda c, t=task_id: store.read_progress(c, t))  # type: ignore[misc]
                 # From the last deliverable or the task's last change (reassigned, split, parked), whichever
                 # is later: a card just split or reassigned starts a fresh count.
-                task = await self._journal.task(task_id)
                 changed = task.updated_at if task is not None else r.created_at
                 since = datetime.fromisoformat(max(last, changed) if last else changed)
                 waited = (now - since).total_seconds() / 60

@@ -351,6 +351,27 @@ async def test_stuck_work_goes_to_the_lead_and_can_be_reassigned(
         await office.teams.reassign(brief_task.id, "nobody")
 
 
+async def test_a_card_parked_over_budget_waits_for_the_owner_and_is_not_sent_to_the_lead_as_stuck(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """It was escalated: the lead got an "Unstick" task, which parked on the same team ceiling."""
+    from engine.store import writes
+
+    clock = FakeClock(MONDAY_9)
+    office = await make_office(ScriptedModel(), clock=clock)
+    await _team(office, write_brief, size=2)
+    await office.teams.set_setting("studio", "stuck_minutes", "60")
+    proposal = await office.teams.plan_sprint("studio", "Logo", days=1)
+    await office.teams.approve(proposal.sprint.id)
+    (brief_task,) = await office.journal.tasks()
+    reason = "over budget: today's team studio ceiling is $0.0080; $0.0072 spent, $0.0000 reserved"
+    await office.journal.write(writes.task_status(brief_task.id, "parked", reason, clock.now().isoformat()))
+    clock.advance(5 * 3600)
+    await office.teams.advance()
+    assert not [t for t in await office.journal.tasks() if t.title.startswith("Unstick")]
+    assert not any(c.escalated for c in await office.teams.board("studio"))
+
+
 async def test_stand_up_each_morning_and_a_weekly_summary(
     make_office: OfficeFactory, write_brief: BriefWriter, tmp_path: Path
 ) -> None:
