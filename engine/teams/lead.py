@@ -21,7 +21,7 @@ from engine.store.teams import CardRecord, SprintRecord
 from engine.store.writer import Op
 from engine.teams.board import CLOSED
 from engine.teams.errors import TeamError
-from engine.teams.plan import Member, Plan, PlannedTask, check_plan, find_member
+from engine.teams.plan import Member, Plan, PlannedTask, check_plan, find_member, working_day
 
 AuditOps = Callable[[str, Mapping[str, Any], str | None], list[Op]]
 
@@ -199,9 +199,13 @@ class Lead:
         moved = [c for c in cards if c.key not in done]
         keys = {c.key for c in moved}
         later = today - date.fromisoformat(sprint.starts)  # each due moves as the sprint does, inside it
+        owners = {m.id: m for m in self._members(sprint.team)}
+        starts, ends = today, date.fromisoformat(nxt.ends)
         for card in moved:  # what it waited on and is done stays done in the old sprint
             left = [d for d in card.dependencies if d in keys]
-            due = card.due and min(date.fromisoformat(card.due) + later, date.fromisoformat(nxt.ends)).isoformat()
+            due = card.due and min(date.fromisoformat(card.due) + later, ends).isoformat()
+            if due and (owner := owners.get(card.owner_id)) is not None:  # on a day its owner works, as planned
+                due = working_day(owner, date.fromisoformat(due), starts, ends).isoformat()
             ops.append(store.update_card(card.id, sprint_id=nxt.id, depends_on=json.dumps(left), due=due))
         data = {"sprint_id": sprint.id, "next": nxt.id, "cards": [c.id for c in moved]}
         await self._journal.write(*ops, *self._audit_ops("sprint_rolled_over", data, None), full=True)

@@ -129,7 +129,7 @@ def rehearsal_plan(goal: str, lead: Member, members: Sequence[Member], starts: d
     """The deterministic plan of the offline model: the lead briefs, each member does its part, the lead ships."""
     others = [m for m in members if m.id != lead.id]
     ends = starts + timedelta(days=max(days, 1) - 1)
-    last = _working_day(lead, ends, starts, ends)
+    last = working_day(lead, ends, starts, ends)
     middle = starts + timedelta(days=max(days, 1) // 2)
     tasks = [
         PlannedTask(
@@ -138,7 +138,7 @@ def rehearsal_plan(goal: str, lead: Member, members: Sequence[Member], starts: d
             owner=lead.id,
             body=f"Write the brief for the sprint goal: {goal}. Say what each part needs.",
             deliverable="sprint/brief.md",
-            due=_working_day(lead, starts, starts, ends),
+            due=working_day(lead, starts, starts, ends),
         )
     ]
     for n, member in enumerate(others, 1):
@@ -150,7 +150,7 @@ def rehearsal_plan(goal: str, lead: Member, members: Sequence[Member], starts: d
                 body=f"Do the {member.title.lower()} part of: {goal}. Build on the brief.",
                 depends_on=["brief"],
                 deliverable=f"sprint/{member.role}.md",
-                due=_working_day(member, middle, starts, ends),
+                due=working_day(member, middle, starts, ends),
             )
         )
     tasks.append(
@@ -167,7 +167,7 @@ def rehearsal_plan(goal: str, lead: Member, members: Sequence[Member], starts: d
     return Plan(tasks=tasks)
 
 
-def _working_day(member: Member, day: date, starts: date, ends: date) -> date:
+def working_day(member: Member, day: date, starts: date, ends: date) -> date:
     """`day`, or the nearest day inside the sprint that `member` works, the earlier first (a due date on a
     member's weekend would read as late by Monday); `day` itself when the member works none of them."""
     for shift in range((ends - starts).days + 1):

@@ -179,6 +179,23 @@ async def test_unfinished_cards_roll_over_to_the_next_sprint(
     assert [s.status for s in await office.teams.sprints("studio")] == ["closed", "closed"]
 
 
+async def test_cards_rolled_over_fall_due_on_days_their_owners_work(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """Dues moved by a fixed number of days: a Monday-to-Friday lead's card fell due on a Sunday."""
+    clock = FakeClock(MONDAY_9)
+    office = await make_office(FunctionModel(rehearse), clock=clock)
+    weekdays = {"timezone": "UTC", "windows": ["mon-fri 09:00-17:00"]}
+    await _team(office, write_brief, size=3, hours=weekdays)
+    proposal = await office.teams.plan_sprint("studio", "Spring sale", days=2)  # Monday to Wednesday
+    await office.teams.approve(proposal.sprint.id)
+    clock.advance(4 * 24 * 3600)  # Friday: the next sprint runs Friday to Sunday, each due four days on
+    await office.teams.advance()
+    new = (await office.teams.sprints("studio"))[-1]
+    dues = [date.fromisoformat(c.record.due) for c in await office.teams.board("studio") if c.record.due]
+    assert new.starts == "2026-01-09" and dues and all(d.weekday() < 5 for d in dues), dues
+
+
 async def test_the_weekly_summary_is_sent_at_the_end_of_the_week(
     make_office: OfficeFactory, write_brief: BriefWriter
 ) -> None:
