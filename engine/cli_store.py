@@ -42,7 +42,10 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _list(home: Home, *, as_json: bool) -> int:
-    backups = list_backups(home.backups)
+    try:
+        backups = list_backups(home.backups)
+    except BackupError as exc:
+        return _fail(str(exc))
     if as_json:
         rows = [
             {"path": str(b.path), "kind": b.kind, "taken_at": b.taken_at.isoformat(), "size_bytes": b.size}

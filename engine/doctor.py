@@ -29,7 +29,7 @@ from engine.doctor_briefs import briefs
 from engine.doctor_check import Check, KeyLookup, Status, reach
 from engine.paths import Home
 from engine.runlock import lock_holder
-from engine.store.backups import damaged_advice, newest_backup
+from engine.store.backups import BackupError, damaged_advice, newest_backup
 from engine.store.health import employee_names, quick_check, schema_revision, settings_like
 
 if TYPE_CHECKING:
@@ -320,7 +320,14 @@ def database(path: Path) -> Check:
 
 
 def last_backup(folder: Path, now: datetime, *, has_database: bool) -> Check:
-    newest = newest_backup(folder)
+    try:
+        newest = newest_backup(folder)
+    except BackupError as exc:  # a file where the folder should be, or a folder the owner cannot read
+        import shlex  # here, not above: only this check quotes a path
+
+        where = shlex.quote(str(folder))
+        fix = f"move it aside: mv {where} {where}.old" if folder.is_file() else f"let yourself in: chmod u+rwx {where}"
+        return Check(name="backup", status="problem", summary=str(exc), fix=f"{fix}; then take one: headcount backup")
     if newest is None:
         status: Status = "warn" if has_database else "ok"
         return Check(

@@ -42,7 +42,7 @@ _PARTIAL = ".partial"
 
 
 class BackupError(Exception):
-    """A backup could not be written; nothing that was there before is lost."""
+    """A backup could not be written (or the backups folder read); nothing that was there before is lost."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +54,18 @@ class BackupFile:
 
 
 def list_backups(folder: Path, kinds: tuple[str, ...] = ()) -> list[BackupFile]:
-    """The backups in `folder` (of `kinds`, or all), newest first; none when the folder does not exist."""
+    """The backups in `folder` (of `kinds`, or all), newest first; none when the folder does not exist.
+
+    Raises BackupError when `folder` is a file or cannot be read.
+    """
     try:
         entries = list(os.scandir(folder))
     except FileNotFoundError:
         return []
+    except NotADirectoryError:
+        raise BackupError(f"{folder} is a file, not a folder, so no backup can be kept there") from None
+    except OSError as exc:
+        raise BackupError(f"the backups folder {folder} cannot be read: {exc.strerror or exc}") from None
     found: list[BackupFile] = []
     for entry in entries:
         match = _NAME.match(entry.name)
@@ -88,6 +95,8 @@ def take_backup(database: Path, folder: Path, kind: str, now: datetime, *, keep:
     """
     if not database.is_file():
         raise BackupError(f"there is no database at {database} to back up yet")
+    if folder.exists() and not folder.is_dir():
+        raise BackupError(f"could not back up {database}: {folder} is a file, not a folder; move it aside")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         target = _free_name(folder, kind, now)
@@ -121,7 +130,7 @@ def prune(folder: Path, kind: str, keep: int, *, fresh: Path | None = None) -> N
             for leftover in folder.glob(f".headcount-*{_PARTIAL}"):
                 if leftover.stat().st_mtime < cutoff:
                     leftover.unlink(missing_ok=True)
-    except OSError as exc:  # a backup that was taken stays taken; pruning is tried again next time
+    except (OSError, BackupError) as exc:  # a backup that was taken stays taken; pruning is tried again next time
         log.warning("could not remove old backups in %s: %s", folder, exc)
 
 
@@ -147,7 +156,7 @@ class DailyBackup:
             return False
         try:
             newest = newest_backup(self._folder, (DAILY,))
-        except OSError:
+        except BackupError:
             return True  # taking it will say what is wrong
         if newest is not None and newest.taken_at.date() >= today:  # >=: a clock set back must not loop
             self._done_day = newest.taken_at.date()
@@ -178,7 +187,7 @@ def damaged_advice(database: Path) -> str:
     folder = database.parent / "backups"
     try:
         newest = newest_backup(folder)
-    except OSError:
+    except BackupError:
         newest = None
     if newest is None:
         return (
