@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.store.backups import BEFORE_RESTORE, BackupError, take_backup
+from engine.store.backups import BEFORE_RESTORE, CORE_TABLES, BackupError, take_backup
 from engine.store.db import MIGRATIONS
 from engine.store.schema import metadata
 
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Tables every revision has had; a database at the newest revision must have all of today's.
-CORE_TABLES = frozenset({"alembic_version", "employees", "tasks", "steps"})
 SIDE_FILES = ("-wal", "-shm", "-journal")  # SQLite's files beside a database, tied to that database
 
 
@@ -61,7 +59,7 @@ def check_backup(path: Path) -> str:
         raise RestoreError(f"{path} is not a Headcount backup ({exc})") from None
     if problems != ["ok"]:
         raise RestoreError(f"{path} is damaged ({'; '.join(problems[:3])})")
-    missing = CORE_TABLES - tables
+    missing = CORE_TABLES - tables  # and a database at the newest revision must have all of today's (below)
     if row is None or missing:
         raise RestoreError(f"{path} is not a Headcount database (missing {', '.join(sorted(missing)) or 'a version'})")
     revision = str(row[0])

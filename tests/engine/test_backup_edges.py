@@ -3,7 +3,9 @@ that ran ahead, the files a killed copy leaves."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,10 +13,20 @@ import pytest
 from engine.cli import main as cli_main
 from engine.clock import FakeClock
 from engine.doctor import last_backup
-from engine.store.backups import BackupError, DailyBackup, damaged_advice, list_backups, prune
+from engine.store.backups import (
+    KEEP,
+    MANUAL,
+    BackupError,
+    DailyBackup,
+    damaged_advice,
+    list_backups,
+    prune,
+    take_backup,
+)
 from engine.store.db import open_database
 
 SUNDAY_0300 = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 
 
 def _database(home: Path) -> Path:
@@ -58,3 +70,47 @@ def test_the_daily_backup_and_the_damaged_database_advice_carry_on_past_a_file_f
     assert "there is no backup in" in damaged_advice(db)
     assert DailyBackup(db, folder, FakeClock(SUNDAY_0300)).due()  # taking it says what is wrong, in the log
     prune(folder, "manual", 7)  # logs, never raises
+
+
+# --- an empty or foreign database is no backup ---------------------------------------------------------
+
+
+def test_an_empty_database_is_not_backed_up_and_the_good_backups_stay(headcount_home: Path) -> None:
+    """The probe: a cut-short (0-byte) database backed up 7 times pushed every good manual backup out."""
+    db, folder = _database(headcount_home), headcount_home / "backups"
+    good = [take_backup(db, folder, MANUAL, SUNDAY_0300 + n * HOUR) for n in range(3)]
+    db.write_bytes(b"")
+    for n in range(KEEP):
+        with pytest.raises(BackupError, match=r"is empty \(0 bytes\).* not backed up: the backups you have are kept"):
+            take_backup(db, folder, MANUAL, SUNDAY_0300 + (3 + n) * HOUR)
+    assert [b.path for b in list_backups(folder)] == good[::-1]
+    assert not list(folder.glob(".headcount-*"))
+
+
+def test_a_database_with_no_tables_or_not_headcounts_is_not_backed_up(headcount_home: Path) -> None:
+    db, folder = _database(headcount_home), headcount_home / "backups"
+    good = take_backup(db, folder, MANUAL, SUNDAY_0300)
+    db.unlink()
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA user_version=1")  # a header, no table: 4 KB that open as an empty database
+    assert db.stat().st_size > 0
+    with pytest.raises(BackupError, match=r"holds no tables .* not backed up"):
+        take_backup(db, folder, MANUAL, SUNDAY_0300 + HOUR)
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("CREATE TABLE recipes (name TEXT)")
+    with pytest.raises(BackupError, match=r"is not a Headcount database \(no alembic_version, employees, steps, tasks"):
+        take_backup(db, folder, MANUAL, SUNDAY_0300 + 2 * HOUR)
+    assert [b.path for b in list_backups(folder)] == [good]
+
+
+def test_backing_up_an_empty_database_fails_in_one_line_through_the_command(
+    headcount_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = _database(headcount_home)
+    assert cli_main(["backup"]) == 0
+    (saved,) = list_backups(headcount_home / "backups")
+    capsys.readouterr()
+    db.write_bytes(b"")
+    assert cli_main(["backup"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "empty (0 bytes)" in err and f"restore {saved.path}" in err
