@@ -5,6 +5,11 @@ leaves a half file that looks like a backup. Kinds: `daily` (while the office wo
 per UTC day), `manual` (`headcount backup`), `before-migration`, `before-restore`. Each kind is
 rotated on its own so that, say, a week of daily backups never pushes out the copy taken before
 an upgrade.
+
+Names carry the time of the clock that took them, and backups sort by name. A clock that ran ahead
+(HEADCOUNT_CLOCK_OFFSET, faketime, a wrong clock) names backups later than those taken once it is right
+again, so rotation always keeps the backup it has just taken, only a backup dated today stands for
+today's daily one, and `headcount doctor` warns about backups dated ahead of the machine's clock.
 """
 
 from __future__ import annotations
@@ -196,9 +201,16 @@ def _refusal(database: Path, contents: Contents, kind: str) -> str:
 
 
 def prune(folder: Path, kind: str, keep: int, *, fresh: Path | None = None) -> None:
-    """Keep the newest `keep` backups of `kind`; also clear temporary files a crash left behind."""
+    """Keep the newest `keep` backups of `kind`; also clear temporary files a crash left behind.
+
+    `fresh`, the backup just taken, is kept whatever its name says: backups named by a clock that ran ahead
+    sort before it, and the one just taken (whose path the owner is shown) must never be the one removed.
+    """
     try:
-        for old in list_backups(folder, (kind,))[keep:]:
+        backups = list_backups(folder, (kind,))
+        if fresh is not None:
+            backups.sort(key=lambda b: b.path.name != fresh.name)  # stable: the others stay newest first
+        for old in backups[keep:]:
             old.path.unlink(missing_ok=True)
             log.info("removed old backup %s", old.path.name)
         if fresh is not None:  # compare file times with each other, never with a clock
@@ -226,16 +238,18 @@ class DailyBackup:
     def due(self) -> bool:
         now = self._clock.now()
         today = now.astimezone(UTC).date()
-        if self._done_day is not None and self._done_day >= today:
+        if self._done_day == today:
             return False
         if self._retry_at is not None and now < self._retry_at:
             return False
         try:
-            newest = newest_backup(self._folder, (DAILY,))
+            dailies = list_backups(self._folder, (DAILY,))
         except BackupError:
             return True  # taking it will say what is wrong
-        if newest is not None and newest.taken_at.date() >= today:  # >=: a clock set back must not loop
-            self._done_day = newest.taken_at.date()
+        # Only a backup dated today stands for today's. One dated later was named by a clock that ran ahead
+        # (an offset rehearsal, a wrong clock) and must not put the daily backups off until its date comes.
+        if any(b.taken_at.date() == today for b in dailies):
+            self._done_day = today
             return False
         return True
 

@@ -14,6 +14,7 @@ from engine.cli import main as cli_main
 from engine.clock import FakeClock
 from engine.doctor import last_backup
 from engine.store.backups import (
+    DAILY,
     KEEP,
     MANUAL,
     BackupError,
@@ -27,6 +28,7 @@ from engine.store.db import open_database
 
 SUNDAY_0300 = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 
 
 def _database(home: Path) -> Path:
@@ -114,3 +116,45 @@ def test_backing_up_an_empty_database_fails_in_one_line_through_the_command(
     assert cli_main(["backup"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "empty (0 bytes)" in err and f"restore {saved.path}" in err
+
+
+# --- a clock that ran ahead ------------------------------------------------------------------------------
+
+
+def test_a_backup_just_taken_is_never_the_one_rotation_removes(headcount_home: Path) -> None:
+    """The probe: after 7 backups dated in the future, `headcount backup` printed the path it had just deleted."""
+    db, folder = _database(headcount_home), headcount_home / "backups"
+    ahead = [take_backup(db, folder, MANUAL, SUNDAY_0300 + DAY + n * HOUR) for n in range(KEEP)]
+    fresh = take_backup(db, folder, MANUAL, SUNDAY_0300)  # the clock put right
+    assert fresh.is_file()
+    kept = [b.path for b in list_backups(folder, (MANUAL,))]
+    assert len(kept) == KEEP and fresh in kept and ahead[0] not in kept  # the oldest of the others went
+    again = take_backup(db, folder, MANUAL, SUNDAY_0300 + HOUR)
+    assert again.is_file() and len(list_backups(folder, (MANUAL,))) == KEEP
+
+
+async def test_a_daily_backup_dated_ahead_does_not_stand_for_today(headcount_home: Path) -> None:
+    """The probe: one rehearsal under HEADCOUNT_CLOCK_OFFSET suspended the daily backups until its date came."""
+    db, folder = _database(headcount_home), headcount_home / "backups"
+    rehearsed = take_backup(db, folder, DAILY, SUNDAY_0300 + 3 * DAY)  # an office rehearsing three days on
+    clock = FakeClock(SUNDAY_0300)
+    daily = DailyBackup(db, folder, clock)
+    taken = await daily.take_if_due()
+    assert taken is not None and taken.name.startswith(f"headcount-daily-{SUNDAY_0300:%Y%m%d}T")
+    assert await daily.take_if_due() is None  # one a day still
+    assert await DailyBackup(db, folder, clock).take_if_due() is None  # also for another process
+    clock.advance(DAY.total_seconds())
+    assert await daily.take_if_due() is not None
+    assert rehearsed.is_file()
+
+
+def test_doctor_warns_about_backups_dated_ahead_of_the_clock(headcount_home: Path) -> None:
+    db, folder = _database(headcount_home), headcount_home / "backups"
+    take_backup(db, folder, MANUAL, SUNDAY_0300 - HOUR)
+    assert last_backup(folder, SUNDAY_0300, has_database=True).status == "ok"
+    take_backup(db, folder, DAILY, SUNDAY_0300 + 5 * HOUR)
+    take_backup(db, folder, DAILY, SUNDAY_0300 + 2 * HOUR)
+    check = last_backup(folder, SUNDAY_0300, has_database=True)
+    assert check.status == "warn"
+    assert "2 backups are dated ahead of this machine's clock, by up to 5 h" in check.summary
+    assert "headcount backup" in check.fix and str(folder) in check.fix

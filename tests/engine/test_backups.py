@@ -102,7 +102,7 @@ async def test_daily_backups_keep_the_last_seven_and_at_most_one_a_day(headcount
     assert len(kept) == KEEP == 7
     assert [b.path for b in list_backups(folder, (BEFORE_MIGRATION,))] == [upgrade]
 
-    clock.set(first + 3 * DAY)  # the clock set back: no backup for a day that already has newer ones
+    clock.set(first + 3 * DAY)  # the clock set back to a day that has its backup: no second one
     assert await DailyBackup(db, folder, clock).take_if_due() is None
 
 
