@@ -215,7 +215,8 @@ def prune(folder: Path, kind: str, keep: int, *, fresh: Path | None = None) -> N
             log.info("removed old backup %s", old.path.name)
         if fresh is not None:  # compare file times with each other, never with a clock
             cutoff = fresh.stat().st_mtime - STALE_PARTIAL
-            for leftover in folder.glob(f".headcount-*{_PARTIAL}"):
+            # The copy and its rollback journal (`….partial-journal`: a copy killed midway leaves both).
+            for leftover in folder.glob(f".headcount-*{_PARTIAL}*"):
                 if leftover.stat().st_mtime < cutoff:
                     leftover.unlink(missing_ok=True)
     except (OSError, BackupError) as exc:  # a backup that was taken stays taken; pruning is tried again next time

@@ -3,6 +3,7 @@ that ran ahead, the files a killed copy leaves."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
@@ -158,3 +159,21 @@ def test_doctor_warns_about_backups_dated_ahead_of_the_clock(headcount_home: Pat
     assert check.status == "warn"
     assert "2 backups are dated ahead of this machine's clock, by up to 5 h" in check.summary
     assert "headcount backup" in check.fix and str(folder) in check.fix
+
+
+# --- what a killed copy leaves ---------------------------------------------------------------------------
+
+
+def test_the_journal_a_killed_copy_leaves_is_cleared_with_its_copy(headcount_home: Path) -> None:
+    db, folder = _database(headcount_home), headcount_home / "backups"
+    folder.mkdir()
+    killed = folder / ".headcount-before-restore-20261201T030000000000.db.partial"
+    left = [killed, killed.with_name(killed.name + "-journal")]
+    in_flight = folder / ".headcount-manual-20261206T025959000000.db.partial-journal"  # another process, now
+    for path in [*left, in_flight]:
+        path.write_bytes(b"half a copy")
+    for path in left:
+        os.utime(path, (0, 0))
+    saved = take_backup(db, folder, MANUAL, SUNDAY_0300)
+    assert not any(path.exists() for path in left) and in_flight.exists()
+    assert [b.path for b in list_backups(folder)] == [saved]
