@@ -82,11 +82,15 @@ def _restore(args: argparse.Namespace) -> int:
     finally:
         lock.release()
     print(f"Restored {home.database} from {restored.source}.")
-    if restored.kept is not None and restored.kept_is_backup:
+    if restored.previous == "kept" and restored.kept is not None:
         undo = restore_command(home.root, restored.kept)
         print(f"The database as it was is kept in {restored.kept}; to undo: {undo}")
-    elif restored.kept is not None:
+    elif restored.previous == "damaged":
         print(f"The damaged database was copied as it was to {restored.kept}.")
+    elif restored.previous == "foreign":
+        print(f"The file there was not a Headcount database; it was copied as it was to {restored.kept}.")
+    elif restored.previous == "empty":
+        print("The database there was empty, so no copy of it was kept.")
     return 0
 
 

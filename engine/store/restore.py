@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from engine.store.backups import BEFORE_RESTORE, CORE_TABLES, BackupError, take_backup
 from engine.store.db import MIGRATIONS
@@ -32,11 +32,17 @@ class RestoreError(Exception):
     """The backup was refused or could not be put in place; the current database is as it was."""
 
 
+# What became of the database a restore replaced: kept as a backup (restorable the same way), its damaged
+# files or a foreign database copied as they lay (never as a backup: the damaged-database advice names the
+# newest backup), or nothing to keep (an empty database, or none at all).
+Previous = Literal["kept", "damaged", "foreign", "empty", "absent"]
+
+
 @dataclass(frozen=True, slots=True)
 class Restored:
     source: Path
-    kept: Path | None  # the database as it was before, restorable the same way; None if there was none
-    kept_is_backup: bool  # False: the old database was damaged and was copied as it lay
+    previous: Previous
+    kept: Path | None = None  # where the database as it was is: a backup ("kept") or its files as they lay
 
 
 def check_backup(path: Path) -> str:
@@ -80,7 +86,7 @@ def restore_database(source: Path, database: Path, folder: Path, now: datetime) 
         raise RestoreError(f"{source} is the database itself; name a backup (see `headcount backup --list`)")
     try:
         check_backup(source)
-        kept, kept_is_backup = _keep_current(database, folder, now)
+        previous, kept = _keep_current(database, folder, now)
     except RestoreError as exc:
         raise RestoreError(f"{exc}; nothing was changed") from None
     incoming = database.with_name(f".{database.name}.restoring")
@@ -97,22 +103,29 @@ def restore_database(source: Path, database: Path, folder: Path, now: datetime) 
     finally:
         incoming.unlink(missing_ok=True)
     log.info("restored %s from %s (the previous database is kept in %s)", database, source, kept)
-    return Restored(source, kept, kept_is_backup)
+    return Restored(source, previous, kept)
 
 
-def _keep_current(database: Path, folder: Path, now: datetime) -> tuple[Path | None, bool]:
+def _keep_current(database: Path, folder: Path, now: datetime) -> tuple[Previous, Path | None]:
     if not database.exists():
-        return None, True
+        return "absent", None
+    if database.stat().st_size == 0:  # cut short: nothing in it to keep, and a 4 KB copy would pass for a backup
+        return "empty", None
     damage = _damage(database)
     if damage is None:
-        try:
-            return take_backup(database, folder, BEFORE_RESTORE, now), True
-        except BackupError as exc:  # disk full, locked...: better to stop than to guess
-            raise RestoreError(str(exc)) from None
-    # The usual reason to restore. A damaged copy must never pass for a backup (the advice for a
-    # damaged database names the newest backup), so its files are copied as they lie, under
-    # another name.
-    target = folder / f"damaged-{now.astimezone(UTC):%Y%m%dT%H%M%S%f}.db"
+        tables = _tables(database)
+        if tables is not None and not tables:
+            return "empty", None
+        if tables is None or not (CORE_TABLES - tables):
+            try:
+                return "kept", take_backup(database, folder, BEFORE_RESTORE, now)
+            except BackupError as exc:  # disk full, locked...: better to stop than to guess
+                raise RestoreError(str(exc)) from None
+    # The usual reason to restore, or a file that is not Headcount's. Neither must ever pass for a backup
+    # (the advice for a damaged database names the newest backup), so its files are copied as they lie,
+    # under another name.
+    previous: Previous = "foreign" if damage is None else "damaged"
+    target = folder / f"{previous}-{now.astimezone(UTC):%Y%m%dT%H%M%S%f}.db"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal"):
@@ -120,8 +133,21 @@ def _keep_current(database: Path, folder: Path, now: datetime) -> tuple[Path | N
             if side.exists():
                 shutil.copyfile(side, target.with_name(target.name + suffix))
     except OSError as exc:
-        raise RestoreError(f"could not keep a copy of the damaged {database} ({damage}): {exc}") from None
-    return target, False
+        what = f"damaged {database} ({damage})" if damage else f"{database}, which is not a Headcount database,"
+        raise RestoreError(f"could not keep a copy of the {what}: {exc}") from None
+    return previous, target
+
+
+def _tables(database: Path) -> frozenset[str] | None:
+    """The tables in the database, or None when SQLite cannot tell."""
+    try:
+        conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return frozenset(str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"))
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
 
 
 def _damage(database: Path) -> str | None:
