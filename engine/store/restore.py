@@ -1,7 +1,15 @@
-"""Replace the database with a backup: checked first, the current one kept, no stale WAL left behind.
+"""Put a backup in place of the database: checked first, the current one kept, no write of another process lost.
 
-The caller holds the run lock, so no office works meanwhile. Nothing here opens the office: a
-restored backup from an older version is upgraded (with a backup first) when it next opens.
+The caller holds the run lock, so no office works meanwhile; other commands (assign, approve, remember...)
+take no lock and may write. So the backup is not swapped in under their open connections: its pages are
+written *into* the live database with SQLite's backup API, in one transaction that holds the database's write
+lock from before the current content is copied aside until the restored content commits. A write committed
+before it is in the copy kept; one attempted meanwhile waits on its busy timeout and then lands in the restored
+database (or fails, unacknowledged). A file SQLite cannot open at all ("file is not a database") has no
+writers to lose: it is copied as it lies and replaced.
+
+Nothing here opens the office: a restored backup from an older version is upgraded (with a backup first)
+when it next opens.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from engine.store.backups import BEFORE_RESTORE, CORE_TABLES, BackupError, take_backup
+from engine.store.backups import BEFORE_RESTORE, CORE_TABLES, KEEP, Staged, examine, prune, stage
 from engine.store.db import MIGRATIONS
 from engine.store.schema import metadata
 
@@ -26,6 +34,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SIDE_FILES = ("-wal", "-shm", "-journal")  # SQLite's files beside a database, tied to that database
+BUSY_S = 5.0  # how long the restore waits for another command's write to finish (as make_engine's connections do)
+STEP_PAGES = 1024  # pages written between two looks at the restore's progress: 4 MB at the usual page size
 
 
 class RestoreError(Exception):
@@ -86,82 +96,164 @@ def restore_database(source: Path, database: Path, folder: Path, now: datetime) 
         raise RestoreError(f"{source} is the database itself; name a backup (see `headcount backup --list`)")
     try:
         check_backup(source)
-        previous, kept = _keep_current(database, folder, now)
     except RestoreError as exc:
         raise RestoreError(f"{exc}; nothing was changed") from None
-    incoming = database.with_name(f".{database.name}.restoring")
+    restore = _Restore(source, database, folder, now)
     try:
-        _copy_database(source, incoming)
-        # The old database's WAL would be replayed onto the restored file: remove it first. Its
-        # contents are in the copy just kept.
-        for suffix in SIDE_FILES:
-            database.with_name(database.name + suffix).unlink(missing_ok=True)
-        incoming.replace(database)
-    except (OSError, sqlite3.Error) as exc:
-        where = f"; the database as it was is kept in {kept}" if kept else ""
-        raise RestoreError(f"could not put {source} in place of {database}: {exc}{where}") from None
-    finally:
-        incoming.unlink(missing_ok=True)
-    log.info("restored %s from %s (the previous database is kept in %s)", database, source, kept)
-    return Restored(source, previous, kept)
+        restore.write_in_place()
+    except _Unopenable as exc:
+        restore.replace_file(exc.problem)
+    log.info("restored %s from %s (the previous database: %s, %s)", database, source, restore.previous, restore.kept)
+    return Restored(source, restore.previous, restore.kept)
 
 
-def _keep_current(database: Path, folder: Path, now: datetime) -> tuple[Previous, Path | None]:
-    if not database.exists():
-        return "absent", None
-    if database.stat().st_size == 0:  # cut short: nothing in it to keep, and a 4 KB copy would pass for a backup
-        return "empty", None
-    damage = _damage(database)
-    if damage is None:
-        tables = _tables(database)
-        if tables is not None and not tables:
-            return "empty", None
-        if tables is None or not (CORE_TABLES - tables):
+class _Unopenable(Exception):
+    """SQLite cannot open the database at all, so nobody can be writing to it: its file is replaced instead."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+class _Restore:
+    """One restore: the backup's pages written into the live database, the database as it was kept first."""
+
+    def __init__(self, source: Path, database: Path, folder: Path, now: datetime) -> None:
+        self.source, self.database, self.folder, self.now = source, database, folder, now
+        self.previous: Previous = "empty" if database.exists() else "absent"
+        self.kept: Path | None = None
+        self._locked = False  # the live database's write lock is held: what it holds now is what is replaced
+
+    def write_in_place(self) -> None:
+        problem = _unopenable(self.database)
+        if problem:
+            raise _Unopenable(problem)
+        live = sqlite3.connect(self.database, timeout=BUSY_S, isolation_level=None)
+        try:
+            if self.database.stat().st_size:
+                # The copy kept is read on another connection while this one holds the write lock: in WAL mode
+                # (Headcount's own, set by every command that opens the office) readers go on meanwhile.
+                live.execute("PRAGMA journal_mode=WAL")
+            src = sqlite3.connect(f"{self.source.as_uri()}?mode=ro", uri=True)
             try:
-                return "kept", take_backup(database, folder, BEFORE_RESTORE, now)
-            except BackupError as exc:  # disk full, locked...: better to stop than to guess
-                raise RestoreError(str(exc)) from None
-    # The usual reason to restore, or a file that is not Headcount's. Neither must ever pass for a backup
-    # (the advice for a damaged database names the newest backup), so its files are copied as they lie,
-    # under another name.
-    previous: Previous = "foreign" if damage is None else "damaged"
-    target = folder / f"{previous}-{now.astimezone(UTC):%Y%m%dT%H%M%S%f}.db"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal"):
-            side = database.with_name(database.name + suffix)
-            if side.exists():
-                shutil.copyfile(side, target.with_name(target.name + suffix))
-    except OSError as exc:
-        what = f"damaged {database} ({damage})" if damage else f"{database}, which is not a Headcount database,"
-        raise RestoreError(f"could not keep a copy of the {what}: {exc}") from None
-    return previous, target
-
-
-def _tables(database: Path) -> frozenset[str] | None:
-    """The tables in the database, or None when SQLite cannot tell."""
-    try:
-        conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            return frozenset(str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"))
+                pages = int(src.execute("PRAGMA page_count").fetchone()[0])
+                # The first step takes the lock and must not be the last: the database is kept in between.
+                step = min(STEP_PAGES, pages // 2)
+                if step < 1:
+                    raise RestoreError(f"{self.source} is not a Headcount database (one page); nothing was changed")
+                src.backup(live, pages=step, progress=self._progress)
+            finally:
+                src.close()
+        except sqlite3.DatabaseError as exc:
+            if not self._locked and exc.sqlite_errorcode == sqlite3.SQLITE_NOTADB:
+                raise _Unopenable(str(exc)) from None
+            raise RestoreError(f"could not write {self.source} into {self.database}: {exc}{self._nothing()}") from None
         finally:
-            conn.close()
-    except sqlite3.Error:
-        return None
+            live.close()
+        if self.previous == "kept":
+            prune(self.folder, BEFORE_RESTORE, KEEP, fresh=self.kept)  # after the copy: the source may be one
+
+    def _progress(self, status: int, remaining: int, pages: int) -> None:
+        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise RestoreError(
+                f"another command kept {self.database} busy for over {BUSY_S:.0f} s{self._nothing()}: try again"
+            )
+        if status == sqlite3.SQLITE_OK and not self._locked:
+            self._locked = True
+            self._keep_current()
+
+    def _keep_current(self) -> None:
+        """Keep the database as it is now (its write lock held: nothing can commit until the restore does)."""
+        if not self.database.is_file() or self.database.stat().st_size == 0:
+            return  # created by this connection, or cut short: nothing to keep
+        try:
+            reader = sqlite3.connect(self.database, timeout=BUSY_S)
+            try:
+                staged = stage(reader, self.folder, BEFORE_RESTORE, self.now)
+            finally:
+                reader.close()
+        except sqlite3.DatabaseError as exc:  # too damaged to copy through SQLite
+            self.previous, self.kept = "damaged", self._copy_as_it_lies(str(exc))
+            return
+        except OSError as exc:
+            raise RestoreError(f"could not keep a copy of {self.database}: {exc}{self._nothing()}") from None
+        try:
+            contents = examine(staged.partial)
+            if contents.damage:
+                # The usual reason to restore. A damaged copy must never pass for a backup (the advice for a
+                # damaged database names the newest backup), so its files are copied as they lie, under
+                # another name: nothing can commit to them while the write lock is held.
+                self.previous, self.kept = "damaged", self._copy_as_it_lies(contents.damage)
+            elif not contents.tables:
+                self.previous = "empty"
+            elif contents.missing:
+                self.previous, self.kept = "foreign", self._set_aside(staged, "foreign")
+            else:
+                self.previous, self.kept = "kept", staged.publish()
+        except OSError as exc:
+            raise RestoreError(f"could not keep a copy of {self.database}: {exc}{self._nothing()}") from None
+        finally:
+            staged.discard()
+
+    def replace_file(self, problem: str) -> None:
+        """Put the backup in place of a file SQLite cannot open, its files copied as they lie first."""
+        self.previous, self.kept = "damaged", self._copy_as_it_lies(problem)
+        incoming = self.database.with_name(f".{self.database.name}.restoring")
+        try:
+            _copy_database(self.source, incoming)
+            # The old database's WAL would be replayed onto the restored file: remove it first. It is in
+            # the copy just kept.
+            for suffix in SIDE_FILES:
+                self.database.with_name(self.database.name + suffix).unlink(missing_ok=True)
+            incoming.replace(self.database)
+        except (OSError, sqlite3.Error) as exc:
+            where = f"; the database as it was is kept in {self.kept}"
+            raise RestoreError(f"could not put {self.source} in place of {self.database}: {exc}{where}") from None
+        finally:
+            for leftover in (incoming, incoming.with_name(incoming.name + "-journal")):
+                leftover.unlink(missing_ok=True)
+
+    def _copy_as_it_lies(self, problem: str) -> Path:
+        target = self.folder / f"damaged-{self.now.astimezone(UTC):%Y%m%dT%H%M%S%f}.db"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for suffix in ("", "-wal"):
+                side = self.database.with_name(self.database.name + suffix)
+                if side.exists():
+                    shutil.copyfile(side, target.with_name(target.name + suffix))
+        except OSError as exc:
+            raise RestoreError(
+                f"could not keep a copy of the damaged {self.database} ({problem}): {exc}; nothing was changed"
+            ) from None
+        return target
+
+    def _set_aside(self, staged: Staged, what: str) -> Path:
+        target = self.folder / f"{what}-{self.now.astimezone(UTC):%Y%m%dT%H%M%S%f}.db"
+        staged.partial.replace(target)
+        return target
+
+    def _nothing(self) -> str:
+        kept = f" (the database as it was is also kept in {self.kept})" if self.kept else ""
+        return f"; nothing was changed{kept}"
 
 
-def _damage(database: Path) -> str | None:
-    """What is wrong with the database, or None when SQLite reads it whole (or cannot tell)."""
+def _unopenable(database: Path) -> str:
+    """Why SQLite cannot open the database at all ("file is not a database"), or "".
+
+    Asked read-only: a connection that may write checkpoints the WAL a crash left (and deletes it) as it
+    closes, and the files of a damaged database are kept as they lie.
+    """
+    if not database.is_file() or database.stat().st_size == 0:
+        return ""
     try:
         conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            rows = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        text = str(exc).lower()
-        return str(exc) if any(w in text for w in ("not a database", "malformed", "corrupt")) else None
-    return None if rows == ["ok"] else "; ".join(rows[:3])
+        return str(exc) if exc.sqlite_errorcode == sqlite3.SQLITE_NOTADB else ""
+    return ""
 
 
 def _copy_database(source: Path, dest_path: Path) -> None:

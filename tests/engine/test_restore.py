@@ -3,7 +3,10 @@ write, interrupted, and told in the audit log."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,8 +18,17 @@ from engine.store.backups import BEFORE_RESTORE, MANUAL, damaged_advice, list_ba
 from engine.store.db import open_database
 from engine.store.restore import restore_database
 
+ROOT = Path(__file__).resolve().parents[2]
 SUNDAY_0300 = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
+
+
+def headcount(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`headcount ARGS` in a process of its own, as the owner runs it."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "app.launcher", *args], capture_output=True, text=True, env=env, timeout=180
+    )
 
 
 def _database(home: Path) -> Path:
@@ -86,3 +98,52 @@ def test_restoring_where_there_is_no_database_keeps_nothing(headcount_home: Path
     assert restored.previous == "absent" and restored.kept is None
     assert list_backups(headcount_home / "backups", (BEFORE_RESTORE,)) == []
     open_database(db, headcount_home / "backups").dispose()
+
+
+# --- while other commands write ------------------------------------------------------------------------
+
+# Another command's connection (assign, approve, remember: none takes the run lock), writing as fast as it can
+# and saying which writes were acknowledged (committed). A write refused (locked past its busy timeout) is not.
+_WRITER = """
+import sqlite3, sys
+from pathlib import Path
+conn = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)
+stop, n = Path(sys.argv[2]), 0
+while not stop.exists():
+    n += 1
+    try:
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, 'acknowledged')", (f"w{n}",))
+    except sqlite3.OperationalError as exc:
+        print(f"w{n} refused: {exc}", file=sys.stderr, flush=True)
+        continue
+    print(f"w{n}", flush=True)
+"""
+
+
+def test_no_write_another_process_commits_while_restoring_is_lost(headcount_home: Path, tmp_path: Path) -> None:
+    """The probe: of 40 `assign`s run during a restore, 3 acknowledged tasks were in neither the restored
+    database nor the copy kept; they were committed to the old file, which the restore replaced."""
+    db, folder = _database(headcount_home), headcount_home / "backups"
+    with closing(sqlite3.connect(db)) as conn, conn:  # some bulk, so the copy takes a while
+        conn.executemany(
+            "INSERT INTO settings (key, value) VALUES (?, ?)", [(f"bulk{n}", "v" * 4000) for n in range(2000)]
+        )
+    saved = take_backup(db, tmp_path / "elsewhere", MANUAL, SUNDAY_0300)
+    stop = tmp_path / "stop"
+    writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(db), str(stop)], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None
+    acknowledged = [writer.stdout.readline().strip()]  # it writes: wait for its first commit
+    try:
+        restore = headcount(headcount_home, "restore", str(saved))
+        assert restore.returncode == 0, restore.stderr
+        # A few more after the restore: a connection opened before it must write into the restored data.
+        acknowledged += [writer.stdout.readline().strip() for _ in range(3)]
+    finally:
+        stop.touch()
+        with writer.stdout:
+            acknowledged += [line.strip() for line in writer.stdout]
+        writer.wait(timeout=60)
+    (kept,) = list_backups(folder, (BEFORE_RESTORE,))
+    found = set(_settings(db)) | set(_settings(kept.path))
+    assert [w for w in acknowledged if w not in found] == []
+    assert "bulk1" in _settings(db)
