@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from engine.logs import setup_logging
 from engine.paths import Home
 from engine.runlock import AlreadyRunning, RunLock
 from engine.store.backups import MANUAL, BackupError, list_backups, restore_command, take_backup
-from engine.store.restore import RestoreError, restore_database
+from engine.store.restore import Restored, RestoreError, restore_database
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -75,8 +76,11 @@ def _restore(args: argparse.Namespace) -> int:
             "cannot restore while this office is at work (the window or `headcount run`); "
             "stop it first, then restore again. Nothing was changed."
         )
+    now = SystemClock().now()
     try:
-        restored = restore_database(source, home.database, home.backups, SystemClock().now())
+        restored = restore_database(
+            source, home.database, home.backups, now, record=lambda done: _record(home.database, done, now)
+        )
     except RestoreError as exc:
         return _fail(str(exc))
     finally:
@@ -91,7 +95,33 @@ def _restore(args: argparse.Namespace) -> int:
         print(f"The file there was not a Headcount database; it was copied as it was to {restored.kept}.")
     elif restored.previous == "empty":
         print("The database there was empty, so no copy of it was kept.")
+    if restored.unrecorded:
+        print(f"headcount: the restore is not in the audit log: {restored.unrecorded}", file=sys.stderr)
     return 0
+
+
+def _record(database: Path, restored: Restored, now: datetime) -> None:
+    """Tell the story in the restored database's own audit log (`headcount audit show`), chained to its rows."""
+    import asyncio
+
+    from engine.audit import AuditLog
+    from engine.store.db import make_engine
+    from engine.store.writer import Writer
+
+    kept = restored.kept.name if restored.kept else None
+    data = {"source": restored.source.name, "kept": kept, "previous": restored.previous}
+
+    async def append() -> None:
+        engine = make_engine(database)
+        writer = Writer(engine)
+        writer.start()
+        try:
+            await AuditLog(writer).append("restored", data, employee_id=None, ts=now.isoformat())
+        finally:
+            await writer.close()
+            engine.dispose()
+
+    asyncio.run(append())
 
 
 def _fail(message: str) -> int:

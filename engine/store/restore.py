@@ -19,7 +19,8 @@ import logging
 import os
 import shutil
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -53,6 +54,10 @@ class Restored:
     source: Path
     previous: Previous
     kept: Path | None = None  # where the database as it was is: a backup ("kept") or its files as they lay
+    unrecorded: str = ""  # why the restore is not in the audit log, when it could not be written there
+
+
+Record = Callable[[Restored], None]  # writes the restore into the restored database's audit log (engine.audit)
 
 
 def check_backup(path: Path) -> str:
@@ -89,8 +94,14 @@ def check_backup(path: Path) -> str:
     return revision
 
 
-def restore_database(source: Path, database: Path, folder: Path, now: datetime) -> Restored:
-    """Put the backup `source` in place of `database`, keeping the current one in `folder` first."""
+def restore_database(
+    source: Path, database: Path, folder: Path, now: datetime, *, record: Record | None = None
+) -> Restored:
+    """Put the backup `source` in place of `database`, keeping the current one in `folder` first.
+
+    `record` then appends the audit row that tells of it (the store cannot chain one itself); if that fails
+    the restore stands, and `Restored.unrecorded` says why.
+    """
     source = source.resolve()
     if source == database.resolve():
         raise RestoreError(f"{source} is the database itself; name a backup (see `headcount backup --list`)")
@@ -104,7 +115,14 @@ def restore_database(source: Path, database: Path, folder: Path, now: datetime) 
     except _Unopenable as exc:
         restore.replace_file(exc.problem)
     log.info("restored %s from %s (the previous database: %s, %s)", database, source, restore.previous, restore.kept)
-    return Restored(source, restore.previous, restore.kept)
+    restored = Restored(source, restore.previous, restore.kept)
+    if record is not None:
+        try:
+            record(restored)
+        except Exception as exc:  # the restore is done and stays done; the owner is told it went unrecorded
+            log.warning("the restore of %s is not in the audit log: %s", database, exc)
+            restored = replace(restored, unrecorded=str(exc) or type(exc).__name__)
+    return restored
 
 
 class _Unopenable(Exception):

@@ -16,7 +16,7 @@ import pytest
 from engine.cli import main as cli_main
 from engine.store.backups import BEFORE_RESTORE, MANUAL, damaged_advice, list_backups, take_backup
 from engine.store.db import open_database
-from engine.store.restore import restore_database
+from engine.store.restore import Restored, restore_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SUNDAY_0300 = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
@@ -65,7 +65,7 @@ def test_restoring_over_an_empty_database_keeps_no_copy_that_could_pass_for_a_ba
     assert cli_main(["restore", str(saved)]) == 0
     out = capsys.readouterr().out
     assert "was empty, so no copy of it was kept" in out and "to undo" not in out
-    assert _settings(db) == {"precious": "yes"}
+    assert _settings(db)["precious"] == "yes"
     assert [b.path for b in list_backups(folder)] == [saved]  # no 4 KB "before-restore" backup
     assert str(saved) in damaged_advice(db)
 
@@ -87,7 +87,7 @@ def test_restoring_over_a_foreign_database_copies_it_as_it_was_never_as_a_backup
     (copy,) = folder.glob("foreign-*.db")
     with closing(sqlite3.connect(copy)) as conn:
         assert conn.execute("SELECT name FROM recipes").fetchall() == [("soup",)]
-    assert _settings(db) == {}
+    assert set(_settings(db)) == {"audit_head"}  # the backup's settings, and the restore's audit row
 
 
 def test_restoring_where_there_is_no_database_keeps_nothing(headcount_home: Path, tmp_path: Path) -> None:
@@ -147,3 +147,38 @@ def test_no_write_another_process_commits_while_restoring_is_lost(headcount_home
     found = set(_settings(db)) | set(_settings(kept.path))
     assert [w for w in acknowledged if w not in found] == []
     assert "bulk1" in _settings(db)
+
+
+# --- told in the audit log -----------------------------------------------------------------------------
+
+
+def test_a_restore_is_told_in_the_restored_databases_audit_log_and_the_chain_holds(
+    headcount_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli_main(["hire", "assistant", "--name", "Ada"]) == 0  # an audit row to chain from
+    assert cli_main(["backup"]) == 0
+    (saved,) = list_backups(headcount_home / "backups")
+    assert cli_main(["assign", "Ada", "After the backup"]) == 0
+    capsys.readouterr()
+
+    assert cli_main(["restore", saved.path.name]) == 0
+    (kept,) = list_backups(headcount_home / "backups", (BEFORE_RESTORE,))
+    capsys.readouterr()
+    assert cli_main(["audit", "show", "--kind", "restored"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert f"database restored from {saved.path.name}" in line and f"kept as {kept.path.name}" in line
+    assert cli_main(["audit", "verify"]) == 0
+    assert "Audit log intact" in capsys.readouterr().out
+
+
+def test_a_restore_that_cannot_be_recorded_stands_and_says_so(headcount_home: Path) -> None:
+    db, folder = _database(headcount_home), headcount_home / "backups"
+    saved = take_backup(db, folder, MANUAL, SUNDAY_0300)
+    _put(db, "after", "the backup")
+
+    def full_disk(restored: Restored) -> None:
+        raise OSError("database or disk is full")
+
+    restored = restore_database(saved, db, folder, SUNDAY_0300 + HOUR, record=full_disk)
+    assert restored.unrecorded == "database or disk is full" and restored.previous == "kept"
+    assert _settings(db) == {}
