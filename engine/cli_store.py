@@ -15,7 +15,7 @@ from engine.logs import setup_logging
 from engine.paths import Home
 from engine.runlock import AlreadyRunning, RunLock
 from engine.store.backups import MANUAL, BackupError, list_backups, restore_command, take_backup
-from engine.store.restore import Restored, RestoreError, restore_database
+from engine.store.restore import RESTORED, Restored, RestoreError, restore_database
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -85,6 +85,9 @@ def _restore(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     finally:
         lock.release()
+    if restored.previous == "unchanged":
+        print(f"{home.database} already holds what {restored.source} holds; nothing was changed.")
+        return 0
     print(f"Restored {home.database} from {restored.source}.")
     if restored.previous == "kept" and restored.kept is not None:
         undo = restore_command(home.root, restored.kept)
@@ -116,7 +119,7 @@ def _record(database: Path, restored: Restored, now: datetime) -> None:
         writer = Writer(engine)
         writer.start()
         try:
-            await AuditLog(writer).append("restored", data, employee_id=None, ts=now.isoformat())
+            await AuditLog(writer).append(RESTORED, data, employee_id=None, ts=now.isoformat())
         finally:
             await writer.close()
             engine.dispose()

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from engine.store.audit import ANCHOR_KEY
 from engine.store.backups import BEFORE_RESTORE, CORE_TABLES, KEEP, Staged, examine, prune, stage
 from engine.store.db import MIGRATIONS
 from engine.store.schema import metadata
@@ -45,8 +46,14 @@ class RestoreError(Exception):
 
 # What became of the database a restore replaced: kept as a backup (restorable the same way), its damaged
 # files or a foreign database copied as they lay (never as a backup: the damaged-database advice names the
-# newest backup), or nothing to keep (an empty database, or none at all).
-Previous = Literal["kept", "damaged", "foreign", "empty", "absent"]
+# newest backup), nothing to keep (an empty database, or none at all), or left as it was because it already
+# held what the backup holds.
+Previous = Literal["kept", "damaged", "foreign", "empty", "absent", "unchanged"]
+
+RESTORED = "restored"  # the kind of the audit row that tells of a restore (engine.audit_text lists it)
+# The rows telling of restores (their audit rows and the anchor naming the newest): a database restored from a
+# backup still holds exactly what the backup holds.
+_RESTORE_ROWS = {"audit": f"kind = '{RESTORED}'", "settings": f"key = '{ANCHOR_KEY}'"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +121,9 @@ def restore_database(
         restore.write_in_place()
     except _Unopenable as exc:
         restore.replace_file(exc.problem)
+    except _Unchanged:
+        log.info("%s already holds what %s holds: not restored", database, source)
+        return Restored(source, "unchanged")
     log.info("restored %s from %s (the previous database: %s, %s)", database, source, restore.previous, restore.kept)
     restored = Restored(source, restore.previous, restore.kept)
     if record is not None:
@@ -131,6 +141,10 @@ class _Unopenable(Exception):
     def __init__(self, problem: str) -> None:
         super().__init__(problem)
         self.problem = problem
+
+
+class _Unchanged(Exception):
+    """The database already holds what the backup holds: restoring would change nothing but keep a copy."""
 
 
 class _Restore:
@@ -206,6 +220,8 @@ class _Restore:
                 self.previous = "empty"
             elif contents.missing:
                 self.previous, self.kept = "foreign", self._set_aside(staged, "foreign")
+            elif _same_content(staged.partial, self.source):  # restored from it, again: keep no copy
+                raise _Unchanged
             else:
                 self.previous, self.kept = "kept", staged.publish()
         except OSError as exc:
@@ -253,6 +269,56 @@ class _Restore:
     def _nothing(self) -> str:
         kept = f" (the database as it was is also kept in {self.kept})" if self.kept else ""
         return f"; nothing was changed{kept}"
+
+
+def _same_content(copy: Path, source: Path) -> bool:
+    """Whether two databases hold the same schema and the same rows, but for the rows telling of restores.
+
+    Compared as SQL sees them, not as bytes: a restore writes the backup's pages into a database in WAL
+    mode and tells of itself in the audit log, so no two files are ever byte for byte alike.
+    """
+    conn = sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute("ATTACH DATABASE ? AS src", (f"{source.as_uri()}?mode=ro",))
+        schema = "SELECT type, name, tbl_name, sql FROM {}.sqlite_master ORDER BY type, name"
+        tables = conn.execute(schema.format("main")).fetchall()
+        if tables != conn.execute(schema.format("src")).fetchall():
+            return False
+        for pragma in ("user_version", "application_id"):
+            if conn.execute(f"PRAGMA main.{pragma}").fetchone() != conn.execute(f"PRAGMA src.{pragma}").fetchone():
+                return False
+        return all(
+            _same_rows(conn, str(name), str(sql).upper())
+            for kind, name, _, sql in tables  # a virtual table's rows are in its shadow tables, compared too
+            if kind == "table" and not str(name).startswith("sqlite_") and not str(sql).upper().startswith("CREATE V")
+        )
+    except sqlite3.Error:  # cannot tell: not the same, so the restore goes ahead (and keeps a copy)
+        return False
+    finally:
+        conn.close()
+
+
+def _same_rows(conn: sqlite3.Connection, name: str, sql: str) -> bool:
+    """`sql`: the table's CREATE statement, upper case."""
+    table = '"' + name.replace('"', '""') + '"'
+    restores = _RESTORE_ROWS.get(name)
+    where = f" WHERE NOT ({restores})" if restores else ""
+    count = f"SELECT count(*) FROM {{}}.{table}{where}"
+    if conn.execute(count.format("main")).fetchone() != conn.execute(count.format("src")).fetchone():
+        return False
+    if "WITHOUT ROWID" in sql:
+        columns = len(conn.execute(f"PRAGMA main.table_info({table})").fetchall())
+        order = ", ".join(str(n) for n in range(1, columns + 1))
+    else:
+        order = "rowid"
+    select = f"SELECT * FROM {{}}.{table}{where} ORDER BY {order}"
+    ours, theirs = conn.execute(select.format("main")), conn.execute(select.format("src"))
+    while True:
+        batch = ours.fetchmany(512)
+        if batch != theirs.fetchmany(512):
+            return False
+        if not batch:
+            return True
 
 
 def _unopenable(database: Path) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main as cli_main
-from engine.store.backups import BEFORE_RESTORE, MANUAL, damaged_advice, list_backups, take_backup
+from engine.store.backups import BEFORE_RESTORE, KEEP, MANUAL, damaged_advice, list_backups, take_backup
 from engine.store.db import open_database
 from engine.store.restore import Restored, restore_database
 
@@ -182,3 +182,45 @@ def test_a_restore_that_cannot_be_recorded_stands_and_says_so(headcount_home: Pa
     restored = restore_database(saved, db, folder, SUNDAY_0300 + HOUR, record=full_disk)
     assert restored.unrecorded == "database or disk is full" and restored.previous == "kept"
     assert _settings(db) == {}
+
+
+# --- again and again -----------------------------------------------------------------------------------
+
+
+def test_restoring_the_same_backup_again_changes_nothing_and_the_first_undo_still_works(
+    headcount_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The probe: each restore kept the current database first, 7 per kind, so restoring one backup again and
+    again pushed out the database as it was before the first, and the undo printed then stopped working."""
+    assert cli_main(["hire", "assistant", "--name", "Ada"]) == 0
+    assert cli_main(["backup"]) == 0
+    (saved,) = list_backups(headcount_home / "backups")
+    assert cli_main(["assign", "Ada", "After the backup"]) == 0
+    capsys.readouterr()
+
+    assert cli_main(["restore", str(saved.path)]) == 0
+    undo = capsys.readouterr().out.split("to undo: ")[1].split()
+    for _ in range(KEEP + 1):
+        assert cli_main(["restore", str(saved.path)]) == 0
+        out = capsys.readouterr().out
+        assert out == f"{headcount_home / 'headcount.db'} already holds what {saved.path} holds; nothing was changed.\n"
+    assert len(list_backups(headcount_home / "backups", (BEFORE_RESTORE,))) == 1
+    assert cli_main(["audit", "show", "--kind", "restored"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1  # only the restore that changed something
+
+    assert undo[0] == "headcount" and cli_main(undo[1:]) == 0
+    assert cli_main(["tasks", "--json"]) == 0
+    assert "After the backup" in capsys.readouterr().out
+    assert cli_main(["audit", "verify"]) == 0
+
+
+def test_a_database_that_differs_from_the_backup_in_any_row_is_restored(headcount_home: Path) -> None:
+    db, folder = _database(headcount_home), headcount_home / "backups"
+    _put(db, "colour", "blue")
+    saved = take_backup(db, folder, MANUAL, SUNDAY_0300)
+    assert restore_database(saved, db, folder, SUNDAY_0300 + HOUR).previous == "unchanged"
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE settings SET value = 'green' WHERE key = 'colour'")  # same count, another value
+    restored = restore_database(saved, db, folder, SUNDAY_0300 + 2 * HOUR)
+    assert restored.previous == "kept" and _settings(db)["colour"] == "blue"
+    assert restored.kept is not None and _settings(restored.kept)["colour"] == "green"
