@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 from engine.store.audit import ANCHOR_KEY
 from engine.store.backups import BEFORE_RESTORE, CORE_TABLES, KEEP, Staged, examine, prune, stage
+from engine.store.compare import same_content
 from engine.store.db import MIGRATIONS
 from engine.store.schema import metadata
 
@@ -220,8 +221,8 @@ class _Restore:
                 self.previous = "empty"
             elif contents.missing:
                 self.previous, self.kept = "foreign", self._set_aside(staged, "foreign")
-            elif _same_content(staged.partial, self.source):  # restored from it, again: keep no copy
-                raise _Unchanged
+            elif same_content(staged.partial, self.source, apart=_RESTORE_ROWS, check=lambda: None):
+                raise _Unchanged  # restored from it again: keep no copy
             else:
                 self.previous, self.kept = "kept", staged.publish()
         except OSError as exc:
@@ -269,56 +270,6 @@ class _Restore:
     def _nothing(self) -> str:
         kept = f" (the database as it was is also kept in {self.kept})" if self.kept else ""
         return f"; nothing was changed{kept}"
-
-
-def _same_content(copy: Path, source: Path) -> bool:
-    """Whether two databases hold the same schema and the same rows, but for the rows telling of restores.
-
-    Compared as SQL sees them, not as bytes: a restore writes the backup's pages into a database in WAL
-    mode and tells of itself in the audit log, so no two files are ever byte for byte alike.
-    """
-    conn = sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        conn.execute("ATTACH DATABASE ? AS src", (f"{source.as_uri()}?mode=ro",))
-        schema = "SELECT type, name, tbl_name, sql FROM {}.sqlite_master ORDER BY type, name"
-        tables = conn.execute(schema.format("main")).fetchall()
-        if tables != conn.execute(schema.format("src")).fetchall():
-            return False
-        for pragma in ("user_version", "application_id"):
-            if conn.execute(f"PRAGMA main.{pragma}").fetchone() != conn.execute(f"PRAGMA src.{pragma}").fetchone():
-                return False
-        return all(
-            _same_rows(conn, str(name), str(sql).upper())
-            for kind, name, _, sql in tables  # a virtual table's rows are in its shadow tables, compared too
-            if kind == "table" and not str(name).startswith("sqlite_") and not str(sql).upper().startswith("CREATE V")
-        )
-    except sqlite3.Error:  # cannot tell: not the same, so the restore goes ahead (and keeps a copy)
-        return False
-    finally:
-        conn.close()
-
-
-def _same_rows(conn: sqlite3.Connection, name: str, sql: str) -> bool:
-    """`sql`: the table's CREATE statement, upper case."""
-    table = '"' + name.replace('"', '""') + '"'
-    restores = _RESTORE_ROWS.get(name)
-    where = f" WHERE NOT ({restores})" if restores else ""
-    count = f"SELECT count(*) FROM {{}}.{table}{where}"
-    if conn.execute(count.format("main")).fetchone() != conn.execute(count.format("src")).fetchone():
-        return False
-    if "WITHOUT ROWID" in sql:
-        columns = len(conn.execute(f"PRAGMA main.table_info({table})").fetchall())
-        order = ", ".join(str(n) for n in range(1, columns + 1))
-    else:
-        order = "rowid"
-    select = f"SELECT * FROM {{}}.{table}{where} ORDER BY {order}"
-    ours, theirs = conn.execute(select.format("main")), conn.execute(select.format("src"))
-    while True:
-        batch = ours.fetchmany(512)
-        if batch != theirs.fetchmany(512):
-            return False
-        if not batch:
-            return True
 
 
 def _unopenable(database: Path) -> str:
