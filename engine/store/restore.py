@@ -18,12 +18,15 @@ import contextlib
 import logging
 import os
 import shutil
+import signal
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Literal
 
 from engine.store.audit import ANCHOR_KEY
 from engine.store.backups import BEFORE_RESTORE, CORE_TABLES, KEEP, Staged, examine, prune, stage
@@ -45,6 +48,14 @@ class RestoreError(Exception):
     """The backup was refused or could not be put in place; the current database is as it was."""
 
 
+class RestoreInterrupted(Exception):
+    """Ctrl-C stopped the restore before it changed the database; `kept` is a copy of it taken meanwhile."""
+
+    def __init__(self, kept: Path | None) -> None:
+        super().__init__("restore interrupted: the database was not changed")
+        self.kept = kept
+
+
 # What became of the database a restore replaced: kept as a backup (restorable the same way), its damaged
 # files or a foreign database copied as they lay (never as a backup: the damaged-database advice names the
 # newest backup), nothing to keep (an empty database, or none at all), or left as it was because it already
@@ -63,6 +74,7 @@ class Restored:
     previous: Previous
     kept: Path | None = None  # where the database as it was is: a backup ("kept") or its files as they lay
     unrecorded: str = ""  # why the restore is not in the audit log, when it could not be written there
+    interrupted: bool = False  # Ctrl-C came once the restored database had committed: it was finished
 
 
 Record = Callable[[Restored], None]  # writes the restore into the restored database's audit log (engine.audit)
@@ -113,27 +125,63 @@ def restore_database(
     source = source.resolve()
     if source == database.resolve():
         raise RestoreError(f"{source} is the database itself; name a backup (see `headcount backup --list`)")
-    try:
-        check_backup(source)
-    except RestoreError as exc:
-        raise RestoreError(f"{exc}; nothing was changed") from None
-    restore = _Restore(source, database, folder, now)
-    try:
-        restore.write_in_place()
-    except _Unopenable as exc:
-        restore.replace_file(exc.problem)
-    except _Unchanged:
-        log.info("%s already holds what %s holds: not restored", database, source)
-        return Restored(source, "unchanged")
-    log.info("restored %s from %s (the previous database: %s, %s)", database, source, restore.previous, restore.kept)
-    restored = Restored(source, restore.previous, restore.kept)
-    if record is not None:
+    with _CtrlC() as ctrl_c:
+        restore = _Restore(source, database, folder, now, ctrl_c)
         try:
-            record(restored)
-        except Exception as exc:  # the restore is done and stays done; the owner is told it went unrecorded
-            log.warning("the restore of %s is not in the audit log: %s", database, exc)
-            restored = replace(restored, unrecorded=str(exc) or type(exc).__name__)
-    return restored
+            try:
+                check_backup(source)
+            except RestoreError as exc:
+                raise RestoreError(f"{exc}; nothing was changed") from None
+            ctrl_c.check()
+            try:
+                restore.write_in_place()
+            except _Unopenable as exc:
+                restore.replace_file(exc.problem)
+        except _Unchanged:
+            log.info("%s already holds what %s holds: not restored", database, source)
+            return Restored(source, "unchanged", interrupted=ctrl_c.pressed)
+        except _Stopped:
+            raise RestoreInterrupted(restore.kept) from None
+        log.info(
+            "restored %s from %s (the previous database: %s, %s)", database, source, restore.previous, restore.kept
+        )
+        restored = Restored(source, restore.previous, restore.kept)
+        if record is not None:
+            try:
+                record(restored)
+            except Exception as exc:  # the restore is done and stays done; the owner is told it went unrecorded
+                log.warning("the restore of %s is not in the audit log: %s", database, exc)
+                restored = replace(restored, unrecorded=str(exc) or type(exc).__name__)
+        return replace(restored, interrupted=ctrl_c.pressed)
+
+
+class _Stopped(Exception):
+    """Ctrl-C, acted on where stopping leaves the database as it was."""
+
+
+class _CtrlC:
+    """Ctrl-C noted while restoring rather than raised anywhere: `check` stops the restore only at the points
+    where the database is still as it was, and once the restored one has committed the restore finishes."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _CtrlC:
+        if threading.current_thread() is threading.main_thread():  # signal handlers live on the main thread
+            self._previous = signal.signal(signal.SIGINT, self._note)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _note(self, signum: int, frame: FrameType | None) -> None:
+        self.pressed = True
+
+    def check(self) -> None:
+        if self.pressed:
+            raise _Stopped
 
 
 class _Unopenable(Exception):
@@ -151,8 +199,9 @@ class _Unchanged(Exception):
 class _Restore:
     """One restore: the backup's pages written into the live database, the database as it was kept first."""
 
-    def __init__(self, source: Path, database: Path, folder: Path, now: datetime) -> None:
+    def __init__(self, source: Path, database: Path, folder: Path, now: datetime, ctrl_c: _CtrlC) -> None:
         self.source, self.database, self.folder, self.now = source, database, folder, now
+        self._ctrl_c = ctrl_c
         self.previous: Previous = "empty" if database.exists() else "absent"
         self.kept: Path | None = None
         self._locked = False  # the live database's write lock is held: what it holds now is what is replaced
@@ -191,9 +240,13 @@ class _Restore:
             raise RestoreError(
                 f"another command kept {self.database} busy for over {BUSY_S:.0f} s{self._nothing()}: try again"
             )
-        if status == sqlite3.SQLITE_OK and not self._locked:
+        if status != sqlite3.SQLITE_OK:
+            return  # done (committed), or an error the backup raises itself
+        self._ctrl_c.check()  # rolls the restored pages back: nothing is committed until the last step
+        if not self._locked:
             self._locked = True
             self._keep_current()
+            self._ctrl_c.check()  # keeping a big database takes a while, and the next step may be the last
 
     def _keep_current(self) -> None:
         """Keep the database as it is now (its write lock held: nothing can commit until the restore does)."""
@@ -211,6 +264,7 @@ class _Restore:
         except OSError as exc:
             raise RestoreError(f"could not keep a copy of {self.database}: {exc}{self._nothing()}") from None
         try:
+            self._ctrl_c.check()
             contents = examine(staged.partial)
             if contents.damage:
                 # The usual reason to restore. A damaged copy must never pass for a backup (the advice for a
@@ -221,7 +275,7 @@ class _Restore:
                 self.previous = "empty"
             elif contents.missing:
                 self.previous, self.kept = "foreign", self._set_aside(staged, "foreign")
-            elif same_content(staged.partial, self.source, apart=_RESTORE_ROWS, check=lambda: None):
+            elif same_content(staged.partial, self.source, apart=_RESTORE_ROWS, check=self._ctrl_c.check):
                 raise _Unchanged  # restored from it again: keep no copy
             else:
                 self.previous, self.kept = "kept", staged.publish()
@@ -236,6 +290,7 @@ class _Restore:
         incoming = self.database.with_name(f".{self.database.name}.restoring")
         try:
             _copy_database(self.source, incoming)
+            self._ctrl_c.check()
             # The old database's WAL would be replayed onto the restored file: remove it first. It is in
             # the copy just kept.
             for suffix in SIDE_FILES:

@@ -4,6 +4,7 @@ write, interrupted, and told in the audit log."""
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main as cli_main
+from engine.store import backups as backups_module
+from engine.store import restore as restore_module
 from engine.store.backups import BEFORE_RESTORE, KEEP, MANUAL, damaged_advice, list_backups, take_backup
 from engine.store.db import open_database
 from engine.store.restore import Restored, restore_database
@@ -224,3 +227,75 @@ def test_a_database_that_differs_from_the_backup_in_any_row_is_restored(headcoun
     restored = restore_database(saved, db, folder, SUNDAY_0300 + 2 * HOUR)
     assert restored.previous == "kept" and _settings(db)["colour"] == "blue"
     assert restored.kept is not None and _settings(restored.kept)["colour"] == "green"
+
+
+# --- Ctrl-C ----------------------------------------------------------------------------------------------
+
+
+def _ctrl_c_after(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> None:
+    """Press Ctrl-C (a real SIGINT to this process) right after `module.name` has run."""
+    real = getattr(module, name)
+
+    def then_ctrl_c(*args: object, **kwargs: object) -> object:
+        result = real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)
+        return result
+
+    monkeypatch.setattr(module, name, then_ctrl_c)
+
+
+@pytest.mark.parametrize("when", ["stage", "same_content"])
+def test_ctrl_c_before_the_restored_database_commits_changes_nothing_and_says_so(
+    headcount_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    db, folder = _database(headcount_home), headcount_home / "backups"
+    saved = take_backup(db, folder, MANUAL, SUNDAY_0300)
+    _put(db, "after", "the backup")
+    _ctrl_c_after(monkeypatch, restore_module, when)  # while keeping the database, or while writing pages
+
+    assert cli_main(["restore", str(saved)]) == 130
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert line.startswith("headcount: restore interrupted: the database was not changed")
+    assert _settings(db)["after"] == "the backup"
+    kept = list_backups(folder, (BEFORE_RESTORE,))
+    assert [b.path for b in kept] == ([] if when == "stage" else [Path(line.split("kept in ")[1][:-1])])
+    assert not list(folder.glob(".headcount-*"))
+
+
+def test_ctrl_c_once_the_restored_database_committed_finishes_the_restore_and_says_so(
+    headcount_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, folder = _database(headcount_home), headcount_home / "backups"
+    saved = take_backup(db, folder, MANUAL, SUNDAY_0300)
+    _put(db, "after", "the backup")
+    _ctrl_c_after(monkeypatch, restore_module, "prune")
+
+    assert cli_main(["restore", str(saved)]) == 130
+    captured = capsys.readouterr()
+    assert captured.out.startswith("Restored ") and "to undo: " in captured.out
+    assert captured.err == "headcount: interrupted, but only once the restore was done (above)\n"
+    assert "after" not in _settings(db)
+
+
+def test_ctrl_c_while_backing_up_says_whether_a_backup_was_taken(
+    headcount_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _database(headcount_home)
+    folder = headcount_home / "backups"
+
+    def ctrl_c(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(backups_module, "_copy", ctrl_c)  # midway through the copy
+        assert cli_main(["backup"]) == 130
+    assert capsys.readouterr().err == "headcount: backup interrupted: no backup was taken, nothing changed\n"
+    assert list(folder.iterdir()) == []
+
+    with monkeypatch.context() as patch:
+        patch.setattr(backups_module, "prune", ctrl_c)  # renamed into place, rotating
+        assert cli_main(["backup"]) == 130
+    (taken,) = list_backups(folder)
+    assert capsys.readouterr().err == f"headcount: interrupted, but only once the backup was taken: {taken.path}\n"
