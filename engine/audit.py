@@ -29,6 +29,7 @@ Kinds and the payload each carries (keys are a convention, the log stores any JS
 - `hired`: name, role, brief_version
 - `brief_changed`: old_version, new_version
 - `task_parked`: task_id, reason
+- `restored`: source, kept (file names: the backup restored, the copy of the database it replaced), previous
 
 Never holds a secret: every payload passes `engine.redaction.Redactor`, the one redactor the database,
 workspace and logs use too (stored secrets and credential shapes masked; any value under a

@@ -18,11 +18,11 @@ from typing import Any, Final, Literal
 
 from engine.store import Connection
 from engine.store import audit as audit_table
+from engine.store.audit import ANCHOR_KEY as ANCHOR_KEY  # kept beside the SQL that reads it; exported from here
 from engine.store.audit import COLUMNS
 from engine.store.records import AuditRow, audit_row
 
 GENESIS: Final = "0" * 64
-ANCHOR_KEY: Final = "audit_head"
 
 _MAX_PROBLEMS = 100
 _MAX_SUSPECTS = 4096  # rows kept to work out where a moved row came from

@@ -22,6 +22,7 @@ KINDS: Final = frozenset(
         "hired",
         "brief_changed",
         "task_parked",
+        "restored",  # `headcount restore`: the database put back from a backup
         # teams (engine.teams)
         "hand_off",
         "sprint_planned",
@@ -78,6 +79,9 @@ def summarize(kind: str, data: Mapping[str, Any]) -> str:
         return f"brief {str(get('from', ''))[:10]} → {str(get('to', ''))[:10]}" + (" by the owner" if get("by") else "")
     if kind == "task_parked":
         return f"parked: {get('reason')}"
+    if kind == "restored":
+        kept = f"; the database it replaced is kept as {get('kept')}" if get("kept") else ""
+        return f"database restored from {get('source')}{kept}"
     if kind == "hours_changed":
         return f"now {str(get('status', '')).replace('_', ' ')}"
     if kind.startswith("deliverable"):

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,10 @@ from engine.logs import setup_logging
 from engine.paths import Home
 from engine.runlock import AlreadyRunning, RunLock
 from engine.store.backups import MANUAL, BackupError, list_backups, restore_command, take_backup
-from engine.store.restore import RestoreError, restore_database
+from engine.store.restore import RESTORED, Restored, RestoreError, RestoreInterrupted, restore_database
 
 Command = Callable[[argparse.Namespace], int]
+INTERRUPTED = 130  # Ctrl-C, as the shell reports it
 
 
 def add_commands(sub: Any) -> dict[str, Command]:
@@ -33,16 +35,33 @@ def _backup(args: argparse.Namespace) -> int:
     if args.list:
         return _list(home, as_json=args.json)
     setup_logging(home.logs)
+    before: set[Path] | None = None
     try:
+        before = _manual_backups(home)
         path = take_backup(home.database, home.backups, MANUAL, SystemClock().now())
     except BackupError as exc:
         return _fail(str(exc))
+    except KeyboardInterrupt:  # a half copy is removed as the interrupt passes; the rotation runs after the rename
+        taken = sorted(_manual_backups(home) - before) if before is not None else []
+        if taken:
+            return _fail(f"interrupted, but only once the backup was taken: {taken[-1]}", INTERRUPTED)
+        return _fail("backup interrupted: no backup was taken, nothing changed", INTERRUPTED)
     print(path)
     return 0
 
 
+def _manual_backups(home: Home) -> set[Path]:
+    try:
+        return {b.path for b in list_backups(home.backups, (MANUAL,))}
+    except BackupError:
+        return set()  # taking one says what is wrong
+
+
 def _list(home: Home, *, as_json: bool) -> int:
-    backups = list_backups(home.backups)
+    try:
+        backups = list_backups(home.backups)
+    except BackupError as exc:
+        return _fail(str(exc))
     if as_json:
         rows = [
             {"path": str(b.path), "kind": b.kind, "taken_at": b.taken_at.isoformat(), "size_bytes": b.size}
@@ -72,24 +91,67 @@ def _restore(args: argparse.Namespace) -> int:
             "cannot restore while this office is at work (the window or `headcount run`); "
             "stop it first, then restore again. Nothing was changed."
         )
+    now = SystemClock().now()
     try:
-        restored = restore_database(source, home.database, home.backups, SystemClock().now())
+        restored = restore_database(
+            source, home.database, home.backups, now, record=lambda done: _record(home.database, done, now)
+        )
     except RestoreError as exc:
         return _fail(str(exc))
+    except RestoreInterrupted as exc:
+        kept = f" (the copy of it taken meanwhile is kept in {exc.kept})" if exc.kept else ""
+        return _fail(f"{exc}{kept}", INTERRUPTED)
+    except KeyboardInterrupt:  # before the restore began
+        return _fail("restore interrupted: the database was not changed", INTERRUPTED)
     finally:
         lock.release()
+    if restored.previous == "unchanged":
+        print(f"{home.database} already holds what {restored.source} holds; nothing was changed.")
+        return INTERRUPTED if restored.interrupted else 0
     print(f"Restored {home.database} from {restored.source}.")
-    if restored.kept is not None and restored.kept_is_backup:
+    if restored.previous == "kept" and restored.kept is not None:
         undo = restore_command(home.root, restored.kept)
         print(f"The database as it was is kept in {restored.kept}; to undo: {undo}")
-    elif restored.kept is not None:
+    elif restored.previous == "damaged":
         print(f"The damaged database was copied as it was to {restored.kept}.")
+    elif restored.previous == "foreign":
+        print(f"The file there was not a Headcount database; it was copied as it was to {restored.kept}.")
+    elif restored.previous == "empty":
+        print("The database there was empty, so no copy of it was kept.")
+    if restored.unrecorded:
+        print(f"headcount: the restore is not in the audit log: {restored.unrecorded}", file=sys.stderr)
+    if restored.interrupted:
+        return _fail("interrupted, but only once the restore was done (above)", INTERRUPTED)
     return 0
 
 
-def _fail(message: str) -> int:
+def _record(database: Path, restored: Restored, now: datetime) -> None:
+    """Tell the story in the restored database's own audit log (`headcount audit show`), chained to its rows."""
+    import asyncio
+
+    from engine.audit import AuditLog
+    from engine.store.db import make_engine
+    from engine.store.writer import Writer
+
+    kept = restored.kept.name if restored.kept else None
+    data = {"source": restored.source.name, "kept": kept, "previous": restored.previous}
+
+    async def append() -> None:
+        engine = make_engine(database)
+        writer = Writer(engine)
+        writer.start()
+        try:
+            await AuditLog(writer).append(RESTORED, data, employee_id=None, ts=now.isoformat())
+        finally:
+            await writer.close()
+            engine.dispose()
+
+    asyncio.run(append())
+
+
+def _fail(message: str, code: int = 1) -> int:
     print(f"headcount: {message}", file=sys.stderr)
-    return 1
+    return code
 
 
 def _size(size: int) -> str:

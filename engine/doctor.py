@@ -29,7 +29,7 @@ from engine.doctor_briefs import briefs
 from engine.doctor_check import Check, KeyLookup, Status, reach
 from engine.paths import Home
 from engine.runlock import lock_holder
-from engine.store.backups import damaged_advice, newest_backup
+from engine.store.backups import BackupError, damaged_advice, list_backups
 from engine.store.health import employee_names, quick_check, schema_revision, settings_like
 from engine.store.reading import newer_schema
 
@@ -339,7 +339,28 @@ def database(path: Path) -> Check:
 
 
 def last_backup(folder: Path, now: datetime, *, has_database: bool) -> Check:
-    newest = newest_backup(folder)
+    try:
+        backups = list_backups(folder)
+    except BackupError as exc:  # a file where the folder should be, or a folder the owner cannot read
+        import shlex  # here, not above: only this check quotes a path
+
+        where = shlex.quote(str(folder))
+        fix = f"move it aside: mv {where} {where}.old" if folder.is_file() else f"let yourself in: chmod u+rwx {where}"
+        return Check(name="backup", status="problem", summary=str(exc), fix=f"{fix}; then take one: headcount backup")
+    ahead = [b for b in backups if b.taken_at > now]
+    if ahead:  # named by a clock that ran ahead: they sort as the newest, the one a damaged database's advice names
+        many = f"{len(ahead)} backups are" if len(ahead) > 1 else "a backup is"
+        return Check(
+            name="backup",
+            status="warn",
+            summary=f"{many} dated ahead of this machine's clock, by up to {_age(ahead[0].taken_at - now)} "
+            f"({ahead[0].path.name})",
+            fix=f"if the clock is right ({now:%Y-%m-%d %H:%M} UTC), a clock that ran ahead named them "
+            f"(HEADCOUNT_CLOCK_OFFSET, a wrong clock): take a backup now (headcount backup), then move the ones "
+            f"dated ahead out of {folder}",
+            details={"ahead": [str(b.path) for b in ahead]},
+        )
+    newest = backups[0] if backups else None
     if newest is None:
         status: Status = "warn" if has_database else "ok"
         return Check(

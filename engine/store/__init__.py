@@ -7,7 +7,8 @@ build a writer `Op` (committed with `Journal.write`) or read on a connection (ru
 - `records`: the rows as frozen dataclasses.
 - `writes` (employees, tasks, turns, steps), `settings`, `approvals`, `deliverables`, `spend`,
   `recovery`, `audit`: the statements of each table or concern.
-- `db`, `schema`, `writer`, `backups`, `restore`: opening, migrating, writing and copying the database.
+- `db`, `schema`, `writer`, `backups`, `restore`, `compare`: opening, migrating, writing, copying and comparing
+  the database.
 - `reading`: an existing database read with the standard library alone, for commands that only show it.
 
 The names below load on first use: importing `engine.store.reading` (or `errors`, `records`) does not

@@ -17,6 +17,7 @@ from engine.store.schema import audit
 from engine.store.writer import driver
 
 COLUMNS: Final = ("seq", "ts", "employee_id", "kind", "data", "prev_hash", "hash")
+ANCHOR_KEY: Final = "audit_head"  # the settings row naming the newest row ("seq:hash")
 
 _INSERT = (
     "INSERT INTO audit (seq, ts, employee_id, kind, data, prev_hash, hash) "

@@ -5,6 +5,11 @@ leaves a half file that looks like a backup. Kinds: `daily` (while the office wo
 per UTC day), `manual` (`headcount backup`), `before-migration`, `before-restore`. Each kind is
 rotated on its own so that, say, a week of daily backups never pushes out the copy taken before
 an upgrade.
+
+Names carry the time of the clock that took them, and backups sort by name. A clock that ran ahead
+(HEADCOUNT_CLOCK_OFFSET, faketime, a wrong clock) names backups later than those taken once it is right
+again, so rotation always keeps the backup it has just taken, only a backup dated today stands for
+today's daily one, and `headcount doctor` warns about backups dated ahead of the machine's clock.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ BEFORE_MIGRATION = "before-migration"
 BEFORE_RESTORE = "before-restore"
 RETRY_AFTER = timedelta(hours=1)  # after a failed daily backup (disk full, say)
 STALE_PARTIAL = 6 * 3600  # seconds: a temporary file this much older than a finished backup was left by a crash
+# Tables every revision has had: a database without them is not Headcount's.
+CORE_TABLES = frozenset({"alembic_version", "employees", "tasks", "steps"})
 
 _STAMP = "%Y%m%dT%H%M%S%f"
 _NAME = re.compile(r"^headcount-(?P<kind>[a-z0-9-]+?)-(?P<stamp>\d{8}T\d{12})\.db$")
@@ -42,7 +49,7 @@ _PARTIAL = ".partial"
 
 
 class BackupError(Exception):
-    """A backup could not be written; nothing that was there before is lost."""
+    """A backup could not be written (or the backups folder read); nothing that was there before is lost."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +60,49 @@ class BackupFile:
     size: int  # bytes
 
 
+@dataclass(frozen=True, slots=True)
+class Contents:
+    """What a copy of a database holds, as far as telling whether it is a backup goes."""
+
+    damage: str  # SQLite's first complaint, "" when intact
+    tables: frozenset[str]
+
+    @property
+    def missing(self) -> frozenset[str]:
+        return CORE_TABLES - self.tables
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A finished copy under a hidden temporary name in the backups folder, until it is published or discarded."""
+
+    partial: Path
+    target: Path  # its name as a backup
+
+    def publish(self) -> Path:
+        """Rename the copy to its backup name, durably; rotating the kind is the caller's (`prune`)."""
+        self.partial.replace(self.target)
+        _sync_folder(self.target.parent)
+        return self.target
+
+    def discard(self) -> None:
+        for leftover in (self.partial, self.partial.with_name(self.partial.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+
+
 def list_backups(folder: Path, kinds: tuple[str, ...] = ()) -> list[BackupFile]:
-    """The backups in `folder` (of `kinds`, or all), newest first; none when the folder does not exist."""
+    """The backups in `folder` (of `kinds`, or all), newest first; none when the folder does not exist.
+
+    Raises BackupError when `folder` is a file or cannot be read.
+    """
     try:
         entries = list(os.scandir(folder))
     except FileNotFoundError:
         return []
+    except NotADirectoryError:
+        raise BackupError(f"{folder} is a file, not a folder, so no backup can be kept there") from None
+    except OSError as exc:
+        raise BackupError(f"the backups folder {folder} cannot be read: {exc.strerror or exc}") from None
     found: list[BackupFile] = []
     for entry in entries:
         match = _NAME.match(entry.name)
@@ -82,46 +126,100 @@ def newest_backup(folder: Path, kinds: tuple[str, ...] = ()) -> BackupFile | Non
 def take_backup(database: Path, folder: Path, kind: str, now: datetime, *, keep: int = KEEP) -> Path:
     """Copy the live database (consistent under WAL, other connections keep working) into `folder`.
 
-    The copy is checked before it counts: a damaged database is not backed up (its copy would be the newest
-    backup, the one the advice names, and push a good one out). Older backups of the same kind beyond `keep`
-    are removed afterwards. Raises BackupError.
+    The copy is checked before it counts: a damaged or empty database, or one that is not Headcount's,
+    is not backed up (its copy would be the newest backup, the one the advice names, and push a good one
+    out). Before a migration any database with tables is copied: an old one may predate today's tables.
+    Older backups of the same kind beyond `keep` are removed afterwards. Raises BackupError.
     """
     if not database.is_file():
         raise BackupError(f"there is no database at {database} to back up yet")
+    if folder.exists() and not folder.is_dir():
+        raise BackupError(f"could not back up {database}: {folder} is a file, not a folder; move it aside")
+    if database.stat().st_size == 0:
+        raise BackupError(
+            f"{database} is empty (0 bytes): it was cut short, by a full disk or a copy that stopped; "
+            f"so it was not backed up: the backups you have are kept; {damaged_advice(database)}"
+        )
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        target = _free_name(folder, kind, now)
-        partial = target.with_name(f".{target.name}{_PARTIAL}")
+        source = sqlite3.connect(database, timeout=5)
         try:
-            _copy(database, partial)
-            problem = _damage(partial)
-            if problem:
-                raise BackupError(
-                    f"{database} is damaged ({problem}), so it was not backed up: the backups you have are kept; "
-                    f"{damaged_advice(database)}"
-                )
-            partial.replace(target)
+            staged = stage(source, folder, kind, now)
         finally:
-            partial.unlink(missing_ok=True)
-        _sync_folder(folder)
+            source.close()
+        try:
+            refusal = _refusal(database, examine(staged.partial), kind)
+            if refusal:
+                raise BackupError(refusal)
+            target = staged.publish()
+        finally:
+            staged.discard()
     except (OSError, sqlite3.Error) as exc:
         raise BackupError(f"could not back up {database} into {folder}: {exc}") from exc
     prune(folder, kind, keep, fresh=target)
     return target
 
 
-def prune(folder: Path, kind: str, keep: int, *, fresh: Path | None = None) -> None:
-    """Keep the newest `keep` backups of `kind`; also clear temporary files a crash left behind."""
+def stage(source: sqlite3.Connection, folder: Path, kind: str, now: datetime) -> Staged:
+    """Copy the database open on `source` (as of its last commit) to a hidden file in `folder`, named for a
+    backup of `kind`. Raises OSError or sqlite3.Error, and then leaves nothing behind."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = _free_name(folder, kind, now)
+    staged = Staged(target.with_name(f".{target.name}{_PARTIAL}"), target)
     try:
-        for old in list_backups(folder, (kind,))[keep:]:
+        _copy(source, staged.partial)
+    except BaseException:
+        staged.discard()
+        raise
+    return staged
+
+
+def examine(path: Path) -> Contents:
+    """SQLite's quick check of the database at `path`, and the tables it holds."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        first = str(conn.execute("PRAGMA quick_check(1)").fetchone()[0])
+        tables = frozenset(str(row[0]) for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"))
+    except sqlite3.DatabaseError as exc:
+        return Contents(str(exc), frozenset())
+    finally:
+        conn.close()
+    damage = "" if first == "ok" else " ".join(first.split())  # one line: "*** in database main *** Page 92: …"
+    return Contents(damage, tables)
+
+
+def _refusal(database: Path, contents: Contents, kind: str) -> str:
+    """Why the copy of `database` is no backup, or "" when it is one."""
+    refused = "so it was not backed up: the backups you have are kept"
+    if contents.damage:
+        return f"{database} is damaged ({contents.damage}), {refused}; {damaged_advice(database)}"
+    if not contents.tables:
+        return f"{database} holds no tables (an empty database), {refused}; {damaged_advice(database)}"
+    if contents.missing and kind != BEFORE_MIGRATION:
+        missing = ", ".join(sorted(contents.missing))
+        return f"{database} is not a Headcount database (no {missing} table), {refused}; {damaged_advice(database)}"
+    return ""
+
+
+def prune(folder: Path, kind: str, keep: int, *, fresh: Path | None = None) -> None:
+    """Keep the newest `keep` backups of `kind`; also clear temporary files a crash left behind.
+
+    `fresh`, the backup just taken, is kept whatever its name says: backups named by a clock that ran ahead
+    sort before it, and the one just taken (whose path the owner is shown) must never be the one removed.
+    """
+    try:
+        backups = list_backups(folder, (kind,))
+        if fresh is not None:
+            backups.sort(key=lambda b: b.path.name != fresh.name)  # stable: the others stay newest first
+        for old in backups[keep:]:
             old.path.unlink(missing_ok=True)
             log.info("removed old backup %s", old.path.name)
         if fresh is not None:  # compare file times with each other, never with a clock
             cutoff = fresh.stat().st_mtime - STALE_PARTIAL
-            for leftover in folder.glob(f".headcount-*{_PARTIAL}"):
+            # The copy and its rollback journal (`….partial-journal`: a copy killed midway leaves both).
+            for leftover in folder.glob(f".headcount-*{_PARTIAL}*"):
                 if leftover.stat().st_mtime < cutoff:
                     leftover.unlink(missing_ok=True)
-    except OSError as exc:  # a backup that was taken stays taken; pruning is tried again next time
+    except (OSError, BackupError) as exc:  # a backup that was taken stays taken; pruning is tried again next time
         log.warning("could not remove old backups in %s: %s", folder, exc)
 
 
@@ -141,16 +239,18 @@ class DailyBackup:
     def due(self) -> bool:
         now = self._clock.now()
         today = now.astimezone(UTC).date()
-        if self._done_day is not None and self._done_day >= today:
+        if self._done_day == today:
             return False
         if self._retry_at is not None and now < self._retry_at:
             return False
         try:
-            newest = newest_backup(self._folder, (DAILY,))
-        except OSError:
+            dailies = list_backups(self._folder, (DAILY,))
+        except BackupError:
             return True  # taking it will say what is wrong
-        if newest is not None and newest.taken_at.date() >= today:  # >=: a clock set back must not loop
-            self._done_day = newest.taken_at.date()
+        # Only a backup dated today stands for today's. One dated later was named by a clock that ran ahead
+        # (an offset rehearsal, a wrong clock) and must not put the daily backups off until its date comes.
+        if any(b.taken_at.date() == today for b in dailies):
+            self._done_day = today
             return False
         return True
 
@@ -178,7 +278,7 @@ def damaged_advice(database: Path) -> str:
     folder = database.parent / "backups"
     try:
         newest = newest_backup(folder)
-    except OSError:
+    except BackupError:
         newest = None
     if newest is None:
         return (
@@ -211,31 +311,15 @@ def _free_name(folder: Path, kind: str, now: datetime) -> Path:
         when += timedelta(microseconds=1)
 
 
-def _damage(path: Path) -> str:
-    """The first problem SQLite's quick check finds in `path`, or "" when it is intact."""
-    conn = sqlite3.connect(path)
-    try:
-        first = str(conn.execute("PRAGMA quick_check(1)").fetchone()[0])
-    except sqlite3.DatabaseError as exc:
-        return str(exc)
-    finally:
-        conn.close()
-    return "" if first == "ok" else " ".join(first.split())  # one line: "*** in database main *** Page 92: …"
-
-
-def _copy(database: Path, dest_path: Path) -> None:
+def _copy(source: sqlite3.Connection, dest_path: Path) -> None:
     dest_path.unlink(missing_ok=True)
-    source = sqlite3.connect(database, timeout=5)
+    dest = sqlite3.connect(dest_path)
     try:
-        dest = sqlite3.connect(dest_path)
-        try:
-            source.backup(dest)
-            # The copy carries the source's WAL flag; a backup is one self-contained file.
-            dest.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            dest.close()
+        source.backup(dest)
+        # The copy carries the source's WAL flag; a backup is one self-contained file.
+        dest.execute("PRAGMA journal_mode=DELETE")
     finally:
-        source.close()
+        dest.close()
 
 
 def _sync_folder(folder: Path) -> None:
