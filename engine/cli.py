@@ -123,7 +123,7 @@ def build_parser(extra: Callable[[Any], None] | None = None, *, only: str | None
     shown.add_argument("--all", action="store_true", help="every task the office ever had")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("resolve", help="decide about a task parked as uncertain after a crash")
+    p = sub.add_parser("resolve", help="say whether an action left uncertain (a crash, an unconfirmed send) happened")
     p.add_argument("task", help="task id")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--happened", action="store_true", help="the interrupted action did happen; carry on")

@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 
@@ -31,7 +32,7 @@ from engine.parked import Parked
 from engine.paths import Home
 from engine.store.journal import Journal
 from engine.tools.argrisk import recipients
-from engine.tools.base import CrashCheck, FunctionTool, Interrupted, Tool, ToolContext, ToolError
+from engine.tools.base import CrashCheck, FunctionTool, Interrupted, MaybeDone, Tool, ToolContext, ToolError
 from engine.tools.names import BUILTIN, WILDCARD, split
 from engine.tools.registry import Belt
 
@@ -39,6 +40,8 @@ Secret = Callable[[str], str | None]
 Put = Callable[[str, str], None]
 EMAIL_TOOLS = ("read_inbox", "draft_email", "send_email")
 NOT_CONNECTED = "no email account is connected"
+SEND_TIMEOUT_S = 180.0  # send_email's limit
+SEND_BUDGET_S = SEND_TIMEOUT_S - 10  # its own work stops first: a send cut short is known to be sent or not
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
 
 
@@ -163,15 +166,49 @@ class Mail:
     # --- the work ---------------------------------------------------------------------------------
 
     async def send(self, ctx: ToolContext, account: EmailAccount, password: str, args: Letter) -> str:
-        import aiosmtplib  # loaded only when something is sent
-
         message = self.compose(ctx, account, args, "send")
         message_id = str(message["Message-ID"])
         folder = account.sent_folder
-        if await asyncio.to_thread(imap.has_message, account, password, folder, message_id):
-            return f"Already sent (found in {folder}); Message-ID {message_id}. Nothing was sent again."
         del message["Bcc"]
         everyone = [*args.to, *args.cc, *args.bcc]
+        sent = f"Sent to {', '.join(everyone)}, subject {args.subject!r}; Message-ID {message_id}"
+        state = _Handing()
+        try:
+            # Within the tool's own limit, so a send cut short is known to be before or after the hand-over.
+            async with asyncio.timeout(SEND_BUDGET_S):
+                if await asyncio.to_thread(imap.has_message, account, password, folder, message_id):
+                    return f"Already sent (found in {folder}); Message-ID {message_id}. Nothing was sent again."
+                await self._hand_over(ctx, account, password, message, message_id, everyone, state)
+                await asyncio.to_thread(
+                    imap.append_once, account, password, folder, bytes(message), message_id, r"(\Seen)"
+                )
+        except imap.MailError as exc:
+            if not state.confirmed:
+                raise
+            return f"{sent}. Keeping a copy in {folder} failed: {exc}"
+        except TimeoutError:
+            if state.confirmed:
+                return f"{sent}. Keeping a copy in {folder} failed: no answer within {SEND_BUDGET_S:g} s"
+            if state.handed:
+                raise MaybeDone(_maybe_sent(account, message_id, f"no answer within {SEND_BUDGET_S:g} s")) from None
+            raise ToolError(f"sending took longer than {SEND_BUDGET_S:g} s; nothing was sent") from None
+        self._outbox.mark(call_key(ctx.task_id, ctx.call_id), Handed(account.name, message_id, "filed"))
+        return f"{sent}; a copy is in {folder}."
+
+    async def _hand_over(
+        self,
+        ctx: ToolContext,
+        account: EmailAccount,
+        password: str,
+        message: EmailMessage,
+        message_id: str,
+        everyone: list[str],
+        state: _Handing,
+    ) -> None:
+        """Give the message to the SMTP server; `state` says how far it got. Raises MaybeDone when the server
+        took it (DATA) and never said whether it accepted it."""
+        import aiosmtplib  # loaded only when something is sent
+
         smtp, where = smtp_client(account), smtp_where(account)
         try:
             await smtp_open(smtp, account, password)
@@ -185,24 +222,26 @@ class Mail:
             if refused:
                 raise ToolError(f"{where} refused {', '.join(refused)}; nothing was sent")
             self._outbox.mark(call_key(ctx.task_id, ctx.call_id), Handed(account.name, message_id, "data"))
+            state.handed = True
             await smtp.data(bytes(message))
+            state.confirmed = True
         except aiosmtplib.SMTPAuthenticationError as exc:
             raise ToolError(f"{where} refused the login of {account.user}: {exc.code}; nothing was sent") from None
+        except aiosmtplib.SMTPResponseException as exc:  # an answer: a refusal is certain, nothing was sent
+            raise ToolError(f"{where} failed: {exc}") from None
         except (aiosmtplib.SMTPException, OSError) as exc:
+            if state.handed:  # no answer after the message went: it may have been taken
+                raise MaybeDone(_maybe_sent(account, message_id, str(exc))) from None
             raise ToolError(untrusted(where, exc) or f"{where} failed: {exc}") from None
         finally:
             if smtp.is_connected:
-                try:
-                    await smtp.quit()
-                except (aiosmtplib.SMTPException, OSError):
+                if state.confirmed or not state.handed:
+                    try:
+                        await smtp.quit()
+                    except (aiosmtplib.SMTPException, OSError):
+                        smtp.close()
+                else:  # a server that never answered the message is not waited on again
                     smtp.close()
-        try:
-            await asyncio.to_thread(imap.append_once, account, password, folder, bytes(message), message_id, r"(\Seen)")
-        except imap.MailError as exc:
-            return f"Sent to {', '.join(everyone)}; Message-ID {message_id}. Keeping a copy in {folder} failed: {exc}"
-        self._outbox.mark(call_key(ctx.task_id, ctx.call_id), Handed(account.name, message_id, "filed"))
-        sent = f"Sent to {', '.join(everyone)}, subject {args.subject!r}"
-        return f"{sent}; Message-ID {message_id}; a copy is in {folder}."
 
     def compose(self, ctx: ToolContext, account: EmailAccount, args: Letter, kind: str) -> EmailMessage:
         message = EmailMessage()
@@ -298,10 +337,26 @@ def email_tools(mail: Mail | None, account: EmailAccount | None, namespace: str 
             risk="external_comm",
             idempotent=False,
             namespace=namespace,
-            timeout_s=180,
+            timeout_s=SEND_TIMEOUT_S,
             risk_of=recipients("to", "cc", "bcc"),
         ),
     ]
+
+
+@dataclass
+class _Handing:
+    """How far one send got: `handed` once DATA began, `confirmed` once the server said it took the message."""
+
+    handed: bool = False
+    confirmed: bool = False
+
+
+def _maybe_sent(account: EmailAccount, message_id: str, why: str) -> str:
+    return (
+        f"the email may have gone out: {smtp_where(account)} was handed the message {message_id} but never "
+        f"confirmed it ({why}); it is not sent again on a guess: ask a recipient whether it arrived, then say "
+        "whether it went"
+    )
 
 
 def message_id(ctx: ToolContext, kind: str, domain: str) -> str:

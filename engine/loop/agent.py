@@ -30,6 +30,7 @@ from engine.store.journal import Journal
 from engine.store.memory import given_ops
 from engine.store.records import StepRecord
 from engine.tools.base import (
+    MaybeDone,
     Tool,
     ToolContext,
     ToolError,
@@ -329,6 +330,9 @@ class _Run:
             )
             await loop._journal.write(finish, *settle, full=bool(settle))
         self._after_tool(step_id, call, name, status, result)
+        if status == "uncertain":
+            # As after a crash: the step stays unanswered until `headcount resolve` says whether it happened.
+            raise Parked("uncertain", loop._redact(result.removeprefix("error: ")))
         if faults.is_marked(error):
             # The owner must fix the machine; the model would only carry on and call the task done.
             raise Parked("parked", result.removeprefix("error: "))
@@ -355,6 +359,8 @@ class _Run:
             return "failed", f"error: {call.name} timed out after {spec.timeout_s:g} s", "timeout"
         except ValidationError as exc:
             return "failed", f"error: {describe_validation_error(exc)}", "invalid arguments"
+        except MaybeDone as exc:  # past its point of no return: the owner says whether it happened
+            return "uncertain", f"error: {exc}", str(exc)
         except ToolError as exc:
             return "failed", f"error: {exc}", str(exc)
         except Exception as exc:

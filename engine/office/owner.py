@@ -74,7 +74,7 @@ class Owner:
     # --- tasks parked for the owner ------------------------------------------------------------
 
     async def resolve(self, task_id: str, *, happened: bool) -> None:
-        """Answer about a task parked as uncertain after a crash: did the interrupted action happen?"""
+        """Answer about a task parked as uncertain (a crash, an email the server never confirmed): did it happen?"""
         task = await self._board.get(task_id, "uncertain")
         ops: list[Op] = []
         if happened:
@@ -83,7 +83,7 @@ class Owner:
                     step,
                     id=self._ids.new("step"),
                     status="finished",
-                    result="(the owner confirmed this action happened before the restart)",
+                    result="(the owner confirmed this action happened)",
                     started_at=self._recorder.now(),
                     finished_at=self._recorder.now(),
                 )

@@ -123,6 +123,12 @@ class ToolError(Exception):
     """A tool failed in a way the employee should hear about (the message goes back to the model)."""
 
 
+class MaybeDone(ToolError):
+    """A call failed past its point of no return (an email handed to the server, never confirmed): it may have
+    taken effect. Its step is journaled as uncertain and the task parks for the owner (`headcount resolve`), as
+    after a crash: it never runs again on a guess. The message says what is unknown and why."""
+
+
 class Tool(Protocol):
     @property
     def spec(self) -> ToolSpec: ...

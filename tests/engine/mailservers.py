@@ -241,6 +241,7 @@ class SmtpSink:
     received: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     logins: list[str | None] = field(default_factory=list)  # the login of each message's session
+    cut: int = 0  # this many next messages are kept, then the connection is cut before the "250" (a crash, a network)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -251,6 +252,9 @@ class SmtpSink:
             self.envelopes.append((envelope.mail_from, tuple(envelope.rcpt_tos)))
             login = session.auth_data
             self.logins.append(login.decode() if isinstance(login, bytes) else login)
+            cut, self.cut = self.cut > 0, max(self.cut - 1, 0)
+        if cut:
+            server.transport.abort()  # the whole message arrived; its answer never leaves
         return "250 OK"
 
     def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:

@@ -192,3 +192,34 @@ async def test_a_send_cut_short_by_kill_9_is_delivered_exactly_once(
     assert smtp_sink.envelopes == [(OWNER, (ALICE,))]
     if kill_at != "after_data":
         _delivered_once(dovecot, smtp_sink)
+
+
+async def test_a_send_the_server_never_confirmed_waits_for_the_owner_and_is_not_sent_twice(
+    headcount_home: Path, dovecot: Dovecot, smtp_sink: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server takes the whole message, then the connection drops before its "250": it may have gone out.
+    The task parks as uncertain (as after a crash), never fails in a way that invites sending it again."""
+    office = await _office_with_account(headcount_home, dovecot, smtp_sink, monkeypatch)
+    try:
+        task_id, approval_id = await _assistant_asks_to_send(office, dovecot, smtp_sink)
+        smtp_sink.cut = 1
+        await office.decide(approval_id, approve=True)
+        await office.run(until_idle=True)
+        assert len(smtp_sink.received) == 1
+        task = await office.journal.task(task_id)
+        assert task is not None and task.status == "uncertain", (task and task.status, task and task.reason)
+        assert "may have gone out" in task.reason and f"127.0.0.1:{smtp_sink.port}" in task.reason, task.reason
+        (send,) = [s for s in await office.journal.steps(task_id=task_id) if s.tool == "send_email"]
+        assert send.status == "uncertain" and "not sent again on a guess" in (send.result or ""), send.result
+        (uncertain,) = [h for h in await office.held_work() if h.task_id == task_id]
+        assert uncertain.kind == "uncertain"
+
+        await office.run(until_idle=True)  # nothing runs it again until the owner says
+        assert len(smtp_sink.received) == 1
+        await office.resolve(task_id, happened=True)  # a recipient has it
+        await office.run(until_idle=True)
+        task = await office.journal.task(task_id)
+        assert task is not None and task.status in ("review", "done"), (task.status, task.reason)
+    finally:
+        await office.close()
+    assert len(smtp_sink.received) == 1
