@@ -63,7 +63,7 @@ class McpConnection:
         self.starts = 0  # how often it was started (a restart counts)
         self._secret = secret
         self._log_path = log_path
-        self._start_timeout_s = start_timeout_s
+        self.start_timeout_s = start_timeout_s
         self._lock = asyncio.Lock()
         self._run: _Run | None = None
 
@@ -87,12 +87,26 @@ class McpConnection:
 
         `retry_safe`: the call may be sent again when the server died under it (a read-only tool).
         """
+        doubt = "" if retry_safe else "; it may or may not have done it: check before you try again"
         for attempt in (1, 2):
             await self.start()
             run = self._run
             assert run is not None and run.client is not None
             try:
-                return await run.client.call_tool(tool, arguments)
+                async with asyncio.timeout(self.config.timeout_s):
+                    return await run.client.call_tool(tool, arguments)
+            except TimeoutError:
+                # Many servers do one thing at a time: one hung call would hold every later one up to its timeout.
+                await self._drop(run)
+                name, limit = self.config.name, self.config.timeout_s
+                raise ToolError(
+                    f"the MCP server '{name}' did not answer {tool} within {limit:g} s (its --timeout), so it was "
+                    f"stopped{doubt}. It starts afresh on your next call; if {tool} needs longer, ask the owner to "
+                    f"connect '{name}' again with a larger --timeout."
+                ) from None
+            except asyncio.CancelledError:
+                run.open = False  # cut short from outside (the office stopping): its answer would never be read
+                raise
             except MCPError as exc:
                 if exc.error.code != mcp_types.CONNECTION_CLOSED:
                     raise ToolError(
@@ -103,7 +117,6 @@ class McpConnection:
             run.open = False  # it went away under the call: the next start replaces it
             if not (retry_safe and attempt == 1):
                 break
-        doubt = "" if retry_safe else "; it may or may not have done it: check before you try again"
         raise ToolError(
             f"the MCP server '{self.config.name}' stopped while running {tool}{doubt}. "
             "It starts again on your next call."
@@ -129,12 +142,12 @@ class McpConnection:
         run = _Run()
         run.runner = asyncio.create_task(self._serve(secrets, run, ready), name=f"mcp:{self.config.name}")
         try:
-            async with asyncio.timeout(self._start_timeout_s):
+            async with asyncio.timeout(self.start_timeout_s):
                 await ready
         except TimeoutError:
             await self._stop(run, cancel=True)
             raise McpStartError(
-                f"the MCP server '{self.config.name}' did not answer within {self._start_timeout_s:g} s "
+                f"the MCP server '{self.config.name}' did not answer within {self.start_timeout_s:g} s "
                 f"({self.config.describe()}){self._last_words(offset)}"
             ) from None
         except McpStartError as exc:
@@ -182,6 +195,13 @@ class McpConnection:
             command=config.command or "", args=list(config.args), env=env or None, cwd=config.cwd
         )
         return stdio_client(params, errlog=errlog)
+
+    async def _drop(self, run: _Run) -> None:
+        """Stop `run` (a server that hung), its process too, so that the next call starts a fresh one."""
+        run.open = False
+        if self._run is run:
+            self._run = None
+        await self._stop(run)
 
     async def _halt(self) -> None:
         run, self._run = self._run, None
@@ -289,7 +309,9 @@ class McpTool:
             # The server's idempotent hint is advisory and unverified: anything that may change the
             # world goes through the intent/result journal, so a crash never repeats it blindly.
             idempotent=risk == "read_only",
-            timeout_s=connection.config.timeout_s,
+            # The connection stops a call at the server's own timeout (and the server with it); this only backs
+            # it up, leaving room for a start and for stopping a hung server.
+            timeout_s=connection.config.timeout_s + connection.start_timeout_s + STOP_TIMEOUT_S,
             namespace=connection.config.namespace,
             max_result_chars=MAX_RESULT_CHARS,
         )

@@ -40,8 +40,8 @@ async def hire(office: Office, path: Path, name: str = "Ada") -> str:
     return (await office.hire(office.brief_for(str(path)), name=name)).id
 
 
-def tool_results(model: ScriptedModel | FunctionModel) -> list[str]:
-    return [str(m["content"]) for m in model.requests[-1].messages if m["role"] == "tool"]
+def tool_results(model: ScriptedModel | FunctionModel, request: int = -1) -> list[str]:
+    return [str(m["content"]) for m in model.requests[request].messages if m["role"] == "tool"]
 
 
 def alive(pid: int) -> bool:
@@ -176,6 +176,31 @@ async def test_a_killed_server_is_started_again_on_next_use(
     assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
     assert len(pids) == 2 and pids[0] != pids[1] and not alive(pids[0])
     assert office.connections.running("fake").starts == 2  # type: ignore[union-attr]
+
+
+async def test_a_hung_call_stops_its_server_and_the_next_call_gets_a_fresh_one(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """One call that never answers on a server that does one thing at a time: the server is stopped at its
+    timeout (the message names it and the setting), and the next calls, in this task and the next, are answered."""
+    model = ScriptedModel(
+        call("pid"), call("hang"), call("echo", text="after"), say("done"), call("echo", text="next task"), say("ok")
+    )
+    office = await make_office(model)
+    await connect(office, fake("fake", "--hang", timeout_s=2))
+    await hire(office, write_brief(tools=["mcp:fake.*"]))
+    first = await office.assign("Ada", "Wait for it")
+    second = await office.assign("Ada", "Then this")
+    await office.run(until_idle=True)
+    pid, hung, after = tool_results(model, 3)
+    assert "the MCP server 'fake' did not answer hang within 2 s (its --timeout), so it was stopped" in hung, hung
+    assert "connect 'fake' again with a larger --timeout" in hung
+    assert after == "after" and not alive(int(pid))  # the hung process was stopped, not left behind
+    assert tool_results(model) == ["next task"]
+    for task in (first, second):
+        assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
+    assert office.connections.running("fake").starts == 2  # type: ignore[union-attr]
+    model.assert_complete()
 
 
 async def test_a_closed_office_stops_its_servers(make_office: OfficeFactory, write_brief: BriefWriter) -> None:

@@ -2,7 +2,7 @@
 
 Run over stdio: `python tests/fakes/mcp_server.py`. Over streamable HTTP on a socket the test
 bound and listens on already (so there is nothing to wait for): `--http-fd FD`.
-`--notes FILE` is where `add_note` appends.
+`--notes FILE` is where `add_note` appends; `--hang` adds a tool that never answers.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import os
 import socket
+import time
 from pathlib import Path
 
 from mcp.server.mcpserver import MCPServer
@@ -48,6 +49,12 @@ def big(size: int) -> str:
     return "x" * size
 
 
+async def hang() -> str:
+    """Never answers, and holds up the whole server meanwhile (as a server that does one thing at a time)."""
+    time.sleep(3600)  # noqa: ASYNC251  (on purpose: nothing else is served while it sleeps)
+    return "woke"
+
+
 @server.tool(annotations=READ_ONLY)
 def token_length() -> str:
     """How long FAKE_TOKEN is (never the token itself)."""
@@ -83,8 +90,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--notes", type=Path)
     parser.add_argument("--http-fd", type=int)
+    parser.add_argument("--hang", action="store_true", help="also offer `hang`")
     args = parser.parse_args()
     notes = args.notes
+    if args.hang:
+        server.tool(annotations=READ_ONLY)(hang)
     if args.http_fd is not None:
         asyncio.run(_serve_http(args.http_fd))
     else:
