@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from engine.apps.email import Mail, unbound_email_tools
 from engine.apps.plane import AppPlane, app_tools
 from engine.briefs import Brief
+from engine.briefs.ceiling import over_ceiling, read_belt_ceiling
 from engine.briefs.vocabulary import as_mcp_grant
 from engine.clock import Clock
 from engine.errors import OwnerError
@@ -160,7 +161,27 @@ class Connections:
                     belt = belt.with_tool(tool)
         if "web_fetch" in belt.qualified_names():
             belt = belt.with_tool(web_fetch_tool(brief.allowed_domains))
-        return await self.mail.equip(brief, belt)
+        belt = await self.mail.equip(brief, belt)
+        await self._within_ceiling(brief, belt)
+        return belt
+
+    async def _within_ceiling(self, brief: Brief, belt: Belt) -> None:
+        """Raise Parked when wildcard grants (`mcp:crm.*`) grew the belt past the office's ceiling: the loader
+        counted each as one tool, and what they grant is known only now."""
+        count = len(belt.names())
+        ceiling = await self._journal.read(read_belt_ceiling)
+        if count <= ceiling:
+            return
+        expanded: dict[str, tuple[str, int]] = {}
+        for name in brief.tools:
+            namespace, bare = split(as_mcp_grant(name) or name)
+            if bare == WILDCARD:
+                kind, _, source = namespace.partition(":")
+                what = {"mcp": "the MCP server", "email": "the email account"}.get(kind, "the connection")
+                n = sum(1 for t in belt.qualified_names() if split(t)[0] == namespace)
+                expanded[f"{namespace}.{WILDCARD}"] = (f"{what} '{source or namespace}'", n)
+        if expanded:
+            raise Parked("parked", over_ceiling(count, ceiling, expanded))
 
     async def run(self, loop: AgentLoop, work: TaskWork, history: Sequence[StepRecord]) -> Outcome:
         """Work a task with its employee's belt equipped; a server that cannot start parks the task."""

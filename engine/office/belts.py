@@ -8,35 +8,18 @@ and a change made by another process is seen at the next parse.
 from __future__ import annotations
 
 import asyncio
-import logging
 from pathlib import Path
 
-from engine.briefs import DEFAULT_MAX_TOOLS, HARD_MAX_TOOLS, Brief, BriefError, check_ceiling, load_brief, parse_brief
+from engine.briefs import Brief, BriefError, check_ceiling, load_brief, parse_brief
 from engine.briefs.catalog import Catalog, load_catalog
+from engine.briefs.ceiling import BELT_CEILING, read_belt_ceiling
 from engine.briefs.skills import Skill, load_skills
 from engine.errors import OfficeError, OwnerError
 from engine.office.recorder import Recorder
 from engine.paths import SHIPPED_BRIEFS, Home
-from engine.store import Connection
 from engine.store.journal import Journal
-from engine.store.settings import put_setting, read_setting
+from engine.store.settings import put_setting
 from engine.tools.registry import ToolRegistry
-
-log = logging.getLogger(__name__)
-
-BELT_CEILING = "tools:max_per_employee"  # settings key; absent means DEFAULT_MAX_TOOLS
-
-
-def read_belt_ceiling(conn: Connection) -> int:
-    """The stored ceiling; a missing or unreadable row means the default."""
-    value = read_setting(conn, BELT_CEILING)
-    if value is None:
-        return DEFAULT_MAX_TOOLS
-    try:
-        return check_ceiling(int(value))
-    except ValueError:
-        log.warning("ignoring the stored belt ceiling %r: not a whole number from 1 to %d", value, HARD_MAX_TOOLS)
-        return DEFAULT_MAX_TOOLS
 
 
 class Belts:

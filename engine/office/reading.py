@@ -35,7 +35,7 @@ from engine.store.records import (
 if TYPE_CHECKING:  # the model's types load for `roster` alone
     from engine.llm.types import ModelConfig
 
-BELT_CEILING = "tools:max_per_employee"  # as engine.office.belts stores it
+BELT_CEILING = "tools:max_per_employee"  # as engine.briefs.ceiling stores it
 CALL_IN_PREFIX = "callin:"  # as engine.office.decisions stores it
 HOURS_PREFIX = "hours:"  # as engine.hours stores the owner's hours for one employee (`hours_key`)
 ALL_HOURS = "hours:all"  # and for everyone
@@ -227,7 +227,7 @@ class Reading:
 
 
 def belt_ceiling(value: str | None) -> int:
-    """The stored belt ceiling's value as `engine.office.belts.read_belt_ceiling` reads it (which also logs an
+    """The stored belt ceiling's value as `engine.briefs.ceiling.read_belt_ceiling` reads it (which also logs an
     unreadable one)."""
     from engine.briefs.limits import DEFAULT_MAX_TOOLS, check_ceiling
 

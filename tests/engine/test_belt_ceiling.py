@@ -10,11 +10,13 @@ from pydantic import BaseModel
 from engine.audit import AuditLog
 from engine.briefs import BriefError, load_brief
 from engine.cli import COMMANDS, build_parser
+from engine.connections import connect
 from engine.office import OfficeError, OwnerError
 from engine.office.belts import BELT_CEILING
 from engine.testing import ScriptedModel, call, say
 from engine.tools.base import FunctionTool, Tool, ToolContext
 from tests.engine.conftest import BriefWriter, OfficeFactory
+from tests.engine.test_mcp import fake
 
 
 class NoArgs(BaseModel):
@@ -105,3 +107,32 @@ async def test_belt_ceiling_command_sets_and_shows_it(
     assert await headcount("belt-ceiling") == "Each employee may have up to 26 tools (at most 30).\n"
     with pytest.raises(OwnerError, match="between 1 and 30, got 31"):
         await headcount("belt-ceiling", "31")
+
+
+async def test_a_wildcard_grant_counts_every_tool_the_server_has(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """`mcp:fake.*` is one line of a brief but all of the server's tools on the belt: known once the server is
+    started, the belt is held to the ceiling then, and the task parks saying what to change."""
+    model = ScriptedModel(call("echo", text="hi"), say("done"))
+    office = await make_office(model)
+    await connect(office, fake())  # 7 tools
+    await office.set_belt_ceiling(5)
+    await office.hire(office.brief_for(str(write_brief(tools=["read_file", "mcp:fake.*"]))), name="Ada")
+    task = await office.assign("Ada", "Say hi")
+    await office.run(until_idle=True)
+    parked = await office.journal.task(task.id)
+    assert parked is not None and parked.status == "parked"
+    assert parked.reason == (
+        "the brief grants mcp:fake.* (the MCP server 'fake' has 7 tools): 8 tools on the belt, more than the "
+        "office's ceiling of 5; grant the tools needed by name (mcp:fake.TOOL) instead of *, or raise the ceiling "
+        "with `headcount belt-ceiling 8`"
+    )
+    assert model.requests == []  # nothing was offered to the model
+
+    await office.set_belt_ceiling(8)
+    await office.resume(task.id)
+    await office.run(until_idle=True)
+    assert len(model.requests[0].tool_names) == 8
+    assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
+    model.assert_complete()
