@@ -14,10 +14,11 @@ import json
 import logging
 import os
 import re
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 import anyio
 import mcp_types
@@ -27,7 +28,7 @@ from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from engine.secrets import redact
+from engine.redaction import redact
 from engine.tools.base import MAX_RESULT_CHARS, ToolContext, ToolError, ToolSpec, cap_result
 from engine.tools.mcp_config import START_TIMEOUT_S, McpServerConfig, McpStartError, Secret
 from engine.tools.names import NAME
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 10.0  # the SDK closes stdin, waits, then kills the process tree: bounded well below this
 LOG_ROLL_BYTES = 1_000_000  # a server's stderr log is rolled over (one old copy kept) at start above this
+LOG_LINE_BYTES = 65_536  # a longer line reaches the log in pieces, each masked
+LOG_DRAIN_S = 5.0  # after a server stops, how long its last words may take to reach its log
 MAX_DESCRIPTION_CHARS = 1024
 _NOT_NAME = re.compile(r"[^a-zA-Z0-9_-]")
 
@@ -164,7 +167,7 @@ class McpConnection:
             run.gone.set()
 
         try:
-            with self._errlog() as errlog:
+            async with self._errlog(tuple(secrets.values())) as errlog:
                 transport = _watched(self._transport(secrets, errlog), ended)
                 info = mcp_types.Implementation(name="headcount", version="1")
                 async with Client(transport, client_info=info) as client:
@@ -246,21 +249,53 @@ class McpConnection:
             self._log_path.parent.mkdir(parents=True, exist_ok=True)
             size = self._log_path.stat().st_size if self._log_path.exists() else 0
             if size > LOG_ROLL_BYTES:
-                self._log_path.replace(self._log_path.with_suffix(".log.1"))
+                old = self._log_path.with_suffix(".log.1")
+                self._log_path.replace(old)
+                old.chmod(0o600)
                 return 0
             return size
         except OSError:
             return 0
 
-    @contextlib.contextmanager
-    def _errlog(self) -> Iterator[TextIO]:
-        """Where the server's stderr goes: its log file, or nowhere when that cannot be written."""
+    @contextlib.asynccontextmanager
+    async def _errlog(self, secrets: Sequence[str]) -> AsyncIterator[TextIO]:
+        """Where the server's stderr goes: a pipe whose lines reach its log, owner-only, with every secret masked
+        (those it was given, and every other the office knows): servers print their tokens when debugging."""
+        sink = self._open_log()
+        read_fd, write_fd = os.pipe()
+        loop = asyncio.get_running_loop()
+        copied: asyncio.Future[None] = loop.create_future()
+
+        def finished() -> None:
+            if not copied.done():
+                copied.set_result(None)
+
+        def copy() -> None:
+            try:
+                _copy_masked(read_fd, sink, secrets)
+            finally:
+                with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+                    loop.call_soon_threadsafe(finished)
+
+        threading.Thread(target=copy, name=f"mcp-log:{self.config.name}", daemon=True).start()
+        writer = os.fdopen(write_fd, "w", encoding="utf-8")
         try:
-            stream = self._log_path.open("a", encoding="utf-8")
+            yield writer
+        finally:
+            writer.close()  # the server has its own end: the copy ends once it is gone too
+            with contextlib.suppress(TimeoutError):  # a process it left behind may hold the pipe open
+                async with asyncio.timeout(LOG_DRAIN_S):
+                    await asyncio.shield(copied)
+
+    def _open_log(self) -> BinaryIO | None:
+        """The server's log, for appending, readable by the owner only; None when it cannot be written."""
+        try:
+            fd = os.open(self._log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError:  # an unwritable log must not stop the server
-            stream = Path(os.devnull).open("w", encoding="utf-8")  # noqa: SIM115 (closed just below)
-        with stream:
-            yield stream
+            return None
+        with contextlib.suppress(OSError):
+            self._log_path.chmod(0o600)  # one written before it was kept owner-only
+        return os.fdopen(fd, "ab")
 
     def _last_words(self, offset: int) -> str:
         """The end of what the server wrote on stderr since `offset`, secrets masked."""
@@ -414,6 +449,19 @@ async def _watched(transport: Transport, ended: Callable[[], None]) -> AsyncIter
 async def _closing(transport: Transport, client: Any) -> AsyncIterator[TransportStreams]:
     async with client, transport as streams:
         yield streams
+
+
+def _copy_masked(read_fd: int, sink: BinaryIO | None, secrets: Sequence[str]) -> None:
+    """Copy a server's stderr to its log line by line, each line through the redactor; closes both."""
+    with os.fdopen(read_fd, "rb") as source, sink or contextlib.nullcontext():
+        while line := source.readline(LOG_LINE_BYTES):
+            if sink is None:
+                continue  # drained all the same: a server blocked on a full pipe would hang
+            try:
+                sink.write(redact(line.decode("utf-8", "replace"), *secrets).encode("utf-8"))
+                sink.flush()
+            except OSError:  # a full disk: the server goes on without its log
+                sink = None
 
 
 def _leaf(exc: BaseException) -> BaseException:

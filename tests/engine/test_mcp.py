@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from engine.connections import connect, disconnect
+from engine.connections import connect, disconnect, log_path
 from engine.errors import OwnerError
 from engine.llm.types import Message, ModelReply, ToolSchema
 from engine.office import Office
@@ -294,6 +295,28 @@ async def test_secrets_reach_the_server_from_the_keyring_and_nowhere_else(
     assert tool_results(model) == ["FAKE_TOKEN has 17 characters"]
     rows = await office.journal.steps(task_id=without.id)
     assert not any("s3cr3t" in f"{s.arguments} {s.result} {s.error}" for s in rows)
+
+
+async def test_a_servers_log_masks_the_secrets_it_prints_and_is_the_owners_alone(
+    make_office: OfficeFactory, write_brief: BriefWriter, memory_keyring: MemoryKeyring
+) -> None:
+    model = ScriptedModel(call("token_length"), say("done"))
+    office = await make_office(model)
+    await connect(office, fake("fake", "--chatty", env={"FAKE_TOKEN": "fake-token"}))
+    Secrets().set("fake-token", "s3cr3t-value-1234")
+    log = log_path(office.home, "fake")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("from an earlier run\n")
+    log.chmod(0o644)  # as the server logs were written before
+    await hire(office, write_brief(tools=["mcp:fake.token_length"]))
+    await office.assign("Ada", "Check the token")
+    await office.run(until_idle=True)
+    assert tool_results(model) == ["FAKE_TOKEN has 17 characters"]  # the server had it
+    await office.close()  # the server stops: all it said is in its log
+    text = log.read_text()
+    assert "debug: starting with token ***\n" in text and "s3cr3t" not in text
+    assert text.startswith("from an earlier run\n")
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 Run over stdio: `python tests/fakes/mcp_server.py`. Over streamable HTTP on a socket the test
 bound and listens on already (so there is nothing to wait for): `--http-fd FD`.
-`--notes FILE` is where `add_note` appends; `--hang` adds a tool that never answers.
+`--notes FILE` is where `add_note` appends; `--hang` adds a tool that never answers;
+`--chatty` prints FAKE_TOKEN on stderr at start.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import asyncio
 import os
 import socket
+import sys
 import time
 from pathlib import Path
 
@@ -91,8 +93,11 @@ def main() -> None:
     parser.add_argument("--notes", type=Path)
     parser.add_argument("--http-fd", type=int)
     parser.add_argument("--hang", action="store_true", help="also offer `hang`")
+    parser.add_argument("--chatty", action="store_true", help="print FAKE_TOKEN on stderr first, as debug output")
     args = parser.parse_args()
     notes = args.notes
+    if args.chatty:
+        print(f"debug: starting with token {os.environ.get('FAKE_TOKEN', '')}", file=sys.stderr, flush=True)
     if args.hang:
         server.tool(annotations=READ_ONLY)(hang)
     if args.http_fd is not None:
