@@ -20,6 +20,7 @@ from engine.office import Office, OwnerError
 from engine.runlock import to_go_on
 from engine.tools.ask import answer
 from engine.tools.mcp_config import CALL_TIMEOUT_S, McpServerConfig, McpStartError
+from engine.tools.names import local_names, valid_name
 
 Handler = Callable[[Office, argparse.Namespace], Awaitable[int]]
 SHOWN_TOOLS = 6  # tool names shown per server before "…"
@@ -125,9 +126,12 @@ async def _connect(office: Office, args: argparse.Namespace) -> int:
     replaced = await connect(office, config)
     verb = "Reconnected" if replaced else "Connected"
     print(f"{verb} the MCP server '{config.name}' ({config.describe()}).")
+    names = local_names(tools)
     if tools:
-        print(f"Its {len(tools)} tools: {_names(tools)}")
-    first = tools[0] if tools else "TOOL"
+        print(f"Its {len(tools)} tools: {_names(list(names.values()))}")
+        if renamed := _renamed(names):
+            print(renamed)
+    first = next(iter(names.values()), "TOOL")
     print(f"Grant them in a brief's tools as mcp:{config.name}.* (all) or mcp:{config.name}.{first}.")
     for key in config.key_names:
         print(f"It reads the key '{key}' from the keyring when it starts (`headcount key set {key}`).")
@@ -155,6 +159,9 @@ async def _connections(office: Office, args: argparse.Namespace) -> int:
     for row in rows:
         if row["status"] == "ok":
             state = f"ok, {len(row['tools'])} tools: {_names(row['tools'])}"
+            made = set(row["renamed"].values())
+            if renamed := _renamed({**{t: t for t in row["tools"] if t not in made}, **row["renamed"]}):
+                state += f"\n{'':<14} {renamed}"
         elif row["status"] == "unchecked":
             state = "not checked"
         else:
@@ -171,12 +178,15 @@ async def _status(office: Office, config: McpServerConfig, skip: bool) -> dict[s
         "keys": list(config.key_names),
         "grants": f"mcp:{config.name}.*",
         "status": "unchecked",
-        "tools": [],
+        "tools": [],  # as a brief names them: mcp:NAME.TOOL
+        "renamed": {},  # the server's own name -> that name, where they differ
         "error": None,
     }
     if not skip:
         try:
-            row["tools"] = list(await office.connections.check(config))
+            names = local_names(await office.connections.check(config))
+            row["tools"] = list(names.values())
+            row["renamed"] = {raw: name for raw, name in names.items() if raw != name}
             row["status"] = "ok"
         except McpStartError as exc:
             row["status"], row["error"] = "error", str(exc)
@@ -202,6 +212,32 @@ async def _answer(office: Office, args: argparse.Namespace) -> int:
     await answer(office, args.task, args.text)
     print(f"{args.task}: answered. {to_go_on(office.home.root)}")
     return 0
+
+
+def _renamed(names: dict[str, str]) -> str | None:
+    """The server's tool names a brief writes otherwise, and why, in one line (None when there are none)."""
+    renamed = [(raw, name) for raw, name in names.items() if raw != name]
+    if not renamed:
+        return None
+    holders = {name: raw for raw, name in names.items()}
+    shown = []
+    for raw, name in renamed[:SHOWN_TOOLS]:
+        plain = valid_name(raw)  # the name it would have had, when another tool holds it
+        holder = holders.get(plain) if plain != name else None
+        why = (
+            ""
+            if holder is None
+            else f" ({plain} is the server's own)"
+            if holder == plain
+            else f" ({plain} is {_cut(holder)!r})"
+        )
+        shown.append(f"{_cut(raw)!r} as {name}{why}")
+    more = f", … ({len(renamed) - SHOWN_TOOLS} more)" if len(renamed) > SHOWN_TOOLS else ""
+    return f"A brief names {len(renamed)} of them otherwise (letters, digits, _ and - only): {', '.join(shown)}{more}"
+
+
+def _cut(raw: str) -> str:
+    return raw if len(raw) <= 40 else f"{raw[:39]}…"
 
 
 def _names(tools: list[str] | tuple[str, ...]) -> str:

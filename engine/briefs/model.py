@@ -26,7 +26,7 @@ from engine.briefs.errors import suggest
 from engine.briefs.schedule import Span, parse_window, window_text, working_at
 from engine.llm.types import REHEARSAL_MODEL, ModelConfig, Price
 from engine.tools.base import RISKS, Risk
-from engine.tools.names import QUALIFIED
+from engine.tools.names import QUALIFIED, local_names
 
 Function = Literal["marketing", "sales", "support", "ops", "legal", "assistant", "engineering", "custom"]
 FUNCTIONS: tuple[Function, ...] = (
@@ -49,7 +49,15 @@ def _slug(value: str) -> str:
 
 def _tool_name(value: str) -> str:
     if not QUALIFIED.match(value):
-        raise ValueError(f"expected a tool name like 'read_file', 'acme.send_email' or 'mcp:files.*', got {value!r}")
+        hint = ""
+        namespace, dot, bare = value.partition(".")
+        if dot and namespace.startswith("mcp:") and QUALIFIED.match(f"{namespace}.x"):
+            # A server's own name a brief cannot write (`9lives`): it goes by another, as `connect` shows.
+            hint = f"; a server's tool goes by the name `headcount connections` shows (here likely {namespace}."
+            hint += f"{local_names((bare,))[bare]})"
+        raise ValueError(
+            f"expected a tool name like 'read_file', 'acme.send_email' or 'mcp:files.*', got {value!r}{hint}"
+        )
     return value
 
 

@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from mcp.shared.exceptions import MCPError
 from engine.redaction import redact
 from engine.tools.base import MAX_RESULT_CHARS, ToolContext, ToolError, ToolSpec, cap_result
 from engine.tools.mcp_config import START_TIMEOUT_S, McpServerConfig, McpStartError, Secret
-from engine.tools.names import NAME
+from engine.tools.names import local_names
 from engine.tools.risk import hints_from_mcp, risk_from_hints
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,6 @@ LOG_ROLL_BYTES = 1_000_000  # a server's stderr log is rolled over (one old copy
 LOG_LINE_BYTES = 65_536  # a longer line reaches the log in pieces, each masked
 LOG_DRAIN_S = 5.0  # after a server stops, how long its last words may take to reach its log
 MAX_DESCRIPTION_CHARS = 1024
-_NOT_NAME = re.compile(r"[^a-zA-Z0-9_-]")
 
 
 @dataclass(eq=False)
@@ -369,23 +367,15 @@ class McpTool:
 
 
 def mcp_tools(connection: McpConnection, listed: Sequence[mcp_types.Tool]) -> dict[str, McpTool]:
-    """The server's tools by their bare name here (a name providers refuse is made safe; clashes dropped)."""
+    """The server's tools by their name here (`engine.tools.names.local_names`: what `connect` shows a brief
+    can name; a name providers refuse is made valid, and a clash never takes a tool's own name from it)."""
+    names = local_names(item.name for item in listed)
     tools: dict[str, McpTool] = {}
     for item in listed:
-        name = model_safe(item.name)
-        if name in tools:
-            log.warning("MCP server %r: tool %r clashes with %r; left out", connection.config.name, item.name, name)
-            continue
-        tools[name] = McpTool(connection, item, name)
+        name = names[item.name]
+        if name not in tools:  # a server that lists one name twice: its first
+            tools[name] = McpTool(connection, item, name)
     return tools
-
-
-def model_safe(name: str) -> str:
-    """A server's tool name as a valid tool name here (`get.file` -> `get_file`)."""
-    if NAME.match(name):
-        return name
-    safe = _NOT_NAME.sub("_", name)
-    return (safe if safe[:1].isalpha() else f"t_{safe}")[:64]
 
 
 def render(result: mcp_types.CallToolResult) -> str:

@@ -60,6 +60,31 @@ def resolve(name: str, installed: Collection[str]) -> tuple[str, ...]:
     return tuple(sorted(q for q in installed if "." in q and split(q)[1] == name))
 
 
+def valid_name(name: str) -> str:
+    """`name` made a valid tool name (`get.file` -> `get_file`, `9lives` -> `t_9lives`); a long one is cut
+    by `local_names`."""
+    if NAME.match(name):
+        return name
+    safe = _NOT_MODEL.sub("_", name)
+    return safe if safe[:1].isalpha() else f"t_{safe}"
+
+
+def local_names(given: Iterable[str]) -> dict[str, str]:
+    """Each of a source's own tool names (an MCP server's) -> the name a brief, a belt and the journal use.
+
+    A valid name is its own, always: the source's `get_file` is never pushed off its name by a `get.file`.
+    Another is made valid (`valid_name`); one that then clashes with a name already taken, or is too long,
+    gets a short hash of the source's name (`get_file_1f0c2b9a`), the same at every listing, whatever the order.
+    In the source's order.
+    """
+    order = list(dict.fromkeys(given))
+    names = {name: name for name in order if NAME.match(name)}
+    taken = set(names)
+    for name in sorted(n for n in order if n not in names):
+        names[name] = _unique(valid_name(name), name, taken)
+    return {name: names[name] for name in order}
+
+
 def model_names(qualified: Iterable[str]) -> dict[str, str]:
     """A model-facing name for each tool of one belt: valid for providers and unique in the belt.
 

@@ -48,3 +48,30 @@ def test_connect_list_and_disconnect_a_server(tmp_path: Path) -> None:
     assert "No MCP servers are connected." in headcount(home, "connections").stdout
     nothing = headcount(home, "answer", "task_nope", "Green", ok=False)
     assert nothing.stderr == "headcount: no task 'task_nope'\n"
+
+
+def test_connect_shows_the_names_a_brief_writes_and_says_which_differ(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    connected = headcount(
+        home, "connect", "mcp", "odd", "--", sys.executable, str(FAKES / "mcp_server.py"), "--odd-names"
+    )
+    shown = connected.stdout.splitlines()
+    assert shown[1].startswith("Its 10 tools: ") and "get.file" not in shown[1]
+    assert shown[2] == (
+        "A brief names 2 of them otherwise (letters, digits, _ and - only): 'get.file' as get_file_76a3ba66 "
+        "(get_file is the server's own), '9lives' as t_9lives"
+    )
+    (row,) = json.loads(headcount(home, "connections", "--json").stdout)
+    assert {"get_file", "get_file_76a3ba66", "t_9lives"} <= set(row["tools"]) and "9lives" not in row["tools"]
+    assert row["renamed"] == {"get.file": "get_file_76a3ba66", "9lives": "t_9lives"}
+    assert shown[2] in headcount(home, "connections").stdout
+
+    brief = tmp_path / "odd.md"
+    brief.write_text(
+        "---\nid: odd\ntitle: Odd\nfunction: custom\ngoals: [Use it]\ntone: Plain.\n"
+        "tools: [mcp:odd.9lives]\n---\nYou use it.\n"
+    )
+    refused = headcount(home, "hire", str(brief), ok=False)
+    assert "got 'mcp:odd.9lives'" in refused.stderr and "(here likely mcp:odd.t_9lives)" in refused.stderr
+    brief.write_text(brief.read_text().replace("mcp:odd.9lives", "mcp:odd.t_9lives"))
+    assert "Hired" in headcount(home, "hire", str(brief)).stdout

@@ -204,6 +204,26 @@ async def test_a_hung_call_stops_its_server_and_the_next_call_gets_a_fresh_one(
     model.assert_complete()
 
 
+async def test_a_tool_runs_by_the_name_connect_shows_and_a_servers_own_name_is_never_shadowed(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """The server has `get.file` and `get_file` (which `get.file` made valid would also be) and `9lives`: its own
+    `get_file` keeps its name, the others go by names a brief can write, and each call reaches its own tool."""
+    model = ScriptedModel(
+        call("get_file"), call("get_file_76a3ba66"), call("t_9lives"), say("done")
+    )  # get_file_76a3ba66: a hash of 'get.file', the same wherever it is listed
+    office = await make_office(model)
+    await connect(office, fake("fake", "--odd-names"))
+    granted = ["mcp:fake.get_file", "mcp:fake.get_file_76a3ba66", "mcp:fake.t_9lives"]
+    await hire(office, write_brief(tools=granted))
+    task = await office.assign("Ada", "Fetch it")
+    await office.run(until_idle=True)
+    assert tool_results(model) == ["called get_file", "called get.file", "called 9lives"]
+    steps = await office.journal.steps(task_id=task.id)
+    assert [s.tool for s in steps if s.kind == "tool"] == granted
+    model.assert_complete()
+
+
 async def test_a_closed_office_stops_its_servers(make_office: OfficeFactory, write_brief: BriefWriter) -> None:
     model = ScriptedModel(call("pid"), say("done"))
     office = await make_office(model)

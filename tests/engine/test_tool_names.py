@@ -13,7 +13,7 @@ from engine.briefs import BriefError, load_brief
 from engine.testing import ScriptedModel, call, say
 from engine.tools.base import FunctionTool, Risk, Tool, ToolContext
 from engine.tools.builtin import PathArg, builtin_tools
-from engine.tools.names import model_names, resolve
+from engine.tools.names import NAME, local_names, model_names, resolve
 from engine.tools.registry import Belt, ToolRegistry
 from tests.engine.conftest import BriefWriter, OfficeFactory
 
@@ -99,6 +99,20 @@ def test_model_facing_names_are_valid_unique_and_map_back_to_their_tool() -> Non
     assert model_names(t.spec.qualified_name for t in reversed(tools)) == model_names(
         t.spec.qualified_name for t in tools
     )
+
+
+def test_a_sources_own_names_become_names_a_brief_can_write_and_a_valid_one_is_never_taken() -> None:
+    given = ["get.file", "get_file", "9lives", "weird name!", "x" * 80, "echo", "get file"]
+    names = local_names(given)
+    assert list(names) == given  # in the source's order
+    assert names["get_file"] == "get_file" and names["echo"] == "echo"  # its own: always
+    assert names["9lives"] == "t_9lives" and names["weird name!"] == "weird_name_"
+    made = {names["get.file"], names["get file"]}  # both would be get_file: each gets its own, hashed
+    assert len(made) == 2 and all(re.fullmatch(r"get_file_[0-9a-f]{8}", n) for n in made)
+    assert len(names["x" * 80]) == 64 and all(NAME.match(n) for n in names.values())
+    assert len(set(names.values())) == len(given)
+    for order in (given[::-1], sorted(given), given[3:] + given[:3]):  # the same names whatever the order
+        assert local_names(order) == {raw: names[raw] for raw in order}
 
 
 def test_belts_draw_the_tool_the_brief_names() -> None:

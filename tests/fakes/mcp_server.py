@@ -3,7 +3,8 @@
 Run over stdio: `python tests/fakes/mcp_server.py`. Over streamable HTTP on a socket the test
 bound and listens on already (so there is nothing to wait for): `--http-fd FD`.
 `--notes FILE` is where `add_note` appends; `--hang` adds a tool that never answers;
-`--chatty` prints FAKE_TOKEN on stderr at start.
+`--chatty` prints FAKE_TOKEN on stderr at start;
+`--odd-names` adds tools named `get.file`, `get_file` and `9lives`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from mcp.server.mcpserver import MCPServer
@@ -79,6 +81,15 @@ def wipe() -> str:
     return "wiped"
 
 
+def called(name: str) -> Callable[[], str]:
+    """A tool that says it was called, and by which name."""
+
+    def tool() -> str:
+        return f"called {name}"
+
+    return tool
+
+
 async def _serve_http(fd: int) -> None:
     import uvicorn
 
@@ -93,6 +104,7 @@ def main() -> None:
     parser.add_argument("--notes", type=Path)
     parser.add_argument("--http-fd", type=int)
     parser.add_argument("--hang", action="store_true", help="also offer `hang`")
+    parser.add_argument("--odd-names", action="store_true", help="also offer get.file, get_file and 9lives")
     parser.add_argument("--chatty", action="store_true", help="print FAKE_TOKEN on stderr first, as debug output")
     args = parser.parse_args()
     notes = args.notes
@@ -100,6 +112,9 @@ def main() -> None:
         print(f"debug: starting with token {os.environ.get('FAKE_TOKEN', '')}", file=sys.stderr, flush=True)
     if args.hang:
         server.tool(annotations=READ_ONLY)(hang)
+    if args.odd_names:  # names a brief cannot write as they are, one of them clashing with a plain one
+        for odd in ("get.file", "get_file", "9lives"):
+            server.add_tool(called(odd), name=odd, description=f"Says {odd} was called.", annotations=READ_ONLY)
     if args.http_fd is not None:
         asyncio.run(_serve_http(args.http_fd))
     else:
