@@ -13,9 +13,10 @@ import re
 from collections.abc import Mapping
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from engine.errors import OwnerError
+from engine.hosts import cleartext_refusal
 from engine.owner_action import OwnerDesk, owner_action
 from engine.store import Connection
 from engine.store.records import EmployeeRecord
@@ -56,6 +57,27 @@ class AppConfig(BaseModel):
             raise ValueError(f"an address starts with https:// (or http://), got {value!r}")
         return value.rstrip("/") if value.count("/") > 2 else value
 
+    @model_validator(mode="after")
+    def _encrypted_elsewhere(self, info: ValidationInfo) -> AppConfig:
+        # A row stored before this rule still loads (to be shown, disconnected, or refused when used: `cleartext`).
+        if not (info.context or {}).get("stored") and (problem := self.cleartext()) is not None:
+            raise ValueError(problem)
+        return self
+
+    def cleartext(self) -> str | None:
+        """Why its password or token would travel unencrypted (plain http to another machine), or None."""
+        what = "the password" if self.kind == "calendar" else "the token"
+        for url in (self.url, self.auth_url, self.token_url):
+            if url and (problem := cleartext_refusal(url, what)) is not None:
+                return problem
+        return None
+
+    def unsafe_to_use(self) -> str | None:
+        """What to tell the owner instead of sending its password or token unencrypted (a row stored before the
+        rule), or None."""
+        problem = self.cleartext()
+        return None if problem is None else f"'{self.name}' was not used: {problem} and connect it again"
+
     @property
     def secret_key(self) -> str:
         """The keyring entry holding its password or tokens."""
@@ -67,7 +89,7 @@ class AppConfig(BaseModel):
     @classmethod
     def from_stored(cls, name: str, value: str) -> AppConfig:
         try:
-            return cls.model_validate({**json.loads(value), "name": name})
+            return cls.model_validate({**json.loads(value), "name": name}, context={"stored": True})
         except (ValidationError, json.JSONDecodeError, TypeError) as exc:
             raise ValueError(str(exc).splitlines()[0]) from None
 

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from engine.hosts import cleartext_refusal
 from engine.secrets import redact
 
 SERVER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -87,7 +88,7 @@ class McpServerConfig(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _one_transport(self) -> McpServerConfig:
+    def _one_transport(self, info: ValidationInfo) -> McpServerConfig:
         if (self.command is None) == (self.url is None):
             raise ValueError("give either a command to run or a URL, not both")
         if self.command is not None and not self.command.strip():
@@ -98,7 +99,23 @@ class McpServerConfig(BaseModel):
             raise ValueError("a working folder is for a server Headcount runs, not one at a URL")
         if self.command and self.headers:
             raise ValueError("headers are for a server at a URL; a server Headcount runs takes environment variables")
+        # A row stored before this rule still loads (to be shown, disconnected, or refused when it starts).
+        if not (info.context or {}).get("stored") and (problem := self.cleartext()) is not None:
+            raise ValueError(problem)
         return self
+
+    def cleartext(self) -> str | None:
+        """Why its keyring headers would travel unencrypted (plain http to another machine), or None."""
+        if self.url is None or not self.headers:
+            return None
+        keys = f"the key{'s' if len(self.headers) > 1 else ''} in --header {', '.join(sorted(self.headers))}"
+        return cleartext_refusal(self.url, keys)
+
+    def unsafe_to_start(self) -> str | None:
+        """What to tell the owner instead of sending its keys unencrypted (a row stored before the rule), or None."""
+        if (problem := self.cleartext()) is None:
+            return None
+        return f"the MCP server '{self.name}' was not started: {problem} and connect it again"
 
     @property
     def namespace(self) -> str:
@@ -135,4 +152,4 @@ class McpServerConfig(BaseModel):
         data = json.loads(value)
         if not isinstance(data, dict):
             raise ValueError("expected a JSON object")
-        return cls.model_validate({**data, "name": name})
+        return cls.model_validate({**data, "name": name}, context={"stored": True})
