@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine import cli_input
-from engine.apps.accounts import AppConfig, read_apps
+from engine.apps.accounts import AppConfig, name_free, read_apps
 from engine.apps.email_auth import LoginError, credential, oauth_app
 from engine.apps.email_check import check_account
 from engine.apps.email_config import PRESETS, EmailAccount, account_key, default_security, read_accounts
@@ -121,6 +121,7 @@ async def connect_email(office: Office, args: argparse.Namespace) -> int:
         except LoginError as exc:
             raise OwnerError(str(exc)) from None
     account = account_from(args, app)
+    await name_free(office, account.name, "email")  # before the password is asked
     if app is None:
         password = read_password(account)
     else:
@@ -158,7 +159,9 @@ async def keep_account(
 ) -> tuple[EmailAccount, EmailAccount | None]:
     """Log in once (finding Sent and Drafts unless `folders` names them), then keep the account and its
     password. Raises MailError, with nothing saved, when a server cannot be reached or refuses the login.
-    Returns the account as kept and the one it replaced, if any."""
+    Returns the account as kept and the one it replaced, if any. OwnerError when another kind of connection
+    has its name."""
+    await name_free(office, account.name, "email")
     if check:
         found = await check_account(account, password)
         account = account.model_copy(

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from engine.apps.accounts import name_free
 from engine.apps.email import Mail, unbound_email_tools
 from engine.apps.plane import AppPlane, app_tools
 from engine.briefs import Brief
@@ -34,7 +35,7 @@ from engine.store.settings import delete_setting, put_setting, read_named
 from engine.tools.ask import ask_owner_tool
 from engine.tools.base import CrashCheck, Interrupted, Tool
 from engine.tools.builtin import builtin_tools
-from engine.tools.mcp_config import START_TIMEOUT_S, McpServerConfig, McpStartError, Secret
+from engine.tools.mcp_config import MCP_PREFIX, START_TIMEOUT_S, McpServerConfig, McpStartError, Secret
 from engine.tools.names import WILDCARD, split
 from engine.tools.registry import Belt, ToolRegistry
 from engine.tools.web import web_fetch_tool
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MCP_PREFIX = "mcp:"  # settings key of a server: `mcp:<name>`
 SECRET_IN_ARGS = (
     "an argument looks like a key or password, which would be kept in the database; keep it in the keyring "
     "(`headcount key set NAME`) and hand it over with --env VAR=NAME (or --header HEADER=NAME for a URL)"
@@ -244,6 +244,7 @@ async def connect(office: _Office, config: McpServerConfig) -> bool:
     """Keep `config` as an MCP server of this office; True when it replaced one of the same name."""
     if config.secret_looking() is not None:
         raise OwnerError(SECRET_IN_ARGS)
+    await name_free(office, config.name, "mcp")
     before = (await office.journal.read(read_servers)).get(config.name)
     op = put_setting(server_key(config.name), config.stored())
     data = {"action": "connect_mcp", "name": config.name, "runs": config.describe(), "keys": list(config.key_names)}

@@ -15,12 +15,14 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
+from engine.apps.email_config import EMAIL_PREFIX
 from engine.errors import OwnerError
 from engine.hosts import cleartext_refusal
 from engine.owner_action import OwnerDesk, owner_action
 from engine.store import Connection
 from engine.store.records import EmployeeRecord
-from engine.store.settings import delete_setting, put_setting, read_named
+from engine.store.settings import delete_setting, put_setting, read_named, read_setting
+from engine.tools.mcp_config import MCP_PREFIX
 
 APP_PREFIX = "app:"
 AppKind = Literal["calendar", "github", "google", "microsoft"]
@@ -107,6 +109,56 @@ def read_apps(conn: Connection) -> dict[str, AppConfig]:
     return read_named(conn, APP_PREFIX, AppConfig.from_stored, "app")
 
 
+# --- one name, one connection --------------------------------------------------------------------
+
+# What a name may be qualified with where a bare one is ambiguous (`disconnect calendar:work`): the kinds.
+QUALIFIERS = ("email", *KINDS, "mcp")
+_HOLDER = {"email": "the email account", "calendar": "the calendar", "github": "the GitHub account",
+           "google": "the Google account", "microsoft": "the Microsoft account", "mcp": "the MCP server"}  # fmt: skip
+
+
+def holder(kind: str, name: str) -> str:
+    """A connection in words: "the email account 'work'"."""
+    return f"{_HOLDER.get(kind, f'the {kind} app')} '{name}'"
+
+
+def qualified(text: str) -> tuple[str | None, str]:
+    """(`kind`, name) of `calendar:work`; (None, text) for a bare name."""
+    kind, colon, name = text.partition(":")
+    return (kind, name) if colon and kind in QUALIFIERS else (None, text)
+
+
+def holders(conn: Connection, name: str) -> dict[str, str]:
+    """The kinds of connection called `name` (email, calendar, github, google, microsoft, mcp), each in words.
+
+    One name was once allowed for several kinds at a time: an office may still hold such a clash."""
+    found: dict[str, str] = {}
+    if read_setting(conn, f"{EMAIL_PREFIX}{name}") is not None:
+        found["email"] = holder("email", name)
+    stored = read_setting(conn, app_key(name))
+    if stored is not None:
+        try:
+            kind = str(json.loads(stored).get("kind", "app"))
+        except (ValueError, AttributeError):
+            kind = "app"
+        found[kind] = holder(kind, name)
+    if read_setting(conn, f"{MCP_PREFIX}{name}") is not None:
+        found["mcp"] = holder("mcp", name)
+    return found
+
+
+async def name_free(office: OwnerDesk, name: str, kind: str) -> None:
+    """OwnerError when another kind of connection is called `name` (one of `kind` may be connected again)."""
+    held = await office.journal.read(lambda conn: holders(conn, name))
+    others = [words for k, words in held.items() if k != kind]
+    if others:
+        base = f"{name[: 31 - len(kind)]}-{kind}"
+        raise OwnerError(
+            f"the name '{name}' is taken by {' and '.join(others)}; a name belongs to one connection: "
+            f"connect this {_HOLDER.get(kind, 'app').removeprefix('the ')} under another, e.g. '{base}'"
+        )
+
+
 def granted_to(apps: Mapping[str, AppConfig], employee_id: str, kind: AppKind) -> AppConfig | None:
     """The app of `kind` granted to the employee (the first by name when several are)."""
     return next((a for _, a in sorted(apps.items()) if a.kind == kind and employee_id in a.granted), None)
@@ -137,6 +189,7 @@ async def app_named(office: AppOffice, name: str) -> AppConfig:
 
 async def save_app(office: AppOffice, app: AppConfig) -> bool:
     """Keep `app` (its grants carried over from one of the same name); True when it replaced one."""
+    await name_free(office, app.name, app.kind)
     before = (await apps_of(office)).get(app.name)
     if before is not None and not app.granted:
         app = app.model_copy(update={"granted": before.granted})

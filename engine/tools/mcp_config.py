@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from engine.hosts import cleartext_refusal
 from engine.secrets import redact
 
+MCP_PREFIX = "mcp:"  # settings key of a server, `mcp:<name>`, and its tools' namespace
 SERVER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")
@@ -120,7 +121,7 @@ class McpServerConfig(BaseModel):
     @property
     def namespace(self) -> str:
         """`mcp:<name>`: its tools' namespace (`mcp:files.read_file`)."""
-        return f"mcp:{self.name}"
+        return f"{MCP_PREFIX}{self.name}"
 
     @property
     def key_names(self) -> tuple[str, ...]:
