@@ -23,6 +23,7 @@ from engine.apps.calendar import CalDav, CalendarError
 from engine.apps.github import API_URL, LOGIN_URL, DeviceCode, GitHub, GitHubError
 from engine.apps.oauth import CLIENT_SECRET, PROVIDERS, OAuthError, access_token, show_url
 from engine.apps.signin import sign_in_browser, sign_in_github
+from engine.apps.unplugged import app_left_behind
 from engine.errors import OwnerError, invalid_input
 from engine.office import Office
 from engine.secrets import Secrets
@@ -179,6 +180,8 @@ async def disconnect_app(office: Office, name: str) -> bool:
     secrets.delete(app.secret_key)
     secrets.delete(CLIENT_SECRET.format(app.secret_key))
     print(f"Disconnected the {app.kind} app '{name}' and deleted its credential from the keyring.")
+    for line in await app_left_behind(office, app):
+        print(line)
     return True
 
 

@@ -18,6 +18,7 @@ from engine.apps.email_auth import LoginError, credential, oauth_app
 from engine.apps.email_check import check_account
 from engine.apps.email_config import PRESETS, EmailAccount, account_key, default_security, read_accounts
 from engine.apps.email_imap import MailError
+from engine.apps.unplugged import email_left_behind
 from engine.errors import invalid_input
 from engine.office import Office, OwnerError
 from engine.owner_action import owner_action
@@ -188,10 +189,14 @@ async def forget_account(office: Office, name: str) -> EmailAccount | None:
 
 
 async def disconnect_email(office: Office, name: str) -> bool:
-    """Forget the email account `name` (and its password); False when there is none of that name."""
+    """Forget the email account `name` (and its password), naming the calls and employees that used it; False when
+    there is none of that name."""
     if await forget_account(office, name) is None:
         return False
     print(f"Disconnected the email account '{name}'; its password is gone from the keyring.")
+    left = len(await office.journal.read(read_accounts))
+    for line in await email_left_behind(office, name, left):
+        print(line)
     return True
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from engine.apps.accounts import name_free
 from engine.apps.email import Mail, unbound_email_tools
 from engine.apps.plane import AppPlane, app_tools
+from engine.apps.unplugged import parked_by
 from engine.briefs import Brief
 from engine.briefs.vocabulary import as_mcp_grant
 from engine.clock import Clock
@@ -163,13 +164,16 @@ class Connections:
         return await self.mail.equip(brief, belt)
 
     async def run(self, loop: AgentLoop, work: TaskWork, history: Sequence[StepRecord]) -> Outcome:
-        """Work a task with its employee's belt equipped; a server that cannot start parks the task."""
-        if work.brief is not None:
+        """Work a task with its employee's belt equipped; a server that cannot start parks the task, and so does
+        a call waiting to run whose email account or app was disconnected (engine.apps.unplugged)."""
+        if (brief := work.brief) is not None:
             try:
                 belt = await self._apps.equip(work.employee_id, work.belt)
-                work = dataclasses.replace(work, belt=await self.equip(work.brief, belt))
+                work = dataclasses.replace(work, belt=await self.equip(brief, belt))
             except Parked as parked:
                 return Outcome(parked.status, parked.reason, parked.employee_status)
+            if (gone := await parked_by(self._journal, brief, work.task_id, work.belt, history)) is not None:
+                return Outcome("parked", gone, "blocked")
         return await loop.run(work, history)
 
     async def after_crash(self, step: Interrupted) -> CrashCheck | None:
