@@ -15,7 +15,7 @@ from engine import cli_apps as apps_cli
 from engine.apps.accounts import holder, holders, name_free, qualified
 from engine.cli_email import add_parser as add_email_parser
 from engine.cli_email import connect_email, disconnect_email, email_rows
-from engine.connections import SECRET_IN_ARGS, connect, disconnect
+from engine.connections import connect, disconnect, secret_in_args
 from engine.errors import invalid_input
 from engine.office import Office, OwnerError
 from engine.runlock import to_go_on
@@ -96,8 +96,8 @@ def config_from(args: argparse.Namespace) -> McpServerConfig:
         )
     except ValidationError as exc:
         raise OwnerError(invalid_input(exc)) from None
-    if config.secret_looking() is not None:  # before it is started, printed or stored anywhere
-        raise OwnerError(SECRET_IN_ARGS)
+    if (what := config.secret_looking()) is not None:  # before it is started, printed or stored anywhere
+        raise OwnerError(secret_in_args(what))
     return config
 
 

@@ -46,10 +46,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SECRET_IN_ARGS = (
-    "an argument looks like a key or password, which would be kept in the database; keep it in the keyring "
-    "(`headcount key set NAME`) and hand it over with --env VAR=NAME (or --header HEADER=NAME for a URL)"
-)
+
+def secret_in_args(what: str) -> str:
+    """The refusal of a server whose command line or URL hands over a key (`what`: McpServerConfig.secret_looking)."""
+    return (
+        f"{what} looks like a key or password, which would be kept in the database and the audit log: keep it "
+        "in the keyring (`headcount key set NAME`) and hand it over with --env VAR=NAME (or --header HEADER=NAME "
+        "for a URL)"
+    )
 
 
 def server_key(name: str) -> str:
@@ -246,8 +250,8 @@ class _Office(OwnerDesk, Protocol):
 
 async def connect(office: _Office, config: McpServerConfig) -> bool:
     """Keep `config` as an MCP server of this office; True when it replaced one of the same name."""
-    if config.secret_looking() is not None:
-        raise OwnerError(SECRET_IN_ARGS)
+    if (what := config.secret_looking()) is not None:
+        raise OwnerError(secret_in_args(what))
     await name_free(office, config.name, "mcp")
     before = (await office.journal.read(read_servers)).get(config.name)
     op = put_setting(server_key(config.name), config.stored())

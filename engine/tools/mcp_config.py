@@ -25,9 +25,19 @@ SERVER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")
 KEY_NAME = re.compile(r"^\S{1,128}$")
-_SECRET_FLAG = re.compile(  # `--token VALUE`, `--api-key=VALUE`: a secret on the command line
-    r"^--?(?:api[-_]?key|access[-_]?token|token|password|passwd|secret)(?:=(?P<value>.+))?$", re.IGNORECASE
+# A flag that hands over a secret, by the word it ends in: `--token`, `--auth-token`, `--github-api-key`, `--pass`,
+# `--bearer`, `--db-password=…`; not one that names where a secret is (`--token-file`, `--key-id`), nor a switch
+# that turns something off (`--no-auth`).
+_SECRET_WORD = (
+    r"(?:api[-_]?key|apikey|key|token|bearer|auth|authorization|pass|passwd|password|passphrase|passcode|pwd|"
+    r"secret|credentials?)"
 )
+_SECRET_FLAG = re.compile(
+    rf"^--?(?!(?:no|disable|skip|without)[-_])(?:[a-z0-9]+[-_])*{_SECRET_WORD}(?:=(?P<value>.*))?$", re.IGNORECASE
+)
+_SHORT_PASSWORD = "-p"  # mysql and kin; also a port (a number) or a path, which are no secret
+# A value that names where a secret is, or says yes or no: a path, an environment variable, a switch's word.
+_NOT_SECRET = re.compile(r"^(?:[/~.$%]|[A-Za-z]:\\)|^(?:true|false|yes|no|on|off|none|null)$", re.IGNORECASE)
 CALL_TIMEOUT_S = 60.0
 START_TIMEOUT_S = 30.0  # from launch to a listing of its tools
 
@@ -135,11 +145,18 @@ class McpServerConfig(BaseModel):
         return redact(shlex.join([self.command or "", *self.args]))
 
     def secret_looking(self) -> str | None:
-        """The first argument or URL that looks like a key or password, which belongs in the keyring."""
-        for i, part in enumerate((*self.args, self.url or "")):
-            flag = _SECRET_FLAG.match(part)
-            if redact(part) != part or (flag and (flag["value"] or i + 1 < len(self.args))):
-                return part
+        """What on its command line (or in its URL) looks like a key or password, which belongs in the keyring, in
+        words that never repeat the secret: "the value after --auth-token on the server's command line"."""
+        args = self.args
+        for i, part in enumerate(args):
+            given = _given(part, args[i + 1] if i + 1 < len(args) else None)
+            port = part == _SHORT_PASSWORD and bool(given) and str(given).isdigit()
+            if given and not _NOT_SECRET.match(given) and not port:
+                return f"the value after {part.partition('=')[0]} on the server's command line"
+            if redact(part) != part:
+                return f"argument {i + 1} on the server's command line"
+        if self.url is not None and redact(self.url) != self.url:
+            return "the server's URL"
         return None
 
     def stored(self) -> str:
@@ -154,3 +171,17 @@ class McpServerConfig(BaseModel):
         if not isinstance(data, dict):
             raise ValueError("expected a JSON object")
         return cls.model_validate({**data, "name": name}, context={"stored": True})
+
+
+def _given(part: str, following: str | None) -> str | None:
+    """The value `part` hands over when it is a secret's flag (`--token=X`, or `--token X`: the next argument
+    unless that is another flag); None when it is no such flag."""
+    if part == _SHORT_PASSWORD:
+        flag = None
+    else:
+        flag = _SECRET_FLAG.match(part)
+        if flag is None:
+            return None
+        if flag["value"] is not None:
+            return str(flag["value"])
+    return following if following is not None and not following.startswith("-") else None

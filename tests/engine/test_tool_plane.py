@@ -168,7 +168,10 @@ def test_a_server_config_refuses_what_it_cannot_run_and_secrets_on_its_command_l
         McpServerConfig(name="My Files", command="node")
     with pytest.raises(ValueError, match="http:// or https://"):
         McpServerConfig(name="x", url="ftp://example.com")
-    assert McpServerConfig(name="x", command="srv", args=("--token", "abc")).secret_looking() == "--token"
+    assert (
+        McpServerConfig(name="x", command="srv", args=("--token", "abc")).secret_looking()
+        == "the value after --token on the server's command line"
+    )
     assert McpServerConfig(name="x", command="srv", args=("--key=sk-abcdefghijk",)).secret_looking()
     assert McpServerConfig(name="x", command="srv", args=("--root", "/data")).secret_looking() is None
     stored = McpServerConfig(name="x", command="srv", env={"TOKEN": "x-token"})
