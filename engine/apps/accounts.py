@@ -208,14 +208,28 @@ def employee_id(office: AppOffice, who: str) -> str:
 
 
 async def grant(office: AppOffice, name: str, who: str, *, allow: bool = True) -> AppConfig:
-    """Grant the app to an employee (or take it back with `allow=False`)."""
+    """Grant the app to an employee (or take it back with `allow=False`: an employee let go while it was granted
+    is named by the id `connections` shows). OwnerError when there is nothing to take back."""
     app = await app_named(office, name)
-    eid = employee_id(office, who)
+    left = not allow and who in app.granted and who not in office.employees  # let go before dismissal took it back
+    eid = who if left else employee_id(office, who)
+    if not allow and eid not in app.granted:
+        raise OwnerError(f"'{name}' is not granted to {office.employees[eid].record.name}: nothing to take back")
     granted = sorted({*app.granted, eid} if allow else set(app.granted) - {eid})
     app = app.model_copy(update={"granted": tuple(granted)})
     data = {"action": "grant_app" if allow else "revoke_app", "name": name, "employee": eid}
     await owner_action(office, data, put_setting(app_key(name), app.stored()))
     return app
+
+
+def taken_back(apps: Mapping[str, AppConfig], employee_id: str) -> list[tuple[str, str]]:
+    """(settings key, value) of each app in `apps` granted to `employee_id`, without that grant: for an employee
+    who is let go, whose id would otherwise stay in the grant."""
+    return [
+        (app_key(name), app.model_copy(update={"granted": tuple(e for e in app.granted if e != employee_id)}).stored())
+        for name, app in sorted(apps.items())
+        if employee_id in app.granted
+    ]
 
 
 async def forget(office: AppOffice, name: str) -> AppConfig:
