@@ -8,11 +8,22 @@ import datetime as dt
 from typing import Any
 
 from engine import cli_input
-from engine.apps.accounts import AppConfig, apps_of, forget, grant, save_app
+from engine.apps.accounts import (
+    AppConfig,
+    apps_of,
+    forget,
+    grant,
+    holder,
+    holders,
+    name_free,
+    qualified,
+    save_app,
+)
 from engine.apps.calendar import CalDav, CalendarError
 from engine.apps.github import API_URL, LOGIN_URL, DeviceCode, GitHub, GitHubError
 from engine.apps.oauth import CLIENT_SECRET, PROVIDERS, OAuthError, access_token, show_url
 from engine.apps.signin import sign_in_browser, sign_in_github
+from engine.apps.unplugged import app_left_behind
 from engine.errors import OwnerError, invalid_input
 from engine.office import Office
 from engine.secrets import Secrets
@@ -56,7 +67,7 @@ def add_kinds(kinds: Any) -> None:
 def add_commands(sub: Any) -> dict[str, Any]:
     for verb, text in (("grant", "let an employee use a connected app"), ("revoke", "take a connected app back")):
         p = sub.add_parser(verb, help=text)
-        p.add_argument("app", help="the app's name (see `headcount connections`)")
+        p.add_argument("app", help="the app's name (see `headcount connections`), or calendar:NAME, github:NAME…")
         p.add_argument("employee", help="the employee's name")
     return {"grant": _grant, "revoke": _revoke}
 
@@ -76,6 +87,7 @@ def _app(**fields: Any) -> AppConfig:
 
 async def _connect_calendar(office: Office, args: argparse.Namespace) -> int:
     app = _app(name=args.name, kind="calendar", url=args.url, user=args.user)
+    await name_free(office, app.name, app.kind)  # before the password is asked
     password = cli_input.secret(f"Password for {app.user} at {app.url}: ")
     if not password:
         raise OwnerError("no password given; nothing was saved")
@@ -127,32 +139,36 @@ def _said_saved(app: AppConfig, replaced: bool, tools: tuple[str, ...]) -> int:
 
 
 async def _grant(office: Office, args: argparse.Namespace) -> int:
-    await _not_through_a_brief(office, args.app)
-    app = await grant(office, args.app, args.employee)
+    app = await grant(office, await _app_granted(office, args.app), args.employee)
     print(f"Granted '{app.name}' to {args.employee}; its tools join their next task.")
     return 0
 
 
 async def _revoke(office: Office, args: argparse.Namespace) -> int:
-    await _not_through_a_brief(office, args.app)
-    app = await grant(office, args.app, args.employee, allow=False)
+    app = await grant(office, await _app_granted(office, args.app), args.employee, allow=False)
     print(f"Took '{app.name}' back from {args.employee}; their next task goes without it.")
     return 0
 
 
-async def _not_through_a_brief(office: Office, name: str) -> None:
-    """OwnerError when `name` is an email account or an MCP server: those are granted by a brief's tools."""
-    from engine.apps.email_config import read_accounts
-
-    if name.removeprefix("email:") in await office.journal.read(read_accounts):
-        name = name.removeprefix("email:")
+async def _app_granted(office: Office, text: str) -> str:
+    """The name of the app `text` means (`work`, `calendar:work`). OwnerError when it is an email account or an
+    MCP server (those are granted by a brief's tools) or no app. A bare name means the app of that name, even
+    where an email account or an MCP server shares it (they cannot be granted)."""
+    kind, name = qualified(text)
+    held = await office.journal.read(lambda conn: holders(conn, name))
+    if kind is None:
+        kind = next((k for k in held if k not in ("email", "mcp")), next(iter(held), None))
+    if kind == "email" and "email" in held:
         tools = f"read_inbox, draft_email, send_email (or email:{name}.* for this account alone)"
         raise OwnerError(f"'{name}' is an email account: an employee uses it when its brief lists {tools}")
-    if name in await office.connections.configs():
+    if kind == "mcp" and "mcp" in held:
         raise OwnerError(
             f"'{name}' is an MCP server: an employee uses it when its brief lists mcp:{name}.* (every tool) "
             f"or mcp:{name}.TOOL; grant and revoke are for apps (calendar, GitHub, Google, Microsoft)"
         )
+    if kind is not None and kind not in held:
+        raise OwnerError(f"no {holder(kind, name).removeprefix('the ')} is connected (see `headcount connections`)")
+    return name
 
 
 async def disconnect_app(office: Office, name: str) -> bool:
@@ -164,6 +180,8 @@ async def disconnect_app(office: Office, name: str) -> bool:
     secrets.delete(app.secret_key)
     secrets.delete(CLIENT_SECRET.format(app.secret_key))
     print(f"Disconnected the {app.kind} app '{name}' and deleted its credential from the keyring.")
+    for line in await app_left_behind(office, app):
+        print(line)
     return True
 
 

@@ -12,9 +12,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine import cli_apps as apps_cli
+from engine.apps.accounts import holder, holders, name_free, qualified
 from engine.cli_email import add_parser as add_email_parser
 from engine.cli_email import connect_email, disconnect_email, email_rows
-from engine.connections import SECRET_IN_ARGS, connect, disconnect
+from engine.connections import connect, disconnect, secret_in_args
 from engine.errors import invalid_input
 from engine.office import Office, OwnerError
 from engine.runlock import to_go_on
@@ -53,8 +54,8 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-check", action="store_true", help="list them without starting them")
 
-    p = sub.add_parser("disconnect", help="forget a connected MCP server or email account")
-    p.add_argument("name")
+    p = sub.add_parser("disconnect", help="forget a connected MCP server, email account or app")
+    p.add_argument("name", help="its name, or email:NAME, calendar:NAME, mcp:NAME… where several share one")
 
     p = sub.add_parser("answer", help="answer the question an employee asked you (the task goes on)")
     p.add_argument("task", help="task id (shown by `headcount run` and `headcount tasks`)")
@@ -96,8 +97,8 @@ def config_from(args: argparse.Namespace) -> McpServerConfig:
         )
     except ValidationError as exc:
         raise OwnerError(invalid_input(exc)) from None
-    if config.secret_looking() is not None:  # before it is started, printed or stored anywhere
-        raise OwnerError(SECRET_IN_ARGS)
+    if (what := config.secret_looking()) is not None:  # before it is started, printed or stored anywhere
+        raise OwnerError(secret_in_args(what))
     return config
 
 
@@ -117,6 +118,7 @@ async def _connect(office: Office, args: argparse.Namespace) -> int:
     if args.kind != "mcp":
         return int(await args.run(office, args))
     config = config_from(args)
+    await name_free(office, config.name, "mcp")  # before it is started
     tools: tuple[str, ...] = ()
     if not args.no_check:
         try:
@@ -194,16 +196,30 @@ async def _status(office: Office, config: McpServerConfig, skip: bool) -> dict[s
 
 
 async def _disconnect(office: Office, args: argparse.Namespace) -> int:
-    if await disconnect_email(office, args.name.removeprefix("email:")) or await apps_cli.disconnect_app(
-        office, args.name
-    ):
+    kind, name = qualified(args.name)
+    held = await office.journal.read(lambda conn: holders(conn, name))
+    if kind is None and len(held) > 1:  # one name was once allowed for several kinds at a time
+        raise OwnerError(
+            f"'{name}' names {' and '.join(held.values())}: say which, e.g. "
+            f"`headcount disconnect {next(iter(held))}:{name}`"
+        )
+    kind = kind or next(iter(held), None)
+    if kind is None:
+        raise OwnerError(f"nothing is connected as '{name}' (see `headcount connections`)")
+    if kind not in held:
+        raise OwnerError(f"no {holder(kind, name).removeprefix('the ')} is connected (see `headcount connections`)")
+    if kind == "email":
+        await disconnect_email(office, name)
         return 0
-    granted = await disconnect(office, args.name)
-    print(f"Disconnected the MCP server '{args.name}'.")
+    if kind != "mcp":
+        await apps_cli.disconnect_app(office, name)
+        return 0
+    granted = await disconnect(office, name)
+    print(f"Disconnected the MCP server '{name}'.")
     if granted:
         print(
             f"The briefs of {', '.join(granted)} still grant its tools: their next tasks park until you "
-            f"connect it again or take mcp:{args.name} out of those briefs."
+            f"connect it again or take mcp:{name} out of those briefs."
         )
     return 0
 

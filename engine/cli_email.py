@@ -13,11 +13,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine import cli_input
-from engine.apps.accounts import AppConfig, read_apps
+from engine.apps.accounts import AppConfig, name_free, read_apps
 from engine.apps.email_auth import LoginError, credential, oauth_app
 from engine.apps.email_check import check_account
 from engine.apps.email_config import PRESETS, EmailAccount, account_key, default_security, read_accounts
 from engine.apps.email_imap import MailError
+from engine.apps.unplugged import email_left_behind
 from engine.errors import invalid_input
 from engine.office import Office, OwnerError
 from engine.owner_action import owner_action
@@ -121,6 +122,7 @@ async def connect_email(office: Office, args: argparse.Namespace) -> int:
         except LoginError as exc:
             raise OwnerError(str(exc)) from None
     account = account_from(args, app)
+    await name_free(office, account.name, "email")  # before the password is asked
     if app is None:
         password = read_password(account)
     else:
@@ -158,7 +160,9 @@ async def keep_account(
 ) -> tuple[EmailAccount, EmailAccount | None]:
     """Log in once (finding Sent and Drafts unless `folders` names them), then keep the account and its
     password. Raises MailError, with nothing saved, when a server cannot be reached or refuses the login.
-    Returns the account as kept and the one it replaced, if any."""
+    Returns the account as kept and the one it replaced, if any. OwnerError when another kind of connection
+    has its name."""
+    await name_free(office, account.name, "email")
     if check:
         found = await check_account(account, password)
         account = account.model_copy(
@@ -185,10 +189,14 @@ async def forget_account(office: Office, name: str) -> EmailAccount | None:
 
 
 async def disconnect_email(office: Office, name: str) -> bool:
-    """Forget the email account `name` (and its password); False when there is none of that name."""
+    """Forget the email account `name` (and its password), naming the calls and employees that used it; False when
+    there is none of that name."""
     if await forget_account(office, name) is None:
         return False
     print(f"Disconnected the email account '{name}'; its password is gone from the keyring.")
+    left = len(await office.journal.read(read_accounts))
+    for line in await email_left_behind(office, name, left):
+        print(line)
     return True
 
 

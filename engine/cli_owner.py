@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from engine import cli_input
 from engine.audit_text import KINDS, summarize, usd
 from engine.briefs.limits import DEFAULT_MAX_TOOLS, HARD_MAX_TOOLS
+from engine.errors import OwnerError
 from engine.runlock import to_go_on
 
 if TYPE_CHECKING:  # the office loads only for a command that changes it (issue 16: reading stays light)
@@ -73,9 +74,10 @@ def add_commands(sub: Any) -> dict[str, Handler]:
 
     p = sub.add_parser("domains", help="your own domains: mail and invitations inside them need no approval")
     dsub = p.add_subparsers(dest="domains_action", metavar="ACTION")
-    for verb in ("add", "remove"):
-        d = dsub.add_parser(verb, help=f"{verb} a domain, e.g. example.com (its subdomains count too)")
-        d.add_argument("domain", type=cli_input.domain)
+    d = dsub.add_parser("add", help="add a domain, e.g. example.com (its subdomains count too)")
+    d.add_argument("domain", type=cli_input.domain)
+    d = dsub.add_parser("remove", help="remove a domain, e.g. example.com")
+    d.add_argument("domain", type=lambda text: text.strip().lower().rstrip("."))  # one stored before the rule too
     p = sub.add_parser("approve", help="approve an action (optionally with edited arguments)")
     p.add_argument("id")
     p.add_argument("--edit", help="JSON object of the arguments to change (the others stay as proposed)")
@@ -202,13 +204,19 @@ async def _show_budget(office: Stored, args: argparse.Namespace) -> int:
 
 async def _domains(office: Office, args: argparse.Namespace) -> int:
     domains = set(await office.owner_domains())
+    ignored = set(await office.ignored_domains())  # stored before the rule refused them; never used
     if args.domains_action == "add":
         domains.add(args.domain)
     elif args.domains_action == "remove":
+        if args.domain not in domains | ignored:
+            raise OwnerError(f"{args.domain!r} is not among your domains")
         domains.discard(args.domain)
     if args.domains_action:
-        await office.set_domains(tuple(domains))
+        await office.set_domains(tuple(domains))  # drops the ignored ones too
+        ignored = set()
     print("\n".join(sorted(domains)) or "no domains: every recipient counts as outside")
+    for name in sorted(ignored):
+        print(f"{name}: ignored, many owners share it (remove it: headcount domains remove {name})")
     return 0
 
 

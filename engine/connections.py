@@ -16,8 +16,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from engine.apps.accounts import name_free
 from engine.apps.email import Mail, unbound_email_tools
 from engine.apps.plane import AppPlane, app_tools
+from engine.apps.unplugged import parked_by
 from engine.briefs import Brief
 from engine.briefs.ceiling import over_ceiling, read_belt_ceiling
 from engine.briefs.vocabulary import as_mcp_grant
@@ -35,7 +37,7 @@ from engine.store.settings import delete_setting, put_setting, read_named
 from engine.tools.ask import ask_owner_tool
 from engine.tools.base import CrashCheck, Interrupted, Tool
 from engine.tools.builtin import builtin_tools
-from engine.tools.mcp_config import START_TIMEOUT_S, McpServerConfig, McpStartError, Secret
+from engine.tools.mcp_config import MCP_PREFIX, START_TIMEOUT_S, McpServerConfig, McpStartError, Secret
 from engine.tools.names import WILDCARD, split
 from engine.tools.registry import Belt, ToolRegistry
 from engine.tools.web import web_fetch_tool
@@ -45,11 +47,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MCP_PREFIX = "mcp:"  # settings key of a server: `mcp:<name>`
-SECRET_IN_ARGS = (
-    "an argument looks like a key or password, which would be kept in the database; keep it in the keyring "
-    "(`headcount key set NAME`) and hand it over with --env VAR=NAME (or --header HEADER=NAME for a URL)"
-)
+
+def secret_in_args(what: str) -> str:
+    """The refusal of a server whose command line or URL hands over a key (`what`: McpServerConfig.secret_looking)."""
+    return (
+        f"{what} looks like a key or password, which would be kept in the database and the audit log: keep it "
+        "in the keyring (`headcount key set NAME`) and hand it over with --env VAR=NAME (or --header HEADER=NAME "
+        "for a URL)"
+    )
 
 
 def server_key(name: str) -> str:
@@ -184,13 +189,16 @@ class Connections:
             raise Parked("parked", over_ceiling(count, ceiling, expanded))
 
     async def run(self, loop: AgentLoop, work: TaskWork, history: Sequence[StepRecord]) -> Outcome:
-        """Work a task with its employee's belt equipped; a server that cannot start parks the task."""
-        if work.brief is not None:
+        """Work a task with its employee's belt equipped; a server that cannot start parks the task, and so does
+        a call waiting to run whose email account or app was disconnected (engine.apps.unplugged)."""
+        if (brief := work.brief) is not None:
             try:
                 belt = await self._apps.equip(work.employee_id, work.belt)
-                work = dataclasses.replace(work, belt=await self.equip(work.brief, belt))
+                work = dataclasses.replace(work, belt=await self.equip(brief, belt))
             except Parked as parked:
                 return Outcome(parked.status, parked.reason, parked.employee_status)
+            if (gone := await parked_by(self._journal, brief, work.task_id, work.belt, history)) is not None:
+                return Outcome("parked", gone, "blocked")
         return await loop.run(work, history)
 
     async def after_crash(self, step: Interrupted) -> CrashCheck | None:
@@ -263,8 +271,9 @@ class _Office(OwnerDesk, Protocol):
 
 async def connect(office: _Office, config: McpServerConfig) -> bool:
     """Keep `config` as an MCP server of this office; True when it replaced one of the same name."""
-    if config.secret_looking() is not None:
-        raise OwnerError(SECRET_IN_ARGS)
+    if (what := config.secret_looking()) is not None:
+        raise OwnerError(secret_in_args(what))
+    await name_free(office, config.name, "mcp")
     before = (await office.journal.read(read_servers)).get(config.name)
     op = put_setting(server_key(config.name), config.stored())
     data = {"action": "connect_mcp", "name": config.name, "runs": config.describe(), "keys": list(config.key_names)}

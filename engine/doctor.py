@@ -27,6 +27,7 @@ from engine.clock import SystemClock
 from engine.doctor_apps import connected_apps
 from engine.doctor_briefs import briefs
 from engine.doctor_check import Check, KeyLookup, Status, reach
+from engine.doctor_domains import ignored_domains
 from engine.paths import Home
 from engine.runlock import lock_holder
 from engine.store.backups import BackupError, damaged_advice, list_backups
@@ -84,6 +85,7 @@ def examine(
         *briefs(home.root, home.database),
         *models(home.database, lookup, online=online),
         *connected_apps(home.database, lookup, online=online),
+        *ignored_domains(home.database),
         run_lock(home.root / "run.lock"),
     ]
 

@@ -95,6 +95,8 @@ class CalDav:
 
     def calendar(self) -> Calendar:
         if self._calendar is None:
+            if (refused := self._app.unsafe_to_use()) is not None:
+                raise CalendarError(refused)
             from caldav.davclient import DAVClient
 
             client = DAVClient(

@@ -6,7 +6,6 @@ Kept in the office's `settings` table as `email:<name>` -> JSON; the password is
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from engine.hosts import LOCAL_EXAMPLES, on_this_machine
 from engine.store import Connection
 from engine.store.settings import read_named
 
@@ -62,10 +62,10 @@ class EmailAccount(BaseModel):
     @model_validator(mode="after")
     def _plain_only_here(self) -> EmailAccount:
         for host, security in ((self.imap_host, self.imap_security), (self.smtp_host, self.smtp_security)):
-            if security == "plain" and not _loopback(host):
+            if security == "plain" and not on_this_machine(host):
                 raise ValueError(
                     f"--plain would send the password unencrypted to {host}; it is allowed only for a server on "
-                    "this machine (127.0.0.1, localhost): use --ssl or --starttls"
+                    f"this machine ({LOCAL_EXAMPLES}): use --ssl or --starttls"
                 )
         return self
 
@@ -134,12 +134,3 @@ def account_key(name: str) -> str:
 def read_accounts(conn: Connection) -> dict[str, EmailAccount]:
     """Every connected email account by name; a row that no longer parses is left out."""
     return read_named(conn, EMAIL_PREFIX, EmailAccount.from_stored)
-
-
-def _loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -108,8 +108,11 @@ class GitHub:
         self._base = app.url or API_URL
         self._token = token
         self._transport = transport
+        self._refused = app.unsafe_to_use()
 
     async def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self._refused is not None:
+            raise GitHubError(self._refused)
         headers = {
             "Accept": "application/vnd.github+json",
             "Authorization": f"Bearer {self._token}",

@@ -172,6 +172,8 @@ async def access_token(
         return tokens.access_token
     if not tokens.refresh_token:
         raise OAuthError(f"the sign-in of '{app.name}' expired; run `headcount connect {app.kind} {app.name}`")
+    if (refused := app.unsafe_to_use()) is not None:
+        raise OAuthError(refused)
     from authlib.integrations.httpx_client import AsyncOAuth2Client
 
     async with AsyncOAuth2Client(

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from engine.apps.accounts import AppConfig, AppOffice, save_app
+from engine.apps.accounts import AppConfig, AppOffice, name_free, save_app
 from engine.apps.github import DeviceCode, GitHub, GitHubError, poll_token, request_device_code, said
 from engine.apps.oauth import CLIENT_SECRET, OAuthError, sign_in
 from engine.errors import OwnerError
@@ -41,6 +41,7 @@ async def sign_in_github(
     """The device flow: `show` gets the code and where to enter it, then this waits for the owner."""
     import httpx
 
+    await name_free(office, app.name, app.kind)  # before the owner signs in for nothing
     try:
         async with httpx.AsyncClient(timeout=30) as client:
             code = await request_device_code(client, app)
@@ -60,6 +61,7 @@ async def sign_in_browser(
     office: SignInOffice, app: AppConfig, show: Callable[[str], Awaitable[None]], client_secret: str | None = None
 ) -> SignedIn:
     """Google's or Microsoft's sign-in: `show` gets the page to open in the browser; the tokens refresh later."""
+    await name_free(office, app.name, app.kind)  # before the owner signs in for nothing
     try:
         tokens = await sign_in(app, office.clock, show, client_secret=client_secret)
     except OAuthError as exc:

@@ -26,6 +26,7 @@ from engine.briefs.errors import suggest
 from engine.briefs.schedule import Span, parse_window, window_text, working_at
 from engine.llm.types import REHEARSAL_MODEL, ModelConfig, Price
 from engine.tools.base import RISKS, Risk
+from engine.tools.domains import check_domain
 from engine.tools.names import QUALIFIED, local_names
 
 Function = Literal["marketing", "sales", "support", "ops", "legal", "assistant", "engineering", "custom"]
@@ -61,20 +62,9 @@ def _tool_name(value: str) -> str:
     return value
 
 
-DOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
-
-
 def _domain(value: str) -> str:
-    """A web domain a brief allows `web_fetch` to read (its subdomains too)."""
-    domain = value.strip().lower().rstrip(".")
-    if "://" in domain or "/" in domain:
-        host = domain.split("://")[-1].split("/")[0]
-        raise ValueError(f"expected a domain, not a web address: write {host!r}, got {value!r}")
-    if domain.startswith("*."):
-        raise ValueError(f"expected a domain like {domain[2:]!r} (it covers its subdomains), got {value!r}")
-    if not DOMAIN.match(domain):
-        raise ValueError(f"expected a domain like 'example.com', got {value!r}")
-    return domain
+    """A web domain a brief allows `web_fetch` to read (its subdomains too); one owner's, never a public suffix."""
+    return check_domain(value)
 
 
 def _color(value: str) -> str:

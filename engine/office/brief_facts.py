@@ -24,7 +24,9 @@ if TYPE_CHECKING:  # pydantic's models: only the office, which has them loaded, 
     from engine.briefs import WorkingHours
 
 FOLDER = ("cache", "briefs")
-FORMAT = 2  # of the kept facts; 2: windows as a brief writes them (1 kept a form WorkingHours did not read back)
+# Of the kept facts; 2: windows as a brief writes them (1 kept a form WorkingHours did not read back);
+# 3: a domain many owners share (`com`) is refused, so a brief once kept as loading may no longer load.
+FORMAT = 3
 
 
 @dataclass(frozen=True, slots=True)

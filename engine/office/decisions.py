@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from engine import model_choice
 from engine.briefs import WorkingHours
@@ -32,6 +33,7 @@ from engine.store import Connection
 from engine.store.journal import Journal, read_departed_ids
 from engine.store.settings import OWNER_VERSION, read_owner_version, read_settings
 from engine.store.spend import read_allowances, read_ceilings
+from engine.tools.domains import split_stored
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,7 @@ class Decisions:
     simulate: str | None = None  # rehearsal charged at this model's prices (as stored: engine.model_choice)
     departed: frozenset[str] = frozenset()  # everyone let go (a hire made after this read is not among them)
     owner_domains: tuple[str, ...] = ()
+    ignored_domains: tuple[str, ...] = ()  # stored as the owner's but shared by many owners (`com`): never used
     auto_approved: frozenset[tuple[str, str]] = frozenset()  # (employee id, qualified tool name)
 
 
@@ -74,6 +77,7 @@ def read_decisions(conn: Connection) -> Decisions:
     call_ins: dict[str, datetime] = {}
     version, simulate = 0, None
     domains: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
     auto: set[tuple[str, str]] = set()
     for key, value in read_settings(conn):
         try:
@@ -88,7 +92,7 @@ def read_decisions(conn: Connection) -> Decisions:
             elif key.startswith(CALL_IN_PREFIX):
                 call_ins[key.removeprefix(CALL_IN_PREFIX)] = datetime.fromisoformat(value)
             elif key == OWNER_DOMAINS:
-                domains = tuple(str(d) for d in json.loads(value))
+                domains, ignored = owner_domains(json.loads(value))
             elif key.startswith(AUTO_APPROVE_PREFIX):
                 employee_id, _, tool = key.removeprefix(AUTO_APPROVE_PREFIX).partition(":")
                 auto.add((employee_id, tool))
@@ -104,8 +108,18 @@ def read_decisions(conn: Connection) -> Decisions:
         simulate=simulate,
         departed=read_departed_ids(conn),
         owner_domains=domains,
+        ignored_domains=ignored,
         auto_approved=frozenset(auto),
     )
+
+
+def owner_domains(stored: list[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The stored owner's domains: those used, and those ignored because many owners share them (`com`,
+    `co.uk`, accepted before the rule), which would count strangers as the owner's own."""
+    used, ignored = split_stored(stored)
+    for text, why in ignored:
+        log.warning("ignoring the stored owner domain %r: %s (headcount domains remove %s)", text, why, text)
+    return used, tuple(text for text, _ in ignored)
 
 
 class DecisionSync:

@@ -335,9 +335,14 @@ class Office:
         await self.parts.reviews.put_on_probation(who, deliverables_to_review)
 
     async def owner_domains(self) -> tuple[str, ...]:
-        """The owner's own domains, as stored."""
+        """The owner's own domains, as stored (those many owners share left out: `ignored_domains`)."""
         decisions = await self.journal.read(read_decisions)
         return decisions.owner_domains
+
+    async def ignored_domains(self) -> tuple[str, ...]:
+        """Domains stored as the owner's that many owners share (`com`, `co.uk`): kept out of every check."""
+        decisions = await self.journal.read(read_decisions)
+        return decisions.ignored_domains
 
     async def set_domains(self, domains: tuple[str, ...]) -> None:
         await self.parts.owner.set_domains(domains)

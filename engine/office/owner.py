@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from engine.apps.accounts import APP_PREFIX, read_apps, taken_back
 from engine.briefs import WorkingHours
 from engine.briefs.errors import suggest
 from engine.bus import EventBus
@@ -202,7 +203,11 @@ class Owner:
         now = self._recorder.now()
         ops: list[Op] = [writes.task_status(t.id, "cancelled", "the employee was let go", now) for t in open_tasks]
         ops.append(writes.update_employee(record.id, left_at=now, status="idle"))
-        data = {"name": record.name, "reason": reason}
+        grants = taken_back(await self._journal.read(read_apps), record.id)  # an id left in a grant: no one's
+        ops.extend(put_setting(key, value) for key, value in grants)
+        data: dict[str, Any] = {"name": record.name, "reason": reason}
+        if grants:
+            data["apps_taken_back"] = [key.removeprefix(APP_PREFIX) for key, _ in grants]
         await self._recorder.owner_action("dismiss", data, record.id, *ops)
         for task in open_tasks:
             self._board.publish(task, "cancelled", "the employee was let go")

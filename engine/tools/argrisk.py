@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from engine.tools.base import RISKS, Bounds, Judged, Risk, RiskOf
+from engine.tools.domains import shared_domain
 
 __all__ = ["amount", "credentials", "inside", "judged_by", "recipients", "urls"]
 
@@ -25,9 +26,10 @@ _CREDENTIAL = re.compile(
 
 
 def inside(host: str, domains: Iterable[str]) -> bool:
-    """Whether `host` is one of `domains` or a subdomain of one."""
+    """Whether `host` is one of `domains` or a subdomain of one. A domain many owners share (`com`, `co.uk`:
+    engine.tools.domains) covers nobody, wherever it came from."""
     host = host.strip().lower().rstrip(".")
-    return bool(host) and any(host == d or host.endswith(f".{d}") for d in domains)
+    return bool(host) and any((host == d or host.endswith(f".{d}")) and shared_domain(d) is None for d in domains)
 
 
 def _texts(value: Any) -> list[str]:

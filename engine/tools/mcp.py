@@ -137,6 +137,8 @@ class McpConnection:
     # --- one run ----------------------------------------------------------------------------------
 
     async def _begin(self) -> _Run:
+        if (refused := self.config.unsafe_to_start()) is not None:  # kept before the rule: its keys stay here
+            raise McpStartError(refused)
         secrets = self._secrets()  # before anything starts: a missing key is the owner's to fix
         ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         offset = self._roll_log()

@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from pydantic import BaseModel, Field
 
+from engine.tools.argrisk import inside
 from engine.tools.base import FunctionTool, Tool, ToolContext, ToolError
 
 if TYPE_CHECKING:
@@ -46,9 +47,8 @@ def web_fetch_tool(allowed_domains: Sequence[str] = (), *, timeout_s: float = TI
 
 
 def is_allowed(host: str, domains: Sequence[str]) -> bool:
-    """Whether `host` is one of `domains` or a subdomain of one."""
-    host = host.lower().rstrip(".")
-    return any(host == d or host.endswith(f".{d}") for d in domains)
+    """Whether `host` is one of `domains` or a subdomain of one (a domain many owners share allows nothing)."""
+    return inside(host, domains)
 
 
 async def fetch_text(

@@ -4,11 +4,16 @@ against a real Radicale and a local GitHub."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
+import pytest
+
+from engine.cli import main as cli_main
 from tests.fakes.oauth_server import github_server
 from tests.fakes.radicale_server import radicale
 
@@ -85,3 +90,40 @@ def test_a_mistake_in_two_fields_is_said_once() -> None:
         AppConfig(name="me", kind="google", url="notaurl", token_url="notaurl", client_id="x")
     assert len(wrong.value.errors()) == 2
     assert invalid_input(wrong.value) == "an address starts with https:// (or http://), got 'notaurl'"
+
+
+def test_revoking_what_was_never_granted_and_a_grant_of_someone_let_go(
+    headcount_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing to take back says so (exit 1, no audit row); letting someone go takes their grants back, and an id
+    an earlier version left in a grant can be revoked as `connections` shows it."""
+
+    def owner(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.stdin", io.StringIO("cal-pass-1\n"))
+        code = cli_main(["--home", str(headcount_home), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    def revokes() -> int:
+        with sqlite3.connect(headcount_home / "headcount.db") as conn:
+            return len(conn.execute("SELECT seq FROM audit WHERE data LIKE '%revoke_app%'").fetchall())
+
+    owner("connect", "calendar", "work", "--url", "http://127.0.0.1:9/ann/work/", "--user", "ann", "--no-check")
+    owner("hire", "assistant", "--name", "Ada")
+    owner("hire", "assistant", "--name", "Ben")
+    assert owner("revoke", "work", "Ada") == (1, "", "headcount: 'work' is not granted to Ada: nothing to take back\n")
+    assert revokes() == 0
+    owner("grant", "work", "Ada")
+    owner("grant", "work", "Ben")
+    ada = next(r["id"] for r in json.loads(owner("roster", "--json")[1]) if r["name"] == "Ada")
+    assert owner("dismiss", "Ada")[0] == 0
+    assert json.loads(owner("connections", "--no-check", "--json")[1])[0]["granted"] == ["Ben"]
+
+    with sqlite3.connect(headcount_home / "headcount.db") as conn:  # as an earlier version left it: Ada's id
+        (value,) = conn.execute("SELECT value FROM settings WHERE key = 'app:work'").fetchone()
+        kept = {**json.loads(value), "granted": sorted([ada, *json.loads(value)["granted"]])}
+        conn.execute("UPDATE settings SET value = ? WHERE key = 'app:work'", (json.dumps(kept),))
+    assert ada in json.loads(owner("connections", "--no-check", "--json")[1])[0]["granted"]
+    assert owner("revoke", "work", ada)[:2] == (0, f"Took 'work' back from {ada}; their next task goes without it.\n")
+    assert json.loads(owner("connections", "--no-check", "--json")[1])[0]["granted"] == ["Ben"]
+    assert revokes() == 1

@@ -192,6 +192,26 @@ async def test_a_brief_narrows_the_owners_domains(make_office: OfficeFactory, wr
     assert request.risk == "external_comm"
 
 
+async def test_a_domain_many_owners_share_never_counts_as_the_owners(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """`com`, `co.uk` or `a` kept as the owner's domains (an earlier version accepted them) let nobody through."""
+    assert not argrisk.inside("gmail.com", ("com", "a", "co.uk")) and not argrisk.inside("shop.co.uk", ("co.uk",))
+    assert argrisk.inside("sales.example.com", ("com", "example.com"))
+    ran: list[str] = []
+    model = _obedient(call("send_email", to=["stranger@gmail.com", "buyer@shop.co.uk"], body="prices"))
+    office = await make_office(model, tools=_tools(ran))
+    await office.set_domains(("example.com", "com", "co.uk", "a"))  # stored as before the rule
+    await office.hire(office.brief_for(str(write_brief(tools=TOOLS))), name="Ada")
+    await office.assign("ada", "Send the price note")
+    await office.run(until_idle=True)
+    assert ran == []
+    (request,) = await office.approvals.list()
+    assert request.risk == "external_comm"
+    assert await office.owner_domains() == ("example.com",)
+    assert await office.ignored_domains() == ("a", "co.uk", "com")
+
+
 async def test_after_a_rejection_the_next_gated_call_parks_the_task(
     make_office: OfficeFactory, write_brief: BriefWriter
 ) -> None:

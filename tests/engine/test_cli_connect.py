@@ -8,6 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from engine.cli import main as cli_main
+from engine.tools.mcp_config import McpServerConfig
+
 ROOT = Path(__file__).resolve().parents[2]
 FAKES = ROOT / "tests" / "fakes"
 
@@ -75,3 +80,27 @@ def test_connect_shows_the_names_a_brief_writes_and_says_which_differ(tmp_path: 
     assert "got 'mcp:odd.9lives'" in refused.stderr and "(here likely mcp:odd.t_9lives)" in refused.stderr
     brief.write_text(brief.read_text().replace("mcp:odd.9lives", "mcp:odd.t_9lives"))
     assert "Hired" in headcount(home, "hire", str(brief)).stdout
+
+
+@pytest.mark.parametrize("flag", ["--token", "--auth-token", "-p", "--pass", "--key", "--bearer", "--db-password"])
+def test_a_secret_after_any_such_flag_is_refused_and_kept_nowhere(
+    headcount_home: Path, flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = ["--home", str(headcount_home)]
+    assert cli_main([*home, "connect", "mcp", "leaky", "--no-check", "--", "srv", flag, "hunter2hunter2"]) == 1
+    assert capsys.readouterr().err == (
+        f"headcount: the value after {flag} on the server's command line looks like a key or password, which would "
+        "be kept in the database and the audit log: keep it in the keyring (`headcount key set NAME`) and hand it "
+        "over with --env VAR=NAME (or --header HEADER=NAME for a URL)\n"
+    )
+    assert cli_main([*home, "connections", "--no-check", "--json"]) == 0 and capsys.readouterr().out.strip() == "[]"
+    assert not any(b"hunter2hunter2" in p.read_bytes() for p in headcount_home.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("-p", "8080"), ("-p", "./data"), ("--key", "/etc/srv/key.pem"), ("--token-file", "tok.txt"),
+     ("--no-auth", "data"), ("--auth", "none"), ("--password", "$DB_PASSWORD"), ("--root", "/data")],
+)  # fmt: skip
+def test_a_port_a_path_or_a_switch_is_no_secret(args: tuple[str, ...]) -> None:
+    assert McpServerConfig(name="x", command="srv", args=args).secret_looking() is None

@@ -359,6 +359,32 @@ def test_the_command_prints_json_and_fails_on_a_problem(
     assert "problem  database" in out and "fix: " in out and out.rstrip().endswith("each says how to fix it.")
 
 
+def test_a_stored_domain_many_owners_share_is_ignored_and_named_until_removed(
+    headcount_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`com` kept as an owner's domain by an earlier version: `domains` and the doctor name it, and it goes."""
+    home = ["--home", str(headcount_home)]
+    assert cli_main([*home, "domains", "add", "example.com"]) == 0
+    with pytest.raises(SystemExit) as refused:
+        cli_main([*home, "domains", "add", "com"])
+    assert refused.value.code == 2 and "'com' is a top-level domain" in capsys.readouterr().err
+    with sqlite3.connect(headcount_home / "headcount.db") as conn:  # as an earlier version stored them
+        conn.execute("UPDATE settings SET value = ? WHERE key = 'owner_domains'", ('["com", "example.com"]',))
+    assert cli_main([*home, "domains"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "example.com",
+        "com: ignored, many owners share it (remove it: headcount domains remove com)",
+    ]
+    (found,) = [c for c in run(headcount_home).values() if c.name == "domains"]
+    assert found.status == "warn" and found.summary.startswith("'com' is ignored as one of your domains")
+    assert found.fix == "headcount domains remove com"
+    assert cli_main([*home, "domains", "remove", "com"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["example.com"]
+    assert "domains" not in run(headcount_home)
+    assert cli_main([*home, "domains", "remove", "com"]) == 1
+    assert "'com' is not among your domains" in capsys.readouterr().err
+
+
 async def test_calendars_github_and_google_accounts_need_their_credential_and_online_their_address(
     headcount_home: Path, make_office: OfficeFactory
 ) -> None:

@@ -140,14 +140,25 @@ async def test_every_tool_has_a_result_cap(make_office: OfficeFactory, write_bri
         ("https://example.com/page", "expected a domain, not a web address: write 'example.com'"),
         ("*.example.com", "expected a domain like 'example.com' (it covers its subdomains)"),
         ("exa mple.com", "expected a domain like 'example.com'"),
+        (
+            "com",
+            "'com' is a top-level domain, or one label alone: it would cover every address under it; "
+            "write your own, like 'example.com'",
+        ),
+        ("a", "'a' is a top-level domain"),
+        ("Co.UK.", "'co.uk' is a public suffix that many owners share"),
+        ("github.io", "'github.io' is a public suffix"),
+        ("0.1", "'0.1' is part of an IP address"),
     ],
 )
 def test_allowed_domains_are_plain_domains(domain: str, problem: str) -> None:
     base = {"id": "writer", "title": "Writer", "function": "marketing", "goals": ["Write"]}
     with pytest.raises(ValueError, match=problem.replace("(", r"\(").replace(")", r"\)")):
         BriefFields.model_validate({**base, "allowed_domains": [domain]})
-    fields = BriefFields.model_validate({**base, "allowed_domains": ["Example.COM.", "127.0.0.1"]})
-    assert fields.allowed_domains == ("example.com", "127.0.0.1")
+    fields = BriefFields.model_validate({**base, "allowed_domains": ["Example.COM.", "127.0.0.1", "shop.co.uk"]})
+    assert fields.allowed_domains == ("example.com", "127.0.0.1", "shop.co.uk")
+    with pytest.raises(ValueError, match="'com' is a top-level domain"):
+        BriefFields.model_validate({**base, "recipient_domains": ["com"]})
 
 
 def test_a_server_config_refuses_what_it_cannot_run_and_secrets_on_its_command_line() -> None:
@@ -157,7 +168,10 @@ def test_a_server_config_refuses_what_it_cannot_run_and_secrets_on_its_command_l
         McpServerConfig(name="My Files", command="node")
     with pytest.raises(ValueError, match="http:// or https://"):
         McpServerConfig(name="x", url="ftp://example.com")
-    assert McpServerConfig(name="x", command="srv", args=("--token", "abc")).secret_looking() == "--token"
+    assert (
+        McpServerConfig(name="x", command="srv", args=("--token", "abc")).secret_looking()
+        == "the value after --token on the server's command line"
+    )
     assert McpServerConfig(name="x", command="srv", args=("--key=sk-abcdefghijk",)).secret_looking()
     assert McpServerConfig(name="x", command="srv", args=("--root", "/data")).secret_looking() is None
     stored = McpServerConfig(name="x", command="srv", env={"TOKEN": "x-token"})

@@ -98,6 +98,7 @@ async def test_a_download_stops_at_its_cap_and_a_silent_server_at_its_timeout(si
 def test_subdomains_of_an_allowed_domain_are_allowed() -> None:
     assert is_allowed("docs.example.com", ("example.com",)) and is_allowed("EXAMPLE.com.", ("example.com",))
     assert not is_allowed("badexample.com", ("example.com",)) and not is_allowed("example.com.evil", ("example.com",))
+    assert not is_allowed("ann.github.io", ("github.io", "io")), "a domain many owners share allows nothing"
     assert html_to_text("<p>a</p><p>b</p>") == "a\n\nb"
 
 
