@@ -21,8 +21,10 @@ from engine.office import Office
 from engine.store import teams as team_store
 from engine.store.audit import read_page
 from engine.teams import Member, PlannedTask, TeamError, check_plan, find_cycle
-from engine.teams.plan import Plan
+from engine.teams.plan import Plan, sprint_folder
+from engine.teams.tools import team_tools
 from engine.testing import FunctionModel, ScriptedModel, call, say
+from engine.tools.base import ToolContext
 from tests.engine.conftest import BriefWriter, OfficeFactory
 
 MONDAY_9 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -462,10 +464,11 @@ async def test_in_rehearsal_each_card_builds_on_the_team_files_before_it(
     office = await make_office(FunctionModel(rehearse), clock=clock)
     lead, writer, designer = await _team(office, write_brief, size=3)
     workspace = office.teams.workspace("studio")
-    (workspace / "sprint").mkdir(parents=True)
-    (workspace / "sprint" / "writer.md").write_text("an older draft\n")  # the writer's file exists already
-    await office.journal.write(team_store.insert_artifact("studio", "sprint/writer.md", 1, "x", lead, None, "t"))
     proposal = await office.teams.plan_sprint("studio", "Launch the spring newsletter", days=2)
+    folder = sprint_folder(proposal.sprint.id, proposal.sprint.goal)
+    (workspace / folder).mkdir(parents=True)
+    (workspace / folder / "writer.md").write_text("an older draft\n")  # the writer's file exists already
+    await office.journal.write(team_store.insert_artifact("studio", f"{folder}/writer.md", 1, "x", lead, None, "t"))
     await office.teams.approve(proposal.sprint.id)
     await _sprint_run(office, clock, hours=6)
     await _assert_sprint_done(office, proposal.sprint.id)
@@ -474,9 +477,11 @@ async def test_in_rehearsal_each_card_builds_on_the_team_files_before_it(
         path: version
         for path, version, _, _ in await office.journal.read(lambda c: team_store.read_artifacts(c, "studio"))
     }
-    assert files == {"sprint/brief.md": 1, "sprint/writer.md": 2, "sprint/designer.md": 1, "sprint/final.md": 1}
+    assert files == {f"{folder}/brief.md": 1, f"{folder}/writer.md": 2, f"{folder}/designer.md": 1,
+                     f"{folder}/final.md": 1}  # fmt: skip
     tasks = {t.employee_id: t for t in await office.journal.tasks() if t.title.startswith(("Writer", "Designer"))}
-    assert "Builds on: sprint/brief.md" in tasks[writer].body and "Deliverable: sprint/writer.md" in tasks[writer].body
+    assert f"Builds on: {folder}/brief.md" in tasks[writer].body
+    assert f"Deliverable: {folder}/writer.md" in tasks[writer].body
     steps = await office.journal.steps(task_id=tasks[writer].id)
     assert [s.tool for s in steps if s.kind == "tool"] == [
         "list_files",
@@ -486,10 +491,49 @@ async def test_in_rehearsal_each_card_builds_on_the_team_files_before_it(
         "team_write",
         "save_note",
     ]  # the second write: on version 1, which the first (on 0) was told is the newest
-    assert "Built on sprint/brief.md:" in (workspace / "sprint" / "writer.md").read_text()
-    shipped = (workspace / "sprint" / "final.md").read_text()
-    assert "Built on sprint/writer.md:" in shipped and "Built on sprint/designer.md:" in shipped
+    assert f"Built on {folder}/brief.md:" in (workspace / folder / "writer.md").read_text()
+    shipped = (workspace / folder / "final.md").read_text()
+    assert f"Built on {folder}/writer.md:" in shipped and f"Built on {folder}/designer.md:" in shipped
     assert designer in {t.employee_id for t in tasks.values()}
+
+
+async def test_two_sprints_of_one_team_keep_their_files_apart(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """Every rehearsal plan named sprint/brief.md and sprint/final.md: a second sprint's cards read the first's
+    brief and every write after the first was stale ("sprint/brief.md is at version 4, not 0"). Each sprint's
+    deliverables now live in a folder of its own; an older sprint's files stay where they were, readable."""
+    clock = FakeClock(MONDAY_9)
+    office = await make_office(FunctionModel(rehearse), clock=clock)
+    lead, writer = await _team(office, write_brief, size=2)
+    workspace = office.teams.workspace("studio")
+    (workspace / "sprint").mkdir(parents=True)
+    (workspace / "sprint" / "brief.md").write_text("an old sprint's brief\n")  # written before this fix
+    await office.journal.write(team_store.insert_artifact("studio", "sprint/brief.md", 4, "x", lead, None, "t"))
+    await office.teams.set_setting("studio", "auto_approve", "1")
+    spring = (await office.teams.plan_sprint("studio", "Spring newsletter", days=2)).sprint
+    summer = (await office.teams.plan_sprint("studio", "Summer sale", days=2)).sprint
+    await _sprint_run(office, clock, hours=6)
+
+    folders = {s.id: sprint_folder(s.id, s.goal) for s in (spring, summer)}
+    assert folders[spring.id].startswith("sprints/spring-newsletter-") and len(set(folders.values())) == 2
+    files = {p: v for p, v, _, _ in await office.journal.read(lambda c: team_store.read_artifacts(c, "studio"))}
+    assert files == {"sprint/brief.md": 4} | {f"{f}/{n}.md": 1 for f in folders.values() for n in ("brief", "writer",
+                                                                                                 "final")}  # fmt: skip
+    tasks = await office.journal.tasks()
+    assert all(t.status == "done" for t in tasks), [(t.title, t.status, t.reason) for t in tasks]
+    for sprint in (spring, summer):
+        folder = folders[sprint.id]
+        part = next(t for t in tasks if t.title == f"Writer: {sprint.goal}")
+        assert f"Builds on: {folder}/brief.md" in part.body and f"Deliverable: {folder}/writer.md" in part.body
+        assert f"Built on {folder}/brief.md:" in (workspace / folder / "writer.md").read_text()
+        assert sprint.goal in (workspace / folder / "brief.md").read_text()
+    results = [s.result or "" for t in tasks for s in await office.journal.steps(task_id=t.id) if s.kind == "tool"]
+    assert not [r for r in results if "stale" in r]
+    assert (workspace / "sprint" / "brief.md").read_text() == "an old sprint's brief\n"
+    read = next(t for t in team_tools(office.teams, office.journal) if t.spec.name == "team_read")
+    ctx = ToolContext(employee_id=writer, task_id="t", workspace=workspace)
+    assert await read.run(ctx, {"path": "sprint/brief.md"}) == "[version 4]\nan old sprint's brief\n"
 
 
 async def test_a_team_file_write_that_hangs_stalls_its_own_call_not_the_office(
