@@ -24,7 +24,7 @@ from engine.teams import Member, PlannedTask, TeamError, check_plan, find_cycle
 from engine.teams.plan import Plan, sprint_folder
 from engine.teams.tools import team_tools
 from engine.testing import FunctionModel, ScriptedModel, call, say
-from engine.tools.base import ToolContext
+from engine.tools.base import ToolContext, ToolError
 from tests.engine.conftest import BriefWriter, OfficeFactory
 
 MONDAY_9 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -594,3 +594,47 @@ async def test_a_plan_reads_back_in_the_order_the_lead_wrote_it(
     proposal = await office.teams.plan_sprint("studio", "Launch", days=3)
     _, plan = await office.teams.plan_of(proposal.sprint.id)
     assert [t.key for t in plan.tasks] == ["brief", "part1", "part2", "ship"]  # `sprint show`, the window's editor
+
+
+async def test_a_team_write_cut_short_by_a_crash_names_its_file_and_stays_readable(
+    make_office: OfficeFactory, write_brief: BriefWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Headcount stopped inside team_write after the file was written, before its version was recorded. The
+    owner's question showed 200 characters of the draft and not which file; once answered "it happened", the
+    team was told there was no such file. The question now names the path and version whole, the draft cut;
+    the file written is its version, readable, and the next write builds on it."""
+    draft = "Spring words for everyone. " * 80  # 2 KB, before the path in the call's arguments
+    insert_artifact = team_store.insert_artifact
+
+    def dies(*args: Any, **kwargs: Any) -> Any:  # the process "dies" between the file and its row
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(team_store, "insert_artifact", dies)
+    model = ScriptedModel(call("team_write", content=draft, path="drafts/launch.md", base_version=0))
+    office = await make_office(model)
+    _lead, writer = await _team(office, write_brief, size=2)
+    task = await office.assign(writer, "Draft the launch words")
+    await office.run(until_idle=True)
+    await office.close()
+    monkeypatch.setattr(team_store, "insert_artifact", insert_artifact)
+
+    office = await make_office(ScriptedModel(say("written")))
+    await office.run(until_idle=True)
+    parked = await office.journal.task(task.id)
+    assert parked is not None and parked.status == "uncertain"
+    assert 'team_write was running (path="drafts/launch.md", base_version=0, content="Spring words' in parked.reason
+    assert "(2,160 characters)" in parked.reason and len(parked.reason) < 400
+    await office.resolve(task.id, happened=True)
+    await office.run(until_idle=True)
+    assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
+
+    tools = {t.spec.name: t for t in team_tools(office.teams, office.journal)}
+    ctx = ToolContext(employee_id=writer, task_id="t", workspace=office.teams.workspace("studio"))
+    assert await tools["team_read"].run(ctx, {"path": "drafts/launch.md"}) == "[version 1]\n" + draft
+    with pytest.raises(ToolError, match=r"stale: drafts/launch\.md is at version 1, not 0"):
+        await tools["team_write"].run(ctx, {"path": "drafts/launch.md", "content": "late", "base_version": 0})
+    written = await tools["team_write"].run(ctx, {"path": "drafts/launch.md", "content": "v2", "base_version": 1})
+    assert written == "wrote drafts/launch.md version 2"
+    assert await tools["team_read"].run(ctx, {"path": "drafts/launch.md"}) == "[version 2]\nv2"
+    with pytest.raises(ToolError, match="outside the team workspace"):  # the kept versions are not team files
+        await tools["team_write"].run(ctx, {"path": "drafts/.versions/launch.md.v3", "content": "x", "base_version": 0})
