@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import threading
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,6 +24,7 @@ from engine.store.journal import Journal
 from engine.teams.board import MOVABLE
 from engine.teams.desk import Teams
 from engine.teams.errors import TeamError
+from engine.teams.files import VersionTaken, off_loop, read_version, unrecorded, write_version
 from engine.tools.base import FunctionTool, Tool, ToolContext, ToolError
 
 TEAM_TOOLS = ("team_board", "move_card", "hand_off", "team_read", "team_write")
@@ -93,16 +95,14 @@ def team_tools(teams: Teams, journal: Journal) -> list[Tool]:
 
     async def version_of(name: str, path: str, target: Path) -> int:
         """The newest version of a team file: its newest row, or a kept version written after it unrecorded."""
-        version = await journal.read(lambda c: store.read_artifact_version(c, name, path))
-        while await asyncio.to_thread(_kept(target, version + 1).is_file):
-            version += 1
-        return version
+        recorded = await journal.read(lambda c: store.read_artifact_version(c, name, path))
+        return await off_loop(lambda: unrecorded(target, recorded))
 
     async def read(ctx: ToolContext, args: ReadArgs) -> str:
         name = team(ctx)
         target = _inside(teams.workspace(name), args.path)
         version = await version_of(name, args.path, target)
-        text = await asyncio.to_thread(_read_version, target, version)  # off the loop
+        text = await off_loop(lambda: read_version(target, version))
         if text is None:
             raise ToolError(f"no team file {args.path!r} yet (write it with team_write, base_version 0)")
         return f"[version {version}]\n" + text
@@ -119,8 +119,12 @@ def team_tools(teams: Teams, journal: Journal) -> list[Tool]:
                 )
             version = current + 1
             digest = hashlib.sha256(args.content.encode()).hexdigest()
-            # Off the event loop: a hung disk or share stalls this call, not the office.
-            await asyncio.to_thread(_write_versions, args.content, _kept(target, version), target)
+            # Off the event loop: a hung disk or share stalls this call, not the office (engine/teams/files.py).
+            abandoned = threading.Event()
+            try:
+                await off_loop(lambda: write_version(args.content, target, version, abandoned), abandoned)
+            except VersionTaken as exc:
+                raise ToolError(f"stale: {args.path} {exc}; read it with team_read and write again") from None
             await journal.write(
                 store.insert_artifact(name, args.path, version, digest, ctx.employee_id, ctx.task_id, _now(teams))
             )
@@ -227,29 +231,3 @@ def _inside(root: Path, relative: str) -> Path:
 
 def _now(teams: Teams) -> str:
     return teams.now()
-
-
-def _kept(target: Path, version: int) -> Path:
-    return target.parent / ".versions" / f"{target.name}.v{version}"
-
-
-def _read_version(target: Path, version: int) -> str | None:
-    """The text of a team file's `version` (its kept copy; the newest copy for files kept before versions were),
-    None when there is none."""
-    if version == 0:
-        return None
-    for path in (_kept(target, version), target):
-        if path.is_file():
-            return path.read_text(encoding="utf-8", errors="replace")
-    return None
-
-
-def _write_versions(content: str, kept: Path, target: Path) -> None:
-    """The version kept, then the newest copy, each written whole to a temporary file and renamed over."""
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    for path, temporary in (
-        (kept, kept.with_name(f"{kept.name}.tmp")),
-        (target, kept.with_name(f"{kept.name}.newest.tmp")),
-    ):
-        temporary.write_text(content, encoding="utf-8")
-        temporary.replace(path)

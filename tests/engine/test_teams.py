@@ -550,7 +550,7 @@ async def test_a_team_file_write_that_hangs_stalls_its_own_call_not_the_office(
     write_text = Path.write_text
 
     def hung_disk(self: Path, *args: Any, **kwargs: Any) -> int:
-        if self.name.startswith("launch.md"):  # the version kept and the newest copy
+        if self.name.startswith("launch.md"):  # the one file written: kept, then renamed to the newest copy
             on_loop.append(threading.get_ident() == loop_thread)
             writing.set()
             if not on_loop[-1]:
@@ -570,9 +570,53 @@ async def test_a_team_file_write_that_hangs_stalls_its_own_call_not_the_office(
     disk_back.set()
     await working
     assert answered and not written_meanwhile  # the loop kept turning while the write waited
-    assert on_loop == [False, False]  # both writes off the loop
+    assert on_loop == [False]  # written off the loop
     kept = target.parent / ".versions" / "launch.md.v1"
     assert [await asyncio.to_thread(p.read_text) for p in (kept, target)] == ["v1", "v1"]
+
+
+async def test_a_team_write_given_up_on_never_lands_later_and_keeps_no_one_waiting(
+    make_office: OfficeFactory, write_brief: BriefWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stalled team_write was reported timed out, yet its thread (the default executor's) wrote the file
+    later, over a newer version, and Ctrl-C waited for it. Now the thread is a daemon of its own, and a write
+    given up on finds itself abandoned when the disk comes back and removes its temporary file."""
+    import threading
+
+    writing, disk_back = threading.Event(), threading.Event()
+    write_text = Path.write_text
+    stalled: list[threading.Thread] = []
+
+    def hung_disk(self: Path, *args: Any, **kwargs: Any) -> int:
+        if args and args[0] == "stalled":
+            stalled.append(threading.current_thread())
+            writing.set()
+            disk_back.wait()
+        return write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", hung_disk)
+    office = await make_office(ScriptedModel())
+    _lead, writer = await _team(office, write_brief, size=2)
+    workspace = office.teams.workspace("studio")
+    tools = {t.spec.name: t for t in team_tools(office.teams, office.journal)}
+    ctx = ToolContext(employee_id=writer, task_id="t", workspace=workspace)
+    late = asyncio.create_task(
+        tools["team_write"].run(ctx, {"path": "launch.md", "content": "stalled", "base_version": 0})
+    )
+    await asyncio.to_thread(writing.wait)
+    late.cancel()  # as its timeout (or Ctrl-C) gives up on it
+    with pytest.raises(asyncio.CancelledError):
+        await late
+    assert [t.daemon for t in stalled] == [True]  # the process exits without waiting for the hung disk
+    newer = await tools["team_write"].run(ctx, {"path": "launch.md", "content": "newer", "base_version": 0})
+    assert newer == "wrote launch.md version 1"
+
+    disk_back.set()
+    await asyncio.to_thread(stalled[0].join)
+    assert await tools["team_read"].run(ctx, {"path": "launch.md"}) == "[version 1]\nnewer"
+    assert (workspace / "launch.md").read_text() == "newer"
+    assert sorted(p.name for p in (workspace / ".versions").iterdir()) == ["launch.md.v1"]
+    assert (workspace / ".versions" / "launch.md.v1").read_text() == "newer"
 
 
 class _Descending:
