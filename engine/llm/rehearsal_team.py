@@ -2,7 +2,8 @@
 workspace, so the next card's owner finds it there (the board queues that card once this one is done).
 
 A card's task says what it builds on and what it delivers, one line each (engine.teams.desk): `Builds on:
-sprint/brief.md` and `Deliverable: sprint/writer.md`. Nothing here is guessed from a task's other words.
+sprints/launch-3/brief.md` and `Deliverable: sprints/launch-3/writer.md`. Nothing here is guessed from a task's
+other words.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 
 from engine.clock import Clock
@@ -14,6 +15,7 @@ from engine.store.writer import Op
 from engine.tools.base import AfterCrash, CrashCheck, Interrupted
 
 SHOWN_ARGUMENTS = 200  # of an interrupted call's arguments, in its task's reason (a whole draft was 2.4 KB)
+SHOWN_VALUE = 60  # of one long argument (a draft's `content`); short ones (a path, a version) are shown whole
 log = logging.getLogger(__name__)
 
 
@@ -49,7 +51,7 @@ async def recover(
                 log.info("task %s: the interrupted %s was checked: %s", task_id, tool, check.result)
                 changed.append(task_id)
                 continue
-            shown = clip(arguments or "", SHOWN_ARGUMENTS)
+            shown = shown_arguments(arguments)
             reason = (
                 f"Headcount stopped while {tool} was running ({shown}); it may or may not have happened. "
                 "Check, then tell me whether it happened or should be retried."
@@ -67,6 +69,24 @@ async def recover(
         changed.append(task_id)
     # An intent whose task was not running (already parked by an earlier recovery) stays as is.
     return changed
+
+
+def shown_arguments(arguments: str | None) -> str:
+    """An interrupted call's arguments for the owner: the short ones first and whole (which file, which
+    version), each long one clipped with its length; text that is no JSON object is clipped as it is."""
+    try:
+        values = json.loads(arguments or "")
+    except json.JSONDecodeError:
+        values = None
+    if not isinstance(values, dict):
+        return clip(arguments or "", SHOWN_ARGUMENTS)
+    shown = {name: json.dumps(value, ensure_ascii=False) for name, value in values.items()}
+    parts = []
+    for name, text in sorted(shown.items(), key=lambda item: len(item[1]) > SHOWN_VALUE):  # stable: short first
+        if len(text) > SHOWN_VALUE:
+            text = f"{clip(text, SHOWN_VALUE)} ({len(str(values[name])):,} characters)"
+        parts.append(f"{name}={text}")
+    return ", ".join(parts)
 
 
 async def _check(after_crash: AfterCrash | None, step: Interrupted) -> CrashCheck | None:

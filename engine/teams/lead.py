@@ -21,7 +21,16 @@ from engine.store.teams import CardRecord, SprintRecord
 from engine.store.writer import Op
 from engine.teams.board import CLOSED
 from engine.teams.errors import TeamError
-from engine.teams.plan import Member, Plan, PlannedTask, check_plan, find_member, working_day
+from engine.teams.plan import (
+    Member,
+    Plan,
+    PlannedTask,
+    check_plan,
+    find_member,
+    place,
+    sprint_folder,
+    working_day,
+)
 
 AuditOps = Callable[[str, Mapping[str, Any], str | None], list[Op]]
 
@@ -29,11 +38,13 @@ AuditOps = Callable[[str, Mapping[str, Any], str | None], list[Op]]
 def plan_cards(
     plan: Plan, sprint: SprintRecord, members: Sequence[Member], ids: IdSource, now: str
 ) -> list[CardRecord]:
-    """The sprint's cards for a checked plan (every owner is on the team), none queued yet.
+    """The sprint's cards for a checked plan (every owner is on the team), none queued yet, each deliverable
+    placed in the sprint's own folder (engine.teams.plan.place).
 
     Each is dated a microsecond after the one before, in the plan's order: cards are read back by date, then
     id, and ids are no order at all (random ones, or `card_10` before `card_9`)."""
     start = datetime.fromisoformat(now)
+    folder = sprint_folder(sprint.id, sprint.goal)
     return [
         CardRecord(
             id=ids.new("card"),
@@ -44,7 +55,7 @@ def plan_cards(
             body=t.body or t.title,
             owner_id=find_member(members, t.owner).id,  # type: ignore[union-attr]
             depends_on=json.dumps(t.depends_on),
-            deliverable=t.deliverable,
+            deliverable=place(t.deliverable, folder),
             due=t.due.isoformat(),
             task_id=None,
             moved_to=None,

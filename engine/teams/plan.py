@@ -23,7 +23,9 @@ class PlannedTask(BaseModel):
     owner: str = Field(description="the team member's id or name")
     body: str = ""
     depends_on: list[str] = Field(default_factory=list)
-    deliverable: str = Field("", description="a file in the team workspace, e.g. drafts/launch.md")
+    deliverable: str = Field(
+        "", description="a file in the sprint's own folder of the team workspace, e.g. launch.md or drafts/launch.md"
+    )
     due: date
     tools: list[str] = Field(default_factory=list, description="tools the owner needs for it")
 
@@ -96,6 +98,25 @@ def in_workspace(path: str) -> bool:
     return "\\" not in path and all(p and not p.startswith(".") for p in parts)
 
 
+SPRINTS = "sprints"  # each sprint's deliverables live in a folder of their own under this one
+
+
+def sprint_folder(sprint_id: str, goal: str) -> str:
+    """The workspace folder of one sprint's deliverables, named for its goal and unique by its id:
+    `sprints/spring-newsletter-3` (two sprints of a team never write over each other's files)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", goal.lower()).strip("-")[:40].strip("-") or "sprint"
+    suffix = re.sub(r"[^A-Za-z0-9_-]+", "-", sprint_id.removeprefix("sprint_"))
+    return f"{SPRINTS}/{slug}-{suffix}"
+
+
+def place(deliverable: str, folder: str) -> str:
+    """A planned deliverable inside its sprint's folder: a plan names paths relative to it (`brief.md`); one
+    already inside it (an edited plan's, read back from its cards) stays as it is."""
+    if not deliverable or deliverable.startswith(folder + "/"):
+        return deliverable
+    return f"{folder}/{deliverable}"
+
+
 def find_member(members: Sequence[Member], who: str) -> Member | None:
     lowered = who.strip().lower()
     return next((m for m in members if m.id == who or m.name.lower() == lowered or m.role == who), None)
@@ -137,7 +158,7 @@ def rehearsal_plan(goal: str, lead: Member, members: Sequence[Member], starts: d
             title=f"Brief for: {goal}"[:200],
             owner=lead.id,
             body=f"Write the brief for the sprint goal: {goal}. Say what each part needs.",
-            deliverable="sprint/brief.md",
+            deliverable="brief.md",
             due=working_day(lead, starts, starts, ends),
         )
     ]
@@ -149,7 +170,7 @@ def rehearsal_plan(goal: str, lead: Member, members: Sequence[Member], starts: d
                 owner=member.id,
                 body=f"Do the {member.title.lower()} part of: {goal}. Build on the brief.",
                 depends_on=["brief"],
-                deliverable=f"sprint/{member.role}.md",
+                deliverable=f"{member.role}.md",
                 due=working_day(member, middle, starts, ends),
             )
         )
@@ -160,7 +181,7 @@ def rehearsal_plan(goal: str, lead: Member, members: Sequence[Member], starts: d
             owner=lead.id,
             body=f"Review every part of: {goal}, and put the final version together.",
             depends_on=[t.key for t in tasks[1:]] or ["brief"],
-            deliverable="sprint/final.md",
+            deliverable="final.md",
             due=last,
         )
     )
@@ -188,6 +209,7 @@ def planning_prompt(goal: str, members: Sequence[Member], starts: date, ends: da
         f"Plan a sprint for the goal: {goal}\nIt runs from {starts} to {ends}. The team:\n{team}\n\n"
         "Split the goal into tasks, each owned by one member who has the tools it needs, with the keys of the "
         "tasks it depends on (no cycles), a deliverable file and a due date inside the sprint on a day its owner "
-        "works. "
+        "works. Deliverable paths are relative to the sprint's own folder of the team workspace (e.g. brief.md), "
+        "which the office makes for each sprint so that no two sprints write over each other's files. "
         f"Answer with one JSON object only, matching this schema:\n{schema}"
     )

@@ -2,6 +2,11 @@
 
 `team_write` is optimistic: it names the version it read (`base_version`, 0 for a new file), and a
 write based on a stale version is refused with the current one, so the employee reads it and retries.
+
+Each version is kept whole beside the newest copy (`.versions/NAME.vN`, made by a rename: never half a file)
+before its row is recorded. A kept version with no row (Headcount stopped between the two) is still that
+version: the file was written, so team_read shows it and team_write builds on it, whatever the owner later
+answers about the interrupted call.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import threading
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +24,7 @@ from engine.store.journal import Journal
 from engine.teams.board import MOVABLE
 from engine.teams.desk import Teams
 from engine.teams.errors import TeamError
+from engine.teams.files import VersionTaken, off_loop, read_version, unrecorded, write_version
 from engine.tools.base import FunctionTool, Tool, ToolContext, ToolError
 
 TEAM_TOOLS = ("team_board", "move_card", "hand_off", "team_read", "team_write")
@@ -86,20 +93,25 @@ def team_tools(teams: Teams, journal: Journal) -> list[Tool]:
             raise ToolError(str(exc)) from None
         return f"handed off to {args.to} as {task.id}"
 
+    async def version_of(name: str, path: str, target: Path) -> int:
+        """The newest version of a team file: its newest row, or a kept version written after it unrecorded."""
+        recorded = await journal.read(lambda c: store.read_artifact_version(c, name, path))
+        return await off_loop(lambda: unrecorded(target, recorded))
+
     async def read(ctx: ToolContext, args: ReadArgs) -> str:
         name = team(ctx)
         target = _inside(teams.workspace(name), args.path)
-        version = await journal.read(lambda c: store.read_artifact_version(c, name, args.path))
-        if version == 0 or not target.is_file():
+        version = await version_of(name, args.path, target)
+        text = await off_loop(lambda: read_version(target, version))
+        if text is None:
             raise ToolError(f"no team file {args.path!r} yet (write it with team_write, base_version 0)")
-        text = await asyncio.to_thread(target.read_text, encoding="utf-8", errors="replace")  # off the loop
         return f"[version {version}]\n" + text
 
     async def write(ctx: ToolContext, args: TeamWriteArgs) -> str:
         name = team(ctx)
         target = _inside(teams.workspace(name), args.path)
         async with lock:
-            current = await journal.read(lambda c: store.read_artifact_version(c, name, args.path))
+            current = await version_of(name, args.path, target)
             if args.base_version != current:
                 raise ToolError(
                     f"stale: {args.path} is at version {current}, not {args.base_version}; "
@@ -107,10 +119,12 @@ def team_tools(teams: Teams, journal: Journal) -> list[Tool]:
                 )
             version = current + 1
             digest = hashlib.sha256(args.content.encode()).hexdigest()
-            kept = target.parent / ".versions" / f"{target.name}.v{version}"
-            # Off the event loop: a hung disk or share stalls this call (its timeout, Ctrl-C still work), not the
-            # office. Every version is kept beside the newest.
-            await asyncio.to_thread(_write_versions, args.content, kept, target)
+            # Off the event loop: a hung disk or share stalls this call, not the office (engine/teams/files.py).
+            abandoned = threading.Event()
+            try:
+                await off_loop(lambda: write_version(args.content, target, version, abandoned), abandoned)
+            except VersionTaken as exc:
+                raise ToolError(f"stale: {args.path} {exc}; read it with team_read and write again") from None
             await journal.write(
                 store.insert_artifact(name, args.path, version, digest, ctx.employee_id, ctx.task_id, _now(teams))
             )
@@ -208,8 +222,8 @@ def lead_tools(teams: Teams) -> list[Tool]:
 
 
 def _inside(root: Path, relative: str) -> Path:
-    target = (root / relative).resolve()
-    if root.resolve() not in target.parents or target.name.startswith("."):
+    root, target = root.resolve(), (root / relative).resolve()
+    if root not in target.parents or any(p.startswith(".") for p in target.relative_to(root).parts):
         raise ToolError(f"{relative!r} is outside the team workspace")
     target.parent.mkdir(parents=True, exist_ok=True)
     return target
@@ -217,9 +231,3 @@ def _inside(root: Path, relative: str) -> Path:
 
 def _now(teams: Teams) -> str:
     return teams.now()
-
-
-def _write_versions(content: str, kept: Path, target: Path) -> None:
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    kept.write_text(content, encoding="utf-8")
-    target.write_text(content, encoding="utf-8")

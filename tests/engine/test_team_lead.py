@@ -15,7 +15,7 @@ from engine.llm.types import Message, ModelReply, Price, ToolSchema
 from engine.store import writes
 from engine.store.audit import read_page
 from engine.teams import TeamError
-from engine.teams.plan import Plan, PlannedTask
+from engine.teams.plan import Plan, PlannedTask, sprint_folder
 from engine.testing import FunctionModel, ScriptedModel, call, say
 from tests.engine.conftest import BriefWriter, OfficeFactory
 from tests.engine.test_teams import MONDAY_9, _team, rehearse
@@ -255,3 +255,29 @@ async def test_the_lead_unsticks_a_card_with_its_own_tools(
     assert {c.record.title for c in await office.teams.board("studio")} >= {"Outline", "Write out"}
     await office.teams.advance()  # the halves start a fresh count: not escalated again at once
     assert len([t for t in await office.journal.tasks() if t.title.startswith("Unstick")]) == 1
+
+
+async def test_a_real_leads_deliverables_are_placed_in_each_sprints_own_folder(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """A real lead names the same files in every plan (sprint/final.md): each sprint's land in its own folder,
+    told so in the planning prompt; an edited plan read back from its cards keeps them there, not nested."""
+    plan = {"tasks": [{"key": "a", "title": "Ship it", "owner": "Writer", "due": "2026-01-06",
+                       "deliverable": "sprint/final.md"}]}  # fmt: skip
+
+    def reply(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> ModelReply:
+        return ModelReply(text=json.dumps(plan), tool_calls=(), model="gpt-test")
+
+    model = FunctionModel(reply)
+    office = await make_office(model, clock=FakeClock(MONDAY_9))
+    await _team(office, write_brief, size=2, model=PRICED)
+    spring = await office.teams.plan_sprint("studio", "Spring newsletter", days=3)
+    summer = await office.teams.plan_sprint("studio", "Summer sale", days=3)
+    assert "relative to the sprint's own folder" in str(model.requests[0].messages[-1]["content"])
+    paths = [p.cards[0].deliverable for p in (spring, summer)]
+    assert paths == [f"{sprint_folder(p.sprint.id, p.sprint.goal)}/sprint/final.md" for p in (spring, summer)]
+    assert paths[0] != paths[1] and paths[0].startswith("sprints/spring-newsletter-")
+
+    _, shown = await office.teams.plan_of(spring.sprint.id)
+    edited = await office.teams.edit_plan(spring.sprint.id, shown)
+    assert [c.deliverable for c in edited] == [paths[0]]

@@ -21,8 +21,10 @@ from engine.office import Office
 from engine.store import teams as team_store
 from engine.store.audit import read_page
 from engine.teams import Member, PlannedTask, TeamError, check_plan, find_cycle
-from engine.teams.plan import Plan
+from engine.teams.plan import Plan, sprint_folder
+from engine.teams.tools import team_tools
 from engine.testing import FunctionModel, ScriptedModel, call, say
+from engine.tools.base import ToolContext, ToolError
 from tests.engine.conftest import BriefWriter, OfficeFactory
 
 MONDAY_9 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -462,10 +464,11 @@ async def test_in_rehearsal_each_card_builds_on_the_team_files_before_it(
     office = await make_office(FunctionModel(rehearse), clock=clock)
     lead, writer, designer = await _team(office, write_brief, size=3)
     workspace = office.teams.workspace("studio")
-    (workspace / "sprint").mkdir(parents=True)
-    (workspace / "sprint" / "writer.md").write_text("an older draft\n")  # the writer's file exists already
-    await office.journal.write(team_store.insert_artifact("studio", "sprint/writer.md", 1, "x", lead, None, "t"))
     proposal = await office.teams.plan_sprint("studio", "Launch the spring newsletter", days=2)
+    folder = sprint_folder(proposal.sprint.id, proposal.sprint.goal)
+    (workspace / folder).mkdir(parents=True)
+    (workspace / folder / "writer.md").write_text("an older draft\n")  # the writer's file exists already
+    await office.journal.write(team_store.insert_artifact("studio", f"{folder}/writer.md", 1, "x", lead, None, "t"))
     await office.teams.approve(proposal.sprint.id)
     await _sprint_run(office, clock, hours=6)
     await _assert_sprint_done(office, proposal.sprint.id)
@@ -474,9 +477,11 @@ async def test_in_rehearsal_each_card_builds_on_the_team_files_before_it(
         path: version
         for path, version, _, _ in await office.journal.read(lambda c: team_store.read_artifacts(c, "studio"))
     }
-    assert files == {"sprint/brief.md": 1, "sprint/writer.md": 2, "sprint/designer.md": 1, "sprint/final.md": 1}
+    assert files == {f"{folder}/brief.md": 1, f"{folder}/writer.md": 2, f"{folder}/designer.md": 1,
+                     f"{folder}/final.md": 1}  # fmt: skip
     tasks = {t.employee_id: t for t in await office.journal.tasks() if t.title.startswith(("Writer", "Designer"))}
-    assert "Builds on: sprint/brief.md" in tasks[writer].body and "Deliverable: sprint/writer.md" in tasks[writer].body
+    assert f"Builds on: {folder}/brief.md" in tasks[writer].body
+    assert f"Deliverable: {folder}/writer.md" in tasks[writer].body
     steps = await office.journal.steps(task_id=tasks[writer].id)
     assert [s.tool for s in steps if s.kind == "tool"] == [
         "list_files",
@@ -486,10 +491,49 @@ async def test_in_rehearsal_each_card_builds_on_the_team_files_before_it(
         "team_write",
         "save_note",
     ]  # the second write: on version 1, which the first (on 0) was told is the newest
-    assert "Built on sprint/brief.md:" in (workspace / "sprint" / "writer.md").read_text()
-    shipped = (workspace / "sprint" / "final.md").read_text()
-    assert "Built on sprint/writer.md:" in shipped and "Built on sprint/designer.md:" in shipped
+    assert f"Built on {folder}/brief.md:" in (workspace / folder / "writer.md").read_text()
+    shipped = (workspace / folder / "final.md").read_text()
+    assert f"Built on {folder}/writer.md:" in shipped and f"Built on {folder}/designer.md:" in shipped
     assert designer in {t.employee_id for t in tasks.values()}
+
+
+async def test_two_sprints_of_one_team_keep_their_files_apart(
+    make_office: OfficeFactory, write_brief: BriefWriter
+) -> None:
+    """Every rehearsal plan named sprint/brief.md and sprint/final.md: a second sprint's cards read the first's
+    brief and every write after the first was stale ("sprint/brief.md is at version 4, not 0"). Each sprint's
+    deliverables now live in a folder of its own; an older sprint's files stay where they were, readable."""
+    clock = FakeClock(MONDAY_9)
+    office = await make_office(FunctionModel(rehearse), clock=clock)
+    lead, writer = await _team(office, write_brief, size=2)
+    workspace = office.teams.workspace("studio")
+    (workspace / "sprint").mkdir(parents=True)
+    (workspace / "sprint" / "brief.md").write_text("an old sprint's brief\n")  # written before this fix
+    await office.journal.write(team_store.insert_artifact("studio", "sprint/brief.md", 4, "x", lead, None, "t"))
+    await office.teams.set_setting("studio", "auto_approve", "1")
+    spring = (await office.teams.plan_sprint("studio", "Spring newsletter", days=2)).sprint
+    summer = (await office.teams.plan_sprint("studio", "Summer sale", days=2)).sprint
+    await _sprint_run(office, clock, hours=6)
+
+    folders = {s.id: sprint_folder(s.id, s.goal) for s in (spring, summer)}
+    assert folders[spring.id].startswith("sprints/spring-newsletter-") and len(set(folders.values())) == 2
+    files = {p: v for p, v, _, _ in await office.journal.read(lambda c: team_store.read_artifacts(c, "studio"))}
+    assert files == {"sprint/brief.md": 4} | {f"{f}/{n}.md": 1 for f in folders.values() for n in ("brief", "writer",
+                                                                                                 "final")}  # fmt: skip
+    tasks = await office.journal.tasks()
+    assert all(t.status == "done" for t in tasks), [(t.title, t.status, t.reason) for t in tasks]
+    for sprint in (spring, summer):
+        folder = folders[sprint.id]
+        part = next(t for t in tasks if t.title == f"Writer: {sprint.goal}")
+        assert f"Builds on: {folder}/brief.md" in part.body and f"Deliverable: {folder}/writer.md" in part.body
+        assert f"Built on {folder}/brief.md:" in (workspace / folder / "writer.md").read_text()
+        assert sprint.goal in (workspace / folder / "brief.md").read_text()
+    results = [s.result or "" for t in tasks for s in await office.journal.steps(task_id=t.id) if s.kind == "tool"]
+    assert not [r for r in results if "stale" in r]
+    assert (workspace / "sprint" / "brief.md").read_text() == "an old sprint's brief\n"
+    read = next(t for t in team_tools(office.teams, office.journal) if t.spec.name == "team_read")
+    ctx = ToolContext(employee_id=writer, task_id="t", workspace=workspace)
+    assert await read.run(ctx, {"path": "sprint/brief.md"}) == "[version 4]\nan old sprint's brief\n"
 
 
 async def test_a_team_file_write_that_hangs_stalls_its_own_call_not_the_office(
@@ -506,7 +550,7 @@ async def test_a_team_file_write_that_hangs_stalls_its_own_call_not_the_office(
     write_text = Path.write_text
 
     def hung_disk(self: Path, *args: Any, **kwargs: Any) -> int:
-        if self.name.startswith("launch.md"):  # the version kept and the newest copy
+        if self.name.startswith("launch.md"):  # the one file written: kept, then renamed to the newest copy
             on_loop.append(threading.get_ident() == loop_thread)
             writing.set()
             if not on_loop[-1]:
@@ -526,9 +570,53 @@ async def test_a_team_file_write_that_hangs_stalls_its_own_call_not_the_office(
     disk_back.set()
     await working
     assert answered and not written_meanwhile  # the loop kept turning while the write waited
-    assert on_loop == [False, False]  # both writes off the loop
+    assert on_loop == [False]  # written off the loop
     kept = target.parent / ".versions" / "launch.md.v1"
     assert [await asyncio.to_thread(p.read_text) for p in (kept, target)] == ["v1", "v1"]
+
+
+async def test_a_team_write_given_up_on_never_lands_later_and_keeps_no_one_waiting(
+    make_office: OfficeFactory, write_brief: BriefWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stalled team_write was reported timed out, yet its thread (the default executor's) wrote the file
+    later, over a newer version, and Ctrl-C waited for it. Now the thread is a daemon of its own, and a write
+    given up on finds itself abandoned when the disk comes back and removes its temporary file."""
+    import threading
+
+    writing, disk_back = threading.Event(), threading.Event()
+    write_text = Path.write_text
+    stalled: list[threading.Thread] = []
+
+    def hung_disk(self: Path, *args: Any, **kwargs: Any) -> int:
+        if args and args[0] == "stalled":
+            stalled.append(threading.current_thread())
+            writing.set()
+            disk_back.wait()
+        return write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", hung_disk)
+    office = await make_office(ScriptedModel())
+    _lead, writer = await _team(office, write_brief, size=2)
+    workspace = office.teams.workspace("studio")
+    tools = {t.spec.name: t for t in team_tools(office.teams, office.journal)}
+    ctx = ToolContext(employee_id=writer, task_id="t", workspace=workspace)
+    late = asyncio.create_task(
+        tools["team_write"].run(ctx, {"path": "launch.md", "content": "stalled", "base_version": 0})
+    )
+    await asyncio.to_thread(writing.wait)
+    late.cancel()  # as its timeout (or Ctrl-C) gives up on it
+    with pytest.raises(asyncio.CancelledError):
+        await late
+    assert [t.daemon for t in stalled] == [True]  # the process exits without waiting for the hung disk
+    newer = await tools["team_write"].run(ctx, {"path": "launch.md", "content": "newer", "base_version": 0})
+    assert newer == "wrote launch.md version 1"
+
+    disk_back.set()
+    await asyncio.to_thread(stalled[0].join)
+    assert await tools["team_read"].run(ctx, {"path": "launch.md"}) == "[version 1]\nnewer"
+    assert (workspace / "launch.md").read_text() == "newer"
+    assert sorted(p.name for p in (workspace / ".versions").iterdir()) == ["launch.md.v1"]
+    assert (workspace / ".versions" / "launch.md.v1").read_text() == "newer"
 
 
 class _Descending:
@@ -550,3 +638,47 @@ async def test_a_plan_reads_back_in_the_order_the_lead_wrote_it(
     proposal = await office.teams.plan_sprint("studio", "Launch", days=3)
     _, plan = await office.teams.plan_of(proposal.sprint.id)
     assert [t.key for t in plan.tasks] == ["brief", "part1", "part2", "ship"]  # `sprint show`, the window's editor
+
+
+async def test_a_team_write_cut_short_by_a_crash_names_its_file_and_stays_readable(
+    make_office: OfficeFactory, write_brief: BriefWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Headcount stopped inside team_write after the file was written, before its version was recorded. The
+    owner's question showed 200 characters of the draft and not which file; once answered "it happened", the
+    team was told there was no such file. The question now names the path and version whole, the draft cut;
+    the file written is its version, readable, and the next write builds on it."""
+    draft = "Spring words for everyone. " * 80  # 2 KB, before the path in the call's arguments
+    insert_artifact = team_store.insert_artifact
+
+    def dies(*args: Any, **kwargs: Any) -> Any:  # the process "dies" between the file and its row
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(team_store, "insert_artifact", dies)
+    model = ScriptedModel(call("team_write", content=draft, path="drafts/launch.md", base_version=0))
+    office = await make_office(model)
+    _lead, writer = await _team(office, write_brief, size=2)
+    task = await office.assign(writer, "Draft the launch words")
+    await office.run(until_idle=True)
+    await office.close()
+    monkeypatch.setattr(team_store, "insert_artifact", insert_artifact)
+
+    office = await make_office(ScriptedModel(say("written")))
+    await office.run(until_idle=True)
+    parked = await office.journal.task(task.id)
+    assert parked is not None and parked.status == "uncertain"
+    assert 'team_write was running (path="drafts/launch.md", base_version=0, content="Spring words' in parked.reason
+    assert "(2,160 characters)" in parked.reason and len(parked.reason) < 400
+    await office.resolve(task.id, happened=True)
+    await office.run(until_idle=True)
+    assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
+
+    tools = {t.spec.name: t for t in team_tools(office.teams, office.journal)}
+    ctx = ToolContext(employee_id=writer, task_id="t", workspace=office.teams.workspace("studio"))
+    assert await tools["team_read"].run(ctx, {"path": "drafts/launch.md"}) == "[version 1]\n" + draft
+    with pytest.raises(ToolError, match=r"stale: drafts/launch\.md is at version 1, not 0"):
+        await tools["team_write"].run(ctx, {"path": "drafts/launch.md", "content": "late", "base_version": 0})
+    written = await tools["team_write"].run(ctx, {"path": "drafts/launch.md", "content": "v2", "base_version": 1})
+    assert written == "wrote drafts/launch.md version 2"
+    assert await tools["team_read"].run(ctx, {"path": "drafts/launch.md"}) == "[version 2]\nv2"
+    with pytest.raises(ToolError, match="outside the team workspace"):  # the kept versions are not team files
+        await tools["team_write"].run(ctx, {"path": "drafts/.versions/launch.md.v3", "content": "x", "base_version": 0})
