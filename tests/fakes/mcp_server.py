@@ -14,7 +14,7 @@ import asyncio
 import os
 import socket
 import sys
-import time
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,7 +55,7 @@ def big(size: int) -> str:
 
 async def hang() -> str:
     """Never answers, and holds up the whole server meanwhile (as a server that does one thing at a time)."""
-    time.sleep(3600)  # noqa: ASYNC251  (on purpose: nothing else is served while it sleeps)
+    threading.Event().wait()  # no clock: an event nobody sets blocks the loop (nothing else is served) until killed
     return "woke"
 
 
