@@ -164,37 +164,31 @@ def keyring_check(home: Path) -> Check:
     if backend is not None:
         return Check(name="keyring", status="ok", summary=f"OS keyring ({type(backend).__name__})")
     path = home / FILE_NAME
-    details = {"file": str(path)}
     where = f"no OS keyring found: keys go to the encrypted file {path}"
+
+    def line(status: Status, said: str, fix: str) -> Check:
+        return Check(name="keyring", status=status, summary=where + said, fix=fix, details={"file": str(path)})
+
     unreadable = _key_file_problem(path)
     if unreadable is not None:
-        return Check(name="keyring", status="problem", summary=f"{where}, but {unreadable}", fix=_KEY_FILE_FIX,
-                     details=details)  # fmt: skip
+        return line("problem", f", but {unreadable}", _KEY_FILE_FIX)
     if not path.is_file() and (home / PLAIN_NAME).is_file() and not passphrase_for(path):
-        return Check(
-            name="keyring",
-            status="warn",
-            summary=f"{where}; the keys an older Headcount kept in {home / PLAIN_NAME} move there once it has a "
-            "passphrase, and cannot be used before",
-            fix=f"run `headcount key list` in a terminal to choose one (or set {PASSPHRASE_ENV} for a headless run)",
-            details=details,
+        return line(
+            "warn",
+            f"; the keys an older Headcount kept in {home / PLAIN_NAME} move there once it has a passphrase, "
+            "and cannot be used before",
+            f"run `headcount key list` in a terminal to choose one (or set {PASSPHRASE_ENV} for a headless run)",
         )
     if path.is_file() and not passphrase_for(path):
-        return Check(
-            name="keyring",
-            status="ok",
-            summary=f"{where}, locked here: the keys in it were not checked",
-            fix=f"to check them, give its passphrase: {PASSPHRASE_ENV}=... headcount doctor",
-            details=details,
+        return line(
+            "ok",
+            ", locked here: the keys in it were not checked",
+            f"to check them, give its passphrase: {PASSPHRASE_ENV}=... headcount doctor",
         )
-    return Check(
-        name="keyring",
-        status="ok",
-        summary=f"{where}, opened with your passphrase",
-        fix=(
-            f"commands that use keys ask for the passphrase in a terminal; a headless run gives it in {PASSPHRASE_ENV}"
-        ),
-        details=details,
+    return line(
+        "ok",
+        ", opened with your passphrase",
+        f"commands that use keys ask for the passphrase in a terminal; a headless run gives it in {PASSPHRASE_ENV}",
     )
 
 

@@ -265,13 +265,7 @@ class Guardrails:
         raise Parked("waiting", f"waiting for the owner to approve {spec.qualified_name}", "awaiting_approval")
 
     def tool_settle_ops(
-        self,
-        work: TaskWork,
-        call: ToolCall,
-        spec: ToolSpec | None,
-        arguments: dict[str, Any],
-        status: str,
-        result: str,
+        self, work: TaskWork, call: ToolCall, spec: ToolSpec | None, arguments: dict[str, Any], status: str, result: str
     ) -> Sequence[Op]:
         if self.audit is None:
             return ()

@@ -377,7 +377,8 @@ class _Run:
         work = self.work
         # The model is told what the journal keeps (a crash's replay tells it the same): never a stored secret
         # a tool or a server's error happened to quote.
-        self.messages.append({"role": "tool", "tool_call_id": call.id, "content": self.loop._redact(result)})
+        masked = self.loop._redact(result)
+        self.messages.append({"role": "tool", "tool_call_id": call.id, "content": masked})
         self.loop._bus.publish(
             StepFinished(
                 employee_id=work.employee_id,
@@ -386,7 +387,7 @@ class _Run:
                 kind="tool",
                 tool=name,
                 status=status,
-                summary=self.loop._redact(result[:1000])[:200],  # masked before it is cut: never half a key
+                summary=masked[:200],  # masked before it is cut: never half a key
             )
         )
 

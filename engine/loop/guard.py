@@ -46,13 +46,7 @@ class Guard(Protocol):
         ...
 
     def tool_settle_ops(
-        self,
-        work: TaskWork,
-        call: ToolCall,
-        spec: ToolSpec | None,
-        arguments: dict[str, Any],
-        status: str,
-        result: str,
+        self, work: TaskWork, call: ToolCall, spec: ToolSpec | None, arguments: dict[str, Any], status: str, result: str
     ) -> Sequence[Op]:
         """Extra writes committed atomically with the tool step's result (spend, audit). `spec` is None for a
         tool not on the employee's belt (refused before anything ran)."""
@@ -83,12 +77,6 @@ class OpenGuard:
         return arguments
 
     def tool_settle_ops(
-        self,
-        work: TaskWork,
-        call: ToolCall,
-        spec: ToolSpec | None,
-        arguments: dict[str, Any],
-        status: str,
-        result: str,
+        self, work: TaskWork, call: ToolCall, spec: ToolSpec | None, arguments: dict[str, Any], status: str, result: str
     ) -> Sequence[Op]:
         return ()

@@ -248,27 +248,25 @@ class Scheduler:
         settles, so the watcher also wakes at the next day's start (it waited for an hour's heartbeat).
         """
         seen: frozenset[tuple[str, str]] | None = None
-        with contextlib.suppress(asyncio.CancelledError):
-            while True:
-                await self._settled_or_new_day()
-                self._settled.clear()
-                days = self._ledger.days(self._clock.now()) if self._ledger is not None else None
-                if days is None or days != seen:
-                    await self.retry_parked_over_budget()
-                    seen = days
-
-    async def _settled_or_new_day(self) -> None:
-        if self._ledger is None:
-            await self._settled.wait()
-            return
-        now = self._clock.now()
-        settled = asyncio.ensure_future(self._settled.wait())
-        midnight = asyncio.ensure_future(self._clock.sleep((self._ledger.next_day(now) - now).total_seconds()))
+        midnights = asyncio.ensure_future(self._new_days())
         try:
-            await asyncio.wait({settled, midnight}, return_when=asyncio.FIRST_COMPLETED)
+            with contextlib.suppress(asyncio.CancelledError):
+                while True:
+                    await self._settled.wait()
+                    self._settled.clear()
+                    days = self._ledger.days(self._clock.now()) if self._ledger is not None else None
+                    if days is None or days != seen:
+                        await self.retry_parked_over_budget()
+                        seen = days
         finally:
-            settled.cancel()
-            midnight.cancel()
+            midnights.cancel()
+
+    async def _new_days(self) -> None:
+        """Wake the watcher as each budget day begins: one timer for the day, nothing per model step."""
+        while self._ledger is not None:
+            now = self._clock.now()
+            await self._clock.sleep((self._ledger.next_day(now) - now).total_seconds())
+            self._settled.set()
 
     async def retry_parked_over_budget(self, employee_id: str | None = None) -> int:
         """Requeue tasks parked over budget whose budget day has changed since; how many.

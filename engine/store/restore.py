@@ -26,16 +26,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from engine.store.audit import ANCHOR_KEY
 from engine.store.backups import BEFORE_RESTORE, CORE_TABLES, KEEP, Staged, examine, prune, stage
 from engine.store.compare import same_content
-from engine.store.db import MIGRATIONS
+from engine.store.reading import head_revision, known_revisions
 from engine.store.schema import metadata
-
-if TYPE_CHECKING:
-    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +101,9 @@ def check_backup(path: Path) -> str:
     if row is None or missing:
         raise RestoreError(f"{path} is not a Headcount database (missing {', '.join(sorted(missing)) or 'a version'})")
     revision = str(row[0])
-    from alembic.script import ScriptDirectory  # a third of a second: only when restoring
-
-    scripts = ScriptDirectory.from_config(_config())
-    if revision not in {r.revision for r in scripts.walk_revisions()}:
+    if revision not in known_revisions():  # the migrations' file names: no Alembic to load
         raise RestoreError(f"{path} was written by a newer version of Headcount (schema {revision}); update first")
-    if revision == scripts.get_current_head() and (absent := set(metadata.tables) - tables):
+    if revision == head_revision() and (absent := set(metadata.tables) - tables):
         raise RestoreError(f"{path} is not a whole Headcount database (missing {', '.join(sorted(absent))})")
     return revision
 
@@ -360,11 +354,3 @@ def _copy_database(source: Path, dest_path: Path) -> None:
         src.close()
     with contextlib.suppress(OSError), dest_path.open("rb+") as handle:
         os.fsync(handle.fileno())  # on disk before it replaces the database
-
-
-def _config() -> Config:
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return config

@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import closing
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,34 +20,9 @@ from engine.store import restore as restore_module
 from engine.store.backups import BEFORE_RESTORE, KEEP, MANUAL, damaged_advice, list_backups, take_backup
 from engine.store.db import open_database
 from engine.store.restore import Restored, restore_database
+from tests.engine.test_backups import SUNDAY_0300, _database, _put, _settings, headcount
 
-ROOT = Path(__file__).resolve().parents[2]
-SUNDAY_0300 = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
-
-
-def headcount(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`headcount ARGS` in a process of its own, as the owner runs it."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADCOUNT_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-m", "app.launcher", *args], capture_output=True, text=True, env=env, timeout=180
-    )
-
-
-def _database(home: Path) -> Path:
-    path = home / "headcount.db"
-    open_database(path, home / "backups").dispose()
-    return path
-
-
-def _settings(path: Path) -> dict[str, str]:
-    with closing(sqlite3.connect(path)) as conn:
-        return dict(conn.execute("SELECT key, value FROM settings").fetchall())
-
-
-def _put(path: Path, key: str, value: str) -> None:
-    with closing(sqlite3.connect(path)) as conn, conn:
-        conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (key, value))
 
 
 # --- over an empty or foreign database -------------------------------------------------------------------
@@ -137,7 +112,7 @@ def test_no_write_another_process_commits_while_restoring_is_lost(headcount_home
     assert writer.stdout is not None
     acknowledged = [writer.stdout.readline().strip()]  # it writes: wait for its first commit
     try:
-        restore = headcount(headcount_home, "restore", str(saved))
+        restore = headcount(headcount_home, "restore", str(saved), ok=False)
         assert restore.returncode == 0, restore.stderr
         # A few more after the restore: a connection opened before it must write into the restored data.
         acknowledged += [writer.stdout.readline().strip() for _ in range(3)]
