@@ -146,7 +146,7 @@ async def _grant(office: Office, args: argparse.Namespace) -> int:
 
 async def _revoke(office: Office, args: argparse.Namespace) -> int:
     app = await grant(office, await _app_granted(office, args.app), args.employee, allow=False)
-    print(f"Took '{app.name}' back from {args.employee}; their next task goes without it.")
+    print(f"Took '{app.name}' back from {args.employee}; from their next call on, they go without it.")
     return 0
 
 

@@ -11,9 +11,10 @@ import pytest
 from engine.apps.accounts import AppConfig, grant, save_app
 from engine.apps.calendar import CalDav, CalendarError, CreateArgs
 from engine.clock import FakeClock
+from engine.llm.types import Message, ModelReply, ToolSchema
 from engine.office import Office
 from engine.secrets import MemoryKeyring, Secrets
-from engine.testing import ScriptedModel, call, say
+from engine.testing import FunctionModel, ScriptedModel, call, say
 from tests.engine.conftest import BriefWriter, OfficeFactory
 from tests.fakes.radicale_server import Radicale, radicale
 
@@ -65,7 +66,11 @@ def test_events_free_busy_and_bad_passwords(server: Radicale) -> None:
 
 
 async def _office(
-    make_office: OfficeFactory, write_brief: BriefWriter, server: Radicale, model: ScriptedModel, calendar: str
+    make_office: OfficeFactory,
+    write_brief: BriefWriter,
+    server: Radicale,
+    model: ScriptedModel | FunctionModel,
+    calendar: str,
 ) -> tuple[Office, str]:
     app, _ = account(server, "ann", calendar)
     office = await make_office(model)
@@ -120,6 +125,36 @@ async def test_the_granted_assistant_books_a_meeting_and_an_outsider_invitation_
     steps = await office.journal.steps(task_id=task.id)
     assert not any("ann-pass-1" in f"{s.arguments} {s.result} {s.error}" for s in steps)
     model.assert_complete()
+
+
+async def test_an_app_taken_back_mid_task_stops_at_the_next_call(
+    make_office: OfficeFactory, write_brief: BriefWriter, server: Radicale, memory_keyring: MemoryKeyring
+) -> None:
+    """Revoking is read from the database before each call: the task under way loses the app at once."""
+    office: Office | None = None
+    day = {"start": "2026-12-07T00:00:00+00:00", "end": "2026-12-08T00:00:00+00:00"}
+
+    async def reply(messages: list[Message], tools: list[ToolSchema]) -> ModelReply:
+        results = [m for m in messages if m["role"] == "tool"]
+        if not results:
+            return call("calendar_list", **day)
+        if len(results) == 1:
+            assert office is not None
+            await grant(office, "cal", "Ada", allow=False)  # the owner takes it back while Ada works
+            return call("calendar_create", summary="Review", start="2026-12-07T09:00:00+00:00",
+                        end="2026-12-07T10:00:00+00:00")  # fmt: skip
+        return say("Could not book it.")
+
+    model = FunctionModel(reply)
+    office, url = await _office(make_office, write_brief, server, model, "revoked")
+    task = await office.assign("Ada", "Book the review on Monday morning")
+    await office.run(until_idle=True)
+    listed, refused = [str(m["content"]) for m in model.requests[-1].messages if m["role"] == "tool"]
+    assert "Events from 2026-12-07T00:00:00+00:00" in listed
+    assert refused.startswith("error: the owner took the calendar app 'cal' back from you")
+    cal = CalDav(AppConfig(name="cal", kind="calendar", url=url, user="ann"), server.users["ann"])
+    assert cal.events(MONDAY, MONDAY + dt.timedelta(days=1)) == []  # the call never reached the server
+    assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
 
 
 def test_stored_config_has_no_password(tmp_path: Path) -> None:

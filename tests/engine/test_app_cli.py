@@ -124,6 +124,9 @@ def test_revoking_what_was_never_granted_and_a_grant_of_someone_let_go(
         kept = {**json.loads(value), "granted": sorted([ada, *json.loads(value)["granted"]])}
         conn.execute("UPDATE settings SET value = ? WHERE key = 'app:work'", (json.dumps(kept),))
     assert ada in json.loads(owner("connections", "--no-check", "--json")[1])[0]["granted"]
-    assert owner("revoke", "work", ada)[:2] == (0, f"Took 'work' back from {ada}; their next task goes without it.\n")
+    assert owner("revoke", "work", ada)[:2] == (
+        0,
+        f"Took 'work' back from {ada}; from their next call on, they go without it.\n",
+    )
     assert json.loads(owner("connections", "--no-check", "--json")[1])[0]["granted"] == ["Ben"]
     assert revokes() == 1

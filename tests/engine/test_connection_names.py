@@ -81,7 +81,10 @@ def test_an_office_holding_a_clash_names_each_by_its_kind(owner: Owner, headcoun
     assert code == 1 and "'work' is an MCP server" in err
     code, _, err, _ = owner("grant", "github:work", "Ada")
     assert (code, err) == (1, "headcount: no GitHub account 'work' is connected (see `headcount connections`)\n")
-    assert owner("revoke", "calendar:work", "Ada")[1] == "Took 'work' back from Ada; their next task goes without it.\n"
+    assert (
+        owner("revoke", "calendar:work", "Ada")[1]
+        == "Took 'work' back from Ada; from their next call on, they go without it.\n"
+    )
 
     code, _, err, _ = owner("disconnect", "work")
     assert code == 1
