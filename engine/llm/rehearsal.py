@@ -195,7 +195,11 @@ def _plan(brief: Brief, turn: _Turn, offered: dict[str, dict[str, Any]]) -> list
         keywords=" ".join(words[:4]) or topic(task),
         path=draft_path,
     )
-    steps += calendar_steps(task, turn.results, offered, topic(task))  # look at the day, then book a free hour
+
+    def listed(arguments: dict[str, Any]) -> str | None:
+        return turn.by_call.get(("calendar_list", _canonical(arguments)))
+
+    steps += calendar_steps(task, listed, offered, topic(task))  # look at the day, then book a free hour
     mail_planned = "read_inbox" in offered  # then the email tools follow their own plan (mail_steps)
     extras = [n for n in _extra_tools(task, offered) if not (mail_planned and n in EMAIL_TOOLS)]
     for name in extras[:MAX_EXTRA_TOOLS]:

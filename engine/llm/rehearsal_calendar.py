@@ -1,49 +1,81 @@
 """How the rehearsal model books a meeting, as a careful assistant would: look at the day, then take a free hour.
 
-The day is the first ISO date in the task (a real model reads it there too: no date is in the prompt),
-else a fixed one; the rehearsal model never reads the clock. Attendees are the addresses in the task.
+The day is the first ISO date in the task (a real model reads it there too: no date is in the prompt).
+A task with no date is booked as soon as it can be: the rehearsal model never reads the clock, so it
+lists today's calendar first (calendar_list's `Now:` line says what day and time it is where the employee
+works) and takes the first free working hour still ahead today, else lists tomorrow and takes the first
+one there. Attendees are the addresses in the task.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
-FIXED_DAY = dt.date(2026, 1, 5)
 WORK_HOURS = range(9, 17)  # a meeting starts on the hour, 09:00 to 16:00 where the employee works
 _BOOKING = re.compile(r"\b(book|meeting|meet|schedule|appointment|invite|call with|calendar)\b", re.IGNORECASE)
 _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _ZONE = re.compile(r"^Now: .* in (\S+) \(UTC", re.MULTILINE)  # calendar_list's first line
+_NOW = re.compile(r"^Now: \w+ (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) in ", re.MULTILINE)
+# The result of a calendar_list call with these arguments, if it was made (the rehearsal's turn knows).
+Listed = Callable[[dict[str, Any]], str | None]
 
 
 def wants_booking(task: str) -> bool:
     return bool(_BOOKING.search(task))
 
 
-def day_of(task: str) -> dt.date:
+def day_of(task: str) -> dt.date | None:
+    """The first ISO date written in the task, if any."""
     for found in _DATE.findall(task):
         try:
             return dt.date.fromisoformat(found)
         except ValueError:
             continue
-    return FIXED_DAY
+    return None
 
 
-def calendar_steps(
-    task: str, results: dict[str, str], offered: dict[str, Any], title: str
-) -> list[tuple[str, dict[str, Any]]]:
+def now_of(listing: str) -> dt.datetime | None:
+    """The time where the employee works, as calendar_list's `Now:` line says it."""
+    found = _NOW.search(listing)
+    if found is None:
+        return None
+    return dt.datetime.fromisoformat(found.group(1)).replace(tzinfo=zone_of(listing))
+
+
+def calendar_steps(task: str, listed: Listed, offered: dict[str, Any], title: str) -> list[tuple[str, dict[str, Any]]]:
     """calendar_list for the day, then calendar_create at its first free working hour (if any)."""
     if "calendar_create" not in offered or not wants_booking(task):
         return []
     day = day_of(task)
-    steps: list[tuple[str, dict[str, Any]]] = []
-    if "calendar_list" in offered:
-        steps.append(("calendar_list", {"start": day.isoformat()}))  # the whole day, where the employee works
-        if "calendar_list" not in results:
-            return steps  # book only once the day has been seen
-    slot = free_hour(day, results.get("calendar_list", ""))
+    if "calendar_list" not in offered:  # booked blind: only on a day the task names
+        return _booked([], free_hour(day, "") if day is not None else None, task, title)
+    if day is not None:
+        steps: list[tuple[str, dict[str, Any]]] = [("calendar_list", {"start": day.isoformat()})]
+        listing = listed(steps[0][1])  # the whole day, where the employee works
+        slot = free_hour(day, listing) if listing is not None else None
+    else:
+        steps = [("calendar_list", {})]  # today, where the employee works: its first line says when that is
+        listing = listed({})
+        now = now_of(listing) if listing is not None else None
+        if listing is None or now is None:
+            return steps
+        slot = free_hour(now.date(), listing, after=now)
+        if slot is None:
+            tomorrow = {"start": (now.date() + dt.timedelta(days=1)).isoformat()}
+            steps.append(("calendar_list", tomorrow))
+            ahead = listed(tomorrow)
+            slot = free_hour(now.date() + dt.timedelta(days=1), ahead) if ahead is not None else None
+    return _booked(steps, slot, task, title)
+
+
+def _booked(
+    steps: list[tuple[str, dict[str, Any]]], slot: dt.datetime | None, task: str, title: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """`steps`, then calendar_create for an hour from `slot` when there is one."""
     if slot is None:
         return steps
     arguments: dict[str, Any] = {
@@ -70,8 +102,9 @@ def zone_of(listing: str) -> dt.tzinfo:
         return dt.UTC
 
 
-def free_hour(day: dt.date, listing: str) -> dt.datetime | None:
-    """The first working hour of `day`, where the employee works, that overlaps nothing in the `Busy:` line."""
+def free_hour(day: dt.date, listing: str, *, after: dt.datetime | None = None) -> dt.datetime | None:
+    """The first working hour of `day`, where the employee works, that overlaps nothing in the `Busy:` line
+    (and starts no earlier than `after`)."""
     zone = zone_of(listing)
     spans: list[tuple[dt.datetime, dt.datetime]] = []
     for line in listing.splitlines():
@@ -84,6 +117,8 @@ def free_hour(day: dt.date, listing: str) -> dt.datetime | None:
                     continue
     for hour in WORK_HOURS:
         slot = dt.datetime.combine(day, dt.time(hour), zone)
+        if after is not None and slot < after:
+            continue
         if not any(s < slot + dt.timedelta(hours=1) and slot < e for s, e in spans if s.tzinfo and e.tzinfo):
             return slot
     return None

@@ -9,6 +9,7 @@ from pathlib import Path
 from engine.apps.accounts import AppConfig, grant, read_apps, save_app
 from engine.apps.calendar import CalDav, CreateArgs
 from engine.apps.plane import equip
+from engine.clock import FakeClock
 from engine.llm.client import LiteLLMClient
 from engine.llm.rehearsal_calendar import calendar_steps, free_hour
 from engine.office import Office
@@ -33,8 +34,35 @@ def test_rehearsal_books_working_hours_where_the_employee_works() -> None:
     assert first is not None and first.isoformat() == "2026-12-07T09:00:00-08:00"
     later = free_hour(DAY.date(), now + "Busy: 2026-12-07T17:00:00+00:00 to 2026-12-07T18:00:00+00:00")
     assert later is not None and later.isoformat() == "2026-12-07T10:00:00-08:00"
-    steps = calendar_steps("Book a meeting on 2026-12-07", {}, {"calendar_list": {}, "calendar_create": {}}, "Plan")
+    steps = calendar_steps("Book a meeting on 2026-12-07", lambda _: None, TOOLS, "Plan")
     assert steps == [("calendar_list", {"start": "2026-12-07"})]  # the day where the employee works
+
+
+TOOLS: dict[str, object] = {"calendar_list": {}, "calendar_create": {}}
+
+
+def test_with_no_date_in_the_task_the_rehearsal_books_the_first_free_hour_ahead() -> None:
+    """No date in the task: today's listing says what time it is where the employee works (the rehearsal model
+    never reads a clock); an hour still ahead today is taken, else tomorrow is listed and its first free hour."""
+    listings: dict[str, str] = {}
+
+    def listed(arguments: dict[str, object]) -> str | None:
+        return listings.get(str(arguments.get("start", "today")))
+
+    task = "Book a call with bob@example.com about the launch"
+    assert calendar_steps(task, listed, TOOLS, "Launch") == [("calendar_list", {})]
+    listings["today"] = "Now: Tuesday 2026-12-08 10:20 in Europe/Paris (UTC+01:00)\nBusy: nothing, all free"
+    *_, (tool, booked) = calendar_steps(task, listed, TOOLS, "Launch")
+    assert (tool, booked["start"], booked["attendees"]) == ("calendar_create", "2026-12-08T11:00:00+01:00", [
+        "bob@example.com"])  # fmt: skip
+    listings["today"] = (
+        "Now: Tuesday 2026-12-08 15:20 in Europe/Paris (UTC+01:00)\n"
+        "Busy: 2026-12-08T15:00:00+00:00 to 2026-12-08T16:00:00+00:00"  # 16:00 to 17:00 in Paris: the day is full
+    )
+    assert calendar_steps(task, listed, TOOLS, "Launch")[-1] == ("calendar_list", {"start": "2026-12-09"})
+    listings["2026-12-09"] = "Now: Tuesday 2026-12-08 15:20 in Europe/Paris (UTC+01:00)\nBusy: nothing, all free"
+    *_, (tool, booked) = calendar_steps(task, listed, TOOLS, "Launch")
+    assert (tool, booked["start"]) == ("calendar_create", "2026-12-09T09:00:00+01:00")
 
 
 async def test_the_assistant_books_a_free_hour_and_the_marketer_sees_no_github(
@@ -49,7 +77,8 @@ async def test_the_assistant_books_a_free_hour_and_the_marketer_sees_no_github(
         cal = CalDav(app, "ann-pass-1")
         cal.save("standup", CreateArgs(summary="Stand-up", start="2026-12-07T09:00:00+00:00",
                                        end="2026-12-07T10:00:00+00:00"))  # fmt: skip
-        office = await Office.open(Home.resolve(headcount_home), model=LiteLLMClient())  # no key: rehearsal
+        clock = FakeClock(DAY.replace(hour=8, minute=30))  # Monday morning
+        office = await Office.open(Home.resolve(headcount_home), model=LiteLLMClient(), clock=clock)  # rehearsal
         try:
             await office.set_domains(("example.com",))
             Secrets().set(app.secret_key, "ann-pass-1")
@@ -73,6 +102,11 @@ async def test_the_assistant_books_a_free_hour_and_the_marketer_sees_no_github(
             assert (booked[0]["summary"], booked[0]["start"]) == ("Stand-up", "2026-12-07T09:00:00+00:00")
             (meeting,) = booked[1:]
             assert meeting["start"] == "2026-12-07T10:00:00+00:00" and meeting["attendees"] == "bob@example.com"
+
+            await office.assign("Pat", "Book a call with carol@example.com to review the launch")  # no date: today
+            await office.run(until_idle=True)
+            review = cal.events(DAY, DAY + dt.timedelta(days=1))[-1]
+            assert (review["start"], review["attendees"]) == ("2026-12-07T11:00:00+00:00", "carol@example.com")
 
             apps = await office.journal.read(read_apps)
             belt = equip(apps, max_.id, office.employees[max_.id].belt, Secrets().get)
