@@ -356,6 +356,11 @@ class _Run:
         except Parked:  # a tool may park its task (ask_owner); only idempotent ones may: no intent is journaled
             raise
         except TimeoutError:
+            if not spec.idempotent:  # stopped part-way, it may have taken effect: the owner says, as after a crash
+                doubt = (
+                    f"{call.name} timed out after {spec.timeout_s:g} s and was stopped; it may or may not have done it"
+                )
+                return "uncertain", f"error: {doubt}", doubt
             return "failed", f"error: {call.name} timed out after {spec.timeout_s:g} s", "timeout"
         except ValidationError as exc:
             return "failed", f"error: {describe_validation_error(exc)}", "invalid arguments"

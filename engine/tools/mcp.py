@@ -28,7 +28,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from engine.redaction import redact
-from engine.tools.base import MAX_RESULT_CHARS, ToolContext, ToolError, ToolSpec, cap_result
+from engine.tools.base import MAX_RESULT_CHARS, MaybeDone, ToolContext, ToolError, ToolSpec, cap_result
 from engine.tools.mcp_config import START_TIMEOUT_S, McpServerConfig, McpStartError, Secret
 from engine.tools.names import local_names
 from engine.tools.risk import hints_from_mcp, risk_from_hints
@@ -86,9 +86,12 @@ class McpConnection:
     async def call(self, tool: str, arguments: dict[str, Any], *, retry_safe: bool) -> mcp_types.CallToolResult:
         """Call one of its tools. Raises McpStartError, or ToolError with a message for the model.
 
-        `retry_safe`: the call may be sent again when the server died under it (a read-only tool).
+        `retry_safe`: the call may be sent again when the server died under it (a read-only tool). One that is
+        not and was cut short (a timeout, the server gone) raises MaybeDone: it may have taken effect, so its task
+        parks for the owner (`headcount resolve`) instead of the model trying it again on a guess.
         """
-        doubt = "" if retry_safe else "; it may or may not have done it: check before you try again"
+        failed = ToolError if retry_safe else MaybeDone
+        doubt = "" if retry_safe else "; it may or may not have done it"
         for attempt in (1, 2):
             await self.start()
             run = self._run
@@ -100,10 +103,15 @@ class McpConnection:
                 # Many servers do one thing at a time: one hung call would hold every later one up to its timeout.
                 await self._drop(run)
                 name, limit = self.config.name, self.config.timeout_s
-                raise ToolError(
+                then = (  # the model reads a ToolError; the owner reads a MaybeDone, as its parked task's reason
+                    f"It starts afresh on your next call; if {tool} needs longer, ask the owner to connect '{name}' "
+                    "again with a larger --timeout."
+                    if retry_safe
+                    else f"If {tool} needs longer, connect '{name}' again with a larger --timeout."
+                )
+                raise failed(
                     f"the MCP server '{name}' did not answer {tool} within {limit:g} s (its --timeout), so it was "
-                    f"stopped{doubt}. It starts afresh on your next call; if {tool} needs longer, ask the owner to "
-                    f"connect '{name}' again with a larger --timeout."
+                    f"stopped{doubt}. {then}"
                 ) from None
             except asyncio.CancelledError:
                 run.open = False  # cut short from outside (the office stopping): its answer would never be read
@@ -118,10 +126,8 @@ class McpConnection:
             run.open = False  # it went away under the call: the next start replaces it
             if not (retry_safe and attempt == 1):
                 break
-        raise ToolError(
-            f"the MCP server '{self.config.name}' stopped while running {tool}{doubt}. "
-            "It starts again on your next call."
-        )
+        then = "It starts again on your next call." if retry_safe else "It starts again when it is next needed."
+        raise failed(f"the MCP server '{self.config.name}' stopped while running {tool}{doubt}. {then}")
 
     async def until_gone(self) -> None:
         """Return once the running server has gone away (stopped, killed, hung up), or at once if none runs."""

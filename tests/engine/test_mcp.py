@@ -204,6 +204,33 @@ async def test_a_hung_call_stops_its_server_and_the_next_call_gets_a_fresh_one(
     model.assert_complete()
 
 
+async def test_a_write_cut_short_parks_its_task_as_uncertain_and_is_never_tried_again_on_a_guess(
+    make_office: OfficeFactory, write_brief: BriefWriter, tmp_path: Path
+) -> None:
+    """A write that did not answer in time may have happened (here it did): the task parks as uncertain for the
+    owner, the model is not asked what to do next (it would try again), and the owner's answer settles it."""
+    notes = tmp_path / "notes.txt"
+    model = ScriptedModel(call("note_then_hang", text="pay the landlord"), say("paid"))
+    office = await make_office(model)
+    await connect(office, fake("fake", "--hang-write", "--notes", str(notes), timeout_s=2))
+    await hire(office, write_brief(tools=["mcp:fake.note_then_hang"]))
+    task = await office.assign("Ada", "Pay the landlord")
+    await office.run(until_idle=True)
+    parked = await office.journal.task(task.id)
+    assert parked is not None and parked.status == "uncertain", parked
+    assert (
+        "did not answer note_then_hang within 2 s" in parked.reason and "may or may not have done it" in parked.reason
+    )
+    assert len(model.requests) == 1 and notes.read_text() == "pay the landlord\n"  # once, not again
+    (step,) = [s for s in await office.journal.steps(task_id=task.id) if s.kind == "tool"]
+    assert step.status == "uncertain"
+    await office.resolve(task.id, happened=True)
+    await office.run(until_idle=True)
+    assert (await office.journal.task(task.id)).status == "done"  # type: ignore[union-attr]
+    assert notes.read_text() == "pay the landlord\n"
+    model.assert_complete()
+
+
 async def test_a_tool_runs_by_the_name_connect_shows_and_a_servers_own_name_is_never_shadowed(
     make_office: OfficeFactory, write_brief: BriefWriter
 ) -> None:

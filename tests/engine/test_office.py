@@ -110,6 +110,26 @@ async def test_a_hanging_tool_times_out(make_office: OfficeFactory, write_brief:
     assert "timed out after 0.05 s" in result["content"]
 
 
+async def test_a_write_that_times_out_parks_as_uncertain(make_office: OfficeFactory, write_brief: BriefWriter) -> None:
+    """A tool that may change the world and is stopped at its timeout may have done it: the owner decides."""
+    never = asyncio.Event()
+
+    async def hang(ctx: ToolContext, args: Wait) -> str:
+        await never.wait()
+        return "unreachable"
+
+    tool = FunctionTool("post", "Posts", Wait, hang, risk="internal_write", idempotent=False, timeout_s=0.05)
+    model = ScriptedModel(call("post"))
+    office = await make_office(model, tools=[tool])
+    await _hire(office, write_brief(tools=["post"]))
+    await office.assign("ada", "Post it")
+    await office.run(until_idle=True)
+    (task,) = await office.journal.tasks()
+    assert (task.status, task.reason) == ("uncertain", "post timed out after 0.05 s and was stopped; it may or may "
+                                          "not have done it")  # fmt: skip
+    model.assert_complete()  # the model was not asked again
+
+
 async def test_a_provider_that_keeps_failing_parks_the_task(
     make_office: OfficeFactory, write_brief: BriefWriter
 ) -> None:

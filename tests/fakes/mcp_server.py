@@ -2,7 +2,8 @@
 
 Run over stdio: `python tests/fakes/mcp_server.py`. Over streamable HTTP on a socket the test
 bound and listens on already (so there is nothing to wait for): `--http-fd FD`.
-`--notes FILE` is where `add_note` appends; `--hang` adds a tool that never answers;
+`--notes FILE` is where `add_note` appends; `--hang` adds a tool that never answers (`--hang-write`: one that writes
+a note first);
 `--chatty` prints FAKE_TOKEN on stderr at start;
 `--odd-names` adds tools named `get.file`, `get_file` and `9lives`.
 """
@@ -59,6 +60,15 @@ async def hang() -> str:
     return "woke"
 
 
+def note_then_hang(text: str) -> str:
+    """Appends a line to the notes file, then never answers: a write that took effect and was never confirmed."""
+    if notes is not None:
+        with notes.open("a", encoding="utf-8") as stream:
+            stream.write(text + "\n")
+    threading.Event().wait()
+    return "woke"
+
+
 @server.tool(annotations=READ_ONLY)
 def token_length() -> str:
     """How long FAKE_TOKEN is (never the token itself)."""
@@ -104,6 +114,7 @@ def main() -> None:
     parser.add_argument("--notes", type=Path)
     parser.add_argument("--http-fd", type=int)
     parser.add_argument("--hang", action="store_true", help="also offer `hang`")
+    parser.add_argument("--hang-write", action="store_true", help="also offer `note_then_hang` (a local write)")
     parser.add_argument("--odd-names", action="store_true", help="also offer get.file, get_file and 9lives")
     parser.add_argument("--chatty", action="store_true", help="print FAKE_TOKEN on stderr first, as debug output")
     args = parser.parse_args()
@@ -112,6 +123,8 @@ def main() -> None:
         print(f"debug: starting with token {os.environ.get('FAKE_TOKEN', '')}", file=sys.stderr, flush=True)
     if args.hang:
         server.tool(annotations=READ_ONLY)(hang)
+    if args.hang_write:
+        server.tool(annotations=LOCAL_WRITE)(note_then_hang)
     if args.odd_names:  # names a brief cannot write as they are, one of them clashing with a plain one
         for odd in ("get.file", "get_file", "9lives"):
             server.add_tool(called(odd), name=odd, description=f"Says {odd} was called.", annotations=READ_ONLY)
