@@ -258,7 +258,7 @@ async def _with_office(
     setup_logging(home.logs)
     if args.command == "run":  # after the office's own imports, which would otherwise share the GIL with it
         _load_model_library()
-    office = await Office.open(home, reading=reading)
+    office = await Office.open(home, reading=reading, notice=_say_on_stderr)
     terminated = _stop_on_sigterm() if args.command == "run" else None
     try:
         return await handler(office, args)
@@ -268,6 +268,10 @@ async def _with_office(
         return 128 + signal.SIGTERM  # `kill PID`: stopped as Ctrl-C stops it, its work back in the queue
     finally:
         await office.close()
+
+
+def _say_on_stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 def _stop_on_sigterm() -> asyncio.Event | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -155,19 +155,21 @@ class Office:
         guard: Guard | None = None,
         colocate_writer: bool = True,
         reading: bool = False,
+        notice: Callable[[str], None] | None = None,
     ) -> Office:
         """Open the office in `home`.
 
         `guard` replaces the guardrails (tests of the bare loop); `colocate_writer=False` for the
         desktop app, whose loop thread also renders (see Writer). `reading=True` is for commands that
         only show what is stored: the keyring (a third of a second) is not read, since only what is
-        written needs its keys redacted.
+        written needs its keys redacted. `notice` hears, in the owner's words, of a database upgrade as it
+        starts and ends.
         """
         try:
             clock = clock or default_clock()
         except ValueError as exc:
             raise OfficeError(str(exc)) from None
-        engine = await asyncio.to_thread(open_database, home.database, home.backups, clock=clock)
+        engine = await asyncio.to_thread(open_database, home.database, home.backups, clock=clock, notice=notice)
         writer = Writer(engine, colocate=colocate_writer)
         writer.start()
         if model is None:

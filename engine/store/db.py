@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -73,11 +74,19 @@ def _migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def open_database(path: Path, backups: Path, *, busy_ms: int = 5000, clock: Clock | None = None) -> Engine:
+def open_database(
+    path: Path,
+    backups: Path,
+    *,
+    busy_ms: int = 5000,
+    clock: Clock | None = None,
+    notice: Callable[[str], None] | None = None,
+) -> Engine:
     """Open (or create) the database and bring its schema to the latest revision.
 
     A database that already holds data is backed up before any migration touches it; when that
-    backup cannot be written, nothing is migrated.
+    backup cannot be written, nothing is migrated. `notice` is told, in the owner's words, when an
+    upgrade starts and ends (a large office takes a while: a command must not seem to hang).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_file() and path.stat().st_size == 0:
@@ -96,10 +105,20 @@ def open_database(path: Path, backups: Path, *, busy_ms: int = 5000, clock: Cloc
         if current != head:
             with engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA quick_check").fetchone()  # never migrate a damaged file
+            saved: Path | None = None
             if current is not None or _has_tables(engine):
+                if notice is not None:
+                    mb = path.stat().st_size / 1e6
+                    size = f"{mb:,.0f} MB" if mb >= 1 else "under 1 MB"
+                    notice(
+                        f"Upgrading the office's database ({size}) for this version of Headcount: a copy is "
+                        f"kept in {backups} first. A large office takes a minute or two; please wait."
+                    )
                 saved = _backup_before_migrating(path, backups, (clock or SystemClock()).now())
                 log.info("backed up database to %s before migrating %s -> %s", saved, current, head)
             _migrate(engine)
+            if saved is not None and notice is not None:
+                notice(f"Upgraded; the copy from before is {saved}.")
     except (sqlite3.DatabaseError, DBAPIError) as exc:
         engine.dispose()
         raise StoreError(describe_sqlite_error(path, exc)) from None

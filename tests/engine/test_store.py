@@ -239,7 +239,8 @@ def test_migration_backs_up_existing_data_first(tmp_path: Path) -> None:
         conn.exec_driver_sql("INSERT INTO legacy VALUES ('precious')")
     engine.dispose()
 
-    engine = open_database(path, tmp_path / "backups")
+    said: list[str] = []
+    engine = open_database(path, tmp_path / "backups", notice=said.append)
     with engine.connect() as conn:
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
         assert conn.execute(select(Table("settings", settings.metadata))).all() == []
@@ -249,6 +250,12 @@ def test_migration_backs_up_existing_data_first(tmp_path: Path) -> None:
     assert len(backups) == 1
     with sqlite3.connect(backups[0]) as conn:
         assert conn.execute("SELECT v FROM legacy").fetchone() == ("precious",)
+    # The owner is told before the wait and after it (a command on a large office must not seem to hang).
+    assert said[0].startswith("Upgrading the office's database (") and "please wait" in said[0]
+    assert said[1:] == [f"Upgraded; the copy from before is {backups[0]}."]
+    said.clear()
+    open_database(path, tmp_path / "backups", notice=said.append).dispose()
+    assert said == []  # nothing to upgrade: nothing said
 
 
 def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
