@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine import cli_apps as apps_cli
+from engine import cli_input
 from engine.apps.accounts import holder, holders, name_free, qualified
 from engine.cli_email import add_parser as add_email_parser
 from engine.cli_email import connect_email, disconnect_email, email_rows
@@ -20,7 +21,7 @@ from engine.errors import invalid_input
 from engine.office import Office, OwnerError
 from engine.runlock import to_go_on
 from engine.tools.ask import answer
-from engine.tools.mcp_config import CALL_TIMEOUT_S, McpServerConfig, McpStartError
+from engine.tools.mcp_config import CALL_TIMEOUT_S, MAX_CALL_TIMEOUT_S, McpServerConfig, McpStartError
 from engine.tools.names import local_names, valid_name
 
 Handler = Callable[[Office, argparse.Namespace], Awaitable[int]]
@@ -45,7 +46,13 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     m.add_argument(
         "--header", action="append", default=[], metavar="NAME=KEY", help="an HTTP header from the keyring (repeatable)"
     )
-    m.add_argument("--timeout", type=float, default=CALL_TIMEOUT_S, metavar="SECONDS", help="per tool call")
+    m.add_argument(
+        "--timeout",
+        type=cli_input.seconds_up_to(MAX_CALL_TIMEOUT_S),
+        default=CALL_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"per tool call (default {CALL_TIMEOUT_S:g}, at most {MAX_CALL_TIMEOUT_S:g})",
+    )
     m.add_argument("--no-check", action="store_true", help="keep it without starting it once to list its tools")
     add_email_parser(kinds)  # `connect email NAME …` (engine.cli_email)
     apps_cli.add_kinds(kinds)  # calendar, github, google, microsoft (engine.cli_apps)
