@@ -57,7 +57,10 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     add_email_parser(kinds)  # `connect email NAME …` (engine.cli_email)
     apps_cli.add_kinds(kinds)  # calendar, github, google, microsoft (engine.cli_apps)
 
-    p = sub.add_parser("connections", help="connected MCP servers and email accounts, each tried once")
+    p = sub.add_parser(
+        "connections",
+        help="connected MCP servers, email accounts and apps, each tried once (exit 1 when one does not work)",
+    )
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-check", action="store_true", help="list them without starting them")
 
@@ -148,14 +151,17 @@ async def _connect(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _connections(office: Office, args: argparse.Namespace) -> int:
-    configs = await office.connections.configs()
-    checks = [_status(office, c, args.no_check) for c in configs.values()]
-    rows = await asyncio.gather(*checks)
-    mail = await email_rows(office, check=not args.no_check)
-    apps = await apps_cli.app_rows(office, not args.no_check)
+    """Every connection, each tried once and all at the same time, so dead servers cost the longest of their
+    timeouts, not the sum; shown in a stable order. Exit 1 when one that was tried does not work."""
+    rows, mail, apps = await asyncio.gather(
+        _server_rows(office, args.no_check),
+        email_rows(office, check=not args.no_check),
+        apps_cli.app_rows(office, not args.no_check),
+    )
+    failed = int(any(row["status"] == "error" for row in [*rows, *mail, *apps]))
     if args.json:
         print(json.dumps([*rows, *mail, *apps], indent=2))
-        return 0
+        return failed
     for app in apps:
         state = {"ok": "ok", "unchecked": "not checked"}.get(app["status"], f"does not work: {app['error']}")
         granted = ", ".join(app["granted"]) or "nobody yet"
@@ -176,7 +182,12 @@ async def _connections(office: Office, args: argparse.Namespace) -> int:
         else:
             state = f"does not work: {row['error']}"
         print(f"{row['name']:<14} {row['runs']}\n{'':<14} {state}")
-    return 0
+    return failed
+
+
+async def _server_rows(office: Office, skip: bool) -> list[dict[str, Any]]:
+    configs = await office.connections.configs()
+    return list(await asyncio.gather(*(_status(office, c, skip) for c in configs.values())))
 
 
 async def _status(office: Office, config: McpServerConfig, skip: bool) -> dict[str, Any]:
