@@ -186,20 +186,23 @@ async def disconnect_app(office: Office, name: str) -> bool:
 
 
 async def app_rows(office: Office, check: bool) -> list[dict[str, Any]]:
-    """A row per connected app for `connections`, each tried once unless `check` is False."""
+    """A row per connected app for `connections`, each tried once unless `check` is False: all at the same time
+    (each within its own timeout), in the order they are stored."""
     names = {e: s.record.name for e, s in office.employees.items()}
-    rows = []
-    for app in (await apps_of(office)).values():
-        row: dict[str, Any] = {"name": app.name, "kind": app.kind, "runs": app.describe(), "status": "unchecked",
-                               "granted": [names.get(e, e) for e in app.granted], "error": None}  # fmt: skip
-        if check:
-            try:
-                await try_app(office, app)
-                row["status"] = "ok"
-            except (CalendarError, GitHubError, OAuthError, OwnerError) as exc:
-                row["status"], row["error"] = "error", str(exc)
-        rows.append(row)
-    return rows
+    apps = (await apps_of(office)).values()
+    return list(await asyncio.gather(*(_app_row(office, app, names, check) for app in apps)))
+
+
+async def _app_row(office: Office, app: AppConfig, names: dict[str, str], check: bool) -> dict[str, Any]:
+    row: dict[str, Any] = {"name": app.name, "kind": app.kind, "runs": app.describe(), "status": "unchecked",
+                           "granted": [names.get(e, e) for e in app.granted], "error": None}  # fmt: skip
+    if check:
+        try:
+            await try_app(office, app)
+            row["status"] = "ok"
+        except (CalendarError, GitHubError, OAuthError, OwnerError) as exc:
+            row["status"], row["error"] = "error", str(exc)
+    return row
 
 
 async def try_app(office: Office, app: AppConfig) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine import cli_apps as apps_cli
+from engine import cli_input
 from engine.apps.accounts import holder, holders, name_free, qualified
 from engine.cli_email import add_parser as add_email_parser
 from engine.cli_email import connect_email, disconnect_email, email_rows
@@ -20,7 +21,7 @@ from engine.errors import invalid_input
 from engine.office import Office, OwnerError
 from engine.runlock import to_go_on
 from engine.tools.ask import answer
-from engine.tools.mcp_config import CALL_TIMEOUT_S, McpServerConfig, McpStartError
+from engine.tools.mcp_config import CALL_TIMEOUT_S, MAX_CALL_TIMEOUT_S, McpServerConfig, McpStartError
 from engine.tools.names import local_names, valid_name
 
 Handler = Callable[[Office, argparse.Namespace], Awaitable[int]]
@@ -45,12 +46,21 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     m.add_argument(
         "--header", action="append", default=[], metavar="NAME=KEY", help="an HTTP header from the keyring (repeatable)"
     )
-    m.add_argument("--timeout", type=float, default=CALL_TIMEOUT_S, metavar="SECONDS", help="per tool call")
+    m.add_argument(
+        "--timeout",
+        type=cli_input.seconds_up_to(MAX_CALL_TIMEOUT_S),
+        default=CALL_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"per tool call (default {CALL_TIMEOUT_S:g}, at most {MAX_CALL_TIMEOUT_S:g})",
+    )
     m.add_argument("--no-check", action="store_true", help="keep it without starting it once to list its tools")
     add_email_parser(kinds)  # `connect email NAME …` (engine.cli_email)
     apps_cli.add_kinds(kinds)  # calendar, github, google, microsoft (engine.cli_apps)
 
-    p = sub.add_parser("connections", help="connected MCP servers and email accounts, each tried once")
+    p = sub.add_parser(
+        "connections",
+        help="connected MCP servers, email accounts and apps, each tried once (exit 1 when one does not work)",
+    )
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-check", action="store_true", help="list them without starting them")
 
@@ -141,14 +151,17 @@ async def _connect(office: Office, args: argparse.Namespace) -> int:
 
 
 async def _connections(office: Office, args: argparse.Namespace) -> int:
-    configs = await office.connections.configs()
-    checks = [_status(office, c, args.no_check) for c in configs.values()]
-    rows = await asyncio.gather(*checks)
-    mail = await email_rows(office, check=not args.no_check)
-    apps = await apps_cli.app_rows(office, not args.no_check)
+    """Every connection, each tried once and all at the same time, so dead servers cost the longest of their
+    timeouts, not the sum; shown in a stable order. Exit 1 when one that was tried does not work."""
+    rows, mail, apps = await asyncio.gather(
+        _server_rows(office, args.no_check),
+        email_rows(office, check=not args.no_check),
+        apps_cli.app_rows(office, not args.no_check),
+    )
+    failed = int(any(row["status"] == "error" for row in [*rows, *mail, *apps]))
     if args.json:
         print(json.dumps([*rows, *mail, *apps], indent=2))
-        return 0
+        return failed
     for app in apps:
         state = {"ok": "ok", "unchecked": "not checked"}.get(app["status"], f"does not work: {app['error']}")
         granted = ", ".join(app["granted"]) or "nobody yet"
@@ -169,7 +182,12 @@ async def _connections(office: Office, args: argparse.Namespace) -> int:
         else:
             state = f"does not work: {row['error']}"
         print(f"{row['name']:<14} {row['runs']}\n{'':<14} {state}")
-    return 0
+    return failed
+
+
+async def _server_rows(office: Office, skip: bool) -> list[dict[str, Any]]:
+    configs = await office.connections.configs()
+    return list(await asyncio.gather(*(_status(office, c, skip) for c in configs.values())))
 
 
 async def _status(office: Office, config: McpServerConfig, skip: bool) -> dict[str, Any]:

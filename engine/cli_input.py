@@ -73,6 +73,22 @@ def seconds(text: str) -> float:
     return value
 
 
+def seconds_up_to(high: float) -> Callable[[str], float]:
+    """A timeout: seconds, more than 0 and at most `high`. Every refusal says the range, NaN's and infinity's too."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text.strip())
+        except ValueError:
+            value = math.nan
+        if not 0 < value <= high:  # false for NaN as well
+            raise argparse.ArgumentTypeError(f"give seconds, more than 0 and at most {high:g}; not {text!r}")
+        return value
+
+    parse.__name__ = "seconds"
+    return parse
+
+
 def count(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:

@@ -47,7 +47,8 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     c.add_argument(
         "--api-base",
         type=cli_input.server_address,
-        help="a local OpenAI-compatible server, e.g. http://127.0.0.1:11434",
+        help="an OpenAI-compatible server, e.g. http://127.0.0.1:11434; with --key-name, https:// unless it is on "
+        "this machine",
     )
     c.add_argument("--key-name", help="the keyring entry holding the API key (see `headcount key set`)")
     c.add_argument("--fallback", type=_model_name, help="a second model to try when the first keeps failing")

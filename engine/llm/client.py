@@ -59,6 +59,8 @@ class LiteLLMClient:
 
     async def complete(self, request: ModelRequest) -> ModelReply:
         config = request.config
+        if (problem := config.cleartext()) is not None:  # however it was stored: the key is not even read
+            raise ModelConfigError(problem)
         if not is_loaded():
             await asyncio.to_thread(litellm)  # a 2.5 s import must not block the event loop
         api_key = await self._api_key(config)

@@ -216,6 +216,8 @@ def validate_config(config: ModelConfig, *, secrets: Any = None, require_key: bo
     """
     if config.timeout_s <= 0 or config.max_retries < 0 or config.max_output_tokens <= 0:
         raise ModelConfigError("timeout_s and max_output_tokens must be positive and max_retries not negative")
+    if (problem := config.cleartext()) is not None:
+        raise ModelConfigError(problem)
     for model in (config.model, config.fallback):
         if model is None:
             continue

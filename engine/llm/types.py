@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from engine.hosts import LOCAL_EXAMPLES, cleartext_to
+
 Message = dict[str, Any]  # OpenAI chat format: {"role": ..., "content": ..., "tool_calls": ...}
 ToolSchema = dict[str, Any]  # OpenAI tools format: {"type": "function", "function": {...}}
 
@@ -65,6 +67,19 @@ class ModelConfig:
     @property
     def is_rehearsal(self) -> bool:
         return self.model.startswith("rehearsal/")
+
+    def cleartext(self) -> str | None:
+        """Why its API key would travel unencrypted (plain http to another machine), or None. The one rule for a
+        model's key: checked when the owner connects a model, when a brief's model is checked, and before each call.
+        Without a key name nothing secret is sent (a local server gets a placeholder), so any http is fine."""
+        host = cleartext_to(self.api_base) if self.api_base and self.api_key_name else None
+        if host is None:
+            return None
+        return (
+            f"http:// would send the API key {self.api_key_name!r} unencrypted to {host} ({self.api_base}): use an "
+            f"https:// address, or a model server on this machine ({LOCAL_EXAMPLES}, as Ollama or LM Studio), "
+            "which needs no key"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,6 +159,8 @@ class Spending:
         config = ModelConfig(model=model, fallback=fallback, api_base=api_base, api_key_name=api_key_name, price=price)
         if config.is_rehearsal:
             raise OwnerError("that is the rehearsal model; use disconnect_model to go back to it")
+        if (problem := config.cleartext()) is not None:  # whatever the model client, before anything is stored
+            raise OwnerError(problem)
         from engine.llm.client import LiteLLMClient
         from engine.llm.provider import validate_config
 

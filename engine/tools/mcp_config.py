@@ -39,6 +39,7 @@ _SHORT_PASSWORD = "-p"  # mysql and kin; also a port (a number) or a path, which
 # A value that names where a secret is, or says yes or no: a path, an environment variable, a switch's word.
 _NOT_SECRET = re.compile(r"^(?:[/~.$%]|[A-Za-z]:\\)|^(?:true|false|yes|no|on|off|none|null)$", re.IGNORECASE)
 CALL_TIMEOUT_S = 60.0
+MAX_CALL_TIMEOUT_S = 3600.0  # an hour: a longer "timeout" is a typo
 START_TIMEOUT_S = 30.0  # from launch to a listing of its tools
 
 Secret = Callable[[str], str | None]  # a keyring entry's value by name, or None
@@ -60,7 +61,7 @@ class McpServerConfig(BaseModel):
     url: str | None = None
     env: dict[str, str] = Field(default_factory=dict)  # environment variable -> keyring entry
     headers: dict[str, str] = Field(default_factory=dict)  # HTTP header -> keyring entry
-    timeout_s: float = Field(default=CALL_TIMEOUT_S, gt=0, le=3600)  # per tool call
+    timeout_s: float = Field(default=CALL_TIMEOUT_S, gt=0, le=MAX_CALL_TIMEOUT_S)  # per tool call
 
     @field_validator("name")
     @classmethod

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from engine import model_choice
 from engine.apps.accounts import AppConfig, apps_of, save_app
 from engine.apps.calendar import CalDav, CalendarError
 from engine.apps.github import GitHub, GitHubError
@@ -19,9 +20,14 @@ from engine.apps.oauth import OAuthError, Tokens, access_token
 from engine.cli import main as cli_main
 from engine.connections import connect
 from engine.hosts import on_this_machine
-from engine.testing import ScriptedModel
+from engine.llm.client import LiteLLMClient
+from engine.llm.types import ModelConfig, Price
+from engine.parked import MODEL_REFUSED
+from engine.secrets import MemoryKeyring, Secrets
+from engine.store.settings import bump_owner_version, put_setting
+from engine.testing import InstantClock, ScriptedModel
 from engine.tools.mcp_config import McpServerConfig, McpStartError
-from tests.engine.conftest import OfficeFactory
+from tests.engine.conftest import BriefWriter, OfficeFactory
 from tests.plugin import NetworkGuard
 
 ELSEWHERE = "http://192.0.2.2:8080"
@@ -108,3 +114,65 @@ async def test_a_connection_kept_over_plain_http_before_the_rule_is_shown_but_ne
         "the MCP server 'crm' was not started: http:// would send the key in --header Authorization unencrypted"
     )
     assert network_guard.attempts == []
+
+
+KEY_REFUSED = (
+    "http:// would send the API key 'openai' unencrypted to 192.0.2.2 (http://192.0.2.2:8080/v1): use an https:// "
+    "address, or a model server on this machine (127.0.0.1, localhost, as Ollama or LM Studio), which needs no key"
+)
+
+
+def test_a_model_key_goes_over_plain_http_only_to_this_machine() -> None:
+    assert ModelConfig(model="openai/m", api_base=f"{ELSEWHERE}/v1", api_key_name="openai").cleartext() == KEY_REFUSED
+    for kept in (
+        ModelConfig(model="openai/m", api_base=f"{ELSEWHERE}/v1"),  # no key: a placeholder is all it gets
+        ModelConfig(model="openai/m", api_base="https://llm.example.com/v1", api_key_name="openai"),
+        ModelConfig(model="ollama/llama3.1", api_base="http://localhost:11434", api_key_name="openai"),
+        ModelConfig(model="openai/m", api_base="http://[::1]:1234/v1", api_key_name="openai"),
+        ModelConfig(model="openai/m", api_key_name="openai"),  # the provider's own https address
+    ):
+        assert kept.cleartext() is None, kept
+
+
+def test_connecting_a_model_with_a_key_over_plain_http_to_another_machine_is_refused(
+    headcount_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    network_guard: NetworkGuard,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    home = ["--home", str(headcount_home)]
+    assert cli_main([*home, "hire", "assistant", "--name", "Ada"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("sk-live-abcdefghijklmnop0123\n"))
+    assert cli_main([*home, "key", "set", "openai"]) == 0  # stored: only the address is wrong
+    remote = ["model", "connect", "openai/gpt-4o-mini", "--api-base", f"{ELSEWHERE}/v1", "--price-in", "1"]
+    assert cli_main([*home, *remote, "--key-name", "openai"]) == 1
+    assert capsys.readouterr().err == f"headcount: {KEY_REFUSED}\n"
+    assert cli_main([*home, "model"]) == 0 and "Model: Rehearsal" in capsys.readouterr().out  # nothing was kept
+    assert cli_main([*home, *remote]) == 0  # no key involved: plain http to another machine is the owner's call
+    assert "Connected openai/gpt-4o-mini" in capsys.readouterr().out
+    assert network_guard.attempts == []
+
+
+async def test_a_model_stored_with_a_key_over_plain_http_is_never_called(
+    make_office: OfficeFactory, write_brief: BriefWriter, network_guard: NetworkGuard
+) -> None:
+    """A model setting written another way (an earlier version, another tool) is refused by the running office
+    before the key is even read from the keyring: the task waits for the owner with the reason."""
+    keyring = MemoryKeyring()
+    Secrets(keyring).set("openai", "sk-live-abcdefghijklmnop0123")
+    read: list[str] = []
+    secrets = Secrets(keyring)
+    get = secrets.get
+    secrets.get = lambda name: read.append(name) or get(name)  # type: ignore[method-assign]
+    office = await make_office(LiteLLMClient(clock=InstantClock(), secrets=secrets))
+    await office.hire(office.brief_for(str(write_brief())), name="Ada")
+    stored = ModelConfig(model="openai/remote", api_base=f"{ELSEWHERE}/v1", api_key_name="openai", price=Price(1, 2))
+    await office.journal.write(put_setting(model_choice.ALL, model_choice.dump(stored)), bump_owner_version())
+    await office.parts.decisions.refresh()
+    task = await office.assign("ada", "Draft the opening hours notice")
+    await office.run(until_idle=True)
+    parked = await office.journal.task(task.id)
+    assert parked is not None and parked.status == "parked"
+    assert parked.reason == f"{MODEL_REFUSED}: {KEY_REFUSED}"
+    assert read == [] and network_guard.attempts == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 
 from engine.cli import main as cli_main
 from engine.tools.mcp_config import McpServerConfig
+from tests.fakes.gate_server import Gate
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKES = ROOT / "tests" / "fakes"
@@ -104,3 +106,35 @@ def test_a_secret_after_any_such_flag_is_refused_and_kept_nowhere(
 )  # fmt: skip
 def test_a_port_a_path_or_a_switch_is_no_secret(args: tuple[str, ...]) -> None:
     assert McpServerConfig(name="x", command="srv", args=args).secret_looking() is None
+
+
+def test_connections_are_tried_all_at_once_and_a_broken_one_fails_the_command(
+    headcount_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, closed_port: int
+) -> None:
+    """Five dead servers (two email accounts, two calendars, an MCP server) that hang until all five are
+    reached: tried one after another, each would wait out its own timeout (30 s) before the next began."""
+    home = ["--home", str(headcount_home)]
+    with Gate(5) as gate:
+        mail_1, mail_2, cal_1, cal_2, crm = gate.ports
+        for name, port in (("mail-1", mail_1), ("mail-2", mail_2)):
+            monkeypatch.setattr("sys.stdin", io.StringIO("Mail-Password-1\n"))
+            mail = ["--imap-host", "127.0.0.1", "--imap-port", str(port), "--smtp-host", "127.0.0.1"]
+            mail += ["--smtp-port", str(closed_port), "--user", "ann@example.com", "--plain", "--no-check"]
+            assert cli_main([*home, "connect", "email", name, *mail]) == 0
+        for name, port in (("cal-1", cal_1), ("cal-2", cal_2)):
+            monkeypatch.setattr("sys.stdin", io.StringIO("Cal-Password-1\n"))
+            calendar = ["--url", f"http://127.0.0.1:{port}/ann/", "--user", "ann", "--no-check"]
+            assert cli_main([*home, "connect", "calendar", name, *calendar]) == 0
+        assert cli_main([*home, "connect", "mcp", "crm", "--url", f"http://127.0.0.1:{crm}/mcp", "--no-check"]) == 0
+        capsys.readouterr()
+        assert cli_main([*home, "connections", "--no-check", "--json"]) == 0  # nothing tried: nothing failed
+        listed = [row["name"] for row in json.loads(capsys.readouterr().out)]
+        assert gate.opened == 0
+
+        assert cli_main([*home, "connections", "--json"]) == 1
+        rows = json.loads(capsys.readouterr().out)
+        assert gate.most_at_once == 5
+        assert cli_main([*home, "connections"]) == 1  # the same in words
+        assert capsys.readouterr().out.count("does not work: ") == 5
+    assert [row["name"] for row in rows] == listed == ["crm", "mail-1", "mail-2", "cal-1", "cal-2"]
+    assert all(row["status"] == "error" and row["error"] for row in rows), rows

@@ -38,6 +38,7 @@ def office(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 MAIL = ("--address", "a@example.com", "--user", "a", "--imap-host", "127.0.0.1", "--smtp-host", "127.0.0.1")
+MCP_TIMEOUT = "give seconds, more than 0 and at most 3600"
 NUMBERS = [
     (("budget", "set", "Ada", "--per-day", "1e309"), "not a finite number"),
     (("budget", "set", "Ada", "--per-turn", "inf"), "not a finite number"),
@@ -55,6 +56,11 @@ NUMBERS = [
     (("model", "connect", "openai/gpt-4o-mini", "--price-in", "-1", "--price-out", "2"), "a price is from $0"),
     (("model", "connect", "openai/gpt-4o-mini", "--price-in", "1", "--price-out", "nan"), "not a finite number"),
     (("connect", "email", "work", *MAIL, "--imap-port", "99999"), "--imap-port: give a number from 1 to 65535"),
+    (("connect", "email", "work", *MAIL, "--smtp-port", "0"), "--smtp-port: give a number from 1 to 65535"),
+    *[
+        (("connect", "mcp", "files", "--timeout", given, "--", "srv"), f"--timeout: {MCP_TIMEOUT}; not '{given}'")
+        for given in ("0", "-5", "nan", "inf", "3601", "soon")
+    ],
     (("model", "connect", "ollama_chat/"), "expected a model after the provider, like ollama_chat/llama3.1"),
 ]
 
