@@ -70,6 +70,8 @@ def summarize(kind: str, data: Mapping[str, Any]) -> str:
         )
     if kind == "budget_refused":
         return str(get("reason") or get("message") or "a call would cross a ceiling")
+    if kind == "owner_action" and get("action") == "assign":
+        return f"assign: {get('task_id')} {get('title')!r}"
     if kind == "owner_action":
         rest = {k: v for k, v in data.items() if k != "action" and v not in (None, "")}
         return f"{get('action')}: " + ", ".join(f"{k}={v}" for k, v in rest.items())
