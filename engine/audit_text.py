@@ -22,7 +22,7 @@ KINDS: Final = frozenset(
         "hired",
         "brief_changed",
         "task_parked",
-        "task_recovered",  # work cut short by a crash or a stop, put back by the next process to hold the run lock
+        "task_recovered",  # work cut short by a crash or a stop, put back by the process holding the run lock
         "restored",  # `headcount restore`: the database put back from a backup
         # teams (engine.teams)
         "hand_off",
