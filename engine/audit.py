@@ -29,6 +29,7 @@ Kinds and the payload each carries (keys are a convention, the log stores any JS
 - `hired`: name, role, brief_version
 - `brief_changed`: old_version, new_version
 - `task_parked`: task_id, reason
+- `task_recovered`: task_id, outcome (requeued | uncertain | checked), cause (a crash or a stop), tool, reason
 - `restored`: source, kept (file names: the backup restored, the copy of the database it replaced), previous
 
 Never holds a secret: every payload passes `engine.redaction.Redactor`, the one redactor the database,

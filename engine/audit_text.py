@@ -22,6 +22,7 @@ KINDS: Final = frozenset(
         "hired",
         "brief_changed",
         "task_parked",
+        "task_recovered",  # work cut short by a crash or a stop, put back by the process holding the run lock
         "restored",  # `headcount restore`: the database put back from a backup
         # teams (engine.teams)
         "hand_off",
@@ -70,6 +71,8 @@ def summarize(kind: str, data: Mapping[str, Any]) -> str:
         )
     if kind == "budget_refused":
         return str(get("reason") or get("message") or "a call would cross a ceiling")
+    if kind == "owner_action" and get("action") == "assign":
+        return f"assign: {get('task_id')} {get('title')!r}"
     if kind == "owner_action":
         rest = {k: v for k, v in data.items() if k != "action" and v not in (None, "")}
         return f"{get('action')}: " + ", ".join(f"{k}={v}" for k, v in rest.items())
@@ -79,6 +82,8 @@ def summarize(kind: str, data: Mapping[str, Any]) -> str:
         return f"brief {str(get('from', ''))[:10]} → {str(get('to', ''))[:10]}" + (" by the owner" if get("by") else "")
     if kind == "task_parked":
         return f"parked: {get('reason')}"
+    if kind == "task_recovered":
+        return _recovered(data)
     if kind == "restored":
         kept = f"; the database it replaced is kept as {get('kept')}" if get("kept") else ""
         return f"database restored from {get('source')}{kept}"
@@ -87,6 +92,16 @@ def summarize(kind: str, data: Mapping[str, Any]) -> str:
     if kind.startswith("deliverable"):
         return ", ".join(f"{k}={v}" for k, v in data.items() if k not in ("content",))[:200]
     return ", ".join(f"{k}={v}" for k, v in data.items())[:200]
+
+
+def _recovered(data: Mapping[str, Any]) -> str:
+    get = data.get
+    why = f"the office {get('cause')}"
+    if get("outcome") == "uncertain":
+        return f"{get('task_id')} parked as uncertain, {why}: {get('reason')}"
+    if get("outcome") == "checked":
+        return f"{get('task_id')} back in the queue, {why}; the interrupted {get('tool')} was checked: {get('result')}"
+    return f"{get('task_id')} back in the queue, {why}"
 
 
 def _args(value: Any) -> str:

@@ -304,7 +304,8 @@ class Office:
     # --- work -----------------------------------------------------------------------------------
 
     async def assign(self, who: str, text: str, *, parent_id: str | None = None) -> TaskRecord:
-        return await self.parts.board.assign(who, text, parent_id=parent_id)
+        """The owner gives an employee a task (audited as an owner action)."""
+        return await self.parts.owner.assign(who, text, parent_id=parent_id)
 
     async def run(self, *, until_idle: bool = True, duration: float | None = None) -> None:
         """Work queued tasks: until every queue is empty (or waits on hours), for `duration` s, or forever."""

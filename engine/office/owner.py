@@ -1,4 +1,4 @@
-"""What the owner decides about work and people: crashed tasks, approvals, letting go, hours, call-ins.
+"""What the owner decides about work and people: new tasks, crashed tasks, approvals, letting go, hours, call-ins.
 
 Every action is journaled and audited, and wakes whoever it unblocks.
 """
@@ -28,7 +28,7 @@ from engine.office.tasks import TaskBoard
 from engine.office.workers import Workers
 from engine.store import writes
 from engine.store.journal import Journal
-from engine.store.records import ApprovalRecord, StepRecord
+from engine.store.records import ApprovalRecord, StepRecord, TaskRecord
 from engine.store.settings import bump_owner_version, delete_setting, put_setting, read_setting
 from engine.store.writer import Op
 from engine.tools.registry import ToolRegistry
@@ -71,6 +71,18 @@ class Owner:
         self._refresh = refresh
         self._tools = tools
         self._servers = servers
+
+    # --- tasks ---------------------------------------------------------------------------------
+
+    async def assign(self, who: str, text: str, *, parent_id: str | None = None) -> TaskRecord:
+        """Give an employee a task, audited with the task: its id and title, never its whole text.
+
+        No owner version is bumped: a running office finds new tasks by its poll of the queue.
+        """
+        task = self._board.new_task(who, text, parent_id=parent_id)
+        data = {"action": "assign", "task_id": task.id, "title": task.title}
+        await self._board.queue(task, *self._recorder.audit_ops("owner_action", data, task.employee_id), full=True)
+        return task
 
     # --- tasks parked for the owner ------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""After a crash: put interrupted work back in the queue, and never re-run a side effect blindly."""
+"""After a crash or a stop: put interrupted work back in the queue, never re-run a side effect blindly, audit both."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import dataclasses
 import json
 import logging
 
-from engine.clock import Clock
 from engine.memory.text import clip
+from engine.office.recorder import Recorder
 from engine.store import writes
 from engine.store.journal import Journal
 from engine.store.recovery import read_interrupted
@@ -22,23 +22,32 @@ log = logging.getLogger(__name__)
 RESTARTED = "resumed after a restart"
 STOPPED = "the office stopped while it ran; it goes on at the next run"
 
+# Why work in hand was cut short, each finishing "the office …": the audit rows' and the log's words.
+CRASHED = "stopped without putting its work back (a crash, a power cut, kill -9)"  # found by the next run
+OWNER_STOPPED = "stopped at the owner's request (Ctrl-C, kill, the window closed)"
+TIME_UP = "stopped when its time ran out (run --for)"
+FAILED = "stopped on an error"
+
 
 async def recover(
-    journal: Journal, clock: Clock, after_crash: AfterCrash | None = None, requeued: str = RESTARTED
+    journal: Journal, recorder: Recorder, after_crash: AfterCrash | None = None, cause: str = CRASHED
 ) -> list[str]:
-    """Requeue tasks that were running (saying `requeued`); park as uncertain those with an intent and no result.
+    """Requeue tasks that were running; park as uncertain those with an intent and no result. Each is audited.
 
     An interrupted call whose tool can check its own effect (`after_crash`: an email looked up in
     the Sent folder) is settled by that check instead: done (its result is journaled and the task
     goes on), not done (the task goes on and the call runs again), or unknown (parked for the owner,
-    with the check's reason). Only the process holding the run lock may call this, with none of its own
-    workers running: in any other, a task marked running is being worked right now. Returns the ids of
-    the tasks it changed; employees' statuses are the caller's to derive from them.
+    with the check's reason). `cause` (CRASHED, OWNER_STOPPED...) says why the work was cut short. Only
+    the process holding the run lock may call this, with none of its own workers running: in any other,
+    a task marked running is being worked right now. Returns the ids of the tasks it changed; employees'
+    statuses are the caller's to derive from them.
     """
-    now = clock.now().isoformat()
+    now = recorder.now()
+    requeued = RESTARTED if cause == CRASHED else STOPPED
     running, intents = await journal.read(read_interrupted)
     changed: list[str] = []
     for task_id, employee_id in running:
+        audit = _Audit(recorder, task_id, employee_id, cause)
         if task_id in intents:
             step_id, tool, arguments, call_id = intents[task_id]
             check = await _check(after_crash, Interrupted(task_id, employee_id, call_id or "", tool, arguments))
@@ -47,6 +56,7 @@ async def recover(
                     writes.mark_step(step_id, "uncertain", now),  # answered by the check, as the owner would
                     *await _settled(journal, task_id, step_id, check, now),
                     writes.task_status(task_id, "queued", f"after a restart, {tool}: {check.result}", now),
+                    *audit("checked", tool=tool, happened=check.happened, result=check.result),
                 )
                 log.info("task %s: the interrupted %s was checked: %s", task_id, tool, check.result)
                 changed.append(task_id)
@@ -62,10 +72,12 @@ async def recover(
                 writes.mark_step(step_id, "uncertain", now),
                 writes.task_status(task_id, "uncertain", reason, now),
                 writes.update_employee(employee_id, status="blocked", status_detail=reason),
+                *audit("uncertain", tool=tool, reason=reason),
             )
-            log.warning("task %s is uncertain after a crash: %s", task_id, reason)
+            log.warning("task %s is uncertain: the office %s: %s", task_id, cause, reason)
         else:
-            await journal.write(writes.task_status(task_id, "queued", requeued, now))
+            await journal.write(writes.task_status(task_id, "queued", requeued, now), *audit("requeued"))
+            log.info("task %s is back in the queue: the office %s", task_id, cause)
         changed.append(task_id)
     # An intent whose task was not running (already parked by an earlier recovery) stays as is.
     return changed
@@ -87,6 +99,20 @@ def shown_arguments(arguments: str | None) -> str:
             text = f"{clip(text, SHOWN_VALUE)} ({len(str(values[name])):,} characters)"
         parts.append(f"{name}={text}")
     return ", ".join(parts)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Audit:
+    """The `task_recovered` row of one task, committed in the write that changes it."""
+
+    recorder: Recorder
+    task_id: str
+    employee_id: str
+    cause: str
+
+    def __call__(self, outcome: str, **data: object) -> list[Op]:
+        row = {"task_id": self.task_id, "outcome": outcome, "cause": self.cause, **data}
+        return self.recorder.audit_ops("task_recovered", row, self.employee_id)
 
 
 async def _check(after_crash: AfterCrash | None, step: Interrupted) -> CrashCheck | None:

@@ -29,7 +29,7 @@ from engine.office.decisions import DecisionSync
 from engine.office.employee import Employee
 from engine.office.owner import Owner
 from engine.office.recorder import Recorder
-from engine.office.recovery import RESTARTED, STOPPED, recover
+from engine.office.recovery import CRASHED, FAILED, OWNER_STOPPED, TIME_UP, recover
 from engine.office.reviews import Reviews
 from engine.office.roster import Roster
 from engine.office.standing import OPEN, is_model_down, standing
@@ -113,6 +113,7 @@ class Scheduler:
             lock.acquire()
         except AlreadyRunning as exc:
             raise OfficeError(str(exc)) from None
+        stopped = FAILED  # why work in hand is put back if this ends before the office is idle
         try:
             self.claims.new_run()
             # Only here, with the lock: elsewhere a running task is being worked. Skipped when this office's
@@ -141,7 +142,8 @@ class Scheduler:
                         watch.cancel()
                 self._workers.stop_serving()
                 if duration is not None or not until_idle:
-                    return  # its workers were stopped, maybe mid-task: the next run recovers
+                    stopped = TIME_UP
+                    return  # its workers were stopped, maybe mid-task: put back below
                 await self._poll_once()  # assigned or decided in the last moments: go on if it can be worked
                 await self.retry_parked_over_budget()  # a new day that began while the last ones worked
                 now = self._clock.now()
@@ -152,6 +154,9 @@ class Scheduler:
                 ):
                     self._clean = True
                     return
+        except asyncio.CancelledError:  # Ctrl-C, `kill`, the window closing: the owner stopped it
+            stopped = OWNER_STOPPED
+            raise
         except BaseExceptionGroup as failed:
             store = _only_store_errors(failed)
             if store is None:
@@ -163,23 +168,24 @@ class Scheduler:
             self._workers.stop_serving()
             try:
                 if not self._clean:
-                    await self._stand_down()
+                    await self._stand_down(stopped)
             finally:
                 lock.release()
 
-    async def _stand_down(self) -> None:
-        """Stopped with work in hand (Ctrl-C, a duration, the window closing): every worker has stopped, so
-        what they held goes back in the queue now, as the next run would put it, and nobody shows as working
-        in a roster read after this process has gone."""
+    async def _stand_down(self, cause: str) -> None:
+        """Stopped before the work was done (Ctrl-C, a duration, the window closing; `cause` says which): every
+        worker has stopped, so what they held goes back in the queue now, audited as this stop (not as a crash),
+        and nobody shows as working in a roster read after this process has gone."""
+        log.info("the office %s", cause)  # then a line for each task it held
         try:
-            await self._recover(STOPPED)
+            await self._recover(cause)
         except StoreError as exc:  # the disk that stopped the office: the next run recovers instead
             log.warning("could not put interrupted work back in the queue (the next run will): %s", exc)
 
-    async def _recover(self, requeued: str = RESTARTED) -> None:
-        """After a crash: requeue or park what was running, then show everyone as their tasks say."""
+    async def _recover(self, cause: str = CRASHED) -> None:
+        """After a crash or a stop (`cause`): requeue or park what was running, then show everyone as tasks say."""
         await self.claims.forget_earlier_runs()  # the run lock proves their holders are gone
-        for task_id in await recover(self._journal, self._clock, self._connections.after_crash, requeued):
+        for task_id in await recover(self._journal, self._recorder, self._connections.after_crash, cause):
             task = await self._journal.task(task_id)
             if task is not None:
                 self._board.publish(task, task.status, task.reason)

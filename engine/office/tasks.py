@@ -40,12 +40,18 @@ class TaskBoard:
 
         `task_id` and `also` (teams): the id to give it, and ops committed in the same write (a board card).
         """
+        task = self.new_task(who, text, parent_id=parent_id, task_id=task_id)
+        await self.queue(task, *also)
+        return task
+
+    def new_task(self, who: str, text: str, *, parent_id: str | None = None, task_id: str | None = None) -> TaskRecord:
+        """The task `assign` queues, not yet written: for a caller that commits its own rows with it."""
         text = redact(text.strip())  # a key pasted into a task never reaches the journal or the model
         if not text:
             raise OfficeError("a task needs some text")
         employee = self._roster.find(who)
         now = self._now()
-        task = TaskRecord(
+        return TaskRecord(
             id=task_id or self._ids.new("task"),
             employee_id=employee.id,
             parent_id=parent_id,
@@ -56,10 +62,14 @@ class TaskBoard:
             created_at=now,
             updated_at=now,
         )
-        await self._journal.write(writes.insert_task(task), *also)
-        self._workers.enqueue(employee, task.id)
+
+    async def queue(self, task: TaskRecord, *also: Op, full: bool = False) -> None:
+        """Write a new task (with `also` in the same write), put it in its employee's queue and show it."""
+        await self._journal.write(writes.insert_task(task), *also, full=full)
+        employee = self._roster.employees.get(task.employee_id)
+        if employee is not None:  # let go meanwhile (the window and a terminal): nobody to wake
+            self._workers.enqueue(employee, task.id)
         self.publish(task, "queued")
-        return task
 
     async def get(self, task_id: str, *statuses: str) -> TaskRecord:
         """The task, which must be in one of `statuses` (any, when none is given). Raises OwnerError."""

@@ -179,6 +179,12 @@ def test_ctrl_c_or_kill_puts_the_task_in_hand_back_in_the_queue_and_says_so(
     assert (task["status"], task["reason"]) == ("queued", STOPPED)
     (row,) = json.loads(headcount(home, "roster", "--json").stdout)
     assert (row["status"], row["current_task"]) == ("idle", None)
+    # Said as a stop, never as a crash: in the log file and in the audit log.
+    logged = (home / "logs" / "headcount.log").read_text()
+    assert "the office stopped at the owner's request" in logged and "crash" not in logged, logged
+    (audited,) = headcount(home, "audit", "show", "--kind", "task_recovered").stdout.splitlines()
+    assert audited.endswith(f"{task['id']} back in the queue, the office stopped at the owner's request "
+                            "(Ctrl-C, kill, the window closed)"), audited  # fmt: skip
 
 
 def test_help_does_not_import_litellm_or_qt() -> None:
