@@ -17,6 +17,7 @@ import pytest
 
 from engine.cli import main as cli_main
 from engine.clock import FakeClock
+from engine.doctor import last_backup
 from engine.store import backups as backups_module
 from engine.store import files_archive
 from engine.store.backups import BEFORE_RESTORE, KEEP, MANUAL, BackupError, DailyBackup, list_backups, take_backup
@@ -324,3 +325,15 @@ async def test_the_daily_backup_archives_the_files_off_the_event_loop(
     daily = DailyBackup(db, folder, FakeClock(SUNDAY_0300))
     path, _ = await asyncio.gather(daily.take_if_due(), meanwhile())
     assert path is not None and path.with_suffix(".zip").is_file()
+
+
+def test_doctor_shows_the_newest_backups_files_and_warns_when_it_holds_the_database_only(headcount_home: Path) -> None:
+    db, folder = _database(headcount_home), headcount_home / "backups"
+    _write(headcount_home, FILES)
+    saved = take_backup(db, folder, MANUAL, SUNDAY_0300 - DAY / 8)
+    check = last_backup(folder, SUNDAY_0300, has_database=True)
+    assert check.status == "ok" and f"{saved.name}, " in check.summary and ", files " in check.summary
+    assert check.details["files_size_bytes"] == saved.with_suffix(".zip").stat().st_size
+    saved.with_suffix(".zip").unlink()  # as an older version took it
+    check = last_backup(folder, SUNDAY_0300, has_database=True)
+    assert check.status == "warn" and "the database only" in check.summary and "headcount backup" in check.fix
