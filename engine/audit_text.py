@@ -86,7 +86,8 @@ def summarize(kind: str, data: Mapping[str, Any]) -> str:
         return _recovered(data)
     if kind == "restored":
         kept = f"; the database it replaced is kept as {get('kept')}" if get("kept") else ""
-        return f"database restored from {get('source')}{kept}"
+        files = ", and the office's files" if get("files") == "restored" else ""
+        return f"database restored from {get('source')}{files}{kept}"
     if kind == "hours_changed":
         return f"now {str(get('status', '')).replace('_', ' ')}"
     if kind.startswith("deliverable"):

@@ -1,4 +1,5 @@
-"""CLI commands for the database itself: `backup` (and `--list`) and `restore`. None opens the office."""
+"""CLI commands for backups of the database and the office's files: `backup` (and `--list`) and `restore`. None opens
+the office."""
 
 from __future__ import annotations
 
@@ -15,17 +16,23 @@ from engine.logs import setup_logging
 from engine.paths import Home
 from engine.runlock import AlreadyRunning, RunLock
 from engine.store.backups import MANUAL, BackupError, list_backups, restore_command, take_backup
+from engine.store.files_archive import FOLDERS
 from engine.store.restore import RESTORED, Restored, RestoreError, RestoreInterrupted, restore_database
 
 Command = Callable[[argparse.Namespace], int]
 INTERRUPTED = 130  # Ctrl-C, as the shell reports it
+FOLDER_NAMES = ", ".join(f"{name}/" for name in FOLDERS)
 
 
 def add_commands(sub: Any) -> dict[str, Command]:
-    p = sub.add_parser("backup", help="back up the database now and print the backup's path")
-    p.add_argument("--list", action="store_true", help="the backups kept, newest first, with sizes and times")
+    p = sub.add_parser("backup", help="back up the database and the office's files now and print the backup's path")
+    p.add_argument(
+        "--list", action="store_true", help="the backups kept, newest first, with times and sizes (database, files)"
+    )
     p.add_argument("--json", action="store_true", help="with --list: as JSON")
-    p = sub.add_parser("restore", help="replace the database with a backup (the current one is kept first)")
+    p = sub.add_parser(
+        "restore", help="replace the database and the office's files with a backup (the current ones are kept first)"
+    )
     p.add_argument("file", help="a backup file, or its name in the backups folder (see `headcount backup --list`)")
     return {"backup": _backup, "restore": _restore}
 
@@ -64,16 +71,26 @@ def _list(home: Home, *, as_json: bool) -> int:
         return _fail(str(exc))
     if as_json:
         rows = [
-            {"path": str(b.path), "kind": b.kind, "taken_at": b.taken_at.isoformat(), "size_bytes": b.size}
+            {
+                "path": str(b.path),
+                "kind": b.kind,
+                "taken_at": b.taken_at.isoformat(),
+                "size_bytes": b.size,
+                "files_path": None if b.files_size is None else str(b.files),
+                "files_size_bytes": b.files_size,  # null: the database only, taken before backups kept the files
+            }
             for b in backups
         ]
         print(json.dumps(rows, indent=2))
         return 0
     if not backups:
         print(f"No backups yet in {home.backups}. Take one with: headcount backup")
+    elif backups:
+        print(f"{'taken':<22} {'kind':<17} {'database':>9} {'files':>9}  path")
     for b in backups:
         when = b.taken_at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
-        print(f"{when:<22} {b.kind:<17} {_size(b.size):>9}  {b.path}")
+        files = "none" if b.files_size is None else _size(b.files_size)  # the database only: an older backup
+        print(f"{when:<22} {b.kind:<17} {_size(b.size):>9} {files:>9}  {b.path}")
     return 0
 
 
@@ -107,22 +124,37 @@ def _restore(args: argparse.Namespace) -> int:
         lock.release()
     if restored.previous == "unchanged":
         print(f"{home.database} already holds what {restored.source} holds; nothing was changed.")
+        _say_database_only(restored)
         return INTERRUPTED if restored.interrupted else 0
     print(f"Restored {home.database} from {restored.source}.")
+    if restored.files == "restored":
+        print(f"The office's files ({FOLDER_NAMES}) were put back as the backup holds them.")
+    _say_database_only(restored)
     if restored.previous == "kept" and restored.kept is not None:
         undo = restore_command(home.root, restored.kept)
-        print(f"The database as it was is kept in {restored.kept}; to undo: {undo}")
+        what = "database and files as they were are" if restored.files_kept else "database as it was is"
+        print(f"The {what} kept in {restored.kept}; to undo: {undo}")
     elif restored.previous == "damaged":
         print(f"The damaged database was copied as it was to {restored.kept}.")
     elif restored.previous == "foreign":
         print(f"The file there was not a Headcount database; it was copied as it was to {restored.kept}.")
     elif restored.previous == "empty":
         print("The database there was empty, so no copy of it was kept.")
+    if restored.files_kept is not None and restored.previous != "kept":
+        print(f"The office's files as they were are kept in {restored.files_kept}.")
     if restored.unrecorded:
         print(f"headcount: the restore is not in the audit log: {restored.unrecorded}", file=sys.stderr)
     if restored.interrupted:
         return _fail("interrupted, but only once the restore was done (above)", INTERRUPTED)
     return 0
+
+
+def _say_database_only(restored: Restored) -> None:
+    if restored.files == "database-only":
+        print(
+            f"{restored.source.name} holds the database only (taken before backups kept the office's files): "
+            f"the files ({FOLDER_NAMES}) were left as they are."
+        )
 
 
 def _record(database: Path, restored: Restored, now: datetime) -> None:
@@ -134,7 +166,7 @@ def _record(database: Path, restored: Restored, now: datetime) -> None:
     from engine.store.writer import Writer
 
     kept = restored.kept.name if restored.kept else None
-    data = {"source": restored.source.name, "kept": kept, "previous": restored.previous}
+    data = {"source": restored.source.name, "kept": kept, "previous": restored.previous, "files": restored.files}
 
     async def append() -> None:
         engine = make_engine(database)

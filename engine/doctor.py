@@ -366,14 +366,28 @@ def last_backup(folder: Path, now: datetime, *, has_database: bool) -> Check:
             fix="take one now: headcount backup (the office takes one a day while it works)" if has_database else "",
         )
     age = now - newest.taken_at
-    details = {"path": str(newest.path), "taken_at": newest.taken_at.isoformat(), "size_bytes": newest.size}
-    summary = f"{newest.kind}, {_age(age)} ago ({newest.path.name}, {_size(newest.size)})"
+    details = {
+        "path": str(newest.path),
+        "taken_at": newest.taken_at.isoformat(),
+        "size_bytes": newest.size,
+        "files_size_bytes": newest.files_size,
+    }
+    files = "the database only" if newest.files_size is None else f"files {_size(newest.files_size)}"
+    summary = f"{newest.kind}, {_age(age)} ago ({newest.path.name}, {_size(newest.size)}, {files})"
     if age > BACKUP_STALE:
         return Check(
             name="backup",
             status="warn",
             summary=summary,
             fix="take one now: headcount backup (one a day is taken only while the window or `headcount run` works)",
+            details=details,
+        )
+    if newest.files_size is None:  # taken by a version that backed up the database only
+        return Check(
+            name="backup",
+            status="warn",
+            summary=summary,
+            fix="take one now: headcount backup (it keeps the office's files too: workspaces, teams, your briefs)",
             details=details,
         )
     return Check(name="backup", status="ok", summary=summary, details=details)

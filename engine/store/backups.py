@@ -1,7 +1,9 @@
-"""Backups of the database: taken online with SQLite's backup API, named by kind and time, 7 of each kind kept.
+"""Backups of the office: the database taken online with SQLite's backup API, the office's files in a zip archive
+beside it with the same stem (engine.store.files_archive), named by kind and time, 7 of each kind kept.
 
-A backup is written under a hidden temporary name and renamed when complete, so a crash never
-leaves a half file that looks like a backup. Kinds: `daily` (while the office works, at most one
+A backup is written under hidden temporary names and renamed when complete (its files archive first, then
+the database copy, which is what makes it a backup), so a crash never leaves a half file that looks like a
+backup. Kinds: `daily` (while the office works, at most one
 per UTC day), `manual` (`headcount backup`), `before-migration`, `before-restore`. Each kind is
 rotated on its own so that, say, a week of daily backups never pushes out the copy taken before
 an upgrade.
@@ -30,6 +32,8 @@ import platformdirs
 
 from engine.clock import Clock
 from engine.paths import APP_NAME
+from engine.store.files_archive import SUFFIX as FILES_SUFFIX
+from engine.store.files_archive import ArchiveError, archive_for, write_archive
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,12 @@ class BackupFile:
     kind: str
     taken_at: datetime  # UTC, from the file's name (not its mtime, which a copy may change)
     size: int  # bytes
+    files_size: int | None = None  # bytes of its files archive; None: the database only (taken by an older version)
+
+    @property
+    def files(self) -> Path:
+        """Its files archive (there only when `files_size` is not None)."""
+        return archive_for(self.path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +89,17 @@ class Staged:
     partial: Path
     target: Path  # its name as a backup
 
-    def publish(self) -> Path:
-        """Rename the copy to its backup name, durably; rotating the kind is the caller's (`prune`)."""
-        self.partial.replace(self.target)
+    def publish(self, files: Path | None = None) -> Path:
+        """Rename the copy to its backup name, durably, with `files` (its staged files archive) renamed to pair with
+        it first; rotating the kind is the caller's (`prune`)."""
+        if files is not None:
+            files.replace(archive_for(self.target))
+        try:
+            self.partial.replace(self.target)
+        except OSError:
+            if files is not None:
+                archive_for(self.target).unlink(missing_ok=True)
+            raise
         _sync_folder(self.target.parent)
         return self.target
 
@@ -104,6 +122,7 @@ def list_backups(folder: Path, kinds: tuple[str, ...] = ()) -> list[BackupFile]:
     except OSError as exc:
         raise BackupError(f"the backups folder {folder} cannot be read: {exc.strerror or exc}") from None
     found: list[BackupFile] = []
+    archives = {entry.name: entry for entry in entries if entry.name.endswith(FILES_SUFFIX)}
     for entry in entries:
         match = _NAME.match(entry.name)
         if match is None or (kinds and match["kind"] not in kinds):
@@ -112,8 +131,12 @@ def list_backups(folder: Path, kinds: tuple[str, ...] = ()) -> list[BackupFile]:
             size = entry.stat().st_size
         except FileNotFoundError:  # pruned meanwhile by another process
             continue
+        files_size = None
+        if (archive := archives.get(archive_for(Path(entry.name)).name)) is not None:
+            with contextlib.suppress(FileNotFoundError):
+                files_size = archive.stat().st_size
         taken = datetime.strptime(match["stamp"], _STAMP).replace(tzinfo=UTC)
-        found.append(BackupFile(Path(entry.path), match["kind"], taken, size))
+        found.append(BackupFile(Path(entry.path), match["kind"], taken, size, files_size))
     found.sort(key=lambda b: (b.taken_at, b.path.name), reverse=True)
     return found
 
@@ -124,12 +147,14 @@ def newest_backup(folder: Path, kinds: tuple[str, ...] = ()) -> BackupFile | Non
 
 
 def take_backup(database: Path, folder: Path, kind: str, now: datetime, *, keep: int = KEEP) -> Path:
-    """Copy the live database (consistent under WAL, other connections keep working) into `folder`.
+    """Copy the live database (consistent under WAL, other connections keep working) into `folder`, and the office's
+    files (the folders of engine.store.files_archive beside the database) into an archive paired with it.
 
     The copy is checked before it counts: a damaged or empty database, or one that is not Headcount's,
     is not backed up (its copy would be the newest backup, the one the advice names, and push a good one
     out). Before a migration any database with tables is copied: an old one may predate today's tables.
-    Older backups of the same kind beyond `keep` are removed afterwards. Raises BackupError.
+    The archive is read back before it counts too: a backup whose files could not be archived whole (a full disk)
+    is no backup. Older backups of the same kind beyond `keep` are removed afterwards. Raises BackupError.
     """
     if not database.is_file():
         raise BackupError(f"there is no database at {database} to back up yet")
@@ -150,10 +175,10 @@ def take_backup(database: Path, folder: Path, kind: str, now: datetime, *, keep:
             refusal = _refusal(database, examine(staged.partial), kind)
             if refusal:
                 raise BackupError(refusal)
-            target = staged.publish()
+            target = staged.publish(stage_files(database.parent, staged.target))
         finally:
             staged.discard()
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, ArchiveError) as exc:
         raise BackupError(f"could not back up {database} into {folder}: {exc}") from exc
     prune(folder, kind, keep, fresh=target)
     return target
@@ -171,6 +196,16 @@ def stage(source: sqlite3.Connection, folder: Path, kind: str, now: datetime) ->
         staged.discard()
         raise
     return staged
+
+
+def stage_files(root: Path, target: Path) -> Path:
+    """Archive the office's files under `root` for the backup `target`, under a hidden temporary name beside it.
+
+    Raises OSError or ArchiveError, and then leaves nothing behind.
+    """
+    partial = target.with_name(f".{archive_for(target).name}{_PARTIAL}")
+    write_archive(root, partial)
+    return partial
 
 
 def examine(path: Path) -> Contents:
@@ -210,15 +245,20 @@ def prune(folder: Path, kind: str, keep: int, *, fresh: Path | None = None) -> N
         backups = list_backups(folder, (kind,))
         if fresh is not None:
             backups.sort(key=lambda b: b.path.name != fresh.name)  # stable: the others stay newest first
-        for old in backups[keep:]:
+        for old in backups[keep:]:  # the database copy first: without it, its archive is no backup
             old.path.unlink(missing_ok=True)
+            old.files.unlink(missing_ok=True)
             log.info("removed old backup %s", old.path.name)
         if fresh is not None:  # compare file times with each other, never with a clock
             cutoff = fresh.stat().st_mtime - STALE_PARTIAL
-            # The copy and its rollback journal (`….partial-journal`: a copy killed midway leaves both).
+            # The copy and its rollback journal (`….partial-journal`: a copy killed midway leaves both), a files
+            # archive not yet renamed, and one renamed whose database copy a crash kept from following it.
             for leftover in folder.glob(f".headcount-*{_PARTIAL}*"):
                 if leftover.stat().st_mtime < cutoff:
                     leftover.unlink(missing_ok=True)
+            for archive in folder.glob(f"headcount-*{FILES_SUFFIX}"):
+                if not archive.with_suffix(".db").exists() and archive.stat().st_mtime < cutoff:
+                    archive.unlink(missing_ok=True)
     except (OSError, BackupError) as exc:  # a backup that was taken stays taken; pruning is tried again next time
         log.warning("could not remove old backups in %s: %s", folder, exc)
 
@@ -306,7 +346,7 @@ def _free_name(folder: Path, kind: str, now: datetime) -> Path:
     when = now.astimezone(UTC)
     while True:  # two backups of one kind in the same microsecond (a fake clock) must not collide
         target = folder / f"headcount-{kind}-{when.strftime(_STAMP)}.db"
-        if not target.exists():
+        if not target.exists() and not archive_for(target).exists():
             return target
         when += timedelta(microseconds=1)
 

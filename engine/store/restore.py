@@ -1,4 +1,5 @@
-"""Put a backup in place of the database: checked first, the current one kept, no write of another process lost.
+"""Put a backup in place of the database and the office's files: checked first, the current ones kept, no write of
+another process lost.
 
 The caller holds the run lock, so no office works meanwhile; other commands (assign, approve, remember...)
 take no lock and may write. So the backup is not swapped in under their open connections: its pages are
@@ -7,6 +8,9 @@ lock from before the current content is copied aside until the restored content 
 before it is in the copy kept; one attempted meanwhile waits on its busy timeout and then lands in the restored
 database (or fails, unacknowledged). A file SQLite cannot open at all ("file is not a database") has no
 writers to lose: it is copied as it lies and replaced.
+
+The office's files come back from the backup's archive once the database is restored (engine.store.restore_files);
+the archive is checked and unpacked, and the current files archived, before anything changes.
 
 Nothing here opens the office: a restored backup from an older version is upgraded (with a backup first)
 when it next opens.
@@ -31,7 +35,9 @@ from typing import Any, Literal
 from engine.store.audit import ANCHOR_KEY
 from engine.store.backups import BEFORE_RESTORE, CORE_TABLES, KEEP, Staged, examine, prune, stage
 from engine.store.compare import same_content
+from engine.store.files_archive import ArchiveError
 from engine.store.reading import head_revision, known_revisions
+from engine.store.restore_files import FilesRestored, FilesStep
 from engine.store.schema import metadata
 
 log = logging.getLogger(__name__)
@@ -72,6 +78,8 @@ class Restored:
     kept: Path | None = None  # where the database as it was is: a backup ("kept") or its files as they lay
     unrecorded: str = ""  # why the restore is not in the audit log, when it could not be written there
     interrupted: bool = False  # Ctrl-C came once the restored database had committed: it was finished
+    files: FilesRestored = "database-only"  # what became of the office's files
+    files_kept: Path | None = None  # the archive of the office's files as they were, when they were kept
 
 
 Record = Callable[[Restored], None]  # writes the restore into the restored database's audit log (engine.audit)
@@ -111,7 +119,8 @@ def check_backup(path: Path) -> str:
 def restore_database(
     source: Path, database: Path, folder: Path, now: datetime, *, record: Record | None = None
 ) -> Restored:
-    """Put the backup `source` in place of `database`, keeping the current one in `folder` first.
+    """Put the backup `source` in place of `database`, keeping the current one in `folder` first; likewise the
+    office's files in the data folder (the database's folder) from the archive beside `source`, when it has one.
 
     `record` then appends the audit row that tells of it (the store cannot chain one itself); if that fails
     the restore stands, and `Restored.unrecorded` says why.
@@ -119,13 +128,12 @@ def restore_database(
     source = source.resolve()
     if source == database.resolve():
         raise RestoreError(f"{source} is the database itself; name a backup (see `headcount backup --list`)")
-    with _CtrlC() as ctrl_c:
-        restore = _Restore(source, database, folder, now, ctrl_c)
+    files = FilesStep(source, database.parent, folder, now)
+    with _CtrlC() as ctrl_c, contextlib.ExitStack() as cleanup:
+        cleanup.callback(files.discard)
+        restore = _Restore(source, database, folder, now, ctrl_c, files)
         try:
-            try:
-                check_backup(source)
-            except RestoreError as exc:
-                raise RestoreError(f"{exc}; nothing was changed") from None
+            _prepare(source, files)
             ctrl_c.check()
             try:
                 restore.write_in_place()
@@ -133,13 +141,21 @@ def restore_database(
                 restore.replace_file(exc.problem)
         except _Unchanged:
             log.info("%s already holds what %s holds: not restored", database, source)
-            return Restored(source, "unchanged", interrupted=ctrl_c.pressed)
+            done: FilesRestored = "database-only" if files.archive is None else "same"
+            return Restored(source, "unchanged", interrupted=ctrl_c.pressed, files=done)
         except _Stopped:
             raise RestoreInterrupted(restore.kept) from None
         log.info(
             "restored %s from %s (the previous database: %s, %s)", database, source, restore.previous, restore.kept
         )
-        restored = Restored(source, restore.previous, restore.kept)
+        try:
+            done, files_kept = files.settle(restore.kept)
+        except OSError as exc:
+            raise RestoreError(
+                f"restored {database} from {source}, but could not put back the office's files from "
+                f"{files.archive}: {exc}; the files are as they were"
+            ) from None
+        restored = Restored(source, restore.previous, restore.kept, files=done, files_kept=files_kept)
         if record is not None:
             try:
                 record(restored)
@@ -147,6 +163,17 @@ def restore_database(
                 log.warning("the restore of %s is not in the audit log: %s", database, exc)
                 restored = replace(restored, unrecorded=str(exc) or type(exc).__name__)
         return replace(restored, interrupted=ctrl_c.pressed)
+
+
+def _prepare(source: Path, files: FilesStep) -> None:
+    """Check the backup and its files archive, and archive the current files, while nothing has changed."""
+    try:
+        check_backup(source)
+        files.prepare()
+    except (RestoreError, ArchiveError) as exc:
+        raise RestoreError(f"{exc}; nothing was changed") from None
+    except OSError as exc:  # a full disk while archiving the current files, say
+        raise RestoreError(f"could not keep the office's files as they are ({exc}); nothing was changed") from None
 
 
 class _Stopped(Exception):
@@ -193,9 +220,11 @@ class _Unchanged(Exception):
 class _Restore:
     """One restore: the backup's pages written into the live database, the database as it was kept first."""
 
-    def __init__(self, source: Path, database: Path, folder: Path, now: datetime, ctrl_c: _CtrlC) -> None:
+    def __init__(
+        self, source: Path, database: Path, folder: Path, now: datetime, ctrl_c: _CtrlC, files: FilesStep
+    ) -> None:
         self.source, self.database, self.folder, self.now = source, database, folder, now
-        self._ctrl_c = ctrl_c
+        self._ctrl_c, self._files = ctrl_c, files
         self.previous: Previous = "empty" if database.exists() else "absent"
         self.kept: Path | None = None
         self._locked = False  # the live database's write lock is held: what it holds now is what is replaced
@@ -269,10 +298,12 @@ class _Restore:
                 self.previous = "empty"
             elif contents.missing:
                 self.previous, self.kept = "foreign", self._set_aside(staged, "foreign")
-            elif same_content(staged.partial, self.source, apart=_RESTORE_ROWS, check=self._ctrl_c.check):
+            elif self._files.same and same_content(
+                staged.partial, self.source, apart=_RESTORE_ROWS, check=self._ctrl_c.check
+            ):
                 raise _Unchanged  # restored from it again: keep no copy
-            else:
-                self.previous, self.kept = "kept", staged.publish()
+            else:  # kept whole: with the current files, so that its undo brings them back too
+                self.previous, self.kept = "kept", staged.publish(self._files.take_current())
         except OSError as exc:
             raise RestoreError(f"could not keep a copy of {self.database}: {exc}{self._nothing()}") from None
         finally:
