@@ -1,13 +1,17 @@
 """Memories written in Chinese, Japanese and Korean are found by a word inside a sentence.
 
 These scripts put no spaces between words, so the index holds each run of their characters as overlapping
-pairs (`engine.cjk`), the same way when a memory is stored and when a task's words are looked up.
-Every test runs on a FakeClock against a real database.
+pairs (`engine.cjk`), the same way when a memory is stored and when a task's words are looked up; offices
+from before are re-indexed by migration 0010. Every test runs on a FakeClock against a real database.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -16,6 +20,9 @@ from engine.clock import FakeClock
 from engine.memory import MemoryBook, Profile
 from engine.memory.text import keywords, same_fact
 from engine.office import Office
+from engine.store import memory_reads as reads
+from engine.store.db import alembic_config, make_engine, open_database
+from engine.store.reading import MIGRATIONS
 from engine.testing import ScriptedModel
 from tests.engine.conftest import OfficeFactory
 
@@ -88,3 +95,76 @@ def test_keywords_cut_cjk_into_pairs_and_leave_latin_as_it_was() -> None:
     assert keywords("猫。Our HR contact in the EU is Jo") == ["猫", "hr", "contact", "eu", "jo"]
     assert index_form("Acme prefers email") == "Acme prefers email"  # Latin text is indexed exactly as before
     assert index_form("Acme的客户") == "Acme 的客 客户 "
+
+
+# --- offices from before: migration 0010 -------------------------------------------------------------
+
+
+def _migration() -> ModuleType:
+    path = next((MIGRATIONS / "versions").glob("0010_*.py"))
+    spec = importlib.util.spec_from_file_location("migration_0010", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_migrations_frozen_copy_transforms_as_the_runtime_does() -> None:
+    frozen = _migration()._index_form
+    samples = [
+        "客户喜欢周一开会",
+        "Acme的客户preferences: 周一开会, 猫",
+        "山田様は月曜日の会議が好きです。ﾐｰﾃｨﾝｸﾞ々〆",
+        "고객은 카드 결제를 좋아한다 ᄀᄁ ㄱㄴ",
+        "𠀀𠀁 CJK extension B, then 丽 compatibility",
+        "ประชุมวันจันทร์ Plain English, nothing to change",
+        "",
+    ]
+    for text in samples:
+        assert frozen(text) == index_form(text), text
+    every = "".join(chr(c) for c in range(0x1100, 0x32000) if not 0xD800 <= c < 0xE000)
+    assert frozen(every) == index_form(every)
+
+
+def _downgrade(path: Path) -> None:
+    from alembic import command
+
+    engine = make_engine(path)
+    with engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0009")
+    engine.dispose()
+
+
+def test_an_older_office_is_reindexed_and_its_chinese_memory_found(tmp_path: Path) -> None:
+    path = tmp_path / "headcount.db"
+    open_database(path, tmp_path / "backups").dispose()
+    _downgrade(path)
+    with sqlite3.connect(path) as conn:  # as 0009 stored them: each run of characters one token
+        rows = [(1, "客户喜欢周一开会", "Acme"), (2, "Bolt Cafe prefers email", "")]
+        for n, text, subject in rows:
+            conn.execute(
+                "INSERT INTO memories (n, id, employee_id, kind, subject, text, source, created_at) "
+                "VALUES (?, ?, 'emp_a', 'customers', ?, ?, 'owner', ?)",
+                (n, f"mem_{n}", subject, text, MONDAY.isoformat()),
+            )
+            conn.execute("INSERT INTO memory_fts (rowid, text) VALUES (?, ?)", (n, f"{text} {subject}".strip()))
+    open_database(path, tmp_path / "backups").dispose()
+    engine = make_engine(path)
+    with engine.connect() as conn:
+
+        def search(query: str) -> list[str]:
+            found = reads.search(conn, "emp_a", None, keywords(query), now=MONDAY.isoformat())
+            return [m.id for m, _ in found]
+
+        assert search("开会") == ["mem_1"]
+        assert search("Acme") == ["mem_1"]
+        assert search("preferences") == ["mem_2"]  # a Latin memory is left as it was, and still stemmed
+    engine.dispose()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] >= "0010"
+        assert conn.execute("SELECT text FROM memory_fts WHERE rowid = 2").fetchone()[0] == "Bolt Cafe prefers email"
+    _downgrade(path)  # and back: the index as 0009 held it
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT text FROM memory_fts WHERE rowid = 1").fetchone()[0] == "客户喜欢周一开会 Acme"
