@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from engine.cjk import runs, split_word
+
 STOPWORDS = frozenset(
     """a about above after again all also am an and any are as at be because been before being below between
     both but by can could did do does doing down during each few for from further had has have having he her
@@ -16,19 +18,26 @@ SAME = 0.8  # content-word overlap (Jaccard) at which two memories of one kind m
 REPEAT_BOOST = 0.1  # how much a repeat raises the importance of the memory it repeats
 # Words that turn a statement round: "Do not call Acme on Mondays" is no repeat of "Call Acme on Mondays".
 NEGATIONS = frozenset("no not never nor none nothing nobody neither without cannot".split())  # noqa: SIM905
+# The same in Chinese, Japanese and Korean, found inside a run of characters ("不要", "しない", "않는다");
+# "안" only as a word of its own ("안 간다"), since it begins many others ("안내").
+CJK_NEGATIONS = ("不", "没", "沒", "未", "无", "無", "别", "別", "勿", "莫", "非", "ない", "ません", "않", "못", "없")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
 
 def keywords(text: str, limit: int = 12) -> list[str]:
-    """Distinct content words of `text`, lowercase, in order of first appearance."""
+    """Distinct content words of `text`, lowercase, in order of first appearance.
+
+    Chinese, Japanese and Korean count as their overlapping character pairs (`engine.cjk`): "周一开会" gives
+    "周一", "一开" and "开会", the form the memory index holds.
+    """
     seen: dict[str, None] = {}
     for match in _WORD.finditer(text.lower()):
-        word = match.group(0).replace("’", "'").split("'")[0]
-        if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):  # "HR", "EU", "Jo" and "7" count
-            continue
-        seen.setdefault(word, None)
-        if len(seen) >= limit:
-            break
+        for word, cjk in split_word(match.group(0).replace("’", "'").split("'")[0]):
+            if not cjk and (word in STOPWORDS or (len(word) < 2 and not word.isdigit())):  # "HR", "7" count
+                continue
+            seen.setdefault(word, None)
+            if len(seen) >= limit:
+                return list(seen)
     return list(seen)
 
 
@@ -65,6 +74,14 @@ def _negations(text: str) -> frozenset[str]:
             pending = False
     if pending:
         denied.add("")  # a negation at the very end ("... or not")
+    for run in runs(text):
+        if run == "안":
+            denied.add(run)
+        for marker in CJK_NEGATIONS:
+            at = run.find(marker)
+            while at >= 0:
+                denied.add(run[at : at + len(marker) + 1])  # the negation with what it denies: "不要", "没有"
+                at = run.find(marker, at + 1)
     return frozenset(denied)
 
 

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Boolean, Column, Connection, Float, Index, Integer, String, Table, Text
 
+from engine.cjk import index_form
 from engine.store.schema import metadata
 from engine.store.writer import Op, WriteFn
 
@@ -57,7 +58,8 @@ memory_uses = Table(
 )
 
 # Created by migration 0004, beside the tables: the FTS5 table `memory_fts` (text; rowid = memories.n), a
-# unique index on (employee_id, day) for journal entries and a partial index of pinned memories.
+# unique index on (employee_id, day) for journal entries and a partial index of pinned memories. The index
+# holds each text in `engine.cjk.index_form` (Chinese, Japanese and Korean as character pairs, since 0010).
 
 FORGOTTEN = "[forgotten]"
 _COLUMNS = [c.name for c in memories.c if c.name != "n"]
@@ -103,6 +105,7 @@ def _owner_key(memory: MemoryRecord) -> str | None:
 
 
 def _fts_text(memory: MemoryRecord) -> str:
+    """What the index holds for a memory, before `index_form`: its text, subject and why."""
     return " ".join(part for part in (memory.text, memory.subject, memory.why) if part)
 
 
@@ -121,7 +124,7 @@ _INDEX = "INSERT INTO memory_fts (rowid, text) VALUES ((SELECT n FROM memories W
 def insert_ops(memory: MemoryRecord) -> list[Op]:
     """Store a memory and index it, in one transaction."""
     values = {c: getattr(memory, c) for c in _COLUMNS}
-    return [(_INSERT, values), (_INDEX, {"id": memory.id, "text": _fts_text(memory)})]
+    return [(_INSERT, values), (_INDEX, {"id": memory.id, "text": index_form(_fts_text(memory))})]
 
 
 def supersede_op(old_id: str, new_id: str) -> Op:
@@ -186,7 +189,7 @@ def journal_entry_fn(memory: MemoryRecord) -> WriteFn:
 
 def _reindex(raw: Any, n: int, text: str) -> None:
     raw.execute("DELETE FROM memory_fts WHERE rowid = ?", (n,))
-    raw.execute("INSERT INTO memory_fts (rowid, text) VALUES (?, ?)", (n, text))
+    raw.execute("INSERT INTO memory_fts (rowid, text) VALUES (?, ?)", (n, index_form(text)))
 
 
 def merge_fn(duplicate_id: str, kept_id: str, importance: float) -> WriteFn:

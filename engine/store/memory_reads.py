@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from engine.cjk import index_form
 from engine.store.memory import SELECT as _SELECT
 from engine.store.memory import MemoryRecord
 from engine.store.memory import raw_connection as _raw
@@ -101,7 +102,7 @@ def _choose_terms(raw: Any, terms: Sequence[str], cap: int) -> tuple[list[str], 
     would pass `cap`. A term found in thousands of memories says little about any of them (its bm25
     weight is near zero); a query made only of such terms searches the newest `cap` memories.
     """
-    counted = sorted((_hits(raw, f'"{t}"', cap), t) for t in terms)
+    counted = sorted((_hits(raw, t, cap), t) for t in terms)
     chosen: list[str] = []
     total = 0
     for hits, term in counted:
@@ -139,12 +140,14 @@ def search(
     multiply a memory's score by 3.3: an old but exact match still beats a new, loose one.
     """
     raw = _raw(conn)
-    chosen, floor = _choose_terms(raw, terms, cap)
+    # Each term a quoted phrase (never read as query syntax) in the index's form: "周一开会" finds its pairs in order.
+    phrases = [f'"{index_form(t).strip()}"' for t in terms]
+    chosen, floor = _choose_terms(raw, phrases, cap)
     if not chosen:
         return []
     visible, whose = _visible(employee_id, team)
     where = f"memory_fts MATCH ? AND m.superseded_by IS NULL AND {visible}"
-    args: list[Any] = [" OR ".join(f'"{t}"' for t in chosen), *whose]  # quoted: never read as query syntax
+    args: list[Any] = [" OR ".join(chosen), *whose]
     if floor is not None:
         where += " AND memory_fts.rowid > ?"
         args.append(floor)

@@ -36,6 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from engine.briefs.model import MemorySettings
+from engine.cjk import index_form
 from engine.clock import FakeClock, SequentialIds
 from engine.llm.compaction import Compactor, request_tokens, tool_results
 from engine.llm.types import Message, ModelReply, ToolCall, ToolSchema
@@ -187,7 +188,7 @@ def load(database: Path, count: int, corpus: Corpus) -> None:
             (n, f"mem_{n}", None if shared else EMPLOYEE, TEAM if shared else None, kind, subject, text, "", "",
              "task", None, None, corpus.rng.random(), 0, None, created.isoformat())
         )  # fmt: skip
-        index.append((n, " ".join(p for p in (text, subject) if p)))
+        index.append((n, index_form(" ".join(p for p in (text, subject) if p))))
     marks = ", ".join("?" * (len(columns) + 1))
     with conn:
         conn.executemany(f"INSERT INTO memories (n, {', '.join(columns)}) VALUES ({marks})", rows)
