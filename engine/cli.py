@@ -356,7 +356,9 @@ def _new_role(args: argparse.Namespace) -> int:
 
 
 async def _roster(office: Stored, args: argparse.Namespace) -> int:
-    rows: list[dict[str, Any]] = await office.roster()
+    from engine.office.stopped import STOPPED, stopped_roster
+
+    rows: list[dict[str, Any]] = await stopped_roster(office, await office.roster())
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -369,6 +371,8 @@ async def _roster(office: Stored, args: argparse.Namespace) -> int:
             mode = "rehearsal" if row["rehearsal"] else row["model"]
         task = f" — {row['current_task']}" if row["current_task"] else ""
         print(f"{_cut(row['name'], 12)} {_cut(row['title'], 28)} {row['status']:<18} [{mode}]{task}")
+        if row["status"] == STOPPED:  # the office was killed or lost power mid-task: say what becomes of it
+            print(f"{'':<13}{row['detail']}")
         for line in (row["brief_error"] or "").splitlines():  # the file, line and field to fix
             print(f"{'':<13}{line}")
     return 0
@@ -636,6 +640,7 @@ def _step_summary(kind: str, tool: str | None, arguments: str | None, result: st
 
 
 async def _tasks(office: Stored, args: argparse.Namespace) -> int:
+    from engine.office.stopped import stopped_tasks
     from engine.store.records import CLOSED_TASKS
 
     employee_id = await office.history.whose(args.employee) if args.employee else None
@@ -650,13 +655,14 @@ async def _tasks(office: Stored, args: argparse.Namespace) -> int:
                 shown = f"every open task and the last {args.closed} closed" if args.closed else "open tasks only"
                 print(f"({shown}; the closed ones: --closed N, or --all)")
     names = await office.history.everyone()
+    stopped = await stopped_tasks(office, tasks)  # stored as running, with no process at work
     rows = [
         {
             "id": t.id,
             "employee": names.get(t.employee_id, t.employee_id),
             "title": t.title,
-            "status": t.status,
-            "reason": t.reason,
+            "status": stopped[t.id][0] if t.id in stopped else t.status,
+            "reason": stopped[t.id][1] if t.id in stopped else t.reason,
         }
         for t in tasks
     ]
