@@ -451,8 +451,14 @@ async def _run(office: Office, args: argparse.Namespace) -> int:
             office.rehearsal_pace = max(float(pace), 0.0)
         except ValueError:
             raise OfficeError(f"HEADCOUNT_REHEARSAL_PACE must be words per second, like 25; not {pace!r}") from None
+    until_idle = args.seconds is None and not args.background
+    if not until_idle:  # a run that stops at once says who waits for a shift as it ends (explain_held)
+        from engine.cli_duty import off_duty_notice
+
+        for line in off_duty_notice(office.shifts()):
+            print(line, flush=True)  # stdout may be a service's log
     try:
-        await office.run(until_idle=args.seconds is None and not args.background, duration=args.seconds)
+        await office.run(until_idle=until_idle, duration=args.seconds)
     except asyncio.CancelledError:  # Ctrl-C: say what stopped; every finished step is already saved
         print(stopped())
         raise
