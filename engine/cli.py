@@ -360,7 +360,9 @@ def _new_role(args: argparse.Namespace) -> int:
 
 
 async def _roster(office: Stored, args: argparse.Namespace) -> int:
-    rows: list[dict[str, Any]] = await office.roster()
+    from engine.office.stopped import STOPPED, stopped_roster
+
+    rows: list[dict[str, Any]] = await stopped_roster(office, await office.roster())
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -373,6 +375,8 @@ async def _roster(office: Stored, args: argparse.Namespace) -> int:
             mode = "rehearsal" if row["rehearsal"] else row["model"]
         task = f" — {row['current_task']}" if row["current_task"] else ""
         print(f"{_cut(row['name'], 12)} {_cut(row['title'], 28)} {row['status']:<18} [{mode}]{task}")
+        if row["status"] == STOPPED:  # the office was killed or lost power mid-task: say what becomes of it
+            print(f"{'':<13}{row['detail']}")
         for line in (row["brief_error"] or "").splitlines():  # the file, line and field to fix
             print(f"{'':<13}{line}")
     return 0
@@ -451,8 +455,14 @@ async def _run(office: Office, args: argparse.Namespace) -> int:
             office.rehearsal_pace = max(float(pace), 0.0)
         except ValueError:
             raise OfficeError(f"HEADCOUNT_REHEARSAL_PACE must be words per second, like 25; not {pace!r}") from None
+    until_idle = args.seconds is None and not args.background
+    if not until_idle:  # a run that stops at once says who waits for a shift as it ends (explain_held)
+        from engine.cli_duty import off_duty_notice
+
+        for line in off_duty_notice(office.shifts()):
+            print(line, flush=True)  # stdout may be a service's log
     try:
-        await office.run(until_idle=args.seconds is None and not args.background, duration=args.seconds)
+        await office.run(until_idle=until_idle, duration=args.seconds)
     except asyncio.CancelledError:  # Ctrl-C: say what stopped; every finished step is already saved
         print(stopped())
         raise
@@ -640,6 +650,7 @@ def _step_summary(kind: str, tool: str | None, arguments: str | None, result: st
 
 
 async def _tasks(office: Stored, args: argparse.Namespace) -> int:
+    from engine.office.stopped import stopped_tasks
     from engine.store.records import CLOSED_TASKS
 
     employee_id = await office.history.whose(args.employee) if args.employee else None
@@ -654,13 +665,14 @@ async def _tasks(office: Stored, args: argparse.Namespace) -> int:
                 shown = f"every open task and the last {args.closed} closed" if args.closed else "open tasks only"
                 print(f"({shown}; the closed ones: --closed N, or --all)")
     names = await office.history.everyone()
+    stopped = await stopped_tasks(office, tasks)  # stored as running, with no process at work
     rows = [
         {
             "id": t.id,
             "employee": names.get(t.employee_id, t.employee_id),
             "title": t.title,
-            "status": t.status,
-            "reason": t.reason,
+            "status": stopped[t.id][0] if t.id in stopped else t.status,
+            "reason": stopped[t.id][1] if t.id in stopped else t.reason,
         }
         for t in tasks
     ]

@@ -68,6 +68,8 @@ class Tasks(Protocol):
 
     async def recent_tasks(self, employee_id: str | None = None, closed: int = 50) -> list[TaskRecord]: ...
 
+    async def intents(self, task_ids: Sequence[str]) -> dict[str, str]: ...
+
 
 class Looks(Protocol):
     async def steps(self, employee_id: str, latest: int | None = None) -> list[StepRecord]: ...
@@ -87,6 +89,9 @@ class Approvals(Protocol):
 
 class Stored(Protocol):
     """What a reading command uses: the `Office` has it, and so has `Reading`."""
+
+    @property
+    def home(self) -> Home: ...
 
     @property
     def journal(self) -> Tasks: ...

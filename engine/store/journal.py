@@ -23,6 +23,7 @@ from engine.events import TaskStatus
 from engine.store.db import StoreError, describe_sqlite_error
 from engine.store.reading import recent
 from engine.store.records import CLOSED_TASKS, OPEN_TASKS, EmployeeRecord, StepRecord, TaskRecord
+from engine.store.recovery import read_intents
 from engine.store.schema import brief_versions, employees, steps, tasks
 from engine.store.settings import read_setting
 from engine.store.writer import Op, Writer
@@ -185,6 +186,11 @@ class Journal:
     async def recent_tasks(self, employee_id: str | None = None, closed: int = 50) -> list[TaskRecord]:
         """Every open task and the `closed` most recently closed ones (of one employee), oldest first."""
         return await self.read(functools.partial(read_recent_tasks, employee_id=employee_id, closed=closed))
+
+    async def intents(self, task_ids: Sequence[str]) -> dict[str, str]:
+        """Task id -> the tool of its intent (a side-effecting call journaled as started, with no result)."""
+        found = await self.read(functools.partial(read_intents, task_ids=task_ids))
+        return {task_id: intent[1] for task_id, intent in found.items()}
 
     async def setting(self, key: str) -> str | None:
         return await self.read(functools.partial(read_setting, key=key))

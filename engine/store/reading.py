@@ -149,6 +149,14 @@ class StoredRows:
             ended.extend(TaskRecord(*r) for r in self._rows(sql, [status, *params, closed]))
         return recent(found, ended, closed)
 
+    async def intents(self, task_ids: Sequence[str]) -> dict[str, str]:
+        """As `Journal.intents`."""
+        if not task_ids:
+            return {}
+        where = f"task_id IN ({_in(task_ids)}) AND status = 'started' AND kind = 'tool'"
+        sql = f"SELECT task_id, tool FROM steps WHERE {where}"
+        return {str(r[0]): str(r[1]) for r in self._rows(sql, task_ids)}
+
     async def settings(self) -> list[tuple[str, str]]:
         """As `engine.store.settings.read_settings`."""
         return [(str(k), str(v)) for k, v in self._rows("SELECT key, value FROM settings")]

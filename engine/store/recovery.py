@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Connection, select
 
 from engine.store.schema import steps, tasks
@@ -18,13 +20,19 @@ def read_interrupted(
     running = [
         (r[0], r[1]) for r in conn.execute(select(tasks.c.id, tasks.c.employee_id).where(tasks.c.status == "running"))
     ]
-    if not running:
-        return running, {}
+    return running, read_intents(conn, [task_id for task_id, _ in running])
+
+
+def read_intents(conn: Connection, task_ids: Sequence[str]) -> dict[str, tuple[str, str, str | None, str | None]]:
+    """Task id -> (step id, tool, arguments, call id) of these tasks' intents: a side-effecting call journaled
+    as started, with no result."""
+    if not task_ids:
+        return {}
     intents = conn.execute(
         select(steps.c.task_id, steps.c.id, steps.c.tool, steps.c.arguments, steps.c.call_id).where(
-            steps.c.task_id.in_([task_id for task_id, _ in running]),
+            steps.c.task_id.in_(list(task_ids)),
             steps.c.status == "started",
             steps.c.kind == "tool",
         )
     )
-    return running, {r[0]: (r[1], r[2], r[3], r[4]) for r in intents}
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in intents}
